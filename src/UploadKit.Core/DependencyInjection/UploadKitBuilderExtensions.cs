@@ -1,0 +1,80 @@
+using System.Diagnostics.CodeAnalysis;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace UploadKit;
+
+/// <summary>Registers storages, storage backends and handlers on an <see cref="IUploadKitBuilder"/>.</summary>
+public static class UploadKitBuilderExtensions
+{
+    /// <summary>
+    /// Makes a storage backend available to configuration: a storage whose <c>Backend</c> is
+    /// <paramref name="backendName"/> is created by <paramref name="factory"/> from its <c>Options</c> section.
+    /// Satellite packages call this (<c>AddS3Storage()</c> registers <c>"S3"</c>).
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="backendName">The backend's name in configuration, matched case-insensitively.</param>
+    /// <param name="factory">Creates a storage from its name, options section and the app's services; throws <see cref="Microsoft.Extensions.Options.OptionsValidationException"/> for bad options.</param>
+    /// <returns>The builder, for chaining.</returns>
+    public static IUploadKitBuilder AddStorageBackend(this IUploadKitBuilder builder, string backendName, Func<StorageBackendContext, IFileStorage> factory)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrEmpty(backendName);
+        ArgumentNullException.ThrowIfNull(factory);
+        builder.Services.AddSingleton(new StorageBackendRegistration(backendName, factory));
+        return builder;
+    }
+
+    /// <summary>Registers a storage created in code under <paramref name="name"/>; it takes precedence over configuration.</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="name">The storage name, such as <see cref="FileStorageNames.Default"/>.</param>
+    /// <param name="factory">Creates the storage once, from the app's services.</param>
+    /// <returns>The builder, for chaining.</returns>
+    public static IUploadKitBuilder AddStorage(this IUploadKitBuilder builder, string name, Func<IServiceProvider, IFileStorage> factory)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(factory);
+        builder.Services.AddSingleton(new StorageRegistration(name, factory));
+        builder.Services.TryAddKeyedSingleton<IFileStorage>(name, (sp, _) => sp.GetRequiredService<IStorageRegistry>()[name]);
+        return builder;
+    }
+
+    /// <summary>
+    /// Appends a handler type to the app-wide chain (Django's <c>FILE_UPLOAD_HANDLERS</c>). A new instance
+    /// is created for each request, with constructor arguments from the request's services.
+    /// </summary>
+    /// <typeparam name="THandler">The handler type.</typeparam>
+    /// <param name="builder">The builder.</param>
+    /// <returns>The builder, for chaining.</returns>
+    public static IUploadKitBuilder AddHandler<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] THandler>(this IUploadKitBuilder builder)
+        where THandler : UploadHandler
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var factory = ActivatorUtilities.CreateFactory<THandler>([]);
+        builder.Services.Configure<UploadHandlerChainOptions>(o => o.Factories.Add(sp => factory(sp, [])));
+        return builder;
+    }
+
+    /// <summary>Edits the app-wide handler chain: reorder it, remove the defaults, or insert at the front.</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="configure">Edits the list of handler factories, in chain order.</param>
+    /// <returns>The builder, for chaining.</returns>
+    public static IUploadKitBuilder ConfigureHandlers(this IUploadKitBuilder builder, Action<IList<Func<IServiceProvider, UploadHandler>>> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        builder.Services.Configure<UploadHandlerChainOptions>(o => configure(o.Factories));
+        return builder;
+    }
+}
+
+/// <summary>The app-wide handler chain, as factories in order.</summary>
+internal sealed class UploadHandlerChainOptions
+{
+    public List<Func<IServiceProvider, UploadHandler>> Factories { get; } =
+    [
+        sp => new MemoryUploadHandler(),
+        sp => new TemporaryFileUploadHandler(),
+    ];
+}

@@ -1,0 +1,123 @@
+using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.Http;
+
+namespace UploadKit;
+
+/// <summary>
+/// A file received in an upload: Django's <c>UploadedFile</c>. It implements <see cref="IFormFile"/>, so code
+/// written for ASP.NET Core's form files keeps working. Its storage (memory, a temporary file, an object
+/// store) is released when the request ends.
+/// </summary>
+public abstract class UploadedFile : IFormFile, IAsyncDisposable
+{
+    /// <summary>The default chunk size of <see cref="ReadChunksAsync"/>: 64 KiB, as Django's <c>chunks()</c>.</summary>
+    public const int DefaultChunkSize = 64 * 1024;
+
+    /// <summary>Creates an uploaded file from the header it arrived with.</summary>
+    /// <param name="header">The file's header.</param>
+    /// <param name="length">The file's length in bytes.</param>
+    protected UploadedFile(UploadFileHeader header, long length)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        Header = header;
+        Length = length;
+    }
+
+    /// <summary>Gets the header the file arrived with.</summary>
+    public UploadFileHeader Header { get; }
+
+    /// <summary>Gets the form field the file was sent in.</summary>
+    public string FieldName => Header.FieldName;
+
+    /// <summary>Gets the form field the file was sent in (<see cref="IFormFile"/>'s name for <see cref="FieldName"/>).</summary>
+    string IFormFile.Name => Header.FieldName;
+
+    /// <summary>Gets the sanitised file name.</summary>
+    public string FileName => Header.FileName;
+
+    /// <summary>Gets the declared media type, without parameters.</summary>
+    public string ContentType => Header.ContentType;
+
+    /// <summary>Gets the <c>charset</c> parameter of the declared media type, if any.</summary>
+    public string? Charset => Header.Charset;
+
+    /// <summary>Gets the other parameters of the declared media type.</summary>
+    public IReadOnlyDictionary<string, string> ContentTypeParameters => Header.ContentTypeParameters;
+
+    /// <summary>Gets the file's length in bytes, as received (never as declared).</summary>
+    public long Length { get; }
+
+    /// <summary>Gets the headers the file arrived with.</summary>
+    public IHeaderDictionary Headers => Header.Headers;
+
+    /// <summary>Gets the raw <c>Content-Disposition</c> header the file arrived with.</summary>
+    public string ContentDisposition => Header.Headers.ContentDisposition.ToString();
+
+    /// <summary>Gets the path of the temporary file holding the bytes, or <see langword="null"/> if there is none.</summary>
+    public virtual string? TemporaryFilePath => null;
+
+    /// <summary>
+    /// Gets checksums computed while the file streamed, by algorithm name (<c>sha256</c>, <c>md5</c>,
+    /// <c>crc32c</c>), each as lower-case hexadecimal. Empty unless a checksum handler ran.
+    /// </summary>
+    public IDictionary<string, string> Checksums { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Opens the file's content for reading. Each call returns a new stream positioned at the start.</summary>
+    /// <returns>A readable stream; dispose it when done.</returns>
+    public abstract Stream OpenReadStream();
+
+    /// <summary>Django's <c>chunks()</c>: reads the content in chunks of at most <paramref name="chunkSize"/> bytes.</summary>
+    /// <param name="chunkSize">The largest chunk to return.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The chunks in order. Each is valid until the next one is requested.</returns>
+    public async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadChunksAsync(int chunkSize = DefaultChunkSize, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkSize);
+        var buffer = new byte[(int)Math.Min(chunkSize, Math.Max(Length, 1))];
+        var stream = OpenReadStream();
+        await using (stream.ConfigureAwait(false))
+        {
+            int read;
+            while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                yield return buffer.AsMemory(0, read);
+            }
+        }
+    }
+
+    /// <summary>Copies the content to <paramref name="target"/>.</summary>
+    /// <param name="target">The stream to write to.</param>
+    public void CopyTo(Stream target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        using var stream = OpenReadStream();
+        stream.CopyTo(target);
+    }
+
+    /// <summary>Copies the content to <paramref name="target"/>.</summary>
+    /// <param name="target">The stream to write to.</param>
+    /// <param name="cancellationToken">Cancels the copy.</param>
+    /// <returns>A task that completes when the content is copied.</returns>
+    public async Task CopyToAsync(Stream target, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var stream = OpenReadStream();
+        await using (stream.ConfigureAwait(false))
+        {
+            await stream.CopyToAsync(target, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Releases what holds the content (pooled memory, a temporary file). Called when the request ends.</summary>
+    /// <returns>A task that completes when the content is released.</returns>
+    public ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        return DisposeAsyncCore();
+    }
+
+    /// <summary>Releases what holds the content. Overrides must be safe to call more than once.</summary>
+    /// <returns>A task that completes when the content is released.</returns>
+    protected virtual ValueTask DisposeAsyncCore() => ValueTask.CompletedTask;
+}

@@ -1,0 +1,188 @@
+using System.Buffers;
+using Microsoft.Win32.SafeHandles;
+
+namespace UploadKit;
+
+/// <summary>
+/// Streams a file to a temporary file in <see cref="UploadOptions.TempFileDirectory"/>: Django's
+/// <c>TemporaryFileUploadHandler</c>. Writes are asynchronous and batched in pooled 1 MiB buffers, the next
+/// buffer filling while the previous one is written. The temporary file is created at the first byte and
+/// deleted when the request ends, unless the file was moved into storage first.
+/// </summary>
+public sealed class TemporaryFileUploadHandler : UploadHandler
+{
+    private const int BufferSize = 1024 * 1024;
+
+    private UploadFileHeader? _file;
+    private FileStream? _stream;
+    private SafeFileHandle? _handle;
+    private string? _path;
+    private byte[]? _filling;
+    private int _filled;
+    private byte[]? _writingBuffer;
+    private Task? _writing;
+    private long _written;
+
+    /// <inheritdoc />
+    public override async ValueTask NewFileAsync(UploadFileHeader file, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        await DiscardAsync().ConfigureAwait(false);
+        _file = file;
+    }
+
+    /// <inheritdoc />
+    public override async ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
+    {
+        if (_handle is null)
+        {
+            _stream = TemporaryFiles.Create(Context.Options, out var path);
+            _path = path;
+            _handle = _stream.SafeFileHandle;
+            _written = 0;
+        }
+
+        while (!chunk.IsEmpty)
+        {
+            _filling ??= ArrayPool<byte>.Shared.Rent(BufferSize);
+            var count = Math.Min(chunk.Length, _filling.Length - _filled);
+            chunk.Span[..count].CopyTo(_filling.AsSpan(_filled));
+            _filled += count;
+            chunk = chunk[count..];
+            if (_filled == _filling.Length)
+            {
+                await FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return null;
+    }
+
+    /// <inheritdoc />
+    public override async ValueTask<UploadedFile?> FileCompleteAsync(long size, CancellationToken cancellationToken)
+    {
+        var file = _file;
+        if (file is null)
+        {
+            return null;
+        }
+
+        if (_handle is null)
+        {
+            // No bytes reached this handler: an empty file, or one another handler kept.
+            if (size != 0)
+            {
+                _file = null;
+                return null;
+            }
+
+            _stream = TemporaryFiles.Create(Context.Options, out var emptyPath);
+            _path = emptyPath;
+            _handle = _stream.SafeFileHandle;
+        }
+
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        await WaitForWriteAsync().ConfigureAwait(false);
+        var path = _path!;
+        var written = _written;
+        await CloseAsync().ConfigureAwait(false);
+        _path = null;
+        _file = null;
+        return new TemporaryUploadedFile(file, path, written);
+    }
+
+    /// <inheritdoc />
+    public override ValueTask FileSkippedAsync(CancellationToken cancellationToken) => DiscardAsync();
+
+    /// <inheritdoc />
+    public override ValueTask UploadInterruptedAsync(CancellationToken cancellationToken) => DiscardAsync();
+
+    /// <inheritdoc />
+    public override ValueTask UploadCompleteAsync(CancellationToken cancellationToken) => DiscardAsync();
+
+    private async ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        if (_filled == 0)
+        {
+            return;
+        }
+
+        await WaitForWriteAsync().ConfigureAwait(false);
+        var buffer = _filling!;
+        var count = _filled;
+        var position = _written;
+        _written += count;
+        _filling = _writingBuffer;
+        _filled = 0;
+        _writingBuffer = buffer;
+        _writing = RandomAccess.WriteAsync(_handle!, buffer.AsMemory(0, count), position, cancellationToken).AsTask();
+    }
+
+    private async ValueTask WaitForWriteAsync()
+    {
+        var writing = _writing;
+        if (writing is not null)
+        {
+            _writing = null;
+            await writing.ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask CloseAsync()
+    {
+        try
+        {
+            await WaitForWriteAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            if (_stream is not null)
+            {
+                await _stream.DisposeAsync().ConfigureAwait(false);
+            }
+
+            _stream = null;
+            _handle = null;
+            ReturnBuffers();
+        }
+    }
+
+    private async ValueTask DiscardAsync()
+    {
+        var path = _path;
+        _path = null;
+        _file = null;
+        try
+        {
+            await CloseAsync().ConfigureAwait(false);
+        }
+        catch (Exception) when (path is not null)
+        {
+            // The write that failed is why we are discarding; the file goes either way.
+        }
+        finally
+        {
+            if (path is not null)
+            {
+                TemporaryFiles.TryDelete(path);
+            }
+        }
+    }
+
+    private void ReturnBuffers()
+    {
+        if (_filling is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_filling);
+            _filling = null;
+        }
+
+        if (_writingBuffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_writingBuffer);
+            _writingBuffer = null;
+        }
+
+        _filled = 0;
+    }
+}

@@ -1,0 +1,45 @@
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+
+namespace UploadKit;
+
+/// <summary>The request an upload-handler chain is reading, as handlers see it.</summary>
+public sealed class UploadRequestContext
+{
+    internal UploadRequestContext(HttpContext httpContext, UploadOptions options, MediaTypeHeaderValue? contentType, string? boundary, IReadOnlyList<UploadHandler> handlers)
+    {
+        HttpContext = httpContext;
+        Options = options;
+        ContentType = contentType;
+        Boundary = boundary;
+        Handlers = handlers;
+    }
+
+    /// <summary>Gets the HTTP context of the request.</summary>
+    public HttpContext HttpContext { get; }
+
+    /// <summary>Gets the limits in force for this request (the endpoint's, where it sets its own).</summary>
+    public UploadOptions Options { get; }
+
+    /// <summary>Gets the request's parsed <c>Content-Type</c>, or <see langword="null"/> if it has none.</summary>
+    public MediaTypeHeaderValue? ContentType { get; }
+
+    /// <summary>Gets the multipart boundary, or <see langword="null"/> for a raw body.</summary>
+    public string? Boundary { get; }
+
+    /// <summary>Gets the request's declared <c>Content-Length</c>, or <see langword="null"/> for a chunked body.</summary>
+    public long? ContentLength => HttpContext.Request.ContentLength;
+
+    /// <summary>Gets the request body. Only a handler taking over the body in <see cref="UploadHandler.HandleRawInputAsync"/> reads it.</summary>
+    public PipeReader Body => HttpContext.Request.BodyReader;
+
+    /// <summary>Gets the request's services.</summary>
+    public IServiceProvider Services => HttpContext.RequestServices;
+
+    /// <summary>Gets the request's handlers, in chain order.</summary>
+    public IReadOnlyList<UploadHandler> Handlers { get; }
+
+    /// <summary>Gets the file being read, or <see langword="null"/> between files.</summary>
+    public UploadFileHeader? CurrentFile { get; internal set; }
+}

@@ -1,0 +1,26 @@
+namespace UploadKit;
+
+/// <summary>How <see cref="IFileStorage.SaveAsync"/> stores a file.</summary>
+public sealed class FileSaveOptions
+{
+    /// <summary>Gets or sets the media type to store with the file; <see langword="null"/> to let the storage decide.</summary>
+    public string? ContentType { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether an existing file of the same name is replaced; <see langword="null"/> for the
+    /// storage's own setting (which is off unless configured).
+    /// </summary>
+    public bool? Overwrite { get; set; }
+
+    /// <summary>Gets or sets the content's length where it is known in advance; a hint for choosing one request or many.</summary>
+    public long? Length { get; set; }
+
+    /// <summary>
+    /// Gets checksums of the content by algorithm name (<c>sha256</c>, <c>md5</c>, <c>crc32c</c>), as
+    /// lower-case hexadecimal. A storage records them, and may have the server verify them.
+    /// </summary>
+    public IDictionary<string, string> Checksums { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Gets user metadata to store with the file (names are lower-cased by some backends).</summary>
+    public IDictionary<string, string> Metadata { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+}

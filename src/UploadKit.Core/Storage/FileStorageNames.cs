@@ -1,0 +1,131 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace UploadKit;
+
+/// <summary>Storage names and the name rules every storage shares (Django's <c>get_valid_name</c>, <c>get_available_name</c>).</summary>
+public static class FileStorageNames
+{
+    /// <summary>The name of the default storage: <c>"default"</c>, as in Django's <c>STORAGES</c>.</summary>
+    public const string Default = "default";
+
+    /// <summary>The longest file name (one path segment) a storage accepts.</summary>
+    public const int MaxSegmentLength = 255;
+
+    private const string AlternateAlphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+    /// <summary>
+    /// Checks that <paramref name="name"/> stays inside a storage: a relative path with <c>/</c> separators,
+    /// no <c>..</c> or <c>.</c> segments, no absolute path or drive letter, no backslash, no control characters.
+    /// </summary>
+    /// <param name="name">The name to check.</param>
+    /// <returns>The name, with any leading <c>./</c> removed.</returns>
+    /// <exception cref="SuspiciousFileNameException">The name is empty or escapes the storage.</exception>
+    public static string Validate(string name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            throw new SuspiciousFileNameException("A file name must not be empty.");
+        }
+
+        foreach (var c in name)
+        {
+            if (char.IsControl(c))
+            {
+                throw new SuspiciousFileNameException("A file name must not contain control characters.");
+            }
+
+            if (c == '\\')
+            {
+                throw new SuspiciousFileNameException("A file name must use '/' as its only separator.");
+            }
+        }
+
+        if (name[0] == '/' || (name.Length >= 2 && name[1] == ':' && char.IsAsciiLetter(name[0])))
+        {
+            throw new SuspiciousFileNameException("A file name must be relative to its storage.");
+        }
+
+        while (name.StartsWith("./", StringComparison.Ordinal))
+        {
+            name = name[2..];
+        }
+
+        foreach (var segment in name.Split('/'))
+        {
+            if (segment.Length == 0 || segment is "." or "..")
+            {
+                throw new SuspiciousFileNameException("A file name must not contain empty, '.' or '..' segments.");
+            }
+
+            if (Encoding.UTF8.GetByteCount(segment) > MaxSegmentLength)
+            {
+                throw new SuspiciousFileNameException($"A file name's segments must be at most {MaxSegmentLength} bytes long.");
+            }
+        }
+
+        return name;
+    }
+
+    /// <summary>
+    /// Django's <c>get_valid_name</c>: turns a client's file name into a safe one. Spaces become underscores and
+    /// every character that is not a letter, digit, <c>-</c>, <c>_</c> or <c>.</c> is removed.
+    /// </summary>
+    /// <param name="fileName">A file name, without directories.</param>
+    /// <returns>The safe name, e.g. <c>johns_portrait_in_2004.jpg</c> for <c>john's portrait in 2004.jpg</c>.</returns>
+    /// <exception cref="SuspiciousFileNameException">Nothing valid is left of the name.</exception>
+    public static string GetValidName(string fileName)
+    {
+        ArgumentNullException.ThrowIfNull(fileName);
+        var builder = new StringBuilder(fileName.Length);
+        foreach (var c in fileName.Trim())
+        {
+            if (c == ' ')
+            {
+                builder.Append('_');
+            }
+            else if (char.IsLetterOrDigit(c) || c is '-' or '_' or '.')
+            {
+                builder.Append(c);
+            }
+        }
+
+        var valid = builder.ToString();
+        if (valid is "" or "." or "..")
+        {
+            throw new SuspiciousFileNameException($"Could not derive a valid file name from '{fileName}'.");
+        }
+
+        return valid;
+    }
+
+    /// <summary>
+    /// Django's <c>get_available_name</c> step: a fresh name beside <paramref name="name"/>, with seven random
+    /// characters before the extension (<c>tracks/song.mp3</c> → <c>tracks/song_Ab3xZ9q.mp3</c>).
+    /// </summary>
+    /// <param name="name">A valid name that is taken.</param>
+    /// <returns>A new name in the same folder with the same extension.</returns>
+    public static string GetAlternateName(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        var slash = name.LastIndexOf('/');
+        var directory = slash >= 0 ? name[..(slash + 1)] : string.Empty;
+        var fileName = name[(slash + 1)..];
+        var dot = fileName.IndexOf('.', 1);
+        var root = dot > 0 ? fileName[..dot] : fileName;
+        var extension = dot > 0 ? fileName[dot..] : string.Empty;
+        var suffix = "_" + RandomNumberGenerator.GetString(AlternateAlphabet, 7);
+        var maxRoot = MaxSegmentLength - suffix.Length - Encoding.UTF8.GetByteCount(extension);
+        if (maxRoot < 1)
+        {
+            throw new SuspiciousFileNameException("The file name's extension leaves no room for an alternate name.");
+        }
+
+        while (Encoding.UTF8.GetByteCount(root) > maxRoot)
+        {
+            root = root[..^1];
+        }
+
+        return directory + root + suffix + extension;
+    }
+}

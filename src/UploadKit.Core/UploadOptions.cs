@@ -1,0 +1,73 @@
+namespace UploadKit;
+
+/// <summary>
+/// Limits and places for reading uploads, bound from the <c>UploadKit</c> configuration section.
+/// The Django setting each one mirrors is named in its documentation.
+/// </summary>
+public sealed class UploadOptions
+{
+    /// <summary>The default of <see cref="MaxRequestBodySize"/>: 256 MiB.</summary>
+    public const long DefaultMaxRequestBodySize = 256L * 1024 * 1024;
+
+    /// <summary>The default of <see cref="MemoryBufferThreshold"/>: 2,621,440 bytes (2.5 MB), as Django's.</summary>
+    public const int DefaultMemoryBufferThreshold = 2_621_440;
+
+    /// <summary>The default of <see cref="MaxFieldCount"/>: 1,000, as Django's.</summary>
+    public const int DefaultMaxFieldCount = 1000;
+
+    /// <summary>The default of <see cref="MaxFieldsSize"/>: 2,621,440 bytes, as Django's.</summary>
+    public const long DefaultMaxFieldsSize = 2_621_440;
+
+    /// <summary>The default of <see cref="MaxFileCount"/>: 100, as Django's.</summary>
+    public const int DefaultMaxFileCount = 100;
+
+    /// <summary>The default of <see cref="MaxPartHeadersSize"/>: 16 KiB, as ASP.NET Core's multipart reader.</summary>
+    public const int DefaultMaxPartHeadersSize = 16 * 1024;
+
+    /// <summary>
+    /// Gets or sets the largest request body accepted, in bytes; <see langword="null"/> for no limit.
+    /// It replaces the server's own limit (Kestrel's 30 MB) on upload endpoints.
+    /// </summary>
+    /// <value>Defaults to <see cref="DefaultMaxRequestBodySize"/>.</value>
+    public long? MaxRequestBodySize { get; set; } = DefaultMaxRequestBodySize;
+
+    /// <summary>
+    /// Gets or sets how many bytes of one file may be held in memory before it spills to a temporary file
+    /// (Django's <c>FILE_UPLOAD_MAX_MEMORY_SIZE</c>). Applies whatever length the client declares.
+    /// </summary>
+    /// <value>Defaults to <see cref="DefaultMemoryBufferThreshold"/>.</value>
+    public int MemoryBufferThreshold { get; set; } = DefaultMemoryBufferThreshold;
+
+    /// <summary>Gets or sets the largest number of non-file fields (Django's <c>DATA_UPLOAD_MAX_NUMBER_FIELDS</c>).</summary>
+    /// <value>Defaults to <see cref="DefaultMaxFieldCount"/>.</value>
+    public int MaxFieldCount { get; set; } = DefaultMaxFieldCount;
+
+    /// <summary>
+    /// Gets or sets the largest total size of non-file fields, names and values, in bytes
+    /// (Django's <c>DATA_UPLOAD_MAX_MEMORY_SIZE</c>).
+    /// </summary>
+    /// <value>Defaults to <see cref="DefaultMaxFieldsSize"/>.</value>
+    public long MaxFieldsSize { get; set; } = DefaultMaxFieldsSize;
+
+    /// <summary>Gets or sets the largest number of files in one request (Django's <c>DATA_UPLOAD_MAX_NUMBER_FILES</c>).</summary>
+    /// <value>Defaults to <see cref="DefaultMaxFileCount"/>.</value>
+    public int MaxFileCount { get; set; } = DefaultMaxFileCount;
+
+    /// <summary>Gets or sets the largest size of one part's headers, in bytes.</summary>
+    /// <value>Defaults to <see cref="DefaultMaxPartHeadersSize"/>.</value>
+    public int MaxPartHeadersSize { get; set; } = DefaultMaxPartHeadersSize;
+
+    /// <summary>
+    /// Gets or sets the folder for temporary upload files (Django's <c>FILE_UPLOAD_TEMP_DIR</c>);
+    /// <see langword="null"/> for the system's temporary folder.
+    /// </summary>
+    /// <value>Defaults to <see langword="null"/>.</value>
+    public string? TempFileDirectory { get; set; }
+
+    /// <summary>
+    /// Gets or sets the Unix permissions of temporary upload files, as an octal string such as <c>"600"</c>
+    /// (Django's <c>FILE_UPLOAD_PERMISSIONS</c>). Ignored on Windows.
+    /// </summary>
+    /// <value>Defaults to <c>"600"</c>: readable and writable by the app's user only.</value>
+    public string TempFilePermissions { get; set; } = "600";
+}
