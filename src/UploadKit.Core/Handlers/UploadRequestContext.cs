@@ -42,4 +42,11 @@ public sealed class UploadRequestContext
 
     /// <summary>Gets the file being read, or <see langword="null"/> between files.</summary>
     public UploadFileHeader? CurrentFile { get; internal set; }
+
+    /// <summary>
+    /// Gets checksums of the current file that handlers computed while it streamed, by algorithm name
+    /// (<c>sha256</c>, <c>md5</c>, <c>crc32c</c>), as lower-case hexadecimal. Cleared when a file starts;
+    /// copied onto <see cref="UploadedFile.Checksums"/> of the file that wins <see cref="UploadHandler.FileCompleteAsync"/>.
+    /// </summary>
+    public IDictionary<string, string> CurrentFileChecksums { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 }
