@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Configuration;
 using UploadKit;
 
@@ -48,6 +49,8 @@ public static class UploadKitServiceCollectionExtensions
     private static UploadKitBuilder AddUploadKitCore(this IServiceCollection services)
     {
         services.AddOptions();
+        services.AddProblemDetails();
+        services.Configure<MvcOptions>(o => o.Filters.Add(new UploadRejectedExceptionFilter()));
         services.AddOptions<UploadOptions>().Validate(UploadOptionsValidation.IsValid, UploadOptionsValidation.Message).ValidateOnStart();
         return new UploadKitBuilder(services);
     }
