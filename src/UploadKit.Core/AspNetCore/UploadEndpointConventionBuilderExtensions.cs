@@ -87,7 +87,12 @@ public static class UploadEndpointConventionBuilderExtensions
 /// <summary>What every upload endpoint carries.</summary>
 internal static class UploadEndpoints
 {
-    public static readonly string[] ContentTypes = ["multipart/form-data", "application/octet-stream"];
+    /// <summary>
+    /// The media types upload endpoints accept. The last entry lets every other type through routing, so that the
+    /// reader, not the route matcher, answers an unsupported one (with problem details), and any other type is
+    /// read as a raw file body.
+    /// </summary>
+    public static readonly string[] ContentTypes = ["multipart/form-data", "application/octet-stream", "application/x-www-form-urlencoded", "*/*"];
 
     public static void Mark(EndpointBuilder endpoint)
     {
