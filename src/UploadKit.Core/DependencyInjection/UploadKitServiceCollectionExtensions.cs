@@ -50,7 +50,11 @@ public static class UploadKitServiceCollectionExtensions
     {
         services.AddOptions();
         services.AddProblemDetails();
-        services.Configure<MvcOptions>(o => o.Filters.Add(new UploadRejectedExceptionFilter()));
+        services.Configure<MvcOptions>(o =>
+        {
+            o.Filters.Add(new UploadRejectedExceptionFilter());
+            o.Filters.Add(new UploadFormResourceFilter());
+        });
         services.AddOptions<UploadOptions>().Validate(UploadOptionsValidation.IsValid, UploadOptionsValidation.Message).ValidateOnStart();
         return new UploadKitBuilder(services);
     }
