@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.Configuration;
 using UploadKit;
 
@@ -55,6 +56,7 @@ public static class UploadKitServiceCollectionExtensions
             o.Filters.Add(new UploadRejectedExceptionFilter());
             o.Filters.Add(new UploadFormResourceFilter());
         });
+        services.ConfigureAll<OpenApiOptions>(o => o.AddOperationTransformer(new UploadOpenApiOperationTransformer()));
         services.AddOptions<UploadOptions>().Validate(UploadOptionsValidation.IsValid, UploadOptionsValidation.Message).ValidateOnStart();
         return new UploadKitBuilder(services);
     }
