@@ -23,6 +23,16 @@ internal static partial class AzureBlobStorageFactory
     public static AzureBlobStorageOptions Bind(string storageName, IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(section);
+        // The binder skips properties it cannot create, so the code-only ones are refused here.
+        var codeOnly = new[] { nameof(AzureBlobStorageOptions.Credential), nameof(AzureBlobStorageOptions.ClientFactory) }
+            .Where(key => section.GetSection(key).Exists())
+            .Select(key => $"{key} can only be set in code, not in configuration.")
+            .ToList();
+        if (codeOnly.Count > 0)
+        {
+            throw Invalid(storageName, codeOnly);
+        }
+
         var options = new AzureBlobStorageOptions();
         try
         {
@@ -121,7 +131,7 @@ internal static partial class AzureBlobStorageFactory
             }
         }
 
-        if (!string.IsNullOrEmpty(options.CustomDomain) && Uri.CheckHostName(options.CustomDomain.Split(':')[0]) is UriHostNameType.Unknown or UriHostNameType.Basic)
+        if (!string.IsNullOrEmpty(options.CustomDomain) && !IsHost(options.CustomDomain))
         {
             errors.Add($"CustomDomain '{options.CustomDomain}' must be a host name such as cdn.example.com, without scheme or path.");
         }
@@ -168,11 +178,12 @@ internal static partial class AzureBlobStorageFactory
     private static OptionsValidationException Invalid(string storageName, IEnumerable<string> errors) =>
         new(storageName, typeof(AzureBlobStorageOptions), errors.Select(e => $"Storage '{storageName}' ({AzureBlobStorage.BackendName}): {e}"));
 
-    private static bool IsBase64(string value)
-    {
-        Span<byte> buffer = stackalloc byte[0];
-        return value.Length % 4 == 0 && (Convert.TryFromBase64String(value, new byte[value.Length], out _) || Convert.TryFromBase64String(value, buffer, out _));
-    }
+    private static bool IsHost(string value) =>
+        Uri.TryCreate("https://" + value, UriKind.Absolute, out var uri) &&
+        string.Equals(uri.Authority, value, StringComparison.OrdinalIgnoreCase) &&
+        uri.PathAndQuery == "/" && uri.HostNameType is UriHostNameType.Dns or UriHostNameType.IPv4 or UriHostNameType.IPv6;
+
+    private static bool IsBase64(string value) => Convert.TryFromBase64String(value, new byte[value.Length], out _);
 
     [GeneratedRegex("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$", RegexOptions.CultureInvariant)]
     private static partial Regex ContainerNamePattern();
