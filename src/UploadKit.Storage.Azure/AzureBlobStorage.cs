@@ -389,6 +389,12 @@ public sealed class AzureBlobStorage : IFileStorage, IPresignedUrlProvider
         {
             while (true)
             {
+                // A block is read only once a slot is free, so at most MaxConcurrency + 1 buffers are held.
+                while (inFlight.Count >= _maxConcurrency)
+                {
+                    await CompleteOneAsync(inFlight).ConfigureAwait(false);
+                }
+
                 byte[] buffer;
                 int read;
                 if (queue.Count > 0)
@@ -397,11 +403,6 @@ public sealed class AzureBlobStorage : IFileStorage, IPresignedUrlProvider
                 }
                 else
                 {
-                    while (inFlight.Count >= _maxConcurrency)
-                    {
-                        await CompleteOneAsync(inFlight).ConfigureAwait(false);
-                    }
-
                     buffer = pool.Rent(_blockSize);
                     try
                     {
@@ -431,11 +432,6 @@ public sealed class AzureBlobStorage : IFileStorage, IPresignedUrlProvider
                 var blockId = Convert.ToBase64String(Encoding.ASCII.GetBytes($"{uploadId}{blockIds.Count:D6}"));
                 blockIds.Add(blockId);
                 length += read;
-                while (inFlight.Count >= _maxConcurrency)
-                {
-                    await CompleteOneAsync(inFlight).ConfigureAwait(false);
-                }
-
                 inFlight.Add((StageBlockAsync(blob, blockId, buffer, read, staging.Token), buffer));
             }
 
