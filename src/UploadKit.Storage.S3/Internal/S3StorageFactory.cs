@@ -87,7 +87,7 @@ internal static class S3StorageFactory
             Fail(nameof(options.UrlProtocol), "must be 'http:' or 'https:'.");
         }
 
-        if (options.Location.StartsWith('/') || options.Location.Contains('\\', StringComparison.Ordinal))
+        if (!IsValidLocation(options.Location))
         {
             Fail(nameof(options.Location), "must be a relative key prefix with '/' separators.");
         }
@@ -95,6 +95,23 @@ internal static class S3StorageFactory
         if (failures.Count > 0)
         {
             throw new OptionsValidationException(storageName, typeof(S3StorageOptions), failures);
+        }
+    }
+
+    private static bool IsValidLocation(string location)
+    {
+        if (location.Length == 0)
+        {
+            return true;
+        }
+
+        try
+        {
+            return !location.StartsWith('/') && FileStorageNames.Validate(location.TrimEnd('/')) is { Length: > 0 };
+        }
+        catch (SuspiciousFileNameException)
+        {
+            return false;
         }
     }
 
