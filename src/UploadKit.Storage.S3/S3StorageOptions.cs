@@ -114,8 +114,10 @@ public sealed class S3StorageOptions
     public int MultipartChunkSize { get; set; } = DefaultMultipartChunkSize;
 
     /// <summary>
-    /// Gets or sets how many parts upload at once. A save buffers at most
-    /// <c>MultipartChunkSize × (MaxConcurrency + 1)</c> bytes (one part is read while the others upload).
+    /// Gets or sets how many parts upload at once. A save holds at most <c>MaxConcurrency</c> parts in memory
+    /// (the part being read counts as one), or <see cref="MultipartThreshold"/> rounded up to whole parts while it
+    /// decides between one <c>PUT</c> and a multipart upload; the storage keeps up to <c>MaxConcurrency + 1</c>
+    /// part buffers for reuse.
     /// </summary>
     /// <value>Defaults to <see cref="DefaultMaxConcurrency"/>.</value>
     public int MaxConcurrency { get; set; } = DefaultMaxConcurrency;
