@@ -267,6 +267,56 @@ public sealed class S3StorageUnitTests
     }
 
     [Test]
+    public void SaveAsync_MultipartCompletionConflict_AbortsAndThrowsIOException()
+    {
+        // A server honouring If-None-Match refuses CompleteMultipartUpload with 412 when another writer created the
+        // name during the upload. The stream is consumed by then, so the save aborts and reports the conflict.
+        var client = new Mock<IAmazonS3>(MockBehavior.Strict);
+        client.Setup(c => c.GetObjectMetadataAsync(It.IsAny<GetObjectMetadataRequest>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(Status(HttpStatusCode.NotFound));
+        client.Setup(c => c.InitiateMultipartUploadAsync(It.IsAny<InitiateMultipartUploadRequest>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new InitiateMultipartUploadResponse { UploadId = "u2" });
+        client.Setup(c => c.UploadPartAsync(It.IsAny<UploadPartRequest>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((UploadPartRequest r, CancellationToken _) => new UploadPartResponse { ETag = $"\"{r.PartNumber}\"" });
+        CompleteMultipartUploadRequest? completed = null;
+        client.Setup(c => c.CompleteMultipartUploadAsync(It.IsAny<CompleteMultipartUploadRequest>(), It.IsAny<CancellationToken>()))
+            .Callback((CompleteMultipartUploadRequest r, CancellationToken _) => completed = r)
+            .ThrowsAsync(Status(HttpStatusCode.PreconditionFailed));
+        client.Setup(c => c.AbortMultipartUploadAsync(It.Is<AbortMultipartUploadRequest>(r => r.UploadId == "u2"), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new AbortMultipartUploadResponse());
+        var options = new S3StorageOptions { BucketName = "b", MultipartThreshold = 5 << 20, MultipartChunkSize = 5 << 20 };
+        using var storage = new S3Storage(client.Object, options);
+
+        Assert.ThrowsAsync<IOException>(() => storage.SaveAsync("big.bin", new GeneratedStream(12 << 20)));
+
+        Assert.That(completed!.IfNoneMatch, Is.EqualTo("*"));
+        Assert.That(completed.PartETags.Select(p => p.PartNumber), Is.EqualTo(new[] { 1, 2, 3 }));
+        client.Verify(c => c.AbortMultipartUploadAsync(It.IsAny<AbortMultipartUploadRequest>(), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Test]
+    public async Task GetMetadataAsync_ChecksumsFromHead_AreReturnedAsHex()
+    {
+        var client = new Mock<IAmazonS3>(MockBehavior.Strict);
+        var response = new GetObjectMetadataResponse
+        {
+            ContentLength = 5,
+            ETag = "\"5d41402abc4b2a76b9719d911017c592\"",
+            ChecksumSHA256 = "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=",
+        };
+        response.Headers.ContentType = "text/plain";
+        client.Setup(c => c.GetObjectMetadataAsync(It.Is<GetObjectMetadataRequest>(r => r.Key == "m/a.txt" && r.ChecksumMode == ChecksumMode.ENABLED), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(response);
+        using var storage = new S3Storage(client.Object, new S3StorageOptions { BucketName = "b", Location = "m" });
+
+        var info = await storage.GetMetadataAsync("a.txt");
+
+        Assert.That(info!.Checksums["sha256"], Is.EqualTo(Hashes.Sha256("hello"u8.ToArray())));
+        Assert.That(info.Checksums["md5"], Is.EqualTo("5d41402abc4b2a76b9719d911017c592"));
+        Assert.That(info.ContentType, Is.EqualTo("text/plain"));
+    }
+
+    [Test]
     public void CreateUploadUrlAsync_PostWithoutSizeLimit_Throws()
     {
         using var storage = new S3Storage(new Mock<IAmazonS3>().Object, new S3StorageOptions { BucketName = "b", AccessKey = "a", SecretKey = "s" });
