@@ -1,5 +1,6 @@
 using System.Net;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using Amazon.Runtime;
 using Amazon.Runtime.Credentials;
 using Amazon.S3;
@@ -659,6 +660,11 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
                 // The first failure is the one reported; the others are consequences of the cancellation.
             }
 
+            // A part's failure cancels the others; report that failure rather than the cancellation it caused.
+            var cause = ex is OperationCanceledException && !cancellationToken.IsCancellationRequested
+                ? uploads.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException).FirstOrDefault(e => e is not OperationCanceledException)
+                : null;
+
             try
             {
                 await _client.AbortMultipartUploadAsync(
@@ -668,6 +674,11 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
             catch (Exception abortFailure) when (abortFailure is AmazonServiceException or HttpRequestException or IOException)
             {
                 _logger.AbortFailed(_storageName, name, abortFailure);
+            }
+
+            if (cause is not null)
+            {
+                ExceptionDispatchInfo.Throw(cause);
             }
 
             throw;
