@@ -1,0 +1,161 @@
+using Microsoft.EntityFrameworkCore;
+using UploadKit;
+
+namespace TrackApi;
+
+/// <summary>
+/// The article's DRF viewsets as minimal APIs: JSON CRUD under a prefix, and the upload actions. Both track models get
+/// the same routes; only the storage differs.
+/// </summary>
+public static class TrackEndpoints
+{
+    /// <summary>The storage of <see cref="TrackS3"/>, named as in the article's settings.</summary>
+    public const string S3StorageName = "minio";
+
+    public static void MapTrackApi(this IEndpointRouteBuilder app)
+    {
+        var local = new TrackRoutes<Track>("/api/tracks", "tracks", StorageName: null, db => db.Tracks);
+        local.Map(app);
+
+        var s3 = new TrackRoutes<TrackS3>("/api/tracks-s3-backend", "tracks-s3-backend", S3StorageName, db => db.TracksS3);
+        s3.Map(app).AddEndpointFilter(async (context, next) =>
+            s3.TryGetStorage(context.HttpContext.RequestServices.GetRequiredService<IStorageRegistry>(), out _)
+                ? await next(context)
+                : TrackRoutes<TrackS3>.StorageMissing(S3StorageName));
+    }
+}
+
+/// <summary>The routes of one track model.</summary>
+/// <param name="Prefix">The route prefix, as in the article's router.</param>
+/// <param name="Tag">The OpenAPI tag.</param>
+/// <param name="StorageName">The storage holding the files; <see langword="null"/> for the default storage.</param>
+/// <param name="Set">The model's table.</param>
+public sealed record TrackRoutes<TTrack>(string Prefix, string Tag, string? StorageName, Func<TrackDb, DbSet<TTrack>> Set)
+    where TTrack : TrackBase, new()
+{
+    public RouteGroupBuilder Map(IEndpointRouteBuilder app)
+    {
+        // Route matching ignores one trailing slash, so "/api/tracks/" and "/api/tracks" both reach these endpoints.
+        var group = app.MapGroup(Prefix).WithTags(Tag);
+        group.MapGet("/", ListAsync);
+        group.MapPost("/", CreateAsync);
+        group.MapGet("/{id:int}", GetAsync);
+        group.MapPut("/{id:int}", (int id, TrackInput input, TrackDb db, IStorageRegistry storages, HttpContext http, CancellationToken ct) =>
+            UpdateAsync(id, input, partial: false, db, storages, http, ct));
+        group.MapPatch("/{id:int}", (int id, TrackInput input, TrackDb db, IStorageRegistry storages, HttpContext http, CancellationToken ct) =>
+            UpdateAsync(id, input, partial: true, db, storages, http, ct));
+        group.MapDelete("/{id:int}", DeleteAsync);
+        return group;
+    }
+
+    public bool TryGetStorage(IStorageRegistry storages, out IFileStorage storage)
+    {
+        if (StorageName is null)
+        {
+            storage = storages.Default;
+            return true;
+        }
+
+        if (storages.TryGetStorage(StorageName, out var named))
+        {
+            storage = named;
+            return true;
+        }
+
+        storage = null!;
+        return false;
+    }
+
+    public static IResult StorageMissing(string name) => Results.Problem(
+        statusCode: StatusCodes.Status503ServiceUnavailable,
+        title: "Storage not configured",
+        detail: $"No storage named '{name}' is configured. Add UploadKit:Storages:{name} (Backend \"S3\") to the configuration; see samples/TrackApi/README.md.");
+
+    public static IResult TrackNotFound(int id) => Results.Problem(
+        statusCode: StatusCodes.Status404NotFound,
+        title: "Not found",
+        detail: $"No {typeof(TTrack).Name} has id {id}.");
+
+    public async Task<TrackJson> ToJsonAsync(TTrack track, IStorageRegistry storages, HttpRequest request, CancellationToken cancellationToken)
+    {
+        string? url = null;
+        if (track.File is not null && TryGetStorage(storages, out var storage))
+        {
+            url = await storage.GetUrlAsync(track.File, cancellationToken);
+            if (url is not null && !Uri.IsWellFormedUriString(url, UriKind.Absolute))
+            {
+                // DRF renders FileField URLs absolute, built from the request.
+                url = new Uri(new Uri($"{request.Scheme}://{request.Host}{request.PathBase}/"), url.TrimStart('/')).ToString();
+            }
+        }
+
+        return new TrackJson(track.Id, track.Title, track.ArtistName, track.ReleaseDate, url);
+    }
+
+    private async Task<IResult> ListAsync(TrackDb db, IStorageRegistry storages, HttpContext http, CancellationToken ct)
+    {
+        var tracks = await Set(db).AsNoTracking().OrderBy(t => t.Id).ToListAsync(ct);
+        var json = new List<TrackJson>(tracks.Count);
+        foreach (var track in tracks)
+        {
+            json.Add(await ToJsonAsync(track, storages, http.Request, ct));
+        }
+
+        return Results.Ok(json);
+    }
+
+    private async Task<IResult> CreateAsync(TrackInput input, TrackDb db, IStorageRegistry storages, HttpContext http, CancellationToken ct)
+    {
+        var errors = input.Validate(partial: false);
+        if (errors.Count > 0)
+        {
+            return Results.ValidationProblem(errors);
+        }
+
+        var track = new TTrack();
+        input.ApplyTo(track, partial: false);
+        Set(db).Add(track);
+        await db.SaveChangesAsync(ct);
+        return Results.Created($"{Prefix}/{track.Id}/", await ToJsonAsync(track, storages, http.Request, ct));
+    }
+
+    private async Task<IResult> GetAsync(int id, TrackDb db, IStorageRegistry storages, HttpContext http, CancellationToken ct) =>
+        await Set(db).FindAsync([id], ct) is { } track
+            ? Results.Ok(await ToJsonAsync(track, storages, http.Request, ct))
+            : TrackNotFound(id);
+
+    private async Task<IResult> UpdateAsync(int id, TrackInput input, bool partial, TrackDb db, IStorageRegistry storages, HttpContext http, CancellationToken ct)
+    {
+        if (await Set(db).FindAsync([id], ct) is not { } track)
+        {
+            return TrackNotFound(id);
+        }
+
+        var errors = input.Validate(partial);
+        if (errors.Count > 0)
+        {
+            return Results.ValidationProblem(errors);
+        }
+
+        input.ApplyTo(track, partial);
+        await db.SaveChangesAsync(ct);
+        return Results.Ok(await ToJsonAsync(track, storages, http.Request, ct));
+    }
+
+    private async Task<IResult> DeleteAsync(int id, TrackDb db, IStorageRegistry storages, CancellationToken ct)
+    {
+        if (await Set(db).FindAsync([id], ct) is not { } track)
+        {
+            return TrackNotFound(id);
+        }
+
+        Set(db).Remove(track);
+        await db.SaveChangesAsync(ct);
+        if (track.File is not null && TryGetStorage(storages, out var storage))
+        {
+            await storage.DeleteAsync(track.File, ct);
+        }
+
+        return Results.NoContent();
+    }
+}
