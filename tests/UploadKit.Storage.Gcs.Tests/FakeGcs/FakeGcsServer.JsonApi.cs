@@ -3,8 +3,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Net.Http.Headers;
 
 namespace UploadKit.Storage.Gcs.Tests.FakeGcs;
 
@@ -56,13 +54,6 @@ internal sealed partial class FakeGcsServer
             {
                 Allow(context, query, "uploadType", "name", "ifGenerationMatch", "predefinedAcl", "projection", "alt", "prettyPrint");
                 await StartJsonSessionAsync(context, bucket, query);
-                return;
-            }
-
-            if (method == "POST" && Param(query, "uploadType") == "multipart")
-            {
-                Allow(context, query, "uploadType", "name", "ifGenerationMatch", "predefinedAcl", "projection", "alt", "prettyPrint");
-                await MultipartUploadAsync(context, bucket, query);
                 return;
             }
 
@@ -386,33 +377,6 @@ internal sealed partial class FakeGcsServer
 
     private static Task Fail(HttpContext context, bool json, HttpStatusCode status, string code, string message) =>
         json ? JsonError(context, status, message) : XmlError(context, status, code, message);
-
-    private async Task MultipartUploadAsync(HttpContext context, FakeBucket bucket, List<KeyValuePair<string, string>> query)
-    {
-        var boundary = HeaderUtilities.RemoveQuotes(MediaTypeHeaderValue.Parse(context.Request.ContentType).Boundary).Value
-            ?? throw new ProtocolException("multipart upload without a boundary");
-        var reader = new MultipartReader(boundary, context.Request.Body);
-        var metadataSection = await reader.ReadNextSectionAsync() ?? throw new ProtocolException("multipart upload without metadata");
-        var resource = JsonNode.Parse(await new StreamReader(metadataSection.Body, Encoding.UTF8).ReadToEndAsync())!.AsObject();
-        var mediaSection = await reader.ReadNextSectionAsync() ?? throw new ProtocolException("multipart upload without media");
-        using var media = new MemoryStream();
-        await mediaSection.Body.CopyToAsync(media);
-        var name = Param(query, "name") ?? resource["name"]?.GetValue<string>() ?? throw new ProtocolException("multipart upload without a name");
-        var obj = ObjectFactory(bucket.Name, name, resource, mediaSection.ContentType, Param(query, "predefinedAcl"))(media.ToArray(), NextGeneration());
-        if ((resource["md5Hash"]?.GetValue<string>() is { } md5 && md5 != obj.Md5) || (resource["crc32c"]?.GetValue<string>() is { } crc && crc != obj.Crc32c))
-        {
-            await JsonError(context, HttpStatusCode.BadRequest, "Provided MD5 hash or CRC32C checksum doesn't match calculated value.");
-            return;
-        }
-
-        if (!bucket.TryPut(obj, ParseGeneration(Param(query, "ifGenerationMatch"))))
-        {
-            await JsonError(context, HttpStatusCode.PreconditionFailed, "At least one of the pre-conditions you specified did not hold.");
-            return;
-        }
-
-        await Json(context, obj.ToJson(BaseAddress));
-    }
 
     private static void WriteObjectHeaders(HttpContext context, FakeObject obj)
     {

@@ -20,7 +20,8 @@ namespace UploadKit.Storage.Gcs.Tests.FakeGcs;
 
 /// <summary>
 /// A GCS server for tests, in process on 127.0.0.1: the JSON API routes the Google client calls, and the XML API
-/// routes that V4 signed URLs, resumable sessions and POST policies use. It is strict: anything it does not know
+/// routes that V4 signed URLs, resumable sessions and POST policies use. Objects are inserted by resumable upload
+/// only: Google.Cloud.Storage.V1 sends every upload that way, even 100 bytes, and never a multipart one. It is strict: anything it does not know
 /// (route, query parameter, missing authorization) is answered with an error and recorded in <see cref="ProtocolErrors"/>.
 /// </summary>
 internal sealed partial class FakeGcsServer : IAsyncDisposable
@@ -47,6 +48,9 @@ internal sealed partial class FakeGcsServer : IAsyncDisposable
 
     /// <summary>Gets requests the server did not understand: a client behaviour change shows up here.</summary>
     public ConcurrentQueue<string> ProtocolErrors { get; } = new();
+
+    /// <summary>Gets every request as <c>METHOD path?query [Range]</c>, in arrival order.</summary>
+    public ConcurrentQueue<string> RequestLog { get; } = new();
 
     /// <summary>Gets or sets the clock signed requests are checked against.</summary>
     public Func<DateTimeOffset> Now { get; set; } = () => DateTimeOffset.UtcNow;
@@ -108,6 +112,7 @@ internal sealed partial class FakeGcsServer : IAsyncDisposable
         try
         {
             var raw = context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget;
+            RequestLog.Enqueue($"{context.Request.Method} {raw} {context.Request.Headers.Range}".TrimEnd());
             var q = raw.IndexOf('?', StringComparison.Ordinal);
             var rawPath = q >= 0 ? raw[..q] : raw;
             var rawQuery = q >= 0 ? raw[q..] : string.Empty;
