@@ -172,3 +172,21 @@ internal sealed class GeneratedStream(long length, int seed = 1) : Stream
         base.Dispose(disposing);
     }
 }
+
+/// <summary>A seekable in-memory stream whose reads wait for a gate.</summary>
+internal sealed class GatedMemoryStream(byte[] data) : MemoryStream(data, writable: false)
+{
+    public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public TaskCompletionSource FirstRead { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        FirstRead.TrySetResult();
+        await Gate.Task.WaitAsync(cancellationToken);
+        return await base.ReadAsync(buffer, cancellationToken);
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+}

@@ -139,6 +139,28 @@ public sealed class GcsStorageTests : GcsIntegrationTest
     }
 
     [Test]
+    public async Task SaveAsync_SeekableLoserOfRace_RetriesUnderAlternateName()
+    {
+        using var storage = Storage();
+        var firstData = RandomBytes(500_000);
+        var secondData = RandomBytes(600_000);
+        using var first = new GatedMemoryStream(firstData);
+        using var second = new GatedMemoryStream(secondData);
+        var firstSave = storage.SaveAsync("seek.bin", first);
+        var secondSave = storage.SaveAsync("seek.bin", second);
+        await Task.WhenAll(first.FirstRead.Task, second.FirstRead.Task);
+
+        first.Gate.SetResult();
+        Assert.That(await firstSave, Is.EqualTo("seek.bin"));
+        second.Gate.SetResult();
+        var secondName = await secondSave;
+
+        Assert.That(secondName, Does.Match(@"^seek_[A-Za-z0-9]{7}\.bin$"));
+        Assert.That(StoredSha256("seek.bin"), Is.EqualTo(Sha256(firstData)));
+        Assert.That(StoredSha256(secondName), Is.EqualTo(Sha256(secondData)));
+    }
+
+    [Test]
     public async Task SaveAsync_WrongMd5Given_RefusedByServerAndNoObjectLeft()
     {
         using var storage = Storage();
