@@ -49,7 +49,7 @@ internal sealed partial class FakeGcsServer : IAsyncDisposable
     /// <summary>Gets requests the server did not understand: a client behaviour change shows up here.</summary>
     public ConcurrentQueue<string> ProtocolErrors { get; } = new();
 
-    /// <summary>Gets every request as <c>METHOD path?query [Range]</c>, in arrival order.</summary>
+    /// <summary>Gets every request as <c>METHOD path?query [Range] [Content-Range]</c>, in arrival order.</summary>
     public ConcurrentQueue<string> RequestLog { get; } = new();
 
     /// <summary>Gets or sets the clock signed requests are checked against.</summary>
@@ -112,7 +112,7 @@ internal sealed partial class FakeGcsServer : IAsyncDisposable
         try
         {
             var raw = context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget;
-            RequestLog.Enqueue($"{context.Request.Method} {raw} {context.Request.Headers.Range}".TrimEnd());
+            RequestLog.Enqueue($"{context.Request.Method} {raw} {context.Request.Headers.Range} {context.Request.Headers.ContentRange}".TrimEnd());
             var q = raw.IndexOf('?', StringComparison.Ordinal);
             var rawPath = q >= 0 ? raw[..q] : raw;
             var rawQuery = q >= 0 ? raw[q..] : string.Empty;

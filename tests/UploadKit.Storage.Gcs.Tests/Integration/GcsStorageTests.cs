@@ -63,6 +63,21 @@ public sealed class GcsStorageTests : GcsIntegrationTest
     }
 
     [Test]
+    public async Task SaveAsync_ChunkConnectionCut_ClientResumesAndObjectIsIdentical()
+    {
+        using var storage = Storage();
+        using var source = new GeneratedStream(3 * 1024 * 1024, seed: 5);
+        var chunksBefore = Server.ChunkRequests;
+        Server.FailNextChunkAfter = 500_000;
+
+        var name = await storage.SaveAsync("resumed.bin", source);
+
+        Assert.That(Server.FailNextChunkAfter, Is.Null, "a chunk was cut");
+        Assert.That(Server.ChunkRequests - chunksBefore, Is.GreaterThan(3), "after the cut the client asked the server what it had and sent the rest");
+        Assert.That(StoredSha256(name), Is.EqualTo(source.Sha256));
+    }
+
+    [Test]
     public async Task SaveAsync_SourceFailsMidway_NoObjectLeft()
     {
         using var storage = Storage();
