@@ -544,7 +544,8 @@ public sealed class GcsStorage : IFileStorage, IPresignedUrlProvider, IDisposabl
                 return _client;
             }
 
-            var builder = new StorageClientBuilder();
+            // Service-account keys sign their own access tokens (self-signed JWTs), with no token endpoint round trip.
+            var builder = new StorageClientBuilder { UseJwtAccessWithScopes = true };
             if (_options.Endpoint is { } endpoint)
             {
                 builder.BaseUri = new Uri(endpoint, "storage/v1/").AbsoluteUri;
@@ -553,13 +554,11 @@ public sealed class GcsStorage : IFileStorage, IPresignedUrlProvider, IDisposabl
             if (!string.IsNullOrEmpty(_options.CredentialsJson))
             {
                 builder.GoogleCredential = CredentialFactory.FromJson<ServiceAccountCredential>(_options.CredentialsJson).ToGoogleCredential();
-                builder.UseJwtAccessWithScopes = true;
             }
             else if (!string.IsNullOrEmpty(_options.CredentialsFile))
             {
                 var credential = await CredentialFactory.FromFileAsync<ServiceAccountCredential>(_options.CredentialsFile, cancellationToken).ConfigureAwait(false);
                 builder.GoogleCredential = credential.ToGoogleCredential();
-                builder.UseJwtAccessWithScopes = true;
             }
 
             var client = await builder.BuildAsync(cancellationToken).ConfigureAwait(false);
