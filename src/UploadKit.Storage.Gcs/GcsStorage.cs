@@ -451,7 +451,16 @@ public sealed class GcsStorage : IFileStorage, IPresignedUrlProvider, IDisposabl
 
         foreach (var (algorithm, hex) in options.Checksums)
         {
-            var bytes = Convert.FromHexString(hex);
+            byte[] bytes;
+            try
+            {
+                bytes = Convert.FromHexString(hex);
+            }
+            catch (FormatException ex)
+            {
+                throw new ArgumentException($"The '{algorithm}' checksum must be hexadecimal.", nameof(options), ex);
+            }
+
             switch (algorithm.ToLowerInvariant())
             {
                 case "md5":

@@ -187,6 +187,17 @@ public sealed class GcsStorageTests : GcsIntegrationTest
     }
 
     [Test]
+    public void SaveAsync_ChecksumNotHex_ArgumentExceptionAndNothingStored()
+    {
+        using var storage = Storage();
+        var options = new FileSaveOptions();
+        options.Checksums["md5"] = "not-hex";
+
+        Assert.That(async () => await storage.SaveAsync("c.bin", new MemoryStream([1]), options), Throws.ArgumentException.With.Message.Contains("md5"));
+        Assert.That(Server.ObjectNames(Bucket), Is.Empty);
+    }
+
+    [Test]
     public async Task GetMetadataAsync_SavedFile_ReportsSizeTypeChecksumsAndMetadata()
     {
         using var storage = Storage();
