@@ -114,6 +114,7 @@ public sealed class GcsStorageTests : GcsIntegrationTest
         var name = await storage.SaveAsync("tracks/song.mp3", new MemoryStream(second));
 
         Assert.That(name, Does.Match(@"^tracks/song_[A-Za-z0-9]{7}\.mp3$"));
+        Assert.That(Server.RequestLog, Has.Some.Contains($"/b/{Bucket}/o?uploadType=resumable&ifGenerationMatch=0"), "saves are create-only");
         Assert.That(StoredSha256("tracks/song.mp3"), Is.EqualTo(Sha256(first)));
         Assert.That(StoredSha256(name), Is.EqualTo(Sha256(second)));
     }
@@ -128,6 +129,7 @@ public sealed class GcsStorageTests : GcsIntegrationTest
         var name = await storage.SaveAsync("a.bin", new MemoryStream(second));
 
         Assert.That(name, Is.EqualTo("a.bin"));
+        Assert.That(Server.RequestLog.Where(r => r.Contains($"/b/{Bucket}/o?uploadType=resumable", StringComparison.Ordinal)), Has.None.Contains("ifGenerationMatch"));
         Assert.That(StoredSha256("a.bin"), Is.EqualTo(Sha256(second)));
         Assert.That(Server.ObjectNames(Bucket), Is.EqualTo(new[] { "a.bin" }));
     }
