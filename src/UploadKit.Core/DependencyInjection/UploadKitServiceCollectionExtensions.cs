@@ -48,6 +48,7 @@ public static class UploadKitServiceCollectionExtensions
     private static UploadKitBuilder AddUploadKitCore(this IServiceCollection services)
     {
         services.AddOptions();
+        services.AddUploadKitStorage();
         services.AddOptions<UploadOptions>().Validate(UploadOptionsValidation.IsValid, UploadOptionsValidation.Message).ValidateOnStart();
         return new UploadKitBuilder(services);
     }
