@@ -156,12 +156,8 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
     public async IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         prefix ??= string.Empty;
-        var start = _root;
-        var slash = prefix.LastIndexOf('/');
-        if (slash > 0)
-        {
-            start = GetFullPath(ValidateName(prefix[..slash]));
-        }
+        var folder = StorageHelpers.ValidatePrefix(prefix);
+        var start = folder.Length > 0 ? GetFullPath(ValidateName(folder)) : _root;
 
         if (!Directory.Exists(start))
         {

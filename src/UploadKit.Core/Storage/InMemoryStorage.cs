@@ -93,6 +93,7 @@ public sealed class InMemoryStorage : IFileStorage
     public async IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         prefix ??= string.Empty;
+        StorageHelpers.ValidatePrefix(prefix);
         var entries = _files.Where(p => p.Key.StartsWith(prefix, StringComparison.Ordinal)).Select(p => p.Value.Info).ToList();
         entries.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         foreach (var info in entries)

@@ -29,6 +29,19 @@ internal static class StorageHelpers
         return baseUrl.TrimEnd('/') + "/" + string.Join('/', segments);
     }
 
+    /// <summary>Checks a listing prefix: its folder part must be a valid name, so a listing never leaves the storage.</summary>
+    /// <returns>The folder part of the prefix (empty for none).</returns>
+    public static string ValidatePrefix(string prefix)
+    {
+        var slash = prefix.LastIndexOf('/');
+        if (prefix.Length > 0 && (prefix[0] == '/' || prefix.Contains('\\', StringComparison.Ordinal) || prefix.Any(char.IsControl)))
+        {
+            throw new SuspiciousFileNameException("A listing prefix must be relative to its storage.");
+        }
+
+        return slash > 0 ? FileStorageNames.Validate(prefix[..slash]) : string.Empty;
+    }
+
     /// <summary>A strong entity tag from a version stamp and a length.</summary>
     public static string MakeETag(long stamp, long length) =>
         string.Create(CultureInfo.InvariantCulture, $"\"{stamp:x}-{length:x}\"");
