@@ -114,6 +114,9 @@ internal sealed class ContentTypeValidator : IFileValidator
 /// </summary>
 internal sealed class FileSignatureValidator : IFileValidator
 {
+    /// <summary>Extensions that name no format, like <c>application/octet-stream</c>.</summary>
+    private static readonly string[] NeutralExtensions = ["", "bin", "dat", "tmp", "blob", "upload"];
+
     public int HeadLength => FileSignatures.HeadLength;
 
     public string? ValidateHead(UploadFileHeader file, ReadOnlySpan<byte> head)
@@ -124,8 +127,7 @@ internal sealed class FileSignatureValidator : IFileValidator
         var extension = FileExtensionValidator.GetExtension(file.FileName);
         if (detected is null)
         {
-            var claimsKnownKind = (declaresType && FileSignatures.IsKnownMediaType(declared)) ||
-                (extension.Length > 0 && FileSignatures.IsKnownExtension(extension));
+            var claimsKnownKind = (declaresType && FileSignatures.IsKnownMediaType(declared)) || FileSignatures.IsKnownExtension(extension);
             return claimsKnownKind ? "File content does not match its type." : null;
         }
 
@@ -134,7 +136,7 @@ internal sealed class FileSignatureValidator : IFileValidator
             return $"File content is {detected.Name}, which does not match the declared type \"{declared}\".";
         }
 
-        if (extension.Length > 0 && !detected.MatchesExtension(extension))
+        if (!NeutralExtensions.Contains(extension) && !detected.MatchesExtension(extension))
         {
             return $"File content is {detected.Name}, which does not match the extension \"{extension}\".";
         }
