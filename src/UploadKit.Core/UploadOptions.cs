@@ -70,4 +70,6 @@ public sealed class UploadOptions
     /// </summary>
     /// <value>Defaults to <c>"600"</c>: readable and writable by the app's user only.</value>
     public string TempFilePermissions { get; set; } = "600";
+
+    internal UploadOptions Clone() => (UploadOptions)MemberwiseClone();
 }

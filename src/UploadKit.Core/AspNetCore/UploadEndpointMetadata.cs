@@ -18,6 +18,9 @@ internal sealed class UploadEndpointMetadata
     /// <summary>Gets edits to the app-wide limits for this endpoint.</summary>
     public List<Action<UploadOptions>> ConfigureOptions { get; } = [];
 
+    /// <summary>Gets or sets whether the endpoint already carries the upload filter and metadata.</summary>
+    public bool Marked { get; set; }
+
     /// <summary>Gets or sets whether the antiforgery token is checked before the body is read.</summary>
     public bool RequireAntiforgery { get; set; }
 

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Configuration;
 using UploadKit;
 
@@ -49,6 +50,8 @@ public static class UploadKitServiceCollectionExtensions
     {
         services.AddOptions();
         services.AddUploadKitStorage();
+        services.AddProblemDetails();
+        services.Configure<MvcOptions>(o => o.Filters.Add(new UploadRejectedExceptionFilter()));
         services.AddOptions<UploadOptions>().Validate(UploadOptionsValidation.IsValid, UploadOptionsValidation.Message).ValidateOnStart();
         return new UploadKitBuilder(services);
     }

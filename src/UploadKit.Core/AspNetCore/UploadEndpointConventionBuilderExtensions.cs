@@ -1,0 +1,122 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Mvc;
+using UploadKit;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>Per-endpoint upload settings: handler chain, limits, antiforgery.</summary>
+public static class UploadEndpointConventionBuilderExtensions
+{
+    /// <summary>
+    /// Marks an endpoint as reading uploads: rejected uploads are answered with problem details, and the endpoint
+    /// describes its <c>multipart/form-data</c> or raw body in OpenAPI. Endpoints with an <see cref="UploadForm"/>
+    /// parameter are marked already.
+    /// </summary>
+    /// <typeparam name="TBuilder">The endpoint builder.</typeparam>
+    /// <param name="builder">The endpoint.</param>
+    /// <returns>The builder, for chaining.</returns>
+    public static TBuilder WithUploads<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Add(UploadEndpoints.Mark);
+        return builder;
+    }
+
+    /// <summary>
+    /// Replaces the app-wide handler chain for this endpoint. Each factory runs once per request, so handlers may
+    /// keep per-request state: <c>.WithUploadHandlers(_ =&gt; new ProgressUploadHandler(), _ =&gt; new TemporaryFileUploadHandler())</c>.
+    /// </summary>
+    /// <typeparam name="TBuilder">The endpoint builder.</typeparam>
+    /// <param name="builder">The endpoint.</param>
+    /// <param name="handlerFactories">Creates each handler from the request's services, in chain order.</param>
+    /// <returns>The builder, for chaining.</returns>
+    public static TBuilder WithUploadHandlers<TBuilder>(this TBuilder builder, params Func<IServiceProvider, UploadHandler>[] handlerFactories)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(handlerFactories);
+        var factories = new List<Func<IServiceProvider, UploadHandler>>(handlerFactories);
+        builder.Add(endpoint =>
+        {
+            UploadEndpoints.Mark(endpoint);
+            UploadEndpointMetadata.GetOrAdd(endpoint).Handlers = factories;
+        });
+        return builder;
+    }
+
+    /// <summary>Sets this endpoint's own limits, starting from the app-wide ones.</summary>
+    /// <typeparam name="TBuilder">The endpoint builder.</typeparam>
+    /// <param name="builder">The endpoint.</param>
+    /// <param name="configure">Edits a copy of the app-wide <see cref="UploadOptions"/>.</param>
+    /// <returns>The builder, for chaining.</returns>
+    public static TBuilder WithUploadLimits<TBuilder>(this TBuilder builder, Action<UploadOptions> configure)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        builder.Add(endpoint =>
+        {
+            UploadEndpoints.Mark(endpoint);
+            UploadEndpointMetadata.GetOrAdd(endpoint).ConfigureOptions.Add(configure);
+        });
+        return builder;
+    }
+
+    /// <summary>
+    /// Requires a valid antiforgery token, sent in the antiforgery header (<c>RequestVerificationToken</c> by
+    /// default), before any byte of the body is read. Needs <c>services.AddAntiforgery()</c>.
+    /// </summary>
+    /// <typeparam name="TBuilder">The endpoint builder.</typeparam>
+    /// <param name="builder">The endpoint.</param>
+    /// <returns>The builder, for chaining.</returns>
+    public static TBuilder WithUploadAntiforgery<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Add(endpoint =>
+        {
+            UploadEndpoints.Mark(endpoint);
+            UploadEndpointMetadata.GetOrAdd(endpoint).RequireAntiforgery = true;
+        });
+        return builder;
+    }
+}
+
+/// <summary>What every upload endpoint carries.</summary>
+internal static class UploadEndpoints
+{
+    /// <summary>
+    /// The media types upload endpoints accept. The last entry lets every other type through routing, so that the
+    /// reader, not the route matcher, answers an unsupported one (with problem details), and any other type is
+    /// read as a raw file body.
+    /// </summary>
+    public static readonly string[] ContentTypes = ["multipart/form-data", "application/octet-stream", "application/x-www-form-urlencoded", "*/*"];
+
+    public static void Mark(EndpointBuilder endpoint)
+    {
+        var metadata = UploadEndpointMetadata.GetOrAdd(endpoint);
+        if (metadata.Marked)
+        {
+            return;
+        }
+
+        metadata.Marked = true;
+        endpoint.FilterFactories.Add((_, next) => context => UploadProblems.FilterAsync(context, next));
+        endpoint.Metadata.Add(new UploadAcceptsMetadata());
+        endpoint.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status400BadRequest, typeof(HttpValidationProblemDetails), ["application/problem+json"]));
+        endpoint.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status413PayloadTooLarge, typeof(ProblemDetails), ["application/problem+json"]));
+        endpoint.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status415UnsupportedMediaType, typeof(ProblemDetails), ["application/problem+json"]));
+    }
+
+    /// <summary>Accepts both body shapes an upload endpoint reads; optional, so a bodiless request reaches the handler.</summary>
+    private sealed class UploadAcceptsMetadata : IAcceptsMetadata
+    {
+        public IReadOnlyList<string> ContentTypes => UploadEndpoints.ContentTypes;
+
+        public Type? RequestType => typeof(UploadForm);
+
+        public bool IsOptional => true;
+    }
+}

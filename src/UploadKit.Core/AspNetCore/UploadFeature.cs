@@ -1,0 +1,154 @@
+using System.Collections.ObjectModel;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using UploadKit.Pipeline;
+
+namespace UploadKit;
+
+/// <summary>A request's upload state: its handler list, and the one read of its body.</summary>
+internal sealed class UploadFeature(HttpContext httpContext)
+{
+    private UploadHandlerList? _handlers;
+    private Task<UploadForm>? _reading;
+
+    /// <summary>Gets a rejection caught while binding an <see cref="UploadForm"/> parameter, for the endpoint filter to answer.</summary>
+    public UploadRejectedException? BindingRejection { get; set; }
+
+    public static UploadFeature Get(HttpContext context)
+    {
+        var feature = context.Features.Get<UploadFeature>();
+        if (feature is null)
+        {
+            feature = new UploadFeature(context);
+            context.Features.Set(feature);
+        }
+
+        return feature;
+    }
+
+    public UploadHandlerList Handlers => _handlers ??= CreateHandlers();
+
+    public Task<UploadForm> ReadAsync(CancellationToken cancellationToken) => _reading ??= ReadCoreAsync(cancellationToken);
+
+    private UploadHandlerList CreateHandlers()
+    {
+        var services = httpContext.RequestServices;
+        var metadata = httpContext.GetEndpoint()?.Metadata.GetMetadata<UploadEndpointMetadata>();
+        var factories = metadata?.Handlers ?? GetChainOptions(services).Factories;
+        var list = new UploadHandlerList();
+        foreach (var factory in factories)
+        {
+            list.Add(factory(services));
+        }
+
+        return list;
+    }
+
+    private async Task<UploadForm> ReadCoreAsync(CancellationToken cancellationToken)
+    {
+        var handlers = Handlers;
+        handlers.Freeze();
+        var services = httpContext.RequestServices;
+        var metadata = httpContext.GetEndpoint()?.Metadata.GetMetadata<UploadEndpointMetadata>();
+        var options = (services.GetService<IOptions<UploadOptions>>()
+            ?? throw new InvalidOperationException("UploadKit is not registered: call services.AddUploadKit(...) at start-up.")).Value;
+        if (metadata is { ConfigureOptions.Count: > 0 })
+        {
+            options = options.Clone();
+            foreach (var configure in metadata.ConfigureOptions)
+            {
+                configure(options);
+            }
+        }
+
+        if (metadata is { RequireAntiforgery: true })
+        {
+            await ValidateAntiforgeryAsync(services).ConfigureAwait(false);
+        }
+
+        var chain = new List<UploadHandler>(handlers.Count + (metadata?.FrontHandlers.Count ?? 0));
+        if (metadata is not null)
+        {
+            foreach (var front in metadata.FrontHandlers)
+            {
+                chain.Add(front(httpContext));
+            }
+        }
+
+        chain.AddRange(handlers);
+        MediaTypeHeaderValue.TryParse(httpContext.Request.ContentType, out var contentType);
+        var boundary = contentType is null ? null : MultipartParser.GetBoundary(contentType);
+        var context = new UploadRequestContext(httpContext, options, contentType, boundary, chain.AsReadOnly());
+        var form = await UploadReader.ReadAsync(context, cancellationToken).ConfigureAwait(false);
+        httpContext.Response.RegisterForDisposeAsync(form);
+        return form;
+    }
+
+    private async Task ValidateAntiforgeryAsync(IServiceProvider services)
+    {
+        var antiforgery = services.GetService<IAntiforgery>()
+            ?? throw new InvalidOperationException("The endpoint requires antiforgery validation: call services.AddAntiforgery() at start-up.");
+        var headerName = services.GetRequiredService<IOptions<AntiforgeryOptions>>().Value.HeaderName;
+        if (headerName is null || !httpContext.Request.Headers.ContainsKey(headerName))
+        {
+            // Reading the token from the form would mean reading the body before it is trusted.
+            throw new UploadRejectedException(StatusCodes.Status400BadRequest, $"The antiforgery token is missing; send it in the '{headerName ?? "RequestVerificationToken"}' header.")
+            {
+                Title = "Antiforgery token required",
+            };
+        }
+
+        if (!await antiforgery.IsRequestValidAsync(httpContext).ConfigureAwait(false))
+        {
+            throw new UploadRejectedException(StatusCodes.Status400BadRequest, "The antiforgery token is not valid.") { Title = "Antiforgery token invalid" };
+        }
+    }
+
+    private static UploadHandlerChainOptions GetChainOptions(IServiceProvider services) =>
+        services.GetService<IOptions<UploadHandlerChainOptions>>()?.Value ?? new UploadHandlerChainOptions();
+}
+
+/// <summary>A request's handler list (Django's <c>request.upload_handlers</c>), fixed once reading starts.</summary>
+internal sealed class UploadHandlerList : Collection<UploadHandler>
+{
+    private bool _frozen;
+
+    public void Freeze() => _frozen = true;
+
+    protected override void InsertItem(int index, UploadHandler item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        ThrowIfFrozen();
+        base.InsertItem(index, item);
+    }
+
+    protected override void SetItem(int index, UploadHandler item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        ThrowIfFrozen();
+        base.SetItem(index, item);
+    }
+
+    protected override void RemoveItem(int index)
+    {
+        ThrowIfFrozen();
+        base.RemoveItem(index);
+    }
+
+    protected override void ClearItems()
+    {
+        ThrowIfFrozen();
+        base.ClearItems();
+    }
+
+    private void ThrowIfFrozen()
+    {
+        if (_frozen)
+        {
+            throw new InvalidOperationException("The upload handlers cannot be changed after the request body has started to be read.");
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
+
+namespace UploadKit;
+
+/// <summary>Binds an <see cref="UploadForm"/> action parameter in MVC controllers by reading through the chain.</summary>
+internal sealed class UploadFormModelBinder : IModelBinder
+{
+    public async Task BindModelAsync(ModelBindingContext bindingContext)
+    {
+        ArgumentNullException.ThrowIfNull(bindingContext);
+        var http = bindingContext.HttpContext;
+        var form = await http.ReadUploadFormAsync(http.RequestAborted).ConfigureAwait(false);
+        bindingContext.Result = ModelBindingResult.Success(form);
+    }
+}
+
+/// <summary>Answers <see cref="UploadRejectedException"/> thrown in MVC model binding or actions with problem details.</summary>
+internal sealed class UploadRejectedExceptionFilter : IAsyncExceptionFilter
+{
+    public Task OnExceptionAsync(ExceptionContext context)
+    {
+        if (context.Exception is UploadRejectedException rejection && !context.HttpContext.Response.HasStarted)
+        {
+            ProblemDetails problem = rejection.Errors is { Count: > 0 } errors
+                ? new ValidationProblemDetails(errors.ToDictionary(e => e.Key, e => e.Value))
+                : new ProblemDetails();
+            problem.Status = rejection.StatusCode;
+            problem.Title = rejection.Title ?? (problem is ValidationProblemDetails ? "One or more validation errors occurred." : null);
+            problem.Detail = rejection.Message;
+            context.Result = new ObjectResult(problem) { StatusCode = rejection.StatusCode, ContentTypes = { "application/problem+json" } };
+            context.ExceptionHandled = true;
+        }
+
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Http;
+
+namespace UploadKit;
+
+/// <summary>Turns a rejected upload into an RFC 7807 problem details response.</summary>
+internal static class UploadProblems
+{
+    public static IResult ToResult(UploadRejectedException rejection)
+    {
+        if (rejection.Errors is { Count: > 0 } errors)
+        {
+            return Results.ValidationProblem(
+                errors.ToDictionary(e => e.Key, e => e.Value),
+                detail: rejection.Message,
+                statusCode: rejection.StatusCode,
+                title: rejection.Title ?? "One or more validation errors occurred.");
+        }
+
+        return Results.Problem(detail: rejection.Message, statusCode: rejection.StatusCode, title: rejection.Title);
+    }
+
+    /// <summary>An endpoint filter that answers a rejection from binding or from the handler with problem details.</summary>
+    public static async ValueTask<object?> FilterAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        if (http.Features.Get<UploadFeature>()?.BindingRejection is { } rejection)
+        {
+            return ToResult(rejection);
+        }
+
+        try
+        {
+            return await next(context).ConfigureAwait(false);
+        }
+        catch (UploadRejectedException ex) when (!http.Response.HasStarted)
+        {
+            return ToResult(ex);
+        }
+    }
+}
+
+/// <summary>Answers <see cref="UploadRejectedException"/> from anywhere later in the pipeline (MVC, manual reads).</summary>
+internal sealed class UploadKitMiddleware(RequestDelegate next)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        try
+        {
+            await next(context).ConfigureAwait(false);
+        }
+        catch (UploadRejectedException ex) when (!context.Response.HasStarted)
+        {
+            context.Response.Clear();
+            await UploadProblems.ToResult(ex).ExecuteAsync(context).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,409 @@
+using System.Buffers;
+using System.Runtime.ExceptionServices;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
+
+namespace UploadKit.Pipeline;
+
+/// <summary>
+/// Reads one request through its handler chain: Django's <c>MultiPartParser</c> driving
+/// <c>FILE_UPLOAD_HANDLERS</c>. Each chunk of a file visits the handlers in order until one stops it; the
+/// first handler to return a file from <see cref="UploadHandler.FileCompleteAsync"/> wins it. Any failure
+/// interrupts every handler and releases every file already read, so nothing is left behind.
+/// </summary>
+internal sealed class UploadReader : IMultipartSink
+{
+    private readonly UploadRequestContext _context;
+    private readonly IReadOnlyList<UploadHandler> _handlers;
+    private readonly UploadOptions _options;
+    private readonly Dictionary<string, StringValues> _fields = new(StringComparer.Ordinal);
+    private readonly List<UploadedFile> _files = [];
+    private int _active;
+    private bool _inFile;
+    private bool _skipping;
+    private long _offset;
+    private int _fileCount;
+
+    private UploadReader(UploadRequestContext context)
+    {
+        _context = context;
+        _handlers = context.Handlers;
+        _options = context.Options;
+    }
+
+    public static async Task<UploadForm> ReadAsync(UploadRequestContext context, CancellationToken cancellationToken)
+    {
+        var reader = new UploadReader(context);
+        foreach (var handler in context.Handlers)
+        {
+            handler.Attach(context);
+        }
+
+        try
+        {
+            var form = await reader.RunAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var handler in context.Handlers)
+            {
+                await handler.UploadCompleteAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return form;
+        }
+        catch (Exception ex)
+        {
+            await reader.InterruptAsync().ConfigureAwait(false);
+            var translated = Translate(ex);
+            if (ReferenceEquals(translated, ex))
+            {
+                ExceptionDispatchInfo.Throw(ex);
+            }
+
+            throw translated;
+        }
+    }
+
+    private async Task<UploadForm> RunAsync(CancellationToken cancellationToken)
+    {
+        foreach (var handler in _handlers)
+        {
+            var taken = await handler.HandleRawInputAsync(_context, cancellationToken).ConfigureAwait(false);
+            if (taken is not null)
+            {
+                return taken;
+            }
+        }
+
+        try
+        {
+            await ReadBodyAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (StopUploadException)
+        {
+            // Django's StopUpload: keep what is complete, drop the file in progress, read no further.
+            await AbandonFileAsync(_active, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return new UploadForm(_fields, _files);
+    }
+
+    private async Task ReadBodyAsync(CancellationToken cancellationToken)
+    {
+        var http = _context.HttpContext;
+        var contentType = _context.ContentType;
+        var sizeFeature = http.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (sizeFeature is { IsReadOnly: false })
+        {
+            sizeFeature.MaxRequestBodySize = _options.MaxRequestBodySize;
+        }
+
+        if (http.Request.ContentLength > _options.MaxRequestBodySize)
+        {
+            throw UploadRejectedException.TooLarge($"The request body is larger than {_options.MaxRequestBodySize} bytes (MaxRequestBodySize).");
+        }
+
+        if (contentType is null)
+        {
+            if (http.Request.ContentLength is 0 || (http.Request.ContentLength is null && !http.Request.Headers.ContainsKey(HeaderNames.TransferEncoding)))
+            {
+                return;
+            }
+
+            throw UploadRejectedException.UnsupportedMediaType("The request has a body but no Content-Type.");
+        }
+
+        if (contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+        {
+            var boundary = MultipartParser.GetBoundary(contentType)
+                ?? throw UploadRejectedException.BadRequest("A multipart/form-data request needs a boundary parameter of 1 to 70 characters.");
+            await new MultipartParser(_context.Body, boundary, _options).ParseAsync(this, cancellationToken).ConfigureAwait(false);
+        }
+        else if (contentType.MediaType.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase))
+        {
+            throw UploadRejectedException.UnsupportedMediaType($"'{contentType.MediaType}' is not supported; send multipart/form-data.");
+        }
+        else if (contentType.MediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
+        {
+            await ReadUrlEncodedAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await ReadRawAsync(contentType, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A raw body (DRF's <c>FileUploadParser</c>): one file named by the route or <c>Content-Disposition</c>.</summary>
+    private async Task ReadRawAsync(MediaTypeHeaderValue contentType, CancellationToken cancellationToken)
+    {
+        var http = _context.HttpContext;
+        var fieldName = "file";
+        string? rawName = http.GetRouteValue("filename") as string;
+        if (ContentDispositionHeaderValue.TryParse(http.Request.Headers.ContentDisposition.ToString(), out var disposition))
+        {
+            rawName ??= disposition.FileNameStar.HasValue
+                ? disposition.FileNameStar.ToString()
+                : HeaderUtilities.RemoveQuotes(disposition.FileName).ToString();
+            if (disposition.Name.HasValue)
+            {
+                fieldName = HeaderUtilities.RemoveQuotes(disposition.Name).ToString();
+            }
+        }
+
+        var fileName = FileNameSanitizer.Sanitize(rawName)
+            ?? throw UploadRejectedException.BadRequest("Missing filename. Request should include a Content-Disposition header with a filename parameter.");
+        var headers = new HeaderDictionary();
+        foreach (var header in http.Request.Headers)
+        {
+            headers[header.Key] = header.Value;
+        }
+
+        var fileHeader = MultipartParser.CreateFileHeader(fieldName, fileName, headers);
+        var body = _context.Body;
+        var accepted = await OnFileStartAsync(fileHeader, cancellationToken).ConfigureAwait(false);
+        long length = 0;
+        while (true)
+        {
+            var result = await body.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            length += buffer.Length;
+            if (length > _options.MaxRequestBodySize)
+            {
+                throw UploadRejectedException.TooLarge($"The request body is larger than {_options.MaxRequestBodySize} bytes (MaxRequestBodySize).");
+            }
+
+            if (accepted)
+            {
+                foreach (var segment in buffer)
+                {
+                    if (!segment.IsEmpty)
+                    {
+                        await OnFileChunkAsync(segment, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+            }
+
+            body.AdvanceTo(buffer.End);
+            if (result.IsCompleted)
+            {
+                break;
+            }
+        }
+
+        if (accepted)
+        {
+            await OnFileEndAsync(length, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ReadUrlEncodedAsync(CancellationToken cancellationToken)
+    {
+        var limit = (int)Math.Min(_options.MaxFieldsSize, int.MaxValue);
+        if (_context.ContentLength > _options.MaxFieldsSize)
+        {
+            throw UploadRejectedException.TooLarge($"The form's fields are larger than {_options.MaxFieldsSize} bytes (MaxFieldsSize).");
+        }
+
+        var reader = new FormPipeReader(_context.Body, Encoding.UTF8)
+        {
+            ValueCountLimit = _options.MaxFieldCount,
+            KeyLengthLimit = limit,
+            ValueLengthLimit = limit,
+        };
+        Dictionary<string, StringValues> form;
+        try
+        {
+            form = await reader.ReadFormAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new UploadRejectedException(StatusCodes.Status413PayloadTooLarge, "The form exceeds a field limit (MaxFieldCount or MaxFieldsSize).", ex) { Title = "Upload limit exceeded" };
+        }
+
+        long size = 0;
+        foreach (var (key, values) in form)
+        {
+            size += Encoding.UTF8.GetByteCount(key);
+            foreach (var value in values)
+            {
+                size += Encoding.UTF8.GetByteCount(value ?? string.Empty);
+            }
+
+            _fields[key] = values;
+        }
+
+        if (size > _options.MaxFieldsSize)
+        {
+            throw UploadRejectedException.TooLarge($"The form's fields are larger than {_options.MaxFieldsSize} bytes (MaxFieldsSize).");
+        }
+    }
+
+    public ValueTask OnFieldAsync(string name, string value, CancellationToken cancellationToken)
+    {
+        _fields[name] = _fields.TryGetValue(name, out var existing) ? StringValues.Concat(existing, value) : new StringValues(value);
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask<bool> OnFileStartAsync(UploadFileHeader header, CancellationToken cancellationToken)
+    {
+        if (++_fileCount > _options.MaxFileCount)
+        {
+            throw UploadRejectedException.TooLarge($"The request has more than {_options.MaxFileCount} files (MaxFileCount).");
+        }
+
+        _context.CurrentFile = header;
+        _context.CurrentFileChecksums.Clear();
+        _offset = 0;
+        _skipping = false;
+        _inFile = true;
+        _active = _handlers.Count;
+        for (var i = 0; i < _handlers.Count; i++)
+        {
+            try
+            {
+                await _handlers[i].NewFileAsync(header, cancellationToken).ConfigureAwait(false);
+            }
+            catch (StopFutureHandlersException)
+            {
+                _active = i + 1;
+                break;
+            }
+            catch (SkipFileException)
+            {
+                await AbandonFileAsync(i + 1, cancellationToken).ConfigureAwait(false);
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public async ValueTask OnFileChunkAsync(ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken)
+    {
+        if (_skipping)
+        {
+            return;
+        }
+
+        var end = _offset + chunk.Length;
+        _offset = end;
+        var data = chunk;
+        for (var i = 0; i < _active; i++)
+        {
+            ReadOnlyMemory<byte>? passed;
+            try
+            {
+                passed = await _handlers[i].ReceiveChunkAsync(data, end - data.Length, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SkipFileException)
+            {
+                await AbandonFileAsync(_active, cancellationToken).ConfigureAwait(false);
+                _skipping = true;
+                return;
+            }
+
+            if (passed is not { } next)
+            {
+                return;
+            }
+
+            data = next;
+        }
+    }
+
+    public async ValueTask OnFileEndAsync(long length, CancellationToken cancellationToken)
+    {
+        if (_skipping)
+        {
+            _skipping = false;
+            return;
+        }
+
+        UploadedFile? file = null;
+        var winner = _active;
+        for (var i = 0; i < _active; i++)
+        {
+            file = await _handlers[i].FileCompleteAsync(length, cancellationToken).ConfigureAwait(false);
+            if (file is not null)
+            {
+                winner = i;
+                _files.Add(file);
+                break;
+            }
+        }
+
+        for (var i = winner + 1; i < _active; i++)
+        {
+            await _handlers[i].FileSkippedAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (file is not null)
+        {
+            foreach (var (algorithm, digest) in _context.CurrentFileChecksums)
+            {
+                file.Checksums[algorithm] = digest;
+            }
+        }
+
+        _inFile = false;
+        _context.CurrentFile = null;
+    }
+
+    /// <summary>Tells the first <paramref name="count"/> handlers that the current file is dropped.</summary>
+    private async ValueTask AbandonFileAsync(int count, CancellationToken cancellationToken)
+    {
+        if (!_inFile)
+        {
+            return;
+        }
+
+        _inFile = false;
+        for (var i = 0; i < count; i++)
+        {
+            await _handlers[i].FileSkippedAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        _context.CurrentFile = null;
+    }
+
+    private async ValueTask InterruptAsync()
+    {
+        List<Exception>? failures = null;
+        foreach (var handler in _handlers)
+        {
+            try
+            {
+                await handler.UploadInterruptedAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                (failures ??= []).Add(ex);
+            }
+        }
+
+        foreach (var file in _files)
+        {
+            await file.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _files.Clear();
+        _context.CurrentFile = null;
+        if (failures is not null)
+        {
+            throw new AggregateException("Upload handlers failed to clean up after an interrupted upload.", failures);
+        }
+    }
+
+    private static Exception Translate(Exception exception) => exception switch
+    {
+        UploadRejectedException => exception,
+        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } bad =>
+            new UploadRejectedException(StatusCodes.Status413PayloadTooLarge, "The request body is larger than the server accepts.", bad) { Title = "Upload limit exceeded" },
+        BadHttpRequestException bad when bad.StatusCode is >= 400 and < 500 =>
+            new UploadRejectedException(bad.StatusCode, "The request body could not be read: " + bad.Message, bad) { Title = "Malformed upload" },
+        _ => exception,
+    };
+}
