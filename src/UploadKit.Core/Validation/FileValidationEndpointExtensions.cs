@@ -22,7 +22,7 @@ public static class FileValidationEndpointExtensions
         ArgumentNullException.ThrowIfNull(fieldName);
         ArgumentNullException.ThrowIfNull(validators);
         var list = validators.ToArray();
-        return UploadEndpointMetadata.Edit(builder, m => m.FrontHandlers.Add(_ => new FileValidationHandler(fieldName, list)));
+        return AddFrontHandler(builder, _ => new FileValidationHandler(fieldName, list));
     }
 
     /// <summary>
@@ -40,6 +40,14 @@ public static class FileValidationEndpointExtensions
         ArgumentNullException.ThrowIfNull(algorithms);
         var list = algorithms.Length == 0 ? [ChecksumUploadHandler.Sha256] : algorithms.ToArray();
         _ = new ChecksumUploadHandler(list);
-        return UploadEndpointMetadata.Edit(builder, m => m.FrontHandlers.Add(_ => new ChecksumUploadHandler(list)));
+        return AddFrontHandler(builder, _ => new ChecksumUploadHandler(list));
+    }
+
+    private static TBuilder AddFrontHandler<TBuilder>(TBuilder builder, Func<Microsoft.AspNetCore.Http.HttpContext, UploadHandler> factory)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        // The endpoint also answers rejections with problem details, as every upload endpoint does.
+        builder.Add(UploadEndpoints.Mark);
+        return UploadEndpointMetadata.Edit(builder, m => m.FrontHandlers.Add(factory));
     }
 }
