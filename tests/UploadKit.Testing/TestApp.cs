@@ -36,6 +36,10 @@ public sealed class TestApp : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        if (Environment.GetEnvironmentVariable("UPLOADKIT_TEST_LOGS") == "1")
+        {
+            builder.Logging.AddConsole();
+        }
         if (kestrel)
         {
             builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));

@@ -65,6 +65,32 @@ public static class UploadEndpointConventionBuilderExtensions
     }
 
     /// <summary>
+    /// Names the form's fields in the endpoint's OpenAPI description: binary file parts and text fields. Without it,
+    /// an upload endpoint is described with one binary part named <c>file</c> (and as a raw
+    /// <c>application/octet-stream</c> body).
+    /// </summary>
+    /// <typeparam name="TBuilder">The endpoint builder.</typeparam>
+    /// <param name="builder">The endpoint.</param>
+    /// <param name="fileFields">The names of the file fields.</param>
+    /// <param name="textFields">The names of the text fields.</param>
+    /// <returns>The builder, for chaining.</returns>
+    public static TBuilder WithUploadFields<TBuilder>(this TBuilder builder, string[] fileFields, string[] textFields)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(fileFields);
+        ArgumentNullException.ThrowIfNull(textFields);
+        builder.Add(endpoint =>
+        {
+            UploadEndpoints.Mark(endpoint);
+            var metadata = UploadEndpointMetadata.GetOrAdd(endpoint);
+            metadata.FileFields.UnionWith(fileFields);
+            metadata.TextFields.UnionWith(textFields);
+        });
+        return builder;
+    }
+
+    /// <summary>
     /// Requires a valid antiforgery token, sent in the antiforgery header (<c>RequestVerificationToken</c> by
     /// default), before any byte of the body is read. Needs <c>services.AddAntiforgery()</c>.
     /// </summary>
@@ -115,7 +141,9 @@ internal static class UploadEndpoints
     {
         public IReadOnlyList<string> ContentTypes => UploadEndpoints.ContentTypes;
 
-        public Type? RequestType => typeof(UploadForm);
+        // A stream, which API descriptions render as a binary body; the OpenAPI operation transformer then describes
+        // the form's parts. (UploadForm would be described as JSON; no type at all as a body of type void.)
+        public Type? RequestType => typeof(Stream);
 
         public bool IsOptional => true;
     }

@@ -18,6 +18,12 @@ internal sealed class UploadEndpointMetadata
     /// <summary>Gets edits to the app-wide limits for this endpoint.</summary>
     public List<Action<UploadOptions>> ConfigureOptions { get; } = [];
 
+    /// <summary>Gets the file fields the endpoint's OpenAPI description names (<c>file</c> when empty).</summary>
+    public HashSet<string> FileFields { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Gets the text fields the endpoint's OpenAPI description names.</summary>
+    public HashSet<string> TextFields { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Gets or sets whether the endpoint already carries the upload filter and metadata.</summary>
     public bool Marked { get; set; }
 

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
+using Microsoft.AspNetCore.Mvc.ModelBinding.Binders;
 
 namespace UploadKit;
 
@@ -14,6 +15,31 @@ internal sealed class UploadFormModelBinder : IModelBinder
         var http = bindingContext.HttpContext;
         var form = await http.ReadUploadFormAsync(http.RequestAborted).ConfigureAwait(false);
         bindingContext.Result = ModelBindingResult.Success(form);
+    }
+}
+
+/// <summary>
+/// Keeps MVC from reading the form itself on actions that take an <see cref="UploadForm"/>: the body must reach the
+/// upload-handler chain unread.
+/// </summary>
+internal sealed class UploadFormResourceFilter : IResourceFilter
+{
+    public void OnResourceExecuting(ResourceExecutingContext context)
+    {
+        foreach (var parameter in context.ActionDescriptor.Parameters)
+        {
+            if (parameter.ParameterType == typeof(UploadForm))
+            {
+                context.ValueProviderFactories.RemoveType<FormValueProviderFactory>();
+                context.ValueProviderFactories.RemoveType<FormFileValueProviderFactory>();
+                context.ValueProviderFactories.RemoveType<JQueryFormValueProviderFactory>();
+                return;
+            }
+        }
+    }
+
+    public void OnResourceExecuted(ResourceExecutedContext context)
+    {
     }
 }
 

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.Configuration;
 using UploadKit;
 
@@ -51,7 +52,12 @@ public static class UploadKitServiceCollectionExtensions
         services.AddOptions();
         services.AddUploadKitStorage();
         services.AddProblemDetails();
-        services.Configure<MvcOptions>(o => o.Filters.Add(new UploadRejectedExceptionFilter()));
+        services.Configure<MvcOptions>(o =>
+        {
+            o.Filters.Add(new UploadRejectedExceptionFilter());
+            o.Filters.Add(new UploadFormResourceFilter());
+        });
+        services.ConfigureAll<OpenApiOptions>(o => o.AddOperationTransformer(new UploadOpenApiOperationTransformer()));
         services.AddOptions<UploadOptions>().Validate(UploadOptionsValidation.IsValid, UploadOptionsValidation.Message).ValidateOnStart();
         return new UploadKitBuilder(services);
     }

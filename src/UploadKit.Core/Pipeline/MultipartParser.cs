@@ -46,6 +46,7 @@ internal sealed class MultipartParser
     private readonly byte[] _delimiter;
     private long _fieldBytes;
     private int _fieldCount;
+    private ReadOnlySequence<byte>? _pending;
 
     public MultipartParser(PipeReader reader, string boundary, UploadOptions options)
     {
@@ -221,6 +222,7 @@ internal sealed class MultipartParser
                 break;
             }
 
+            _pending = null;
             _reader.AdvanceTo(buffer.Start, buffer.End);
         }
 
@@ -260,6 +262,7 @@ internal sealed class MultipartParser
                 throw UploadRejectedException.BadRequest("The multipart body ends without its closing boundary.");
             }
 
+            _pending = null;
             _reader.AdvanceTo(buffer.Start, buffer.End);
         }
     }
@@ -299,6 +302,7 @@ internal sealed class MultipartParser
                 throw UploadRejectedException.BadRequest("The multipart body ends inside a part's headers.");
             }
 
+            _pending = null;
             _reader.AdvanceTo(buffer.Start, buffer.End);
         }
     }
@@ -375,13 +379,28 @@ internal sealed class MultipartParser
 
             var consumed = buffer.GetPosition(safe);
             BytesConsumed += safe;
+            _pending = null;
             _reader.AdvanceTo(consumed, buffer.End);
+        }
+    }
+
+    /// <summary>
+    /// Ends a read left open by a failure (a malformed body, a limit, a handler's exception), so the server can
+    /// still drain or close the request body.
+    /// </summary>
+    public void ReleaseAfterFailure()
+    {
+        if (_pending is { } buffer)
+        {
+            _pending = null;
+            _reader.AdvanceTo(buffer.Start, buffer.End);
         }
     }
 
     private async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken)
     {
         var result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        _pending = result.Buffer;
         if (BytesConsumed + result.Buffer.Length > _options.MaxRequestBodySize)
         {
             throw UploadRejectedException.TooLarge($"The request body is larger than {_options.MaxRequestBodySize} bytes (MaxRequestBodySize).");
@@ -393,6 +412,7 @@ internal sealed class MultipartParser
     private void Consume(in ReadOnlySequence<byte> buffer, long count)
     {
         BytesConsumed += count;
+        _pending = null;
         _reader.AdvanceTo(buffer.GetPosition(count));
     }
 

@@ -120,7 +120,16 @@ internal sealed class UploadReader : IMultipartSink
         {
             var boundary = MultipartParser.GetBoundary(contentType)
                 ?? throw UploadRejectedException.BadRequest("A multipart/form-data request needs a boundary parameter of 1 to 70 characters.");
-            await new MultipartParser(_context.Body, boundary, _options).ParseAsync(this, cancellationToken).ConfigureAwait(false);
+            var parser = new MultipartParser(_context.Body, boundary, _options);
+            try
+            {
+                await parser.ParseAsync(this, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                parser.ReleaseAfterFailure();
+                throw;
+            }
         }
         else if (contentType.MediaType.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase))
         {
@@ -169,21 +178,30 @@ internal sealed class UploadReader : IMultipartSink
         {
             var result = await body.ReadAsync(cancellationToken).ConfigureAwait(false);
             var buffer = result.Buffer;
-            length += buffer.Length;
-            if (length > _options.MaxRequestBodySize)
+            try
             {
-                throw UploadRejectedException.TooLarge($"The request body is larger than {_options.MaxRequestBodySize} bytes (MaxRequestBodySize).");
-            }
-
-            if (accepted)
-            {
-                foreach (var segment in buffer)
+                length += buffer.Length;
+                if (length > _options.MaxRequestBodySize)
                 {
-                    if (!segment.IsEmpty)
+                    throw UploadRejectedException.TooLarge($"The request body is larger than {_options.MaxRequestBodySize} bytes (MaxRequestBodySize).");
+                }
+
+                if (accepted)
+                {
+                    foreach (var segment in buffer)
                     {
-                        await OnFileChunkAsync(segment, cancellationToken).ConfigureAwait(false);
+                        if (!segment.IsEmpty)
+                        {
+                            await OnFileChunkAsync(segment, cancellationToken).ConfigureAwait(false);
+                        }
                     }
                 }
+            }
+            catch
+            {
+                // End the read so the server can still drain or close the body.
+                body.AdvanceTo(buffer.Start, buffer.End);
+                throw;
             }
 
             body.AdvanceTo(buffer.End);

@@ -1,0 +1,712 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+using Azure.Storage.Sas;
+using Microsoft.AspNetCore.StaticFiles;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace UploadKit.Storage.Azure;
+
+/// <summary>
+/// Files in an Azure Blob Storage container (backend <c>AzureBlob</c>), after django-storages' <c>AzureStorage</c>.
+/// Saves stream the content in blocks with bounded memory and commit nothing when they fail; create-only saves use
+/// <c>If-None-Match: *</c>, so two writers never overwrite each other. Presigned URLs are SAS URLs: an account-key SAS,
+/// or a user delegation SAS when the storage signs in with a Microsoft Entra credential.
+/// </summary>
+/// <remarks>
+/// Azure cannot bind a maximum size into a SAS: a client holding an upload URL can send a body of any size, up to
+/// Azure's own blob limits. <see cref="PresignedUploadRequest.MaxLength"/> is therefore not enforced by Azure; the
+/// direct-upload confirmation step checks the stored blob's size and type before the file is accepted.
+/// </remarks>
+public sealed class AzureBlobStorage : IFileStorage, IPresignedUrlProvider
+{
+    /// <summary>The backend name used in configuration: <c>"AzureBlob"</c>.</summary>
+    public const string BackendName = "AzureBlob";
+
+    /// <summary>The longest a SAS from this storage stays valid: 7 days, the limit of a user delegation key.</summary>
+    public static readonly TimeSpan MaxSasLifetime = TimeSpan.FromDays(7);
+
+    private const int MaxBlockCount = 50_000;
+    private const int MaxNameAttempts = 10;
+    private const string DefaultContentType = "application/octet-stream";
+    private static readonly FileExtensionContentTypeProvider ContentTypes = new();
+
+    private readonly string _storageName;
+    private readonly BlobServiceClient _service;
+    private readonly string _prefix;
+    private readonly string? _customDomain;
+    private readonly bool _publicUrls;
+    private readonly TimeSpan _urlExpiry;
+    private readonly bool _overwrite;
+    private readonly string? _cacheControl;
+    private readonly string? _contentDisposition;
+    private readonly int _blockSize;
+    private readonly int _maxConcurrency;
+    private readonly bool _createContainer;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _containerLock = new(1, 1);
+    private volatile bool _containerReady;
+    private UserDelegationKey? _delegationKey;
+
+    internal AzureBlobStorage(string storageName, BlobServiceClient service, AzureBlobStorageOptions options, TimeProvider? timeProvider = null, ILogger? logger = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(storageName);
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrEmpty(options.ContainerName);
+        _storageName = storageName;
+        _service = service;
+        Container = service.GetBlobContainerClient(options.ContainerName);
+        _prefix = string.IsNullOrEmpty(options.KeyPrefix) ? string.Empty : FileStorageNames.Validate(options.KeyPrefix.TrimEnd('/')) + "/";
+        _customDomain = string.IsNullOrEmpty(options.CustomDomain) ? null : options.CustomDomain;
+        _publicUrls = options.PublicUrls;
+        _urlExpiry = options.UrlExpiry;
+        _overwrite = options.Overwrite;
+        _cacheControl = options.CacheControl;
+        _contentDisposition = options.ContentDisposition;
+        _blockSize = options.BlockSize;
+        _maxConcurrency = options.MaxConcurrency;
+        _createContainer = options.CreateContainer;
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>Gets the client of the storage's container, for operations the storage does not cover.</summary>
+    public BlobContainerClient Container { get; }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Content no longer than <see cref="AzureBlobStorageOptions.BlockSize"/> is stored with one request. Longer content
+    /// is staged in blocks, up to <see cref="AzureBlobStorageOptions.MaxConcurrency"/> at once, and committed as a block
+    /// list; if anything fails first, nothing is committed and Azure discards the staged blocks within a week. The
+    /// content's MD5 is computed on the way and stored; <c>md5</c> and <c>sha256</c> values in
+    /// <see cref="FileSaveOptions.Checksums"/> are verified before the commit. If another writer takes the name while a
+    /// long, non-seekable stream is being staged, the save fails with an <see cref="IOException"/>, since the content
+    /// cannot be read again to store it under a fresh name.
+    /// </remarks>
+    /// <exception cref="InvalidDataException">The content does not match a checksum in <paramref name="options"/>.</exception>
+    public async Task<string> SaveAsync(string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        name = FileStorageNames.Validate(name);
+        ArgumentNullException.ThrowIfNull(content);
+        if (!content.CanRead)
+        {
+            throw new ArgumentException("The content stream must be readable.", nameof(content));
+        }
+
+        await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
+        var overwrite = options?.Overwrite ?? _overwrite;
+        var headers = CreateHttpHeaders(name, options?.ContentType);
+        var metadata = options is { Metadata.Count: > 0 } ? new Dictionary<string, string>(options.Metadata) : null;
+        var start = content.CanSeek ? content.Position : (long?)null;
+        if (!overwrite)
+        {
+            name = await GetAvailableNameAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var saved = await TrySaveAsync(name, content, headers, metadata, options?.Checksums, overwrite, cancellationToken).ConfigureAwait(false);
+            if (saved is not null)
+            {
+                return saved;
+            }
+
+            if (start is null)
+            {
+                throw new IOException($"Another writer created '{name}' in storage '{_storageName}' while this save was staging it, and the content stream cannot be read again; nothing was saved.");
+            }
+
+            if (attempt == MaxNameAttempts)
+            {
+                throw new IOException($"Could not find a free name for '{name}' in storage '{_storageName}' after {MaxNameAttempts} attempts.");
+            }
+
+            content.Position = start.Value;
+            var alternate = FileStorageNames.GetAlternateName(name);
+            _logger.NameTaken(_storageName, name, alternate);
+            name = alternate;
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var blob = GetBlob(name);
+        try
+        {
+            var response = await blob.DownloadStreamingAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            return response.Value.Content;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            throw new FileNotFoundException($"Storage '{_storageName}' has no file named '{name}'.", name, ex);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var blob = GetBlob(name);
+        var response = await blob.DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return response.Value;
+    }
+
+    /// <inheritdoc/>
+    public async Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var blob = GetBlob(name);
+        var response = await blob.ExistsAsync(cancellationToken).ConfigureAwait(false);
+        return response.Value;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>The blob's <c>Content-MD5</c>, when it has one, is returned as the <c>md5</c> checksum.</remarks>
+    public async Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default)
+    {
+        name = FileStorageNames.Validate(name);
+        var blob = GetBlob(name);
+        try
+        {
+            var response = await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            var properties = response.Value;
+            return new StoredFileInfo(name, properties.ContentLength)
+            {
+                ContentType = properties.ContentType,
+                LastModified = properties.LastModified,
+                ETag = properties.ETag.ToString(),
+                Checksums = GetChecksums(properties.ContentHash),
+                Metadata = new Dictionary<string, string>(properties.Metadata, StringComparer.OrdinalIgnoreCase),
+            };
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ValidatePrefix(prefix);
+        var options = new GetBlobsOptions { Traits = BlobTraits.Metadata, Prefix = _prefix + prefix };
+        await foreach (var item in Container.GetBlobsAsync(options, cancellationToken).ConfigureAwait(false))
+        {
+            if (item.Deleted || !item.Name.StartsWith(_prefix, StringComparison.Ordinal) || item.Name.Length == _prefix.Length)
+            {
+                continue;
+            }
+
+            var properties = item.Properties;
+            yield return new StoredFileInfo(item.Name[_prefix.Length..], properties.ContentLength ?? 0)
+            {
+                ContentType = properties.ContentType,
+                LastModified = properties.LastModified,
+                ETag = properties.ETag?.ToString(),
+                Checksums = GetChecksums(properties.ContentHash),
+                Metadata = item.Metadata is { Count: > 0 } ? new Dictionary<string, string>(item.Metadata, StringComparer.OrdinalIgnoreCase) : new Dictionary<string, string>(),
+            };
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// With <see cref="AzureBlobStorageOptions.PublicUrls"/> the plain blob URL; otherwise a read-only SAS URL valid for
+    /// <see cref="AzureBlobStorageOptions.UrlExpiry"/>. <see cref="AzureBlobStorageOptions.CustomDomain"/> replaces the host.
+    /// </remarks>
+    public async Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var blob = GetBlob(name);
+        var uri = _publicUrls
+            ? blob.Uri
+            : await CreateSasUriAsync(blob, BlobSasPermissions.Read, _time.GetUtcNow() + _urlExpiry, null, null, cancellationToken).ConfigureAwait(false);
+        return ApplyCustomDomain(uri).AbsoluteUri;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// <para>
+    /// The URL carries a SAS for one blob with only the create and write permissions. The client sends one <c>PUT</c> of
+    /// the body with every header in <see cref="PresignedUrl.Headers"/>: <c>x-ms-blob-type: BlockBlob</c>,
+    /// <c>Content-Type</c>, <c>If-None-Match: *</c> unless the storage overwrites, the configured Cache-Control and
+    /// Content-Disposition, and <c>Content-MD5</c> when <see cref="PresignedUploadRequest.ContentMd5"/> is set (Azure then
+    /// refuses a body that does not match it). One <c>PUT</c> may carry up to 5000 MiB.
+    /// </para>
+    /// <para>
+    /// A SAS cannot limit the size or the content type of what is sent: <see cref="PresignedUploadRequest.MaxLength"/>,
+    /// <see cref="PresignedUploadRequest.ContentLength"/> and <see cref="PresignedUploadRequest.ChecksumSha256"/> are not
+    /// enforced by Azure. Confirm the upload (check the stored blob's size, type and checksum) before accepting the file.
+    /// </para>
+    /// </remarks>
+    /// <exception cref="NotSupportedException">The request asks for a form <c>POST</c>, which Azure Blob Storage does not offer.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The expiry is not positive or is longer than <see cref="MaxSasLifetime"/>.</exception>
+    public async Task<PresignedUrl> CreateUploadUrlAsync(PresignedUploadRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Method != PresignedUploadMethod.Put)
+        {
+            throw new NotSupportedException("Azure Blob Storage has no browser form POST upload: request PresignedUploadMethod.Put, a PUT of the body to the SAS URL with the returned headers.");
+        }
+
+        ValidateExpiry(request.ExpiresIn);
+        await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
+        var blob = GetBlob(request.Name);
+        var expiresOn = _time.GetUtcNow() + request.ExpiresIn;
+        var uri = await CreateSasUriAsync(blob, BlobSasPermissions.Create | BlobSasPermissions.Write, expiresOn, null, null, cancellationToken).ConfigureAwait(false);
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["x-ms-blob-type"] = "BlockBlob",
+            ["Content-Type"] = request.ContentType ?? GuessContentType(request.Name),
+        };
+        if (!_overwrite)
+        {
+            headers["If-None-Match"] = "*";
+        }
+
+        if (_cacheControl is not null)
+        {
+            headers["x-ms-blob-cache-control"] = _cacheControl;
+        }
+
+        if (_contentDisposition is not null)
+        {
+            headers["x-ms-blob-content-disposition"] = _contentDisposition;
+        }
+
+        if (request.ContentMd5 is { Length: > 0 } md5)
+        {
+            headers["Content-MD5"] = md5;
+        }
+
+        return new PresignedUrl("PUT", uri, expiresOn) { Headers = headers };
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// A read-only SAS for one blob; <see cref="PresignedDownloadRequest.ResponseContentDisposition"/> and
+    /// <see cref="PresignedDownloadRequest.ResponseContentType"/> are signed into it. <see cref="AzureBlobStorageOptions.CustomDomain"/>
+    /// replaces the host.
+    /// </remarks>
+    /// <exception cref="ArgumentOutOfRangeException">The expiry is not positive or is longer than <see cref="MaxSasLifetime"/>.</exception>
+    public async Task<PresignedUrl> CreateDownloadUrlAsync(PresignedDownloadRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ValidateExpiry(request.ExpiresIn);
+        var blob = GetBlob(request.Name);
+        var expiresOn = _time.GetUtcNow() + request.ExpiresIn;
+        var uri = await CreateSasUriAsync(blob, BlobSasPermissions.Read, expiresOn, request.ResponseContentDisposition, request.ResponseContentType, cancellationToken).ConfigureAwait(false);
+        return new PresignedUrl("GET", ApplyCustomDomain(uri), expiresOn);
+    }
+
+    internal BlockBlobClient GetBlob(string name) => Container.GetBlockBlobClient(_prefix + FileStorageNames.Validate(name));
+
+    private async Task<string?> TrySaveAsync(string name, Stream content, BlobHttpHeaders headers, Dictionary<string, string>? metadata, IDictionary<string, string>? checksums, bool overwrite, CancellationToken cancellationToken)
+    {
+        var pool = ArrayPool<byte>.Shared;
+        using var hashes = new ContentHashes(checksums);
+        var conditions = overwrite ? null : new BlobRequestConditions { IfNoneMatch = ETag.All };
+        var first = pool.Rent(_blockSize);
+        byte[]? second = null;
+        try
+        {
+            var firstLength = await ReadBlockAsync(content, first, cancellationToken).ConfigureAwait(false);
+            hashes.Append(first.AsSpan(0, firstLength));
+            var secondLength = 0;
+            if (firstLength == _blockSize)
+            {
+                second = pool.Rent(_blockSize);
+                secondLength = await ReadBlockAsync(content, second, cancellationToken).ConfigureAwait(false);
+                hashes.Append(second.AsSpan(0, secondLength));
+            }
+
+            if (secondLength == 0)
+            {
+                headers.ContentHash = hashes.Verify();
+                return await PutSingleAsync(name, first, firstLength, headers, metadata, conditions, cancellationToken).ConfigureAwait(false);
+            }
+
+            var blocks = new Queue<(byte[] Buffer, int Length)>([(first, firstLength), (second!, secondLength)]);
+            first = null;
+            second = null;
+            return await StageAndCommitAsync(name, blocks, content, hashes, headers, metadata, conditions, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (first is not null)
+            {
+                pool.Return(first);
+            }
+
+            if (second is not null)
+            {
+                pool.Return(second);
+            }
+        }
+    }
+
+    private async Task<string> PutSingleAsync(string name, byte[] buffer, int length, BlobHttpHeaders headers, Dictionary<string, string>? metadata, BlobRequestConditions? conditions, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                using var body = new MemoryStream(buffer, 0, length, writable: false);
+                var options = new BlobUploadOptions { HttpHeaders = headers, Metadata = metadata, Conditions = conditions };
+                await GetBlob(name).UploadAsync(body, options, cancellationToken).ConfigureAwait(false);
+                _logger.BlobSaved(_storageName, name, length, 1);
+                return name;
+            }
+            catch (RequestFailedException ex) when (conditions is not null && IsNameTaken(ex) && attempt < MaxNameAttempts)
+            {
+                var alternate = FileStorageNames.GetAlternateName(name);
+                _logger.NameTaken(_storageName, name, alternate);
+                name = alternate;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Stages the blocks already read (<paramref name="queue"/>, whose buffers it returns to the pool) and the rest of
+    /// <paramref name="content"/>, then commits; <see langword="null"/> if the name was taken meanwhile.
+    /// </summary>
+    private async Task<string?> StageAndCommitAsync(string name, Queue<(byte[] Buffer, int Length)> queue, Stream content, ContentHashes hashes, BlobHttpHeaders headers, Dictionary<string, string>? metadata, BlobRequestConditions? conditions, CancellationToken cancellationToken)
+    {
+        var pool = ArrayPool<byte>.Shared;
+        var blob = GetBlob(name);
+        var uploadId = Guid.NewGuid().ToString("N");
+        var blockIds = new List<string>();
+        var inFlight = new List<(Task Task, byte[] Buffer)>(_maxConcurrency);
+        using var staging = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        long length = 0;
+        try
+        {
+            while (true)
+            {
+                // A block is read only once a slot is free, so at most MaxConcurrency + 1 buffers are held.
+                while (inFlight.Count >= _maxConcurrency)
+                {
+                    await CompleteOneAsync(inFlight).ConfigureAwait(false);
+                }
+
+                byte[] buffer;
+                int read;
+                if (queue.Count > 0)
+                {
+                    (buffer, read) = queue.Dequeue();
+                }
+                else
+                {
+                    buffer = pool.Rent(_blockSize);
+                    try
+                    {
+                        read = await ReadBlockAsync(content, buffer, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        pool.Return(buffer);
+                        throw;
+                    }
+
+                    if (read == 0)
+                    {
+                        pool.Return(buffer);
+                        break;
+                    }
+
+                    hashes.Append(buffer.AsSpan(0, read));
+                }
+
+                if (blockIds.Count == MaxBlockCount)
+                {
+                    pool.Return(buffer);
+                    throw new IOException($"The content is longer than {MaxBlockCount} blocks of {_blockSize} bytes, the most a blob can hold; raise BlockSize.");
+                }
+
+                var blockId = Convert.ToBase64String(Encoding.ASCII.GetBytes($"{uploadId}{blockIds.Count:D6}"));
+                blockIds.Add(blockId);
+                length += read;
+                inFlight.Add((StageBlockAsync(blob, blockId, buffer, read, staging.Token), buffer));
+            }
+
+            while (inFlight.Count > 0)
+            {
+                await CompleteOneAsync(inFlight).ConfigureAwait(false);
+            }
+
+            headers.ContentHash = hashes.Verify();
+            var options = new CommitBlockListOptions { HttpHeaders = headers, Metadata = metadata, Conditions = conditions };
+            try
+            {
+                await blob.CommitBlockListAsync(blockIds, options, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException ex) when (conditions is not null && IsNameTaken(ex))
+            {
+                return null;
+            }
+
+            _logger.BlobSaved(_storageName, name, length, blockIds.Count);
+            return name;
+        }
+        catch (Exception ex)
+        {
+            await staging.CancelAsync().ConfigureAwait(false);
+            _logger.SaveAbandoned(_storageName, name, blockIds.Count, ex);
+            throw;
+        }
+        finally
+        {
+            foreach (var (task, buffer) in inFlight)
+            {
+                try
+                {
+                    await task.ConfigureAwait(false);
+                }
+                catch (Exception) when (task.IsFaulted || task.IsCanceled)
+                {
+                    // The save already failed; this block's own failure adds nothing.
+                }
+
+                pool.Return(buffer);
+            }
+
+            foreach (var (buffer, _) in queue)
+            {
+                pool.Return(buffer);
+            }
+        }
+    }
+
+    private static async Task CompleteOneAsync(List<(Task Task, byte[] Buffer)> inFlight)
+    {
+        var done = await Task.WhenAny(inFlight.Select(b => b.Task)).ConfigureAwait(false);
+        var index = inFlight.FindIndex(b => b.Task == done);
+        var buffer = inFlight[index].Buffer;
+        inFlight.RemoveAt(index);
+        try
+        {
+            await done.ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static async Task StageBlockAsync(BlockBlobClient blob, string blockId, byte[] buffer, int length, CancellationToken cancellationToken)
+    {
+        using var body = new MemoryStream(buffer, 0, length, writable: false);
+        await blob.StageBlockAsync(blockId, body, options: null, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<int> ReadBlockAsync(Stream content, byte[] buffer, CancellationToken cancellationToken)
+    {
+        var total = 0;
+        while (total < _blockSize)
+        {
+            var read = await content.ReadAsync(buffer.AsMemory(total, _blockSize - total), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        return total;
+    }
+
+    private async Task<string> GetAvailableNameAsync(string name, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; attempt < MaxNameAttempts && await ExistsAsync(name, cancellationToken).ConfigureAwait(false); attempt++)
+        {
+            var alternate = FileStorageNames.GetAlternateName(name);
+            _logger.NameTaken(_storageName, name, alternate);
+            name = alternate;
+        }
+
+        return name;
+    }
+
+    private static bool IsNameTaken(RequestFailedException ex) =>
+        ex.Status == 412 || (ex.Status == 409 && ex.ErrorCode == BlobErrorCode.BlobAlreadyExists.ToString());
+
+    private async Task EnsureContainerAsync(CancellationToken cancellationToken)
+    {
+        if (!_createContainer || _containerReady)
+        {
+            return;
+        }
+
+        await _containerLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_containerReady)
+            {
+                var created = await Container.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (created is not null)
+                {
+                    _logger.ContainerCreated(_storageName, Container.Name);
+                }
+
+                _containerReady = true;
+            }
+        }
+        finally
+        {
+            _containerLock.Release();
+        }
+    }
+
+    private async Task<Uri> CreateSasUriAsync(BlobBaseClient blob, BlobSasPermissions permissions, DateTimeOffset expiresOn, string? contentDisposition, string? contentType, CancellationToken cancellationToken)
+    {
+        var builder = new BlobSasBuilder(permissions, expiresOn)
+        {
+            BlobContainerName = blob.BlobContainerName,
+            BlobName = blob.Name,
+            Resource = "b",
+            Protocol = blob.Uri.Scheme == Uri.UriSchemeHttps ? SasProtocol.Https : SasProtocol.HttpsAndHttp,
+            ContentDisposition = contentDisposition,
+            ContentType = contentType,
+        };
+        if (blob.CanGenerateSasUri)
+        {
+            return blob.GenerateSasUri(builder);
+        }
+
+        var key = await GetUserDelegationKeyAsync(expiresOn, cancellationToken).ConfigureAwait(false);
+        var uri = new BlobUriBuilder(blob.Uri);
+        uri.Sas = builder.ToSasQueryParameters(key, uri.AccountName);
+        return uri.ToUri();
+    }
+
+    private async Task<UserDelegationKey> GetUserDelegationKeyAsync(DateTimeOffset sasExpiresOn, CancellationToken cancellationToken)
+    {
+        var cached = _delegationKey;
+        if (cached is not null && cached.SignedExpiresOn >= sasExpiresOn)
+        {
+            return cached;
+        }
+
+        // One key serves many URLs: ask for a day (or the URL's lifetime, if longer), within the 7-day limit.
+        var now = _time.GetUtcNow();
+        var keyExpiresOn = sasExpiresOn > now + TimeSpan.FromDays(1) ? sasExpiresOn : now + TimeSpan.FromDays(1);
+        if (keyExpiresOn > now + MaxSasLifetime)
+        {
+            keyExpiresOn = now + MaxSasLifetime;
+        }
+
+        var response = await _service.GetUserDelegationKeyAsync(null, keyExpiresOn, cancellationToken).ConfigureAwait(false);
+        _logger.UserDelegationKeyRequested(_storageName, keyExpiresOn);
+        _delegationKey = response.Value;
+        return response.Value;
+    }
+
+    private Uri ApplyCustomDomain(Uri uri)
+    {
+        if (_customDomain is null)
+        {
+            return uri;
+        }
+
+        var parts = new BlobUriBuilder(uri);
+        var path = "/" + Uri.EscapeDataString(parts.BlobContainerName) + "/" + string.Join('/', parts.BlobName.Split('/').Select(Uri.EscapeDataString));
+        return new UriBuilder(Uri.UriSchemeHttps, _customDomain) { Path = path, Query = parts.Sas?.ToString() ?? string.Empty, Port = -1 }.Uri;
+    }
+
+    private BlobHttpHeaders CreateHttpHeaders(string name, string? contentType) => new()
+    {
+        ContentType = string.IsNullOrEmpty(contentType) ? GuessContentType(name) : contentType,
+        CacheControl = _cacheControl,
+        ContentDisposition = _contentDisposition,
+    };
+
+    private static string GuessContentType(string name) =>
+        ContentTypes.TryGetContentType(name, out var contentType) ? contentType : DefaultContentType;
+
+    private static Dictionary<string, string> GetChecksums(byte[]? contentHash) =>
+        contentHash is { Length: > 0 }
+            ? new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["md5"] = Convert.ToHexStringLower(contentHash) }
+            : new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+    private static void ValidateExpiry(TimeSpan expiresIn)
+    {
+        if (expiresIn <= TimeSpan.Zero || expiresIn > MaxSasLifetime)
+        {
+            throw new ArgumentOutOfRangeException(nameof(expiresIn), expiresIn, $"A presigned URL's expiry must be positive and at most {MaxSasLifetime.TotalDays} days.");
+        }
+    }
+
+    private static void ValidatePrefix(string? prefix)
+    {
+        if (string.IsNullOrEmpty(prefix))
+        {
+            return;
+        }
+
+        if (prefix[0] == '/' || prefix.Contains('\\', StringComparison.Ordinal) || prefix.Any(char.IsControl) || prefix.Split('/').Any(s => s is "." or ".."))
+        {
+            throw new SuspiciousFileNameException("A listing prefix must be a relative name prefix with '/' separators and no '.' or '..' segments.");
+        }
+    }
+
+    /// <summary>The MD5 of saved content, always, and the SHA-256 when the caller gave one to verify.</summary>
+    private sealed class ContentHashes : IDisposable
+    {
+        private readonly IncrementalHash _md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+        private readonly IncrementalHash? _sha256;
+        private readonly string? _expectedMd5;
+        private readonly string? _expectedSha256;
+
+        public ContentHashes(IDictionary<string, string>? expected)
+        {
+            if (expected is not null)
+            {
+                expected.TryGetValue("md5", out _expectedMd5);
+                if (expected.TryGetValue("sha256", out _expectedSha256))
+                {
+                    _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                }
+            }
+        }
+
+        public void Append(ReadOnlySpan<byte> data)
+        {
+            _md5.AppendData(data);
+            _sha256?.AppendData(data);
+        }
+
+        /// <summary>Checks the expected checksums and returns the MD5 to store.</summary>
+        public byte[] Verify()
+        {
+            var md5 = _md5.GetHashAndReset();
+            Check("md5", _expectedMd5, md5);
+            if (_sha256 is not null)
+            {
+                Check("sha256", _expectedSha256, _sha256.GetHashAndReset());
+            }
+
+            return md5;
+        }
+
+        public void Dispose()
+        {
+            _md5.Dispose();
+            _sha256?.Dispose();
+        }
+
+        private static void Check(string algorithm, string? expected, byte[] actual)
+        {
+            if (expected is not null && !string.Equals(expected, Convert.ToHexStringLower(actual), StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidDataException($"The content's {algorithm} checksum is {Convert.ToHexStringLower(actual)}, not the expected {expected}; nothing was saved.");
+            }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Logging;
+
+namespace UploadKit.Storage.Azure;
+
+/// <summary>The Azure Blob Storage package's log messages (event ids 2000-2999). URLs and SAS tokens are never logged.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 2000, Level = LogLevel.Debug, EventName = "AzureBlobSaved",
+        Message = "Saved {BlobName} ({Length} bytes in {BlockCount} blocks) to Azure storage {StorageName}")]
+    public static partial void BlobSaved(this ILogger logger, string storageName, string blobName, long length, int blockCount);
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, EventName = "AzureBlobNameTaken",
+        Message = "The name {BlobName} in Azure storage {StorageName} is taken; saving under {AlternateName}")]
+    public static partial void NameTaken(this ILogger logger, string storageName, string blobName, string alternateName);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, EventName = "AzureBlobSaveAbandoned",
+        Message = "A save of {BlobName} to Azure storage {StorageName} failed before its commit; nothing was committed, and Azure discards its {BlockCount} staged blocks")]
+    public static partial void SaveAbandoned(this ILogger logger, string storageName, string blobName, int blockCount, Exception exception);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, EventName = "AzureContainerCreated",
+        Message = "Created the container {ContainerName} for Azure storage {StorageName}")]
+    public static partial void ContainerCreated(this ILogger logger, string storageName, string containerName);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Debug, EventName = "AzureUserDelegationKeyRequested",
+        Message = "Requested a user delegation key valid until {ExpiresOn} for Azure storage {StorageName}")]
+    public static partial void UserDelegationKeyRequested(this ILogger logger, string storageName, DateTimeOffset expiresOn);
+}

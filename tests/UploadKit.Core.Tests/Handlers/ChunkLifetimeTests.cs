@@ -1,0 +1,74 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Http;
+
+namespace UploadKit.Tests.Handlers;
+
+/// <summary>
+/// A chunk is valid only during its call: the pipe reuses its memory afterwards. These tests scribble over each
+/// chunk the moment its call returns; a built-in handler that kept a chunk would produce wrong content.
+/// </summary>
+public class ChunkLifetimeTests
+{
+    [TestCase(100, 1 << 20, TestName = "MemoryUploadHandler_ChunksOverwrittenAfterEachCall_KeepsCorrectContent")]
+    [TestCase(3_000_000, 1000, TestName = "TemporaryFileUploadHandler_ChunksOverwrittenAfterEachCall_KeepsCorrectContent")]
+    [TestCase(30_000, 10_000, TestName = "MemoryThenTemporary_SpillWithOverwrittenChunks_KeepsCorrectContent")]
+    public async Task Chain_ChunksOverwrittenAfterEachCall_KeepsCorrectContent(int length, int threshold)
+    {
+        var temp = Path.Combine(Path.GetTempPath(), "uploadkit-tests", Guid.NewGuid().ToString("N"));
+        var options = new UploadOptions { MemoryBufferThreshold = threshold, TempFileDirectory = temp };
+        UploadHandler[] handlers = [new MemoryUploadHandler(), new TemporaryFileUploadHandler()];
+        var context = new UploadRequestContext(new DefaultHttpContext(), options, null, null, handlers);
+        foreach (var handler in handlers)
+        {
+            handler.Attach(context);
+        }
+
+        var data = new byte[length];
+        new Random(length).NextBytes(data);
+        var header = new UploadFileHeader("f", "a.bin", "application/octet-stream");
+        foreach (var handler in handlers)
+        {
+            await handler.NewFileAsync(header, CancellationToken.None);
+        }
+
+        var scratch = new byte[4096];
+        var random = new Random(1);
+        for (var offset = 0; offset < length;)
+        {
+            var size = Math.Min(random.Next(1, scratch.Length), length - offset);
+            data.AsSpan(offset, size).CopyTo(scratch);
+            ReadOnlyMemory<byte>? chunk = scratch.AsMemory(0, size);
+            var end = offset + size;
+            foreach (var handler in handlers)
+            {
+                chunk = await handler.ReceiveChunkAsync(chunk.Value, end - chunk.Value.Length, CancellationToken.None);
+                if (chunk is null)
+                {
+                    break;
+                }
+            }
+
+            Array.Fill(scratch, (byte)0xEE);
+            offset = end;
+        }
+
+        UploadedFile? file = null;
+        foreach (var handler in handlers)
+        {
+            file ??= await handler.FileCompleteAsync(length, CancellationToken.None);
+        }
+
+        await using (file)
+        {
+            await using var stream = file!.OpenReadStream();
+            Assert.That(Convert.ToHexString(await SHA256.HashDataAsync(stream)), Is.EqualTo(Convert.ToHexString(SHA256.HashData(data))));
+            Assert.That(file.Length, Is.EqualTo(length));
+        }
+
+        if (Directory.Exists(temp))
+        {
+            Assert.That(Directory.GetFiles(temp), Is.Empty, "the temp file went with the file");
+            Directory.Delete(temp, recursive: true);
+        }
+    }
+}
