@@ -11,9 +11,10 @@ internal sealed class FileValidationHandler : UploadHandler
     private readonly IReadOnlyList<IFileValidator> _validators;
     private readonly int _headLength;
     private UploadFileHeader? _file;
+    private readonly bool[] _headChecked;
     private byte[]? _head;
     private int _headFilled;
-    private bool _headChecked;
+    private int _headsPending;
 
     /// <summary>Creates the handler.</summary>
     /// <param name="fieldName">The form field whose files are checked; <see langword="null"/> for every field.</param>
@@ -23,6 +24,7 @@ internal sealed class FileValidationHandler : UploadHandler
         _fieldName = fieldName;
         _validators = validators;
         _headLength = FileValidation.GetHeadLength(validators);
+        _headChecked = new bool[validators.Count];
     }
 
     public override ValueTask NewFileAsync(UploadFileHeader file, CancellationToken cancellationToken)
@@ -39,8 +41,14 @@ internal sealed class FileValidationHandler : UploadHandler
         ThrowIfAny(file, errors);
         _file = file;
         _headFilled = 0;
-        _headChecked = _headLength == 0;
-        if (!_headChecked)
+        _headsPending = 0;
+        for (var i = 0; i < _validators.Count; i++)
+        {
+            _headChecked[i] = _validators[i].HeadLength <= 0;
+            _headsPending += _headChecked[i] ? 0 : 1;
+        }
+
+        if (_headsPending > 0)
         {
             _head ??= new byte[_headLength];
         }
@@ -56,18 +64,16 @@ internal sealed class FileValidationHandler : UploadHandler
             return ValueTask.FromResult<ReadOnlyMemory<byte>?>(chunk);
         }
 
-        if (!_headChecked)
+        var errors = new List<string>();
+        if (_headsPending > 0)
         {
             var count = Math.Min(chunk.Length, _headLength - _headFilled);
             chunk.Span[..count].CopyTo(_head.AsSpan(_headFilled));
             _headFilled += count;
-            if (_headFilled == _headLength)
-            {
-                CheckHead(file);
-            }
+            CheckHeads(file, errors, isComplete: false);
+            ThrowIfAny(file, errors);
         }
 
-        var errors = new List<string>();
         var length = offset + chunk.Length;
         FileValidation.Collect(errors, _validators, v => v.ValidateLength(file, length, isComplete: false));
         ThrowIfAny(file, errors);
@@ -81,18 +87,7 @@ internal sealed class FileValidationHandler : UploadHandler
         if (file is not null)
         {
             var errors = new List<string>();
-            if (!_headChecked)
-            {
-                _headChecked = true;
-                var head = _head.AsSpan(0, _headFilled);
-                foreach (var validator in _validators)
-                {
-                    if (validator.ValidateHead(file, head) is { } error)
-                    {
-                        errors.Add(error);
-                    }
-                }
-            }
+            CheckHeads(file, errors, isComplete: true);
 
             FileValidation.Collect(errors, _validators, v => v.ValidateLength(file, size, isComplete: true));
             ThrowIfAny(file, errors);
@@ -107,20 +102,24 @@ internal sealed class FileValidationHandler : UploadHandler
         return ValueTask.CompletedTask;
     }
 
-    private void CheckHead(UploadFileHeader file)
+    /// <summary>Runs each head check as soon as its own head is complete: magic bytes need far fewer bytes than a JPEG's frame header.</summary>
+    private void CheckHeads(UploadFileHeader file, List<string> errors, bool isComplete)
     {
-        _headChecked = true;
-        var errors = new List<string>();
-        var head = _head.AsSpan(0, _headFilled);
-        foreach (var validator in _validators)
+        for (var i = 0; i < _validators.Count && _headsPending > 0; i++)
         {
-            if (validator.ValidateHead(file, head) is { } error)
+            var validator = _validators[i];
+            if (_headChecked[i] || (!isComplete && _headFilled < validator.HeadLength))
+            {
+                continue;
+            }
+
+            _headChecked[i] = true;
+            _headsPending--;
+            if (validator.ValidateHead(file, _head.AsSpan(0, Math.Min(_headFilled, validator.HeadLength))) is { } error)
             {
                 errors.Add(error);
             }
         }
-
-        ThrowIfAny(file, errors);
     }
 
     private void ThrowIfAny(UploadFileHeader file, List<string> errors)

@@ -50,6 +50,17 @@ public class FileValidationHandlerTests
     }
 
     [Test]
+    public async Task ReceiveChunkAsync_SignatureWithLongHeadValidator_RejectsOnFirstChunkStill()
+    {
+        var handler = Create("file", FileValidators.ImageDimensions(maxWidth: 100), FileValidators.Signature());
+        await handler.NewFileAsync(Header("a.png", "image/png"), CancellationToken.None);
+        var chunk = new byte[64 * 1024];
+        SampleFiles.Html().CopyTo(chunk, 0);
+        var ex = Assert.ThrowsAsync<UploadRejectedException>(async () => await handler.ReceiveChunkAsync(chunk, 0, CancellationToken.None));
+        Assert.That(ex!.Errors!["file"], Is.EqualTo(new[] { "File content does not match its type." }), "the image header check waits for its own 256 KiB");
+    }
+
+    [Test]
     public async Task ReceiveChunkAsync_SizeCrossed_RejectsOnThatChunk()
     {
         var handler = Create("file", FileValidators.MaxSize(1 << 20));
