@@ -22,11 +22,20 @@ public static class StorageFilesEndpointRouteBuilderExtensions
     /// <param name="prefix">The URL prefix, such as <c>/media</c>.</param>
     /// <param name="storageName">The storage to serve.</param>
     /// <returns>A builder for the endpoint's conventions (authorization, caching).</returns>
+    /// <exception cref="InvalidOperationException">No storage is named <paramref name="storageName"/>.</exception>
     public static IEndpointConventionBuilder MapStorageFiles(this IEndpointRouteBuilder endpoints, string prefix, string storageName = FileStorageNames.Default)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(prefix);
         ArgumentException.ThrowIfNullOrEmpty(storageName);
+        var registry = endpoints.ServiceProvider.GetService<IStorageRegistry>()
+            ?? throw new InvalidOperationException("UploadKit is not registered: call services.AddUploadKit(...) at start-up.");
+        if (!registry.Names.Contains(storageName, StringComparer.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException(
+                $"MapStorageFiles(\"{prefix}\") serves storage '{storageName}', which is not configured. Configure UploadKit:Storages:{storageName} or call AddStorage(\"{storageName}\", ...).");
+        }
+
         var pattern = prefix.TrimEnd('/') + "/{**name}";
         return endpoints.MapMethods(pattern, Methods, context => ServeAsync(context, storageName))
             .WithDisplayName($"Storage files '{storageName}' at {prefix}");

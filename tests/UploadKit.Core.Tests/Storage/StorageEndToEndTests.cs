@@ -296,6 +296,13 @@ public class StorageEndToEndTests
     }
 
     [Test]
+    public void MapStorageFiles_UnknownStorage_FailsAtStartUp()
+    {
+        var ex = Assert.ThrowsAsync<InvalidOperationException>(async () => await StartAsync(a => a.MapStorageFiles("/avatars", "avatars")));
+        Assert.That(ex!.Message, Does.Contain("'avatars'"));
+    }
+
+    [Test]
     public async Task MapStorageFiles_Head_AnswersHeadersWithoutBody()
     {
         await using var app = await StartAsync(_ => { });
