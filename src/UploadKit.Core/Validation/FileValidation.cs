@@ -33,13 +33,19 @@ internal static class FileValidation
     /// Runs <paramref name="validators"/> on a stored object: name and type from its properties, the head read from
     /// the storage, the stored length. Used to confirm a direct upload.
     /// </summary>
+    /// <param name="storage">The storage holding the object.</param>
+    /// <param name="info">The object's properties, from <see cref="IFileStorage.GetMetadataAsync"/>.</param>
+    /// <param name="fieldName">The field errors are reported under.</param>
+    /// <param name="validators">The validators to run.</param>
+    /// <param name="fileName">The client's file name, if it differs from the object's; <see langword="null"/> for the object's last segment.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The error messages; empty when the object passes.</returns>
     public static async Task<IReadOnlyList<string>> ValidateStoredAsync(
-        IFileStorage storage, StoredFileInfo info, string fieldName, IReadOnlyList<IFileValidator> validators, CancellationToken cancellationToken)
+        IFileStorage storage, StoredFileInfo info, string fieldName, IReadOnlyList<IFileValidator> validators, string? fileName, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(storage);
         ArgumentNullException.ThrowIfNull(info);
-        var fileName = info.Name[(info.Name.LastIndexOf('/') + 1)..];
+        fileName ??= info.Name[(info.Name.LastIndexOf('/') + 1)..];
         var header = new UploadFileHeader(fieldName, fileName, info.ContentType ?? string.Empty) { DeclaredLength = info.Length };
         var errors = new List<string>();
         Collect(errors, validators, v => v.ValidateFile(header));

@@ -99,7 +99,7 @@ public class FileValidationHandlerTests
         var storage = new InMemoryStorage();
         var name = await storage.SaveAsync("uploads/track.mp3", new MemoryStream(SampleFiles.Html()), new FileSaveOptions { ContentType = "audio/mpeg" });
         var info = (await storage.GetMetadataAsync(name))!;
-        var errors = await FileValidation.ValidateStoredAsync(storage, info, "file", [FileValidators.Extensions("mp3"), FileValidators.Signature(), FileValidators.MinSize(1)], CancellationToken.None);
+        var errors = await FileValidation.ValidateStoredAsync(storage, info, "file", [FileValidators.Extensions("mp3"), FileValidators.Signature(), FileValidators.MinSize(1)], "track.mp3", CancellationToken.None);
         Assert.That(errors, Is.EqualTo(new[] { "File content does not match its type." }));
     }
 
@@ -108,7 +108,7 @@ public class FileValidationHandlerTests
     {
         var storage = new InMemoryStorage();
         var name = await storage.SaveAsync("uploads/a.png", new MemoryStream(SampleFiles.Png()), new FileSaveOptions { ContentType = "image/png" });
-        var errors = await FileValidation.ValidateStoredAsync(storage, (await storage.GetMetadataAsync(name))!, "file", [FileValidators.Signature(), FileValidators.MaxSize(100)], CancellationToken.None);
+        var errors = await FileValidation.ValidateStoredAsync(storage, (await storage.GetMetadataAsync(name))!, "file", [FileValidators.Signature(), FileValidators.MaxSize(100)], null, CancellationToken.None);
         Assert.That(errors, Is.Empty);
     }
 
