@@ -1,0 +1,854 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
+using Amazon.Runtime;
+using Amazon.Runtime.Credentials;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Microsoft.AspNetCore.StaticFiles;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using UploadKit.Storage.S3.Internal;
+
+namespace UploadKit.Storage.S3;
+
+/// <summary>
+/// A storage in an Amazon S3 or S3-compatible bucket (django-storages' <c>S3Storage</c>). Saves stream: a file
+/// shorter than <see cref="S3StorageOptions.MultipartThreshold"/> goes in one <c>PUT</c>, a longer one (or one of
+/// unknown length that turns out longer) in a multipart upload with bounded memory, aborted on any failure.
+/// Also hands out presigned <c>PUT</c>, <c>POST</c>-policy, multipart-part and <c>GET</c> URLs.
+/// </summary>
+public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
+{
+    private const int MaxNameAttempts = 100;
+    private static readonly FileExtensionContentTypeProvider ContentTypes = new();
+
+    private readonly IAmazonS3 _client;
+    private readonly S3StorageOptions _options;
+    private readonly AWSCredentials? _credentials;
+    private readonly bool _ownsClient;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly string _storageName;
+    private readonly string _prefix;
+    private readonly PartBufferPool _parts;
+
+    /// <summary>Creates a storage over an S3 client the app configured.</summary>
+    /// <param name="client">The S3 client; the storage does not dispose it.</param>
+    /// <param name="options">The options; <see cref="S3StorageOptions.ClientFactory"/> is ignored here.</param>
+    /// <param name="logger">A logger, or <see langword="null"/>.</param>
+    /// <param name="timeProvider">The clock for presigned POST policies; <see cref="TimeProvider.System"/> by default.</param>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The options are invalid.</exception>
+    public S3Storage(IAmazonS3 client, S3StorageOptions options, ILogger<S3Storage>? logger = null, TimeProvider? timeProvider = null)
+        : this(client, ValidOptions(options), S3StorageFactory.CreateCredentials(options), ownsClient: false, logger, timeProvider ?? TimeProvider.System, "S3")
+    {
+    }
+
+    internal S3Storage(IAmazonS3 client, S3StorageOptions options, AWSCredentials? credentials, bool ownsClient, ILogger? logger, TimeProvider timeProvider, string storageName)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        _client = client;
+        _options = options;
+        _credentials = credentials;
+        _ownsClient = ownsClient;
+        _logger = logger ?? NullLogger.Instance;
+        _time = timeProvider;
+        _storageName = storageName;
+        _prefix = options.Location.Trim('/') is { Length: > 0 } location ? location + "/" : string.Empty;
+        _parts = new PartBufferPool(options.MultipartChunkSize, options.MaxConcurrency + 1);
+    }
+
+    /// <summary>Gets the S3 client the storage uses.</summary>
+    public IAmazonS3 Client => _client;
+
+    /// <inheritdoc />
+    public async Task<string> SaveAsync(string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        name = FileStorageNames.Validate(name);
+        ArgumentNullException.ThrowIfNull(content);
+        var overwrite = options?.Overwrite ?? _options.FileOverwrite;
+        if (!overwrite)
+        {
+            name = await GetAvailableNameAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+
+        var contentType = options?.ContentType ?? GuessContentType(name);
+        var conditional = !overwrite && _options.ConditionalWrites;
+
+        // Read up to the threshold (in part-sized buffers) to choose between one PUT and a multipart upload.
+        var buffered = new List<PartBuffer>();
+        try
+        {
+            long total = 0;
+            var ended = false;
+            var threshold = Math.Max(1, _options.MultipartThreshold);
+            while (total < threshold && !ended)
+            {
+                var part = await _parts.ReadAsync(content, cancellationToken).ConfigureAwait(false);
+                ended = part.Length < _parts.PartSize;
+                if (part.Length == 0 && buffered.Count > 0)
+                {
+                    part.Dispose();
+                    break;
+                }
+
+                buffered.Add(part);
+                total += part.Length;
+            }
+
+            if (ended && total < threshold)
+            {
+                return await PutSingleAsync(name, buffered, total, contentType, options, conditional, cancellationToken).ConfigureAwait(false);
+            }
+
+            var parts = buffered.ToList();
+            buffered.Clear();
+            return await PutMultipartAsync(name, parts, ended, content, contentType, options, conditional, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var part in buffered)
+            {
+                part.Dispose();
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default)
+    {
+        name = FileStorageNames.Validate(name);
+        try
+        {
+            var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _options.BucketName, Key = GetKey(name) }, cancellationToken).ConfigureAwait(false);
+            return response.ResponseStream;
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            throw new FileNotFoundException($"No file named '{name}' in storage '{_storageName}'.", name, ex);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default)
+    {
+        name = FileStorageNames.Validate(name);
+        var key = GetKey(name);
+        if (!await KeyExistsAsync(key, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.BucketName, Key = key }, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <inheritdoc />
+    public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) =>
+        KeyExistsAsync(GetKey(FileStorageNames.Validate(name)), cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default)
+    {
+        name = FileStorageNames.Validate(name);
+        GetObjectMetadataResponse response;
+        try
+        {
+            response = await _client.GetObjectMetadataAsync(
+                new GetObjectMetadataRequest { BucketName = _options.BucketName, Key = GetKey(name), ChecksumMode = ChecksumMode.ENABLED },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        var checksums = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        AddChecksum(checksums, "sha256", response.ChecksumSHA256);
+        AddChecksum(checksums, "crc32", response.ChecksumCRC32);
+        AddChecksum(checksums, "crc32c", response.ChecksumCRC32C);
+        AddChecksum(checksums, "sha1", response.ChecksumSHA1);
+        var etag = response.ETag;
+        if (etag is { Length: 34 } && etag[0] == '"' && !etag.Contains('-', StringComparison.Ordinal) &&
+            response.ServerSideEncryptionMethod != ServerSideEncryptionMethod.AWSKMS &&
+            response.ServerSideEncryptionMethod != ServerSideEncryptionMethod.AWSKMSDSSE)
+        {
+            // A plain PUT's ETag is the MD5 of the bytes (not so for multipart uploads or KMS encryption).
+            checksums["md5"] = etag[1..^1].ToLowerInvariant();
+        }
+
+        var metadata = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var key in response.Metadata.Keys)
+        {
+            metadata[key.StartsWith("x-amz-meta-", StringComparison.OrdinalIgnoreCase) ? key["x-amz-meta-".Length..] : key] = response.Metadata[key];
+        }
+
+        return new StoredFileInfo(name, response.ContentLength)
+        {
+            ContentType = response.Headers.ContentType,
+            LastModified = response.LastModified is { } modified ? new DateTimeOffset(DateTime.SpecifyKind(modified, DateTimeKind.Utc).ToUniversalTime()) : null,
+            ETag = etag,
+            Checksums = checksums,
+            Metadata = metadata,
+        };
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var request = new ListObjectsV2Request { BucketName = _options.BucketName, Prefix = _prefix + (prefix ?? string.Empty), MaxKeys = ListPageSize };
+        do
+        {
+            var response = await _client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+            foreach (var item in response.S3Objects ?? [])
+            {
+                if (!item.Key.StartsWith(_prefix, StringComparison.Ordinal) || item.Key.Length == _prefix.Length || item.Key.EndsWith('/'))
+                {
+                    continue;
+                }
+
+                yield return new StoredFileInfo(item.Key[_prefix.Length..], item.Size ?? 0)
+                {
+                    LastModified = item.LastModified is { } modified ? new DateTimeOffset(DateTime.SpecifyKind(modified, DateTimeKind.Utc).ToUniversalTime()) : null,
+                    ETag = item.ETag,
+                };
+            }
+
+            request.ContinuationToken = response.IsTruncated == true ? response.NextContinuationToken : null;
+        }
+        while (request.ContinuationToken is not null);
+    }
+
+    /// <inheritdoc />
+    public async Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default)
+    {
+        name = FileStorageNames.Validate(name);
+        var key = GetKey(name);
+        if (_options.CustomDomain is { Length: > 0 } domain)
+        {
+            return $"{_options.UrlProtocol}//{domain.TrimEnd('/')}/{EscapeKey(key)}";
+        }
+
+        var url = await PresignAsync(key, HttpVerb.GET, TimeSpan.FromSeconds(_options.QuerystringExpire), null).ConfigureAwait(false);
+        return _options.QuerystringAuth ? url : url.Split('?', 2)[0];
+    }
+
+    /// <inheritdoc />
+    public async Task<PresignedUrl> CreateUploadUrlAsync(PresignedUploadRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        CheckExpiry(request.ExpiresIn);
+        return request.Method == PresignedUploadMethod.Post
+            ? await CreatePostAsync(request, cancellationToken).ConfigureAwait(false)
+            : await CreatePutAsync(request).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<PresignedUrl> CreateDownloadUrlAsync(PresignedDownloadRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        CheckExpiry(request.ExpiresIn);
+        var expiresOn = _time.GetUtcNow() + request.ExpiresIn;
+        var url = await PresignAsync(GetKey(request.Name), HttpVerb.GET, request.ExpiresIn, r =>
+        {
+            if (request.ResponseContentDisposition is { } disposition)
+            {
+                r.ResponseHeaderOverrides.ContentDisposition = disposition;
+            }
+
+            if (request.ResponseContentType is { } type)
+            {
+                r.ResponseHeaderOverrides.ContentType = type;
+            }
+        }).ConfigureAwait(false);
+        return new PresignedUrl("GET", new Uri(url), expiresOn);
+    }
+
+    /// <summary>
+    /// Starts a multipart upload a client sends itself, part by part, to URLs from
+    /// <see cref="CreateUploadPartUrlAsync"/>; finish it with <see cref="CompleteMultipartUploadAsync"/> or
+    /// <see cref="AbortMultipartUploadAsync"/>. For files over 5 GiB, or browser uploads that resume part by part.
+    /// </summary>
+    /// <param name="name">The object name, validated with <see cref="FileStorageNames.Validate"/>.</param>
+    /// <param name="contentType">The media type the object will have.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The upload id.</returns>
+    public async Task<string> CreateMultipartUploadAsync(string name, string? contentType = null, CancellationToken cancellationToken = default)
+    {
+        name = FileStorageNames.Validate(name);
+        var response = await _client.InitiateMultipartUploadAsync(
+            CreateInitiateRequest(GetKey(name), contentType ?? GuessContentType(name), null), cancellationToken).ConfigureAwait(false);
+        return response.UploadId;
+    }
+
+    /// <summary>Creates a presigned <c>PUT</c> URL for one part of a multipart upload. The response's <c>ETag</c> header identifies the part.</summary>
+    /// <param name="name">The object name given to <see cref="CreateMultipartUploadAsync"/>.</param>
+    /// <param name="uploadId">The upload id.</param>
+    /// <param name="partNumber">The part number, 1 to 10000; every part but the last must be at least 5 MiB.</param>
+    /// <param name="expiresIn">How long the URL stays valid; <see cref="PresignedUploadRequest.DefaultExpiry"/> by default.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The signed request.</returns>
+    public async Task<PresignedUrl> CreateUploadPartUrlAsync(string name, string uploadId, int partNumber, TimeSpan? expiresIn = null, CancellationToken cancellationToken = default)
+    {
+        name = FileStorageNames.Validate(name);
+        ArgumentException.ThrowIfNullOrEmpty(uploadId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(partNumber, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(partNumber, 10000);
+        var expiry = expiresIn ?? PresignedUploadRequest.DefaultExpiry;
+        CheckExpiry(expiry);
+        var expiresOn = _time.GetUtcNow() + expiry;
+        var url = await PresignAsync(GetKey(name), HttpVerb.PUT, expiry, r =>
+        {
+            r.UploadId = uploadId;
+            r.PartNumber = partNumber;
+        }).ConfigureAwait(false);
+        return new PresignedUrl("PUT", new Uri(url), expiresOn);
+    }
+
+    /// <summary>Assembles the uploaded parts into the object.</summary>
+    /// <param name="name">The object name given to <see cref="CreateMultipartUploadAsync"/>.</param>
+    /// <param name="uploadId">The upload id.</param>
+    /// <param name="parts">Every part, with the ETag its upload answered.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The object's ETag.</returns>
+    public async Task<string> CompleteMultipartUploadAsync(string name, string uploadId, IEnumerable<S3CompletedPart> parts, CancellationToken cancellationToken = default)
+    {
+        name = FileStorageNames.Validate(name);
+        ArgumentException.ThrowIfNullOrEmpty(uploadId);
+        ArgumentNullException.ThrowIfNull(parts);
+        var request = new CompleteMultipartUploadRequest
+        {
+            BucketName = _options.BucketName,
+            Key = GetKey(name),
+            UploadId = uploadId,
+            PartETags = parts.OrderBy(p => p.PartNumber).Select(p => new PartETag(p.PartNumber, p.ETag)).ToList(),
+        };
+        var response = await _client.CompleteMultipartUploadAsync(request, cancellationToken).ConfigureAwait(false);
+        return response.ETag;
+    }
+
+    /// <summary>Abandons a multipart upload and deletes its parts.</summary>
+    /// <param name="name">The object name given to <see cref="CreateMultipartUploadAsync"/>.</param>
+    /// <param name="uploadId">The upload id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the upload is aborted.</returns>
+    public async Task AbortMultipartUploadAsync(string name, string uploadId, CancellationToken cancellationToken = default)
+    {
+        name = FileStorageNames.Validate(name);
+        ArgumentException.ThrowIfNullOrEmpty(uploadId);
+        await _client.AbortMultipartUploadAsync(
+            new AbortMultipartUploadRequest { BucketName = _options.BucketName, Key = GetKey(name), UploadId = uploadId }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Disposes the S3 client if the storage created it.</summary>
+    public void Dispose()
+    {
+        if (_ownsClient)
+        {
+            _client.Dispose();
+        }
+    }
+
+    /// <summary>Gets or sets the page size of listings (S3's default is 1000); smaller in tests to exercise paging.</summary>
+    internal int? ListPageSize { get; set; }
+
+    internal string GetKey(string name) => _prefix + name;
+
+    private static S3StorageOptions ValidOptions(S3StorageOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        S3StorageFactory.Validate("S3", "Options", options);
+        return options;
+    }
+
+    private static void CheckExpiry(TimeSpan expiresIn)
+    {
+        if (expiresIn <= TimeSpan.Zero || expiresIn > TimeSpan.FromDays(7))
+        {
+            throw new ArgumentOutOfRangeException(nameof(expiresIn), expiresIn, "A presigned URL must expire within seven days.");
+        }
+    }
+
+    private static string GuessContentType(string name) =>
+        ContentTypes.TryGetContentType(name, out var type) ? type : "application/octet-stream";
+
+    private static void AddChecksum(Dictionary<string, string> checksums, string algorithm, string? base64)
+    {
+        if (string.IsNullOrEmpty(base64))
+        {
+            return;
+        }
+
+        try
+        {
+            checksums[algorithm] = Convert.ToHexStringLower(Convert.FromBase64String(base64.Split('-')[0]));
+        }
+        catch (FormatException)
+        {
+        }
+    }
+
+    private static string EscapeKey(string key) => string.Join('/', key.Split('/').Select(Uri.EscapeDataString));
+
+    private static bool IsConditionalConflict(AmazonS3Exception ex) =>
+        ex.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict;
+
+    private async Task<bool> KeyExistsAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _options.BucketName, Key = key }, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+    }
+
+    private async Task<string> GetAvailableNameAsync(string name, CancellationToken cancellationToken)
+    {
+        var candidate = name;
+        for (var attempt = 0; attempt < MaxNameAttempts; attempt++)
+        {
+            if (!await KeyExistsAsync(GetKey(candidate), cancellationToken).ConfigureAwait(false))
+            {
+                return candidate;
+            }
+
+            var alternate = FileStorageNames.GetAlternateName(name);
+            _logger.NameTaken(_storageName, candidate, alternate);
+            candidate = alternate;
+        }
+
+        throw new IOException($"Storage '{_storageName}' found no free name for '{name}' after {MaxNameAttempts} attempts.");
+    }
+
+    private void ApplyObjectParameters(HeadersCollection headers, MetadataCollection metadata, string contentType, FileSaveOptions? options)
+    {
+        var parameters = _options.ObjectParameters;
+        headers.ContentType = contentType;
+        if (parameters.CacheControl is { } cacheControl)
+        {
+            headers.CacheControl = cacheControl;
+        }
+
+        if (parameters.ContentDisposition is { } disposition)
+        {
+            headers.ContentDisposition = disposition;
+        }
+
+        if (parameters.ContentEncoding is { } encoding)
+        {
+            headers.ContentEncoding = encoding;
+        }
+
+        if (parameters.ContentLanguage is { } language)
+        {
+            headers["Content-Language"] = language;
+        }
+
+        if (options is not null)
+        {
+            foreach (var (key, value) in options.Metadata)
+            {
+                metadata.Add(key, value);
+            }
+        }
+    }
+
+    private InitiateMultipartUploadRequest CreateInitiateRequest(string key, string contentType, FileSaveOptions? options)
+    {
+        var request = new InitiateMultipartUploadRequest { BucketName = _options.BucketName, Key = key };
+        ApplyObjectParameters(request.Headers, request.Metadata, contentType, options);
+        request.ContentType = contentType;
+        if (_options.DefaultAcl is { } acl)
+        {
+            request.CannedACL = S3CannedACL.FindValue(acl);
+        }
+
+        if (_options.ObjectParameters.ServerSideEncryption is { } sse)
+        {
+            request.ServerSideEncryptionMethod = ServerSideEncryptionMethod.FindValue(sse);
+        }
+
+        if (_options.ObjectParameters.SseKmsKeyId is { } kmsKey)
+        {
+            request.ServerSideEncryptionKeyManagementServiceKeyId = kmsKey;
+        }
+
+        if (_options.ObjectParameters.StorageClass is { } storageClass)
+        {
+            request.StorageClass = S3StorageClass.FindValue(storageClass);
+        }
+
+        return request;
+    }
+
+    private async Task<string> PutSingleAsync(string name, List<PartBuffer> buffered, long total, string contentType, FileSaveOptions? options, bool conditional, CancellationToken cancellationToken)
+    {
+        MemoryStream body;
+        if (buffered.Count == 1)
+        {
+            body = buffered[0].OpenRead();
+        }
+        else
+        {
+            body = new MemoryStream(checked((int)total));
+            foreach (var part in buffered)
+            {
+                body.Write(part.Span);
+            }
+        }
+
+        using (body)
+        {
+            for (var attempt = 0; ; attempt++)
+            {
+                body.Position = 0;
+                var request = new PutObjectRequest
+                {
+                    BucketName = _options.BucketName,
+                    Key = GetKey(name),
+                    InputStream = body,
+                    AutoCloseStream = false,
+                    AutoResetStreamPosition = false,
+                    UseChunkEncoding = !_options.DisableChunkedEncoding,
+                };
+                ApplyObjectParameters(request.Headers, request.Metadata, contentType, options);
+                request.ContentType = contentType;
+                if (conditional)
+                {
+                    request.IfNoneMatch = "*";
+                }
+
+                if (_options.DefaultAcl is { } acl)
+                {
+                    request.CannedACL = S3CannedACL.FindValue(acl);
+                }
+
+                if (_options.ObjectParameters.ServerSideEncryption is { } sse)
+                {
+                    request.ServerSideEncryptionMethod = ServerSideEncryptionMethod.FindValue(sse);
+                }
+
+                if (_options.ObjectParameters.SseKmsKeyId is { } kmsKey)
+                {
+                    request.ServerSideEncryptionKeyManagementServiceKeyId = kmsKey;
+                }
+
+                if (_options.ObjectParameters.StorageClass is { } storageClass)
+                {
+                    request.StorageClass = S3StorageClass.FindValue(storageClass);
+                }
+
+                if (options is not null && options.Checksums.TryGetValue("sha256", out var sha256))
+                {
+                    // The store verifies the bytes against the caller's checksum and refuses a mismatch.
+                    request.ChecksumSHA256 = Convert.ToBase64String(Convert.FromHexString(sha256));
+                }
+
+                try
+                {
+                    await _client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
+                    _logger.Saved(_storageName, name, total, 1);
+                    return name;
+                }
+                catch (AmazonS3Exception ex) when (conditional && IsConditionalConflict(ex) && attempt < MaxNameAttempts)
+                {
+                    _logger.ConditionalWriteConflict(_storageName, name);
+                    name = await GetAvailableNameAsync(FileStorageNames.GetAlternateName(name), cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    private async Task<string> PutMultipartAsync(string name, List<PartBuffer> buffered, bool ended, Stream content, string contentType, FileSaveOptions? options, bool conditional, CancellationToken cancellationToken)
+    {
+        var key = GetKey(name);
+        string uploadId;
+        try
+        {
+            uploadId = (await _client.InitiateMultipartUploadAsync(CreateInitiateRequest(key, contentType, options), cancellationToken).ConfigureAwait(false)).UploadId;
+        }
+        catch
+        {
+            buffered.ForEach(p => p.Dispose());
+            throw;
+        }
+
+        var uploads = new List<Task<PartETag>>();
+        using var slots = new SemaphoreSlim(_options.MaxConcurrency);
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        long total = 0;
+        try
+        {
+            var partNumber = 0;
+            var queue = new Queue<PartBuffer>(buffered);
+            while (true)
+            {
+                await slots.WaitAsync(failed.Token).ConfigureAwait(false);
+                PartBuffer? part;
+                try
+                {
+                    if (!queue.TryDequeue(out part))
+                    {
+                        part = ended ? null : await _parts.ReadAsync(content, failed.Token).ConfigureAwait(false);
+                        ended |= part is not null && part.Length < _parts.PartSize;
+                    }
+                }
+                catch
+                {
+                    slots.Release();
+                    throw;
+                }
+
+                if (part is null || (part.Length == 0 && partNumber > 0))
+                {
+                    part?.Dispose();
+                    slots.Release();
+                    break;
+                }
+
+                total += part.Length;
+                uploads.Add(UploadPartAsync(key, uploadId, ++partNumber, part, slots, failed));
+                if (uploads.Find(t => t.IsFaulted || t.IsCanceled) is { } broken)
+                {
+                    await broken.ConfigureAwait(false);
+                }
+            }
+
+            var etags = await Task.WhenAll(uploads).ConfigureAwait(false);
+            var complete = new CompleteMultipartUploadRequest
+            {
+                BucketName = _options.BucketName,
+                Key = key,
+                UploadId = uploadId,
+                PartETags = [.. etags],
+            };
+            if (conditional)
+            {
+                complete.IfNoneMatch = "*";
+            }
+
+            try
+            {
+                await _client.CompleteMultipartUploadAsync(complete, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AmazonS3Exception ex) when (conditional && IsConditionalConflict(ex))
+            {
+                throw new IOException($"Storage '{_storageName}': '{name}' was created by another writer while this save was uploading; nothing was saved.", ex);
+            }
+
+            _logger.Saved(_storageName, name, total, etags.Length);
+            return name;
+        }
+        catch (Exception ex)
+        {
+            await failed.CancelAsync().ConfigureAwait(false);
+            foreach (var part in buffered)
+            {
+                part.Dispose();
+            }
+
+            try
+            {
+                await Task.WhenAll(uploads).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // The first failure is the one reported; the others are consequences of the cancellation.
+            }
+
+            // A part's failure cancels the others; report that failure rather than the cancellation it caused.
+            var cause = ex is OperationCanceledException && !cancellationToken.IsCancellationRequested
+                ? uploads.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException).FirstOrDefault(e => e is not OperationCanceledException)
+                : null;
+
+            try
+            {
+                await _client.AbortMultipartUploadAsync(
+                    new AbortMultipartUploadRequest { BucketName = _options.BucketName, Key = key, UploadId = uploadId }, CancellationToken.None).ConfigureAwait(false);
+                _logger.MultipartAborted(_storageName, name, ex);
+            }
+            catch (Exception abortFailure) when (abortFailure is AmazonServiceException or HttpRequestException or IOException)
+            {
+                _logger.AbortFailed(_storageName, name, abortFailure);
+            }
+
+            if (cause is not null)
+            {
+                ExceptionDispatchInfo.Throw(cause);
+            }
+
+            throw;
+        }
+    }
+
+    private async Task<PartETag> UploadPartAsync(string key, string uploadId, int partNumber, PartBuffer part, SemaphoreSlim slots, CancellationTokenSource failed)
+    {
+        try
+        {
+            using var body = part.OpenRead();
+            var response = await _client.UploadPartAsync(new UploadPartRequest
+            {
+                BucketName = _options.BucketName,
+                Key = key,
+                UploadId = uploadId,
+                PartNumber = partNumber,
+                InputStream = body,
+                UseChunkEncoding = !_options.DisableChunkedEncoding,
+            }, failed.Token).ConfigureAwait(false);
+            return new PartETag(partNumber, response.ETag);
+        }
+        catch
+        {
+            await failed.CancelAsync().ConfigureAwait(false);
+            throw;
+        }
+        finally
+        {
+            part.Dispose();
+            slots.Release();
+        }
+    }
+
+    private async Task<string> PresignAsync(string key, HttpVerb verb, TimeSpan expiresIn, Action<GetPreSignedUrlRequest>? configure)
+    {
+        var request = new GetPreSignedUrlRequest
+        {
+            BucketName = _options.BucketName,
+            Key = key,
+            Verb = verb,
+            Expires = DateTime.UtcNow + expiresIn,
+            Protocol = _options.ServiceUrl is { } url && url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) ? Protocol.HTTP : Protocol.HTTPS,
+        };
+        configure?.Invoke(request);
+        return await _client.GetPreSignedURLAsync(request).ConfigureAwait(false);
+    }
+
+    private async Task<PresignedUrl> CreatePutAsync(PresignedUploadRequest request)
+    {
+        var expiresOn = _time.GetUtcNow() + request.ExpiresIn;
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var url = await PresignAsync(GetKey(request.Name), HttpVerb.PUT, request.ExpiresIn, r =>
+        {
+            if (request.ContentType is { } type)
+            {
+                r.ContentType = type;
+                headers["Content-Type"] = type;
+            }
+
+            if (request.ContentLength is { } length)
+            {
+                r.Headers.ContentLength = length;
+                headers["Content-Length"] = length.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            if (request.ChecksumSha256 is { } sha256)
+            {
+                r.Headers["x-amz-checksum-sha256"] = sha256;
+                headers["x-amz-checksum-sha256"] = sha256;
+            }
+
+            if (request.ContentMd5 is { } md5)
+            {
+                r.Headers.ContentMD5 = md5;
+                headers["Content-MD5"] = md5;
+            }
+
+            if (_options.DefaultAcl is { } acl)
+            {
+                r.Headers["x-amz-acl"] = acl;
+                headers["x-amz-acl"] = acl;
+            }
+        }).ConfigureAwait(false);
+        return new PresignedUrl("PUT", new Uri(url), expiresOn) { Headers = headers };
+    }
+
+    private async Task<PresignedUrl> CreatePostAsync(PresignedUploadRequest request, CancellationToken cancellationToken)
+    {
+        if (request.MaxLength is null && request.ContentLength is null)
+        {
+            throw new ArgumentException("A presigned POST needs MaxLength (or ContentLength) so the store can refuse an oversize file.", nameof(request));
+        }
+
+        if (request.ChecksumSha256 is not null || request.ContentMd5 is not null)
+        {
+            throw new NotSupportedException("An S3 POST policy cannot bind a checksum; use a presigned PUT.");
+        }
+
+        var credentials = await ResolveCredentialsAsync(cancellationToken).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
+        var region = _options.Region ?? _client.Config.RegionEndpoint?.SystemName ?? _client.Config.AuthenticationRegion ?? "us-east-1";
+        var key = GetKey(request.Name);
+        var fields = new List<KeyValuePair<string, string>> { new("key", key) };
+        if (request.ContentType is { } contentType)
+        {
+            fields.Add(new("Content-Type", contentType));
+        }
+
+        if (_options.DefaultAcl is { } acl)
+        {
+            fields.Add(new("acl", acl));
+        }
+
+        if (_options.ObjectParameters.CacheControl is { } cacheControl)
+        {
+            fields.Add(new("Cache-Control", cacheControl));
+        }
+
+        if (_options.ObjectParameters.ContentDisposition is { } disposition)
+        {
+            fields.Add(new("Content-Disposition", disposition));
+        }
+
+        if (_options.ObjectParameters.ServerSideEncryption is { } sse)
+        {
+            fields.Add(new("x-amz-server-side-encryption", sse));
+        }
+
+        fields.Add(new("x-amz-algorithm", S3PostPolicy.Algorithm));
+        fields.Add(new("x-amz-credential", S3PostPolicy.Credential(credentials.AccessKey, now, region)));
+        fields.Add(new("x-amz-date", S3PostPolicy.AmzDate(now)));
+        if (!string.IsNullOrEmpty(credentials.Token))
+        {
+            fields.Add(new("x-amz-security-token", credentials.Token));
+        }
+
+        var min = request.ContentLength ?? 1;
+        var max = request.ContentLength ?? request.MaxLength!.Value;
+        var conditions = new List<KeyValuePair<string, string>> { new("bucket", _options.BucketName) };
+        conditions.AddRange(fields);
+        var policy = S3PostPolicy.Encode(now + request.ExpiresIn, conditions, (min, max));
+        fields.Add(new("policy", policy));
+        fields.Add(new("x-amz-signature", S3PostPolicy.Sign(policy, credentials.SecretKey, S3PostPolicy.DateStamp(now), region)));
+        return new PresignedUrl("POST", GetBucketUri(region), now + request.ExpiresIn)
+        {
+            FormFields = fields,
+            FileFieldName = "file",
+        };
+    }
+
+    private async Task<ImmutableCredentials> ResolveCredentialsAsync(CancellationToken cancellationToken)
+    {
+        var credentials = _credentials ?? await DefaultAWSCredentialsIdentityResolver.GetCredentialsAsync(_client.Config).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        return await credentials.GetCredentialsAsync().ConfigureAwait(false);
+    }
+
+    private Uri GetBucketUri(string region)
+    {
+        if (_options.ServiceUrl is { Length: > 0 } serviceUrl)
+        {
+            var service = new Uri(serviceUrl);
+            return _options.ForcePathStyle
+                ? new Uri($"{service.GetLeftPart(UriPartial.Authority)}{service.AbsolutePath.TrimEnd('/')}/{_options.BucketName}/")
+                : new Uri($"{service.Scheme}://{_options.BucketName}.{service.Authority}{service.AbsolutePath.TrimEnd('/')}/");
+        }
+
+        return _options.ForcePathStyle
+            ? new Uri($"https://s3.{region}.amazonaws.com/{_options.BucketName}/")
+            : new Uri($"https://{_options.BucketName}.s3.{region}.amazonaws.com/");
+    }
+}
