@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace UploadKit;
 
 /// <summary>
@@ -50,7 +52,8 @@ internal sealed class FileValidationHandler : UploadHandler
 
         if (_headsPending > 0)
         {
-            _head ??= new byte[_headLength];
+            // Pooled: an image header check holds up to 256 KiB, which would otherwise be a large-object allocation per request.
+            _head ??= ArrayPool<byte>.Shared.Rent(_headLength);
         }
 
         return ValueTask.CompletedTask;
@@ -99,6 +102,23 @@ internal sealed class FileValidationHandler : UploadHandler
     public override ValueTask FileSkippedAsync(CancellationToken cancellationToken)
     {
         _file = null;
+        return ValueTask.CompletedTask;
+    }
+
+    public override ValueTask UploadCompleteAsync(CancellationToken cancellationToken) => ReleaseAsync();
+
+    public override ValueTask UploadInterruptedAsync(CancellationToken cancellationToken) => ReleaseAsync();
+
+    private ValueTask ReleaseAsync()
+    {
+        _file = null;
+        var head = _head;
+        _head = null;
+        if (head is not null)
+        {
+            ArrayPool<byte>.Shared.Return(head);
+        }
+
         return ValueTask.CompletedTask;
     }
 
