@@ -27,6 +27,7 @@ app.UseStatusCodePages();
 app.MapOpenApi();                    // /openapi/v1.json
 app.MapScalarApiReference();         // /scalar: the interactive UI (the article's drf-spectacular section)
 app.MapGet("/", () => Results.Redirect("/scalar")).ExcludeFromDescription();
+app.MapStorageFiles("/media");       // Django's MEDIA_URL: serves the default storage
 app.MapTrackApi();
 
 app.Run();

@@ -33,6 +33,9 @@ public static class TrackEndpoints
 public sealed record TrackRoutes<TTrack>(string Prefix, string Tag, string? StorageName, Func<TrackDb, DbSet<TTrack>> Set)
     where TTrack : TrackBase, new()
 {
+    /// <summary>The article's <c>validate_file_size</c>: 1 MiB.</summary>
+    public const long MaxFileSize = 1024 * 1024;
+
     public RouteGroupBuilder Map(IEndpointRouteBuilder app)
     {
         // Route matching ignores one trailing slash, so "/api/tracks/" and "/api/tracks" both reach these endpoints.
@@ -45,6 +48,14 @@ public sealed record TrackRoutes<TTrack>(string Prefix, string Tag, string? Stor
         group.MapPatch("/{id:int}", (int id, TrackInput input, TrackDb db, IStorageRegistry storages, HttpContext http, CancellationToken ct) =>
             UpdateAsync(id, input, partial: true, db, storages, http, ct));
         group.MapDelete("/{id:int}", DeleteAsync);
+
+        // The article's upload action (DRF's FileUploadParser): the body is the file, raw or as a multipart "file" part,
+        // and the URL names it. The model's validators run while the body streams, so a wrong extension is refused
+        // before a byte is kept and an oversize file the moment it crosses 1 MiB.
+        group.MapPost("/{id:int}/upload/{filename}", UploadAsync)
+            .WithUploads()
+            .WithFileValidators("file", FileValidators.Extensions("mp3"), FileValidators.MaxSize(MaxFileSize))
+            .WithUploadFields(["file"], []);
         return group;
     }
 
@@ -139,6 +150,44 @@ public sealed record TrackRoutes<TTrack>(string Prefix, string Tag, string? Stor
 
         input.ApplyTo(track, partial);
         await db.SaveChangesAsync(ct);
+        return Results.Ok(await ToJsonAsync(track, storages, http.Request, ct));
+    }
+
+    private async Task<IResult> UploadAsync(int id, string filename, HttpContext http, TrackDb db, IStorageRegistry storages, CancellationToken ct)
+    {
+        // Answer a missing track or storage before the body is read, then read it through the handler chain.
+        if (!TryGetStorage(storages, out var storage))
+        {
+            return StorageMissing(StorageName!);
+        }
+
+        if (await Set(db).FindAsync([id], ct) is not { } track)
+        {
+            return TrackNotFound(id);
+        }
+
+        var form = await http.ReadUploadFormAsync(ct);
+        var file = form.Files.GetRequired("file");
+
+        // Django's FileField.save(filename, content): the storage picks a free name (song_Ab3xZ9q.mp3 if song.mp3 is taken).
+        var name = await file.SaveAsync(storage, filename, ct);
+        var previous = track.File;
+        track.File = name;
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch
+        {
+            await storage.DeleteAsync(name, CancellationToken.None);
+            throw;
+        }
+
+        if (previous is not null && previous != name)
+        {
+            await storage.DeleteAsync(previous, ct);
+        }
+
         return Results.Ok(await ToJsonAsync(track, storages, http.Request, ct));
     }
 
