@@ -1,0 +1,22 @@
+using FormUpload;
+using UploadKit;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddUploadKit(builder.Configuration.GetSection("UploadKit"));
+builder.Services.AddAntiforgery();
+
+var app = builder.Build();
+
+app.UseStaticFiles();
+app.MapGet("/", Page.Render);
+app.MapStorageFiles("/media");
+
+// Django's upload_file view: a title and several files in one field, each file validated on its own as it streams
+// (a refused file stops the upload there and leaves nothing behind), the antiforgery token checked before any byte
+// of the body is read.
+app.MapPost("/upload", UploadEndpoint.HandleAsync)
+    .WithUploadAntiforgery()
+    .WithFileValidators("files", FileValidators.Extensions(UploadEndpoint.AllowedExtensions), FileValidators.MaxSize(UploadEndpoint.MaxFileSize))
+    .WithUploadFields(["files"], ["title"]);
+
+app.Run();
