@@ -1,0 +1,94 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Amazon.S3.Model;
+using static UploadKit.Samples.Tests.TrackApiClient;
+
+namespace UploadKit.Samples.Tests;
+
+/// <summary>
+/// The article's <c>/api/tracks-s3-backend/</c> routes against s3rver: the <c>minio</c> storage is configured the way
+/// the sample's README shows, through configuration, and the file lands in the <c>tracks</c> bucket.
+/// </summary>
+[Category("Integration")]
+public class TrackS3Tests
+{
+    private const string TracksS3 = "api/tracks-s3-backend";
+
+    [SetUp]
+    public void RequireServer() => S3rverFixture.RequireServer();
+
+    [Test]
+    public async Task Upload_RawMp3Body_StoredInBucketAndFileUrlDownloads()
+    {
+        await using var app = await SampleApp<TrackApi.TrackDb>.StartAsync(WithMinio());
+        var id = (await CreateTrackAsync(app.Client, TracksS3))["id"]!.GetValue<int>();
+        var content = Mp3Bytes(300_000, seed: 21);
+        var name = $"s3-{Guid.NewGuid():N}.mp3";
+
+        using var upload = await UploadRawAsync(app.Client, TracksS3, id, name, content);
+
+        Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.OK), await upload.Content.ReadAsStringAsync());
+        var url = (await ReadObjectAsync(upload))["file"]!.GetValue<string>();
+        Assert.That(url, Does.StartWith($"{S3rverFixture.ServiceUrl}/{S3rverFixture.BucketName}/{name}?"), "django-storages' S3 URLs are presigned GETs");
+        Assert.That((await app.Client.GetFromJsonAsync<JsonObject>($"{TracksS3}/{id}/"))!["file"], Is.Not.Null);
+
+        using var plain = new HttpClient();
+        Assert.That(Sha256(await plain.GetByteArrayAsync(url)), Is.EqualTo(Sha256(content)), "downloaded through the file URL");
+        using var s3 = S3rverFixture.CreateClient();
+        using var stored = await s3.GetObjectAsync(S3rverFixture.BucketName, name);
+        using var copy = new MemoryStream();
+        await stored.ResponseStream.CopyToAsync(copy);
+        Assert.That(Sha256(copy.ToArray()), Is.EqualTo(Sha256(content)), "read from the bucket");
+    }
+
+    [Test]
+    public async Task Upload_MultipartFilePart_StoredInBucket()
+    {
+        await using var app = await SampleApp<TrackApi.TrackDb>.StartAsync(WithMinio());
+        var id = (await CreateTrackAsync(app.Client, TracksS3))["id"]!.GetValue<int>();
+        var content = Mp3Bytes(40_000, seed: 22);
+        var name = $"part-{Guid.NewGuid():N}.mp3";
+
+        using var upload = await UploadMultipartAsync(app.Client, TracksS3, id, name, content);
+
+        Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.OK), await upload.Content.ReadAsStringAsync());
+        using var plain = new HttpClient();
+        Assert.That(Sha256(await plain.GetByteArrayAsync((await ReadObjectAsync(upload))["file"]!.GetValue<string>())), Is.EqualTo(Sha256(content)));
+    }
+
+    [TestCase("song.wav", 10_000, "extension \"wav\" is not allowed")]
+    [TestCase("long.mp3", (1 << 20) + 1, "larger than 1 MB")]
+    public async Task Upload_RefusedByValidators_Answers400OnFileFieldAndBucketGetsNothing(string fileName, int length, string error)
+    {
+        await using var app = await SampleApp<TrackApi.TrackDb>.StartAsync(WithMinio());
+        var id = (await CreateTrackAsync(app.Client, TracksS3))["id"]!.GetValue<int>();
+        var name = $"{Guid.NewGuid():N}-{fileName}";
+
+        using var upload = await UploadRawAsync(app.Client, TracksS3, id, name, Mp3Bytes(length, seed: 23));
+
+        Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(await ReadFieldErrorsAsync(upload, "file"), Has.Some.Contains(error));
+        Assert.That((await app.Client.GetFromJsonAsync<JsonObject>($"{TracksS3}/{id}/"))!["file"], Is.Null);
+        using var s3 = S3rverFixture.CreateClient();
+        var listing = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = S3rverFixture.BucketName, Prefix = name[..32] });
+        Assert.That(listing.S3Objects ?? [], Is.Empty);
+    }
+
+    [Test]
+    public async Task Delete_TrackWithFile_DeletesObject()
+    {
+        await using var app = await SampleApp<TrackApi.TrackDb>.StartAsync(WithMinio());
+        var id = (await CreateTrackAsync(app.Client, TracksS3))["id"]!.GetValue<int>();
+        var name = $"gone-{Guid.NewGuid():N}.mp3";
+        using var upload = await UploadRawAsync(app.Client, TracksS3, id, name, Mp3Bytes(1000, seed: 24));
+        Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+
+        using var delete = await app.Client.DeleteAsync($"{TracksS3}/{id}");
+
+        Assert.That(delete.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        using var s3 = S3rverFixture.CreateClient();
+        var listing = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = S3rverFixture.BucketName, Prefix = name });
+        Assert.That(listing.S3Objects ?? [], Is.Empty);
+    }
+}
