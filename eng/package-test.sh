@@ -4,10 +4,10 @@
 # quick start into it, builds it, runs it on 127.0.0.1 and uploads a file to it with the README's curl command.
 #
 # Usage: eng/package-test.sh [packages-folder]   (default: artifacts/packages, where .ci/run packs)
-# The quick start is the part of README.md between <!-- quickstart:start --> and <!-- quickstart:end --> (or of
-# src/UploadKit.Core/README.md while README.md has no such part): its first C# block becomes Program.cs, its first
-# JSON block (if any) appsettings.json, and its first `curl` line (if any) is the upload (default: a multipart
-# `file` part posted to /upload). QUICKSTART_README names another file to read.
+# The quick start is the C# block of README.md between <!-- quickstart:start --> and <!-- quickstart:end --> (or of
+# src/UploadKit.Core/README.md while README.md has no markers): it becomes Program.cs. In the section around it
+# (its "## " heading to the next), the first JSON block becomes appsettings.json and the first `curl` line is the
+# upload (default: a multipart `file` part posted to /upload). QUICKSTART_README names another file to read.
 # Ends with "package test: PASS" or "package test: FAIL: <why>" and a non-zero exit code.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -54,11 +54,15 @@ text = open(readme, encoding="utf-8").read()
 match = re.search(r"<!--\s*quickstart:start\s*-->(.*?)<!--\s*quickstart:end\s*-->", text, re.S)
 if not match:
     sys.exit(f"{readme} has no <!-- quickstart:start --> ... <!-- quickstart:end --> section")
-blocks = re.findall(r"^```([\w+-]*)[^\n]*\n(.*?)^```", match.group(1), re.S | re.M)
-csharp = [body for lang, body in blocks if lang.lower() in ("csharp", "cs", "c#")]
+fence = r"^```([\w+-]*)[^\n]*\n(.*?)^```"
+csharp = [body for lang, body in re.findall(fence, match.group(1), re.S | re.M) if lang.lower() in ("csharp", "cs", "c#")]
 if not csharp:
-    sys.exit("the quick start has no ```csharp block")
+    sys.exit("the quick start has no ```csharp block between the markers")
 open(f"{work}/Program.cs", "w", encoding="utf-8").write(csharp[0])
+# appsettings.json and the curl command come from the whole section around the markers (its "## " heading to the next).
+start = text.rfind("\n## ", 0, match.start())
+end = text.find("\n## ", match.end())
+blocks = re.findall(fence, text[max(start, 0):end if end >= 0 else len(text)], re.S | re.M)
 json_blocks = [body for lang, body in blocks if lang.lower() in ("json", "jsonc")]
 if json_blocks:
     open(f"{work}/appsettings.json", "w", encoding="utf-8").write(json_blocks[0])
