@@ -1,0 +1,92 @@
+// Drives the FormUpload sample's page in Debian's Chromium through playwright-core, as a person would:
+//   node tests/browser/formupload.spec.mjs <base-url>
+// 1. two files chosen in the file field upload with the progress bar moving (the browser's upload is throttled so
+//    that the progress endpoint has something to report) and reaching 100%, and both download byte for byte;
+// 2. a file dropped on the drop zone uploads too;
+// 3. a refused file shows its error next to the file field, and nothing is listed as uploaded.
+// Prints "ok - ..." per check and, last, a JSON line {"uploaded": [<sha-256 of each file that must be stored>]}.
+// Exits non-zero on the first failed check. CHROMIUM (default /usr/bin/chromium) names the browser.
+import { chromium } from 'playwright-core';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const base = process.argv[2];
+if (!base) {
+  console.error('usage: node formupload.spec.mjs <base-url>');
+  process.exit(2);
+}
+
+const sha256 = buffer => createHash('sha256').update(buffer).digest('hex');
+const check = (condition, message) => {
+  if (!condition) throw new Error('not ok - ' + message);
+  console.log('ok - ' + message);
+};
+// Text files of random printable bytes, so every upload is distinct.
+const textFile = (name, length) => ({ name, mimeType: 'text/plain', buffer: Buffer.from(randomBytes(length).toString('base64').slice(0, length)) });
+
+const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'uploadkit-chromium-'));
+const context = await chromium.launchPersistentContext(userDataDir, {
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const uploaded = [];
+try {
+  const page = await context.newPage();
+  page.setDefaultTimeout(60_000);
+  await page.goto(base);
+  check(await page.locator('#upload-form input[type=hidden]').getAttribute('value') !== '', 'the form carries an antiforgery token');
+
+  // 1. Two files through the file field, at 4 MiB/s, so the 6 MiB body takes about 1.5 s.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 4 * 1024 * 1024 });
+  const files = [textFile('holiday-notes.txt', 3 * 1024 * 1024), textFile('itinerary.txt', 3 * 1024 * 1024)];
+  await page.fill('#title', 'Holiday');
+  await page.setInputFiles('#files', files);
+  await page.click('#submit');
+  await page.locator('#uploaded li').nth(1).waitFor();
+  const history = await page.evaluate(() => window.progressHistory);
+  console.log('progress bar values: ' + history.join(' '));
+  check(history.some(v => v > 0 && v < 100), 'the progress bar moved through values between 0% and 100%');
+  check(history.at(-1) === 100 && await page.locator('#progress').getAttribute('aria-valuenow') === '100', 'the progress bar reached 100%');
+  check(await page.locator('#uploaded li').count() === 2, 'both files are listed as uploaded');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+  const links = await page.locator('#uploaded a').evaluateAll(anchors => anchors.map(a => a.href));
+  for (const [i, link] of links.entries()) {
+    const body = await (await page.request.get(link)).body();
+    check(sha256(body) === sha256(files[i].buffer), `${files[i].name} downloads with the bytes that were sent`);
+    uploaded.push(sha256(files[i].buffer));
+  }
+
+  // 2. A file dropped on the drop zone.
+  const dropped = textFile('dropped.txt', 10_000);
+  const dataTransfer = await page.evaluateHandle(text => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([text], 'dropped.txt', { type: 'text/plain' }));
+    return transfer;
+  }, dropped.buffer.toString('latin1'));
+  await page.dispatchEvent('#drop', 'drop', { dataTransfer });
+  check(await page.locator('#files').evaluate(input => input.files.length === 1 && input.files[0].name === 'dropped.txt'), 'a dropped file fills the file field');
+  await page.fill('#title', 'Dropped');
+  await page.click('#submit');
+  await page.locator('#uploaded li', { hasText: 'dropped' }).waitFor();
+  uploaded.push(sha256(dropped.buffer));
+
+  // 3. A refused file: the error shows next to the file field, and nothing is listed.
+  await page.fill('#title', 'Mixed');
+  await page.setInputFiles('#files', [textFile('fine.txt', 1000), { name: 'setup.exe', mimeType: 'application/octet-stream', buffer: randomBytes(1000) }]);
+  await page.click('#submit');
+  const error = page.locator('#errors-files li').first();
+  await error.waitFor();
+  const message = await error.textContent();
+  console.log('error next to the file field: ' + message);
+  check(message.includes('"exe" is not allowed'), 'the refused file\'s error is shown next to the file field');
+  check(await page.locator('#uploaded li').count() === 0, 'nothing is listed as uploaded after a refusal');
+} finally {
+  await context.close();
+  fs.rmSync(userDataDir, { recursive: true, force: true });
+}
+console.log(JSON.stringify({ uploaded }));
