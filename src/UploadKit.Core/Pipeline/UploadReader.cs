@@ -18,6 +18,9 @@ namespace UploadKit.Pipeline;
 /// </summary>
 internal sealed class UploadReader : IMultipartSink
 {
+    private static readonly string[] RawBodyFileHeaders =
+        [HeaderNames.ContentType, HeaderNames.ContentDisposition, HeaderNames.ContentLength, "Content-Digest", "Repr-Digest", "Content-MD5"];
+
     private readonly UploadRequestContext _context;
     private readonly IReadOnlyList<UploadHandler> _handlers;
     private readonly UploadOptions _options;
@@ -153,9 +156,7 @@ internal sealed class UploadReader : IMultipartSink
         string? rawName = http.GetRouteValue("filename") as string;
         if (ContentDispositionHeaderValue.TryParse(http.Request.Headers.ContentDisposition.ToString(), out var disposition))
         {
-            rawName ??= disposition.FileNameStar.HasValue
-                ? disposition.FileNameStar.ToString()
-                : HeaderUtilities.RemoveQuotes(disposition.FileName).ToString();
+            rawName ??= MultipartParser.GetFileName(disposition);
             if (disposition.Name.HasValue)
             {
                 fieldName = HeaderUtilities.RemoveQuotes(disposition.Name).ToString();
@@ -164,10 +165,15 @@ internal sealed class UploadReader : IMultipartSink
 
         var fileName = FileNameSanitizer.Sanitize(rawName)
             ?? throw UploadRejectedException.BadRequest("Missing filename. Request should include a Content-Disposition header with a filename parameter.");
+
+        // The file's own headers only: never the request's cookies or credentials.
         var headers = new HeaderDictionary();
-        foreach (var header in http.Request.Headers)
+        foreach (var name in RawBodyFileHeaders)
         {
-            headers[header.Key] = header.Value;
+            if (http.Request.Headers.TryGetValue(name, out var value))
+            {
+                headers[name] = value;
+            }
         }
 
         var fileHeader = MultipartParser.CreateFileHeader(fieldName, fileName, headers);
@@ -225,7 +231,9 @@ internal sealed class UploadReader : IMultipartSink
             throw UploadRejectedException.TooLarge($"The form's fields are larger than {_options.MaxFieldsSize} bytes (MaxFieldsSize).");
         }
 
-        var reader = new FormPipeReader(_context.Body, Encoding.UTF8)
+        // A chunked body has no Content-Length to check up front: the limit applies to the bytes as they arrive.
+        var body = new LengthLimitedPipeReader(_context.Body, _options.MaxFieldsSize, () => UploadRejectedException.TooLarge($"The form's fields are larger than {_options.MaxFieldsSize} bytes (MaxFieldsSize)."));
+        var reader = new FormPipeReader(body, Encoding.UTF8)
         {
             ValueCountLimit = _options.MaxFieldCount,
             KeyLengthLimit = limit,
