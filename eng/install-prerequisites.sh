@@ -7,3 +7,7 @@ if [ -f package-lock.json ]; then
     npm ci --no-audit --no-fund --loglevel=error
   fi
 fi
+# redis-server for the Redis store tests (Debian's package; needs root).
+if ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; then
+  apt-get update && apt-get install -y --no-install-recommends redis-server
+fi
