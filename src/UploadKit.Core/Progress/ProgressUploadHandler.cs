@@ -103,9 +103,11 @@ public sealed class ProgressUploadHandler : UploadHandler
         if (_progress is { } progress)
         {
             progress.BytesReceived += chunk.Length;
-            // A slow upload is still reported, at five times the interval, before it has sent UpdateEveryBytes.
-            var interval = progress.BytesReceived - _writtenBytes >= _options.UpdateEveryBytes ? _options.UpdateInterval : _options.UpdateInterval * 5;
-            if (_time.GetElapsedTime(_writtenAt) >= interval)
+            // A slow upload is still reported, after five intervals, before it has sent UpdateEveryBytes.
+            var due = progress.BytesReceived - _writtenBytes >= _options.UpdateEveryBytes
+                ? _time.GetElapsedTime(_writtenAt) >= _options.UpdateInterval
+                : _options.UpdateInterval > TimeSpan.Zero && _time.GetElapsedTime(_writtenAt) >= _options.UpdateInterval * 5;
+            if (due)
             {
                 await WriteAsync(cancellationToken).ConfigureAwait(false);
             }
