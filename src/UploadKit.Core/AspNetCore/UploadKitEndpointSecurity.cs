@@ -84,9 +84,10 @@ internal static class UploadKitEndpointSecurity
             }
         }
 
-        // Hexadecimal only (a GUID, 32 hex digits) carries 4 bits a character; base64url carries 6. A random id of
+        // Hexadecimal only (a GUID, 32 hex digits; its dashes carry nothing) carries 4 bits a character; base64url
+        // (dashes included) carries 6. A random id of
         // that length has many distinct characters; "0000..." or "abab..." is refused.
-        var enough = other == 0 ? hex >= 32 : hex + other >= 22;
+        var enough = other == 0 ? hex >= 32 : id.Length >= 22;
         return enough && id.Distinct().Count() >= 8;
     }
 }
