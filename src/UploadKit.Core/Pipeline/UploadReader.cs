@@ -1,12 +1,17 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
+using UploadKit.Diagnostics;
 
 namespace UploadKit.Pipeline;
 
@@ -47,6 +52,11 @@ internal sealed class UploadReader : IMultipartSink
             handler.Attach(context);
         }
 
+        var logger = context.Services?.GetService<ILoggerFactory>()?.CreateLogger(Log.UploadCategory) ?? NullLogger.Instance;
+        var started = Stopwatch.GetTimestamp();
+        using var activity = UploadKitTelemetry.ActivitySource.StartActivity(UploadKitTelemetry.UploadActivityName, ActivityKind.Internal);
+        UploadKitTelemetry.UploadsStarted.Add(1);
+        logger.UploadStarted(context.ContentLength);
         try
         {
             var form = await reader.RunAsync(cancellationToken).ConfigureAwait(false);
@@ -55,18 +65,52 @@ internal sealed class UploadReader : IMultipartSink
                 await handler.UploadCompleteAsync(cancellationToken).ConfigureAwait(false);
             }
 
+            var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            UploadKitTelemetry.UploadsCompleted.Add(1);
+            UploadKitTelemetry.UploadDuration.Record(seconds, new KeyValuePair<string, object?>(UploadKitTelemetry.OutcomeTag, "completed"));
+            activity?.SetTag("uploadkit.upload.file_count", form.Files.Count);
+            logger.UploadCompleted(form.Files.Count, seconds);
             return form;
         }
         catch (Exception ex)
         {
-            await reader.InterruptAsync().ConfigureAwait(false);
             var translated = Translate(ex);
+            context.Interruption = translated;
+            try
+            {
+                await reader.InterruptAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                Record(translated, Stopwatch.GetElapsedTime(started).TotalSeconds, activity, logger);
+            }
+
             if (ReferenceEquals(translated, ex))
             {
                 ExceptionDispatchInfo.Throw(ex);
             }
 
             throw translated;
+        }
+    }
+
+    private static void Record(Exception exception, double seconds, Activity? activity, ILogger logger)
+    {
+        if (exception is UploadRejectedException rejected)
+        {
+            var status = new KeyValuePair<string, object?>(UploadKitTelemetry.StatusCodeTag, rejected.StatusCode);
+            UploadKitTelemetry.UploadsRejected.Add(1, status);
+            UploadKitTelemetry.UploadDuration.Record(seconds, new KeyValuePair<string, object?>(UploadKitTelemetry.OutcomeTag, "rejected"), status);
+            activity?.SetTag(UploadKitTelemetry.StatusCodeTag, rejected.StatusCode);
+            activity?.SetStatus(ActivityStatusCode.Error, rejected.Message);
+            logger.UploadRejected(rejected.StatusCode, rejected.Message);
+        }
+        else
+        {
+            UploadKitTelemetry.UploadsFailed.Add(1);
+            UploadKitTelemetry.UploadDuration.Record(seconds, new KeyValuePair<string, object?>(UploadKitTelemetry.OutcomeTag, "failed"));
+            activity?.SetStatus(ActivityStatusCode.Error, exception.GetType().Name);
+            logger.UploadFailed(exception);
         }
     }
 
@@ -342,6 +386,7 @@ internal sealed class UploadReader : IMultipartSink
 
     public async ValueTask OnFileEndAsync(long length, CancellationToken cancellationToken)
     {
+        UploadKitTelemetry.BytesReceived.Add(length);
         if (_skipping)
         {
             _skipping = false;
