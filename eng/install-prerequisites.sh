@@ -7,8 +7,19 @@ if [ -f package-lock.json ]; then
     npm ci --no-audit --no-fund --loglevel=error
   fi
 fi
-# Debian's Chromium, for the browser test of samples/FormUpload (driven by playwright-core).
-if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+# redis-server for the Redis store tests (Debian's package; root or sudo).
+if ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update && apt-get install -y --no-install-recommends redis-server
+  else
+    sudo apt-get update && sudo apt-get install -y --no-install-recommends redis-server
+  fi
+fi
+# Debian's Chromium, for the browser test of samples/FormUpload (driven by playwright-core; root or sudo).
+if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+  else
+    sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+  fi
 fi
