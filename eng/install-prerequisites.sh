@@ -18,8 +18,8 @@ fi
 # Debian's Chromium, for the browser test of samples/FormUpload (driven by playwright-core; root or sudo).
 if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" -eq 0 ]; then
-    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
   else
-    sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+    sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
   fi
 fi
