@@ -11,9 +11,13 @@ app.UseStaticFiles();
 app.MapGet("/", Page.Render);
 app.MapStorageFiles("/media");
 
+// The page polls GET /upload-progress/{id} while its upload runs. The sample has no sign-in, so the endpoints are
+// opened to anonymous callers explicitly: an upload's random 128-bit progress id is then what guards its progress.
+app.MapUploadProgress("/upload-progress", o => o.AllowAnonymous = true);
+
 // Django's upload_file view: a title and several files in one field, each file validated on its own as it streams
 // (a refused file stops the upload there and leaves nothing behind), the antiforgery token checked before any byte
-// of the body is read.
+// of the body is read, and a progress handler put in front of the chain for this view only (UploadEndpoint.cs).
 app.MapPost("/upload", UploadEndpoint.HandleAsync)
     .WithUploadAntiforgery()
     .WithFileValidators("files", FileValidators.Extensions(UploadEndpoint.AllowedExtensions), FileValidators.MaxSize(UploadEndpoint.MaxFileSize))

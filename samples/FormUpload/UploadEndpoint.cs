@@ -11,6 +11,9 @@ public static class UploadEndpoint
 
     public static async Task<IResult> HandleAsync(HttpContext http, IStorageRegistry storages, CancellationToken cancellationToken)
     {
+        // Django's docs: request.upload_handlers.insert(0, ProgressBarUploadHandler(request)) in a view whose body is
+        // not read yet. This endpoint's chain gets the progress handler first; other endpoints keep the app's chain.
+        http.GetUploadHandlers().Insert(0, new ProgressUploadHandler());
         var form = await http.ReadUploadFormAsync(cancellationToken);
 
         var errors = new Dictionary<string, string[]>();

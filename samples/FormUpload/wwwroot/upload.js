@@ -111,11 +111,8 @@
     status.textContent = '';
     const problem = await response.json().catch(() => ({ title: response.statusText }));
     if (problem.errors) {
-      // The server stops at the first file a validator refuses; the progress entry names the file it was reading.
-      const rejected = last && last.state === 'rejected' ? last.fileName : null;
-      for (const [field, messages] of Object.entries(problem.errors)) {
-        showErrors(field, field === 'files' && rejected ? messages.map(m => `${rejected}: ${m}`) : messages);
-      }
+      // The server stops at the first file a validator refuses and answers with that file's errors on its field.
+      for (const [field, messages] of Object.entries(problem.errors)) showErrors(field, messages);
     } else {
       showErrors('form', [problem.detail || problem.title || `The upload failed (${response.status}).`]);
     }
