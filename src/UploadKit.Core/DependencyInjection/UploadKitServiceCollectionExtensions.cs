@@ -22,6 +22,7 @@ public static class UploadKitServiceCollectionExtensions
         var builder = services.AddUploadKitCore();
         services.AddOptions<UploadOptions>().Bind(configuration, o => o.ErrorOnUnknownConfiguration = false);
         services.AddSingleton(new UploadKitConfiguration(configuration));
+        services.AddOptions<DirectUploadOptions>().Bind(configuration.GetSection("DirectUploads"), o => o.ErrorOnUnknownConfiguration = true);
         return builder;
     }
 
@@ -58,6 +59,7 @@ public static class UploadKitServiceCollectionExtensions
         });
         services.ConfigureAll<OpenApiOptions>(o => o.AddOperationTransformer(new UploadOpenApiOperationTransformer()));
         services.AddOptions<UploadOptions>().Validate(UploadOptionsValidation.IsValid, UploadOptionsValidation.Message).ValidateOnStart();
+        services.AddDirectUploads();
         return new UploadKitBuilder(services);
     }
 }
