@@ -51,6 +51,7 @@ public static class UploadKitServiceCollectionExtensions
     private static UploadKitBuilder AddUploadKitCore(this IServiceCollection services)
     {
         services.AddOptions();
+        services.AddUploadKitStorage();
         services.AddProblemDetails();
         services.Configure<MvcOptions>(o =>
         {

@@ -109,6 +109,47 @@ public abstract class UploadedFile : IFormFile, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Saves the file into <paramref name="storage"/> (Django's <c>storage.save(name, file)</c>), with its content type
+    /// and checksums. A file in a temporary file is moved, not copied, when the storage is a
+    /// <see cref="FileSystemStorage"/>; it can then no longer be read through this object.
+    /// </summary>
+    /// <param name="storage">Where the file goes.</param>
+    /// <param name="name">The wanted name; <see langword="null"/> for the file's name made safe by <see cref="FileStorageNames.GetValidName"/>.</param>
+    /// <param name="cancellationToken">Cancels the save, which then leaves nothing behind.</param>
+    /// <returns>The name actually used, which differs from the wanted one when that was taken.</returns>
+    /// <exception cref="SuspiciousFileNameException">The name escapes the storage or is not valid.</exception>
+    public Task<string> SaveAsync(IFileStorage storage, string? name = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        name ??= FileStorageNames.GetValidName(FileName);
+        var options = new FileSaveOptions
+        {
+            ContentType = string.IsNullOrEmpty(ContentType) ? null : ContentType,
+            Length = Length,
+        };
+        foreach (var (algorithm, value) in Checksums)
+        {
+            options.Checksums[algorithm] = value;
+        }
+
+        return SaveCoreAsync(storage, name, options, cancellationToken);
+    }
+
+    private protected virtual async Task<string> SaveCoreAsync(IFileStorage storage, string name, FileSaveOptions options, CancellationToken cancellationToken)
+    {
+        if (this is TemporaryUploadedFile temporary && temporary.TemporaryFilePath is not null && storage is ILocalFileStorage local)
+        {
+            return await local.SaveByMovingAsync(name, temporary, options, cancellationToken).ConfigureAwait(false);
+        }
+
+        var content = OpenReadStream();
+        await using (content.ConfigureAwait(false))
+        {
+            return await storage.SaveAsync(name, content, options, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Releases what holds the content (pooled memory, a temporary file). Called when the request ends.</summary>
     /// <returns>A task that completes when the content is released.</returns>
     public ValueTask DisposeAsync()

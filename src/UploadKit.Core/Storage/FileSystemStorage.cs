@@ -1,0 +1,428 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+
+namespace UploadKit;
+
+/// <summary>
+/// Keeps files in a folder on the local disk: Django's <c>FileSystemStorage</c>. Saves are atomic: bytes go to a
+/// temporary file in the target folder, which is then renamed into place, so a reader never sees half a file and a
+/// failed or cancelled save leaves nothing. Content types, checksums and metadata given at save time are kept
+/// beside the files, in the storage's reserved <c>.uploadkit</c> folder, which no file name may enter.
+/// </summary>
+public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
+{
+    private const string Reserved = ".uploadkit";
+    private const int MaxAttempts = 100;
+
+    private readonly string _root;
+    private readonly string _metadataRoot;
+    private readonly string? _baseUrl;
+    private readonly bool _overwrite;
+    private readonly UnixFileMode _fileMode;
+    private readonly UnixFileMode _directoryMode;
+
+    /// <summary>Creates a storage over <see cref="FileSystemStorageOptions.Location"/>.</summary>
+    /// <param name="options">The storage's settings; a relative location is resolved against the current directory.</param>
+    /// <exception cref="OptionsValidationException">A setting is missing or invalid.</exception>
+    public FileSystemStorage(FileSystemStorageOptions options)
+        : this(options, contentRoot: null, storageName: Options.DefaultName)
+    {
+    }
+
+    internal FileSystemStorage(FileSystemStorageOptions options, string? contentRoot, string storageName)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.Location))
+        {
+            failures.Add("The option 'Location' is required: the folder files are kept in.");
+        }
+
+        if (!StorageHelpers.TryParseMode(options.FilePermissions, out _fileMode))
+        {
+            failures.Add($"The option 'FilePermissions' must be an octal mode such as \"644\", not '{options.FilePermissions}'.");
+        }
+
+        if (!StorageHelpers.TryParseMode(options.DirectoryPermissions, out _directoryMode))
+        {
+            failures.Add($"The option 'DirectoryPermissions' must be an octal mode such as \"755\", not '{options.DirectoryPermissions}'.");
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new OptionsValidationException(storageName, typeof(FileSystemStorageOptions), failures);
+        }
+
+        var location = Path.GetFullPath(options.Location!, contentRoot ?? Directory.GetCurrentDirectory());
+        _root = Path.TrimEndingDirectorySeparator(location) + Path.DirectorySeparatorChar;
+        _metadataRoot = Path.Combine(_root, Reserved, "meta") + Path.DirectorySeparatorChar;
+        _baseUrl = options.BaseUrl;
+        _overwrite = options.Overwrite;
+    }
+
+    /// <summary>Gets the full path of the storage's folder.</summary>
+    public string Location => _root;
+
+    /// <inheritdoc />
+    public async Task<string> SaveAsync(string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        name = ValidateName(name);
+        var temp = CreateTemporaryPath(name);
+        try
+        {
+            var stream = new FileStream(temp, CreateOptions());
+            await using (stream.ConfigureAwait(false))
+            {
+                await content.CopyToAsync(stream, cancellationToken).ConfigureAwait(false);
+                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return await CommitAsync(name, temp, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            TemporaryFiles.TryDelete(temp);
+            throw;
+        }
+    }
+
+    async Task<string> ILocalFileStorage.SaveByMovingAsync(string name, TemporaryUploadedFile file, FileSaveOptions options, CancellationToken cancellationToken)
+    {
+        name = ValidateName(name);
+        var temp = CreateTemporaryPath(name);
+        try
+        {
+            // A rename on one disk; a copy only when the temporary folder is on another one.
+            file.MoveTo(temp);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(temp, _fileMode);
+            }
+
+            return await CommitAsync(name, temp, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            TemporaryFiles.TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var path = GetFullPath(ValidateName(name));
+        try
+        {
+            Stream stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            return Task.FromResult(stream);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException || (ex is UnauthorizedAccessException && Directory.Exists(path)))
+        {
+            throw new FileNotFoundException($"No file is named '{name}'.", name, ex);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default)
+    {
+        name = ValidateName(name);
+        var path = GetFullPath(name);
+        if (!File.Exists(path))
+        {
+            return Task.FromResult(false);
+        }
+
+        File.Delete(path);
+        TemporaryFiles.TryDelete(GetMetadataPath(name));
+        return Task.FromResult(true);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) =>
+        Task.FromResult(File.Exists(GetFullPath(ValidateName(name))));
+
+    /// <inheritdoc />
+    public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default)
+    {
+        name = ValidateName(name);
+        var info = new FileInfo(GetFullPath(name));
+        return Task.FromResult(info.Exists ? Describe(name, info) : null);
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        prefix ??= string.Empty;
+        var folder = StorageHelpers.ValidatePrefix(prefix);
+        var start = folder.Length > 0 ? GetFullPath(ValidateName(folder)) : _root;
+
+        if (!Directory.Exists(start))
+        {
+            yield break;
+        }
+
+        var enumeration = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 };
+        var names = new List<string>();
+        foreach (var path in Directory.EnumerateFiles(start, "*", enumeration))
+        {
+            var name = Path.GetRelativePath(_root, path).Replace(Path.DirectorySeparatorChar, '/');
+            if (name.StartsWith(prefix, StringComparison.Ordinal) && !IsReserved(name))
+            {
+                names.Add(name);
+            }
+        }
+
+        names.Sort(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var info = new FileInfo(GetFullPath(name));
+            if (info.Exists)
+            {
+                yield return Describe(name, info);
+            }
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default) =>
+        Task.FromResult(StorageHelpers.BuildUrl(_baseUrl, ValidateName(name)));
+
+    private static string ValidateName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        name = FileStorageNames.Validate(name);
+        if (IsReserved(name))
+        {
+            throw new SuspiciousFileNameException($"Names starting with '{Reserved}' are reserved by the storage.");
+        }
+
+        return name;
+    }
+
+    private static bool IsReserved(string name)
+    {
+        foreach (var segment in name.Split('/'))
+        {
+            if (segment.StartsWith(Reserved, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private string GetFullPath(string name)
+    {
+        var path = Path.GetFullPath(Path.Combine(_root, name));
+        if (!path.StartsWith(_root, StringComparison.Ordinal))
+        {
+            throw new SuspiciousFileNameException("The file name escapes the storage's location.");
+        }
+
+        return path;
+    }
+
+    private string GetMetadataPath(string name) => Path.GetFullPath(Path.Combine(_metadataRoot, name));
+
+    private string CreateTemporaryPath(string name)
+    {
+        var directory = Path.GetDirectoryName(GetFullPath(name))!;
+        CreateDirectory(directory);
+        return Path.Combine(directory, Reserved + "-" + Guid.NewGuid().ToString("N") + ".tmp");
+    }
+
+    private void CreateDirectory(string directory)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(directory);
+        }
+        else
+        {
+            Directory.CreateDirectory(directory, _directoryMode);
+        }
+    }
+
+    private FileStreamOptions CreateOptions()
+    {
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            Share = FileShare.None,
+            Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
+            BufferSize = 0,
+        };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = _fileMode;
+        }
+
+        return options;
+    }
+
+    private async Task<string> CommitAsync(string name, string temp, FileSaveOptions? options, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var overwrite = options?.Overwrite ?? _overwrite;
+        var candidate = name;
+        for (var attempt = 0; ; attempt++)
+        {
+            var path = GetFullPath(candidate);
+            if (overwrite)
+            {
+                File.Move(temp, path, overwrite: true);
+                break;
+            }
+
+            if (!File.Exists(path) && !Directory.Exists(path))
+            {
+                try
+                {
+                    // Fails rather than replaces when another save took the name in the meantime.
+                    File.Move(temp, path, overwrite: false);
+                    break;
+                }
+                catch (IOException) when (attempt < MaxAttempts && (File.Exists(path) || Directory.Exists(path)))
+                {
+                }
+            }
+
+            if (attempt >= MaxAttempts)
+            {
+                throw new IOException($"No free name was found for '{name}'.");
+            }
+
+            candidate = FileStorageNames.GetAlternateName(name);
+        }
+
+        try
+        {
+            await WriteMetadataAsync(candidate, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            TemporaryFiles.TryDelete(GetFullPath(candidate));
+            throw;
+        }
+
+        return candidate;
+    }
+
+    private async Task WriteMetadataAsync(string name, FileSaveOptions? options, CancellationToken cancellationToken)
+    {
+        var path = GetMetadataPath(name);
+        if (options is null || (options.ContentType is null && options.Checksums.Count == 0 && options.Metadata.Count == 0))
+        {
+            if (File.Exists(path))
+            {
+                File.Delete(path);
+            }
+
+            return;
+        }
+
+        var directory = Path.GetDirectoryName(path)!;
+        CreateDirectory(directory);
+        var temp = Path.Combine(directory, Reserved + "-" + Guid.NewGuid().ToString("N") + ".tmp");
+        try
+        {
+            var stream = new FileStream(temp, CreateOptions());
+            await using (stream.ConfigureAwait(false))
+            {
+                var writer = new Utf8JsonWriter(stream);
+                await using (writer.ConfigureAwait(false))
+                {
+                    writer.WriteStartObject();
+                    if (options.ContentType is not null)
+                    {
+                        writer.WriteString("contentType", options.ContentType);
+                    }
+
+                    WriteDictionary(writer, "checksums", options.Checksums);
+                    WriteDictionary(writer, "metadata", options.Metadata);
+                    writer.WriteEndObject();
+                    await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            TemporaryFiles.TryDelete(temp);
+            throw;
+        }
+    }
+
+    private static void WriteDictionary(Utf8JsonWriter writer, string property, IDictionary<string, string> values)
+    {
+        writer.WriteStartObject(property);
+        foreach (var (key, value) in values)
+        {
+            writer.WriteString(key, value);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private StoredFileInfo Describe(string name, FileInfo info)
+    {
+        string? contentType = null;
+        var checksums = UploadFileHeader.EmptyParameters;
+        var metadata = UploadFileHeader.EmptyParameters;
+        var metadataPath = GetMetadataPath(name);
+        if (File.Exists(metadataPath))
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(File.ReadAllBytes(metadataPath));
+                var root = document.RootElement;
+                if (root.TryGetProperty("contentType", out var type))
+                {
+                    contentType = type.GetString();
+                }
+
+                checksums = ReadDictionary(root, "checksums");
+                metadata = ReadDictionary(root, "metadata");
+            }
+            catch (Exception ex) when (ex is JsonException or IOException)
+            {
+                // Unreadable metadata (deleted meanwhile, or damaged) leaves the file's own properties.
+            }
+        }
+
+        var modified = info.LastWriteTimeUtc;
+        return new StoredFileInfo(name, info.Length)
+        {
+            ContentType = contentType ?? StorageHelpers.GuessContentType(name),
+            LastModified = new DateTimeOffset(modified, TimeSpan.Zero),
+            ETag = StorageHelpers.MakeETag(modified.Ticks, info.Length),
+            Checksums = checksums,
+            Metadata = metadata,
+        };
+    }
+
+    private static IReadOnlyDictionary<string, string> ReadDictionary(JsonElement root, string property)
+    {
+        if (!root.TryGetProperty(property, out var element) || element.ValueKind != JsonValueKind.Object)
+        {
+            return UploadFileHeader.EmptyParameters;
+        }
+
+        var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var item in element.EnumerateObject())
+        {
+            values[item.Name] = item.Value.GetString() ?? string.Empty;
+        }
+
+        return values;
+    }
+}

@@ -1,0 +1,69 @@
+using System.Globalization;
+using Microsoft.AspNetCore.StaticFiles;
+
+namespace UploadKit;
+
+/// <summary>What the built-in storages share: content types by extension, URLs and entity tags.</summary>
+internal static class StorageHelpers
+{
+    private static readonly FileExtensionContentTypeProvider ContentTypes = new();
+
+    /// <summary>Guesses a media type from a name's extension, as a static file server would.</summary>
+    public static string? GuessContentType(string name) =>
+        ContentTypes.TryGetContentType(name, out var contentType) ? contentType : null;
+
+    /// <summary>Django's <c>urljoin(base_url, filepath_to_uri(name))</c>: each segment percent-encoded.</summary>
+    public static string? BuildUrl(string? baseUrl, string name)
+    {
+        if (baseUrl is null)
+        {
+            return null;
+        }
+
+        var segments = name.Split('/');
+        for (var i = 0; i < segments.Length; i++)
+        {
+            segments[i] = Uri.EscapeDataString(segments[i]);
+        }
+
+        return baseUrl.TrimEnd('/') + "/" + string.Join('/', segments);
+    }
+
+    /// <summary>Checks a listing prefix: its folder part must be a valid name, so a listing never leaves the storage.</summary>
+    /// <returns>The folder part of the prefix (empty for none).</returns>
+    public static string ValidatePrefix(string prefix)
+    {
+        var slash = prefix.LastIndexOf('/');
+        if (prefix.Length > 0 && (prefix[0] == '/' || prefix.Contains('\\', StringComparison.Ordinal) || prefix.Any(char.IsControl)))
+        {
+            throw new SuspiciousFileNameException("A listing prefix must be relative to its storage.");
+        }
+
+        return slash > 0 ? FileStorageNames.Validate(prefix[..slash]) : string.Empty;
+    }
+
+    /// <summary>A strong entity tag from a version stamp and a length.</summary>
+    public static string MakeETag(long stamp, long length) =>
+        string.Create(CultureInfo.InvariantCulture, $"\"{stamp:x}-{length:x}\"");
+
+    /// <summary>Copies a dictionary into a read-only one, or returns the shared empty one.</summary>
+    public static IReadOnlyDictionary<string, string> Freeze(IDictionary<string, string>? source) =>
+        source is null || source.Count == 0
+            ? UploadFileHeader.EmptyParameters
+            : new Dictionary<string, string>(source, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Parses an octal Unix mode option, naming the option in the error.</summary>
+    public static bool TryParseMode(string? octal, out UnixFileMode mode)
+    {
+        try
+        {
+            mode = TemporaryFiles.ParseMode(octal ?? string.Empty);
+            return true;
+        }
+        catch (FormatException)
+        {
+            mode = default;
+            return false;
+        }
+    }
+}

@@ -1,0 +1,218 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace UploadKit;
+
+/// <summary>
+/// Streams each file straight into an <see cref="IFileStorage"/>, with no temporary file: the handler Django's
+/// documentation mentions for "sending data to another storage location directly". Memory stays bounded: the
+/// request is read no faster than the storage takes the bytes. The file completes as a
+/// <see cref="StoredUploadedFile"/>. A skipped file, a failed save or an interrupted upload removes what was stored.
+/// </summary>
+/// <remarks>
+/// The handler keeps every file it sees, so later handlers receive none of its bytes. Put it first in an endpoint's
+/// chain (after validators and checksums, which run before the chain).
+/// </remarks>
+public sealed class StorageStreamingHandler : UploadHandler
+{
+    /// <summary>How many bytes may wait for the storage before reading the request pauses: 1 MiB.</summary>
+    public const long DefaultBufferSize = 1024 * 1024;
+
+    private readonly IFileStorage _storage;
+    private readonly Func<UploadFileHeader, string> _nameSelector;
+    private readonly long _bufferSize;
+    private readonly List<string> _saved = [];
+    private Pipe? _pipe;
+    private Task<string>? _save;
+    private CancellationTokenSource? _cancel;
+    private FileSaveOptions? _options;
+    private UploadFileHeader? _file;
+
+    /// <summary>Creates a handler that stores each file under its own name made safe.</summary>
+    /// <param name="storage">Where files go.</param>
+    public StorageStreamingHandler(IFileStorage storage)
+        : this(storage, nameSelector: null)
+    {
+    }
+
+    /// <summary>Creates a handler that stores each file under a name of the app's choosing.</summary>
+    /// <param name="storage">Where files go.</param>
+    /// <param name="nameSelector">Chooses the wanted name of a file; <see langword="null"/> for <see cref="FileStorageNames.GetValidName"/> of its file name.</param>
+    /// <param name="bufferSize">How many bytes may wait for the storage before reading pauses.</param>
+    public StorageStreamingHandler(IFileStorage storage, Func<UploadFileHeader, string>? nameSelector, long bufferSize = DefaultBufferSize)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        ArgumentOutOfRangeException.ThrowIfLessThan(bufferSize, 4096);
+        _storage = storage;
+        _nameSelector = nameSelector ?? (f => FileStorageNames.GetValidName(f.FileName));
+        _bufferSize = bufferSize;
+    }
+
+    /// <inheritdoc />
+    public override async ValueTask NewFileAsync(UploadFileHeader file, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        await AbandonAsync().ConfigureAwait(false);
+        string name;
+        try
+        {
+            name = FileStorageNames.Validate(_nameSelector(file));
+        }
+        catch (SuspiciousFileNameException ex)
+        {
+            throw FileValidation.Reject(file.FieldName, [ex.Message]);
+        }
+
+        _file = file;
+        _options = new FileSaveOptions
+        {
+            ContentType = file.ContentType.Length > 0 ? file.ContentType : null,
+            Length = file.DeclaredLength,
+        };
+        _pipe = new Pipe(new PipeOptions(pauseWriterThreshold: _bufferSize, resumeWriterThreshold: _bufferSize / 2, useSynchronizationContext: false));
+        _cancel = new CancellationTokenSource();
+        _save = SaveAsync(name, _pipe.Reader, _options, _cancel.Token);
+    }
+
+    /// <inheritdoc />
+    public override async ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
+    {
+        if (_pipe is null)
+        {
+            return chunk;
+        }
+
+        // Write copies the bytes into the pipe's own buffers: the chunk is only valid during this call.
+        _pipe.Writer.Write(chunk.Span);
+        var result = await _pipe.Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        if (result.IsCompleted)
+        {
+            // The storage stopped reading: it failed, and awaiting the save raises why.
+            await _save!.ConfigureAwait(false);
+            throw new InvalidOperationException("The storage stopped reading the file before it ended.");
+        }
+
+        return null;
+    }
+
+    /// <inheritdoc />
+    public override async ValueTask<UploadedFile?> FileCompleteAsync(long size, CancellationToken cancellationToken)
+    {
+        var file = _file;
+        if (file is null || _pipe is null || _save is null)
+        {
+            return null;
+        }
+
+        // Checksums computed by handlers in front of this one are known now, before the storage commits the file.
+        foreach (var (algorithm, value) in Context.CurrentFileChecksums)
+        {
+            _options!.Checksums[algorithm] = value;
+        }
+
+        await _pipe.Writer.CompleteAsync().ConfigureAwait(false);
+        var name = await _save.ConfigureAwait(false);
+        _saved.Add(name);
+        _cancel?.Dispose();
+        Reset();
+        return new StoredUploadedFile(file, _storage, name, size);
+    }
+
+    /// <inheritdoc />
+    public override ValueTask FileSkippedAsync(CancellationToken cancellationToken) => AbandonAsync();
+
+    /// <inheritdoc />
+    public override async ValueTask UploadInterruptedAsync(CancellationToken cancellationToken)
+    {
+        await AbandonAsync().ConfigureAwait(false);
+        foreach (var name in _saved)
+        {
+            await TryDeleteAsync(name).ConfigureAwait(false);
+        }
+
+        _saved.Clear();
+    }
+
+    /// <inheritdoc />
+    public override async ValueTask UploadCompleteAsync(CancellationToken cancellationToken)
+    {
+        await AbandonAsync().ConfigureAwait(false);
+        _saved.Clear();
+    }
+
+    private async Task<string> SaveAsync(string name, PipeReader reader, FileSaveOptions options, CancellationToken cancellationToken)
+    {
+        // Run the storage off the request's thread so that writing and saving proceed together.
+        await Task.Yield();
+        try
+        {
+            var stream = reader.AsStream(leaveOpen: true);
+            await using (stream.ConfigureAwait(false))
+            {
+                return await _storage.SaveAsync(name, stream, options, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            // Unblocks a writer waiting on a full pipe when the storage fails.
+            await reader.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask AbandonAsync()
+    {
+        var save = _save;
+        var cancel = _cancel;
+        var pipe = _pipe;
+        Reset();
+        if (save is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await cancel!.CancelAsync().ConfigureAwait(false);
+            await pipe!.Writer.CompleteAsync(new OperationCanceledException("The file was abandoned.")).ConfigureAwait(false);
+
+            // A storage that finished despite the cancellation has an object to remove.
+            var name = await save.ConfigureAwait(false);
+            await TryDeleteAsync(name).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Cleanup must not fail: the save was meant to end, and its own failure path removed what it wrote.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+        finally
+        {
+            cancel?.Dispose();
+        }
+    }
+
+    private async ValueTask TryDeleteAsync(string name)
+    {
+        try
+        {
+            await _storage.DeleteAsync(name, CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A failed cleanup is logged; the upload's own outcome stands.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            var logger = Context.Services.GetService<ILoggerFactory>()?.CreateLogger<StorageStreamingHandler>();
+            logger?.StoredObjectNotRemoved(ex);
+        }
+    }
+
+    private void Reset()
+    {
+        _cancel = null;
+        _pipe = null;
+        _save = null;
+        _options = null;
+        _file = null;
+    }
+}

@@ -1,0 +1,186 @@
+using static UploadKit.Tests.StorageTestHelpers;
+
+namespace UploadKit.Tests.Handlers;
+
+public class StorageStreamingHandlerTests
+{
+    private string _directory = null!;
+    private FileSystemStorage _storage = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _directory = CreateTempDirectory();
+        _storage = new FileSystemStorage(new FileSystemStorageOptions { Location = _directory });
+    }
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_directory, recursive: true);
+
+    [Test]
+    public async Task FileCompleteAsync_StreamedChunks_ReturnsStoredFileWithSameBytes()
+    {
+        var handler = new StorageStreamingHandler(_storage);
+        var context = Attach(handlers: handler);
+        var content = RandomBytes(3_000_000);
+        context.CurrentFileChecksums["sha256"] = Sha256(content);
+
+        var file = await StreamAsync(handler, Header("my song.mp3"), content, 65_536);
+        await handler.UploadCompleteAsync(CancellationToken.None);
+
+        var stored = (StoredUploadedFile)file!;
+        Assert.That(stored.StoredName, Is.EqualTo("my_song.mp3"));
+        Assert.That(stored.Length, Is.EqualTo(content.Length));
+        Assert.That(await StoredSha256Async(_storage, stored.StoredName), Is.EqualTo(Sha256(content)), "chunks were copied before their buffer was reused");
+        var info = await _storage.GetMetadataAsync(stored.StoredName);
+        Assert.That(info!.ContentType, Is.EqualTo("audio/mpeg"));
+        Assert.That(info.Checksums["sha256"], Is.EqualTo(Sha256(content)), "checksums from handlers in front reach the stored metadata");
+        await using (var read = stored.OpenReadStream())
+        {
+            Assert.That(Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(read)), Is.EqualTo(Sha256(content)));
+        }
+
+        Assert.That(await stored.SaveAsync(_storage, stored.StoredName), Is.EqualTo(stored.StoredName), "saving into its own storage under its own name is free");
+    }
+
+    [Test]
+    public async Task FileCompleteAsync_NameSelector_UsesChosenNameAndAvoidsCollisions()
+    {
+        await _storage.SaveAsync("tracks/1.mp3", new MemoryStream([1]));
+        var handler = new StorageStreamingHandler(_storage, f => "tracks/1.mp3");
+        Attach(handlers: handler);
+        var content = RandomBytes(1000);
+        var file = (StoredUploadedFile)(await StreamAsync(handler, Header(), content, 100))!;
+        Assert.That(file.StoredName, Does.Match("^tracks/1_[A-Za-z0-9]{7}\\.mp3$"));
+        Assert.That(await StoredSha256Async(_storage, file.StoredName), Is.EqualTo(Sha256(content)));
+    }
+
+    [Test]
+    public async Task ReceiveChunkAsync_StorageSlowerThanClient_WaitsWithBoundedBuffer()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var storage = new GatedStorage(_storage, gate.Task);
+        var handler = new StorageStreamingHandler(storage, null, bufferSize: 64 * 1024);
+        Attach(handlers: handler);
+        await handler.NewFileAsync(Header(), CancellationToken.None);
+        var content = RandomBytes(1_000_000);
+
+        var write = handler.ReceiveChunkAsync(content.AsMemory(0, 512 * 1024), 0, CancellationToken.None).AsTask();
+        var finished = await Task.WhenAny(write, Task.Delay(300));
+        Assert.That(finished, Is.Not.SameAs(write), "the request is not read faster than the storage takes bytes");
+
+        gate.SetResult();
+        await write;
+        await handler.ReceiveChunkAsync(content.AsMemory(512 * 1024), 512 * 1024, CancellationToken.None);
+        var file = (StoredUploadedFile)(await handler.FileCompleteAsync(content.Length, CancellationToken.None))!;
+        Assert.That(await StoredSha256Async(_storage, file.StoredName), Is.EqualTo(Sha256(content)));
+    }
+
+    [Test]
+    public async Task UploadInterruptedAsync_MidFile_LeavesNothing()
+    {
+        var handler = new StorageStreamingHandler(_storage);
+        Attach(handlers: handler);
+        await handler.NewFileAsync(Header(), CancellationToken.None);
+        await handler.ReceiveChunkAsync(RandomBytes(200_000), 0, CancellationToken.None);
+        await handler.UploadInterruptedAsync(CancellationToken.None);
+        Assert.That(AllFiles(_directory), Is.Empty);
+    }
+
+    [Test]
+    public async Task FileSkippedAsync_MidFile_LeavesNothing()
+    {
+        var handler = new StorageStreamingHandler(_storage);
+        Attach(handlers: handler);
+        await handler.NewFileAsync(Header(), CancellationToken.None);
+        await handler.ReceiveChunkAsync(RandomBytes(200_000), 0, CancellationToken.None);
+        await handler.FileSkippedAsync(CancellationToken.None);
+        await handler.UploadCompleteAsync(CancellationToken.None);
+        Assert.That(AllFiles(_directory), Is.Empty);
+    }
+
+    [Test]
+    public async Task UploadInterruptedAsync_AfterFilesCompleted_RemovesThem()
+    {
+        var handler = new StorageStreamingHandler(_storage);
+        Attach(handlers: handler);
+        var first = (StoredUploadedFile)(await StreamAsync(handler, Header("a.mp3"), RandomBytes(10_000), 4096))!;
+        Assert.That(await _storage.ExistsAsync(first.StoredName), Is.True);
+        await handler.NewFileAsync(Header("b.mp3"), CancellationToken.None);
+        await handler.ReceiveChunkAsync(RandomBytes(100), 0, CancellationToken.None);
+        await handler.UploadInterruptedAsync(CancellationToken.None);
+        Assert.That(AllFiles(_directory), Is.Empty);
+    }
+
+    [Test]
+    public async Task ReceiveChunkAsync_StorageFails_ThrowsAndLeavesNothing()
+    {
+        var storage = new FailingStorage();
+        var handler = new StorageStreamingHandler(storage, null, bufferSize: 8192);
+        Attach(handlers: handler);
+        await handler.NewFileAsync(Header(), CancellationToken.None);
+        Assert.ThrowsAsync<IOException>(async () =>
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                await handler.ReceiveChunkAsync(new byte[8192], i * 8192L, CancellationToken.None);
+            }
+
+            await handler.FileCompleteAsync(100 * 8192, CancellationToken.None);
+        });
+        await handler.UploadInterruptedAsync(CancellationToken.None);
+        Assert.That(storage.Deleted, Is.Empty, "the failed save had nothing to remove");
+    }
+
+    [Test]
+    public void NewFileAsync_NameSelectorEscapes_Rejects400()
+    {
+        var handler = new StorageStreamingHandler(_storage, _ => "../../etc/passwd");
+        Attach(handlers: handler);
+        var ex = Assert.ThrowsAsync<UploadRejectedException>(async () => await handler.NewFileAsync(Header(), CancellationToken.None));
+        Assert.That(ex!.StatusCode, Is.EqualTo(400));
+        Assert.That(AllFiles(_directory), Is.Empty);
+    }
+
+    /// <summary>A storage that starts reading only once a gate opens.</summary>
+    private sealed class GatedStorage(IFileStorage inner, Task gate) : IFileStorage
+    {
+        public async Task<string> SaveAsync(string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            await gate;
+            return await inner.SaveAsync(name, content, options, cancellationToken);
+        }
+
+        public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default) => inner.OpenReadAsync(name, cancellationToken);
+        public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default) => inner.DeleteAsync(name, cancellationToken);
+        public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) => inner.ExistsAsync(name, cancellationToken);
+        public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default) => inner.GetMetadataAsync(name, cancellationToken);
+        public IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, cancellationToken);
+        public Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default) => inner.GetUrlAsync(name, cancellationToken);
+    }
+
+    /// <summary>A storage whose upload fails after reading some bytes, as a network storage might.</summary>
+    private sealed class FailingStorage : IFileStorage
+    {
+        public List<string> Deleted { get; } = [];
+
+        public async Task<string> SaveAsync(string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            var buffer = new byte[10_000];
+            await content.ReadAtLeastAsync(buffer, buffer.Length, cancellationToken: cancellationToken);
+            throw new IOException("The storage refused the upload.");
+        }
+
+        public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default)
+        {
+            Deleted.Add(name);
+            return Task.FromResult(false);
+        }
+
+        public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default) => throw new FileNotFoundException();
+        public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) => Task.FromResult(false);
+        public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default) => Task.FromResult<StoredFileInfo?>(null);
+        public IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, CancellationToken cancellationToken = default) => AsyncEnumerable.Empty<StoredFileInfo>();
+        public Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default) => Task.FromResult<string?>(null);
+    }
+}

@@ -1,0 +1,61 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using UploadKit.Testing;
+using UploadKit.Tests.AspNetCore;
+using static UploadKit.Tests.StorageTestHelpers;
+
+namespace UploadKit.Tests.Validation;
+
+public class FileValidationEndpointTests
+{
+    private string _temp = null!;
+
+    [SetUp]
+    public void SetUp() => _temp = CreateTempDirectory();
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_temp, recursive: true);
+
+    [Test]
+    public async Task AddValidator_AppWide_RejectsOnEveryUploadEndpoint()
+    {
+        await using var app = await TestApp.StartAsync(
+            s => s.AddUploadKit(o => { o.TempFileDirectory = _temp; o.MemoryBufferThreshold = 10; })
+                .AddValidator(FileValidators.Extensions("png"), "image")
+                .AddValidator(FileValidators.MaxSize(1000)),
+            a => a.MapPost("/upload", (UploadForm form) => form.Files.Select(f => f.FileName)));
+
+        var ok = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("image", "a.png", RandomBytes(500))));
+        Assert.That(await ok.Content.ReadFromJsonAsync<string[]>(), Is.EqualTo(new[] { "a.png" }));
+
+        var badExtension = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("image", "a.gif", RandomBytes(500))));
+        Assert.That(badExtension.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        var problem = await badExtension.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.That(problem.GetProperty("title").GetString(), Is.EqualTo("One or more validation errors occurred."));
+        Assert.That(problem.GetProperty("errors").GetProperty("image")[0].GetString(), Is.EqualTo("File extension \"gif\" is not allowed. Allowed extensions are: png."));
+
+        var tooLarge = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("other", "a.bin", RandomBytes(5000))));
+        var largeProblem = await tooLarge.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.That(largeProblem.GetProperty("errors").GetProperty("other")[0].GetString(), Is.EqualTo("File is larger than 1000 bytes."));
+        Assert.That(Directory.GetFiles(_temp), Is.Empty);
+    }
+
+    [Test]
+    public async Task WithFileValidators_SeveralFailures_AllReportedOnTheField()
+    {
+        await using var app = await TestApp.StartAsync(
+            s => s.AddUploadKit(o => o.TempFileDirectory = _temp),
+            a => a.MapPost("/upload", (UploadForm form) => Results.Ok())
+                .WithFileValidators("file", FileValidators.Extensions("mp3"), FileValidators.ContentTypes("audio/mpeg")));
+
+        var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("file", "x.exe", RandomBytes(10), "application/x-msdownload")));
+
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(problem.GetProperty("errors").GetProperty("file").GetArrayLength(), Is.EqualTo(2));
+    }
+}
