@@ -21,6 +21,7 @@ internal sealed class DirectUploadService : IDirectUploads
     private readonly ILogger _logger;
     private readonly IHttpContextAccessor? _http;
     private readonly long? _maxRequestBodySize;
+    private readonly AppFileValidators _appValidators;
 
     public DirectUploadService(
         IStorageRegistry storages,
@@ -30,8 +31,10 @@ internal sealed class DirectUploadService : IDirectUploads
         LocalUploadSigner signer,
         TimeProvider time,
         ILogger<DirectUploadService> logger,
+        IOptions<AppFileValidators> appValidators,
         IHttpContextAccessor? http = null)
     {
+        _appValidators = appValidators.Value;
         _storages = storages;
         _store = store;
         _options = options.Value;
@@ -146,7 +149,7 @@ internal sealed class DirectUploadService : IDirectUploads
 
         if (errors.Count == 0)
         {
-            errors.AddRange(await DirectUploadValidation.ValidateAsync(_http?.HttpContext, session, storage, info, cancellationToken).ConfigureAwait(false));
+            errors.AddRange(await DirectUploadValidation.ValidateAsync(_appValidators, _http?.HttpContext, session, storage, info, cancellationToken).ConfigureAwait(false));
         }
 
         if (errors.Count > 0)
