@@ -55,9 +55,16 @@ public sealed class DirectUploadScenarios : IAsyncDisposable
             services =>
             {
                 services.AddSingleton<TimeProvider>(time);
-                services.AddUploadKit().AddStorage(storageName, storage);
+                services.AddAuthorization();
+                // The registry requires a default storage; the one under test is named for its backend.
+                services.AddUploadKit().AddStorage(storageName, storage).AddStorage(FileStorageNames.Default, _ => new InMemoryStorage());
             },
-            web => web.MapDirectUploads("/uploads", storageName).AllowAnonymous().WithFileValidators("file", FileValidators.Signature()));
+            web =>
+            {
+                // Anonymous on purpose, so the cycle needs no sign-in: the explicit opt-out of the default policy.
+                web.UseAuthorization();
+                web.MapDirectUploads("/uploads", storageName).AllowAnonymous().WithFileValidators("file", FileValidators.Signature());
+            });
         return new DirectUploadScenarios(app, time, storageName);
     }
 
