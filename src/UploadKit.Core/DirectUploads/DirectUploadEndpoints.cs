@@ -210,6 +210,14 @@ internal static class DirectUploadEndpoints
             return;
         }
 
+        // A slow upload may end after the session was swept or cancelled: then nothing may stay behind.
+        if ((await services.GetRequiredService<IUploadSessionStore>().GetAsync(id, CancellationToken.None).ConfigureAwait(false))?.State != UploadSessionState.Pending)
+        {
+            await storage.DeleteAsync(saved, CancellationToken.None).ConfigureAwait(false);
+            await Refuse(context, logger, id, StatusCodes.Status409Conflict, "The direct upload ended while the file was being received.").ConfigureAwait(false);
+            return;
+        }
+
         logger.LocalUploadReceived(id, session.StorageName, body.Position);
         context.Response.StatusCode = StatusCodes.Status200OK;
     }

@@ -9,7 +9,8 @@ internal static class DirectUploadServiceCollectionExtensions
 {
     public const string OptionsMessage =
         "UploadKit:DirectUploads is invalid: DefaultExpiry and SweepInterval must be positive, CompletionWindow not negative, " +
-        "KeyPrefix a valid storage folder, and SigningKey base64 of at least 32 bytes.";
+        "KeyPrefix a valid storage folder, " +
+        "LocalUploadPath not empty, PublicBaseUrl absolute, and SigningKey base64 of at least 32 bytes.";
 
     public static void AddDirectUploads(this IServiceCollection services)
     {
@@ -25,7 +26,8 @@ internal static class DirectUploadServiceCollectionExtensions
     internal static bool IsValid(DirectUploadOptions o)
     {
         if (o.DefaultExpiry <= TimeSpan.Zero || o.SweepInterval <= TimeSpan.Zero || o.CompletionWindow < TimeSpan.Zero ||
-            (o.SigningKey is { } key && LocalUploadSigner.DecodeKey(key) is null))
+            (o.SigningKey is { } key && LocalUploadSigner.DecodeKey(key) is null) || o.PublicBaseUrl is { IsAbsoluteUri: false } ||
+            string.IsNullOrEmpty(o.LocalUploadPath))
         {
             return false;
         }

@@ -48,7 +48,8 @@ internal sealed class DirectUploadApp : IAsyncDisposable
     public static async Task<DirectUploadApp> StartAsync(
         Func<RouteGroupBuilder, RouteGroupBuilder>? conventions = null,
         Action<DirectUploadOptions>? configure = null,
-        bool kestrel = false)
+        bool kestrel = false,
+        Action<IUploadKitBuilder>? storages = null)
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var directory = Path.Combine(Path.GetTempPath(), "uploadkit-direct-" + Guid.NewGuid().ToString("N"));
@@ -56,9 +57,10 @@ internal sealed class DirectUploadApp : IAsyncDisposable
             services =>
             {
                 services.AddSingleton<TimeProvider>(time);
-                services.AddUploadKit()
+                var builder = services.AddUploadKit()
                     .AddStorage(FileStorageNames.Default, _ => new InMemoryStorage())
                     .AddStorage("files", _ => new FileSystemStorage(new FileSystemStorageOptions { Location = directory }));
+                storages?.Invoke(builder);
                 services.Configure<DirectUploadOptions>(o =>
                 {
                     o.SigningKey = Convert.ToBase64String(new byte[32]);

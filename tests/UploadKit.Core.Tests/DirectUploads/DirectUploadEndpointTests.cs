@@ -309,6 +309,28 @@ public sealed class DirectUploadEndpointTests
         });
     }
 
+    [Test]
+    public async Task Put_SessionCancelledWhileReceiving_Returns409AndLeavesNothing()
+    {
+        var gated = new GatedStorage();
+        await using var app = await DirectUploadApp.StartAsync(storages: b => b.AddStorage("gated", _ => gated));
+        var upload = await app.Uploads.BeginAsync("gated", new("a.png", "image/png", maxLength: 1000));
+        var put = PutSignedAsync(app, upload);
+        await gated.SaveStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.That(await app.Uploads.CancelAsync(upload.Id), Is.True);
+        gated.Release.SetResult();
+        using var response = await put;
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+        await AssertEmptyAsync(gated);
+    }
+
+    private static async Task<HttpResponseMessage> PutSignedAsync(DirectUploadApp app, DirectUpload upload)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(app.Client.BaseAddress!, upload.Url)) { Content = new ByteArrayContent(Png) };
+        request.Content.Headers.ContentType = new("image/png");
+        return await app.Client.SendAsync(request);
+    }
+
     internal static async Task AssertEmptyAsync(IFileStorage storage)
     {
         var names = new List<string>();
@@ -324,5 +346,34 @@ public sealed class DirectUploadEndpointTests
     private sealed class NonSeekableStream(byte[] content) : MemoryStream(content)
     {
         public override bool CanSeek => false;
+    }
+
+    /// <summary>An in-memory storage whose saves wait for the test, to act while a body is being received.</summary>
+    private sealed class GatedStorage : IFileStorage
+    {
+        private readonly InMemoryStorage _inner = new();
+
+        public TaskCompletionSource SaveStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task<string> SaveAsync(string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            SaveStarted.TrySetResult();
+            await Release.Task;
+            return await _inner.SaveAsync(name, content, options, cancellationToken);
+        }
+
+        public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default) => _inner.OpenReadAsync(name, cancellationToken);
+
+        public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default) => _inner.DeleteAsync(name, cancellationToken);
+
+        public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) => _inner.ExistsAsync(name, cancellationToken);
+
+        public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default) => _inner.GetMetadataAsync(name, cancellationToken);
+
+        public IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, CancellationToken cancellationToken = default) => _inner.ListAsync(prefix, cancellationToken);
+
+        public Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default) => _inner.GetUrlAsync(name, cancellationToken);
     }
 }
