@@ -7,3 +7,11 @@ if [ -f package-lock.json ]; then
     npm ci --no-audit --no-fund --loglevel=error
   fi
 fi
+# redis-server for the Redis store tests (Debian's package; root or sudo).
+if ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update && apt-get install -y --no-install-recommends redis-server
+  else
+    sudo apt-get update && sudo apt-get install -y --no-install-recommends redis-server
+  fi
+fi

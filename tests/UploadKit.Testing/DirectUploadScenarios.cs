@@ -63,7 +63,7 @@ public sealed class DirectUploadScenarios : IAsyncDisposable
             {
                 // Anonymous on purpose, so the cycle needs no sign-in: the explicit opt-out of the default policy.
                 web.UseAuthorization();
-                web.MapDirectUploads("/uploads", storageName).AllowAnonymous().WithFileValidators("file", FileValidators.Signature());
+                web.MapDirectUploads("/uploads", [storageName], o => o.AllowAnonymous = true).WithFileValidators("file", FileValidators.Signature());
             });
         return new DirectUploadScenarios(app, time, storageName);
     }

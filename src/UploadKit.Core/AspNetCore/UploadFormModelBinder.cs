@@ -48,7 +48,7 @@ internal sealed class UploadRejectedExceptionFilter : IAsyncExceptionFilter
 {
     public Task OnExceptionAsync(ExceptionContext context)
     {
-        if (context.Exception is UploadRejectedException rejection && !context.HttpContext.Response.HasStarted)
+        if (UploadProblems.AsRejection(context.Exception) is { } rejection && !context.HttpContext.Response.HasStarted)
         {
             ProblemDetails problem = rejection.Errors is { Count: > 0 } errors
                 ? new ValidationProblemDetails(errors.ToDictionary(e => e.Key, e => e.Value))

@@ -5,6 +5,17 @@ namespace UploadKit;
 /// <summary>Turns a rejected upload into an RFC 7807 problem details response.</summary>
 internal static class UploadProblems
 {
+    /// <summary>
+    /// The rejection an exception stands for: an <see cref="UploadRejectedException"/> itself, or a client's file name
+    /// that a storage refused (<see cref="SuspiciousFileNameException"/>), which is bad input, not a server fault.
+    /// </summary>
+    public static UploadRejectedException? AsRejection(Exception exception) => exception switch
+    {
+        UploadRejectedException rejection => rejection,
+        SuspiciousFileNameException suspicious => new UploadRejectedException(StatusCodes.Status400BadRequest, suspicious.Message, suspicious) { Title = "Invalid file name" },
+        _ => null,
+    };
+
     public static IResult ToResult(UploadRejectedException rejection)
     {
         if (rejection.Errors is { Count: > 0 } errors)
@@ -23,18 +34,18 @@ internal static class UploadProblems
     public static async ValueTask<object?> FilterAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        if (http.Features.Get<UploadFeature>()?.BindingRejection is { } rejection)
+        if (http.Features.Get<UploadFeature>()?.BindingRejection is { } bindingRejection)
         {
-            return ToResult(rejection);
+            return ToResult(bindingRejection);
         }
 
         try
         {
             return await next(context).ConfigureAwait(false);
         }
-        catch (UploadRejectedException ex) when (!http.Response.HasStarted)
+        catch (Exception ex) when (!http.Response.HasStarted && AsRejection(ex) is { } rejection)
         {
-            return ToResult(ex);
+            return ToResult(rejection);
         }
     }
 }
@@ -48,10 +59,10 @@ internal sealed class UploadKitMiddleware(RequestDelegate next)
         {
             await next(context).ConfigureAwait(false);
         }
-        catch (UploadRejectedException ex) when (!context.Response.HasStarted)
+        catch (Exception ex) when (!context.Response.HasStarted && UploadProblems.AsRejection(ex) is { } rejection)
         {
             context.Response.Clear();
-            await UploadProblems.ToResult(ex).ExecuteAsync(context).ConfigureAwait(false);
+            await UploadProblems.ToResult(rejection).ExecuteAsync(context).ConfigureAwait(false);
         }
     }
 }

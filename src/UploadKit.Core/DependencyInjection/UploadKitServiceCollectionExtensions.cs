@@ -1,7 +1,10 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using UploadKit;
+using UploadKit.Progress;
+using UploadKit.Quota;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -59,6 +62,10 @@ public static class UploadKitServiceCollectionExtensions
             o.Filters.Add(new UploadFormResourceFilter());
         });
         services.ConfigureAll<OpenApiOptions>(o => o.AddOperationTransformer(new UploadOpenApiOperationTransformer()));
+        // In-memory stores for one server; AddRedisStores (UploadKit.Redis) replaces them for many.
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IUploadProgressStore, InMemoryUploadProgressStore>();
+        services.TryAddSingleton<IQuotaStore, InMemoryQuotaStore>();
         services.AddOptions<UploadOptions>().Validate(UploadOptionsValidation.IsValid, UploadOptionsValidation.Message).ValidateOnStart();
         services.AddDirectUploads();
         return new UploadKitBuilder(services);

@@ -13,21 +13,22 @@ namespace UploadKit;
 /// <summary>The endpoints <c>MapDirectUploads</c> maps.</summary>
 internal static class DirectUploadEndpoints
 {
-    public static RouteGroupBuilder Map(IEndpointRouteBuilder endpoints, string pattern, string[] storageNames)
+    public static RouteGroupBuilder Map(IEndpointRouteBuilder endpoints, string pattern, IEnumerable<string> storageNames, UploadEndpointOptions security)
     {
         var options = endpoints.ServiceProvider.GetRequiredService<IOptions<DirectUploadOptions>>().Value;
         options.LocalUploadPath = pattern;
-        var allowed = new HashSet<string>(storageNames.Length == 0 ? [FileStorageNames.Default] : storageNames, StringComparer.Ordinal);
+        var names = storageNames.ToArray();
+        var allowed = new HashSet<string>(names.Length == 0 ? [FileStorageNames.Default] : names, StringComparer.Ordinal);
         var group = endpoints.MapGroup(pattern);
 
         // The signed URL is the authorization, as with a presigned S3 URL: no user is asked for.
-        group.MapMethods("/{id}", [HttpMethods.Put], ReceiveAsync).AllowAnonymous().WithMetadata(new DirectUploadSignedEndpoint());
+        group.MapMethods("/{id}", [HttpMethods.Put], ReceiveAsync).AllowAnonymous();
 
         // Everything else acts for the signed-in user, and requires authorization unless the app opts out explicitly.
-        DirectUploadAuthorization.Require(group.MapPost("/{storage}", context => BeginAsync(context, allowed)), options.AuthorizationPolicy);
-        DirectUploadAuthorization.Require(group.MapPost("/{id}/complete", CompleteAsync), options.AuthorizationPolicy);
-        DirectUploadAuthorization.Require(group.MapGet("/{id}", GetAsync), options.AuthorizationPolicy);
-        DirectUploadAuthorization.Require(group.MapDelete("/{id}", CancelAsync), options.AuthorizationPolicy);
+        UploadKitEndpointSecurity.Secure(group.MapPost("/{storage}", context => BeginAsync(context, allowed)), security);
+        UploadKitEndpointSecurity.Secure(group.MapPost("/{id}/complete", CompleteAsync), security);
+        UploadKitEndpointSecurity.Secure(group.MapGet("/{id}", GetAsync), security);
+        UploadKitEndpointSecurity.Secure(group.MapDelete("/{id}", CancelAsync), security);
         return group;
     }
 
@@ -238,28 +239,6 @@ internal static class DirectUploadEndpoints
     internal sealed record CompleteResponse(string StorageName, string Name, long Length, string? ContentType, string? FileName, string? ChecksumSha256, string? ETag);
 
     internal sealed record SessionResponse(string Id, string State, string StorageName, string? FileName, string? ContentType, long? Length, long? MaxLength, DateTimeOffset ExpiresOn, string? RejectionReason);
-}
-
-/// <summary>Marks the signed local upload endpoint, which the URL's signature authorizes.</summary>
-internal sealed class DirectUploadSignedEndpoint;
-
-/// <summary>
-/// Authorization of the endpoints UploadKit maps: required by default (the default policy, or the configured one);
-/// an app opts out only explicitly, with <c>.AllowAnonymous()</c> on the builder <c>MapDirectUploads</c> returns.
-/// </summary>
-internal static class DirectUploadAuthorization
-{
-    public static void Require(IEndpointConventionBuilder builder, string? policy)
-    {
-        if (policy is null)
-        {
-            builder.RequireAuthorization();
-        }
-        else
-        {
-            builder.RequireAuthorization(policy);
-        }
-    }
 }
 
 [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

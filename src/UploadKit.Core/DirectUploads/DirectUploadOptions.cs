@@ -56,10 +56,4 @@ public sealed class DirectUploadOptions
     /// signed by one server are then refused by the others and after a restart.
     /// </summary>
     public string? SigningKey { get; set; }
-
-    /// <summary>
-    /// Gets or sets the authorization policy the begin, complete, read and cancel endpoints of <c>MapDirectUploads</c>
-    /// require; <see langword="null"/> for the default policy (an authenticated user).
-    /// </summary>
-    public string? AuthorizationPolicy { get; set; }
 }

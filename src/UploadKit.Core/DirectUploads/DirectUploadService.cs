@@ -1,10 +1,10 @@
 using System.Globalization;
-using System.Security.Claims;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using UploadKit.Diagnostics;
 
 namespace UploadKit;
 
@@ -124,6 +124,7 @@ internal sealed class DirectUploadService : IDirectUploads
             {
                 await storage.DeleteAsync(session.ObjectName, CancellationToken.None).ConfigureAwait(false);
                 _logger.DirectUploadSwept(session.Id, session.StorageName, session.ObjectName);
+                UploadKitTelemetry.DirectUploadsExpired.Add(1);
             }
 
             throw Gone("The direct upload expired before it was completed; its file was deleted.");
@@ -171,6 +172,7 @@ internal sealed class DirectUploadService : IDirectUploads
         }
 
         _logger.DirectUploadCompleted(session.Id, session.StorageName, session.ObjectName, info.Length);
+        UploadKitTelemetry.DirectUploadsConfirmed.Add(1);
         return CreateReference(session, info, sha256);
     }
 
@@ -193,12 +195,6 @@ internal sealed class DirectUploadService : IDirectUploads
         ArgumentException.ThrowIfNullOrEmpty(id);
         return GetOwnedAsync(id, cancellationToken);
     }
-
-    /// <summary>The owner id of a principal: its name identifier, <c>sub</c> claim or name, when authenticated.</summary>
-    internal static string? GetOwnerId(ClaimsPrincipal? user) =>
-        user?.Identity?.IsAuthenticated == true
-            ? user.FindFirst(ClaimTypes.NameIdentifier)?.Value ?? user.FindFirst("sub")?.Value ?? user.Identity.Name
-            : null;
 
     /// <summary>The media type without parameters, lower-cased: <c>Text/Plain; charset=utf-8</c> → <c>text/plain</c>.</summary>
     internal static string NormalizeMediaType(string? contentType)
@@ -307,7 +303,7 @@ internal sealed class DirectUploadService : IDirectUploads
     {
         var context = _http?.HttpContext;
         inRequest = context is not null;
-        return GetOwnerId(context?.User);
+        return context is null ? null : UploadKitEndpointSecurity.GetUserId(context);
     }
 
     private PresignedUrl CreateLocalUrl(UploadSession session, PresignedUploadMethod method, DateTimeOffset expiresOn)

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using UploadKit.Diagnostics;
 
 namespace UploadKit;
 
@@ -56,6 +57,7 @@ internal sealed class DirectUploadSweeper : BackgroundService
                 }
 
                 swept++;
+                UploadKitTelemetry.DirectUploadsExpired.Add(1);
             }
             catch (Exception ex)
             {

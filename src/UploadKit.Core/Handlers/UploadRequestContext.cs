@@ -49,4 +49,7 @@ public sealed class UploadRequestContext
     /// copied onto <see cref="UploadedFile.Checksums"/> of the file that wins <see cref="UploadHandler.FileCompleteAsync"/>.
     /// </summary>
     public IDictionary<string, string> CurrentFileChecksums { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Gets why the upload is being interrupted, as the client will see it; set before handlers are interrupted.</summary>
+    internal Exception? Interruption { get; set; }
 }

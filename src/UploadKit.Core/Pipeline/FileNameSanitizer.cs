@@ -7,7 +7,7 @@ namespace UploadKit.Pipeline;
 /// <summary>
 /// Django's <c>MultiPartParser.sanitize_file_name</c>: the base name of any <c>/</c> or <c>\</c> path (HTML
 /// entities decoded first, so encoded slashes count), control and other non-printable characters removed,
-/// and at most 255 characters, keeping the extension.
+/// and at most 255 UTF-8 bytes (what file systems and storages allow for one name), keeping the extension.
 /// </summary>
 internal static class FileNameSanitizer
 {
@@ -28,6 +28,7 @@ internal static class FileNameSanitizer
         var baseName = slash >= 0 ? decoded[(slash + 1)..] : decoded;
 
         var builder = new StringBuilder(baseName.Length);
+        Span<char> utf16 = stackalloc char[2];
         foreach (var rune in baseName.EnumerateRunes())
         {
             var category = Rune.GetUnicodeCategory(rune);
@@ -37,7 +38,7 @@ internal static class FileNameSanitizer
                 continue;
             }
 
-            builder.Append(rune.ToString());
+            builder.Append(utf16[..rune.EncodeToUtf16(utf16)]);
         }
 
         var name = builder.ToString().Trim();
@@ -46,22 +47,31 @@ internal static class FileNameSanitizer
             return null;
         }
 
-        return Truncate(name);
+        return Truncate(name, MaxLength);
     }
 
-    private static string Truncate(string name)
+    /// <summary>Shortens <paramref name="name"/> to <paramref name="maxBytes"/> UTF-8 bytes, keeping a short extension.</summary>
+    internal static string Truncate(string name, int maxBytes)
     {
-        if (name.Length <= MaxLength)
+        if (Encoding.UTF8.GetByteCount(name) <= maxBytes)
         {
             return name;
         }
 
         var dot = name.LastIndexOf('.');
         var extension = dot > 0 && name.Length - dot <= 16 ? name[dot..] : string.Empty;
-        var root = name[..(MaxLength - extension.Length)];
-        if (char.IsHighSurrogate(root[^1]))
+        var budget = maxBytes - Encoding.UTF8.GetByteCount(extension);
+        var root = new StringBuilder();
+        var used = 0;
+        foreach (var rune in name[..(extension.Length > 0 ? dot : name.Length)].EnumerateRunes())
         {
-            root = root[..^1];
+            if (used + rune.Utf8SequenceLength > budget)
+            {
+                break;
+            }
+
+            root.Append(rune.ToString());
+            used += rune.Utf8SequenceLength;
         }
 
         return root + extension;

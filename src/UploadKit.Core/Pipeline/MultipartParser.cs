@@ -97,17 +97,14 @@ internal sealed class MultipartParser
         }
 
         var name = HeaderUtilities.RemoveQuotes(disposition.Name).ToString();
-        var hasFileName = disposition.FileName.HasValue || disposition.FileNameStar.HasValue;
-        if (!hasFileName)
+        if (!HasFileNameParameter(disposition))
         {
             await ReadFieldAsync(name, headers, sink, cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        var rawFileName = disposition.FileNameStar.HasValue
-            ? disposition.FileNameStar.ToString()
-            : HeaderUtilities.RemoveQuotes(disposition.FileName).ToString();
-        var fileName = FileNameSanitizer.Sanitize(rawFileName);
+        // A file part whose name cannot be decoded is still a file: it is read past, not taken as a field.
+        var fileName = FileNameSanitizer.Sanitize(GetFileName(disposition));
         var accepted = false;
         if (fileName is not null)
         {
@@ -119,6 +116,41 @@ internal sealed class MultipartParser
         if (accepted)
         {
             await sink.OnFileEndAsync(length, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Whether the part is a file: it has a <c>filename</c> or <c>filename*</c> parameter, decodable or not.</summary>
+    private static bool HasFileNameParameter(ContentDispositionHeaderValue disposition)
+    {
+        foreach (var parameter in disposition.Parameters)
+        {
+            if (parameter.Name.Equals("filename", StringComparison.OrdinalIgnoreCase) || parameter.Name.Equals("filename*", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The file name a <c>Content-Disposition</c> carries, RFC 5987 <c>filename*</c> first; <see langword="null"/> if it
+    /// cannot be decoded (an unknown or unsupported charset such as UTF-7).
+    /// </summary>
+    internal static string? GetFileName(ContentDispositionHeaderValue disposition)
+    {
+        try
+        {
+            if (disposition.FileNameStar.HasValue)
+            {
+                return disposition.FileNameStar.ToString();
+            }
+
+            return disposition.FileName.HasValue ? HeaderUtilities.RemoveQuotes(disposition.FileName).ToString() : null;
+        }
+        catch (Exception ex) when (ex is NotSupportedException or ArgumentException or FormatException or DecoderFallbackException)
+        {
+            return null;
         }
     }
 
@@ -162,7 +194,7 @@ internal sealed class MultipartParser
             throw UploadRejectedException.TooLarge($"The form has more than {_options.MaxFieldCount} fields (MaxFieldCount).");
         }
 
-        _fieldBytes += Encoding.UTF8.GetByteCount(name);
+        CountFieldBytes(Encoding.UTF8.GetByteCount(name));
         var collector = new FieldCollector(this);
         try
         {
@@ -185,9 +217,9 @@ internal sealed class MultipartParser
             {
                 return Encoding.GetEncoding(HeaderUtilities.RemoveQuotes(mediaType.Charset).ToString());
             }
-            catch (ArgumentException)
+            catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
             {
-                // An unknown charset falls back to UTF-8, as browsers send.
+                // An unknown or unsupported charset (UTF-7 is refused by .NET) falls back to UTF-8, as browsers send.
             }
         }
 
@@ -219,6 +251,9 @@ internal sealed class MultipartParser
                     return;
                 }
 
+                // Nothing consumed: the preamble search below reads the same bytes again.
+                _pending = null;
+                _reader.AdvanceTo(buffer.Start);
                 break;
             }
 

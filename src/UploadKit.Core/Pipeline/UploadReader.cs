@@ -1,12 +1,17 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
+using UploadKit.Diagnostics;
 
 namespace UploadKit.Pipeline;
 
@@ -18,6 +23,9 @@ namespace UploadKit.Pipeline;
 /// </summary>
 internal sealed class UploadReader : IMultipartSink
 {
+    private static readonly string[] RawBodyFileHeaders =
+        [HeaderNames.ContentType, HeaderNames.ContentDisposition, HeaderNames.ContentLength, "Content-Digest", "Repr-Digest", "Content-MD5"];
+
     private readonly UploadRequestContext _context;
     private readonly IReadOnlyList<UploadHandler> _handlers;
     private readonly UploadOptions _options;
@@ -44,6 +52,11 @@ internal sealed class UploadReader : IMultipartSink
             handler.Attach(context);
         }
 
+        var logger = context.Services?.GetService<ILoggerFactory>()?.CreateLogger(Log.UploadCategory) ?? NullLogger.Instance;
+        var started = Stopwatch.GetTimestamp();
+        using var activity = UploadKitTelemetry.ActivitySource.StartActivity(UploadKitTelemetry.UploadActivityName, ActivityKind.Internal);
+        UploadKitTelemetry.UploadsStarted.Add(1);
+        logger.UploadStarted(context.ContentLength);
         try
         {
             var form = await reader.RunAsync(cancellationToken).ConfigureAwait(false);
@@ -52,18 +65,52 @@ internal sealed class UploadReader : IMultipartSink
                 await handler.UploadCompleteAsync(cancellationToken).ConfigureAwait(false);
             }
 
+            var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            UploadKitTelemetry.UploadsCompleted.Add(1);
+            UploadKitTelemetry.UploadDuration.Record(seconds, new KeyValuePair<string, object?>(UploadKitTelemetry.OutcomeTag, "completed"));
+            activity?.SetTag("uploadkit.upload.file_count", form.Files.Count);
+            logger.UploadCompleted(form.Files.Count, seconds);
             return form;
         }
         catch (Exception ex)
         {
-            await reader.InterruptAsync().ConfigureAwait(false);
             var translated = Translate(ex);
+            context.Interruption = translated;
+            try
+            {
+                await reader.InterruptAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                Record(translated, Stopwatch.GetElapsedTime(started).TotalSeconds, activity, logger);
+            }
+
             if (ReferenceEquals(translated, ex))
             {
                 ExceptionDispatchInfo.Throw(ex);
             }
 
             throw translated;
+        }
+    }
+
+    private static void Record(Exception exception, double seconds, Activity? activity, ILogger logger)
+    {
+        if (exception is UploadRejectedException rejected)
+        {
+            var status = new KeyValuePair<string, object?>(UploadKitTelemetry.StatusCodeTag, rejected.StatusCode);
+            UploadKitTelemetry.UploadsRejected.Add(1, status);
+            UploadKitTelemetry.UploadDuration.Record(seconds, new KeyValuePair<string, object?>(UploadKitTelemetry.OutcomeTag, "rejected"), status);
+            activity?.SetTag(UploadKitTelemetry.StatusCodeTag, rejected.StatusCode);
+            activity?.SetStatus(ActivityStatusCode.Error, rejected.Message);
+            logger.UploadRejected(rejected.StatusCode, rejected.Message);
+        }
+        else
+        {
+            UploadKitTelemetry.UploadsFailed.Add(1);
+            UploadKitTelemetry.UploadDuration.Record(seconds, new KeyValuePair<string, object?>(UploadKitTelemetry.OutcomeTag, "failed"));
+            activity?.SetStatus(ActivityStatusCode.Error, exception.GetType().Name);
+            logger.UploadFailed(exception);
         }
     }
 
@@ -153,9 +200,7 @@ internal sealed class UploadReader : IMultipartSink
         string? rawName = http.GetRouteValue("filename") as string;
         if (ContentDispositionHeaderValue.TryParse(http.Request.Headers.ContentDisposition.ToString(), out var disposition))
         {
-            rawName ??= disposition.FileNameStar.HasValue
-                ? disposition.FileNameStar.ToString()
-                : HeaderUtilities.RemoveQuotes(disposition.FileName).ToString();
+            rawName ??= MultipartParser.GetFileName(disposition);
             if (disposition.Name.HasValue)
             {
                 fieldName = HeaderUtilities.RemoveQuotes(disposition.Name).ToString();
@@ -164,10 +209,15 @@ internal sealed class UploadReader : IMultipartSink
 
         var fileName = FileNameSanitizer.Sanitize(rawName)
             ?? throw UploadRejectedException.BadRequest("Missing filename. Request should include a Content-Disposition header with a filename parameter.");
+
+        // The file's own headers only: never the request's cookies or credentials.
         var headers = new HeaderDictionary();
-        foreach (var header in http.Request.Headers)
+        foreach (var name in RawBodyFileHeaders)
         {
-            headers[header.Key] = header.Value;
+            if (http.Request.Headers.TryGetValue(name, out var value))
+            {
+                headers[name] = value;
+            }
         }
 
         var fileHeader = MultipartParser.CreateFileHeader(fieldName, fileName, headers);
@@ -225,7 +275,9 @@ internal sealed class UploadReader : IMultipartSink
             throw UploadRejectedException.TooLarge($"The form's fields are larger than {_options.MaxFieldsSize} bytes (MaxFieldsSize).");
         }
 
-        var reader = new FormPipeReader(_context.Body, Encoding.UTF8)
+        // A chunked body has no Content-Length to check up front: the limit applies to the bytes as they arrive.
+        var body = new LengthLimitedPipeReader(_context.Body, _options.MaxFieldsSize, () => UploadRejectedException.TooLarge($"The form's fields are larger than {_options.MaxFieldsSize} bytes (MaxFieldsSize)."));
+        var reader = new FormPipeReader(body, Encoding.UTF8)
         {
             ValueCountLimit = _options.MaxFieldCount,
             KeyLengthLimit = limit,
@@ -334,6 +386,7 @@ internal sealed class UploadReader : IMultipartSink
 
     public async ValueTask OnFileEndAsync(long length, CancellationToken cancellationToken)
     {
+        UploadKitTelemetry.BytesReceived.Add(length);
         if (_skipping)
         {
             _skipping = false;

@@ -72,7 +72,10 @@ public static class FileStorageNames
     /// every character that is not a letter, digit, <c>-</c>, <c>_</c> or <c>.</c> is removed.
     /// </summary>
     /// <param name="fileName">A file name, without directories.</param>
-    /// <returns>The safe name, e.g. <c>johns_portrait_in_2004.jpg</c> for <c>john's portrait in 2004.jpg</c>.</returns>
+    /// <returns>
+    /// The safe name, e.g. <c>johns_portrait_in_2004.jpg</c> for <c>john's portrait in 2004.jpg</c>, shortened to
+    /// <see cref="MaxSegmentLength"/> UTF-8 bytes keeping the extension.
+    /// </returns>
     /// <exception cref="SuspiciousFileNameException">Nothing valid is left of the name.</exception>
     public static string GetValidName(string fileName)
     {
@@ -90,7 +93,7 @@ public static class FileStorageNames
             }
         }
 
-        var valid = builder.ToString();
+        var valid = Pipeline.FileNameSanitizer.Truncate(builder.ToString(), MaxSegmentLength);
         if (valid is "" or "." or "..")
         {
             throw new SuspiciousFileNameException($"Could not derive a valid file name from '{fileName}'.");

@@ -49,7 +49,8 @@ internal sealed class DirectUploadApp : IAsyncDisposable
         Func<RouteGroupBuilder, RouteGroupBuilder>? conventions = null,
         Action<DirectUploadOptions>? configure = null,
         bool kestrel = false,
-        Action<IUploadKitBuilder>? storages = null)
+        Action<IUploadKitBuilder>? storages = null,
+        Action<UploadEndpointOptions>? security = null)
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var directory = Path.Combine(Path.GetTempPath(), "uploadkit-direct-" + Guid.NewGuid().ToString("N"));
@@ -68,13 +69,13 @@ internal sealed class DirectUploadApp : IAsyncDisposable
                 });
                 services.AddAuthentication(HeaderAuthenticationHandler.SchemeName)
                     .AddScheme<AuthenticationSchemeOptions, HeaderAuthenticationHandler>(HeaderAuthenticationHandler.SchemeName, null);
-                services.AddAuthorization();
+                services.AddAuthorization(o => o.AddPolicy("uploaders", p => p.RequireClaim("role", "uploader")));
             },
             web =>
             {
                 web.UseAuthentication();
                 web.UseAuthorization();
-                var group = web.MapDirectUploads("/uploads", FileStorageNames.Default, "files");
+                var group = web.MapDirectUploads("/uploads", [FileStorageNames.Default, "files"], security);
                 conventions?.Invoke(group);
             },
             kestrel);
@@ -139,7 +140,13 @@ internal sealed class DirectUploadApp : IAsyncDisposable
                 return Task.FromResult(AuthenticateResult.NoResult());
             }
 
-            var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, user), new Claim(ClaimTypes.Name, user)], SchemeName);
+            var claims = new List<Claim> { new(ClaimTypes.NameIdentifier, user), new(ClaimTypes.Name, user) };
+            if (Request.Headers["X-Role"].ToString() is { Length: > 0 } role)
+            {
+                claims.Add(new Claim("role", role));
+            }
+
+            var identity = new ClaimsIdentity(claims, SchemeName);
             return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
         }
     }

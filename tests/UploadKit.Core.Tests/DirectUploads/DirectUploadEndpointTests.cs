@@ -45,9 +45,24 @@ public sealed class DirectUploadEndpointTests
     [Test]
     public async Task Begin_AllowAnonymousOptOut_Returns201()
     {
-        await using var app = await DirectUploadApp.StartAsync(group => group.AllowAnonymous());
+        await using var app = await DirectUploadApp.StartAsync(security: o => o.AllowAnonymous = true);
         using var response = await app.SendAsync(null, HttpMethod.Post, "/uploads/default", new { fileName = "a.png", contentType = "image/png", maxLength = 1000 });
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+    }
+
+    [Test]
+    public async Task Begin_PolicyNotMet_Returns403()
+    {
+        await using var app = await DirectUploadApp.StartAsync(security: o => o.AuthorizationPolicy = "uploaders");
+        using var refused = await app.SendAsync("alice", HttpMethod.Post, "/uploads/default", new { fileName = "a.png", contentType = "image/png", maxLength = 1000 });
+        using var request = DirectUploadApp.As("alice", HttpMethod.Post, "/uploads/default", JsonContent.Create(new { fileName = "a.png", contentType = "image/png", maxLength = 1000 }));
+        request.Headers.Add("X-Role", "uploader");
+        using var allowed = await app.Client.SendAsync(request);
+        Assert.Multiple(() =>
+        {
+            Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+            Assert.That(allowed.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        });
     }
 
     [Test]

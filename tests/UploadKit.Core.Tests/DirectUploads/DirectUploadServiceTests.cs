@@ -209,6 +209,32 @@ public sealed class DirectUploadServiceTests
     }
 
     [Test]
+    public async Task CompleteAndSweep_ReportConfirmedAndExpiredCounters()
+    {
+        var counts = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "UploadKit" && instrument.Name.StartsWith("uploadkit.direct_uploads.", StringComparison.Ordinal))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => counts.AddOrUpdate(instrument.Name, value, (_, v) => v + value));
+        listener.Start();
+
+        var confirmed = await _uploads.BeginAsync("tracks", new("a.mp3", "audio/mpeg", maxLength: 1000));
+        var forgotten = await _uploads.BeginAsync("tracks", new("b.mp3", "audio/mpeg", maxLength: 1000));
+        await PutBehindTheBackAsync(confirmed, Content, "audio/mpeg");
+        await PutBehindTheBackAsync(forgotten, Content, "audio/mpeg");
+        await _uploads.CompleteAsync(confirmed.Id);
+        _time.Advance(DirectUploadOptions.DefaultDefaultExpiry + DirectUploadOptions.DefaultCompletionWindow + TimeSpan.FromSeconds(1));
+        await Sweeper.SweepAsync(CancellationToken.None);
+        Assert.That(counts.GetValueOrDefault("uploadkit.direct_uploads.confirmed"), Is.GreaterThanOrEqualTo(1));
+        Assert.That(counts.GetValueOrDefault("uploadkit.direct_uploads.expired"), Is.GreaterThanOrEqualTo(1));
+    }
+
+    [Test]
     public async Task CompleteAsync_AfterExpiryBeforeSweep_Throws410AndDeletesObject()
     {
         var upload = await _uploads.BeginAsync("tracks", new("song.mp3", "audio/mpeg", maxLength: 1000));

@@ -1,0 +1,157 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace UploadKit;
+
+/// <summary>
+/// Records an upload's progress (bytes received and expected, state) in the <see cref="IUploadProgressStore"/>
+/// under the id the client sends in the <c>X-Progress-ID</c> header or the <c>progress_id</c> query value, for
+/// <c>MapUploadProgress</c> to serve. A request without an id is read without recording anything; an id that is
+/// not unguessable (32+ hexadecimal digits, a GUID, or 22+ base64url characters) is refused with 400.
+/// Put it first in the chain; it passes every byte on.
+/// </summary>
+/// <remarks>
+/// The store is written at most every <see cref="UploadProgressOptions.UpdateInterval"/>, once
+/// <see cref="UploadProgressOptions.UpdateEveryBytes"/> more bytes arrived (or after five intervals for a slow upload), so progress costs no store call per chunk at full speed; the
+/// final state (complete, failed, rejected) is always written.
+/// </remarks>
+public sealed class ProgressUploadHandler : UploadHandler
+{
+    /// <summary>The request header carrying the progress id.</summary>
+    public const string HeaderName = "X-Progress-ID";
+
+    /// <summary>The query value carrying the progress id.</summary>
+    public const string QueryName = "progress_id";
+
+    private IUploadProgressStore? _store;
+    private UploadProgressOptions _options = new();
+    private TimeProvider _time = TimeProvider.System;
+    private ILogger _logger = NullLogger.Instance;
+    private UploadProgress? _progress;
+    private long _writtenBytes;
+    private long _writtenAt;
+
+    /// <inheritdoc/>
+    public override async ValueTask<UploadForm?> HandleRawInputAsync(UploadRequestContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var http = context.HttpContext;
+        string? id = http.Request.Headers[HeaderName];
+        if (string.IsNullOrEmpty(id))
+        {
+            id = http.Request.Query[QueryName];
+        }
+
+        if (string.IsNullOrEmpty(id))
+        {
+            return null;
+        }
+
+        var services = context.Services;
+        _logger = services.GetService<ILoggerFactory>()?.CreateLogger(Log.UploadCategory) ?? NullLogger.Instance;
+        if (!UploadKitEndpointSecurity.IsUnguessableId(id))
+        {
+            _logger.ProgressIdRefused();
+            throw new UploadRejectedException(StatusCodes.Status400BadRequest, $"The {HeaderName} must be an unguessable id: a GUID or at least 32 random hexadecimal digits.")
+            {
+                Title = "Invalid progress id",
+            };
+        }
+
+        _store = services.GetRequiredService<IUploadProgressStore>();
+        _options = services.GetService<IOptions<UploadProgressOptions>>()?.Value ?? _options;
+        _time = services.GetService<TimeProvider>() ?? TimeProvider.System;
+        var owner = UploadKitEndpointSecurity.GetUserId(http);
+        var existing = await _store.GetAsync(id, cancellationToken).ConfigureAwait(false);
+        if (existing is not null && !string.Equals(existing.OwnerId, owner, StringComparison.Ordinal))
+        {
+            _store = null;
+            throw new UploadRejectedException(StatusCodes.Status400BadRequest, $"The {HeaderName} is in use; send a new random id with each upload.")
+            {
+                Title = "Invalid progress id",
+            };
+        }
+
+        _progress = new UploadProgress(id)
+        {
+            OwnerId = owner,
+            BytesExpected = context.ContentLength,
+            State = UploadProgressState.Receiving,
+        };
+        await WriteAsync(cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <inheritdoc/>
+    public override ValueTask NewFileAsync(UploadFileHeader file, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        if (_progress is not null)
+        {
+            _progress.FileName = file.FileName;
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public override async ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
+    {
+        if (_progress is { } progress)
+        {
+            progress.BytesReceived += chunk.Length;
+            // A slow upload is still reported, after five intervals, before it has sent UpdateEveryBytes.
+            var due = progress.BytesReceived - _writtenBytes >= _options.UpdateEveryBytes
+                ? _time.GetElapsedTime(_writtenAt) >= _options.UpdateInterval
+                : _options.UpdateInterval > TimeSpan.Zero && _time.GetElapsedTime(_writtenAt) >= _options.UpdateInterval * 5;
+            if (due)
+            {
+                await WriteAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return chunk;
+    }
+
+    /// <inheritdoc/>
+    public override async ValueTask UploadCompleteAsync(CancellationToken cancellationToken)
+    {
+        if (_progress is not null)
+        {
+            _progress.State = UploadProgressState.Complete;
+            await WriteAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override async ValueTask UploadInterruptedAsync(CancellationToken cancellationToken)
+    {
+        if (_progress is null)
+        {
+            return;
+        }
+
+        _progress.State = Context.Interruption is UploadRejectedException ? UploadProgressState.Rejected : UploadProgressState.Failed;
+        try
+        {
+            await WriteAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The upload's own failure is what the client must see; a lost final write only ages out.
+            _logger.ProgressNotRecorded(ex);
+        }
+    }
+
+    private async Task WriteAsync(CancellationToken cancellationToken)
+    {
+        var progress = _progress!;
+        progress.UpdatedOn = _time.GetUtcNow();
+        _writtenBytes = progress.BytesReceived;
+        _writtenAt = _time.GetTimestamp();
+        await _store!.SetAsync(progress, _options.TimeToLive, cancellationToken).ConfigureAwait(false);
+    }
+}

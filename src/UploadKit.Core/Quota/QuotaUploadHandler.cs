@@ -1,0 +1,150 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace UploadKit;
+
+/// <summary>
+/// Counts an upload's file bytes against a per-user byte quota kept in the <see cref="IQuotaStore"/>. Bytes are
+/// reserved atomically while they arrive, and reading stops the moment the quota would be crossed, with 413
+/// problem details naming the quota. A completed upload keeps its bytes as usage; a failed or rejected one gives
+/// them back. Put it first in the chain, so no later handler stores a byte over the quota.
+/// </summary>
+public sealed class QuotaUploadHandler : UploadHandler
+{
+    private QuotaOptions? _options;
+    private IQuotaStore? _store;
+    private ILogger _logger = NullLogger.Instance;
+    private string? _key;
+    private long _received;
+    private long _reserved;
+    private long _fileBytes;
+
+    /// <summary>Creates a handler that uses the app's <see cref="QuotaOptions"/> (<c>services.Configure&lt;QuotaOptions&gt;(...)</c>).</summary>
+    [ActivatorUtilitiesConstructor]
+    public QuotaUploadHandler()
+    {
+    }
+
+    /// <summary>Creates a handler with its own options, for one endpoint.</summary>
+    /// <param name="options">The quota's options.</param>
+    public QuotaUploadHandler(QuotaOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+    }
+
+    /// <inheritdoc/>
+    public override ValueTask NewFileAsync(UploadFileHeader file, CancellationToken cancellationToken)
+    {
+        _fileBytes = 0;
+        if (_store is not null)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        var services = Context.Services;
+        _options ??= services.GetRequiredService<IOptions<QuotaOptions>>().Value;
+        if (_options.LimitBytes <= 0)
+        {
+            throw new InvalidOperationException("QuotaOptions.LimitBytes must be set to a positive number of bytes.");
+        }
+
+        if (_options.ReservationSliceBytes <= 0)
+        {
+            throw new InvalidOperationException("QuotaOptions.ReservationSliceBytes must be positive.");
+        }
+
+        var http = Context.HttpContext;
+        _key = _options.KeySelector is { } select ? select(http) : UploadKitEndpointSecurity.GetUserId(http);
+        if (string.IsNullOrEmpty(_key))
+        {
+            throw new UploadRejectedException(StatusCodes.Status401Unauthorized, $"Uploading files counts against the '{_options.Name}' quota, which needs a signed-in user.")
+            {
+                Title = "Authentication required",
+            };
+        }
+
+        _logger = services.GetService<ILoggerFactory>()?.CreateLogger(Log.UploadCategory) ?? NullLogger.Instance;
+        _store = services.GetRequiredService<IQuotaStore>();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public override async ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
+    {
+        _received += chunk.Length;
+        _fileBytes += chunk.Length;
+        if (_received > _reserved)
+        {
+            var options = _options!;
+            var needed = _received - _reserved;
+            var ask = Math.Max(needed, options.ReservationSliceBytes);
+            if (await _store!.TryReserveAsync(_key!, ask, options.LimitBytes, cancellationToken).ConfigureAwait(false))
+            {
+                _reserved += ask;
+            }
+            else if (ask > needed && await _store.TryReserveAsync(_key!, needed, options.LimitBytes, cancellationToken).ConfigureAwait(false))
+            {
+                _reserved += needed;
+            }
+            else
+            {
+                _logger.QuotaExceeded(options.Name, options.LimitBytes);
+                throw new UploadRejectedException(StatusCodes.Status413PayloadTooLarge, $"The upload would exceed the '{options.Name}' quota of {options.LimitBytes} bytes.")
+                {
+                    Title = "Quota exceeded",
+                };
+            }
+        }
+
+        return chunk;
+    }
+
+    /// <inheritdoc/>
+    public override ValueTask FileSkippedAsync(CancellationToken cancellationToken)
+    {
+        // A dropped file is not kept, so its bytes do not count; its reservation is given back at the end.
+        _received -= _fileBytes;
+        _fileBytes = 0;
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public override async ValueTask UploadCompleteAsync(CancellationToken cancellationToken)
+    {
+        var unused = _reserved - _received;
+        if (unused > 0)
+        {
+            _reserved = _received;
+            await ReleaseAsync(unused).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override async ValueTask UploadInterruptedAsync(CancellationToken cancellationToken)
+    {
+        var reserved = _reserved;
+        _reserved = 0;
+        _received = 0;
+        if (reserved > 0)
+        {
+            await ReleaseAsync(reserved).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ReleaseAsync(long bytes)
+    {
+        try
+        {
+            await _store!.ReleaseAsync(_key!, bytes, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            _logger.QuotaNotReleased(bytes, ex);
+            throw;
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace UploadKit.Redis;
+
+/// <summary>The app's one connection to Redis, opened on first use and reconnecting by itself.</summary>
+internal sealed class RedisConnection(IOptions<RedisStoreOptions> options) : IAsyncDisposable
+{
+    private readonly Lock _lock = new();
+    private Task<ConnectionMultiplexer>? _connecting;
+
+    public string Prefix { get; } = options.Value.KeyPrefix;
+
+    public RedisStoreOptions Options => options.Value;
+
+    public async Task<IDatabase> GetDatabaseAsync()
+    {
+        Task<ConnectionMultiplexer> connecting;
+        lock (_lock)
+        {
+            if (_connecting is null || _connecting.IsFaulted || _connecting.IsCanceled)
+            {
+                var configuration = ConfigurationOptions.Parse(options.Value.ConnectionString
+                    ?? throw new InvalidOperationException("RedisStoreOptions.ConnectionString is not set."));
+                configuration.AbortOnConnectFail = false;
+                _connecting = ConnectionMultiplexer.ConnectAsync(configuration);
+            }
+
+            connecting = _connecting;
+        }
+
+        var multiplexer = await connecting.ConfigureAwait(false);
+        return multiplexer.GetDatabase();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Task<ConnectionMultiplexer>? connecting;
+        lock (_lock)
+        {
+            connecting = _connecting;
+            _connecting = null;
+        }
+
+        if (connecting is { IsCompletedSuccessfully: true })
+        {
+            await connecting.Result.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

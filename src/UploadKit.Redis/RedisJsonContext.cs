@@ -1,0 +1,27 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace UploadKit.Redis;
+
+/// <summary>A progress snapshot as stored in Redis.</summary>
+internal sealed record RedisProgressRecord(string Id, string? OwnerId, long BytesReceived, long? BytesExpected, UploadProgressState State, string? FileName, DateTimeOffset UpdatedOn);
+
+/// <summary>A session's fixed fields as stored in Redis; its state and rejection reason are hash fields of their own.</summary>
+internal sealed record RedisSessionRecord(
+    string Id,
+    string StorageName,
+    string ObjectName,
+    DateTimeOffset ExpiresOn,
+    string? OwnerId,
+    string? FileName,
+    string? ContentType,
+    long? ExpectedLength,
+    long? MaxLength,
+    string? ChecksumSha256,
+    string? FieldName,
+    DateTimeOffset CreatedOn);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(RedisProgressRecord))]
+[JsonSerializable(typeof(RedisSessionRecord))]
+internal sealed partial class RedisJsonContext : JsonSerializerContext;

@@ -1,0 +1,48 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using UploadKit.Redis;
+
+namespace UploadKit;
+
+/// <summary>Keeps UploadKit's shared state in Redis.</summary>
+public static class RedisUploadKitBuilderExtensions
+{
+    /// <summary>
+    /// Keeps upload progress, quota usage and direct-upload sessions in Redis, so that every app server sees the same
+    /// ones: progress written by one server is read from another, a quota reserved on one is enforced on all, a
+    /// session begun on one is completed on another. Replaces the in-memory stores.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="connectionString">A StackExchange.Redis connection string, such as <c>localhost:6379</c>.</param>
+    /// <returns>The builder, for chaining.</returns>
+    public static IUploadKitBuilder AddRedisStores(this IUploadKitBuilder builder, string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(connectionString);
+        return builder.AddRedisStores(o => o.ConnectionString = connectionString);
+    }
+
+    /// <summary>Keeps upload progress, quota usage and direct-upload sessions in Redis, with options set in code.</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="configure">Sets the connection string and key prefix.</param>
+    /// <returns>The builder, for chaining.</returns>
+    public static IUploadKitBuilder AddRedisStores(this IUploadKitBuilder builder, Action<RedisStoreOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        var services = builder.Services;
+        services.Configure(configure);
+        services.AddOptions<RedisStoreOptions>()
+            .Validate(o => !string.IsNullOrEmpty(o.ConnectionString), "RedisStoreOptions.ConnectionString is required.")
+            .Validate(o => o.SessionRetention > TimeSpan.Zero, "RedisStoreOptions.SessionRetention must be positive.")
+            .ValidateOnStart();
+        services.TryAddSingleton<RedisConnection>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.RemoveAll<IUploadProgressStore>();
+        services.RemoveAll<IQuotaStore>();
+        services.RemoveAll<IUploadSessionStore>();
+        services.AddSingleton<IUploadProgressStore, RedisUploadProgressStore>();
+        services.AddSingleton<IQuotaStore, RedisQuotaStore>();
+        services.AddSingleton<IUploadSessionStore, RedisUploadSessionStore>();
+        return builder;
+    }
+}

@@ -1,0 +1,198 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using UploadKit.Quota;
+using UploadKit.Testing;
+using UploadKit.Tests.AspNetCore;
+
+namespace UploadKit.Tests.Quota;
+
+public class QuotaUploadHandlerTests
+{
+    private const long Limit = 1_000_000;
+    private string _temp = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _temp = Path.Combine(Path.GetTempPath(), "uploadkit-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_temp);
+    }
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_temp, recursive: true);
+
+    private Task<TestApp> StartAsync(IQuotaStore? store = null, Action<QuotaOptions>? configure = null, bool kestrel = false) =>
+        UploadApp.StartAsync(
+            _temp,
+            a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form))
+                .WithUploadHandlers(_ => new QuotaUploadHandler(), _ => new TemporaryFileUploadHandler()),
+            services: s =>
+            {
+                s.AddTestAuthentication();
+                s.Configure<QuotaOptions>(o =>
+                {
+                    o.Name = "user storage";
+                    o.LimitBytes = Limit;
+                    configure?.Invoke(o);
+                });
+                if (store is not null)
+                {
+                    s.AddSingleton(store);
+                }
+            },
+            kestrel: kestrel);
+
+    internal static HttpRequestMessage Upload(string? user, byte[] data, bool chunked = false)
+    {
+        var request = TestAuthentication.Request(HttpMethod.Post, "/upload", user);
+        request.Content = UploadApp.Multipart(new MultipartBodyBuilder().AddFile("file", "data.bin", data), chunked);
+        return request;
+    }
+
+    [Test]
+    public async Task Upload_WithinQuota_KeepsFileBytesAsUsage()
+    {
+        await using var app = await StartAsync();
+        var data = UploadApp.RandomBytes(600_000);
+
+        var response = await app.Client.SendAsync(Upload("alice", data));
+        var report = await response.Content.ReadFromJsonAsync<FormReport>();
+        var usage = await app.Services.GetRequiredService<IQuotaStore>().GetUsageAsync("alice");
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(report!.Files.Single().Sha256, Is.EqualTo(UploadApp.Sha256(data)));
+        Assert.That(usage, Is.EqualTo(data.Length), "the reservation ahead is given back down to the bytes kept");
+    }
+
+    [Test]
+    public async Task Upload_FillsQuotaExactly_Accepted()
+    {
+        await using var app = await StartAsync();
+
+        var response = await app.Client.SendAsync(Upload("alice", UploadApp.RandomBytes((int)Limit)));
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await app.Services.GetRequiredService<IQuotaStore>().GetUsageAsync("alice"), Is.EqualTo(Limit));
+    }
+
+    [Test]
+    public async Task Upload_CrossesQuota_Answers413NamingQuotaAndReleasesReservation()
+    {
+        Handlers.ByteCounter counter = null!;
+        await using var app = await UploadApp.StartAsync(
+            _temp,
+            a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form))
+                .WithUploadHandlers(_ => new QuotaUploadHandler(new QuotaOptions { Name = "user storage", LimitBytes = Limit }), _ => counter = new Handlers.ByteCounter(), _ => new TemporaryFileUploadHandler()),
+            services: s => s.AddTestAuthentication());
+        var store = app.Services.GetRequiredService<IQuotaStore>();
+        var kept = await app.Client.SendAsync(Upload("alice", UploadApp.RandomBytes(400_000)));
+        Assert.That(kept.StatusCode, Is.EqualTo(HttpStatusCode.OK), await kept.Content.ReadAsStringAsync());
+
+        var response = await app.Client.SendAsync(Upload("alice", UploadApp.RandomBytes(700_000), chunked: true));
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
+        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"));
+        Assert.That(problem.GetProperty("title").GetString(), Is.EqualTo("Quota exceeded"));
+        Assert.That(problem.GetProperty("detail").GetString(), Does.Contain("'user storage' quota of 1000000 bytes"));
+        Assert.That(await store.GetUsageAsync("alice"), Is.EqualTo(400_000), "the refused upload gave back everything it reserved");
+        Assert.That(counter.Total, Is.LessThanOrEqualTo(Limit - 400_000), "no byte over the quota reached later handlers");
+        Assert.That(Directory.GetFiles(_temp), Is.Empty);
+    }
+
+    [Test]
+    public async Task Upload_Anonymous_Answers401()
+    {
+        await using var app = await StartAsync();
+
+        var response = await app.Client.SendAsync(Upload(null, UploadApp.RandomBytes(1000)));
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+    }
+
+    [Test]
+    public async Task Upload_KeySelector_CountsAgainstSelectedKey()
+    {
+        await using var app = await StartAsync(configure: o => o.KeySelector = http => "tenant:" + http.Request.Headers["X-Tenant"]);
+        var request = Upload(null, UploadApp.RandomBytes(1000));
+        request.Headers.Add("X-Tenant", "acme");
+
+        var response = await app.Client.SendAsync(request);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await app.Services.GetRequiredService<IQuotaStore>().GetUsageAsync("tenant:acme"), Is.EqualTo(1000));
+    }
+
+    [Test]
+    public async Task Upload_OtherUsersUsage_DoesNotCount()
+    {
+        await using var app = await StartAsync();
+        await app.Client.SendAsync(Upload("alice", UploadApp.RandomBytes(900_000)));
+
+        var response = await app.Client.SendAsync(Upload("bob", UploadApp.RandomBytes(900_000)));
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
+    [Category("Integration")]
+    [Repeat(5)]
+    public async Task Upload_TwoParallelUploadsBySameUser_NeverTogetherExceedQuota()
+    {
+        var store = new RecordingQuotaStore(new InMemoryQuotaStore());
+        await using var app = await StartAsync(store, o => o.ReservationSliceBytes = 64 * 1024, kestrel: true);
+        var first = UploadApp.RandomBytes(600_000, seed: 1);
+        var second = UploadApp.RandomBytes(600_000, seed: 2);
+
+        var responses = await Task.WhenAll(
+            app.Client.SendAsync(Upload("alice", first, chunked: true)),
+            app.Client.SendAsync(Upload("alice", second, chunked: true)));
+        var accepted = responses.Count(r => r.StatusCode == HttpStatusCode.OK);
+
+        Assert.That(responses.Select(r => r.StatusCode), Is.All.AnyOf(HttpStatusCode.OK, HttpStatusCode.RequestEntityTooLarge));
+        Assert.That(accepted, Is.LessThan(2), "600 kB + 600 kB does not fit in 1 MB");
+        Assert.That(store.MaxUsage, Is.LessThanOrEqualTo(Limit));
+        Assert.That(await store.GetUsageAsync("alice"), Is.EqualTo(accepted * 600_000L), "exactly the accepted bytes stay counted");
+    }
+
+    [Test]
+    [Category("Integration")]
+    public async Task Upload_TwoParallelUploadsWithinQuota_BothAccepted()
+    {
+        await using var app = await StartAsync(kestrel: true);
+
+        var responses = await Task.WhenAll(
+            app.Client.SendAsync(Upload("alice", UploadApp.RandomBytes(450_000, seed: 1), chunked: true)),
+            app.Client.SendAsync(Upload("alice", UploadApp.RandomBytes(450_000, seed: 2), chunked: true)));
+
+        Assert.That(responses.Select(r => r.StatusCode), Is.All.EqualTo(HttpStatusCode.OK));
+        Assert.That(await app.Services.GetRequiredService<IQuotaStore>().GetUsageAsync("alice"), Is.EqualTo(900_000));
+    }
+
+    /// <summary>Records the highest usage any key reached, right after each reservation.</summary>
+    private sealed class RecordingQuotaStore(IQuotaStore inner) : IQuotaStore
+    {
+        private long _max;
+
+        public long MaxUsage => Interlocked.Read(ref _max);
+
+        public async Task<bool> TryReserveAsync(string key, long bytes, long limit, CancellationToken cancellationToken = default)
+        {
+            var reserved = await inner.TryReserveAsync(key, bytes, limit, cancellationToken);
+            var usage = await inner.GetUsageAsync(key, cancellationToken);
+            long seen;
+            while (usage > (seen = Interlocked.Read(ref _max)) && Interlocked.CompareExchange(ref _max, usage, seen) != seen)
+            {
+            }
+
+            return reserved;
+        }
+
+        public Task ReleaseAsync(string key, long bytes, CancellationToken cancellationToken = default) => inner.ReleaseAsync(key, bytes, cancellationToken);
+
+        public Task<long> GetUsageAsync(string key, CancellationToken cancellationToken = default) => inner.GetUsageAsync(key, cancellationToken);
+    }
+}

@@ -1,0 +1,177 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using UploadKit.Testing;
+
+namespace UploadKit.Redis.Tests;
+
+/// <summary>Two app instances against one Redis, as two servers behind a load balancer.</summary>
+[Category("Integration")]
+public class TwoServerTests
+{
+    private const long Limit = 1_000_000;
+    private string _temp = null!;
+    private string _prefix = null!;
+    private TestApp _first = null!;
+    private TestApp _second = null!;
+
+    [SetUp]
+    public async Task SetUp()
+    {
+        RedisFixture.Require();
+        _temp = Path.Combine(Path.GetTempPath(), "uploadkit-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_temp);
+        _prefix = "test:" + Guid.NewGuid().ToString("N") + ":";
+        _first = await StartAsync();
+        _second = await StartAsync();
+    }
+
+    [TearDown]
+    public async Task TearDown()
+    {
+        if (_first is not null)
+        {
+            await _first.DisposeAsync();
+        }
+
+        if (_second is not null)
+        {
+            await _second.DisposeAsync();
+        }
+
+        if (_temp is not null && Directory.Exists(_temp))
+        {
+            Assert.That(Directory.GetFiles(_temp), Is.Empty, "no temporary file is left behind");
+            Directory.Delete(_temp, recursive: true);
+        }
+    }
+
+    private Task<TestApp> StartAsync() => TestApp.StartAsync(
+        s =>
+        {
+            s.AddUploadKit(o => o.TempFileDirectory = _temp).AddRedisStores(o =>
+            {
+                o.ConnectionString = RedisFixture.ConnectionString;
+                o.KeyPrefix = _prefix;
+            });
+            s.AddTestAuthentication();
+            s.Configure<QuotaOptions>(o => o.LimitBytes = Limit);
+        },
+        app =>
+        {
+            app.MapPost("/upload", async (UploadForm form) =>
+                {
+                    var file = form.Files.Single();
+                    await using var stream = file.OpenReadStream();
+                    return Convert.ToHexString(await SHA256.HashDataAsync(stream));
+                })
+                .WithUploadHandlers(_ => new ProgressUploadHandler(), _ => new QuotaUploadHandler(), _ => new TemporaryFileUploadHandler());
+            app.MapUploadProgress("/upload-progress");
+        },
+        kestrel: true);
+
+    private static HttpRequestMessage Upload(string user, byte[] data, string? progressId = null)
+    {
+        var body = new MultipartBodyBuilder().AddFile("file", "data.bin", data);
+        var request = TestAuthentication.Request(HttpMethod.Post, "/upload", user);
+        if (progressId is not null)
+        {
+            request.Headers.Add(ProgressUploadHandler.HeaderName, progressId);
+        }
+
+        request.Content = new ByteArrayContent(body.Build());
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(body.ContentType);
+        return request;
+    }
+
+    private static byte[] RandomBytes(int length)
+    {
+        var data = new byte[length];
+        Random.Shared.NextBytes(data);
+        return data;
+    }
+
+    [Test]
+    public async Task Progress_WrittenByOneServer_ReadFromTheOther()
+    {
+        var id = Guid.NewGuid().ToString("N");
+        var data = RandomBytes(200_000);
+
+        var upload = await _first.Client.SendAsync(Upload("alice", data, id));
+        var snapshot = await _second.Client.SendAsync(TestAuthentication.Request(HttpMethod.Get, "/upload-progress/" + id, "alice"));
+        var other = await _second.Client.SendAsync(TestAuthentication.Request(HttpMethod.Get, "/upload-progress/" + id, "bob"));
+        var body = await snapshot.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await upload.Content.ReadAsStringAsync(), Is.EqualTo(Convert.ToHexString(SHA256.HashData(data))));
+        Assert.That(snapshot.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(body.GetProperty("state").GetString(), Is.EqualTo("complete"));
+        Assert.That(body.GetProperty("bytesReceived").GetInt64(), Is.EqualTo(data.Length));
+        Assert.That(other.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+    }
+
+    [Test]
+    public async Task Progress_AnonymousOnOtherServer_Answers401()
+    {
+        var id = Guid.NewGuid().ToString("N");
+        await _first.Client.SendAsync(Upload("alice", RandomBytes(1000), id));
+
+        var snapshot = await _second.Client.GetAsync("/upload-progress/" + id);
+
+        Assert.That(snapshot.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+    }
+
+    [Test]
+    public async Task Quota_ReservedOnOneServer_EnforcedOnTheOther()
+    {
+        var first = await _first.Client.SendAsync(Upload("alice", RandomBytes(600_000)));
+
+        var second = await _second.Client.SendAsync(Upload("alice", RandomBytes(600_000)));
+        var problem = await second.Content.ReadFromJsonAsync<JsonElement>();
+        var usage = await _first.Services.GetRequiredService<IQuotaStore>().GetUsageAsync("alice");
+
+        Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(second.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
+        Assert.That(problem.GetProperty("detail").GetString(), Does.Contain("'storage' quota"));
+        Assert.That(usage, Is.EqualTo(600_000));
+    }
+
+    [Test]
+    [Repeat(3)]
+    public async Task Quota_ParallelUploadsOnBothServers_NeverTogetherExceedQuota()
+    {
+        var responses = await Task.WhenAll(
+            _first.Client.SendAsync(Upload("carol", RandomBytes(600_000))),
+            _second.Client.SendAsync(Upload("carol", RandomBytes(600_000))));
+        var accepted = responses.Count(r => r.StatusCode == HttpStatusCode.OK);
+        var usage = await _second.Services.GetRequiredService<IQuotaStore>().GetUsageAsync("carol");
+
+        Assert.That(responses.Select(r => r.StatusCode), Is.All.AnyOf(HttpStatusCode.OK, HttpStatusCode.RequestEntityTooLarge));
+        Assert.That(accepted, Is.LessThan(2));
+        Assert.That(usage, Is.EqualTo(accepted * 600_000L));
+        await _first.Services.GetRequiredService<IQuotaStore>().ReleaseAsync("carol", Limit);
+    }
+
+    [Test]
+    public async Task Session_BegunOnOneServer_CompletedOnTheOther()
+    {
+        var session = RedisStoreTests.NewSession(DateTimeOffset.UtcNow.AddMinutes(10));
+        var firstStore = _first.Services.GetRequiredService<IUploadSessionStore>();
+        var secondStore = _second.Services.GetRequiredService<IUploadSessionStore>();
+        await firstStore.CreateAsync(session);
+
+        var seen = await secondStore.GetAsync(session.Id);
+        var completed = await secondStore.TryTransitionAsync(session.Id, UploadSessionState.Pending, UploadSessionState.Completed);
+        var sweptToo = await firstStore.TryTransitionAsync(session.Id, UploadSessionState.Pending, UploadSessionState.Expired);
+        var final = await firstStore.GetAsync(session.Id);
+
+        Assert.That(seen?.ObjectName, Is.EqualTo(session.ObjectName));
+        Assert.That(completed, Is.True);
+        Assert.That(sweptToo, Is.False, "the other server cannot sweep a confirmed session");
+        Assert.That(final!.State, Is.EqualTo(UploadSessionState.Completed));
+    }
+}
