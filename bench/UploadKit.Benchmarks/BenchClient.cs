@@ -45,7 +45,7 @@ internal static class BenchClient
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         var payload = new Payload(seed: 20_240_601);
-        var variants = Variant.All.Where(v => options.Variants is null || options.Variants.Contains(v.Name)).ToList();
+        var variants = Variant.All.Where(v => options.Variants is null ? !v.Experiment : options.Variants.Contains(v.Name)).ToList();
         var report = new BenchReport(options, machine, variants, started);
 
         await using (var server = await ServerProcess.StartAsync(options))
@@ -132,11 +132,18 @@ internal static class BenchClient
         return report.AllUploadsSucceeded ? 0 : 1;
     }
 
-    private static IEnumerable<Variant> Rotate(IReadOnlyList<Variant> variants, int by)
+    /// <summary>
+    /// Round <paramref name="round"/>'s order: the list rotated to start at variant <c>round</c>, walked forwards in even
+    /// rounds and backwards in odd ones, so every variant takes every position and follows more than one neighbour
+    /// (what the previous upload left behind, such as dirty pages of a deleted file, does not always fall on the same variant).
+    /// </summary>
+    private static IEnumerable<Variant> Rotate(IReadOnlyList<Variant> variants, int round)
     {
-        for (var i = 0; i < variants.Count; i++)
+        var count = variants.Count;
+        for (var i = 0; i < count; i++)
         {
-            yield return variants[(i + by) % variants.Count];
+            var step = round % 2 == 0 ? i : count - i;
+            yield return variants[(round + step) % count];
         }
     }
 

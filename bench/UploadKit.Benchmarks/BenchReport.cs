@@ -49,7 +49,7 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
         s.AppendLine(Inv($"- Machine: {machine.ProcessorCount} cores (`nproc`), {machine.Cpu}, {machine.Memory} memory; {machine.Os}"));
         s.AppendLine(Inv($"- .NET: SDK {machine.DotnetSdk} (`dotnet --version`), runtime {machine.Runtime}; server GC mode: {Idle?.GcMode ?? "?"}"));
         s.AppendLine(Inv($"- Load average (1/5/15 min) before: {machine.LoadBefore}; after: {MachineAfter}"));
-        s.AppendLine(Inv($"- Runs: {options.Runs} measured per variant and size after one warm-up round, variants in rotating order; {(options.Collect ? "a forced full collection in the server before each run" : "no forced collection between runs")}; concurrency: {options.ConcurrentRuns} measured rounds of {options.Concurrency} × {options.ConcurrentSizeMiB} MiB per variant after one warm-up round"));
+        s.AppendLine(Inv($"- Runs: {options.Runs} measured per variant and size after one warm-up round, variants in rotating order (forwards and backwards in alternate rounds); {(options.Collect ? "a forced full collection in the server before each run" : "no forced collection between runs")}; concurrency: {options.ConcurrentRuns} measured rounds of {options.Concurrency} × {options.ConcurrentSizeMiB} MiB per variant after one warm-up round"));
         s.AppendLine(Inv($"- Idle server working set: {idle / MiB:F1} MiB (after start-up and a full collection, before any upload); exact peak (VmHWM, reset per run): {(Idle?.HighWaterMarkResettable == true ? "available" : "not available")}"));
         s.AppendLine(Inv($"- Files left in the data folder at the end: {(LeftBehind.Count == 0 ? "none" : string.Join(", ", LeftBehind))}"));
         s.AppendLine();
@@ -264,5 +264,5 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
 
     private static string SizeLabel(double sizeMiB) => sizeMiB >= 1024 && sizeMiB % 1024 == 0 ? Inv($"{sizeMiB / 1024:0} GiB") : Inv($"{sizeMiB:0.##} MiB");
 
-    private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+    private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture).Replace("NaN", "–", StringComparison.Ordinal);
 }

@@ -103,6 +103,36 @@ internal static class BenchServer
             return Finish(context, sampler, sink.Length, path);
         });
 
+        // Experiment: the raw copy written the way TemporaryFileUploadHandler writes (RandomAccess.WriteAsync on the
+        // handle, positions tracked by hand) instead of through FileStream.WriteAsync.
+        app.MapPost("/experiment-raw-randomaccess", async (HttpContext context) =>
+        {
+            var path = files.Next();
+            var sink = new FileSink(path, randomAccess: true);
+            await using (sink)
+            {
+                var reader = context.Request.BodyReader;
+                while (true)
+                {
+                    var result = await reader.ReadAsync(context.RequestAborted);
+                    foreach (var segment in result.Buffer)
+                    {
+                        await sink.WriteAsync(segment, context.RequestAborted);
+                    }
+
+                    reader.AdvanceTo(result.Buffer.End);
+                    if (result.IsCompleted)
+                    {
+                        break;
+                    }
+                }
+
+                await sink.CompleteAsync(context.RequestAborted);
+            }
+
+            return Finish(context, sampler, sink.Length, path);
+        });
+
         app.MapPost("/raw-discard", async (HttpContext context) =>
         {
             var reader = context.Request.BodyReader;
@@ -161,6 +191,15 @@ internal static class BenchServer
             file.MoveTo(path);
             return Finish(context, sampler, file.Length, path);
         }).WithUploadHandlers(_ => new TemporaryFileUploadHandler());
+
+        // Experiment: the default chain with the memory handler's buffers from a dedicated pool (see DedicatedPoolMemoryHandler).
+        app.MapPost("/experiment-dedicated-pool", (UploadForm form, HttpContext context) =>
+        {
+            var file = (TemporaryUploadedFile)form.Files[0];
+            var path = files.Next();
+            file.MoveTo(path);
+            return Finish(context, sampler, file.Length, path);
+        }).WithUploadHandlers(_ => new DedicatedPoolMemoryHandler(), _ => new TemporaryFileUploadHandler());
 
         // The parser and chain alone: one handler that drops every chunk.
         app.MapPost("/uploadkit-discard", (UploadForm form, HttpContext context) =>

@@ -12,13 +12,16 @@ internal sealed class FileSink : IAsyncDisposable
     public const int BufferSize = 1024 * 1024;
 
     private readonly FileStream _stream;
+    private readonly bool _randomAccess;
+    private long _position;
     private byte[] _filling;
     private byte[] _spare;
     private int _filled;
     private Task? _writing;
 
-    public FileSink(string path)
+    public FileSink(string path, bool randomAccess = false)
     {
+        _randomAccess = randomAccess;
         _stream = new FileStream(path, new FileStreamOptions
         {
             Mode = FileMode.CreateNew,
@@ -90,7 +93,15 @@ internal sealed class FileSink : IAsyncDisposable
         _filling = _spare;
         _spare = full;
         _filled = 0;
-        _writing = _stream.WriteAsync(full.AsMemory(0, count), cancellationToken).AsTask();
+        if (_randomAccess)
+        {
+            _writing = RandomAccess.WriteAsync(_stream.SafeFileHandle, full.AsMemory(0, count), _position, cancellationToken).AsTask();
+            _position += count;
+        }
+        else
+        {
+            _writing = _stream.WriteAsync(full.AsMemory(0, count), cancellationToken).AsTask();
+        }
     }
 
     private async ValueTask WaitAsync()

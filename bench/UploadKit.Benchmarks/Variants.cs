@@ -5,7 +5,8 @@ namespace UploadKit.Benchmarks;
 /// <param name="Multipart">Whether the client sends multipart/form-data (else the raw file).</param>
 /// <param name="StoresFile">Whether the endpoint keeps the file, whose SHA-256 is then checked.</param>
 /// <param name="Description">What the endpoint does.</param>
-internal sealed record Variant(string Name, bool Multipart, bool StoresFile, string Description)
+/// <param name="Experiment">Whether the variant runs only when named with --variants.</param>
+internal sealed record Variant(string Name, bool Multipart, bool StoresFile, string Description, bool Experiment = false)
 {
     public const string RawFile = "raw-file";
     public const string RawDiscard = "raw-discard";
@@ -23,5 +24,7 @@ internal sealed record Variant(string Name, bool Multipart, bool StoresFile, str
         new(UploadKitFile, true, true, "UploadKit's default chain (memory → temporary file) through an `UploadForm` minimal-API parameter; the temp file is moved (renamed) out"),
         new("uploadkit-tempfile-only", true, true, "Diagnostic: UploadKit with `TemporaryFileUploadHandler` alone (no memory handler in front), to tell the handlers' costs apart"),
         new(UploadKitDiscard, true, false, "UploadKit's parser and chain with one handler that drops every chunk (`.WithUploadHandlers(_ => new DiscardHandler())`)"),
+        new("experiment-raw-randomaccess", false, true, "Experiment: `raw-file` writing with `RandomAccess.WriteAsync` on the file's handle, as `TemporaryFileUploadHandler` does, instead of `FileStream.WriteAsync`", Experiment: true),
+        new("experiment-dedicated-pool", true, true, "Experiment: `uploadkit-file` with the memory handler's growing buffers rented from a dedicated `ArrayPool<byte>.Create(...)` pool instead of `ArrayPool<byte>.Shared`", Experiment: true),
     ];
 }
