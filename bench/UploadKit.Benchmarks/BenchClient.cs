@@ -75,6 +75,10 @@ internal static class BenchClient
                         }
 
                         Log($"{(round < 0 ? "warm-up" : "run " + (round + 1)),-8} {sizeMiB,5} MiB {variant.Name,-20} {Describe(run, idle)}");
+                        if (options.AllocationProfile)
+                        {
+                            Console.WriteLine(await http.GetStringAsync("/alloc-profile"));
+                        }
                     }
                 }
             }

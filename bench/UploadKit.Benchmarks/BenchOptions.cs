@@ -17,6 +17,8 @@ internal sealed class BenchOptions
           --variants a,b          only these variants (default all)
           --collect               force a full collection in the server before each run (default off: ArrayPool.Shared
                                   trims its arrays on full collections, which a server under steady load seldom sees)
+          --alloc-profile         diagnostic: log the server's allocations by type (sampled) after each run; the
+                                  allocation figures of such a run include the listener's own
           --gc server|workstation the server's GC (default server, as an ASP.NET Core app)
           --data-dir PATH         where the server stores files (default: a new folder in the system temp folder)
           --out PATH              the report (default bench/RESULTS.md in the repository)
@@ -37,6 +39,8 @@ internal sealed class BenchOptions
     public HashSet<string>? Variants { get; private set; }
 
     public bool Collect { get; private set; }
+
+    public bool AllocationProfile { get; private set; }
 
     public bool ServerGc { get; private set; } = true;
 
@@ -86,6 +90,9 @@ internal sealed class BenchOptions
                     break;
                 case "--collect":
                     options.Collect = true;
+                    break;
+                case "--alloc-profile":
+                    options.AllocationProfile = true;
                     break;
                 case "--gc":
                     options.ServerGc = Value() switch

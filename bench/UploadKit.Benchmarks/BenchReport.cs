@@ -167,7 +167,7 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
         s.AppendLine("|---|---:|:---:|");
         foreach (var (target, measured, met) in Targets())
         {
-            s.AppendLine(Inv($"| {target} | {measured} | {(met is null ? "–" : met.Value ? "yes" : "**no**")} |"));
+            s.AppendLine(Inv($"| {target} | {measured} | {(met is null || measured.Contains('–', StringComparison.Ordinal) ? "–" : met.Value ? "yes" : "**no**")} |"));
         }
 
         var failures = _runs.Values.SelectMany(r => r).Where(r => r.Error is not null).Select(r => $"`{r.Variant}` {SizeLabel(r.Size / MiB)}: {r.Error}").Distinct().ToList();

@@ -31,6 +31,7 @@ internal static class BenchServer
         var dataDirectory = args.Length > 0 ? args[0] : throw new ArgumentException("usage: server <data-directory>");
         Directory.CreateDirectory(dataDirectory);
         using var sampler = new MemorySampler();
+        using var profiler = Environment.GetEnvironmentVariable("UPLOADKIT_BENCH_ALLOC_PROFILE") == "1" ? new AllocationProfiler() : null;
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -68,11 +69,16 @@ internal static class BenchServer
                 GC.WaitForPendingFinalizers();
             }
 
+            profiler?.Reset();
             var now = sampler.ResetPeak();
             return Results.Json(
                 new ServerStats(idle, now, now, sampler.HighWaterMark(), sampler.HighWaterMarkResettable, GCSettings.IsServerGC ? "server" : "workstation"),
                 BenchJsonContext.Default.ServerStats);
         });
+
+        app.MapGet("/alloc-profile", () => profiler is null
+            ? "off"
+            : string.Join('\n', profiler.Top(12).Select(e => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{e.Value / 1024,10:N0} KiB  {e.Key}"))));
 
         var files = new FileNames(dataDirectory);
         app.MapPost("/raw-file", async (HttpContext context) =>

@@ -7,4 +7,9 @@ if (args.Length > 0 && args[0] == "server")
     return await BenchServer.RunAsync(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "cpu")
+{
+    return await CpuCost.RunAsync(args[1..]);
+}
+
 return await BenchClient.RunAsync(args);

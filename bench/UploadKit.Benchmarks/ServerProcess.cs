@@ -42,6 +42,11 @@ internal sealed class ServerProcess : IAsyncDisposable
         Directory.CreateDirectory(formTemp);
         start.Environment["ASPNETCORE_TEMP"] = formTemp;
 
+        if (options.AllocationProfile)
+        {
+            start.Environment["UPLOADKIT_BENCH_ALLOC_PROFILE"] = "1";
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("The server did not start.");
         var server = new ServerProcess(process, new Uri("http://127.0.0.1"));
         process.ErrorDataReceived += (_, e) =>
