@@ -58,8 +58,9 @@ internal sealed class DirectUploadService : IDirectUploads
         var storage = _storages[storageName];
         var now = _time.GetUtcNow();
         var urlExpiresOn = now + expiresIn;
+        var prefix = _options.KeyPrefix.Trim('/');
         var objectName = FileStorageNames.Validate(
-            _options.KeyPrefix.TrimEnd('/') + "/" + RandomNumberGenerator.GetString(IdAlphabet, 20) + "/" + FileStorageNames.GetValidName(request.FileName));
+            (prefix.Length > 0 ? prefix + "/" : string.Empty) + RandomNumberGenerator.GetString(IdAlphabet, 20) + "/" + FileStorageNames.GetValidName(request.FileName));
         var session = new UploadSession(NewId(), storageName, objectName, urlExpiresOn + _options.CompletionWindow)
         {
             OwnerId = CurrentOwner(out _),

@@ -34,7 +34,8 @@ internal static class DirectUploadServiceCollectionExtensions
 
         try
         {
-            FileStorageNames.Validate(o.KeyPrefix.TrimEnd('/') + "/x");
+            var prefix = o.KeyPrefix.Trim('/');
+            FileStorageNames.Validate(prefix.Length > 0 ? prefix + "/x" : "x");
             return true;
         }
         catch (SuspiciousFileNameException)

@@ -382,17 +382,37 @@ public sealed class DirectUploadServiceTests
     public void AddUploadKit_ShortSigningKey_FailsAtStart()
     {
         var services = new ServiceCollection().AddLogging();
-        services.AddUploadKit(new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+        services.AddUploadKit(new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["DirectUploads:SigningKey"] = Convert.ToBase64String(new byte[8]) }).Build());
         using var provider = services.BuildServiceProvider();
         Assert.Throws<OptionsValidationException>(() => _ = provider.GetRequiredService<IOptions<DirectUploadOptions>>().Value);
+    }
+
+    [TestCase("../up", false)]
+    [TestCase("a//b", false)]
+    [TestCase("", true)]
+    [TestCase("media/uploads/", true)]
+    public void AddUploadKit_KeyPrefix_IsChecked(string prefix, bool valid)
+    {
+        var services = new ServiceCollection().AddLogging();
+        services.AddUploadKit(new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["DirectUploads:KeyPrefix"] = prefix }).Build());
+        using var provider = services.BuildServiceProvider();
+        if (valid)
+        {
+            Assert.That(provider.GetRequiredService<IOptions<DirectUploadOptions>>().Value.KeyPrefix, Is.EqualTo(prefix));
+        }
+        else
+        {
+            Assert.Throws<OptionsValidationException>(() => _ = provider.GetRequiredService<IOptions<DirectUploadOptions>>().Value);
+        }
     }
 
     [Test]
     public void AddUploadKit_UnknownDirectUploadSetting_Throws()
     {
         var services = new ServiceCollection().AddLogging();
-        services.AddUploadKit(new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+        services.AddUploadKit(new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["DirectUploads:SweepIntervall"] = "00:01:00" }).Build());
         using var provider = services.BuildServiceProvider();
         Assert.Throws<InvalidOperationException>(() => _ = provider.GetRequiredService<IOptions<DirectUploadOptions>>().Value);
