@@ -174,7 +174,9 @@ public sealed class AzureBlobStorageFactoryTests
 
         services.AddUploadKit().AddAzureBlobStorage();
 
-        var registration = services.Single(d => d.ImplementationInstance?.GetType().Name == "StorageBackendRegistration").ImplementationInstance!;
+        // Core registers its built-in FileSystem and InMemory backends too; pick the one this package added.
+        var registration = services.Select(d => d.ImplementationInstance)
+            .Single(i => i?.GetType().Name == "StorageBackendRegistration" && (string?)i.GetType().GetProperty("BackendName")!.GetValue(i) == "AzureBlob")!;
         Assert.That(registration.GetType().GetProperty("BackendName")!.GetValue(registration), Is.EqualTo("AzureBlob"));
         var factory = (Func<StorageBackendContext, IFileStorage>)registration.GetType().GetProperty("Factory")!.GetValue(registration)!;
         var storage = factory(new StorageBackendContext("azure", Section($"{Access}, \"ContainerName\": \"media\""), EmptyServices()));

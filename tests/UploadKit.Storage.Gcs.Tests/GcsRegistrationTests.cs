@@ -97,7 +97,9 @@ public sealed class GcsRegistrationTests
         var returned = builder.AddGcsStorage();
 
         Assert.That(returned, Is.SameAs(builder));
-        var registration = services.Select(d => d.ImplementationInstance).Single(i => i?.GetType().Name == "StorageBackendRegistration");
+        // Core registers its built-in FileSystem and InMemory backends too; pick the one this package added.
+        var registration = services.Select(d => d.ImplementationInstance)
+            .Single(i => i?.GetType().Name == "StorageBackendRegistration" && (string?)i.GetType().GetProperty("BackendName")!.GetValue(i) == "Gcs");
         Assert.That(registration!.GetType().GetProperty("BackendName")!.GetValue(registration), Is.EqualTo("Gcs"));
     }
 

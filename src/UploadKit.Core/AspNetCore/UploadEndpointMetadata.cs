@@ -15,6 +15,9 @@ internal sealed class UploadEndpointMetadata
     /// <summary>Gets handlers that run before the chain for this endpoint (file validators, checksum handlers).</summary>
     public List<Func<HttpContext, UploadHandler>> FrontHandlers { get; } = [];
 
+    /// <summary>Gets the endpoint's file validators by field, for direct uploads completed on it.</summary>
+    public List<KeyValuePair<string, IFileValidator[]>> FileValidators { get; } = [];
+
     /// <summary>Gets edits to the app-wide limits for this endpoint.</summary>
     public List<Action<UploadOptions>> ConfigureOptions { get; } = [];
 

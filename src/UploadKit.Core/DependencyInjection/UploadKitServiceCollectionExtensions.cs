@@ -25,6 +25,7 @@ public static class UploadKitServiceCollectionExtensions
         var builder = services.AddUploadKitCore();
         services.AddOptions<UploadOptions>().Bind(configuration, o => o.ErrorOnUnknownConfiguration = false);
         services.AddSingleton(new UploadKitConfiguration(configuration));
+        services.AddOptions<DirectUploadOptions>().Bind(configuration.GetSection("DirectUploads"), o => o.ErrorOnUnknownConfiguration = true);
         return builder;
     }
 
@@ -66,6 +67,7 @@ public static class UploadKitServiceCollectionExtensions
         services.TryAddSingleton<IUploadProgressStore, InMemoryUploadProgressStore>();
         services.TryAddSingleton<IQuotaStore, InMemoryQuotaStore>();
         services.AddOptions<UploadOptions>().Validate(UploadOptionsValidation.IsValid, UploadOptionsValidation.Message).ValidateOnStart();
+        services.AddDirectUploads();
         return new UploadKitBuilder(services);
     }
 }

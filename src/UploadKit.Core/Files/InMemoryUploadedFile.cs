@@ -42,7 +42,7 @@ public sealed class InMemoryUploadedFile : UploadedFile
         var buffer = Interlocked.Exchange(ref _buffer, null);
         if (buffer is not null && _pooled)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            UploadBufferPool.Shared.Return(buffer);
         }
 
         return ValueTask.CompletedTask;

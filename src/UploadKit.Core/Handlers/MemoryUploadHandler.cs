@@ -93,11 +93,11 @@ public sealed class MemoryUploadHandler : UploadHandler
         }
 
         var capacity = Math.Max(needed, Math.Max(InitialCapacity, (_buffer?.Length ?? 0) * 2));
-        var grown = ArrayPool<byte>.Shared.Rent(capacity);
+        var grown = UploadBufferPool.Shared.Rent(capacity);
         if (_buffer is not null)
         {
             _buffer.AsSpan(0, _length).CopyTo(grown);
-            ArrayPool<byte>.Shared.Return(_buffer);
+            UploadBufferPool.Shared.Return(_buffer);
         }
 
         _buffer = grown;
@@ -107,7 +107,7 @@ public sealed class MemoryUploadHandler : UploadHandler
     {
         if (_buffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            UploadBufferPool.Shared.Return(_buffer);
             _buffer = null;
         }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Microsoft.Win32.SafeHandles;
 
 namespace UploadKit;
@@ -20,7 +21,8 @@ public sealed class TemporaryFileUploadHandler : UploadHandler
     private byte[]? _filling;
     private int _filled;
     private byte[]? _writingBuffer;
-    private Task? _writing;
+    private ValueTask _writing;
+    private bool _isWriting;
     private long _written;
 
     /// <inheritdoc />
@@ -32,6 +34,7 @@ public sealed class TemporaryFileUploadHandler : UploadHandler
     }
 
     /// <inheritdoc />
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
     {
         if (_handle is null)
@@ -100,6 +103,7 @@ public sealed class TemporaryFileUploadHandler : UploadHandler
     /// <inheritdoc />
     public override ValueTask UploadCompleteAsync(CancellationToken cancellationToken) => DiscardAsync();
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
         if (_filled == 0)
@@ -115,17 +119,22 @@ public sealed class TemporaryFileUploadHandler : UploadHandler
         _filling = _writingBuffer;
         _filled = 0;
         _writingBuffer = buffer;
-        _writing = RandomAccess.WriteAsync(_handle!, buffer.AsMemory(0, count), position, cancellationToken).AsTask();
+        _writing = RandomAccess.WriteAsync(_handle!, buffer.AsMemory(0, count), position, cancellationToken);
+        _isWriting = true;
     }
 
-    private async ValueTask WaitForWriteAsync()
+    /// <summary>Awaits the write in flight, once: the buffer it writes may then be filled again.</summary>
+    private ValueTask WaitForWriteAsync()
     {
-        var writing = _writing;
-        if (writing is not null)
+        if (!_isWriting)
         {
-            _writing = null;
-            await writing.ConfigureAwait(false);
+            return ValueTask.CompletedTask;
         }
+
+        _isWriting = false;
+        var writing = _writing;
+        _writing = default;
+        return writing;
     }
 
     private async ValueTask CloseAsync()

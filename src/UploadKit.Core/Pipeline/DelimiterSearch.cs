@@ -3,14 +3,16 @@ using System.Buffers;
 namespace UploadKit.Pipeline;
 
 /// <summary>
-/// Finds a multipart delimiter in a pipe's buffer, across segment edges, in one pass with a vectorised
-/// <see cref="MemoryExtensions.IndexOf{T}(ReadOnlySpan{T}, ReadOnlySpan{T})"/> per segment.
+/// Finds a multipart delimiter (<c>CRLF--boundary</c>) in a pipe's buffer, across segment edges, in one pass: a
+/// vectorised <see cref="MemoryExtensions.IndexOf{T}(ReadOnlySpan{T}, ReadOnlySpan{T})"/> per segment, and a
+/// partial match carried from one segment into the next only when a segment ends in one.
 /// </summary>
+/// <remarks>
+/// A delimiter holds exactly one CR, at its start (a boundary has no control characters), so a partial match at
+/// the end of the data can only start at the last CR, and a failed continuation cannot hide another start.
+/// </remarks>
 internal static class DelimiterSearch
 {
-    /// <summary>The longest delimiter: CRLF, "--" and a 70-character boundary (RFC 2046).</summary>
-    public const int MaxDelimiterLength = 4 + 70;
-
     /// <summary>
     /// Looks for <paramref name="delimiter"/> in <paramref name="buffer"/>.
     /// </summary>
@@ -34,12 +36,8 @@ internal static class DelimiterSearch
             return -1;
         }
 
-        // The last (delimiter.Length - 1) bytes seen, to catch a match that straddles a segment edge.
-        Span<byte> carry = stackalloc byte[MaxDelimiterLength];
-        Span<byte> window = stackalloc byte[MaxDelimiterLength * 2];
-        var keep = delimiter.Length - 1;
-        var carryLength = 0;
         long offset = 0;
+        var pending = 0;
         foreach (var memory in buffer)
         {
             var segment = memory.Span;
@@ -48,17 +46,24 @@ internal static class DelimiterSearch
                 continue;
             }
 
-            if (carryLength > 0)
+            if (pending > 0)
             {
-                var head = Math.Min(keep, segment.Length);
-                carry[..carryLength].CopyTo(window);
-                segment[..head].CopyTo(window[carryLength..]);
-                var straddle = window[..(carryLength + head)].IndexOf(delimiter);
-                if (straddle >= 0)
+                var needed = delimiter.Length - pending;
+                var take = Math.Min(needed, segment.Length);
+                if (segment[..take].SequenceEqual(delimiter.Slice(pending, take)))
                 {
-                    safeLength = offset - carryLength + straddle;
-                    return safeLength;
+                    if (take == needed)
+                    {
+                        safeLength = offset - pending;
+                        return safeLength;
+                    }
+
+                    pending += take;
+                    offset += segment.Length;
+                    continue;
                 }
+
+                pending = 0;
             }
 
             var index = segment.IndexOf(delimiter);
@@ -68,42 +73,25 @@ internal static class DelimiterSearch
                 return safeLength;
             }
 
-            // Keep the last `keep` bytes of carry + segment.
-            if (segment.Length >= keep)
-            {
-                segment[^keep..].CopyTo(carry);
-                carryLength = keep;
-            }
-            else
-            {
-                var total = carryLength + segment.Length;
-                var drop = Math.Max(0, total - keep);
-                carry[drop..carryLength].CopyTo(carry);
-                carryLength -= drop;
-                segment.CopyTo(carry[carryLength..]);
-                carryLength += segment.Length;
-            }
-
+            pending = PartialMatchLength(segment, delimiter);
             offset += segment.Length;
         }
 
-        safeLength = offset - PartialMatchLength(carry[..carryLength], delimiter);
+        safeLength = offset - pending;
         return -1;
     }
 
-    /// <summary>The length of the longest suffix of <paramref name="data"/> that is a proper prefix of <paramref name="delimiter"/>.</summary>
+    /// <summary>The length of the suffix of <paramref name="data"/> that is a proper prefix of <paramref name="delimiter"/>, or 0.</summary>
     private static int PartialMatchLength(ReadOnlySpan<byte> data, ReadOnlySpan<byte> delimiter)
     {
-        var max = Math.Min(data.Length, delimiter.Length - 1);
-        var first = delimiter[0];
-        for (var length = max; length > 0; length--)
+        var tail = data.Length < delimiter.Length ? data : data[^(delimiter.Length - 1)..];
+        var start = tail.LastIndexOf(delimiter[0]);
+        if (start < 0)
         {
-            if (data[^length] == first && data[^length..].SequenceEqual(delimiter[..length]))
-            {
-                return length;
-            }
+            return 0;
         }
 
-        return 0;
+        var candidate = tail[start..];
+        return delimiter.StartsWith(candidate) ? candidate.Length : 0;
     }
 }

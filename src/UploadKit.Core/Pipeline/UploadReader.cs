@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Text;
 using Microsoft.AspNetCore.Http;
@@ -351,11 +352,15 @@ internal sealed class UploadReader : IMultipartSink
         return true;
     }
 
-    public async ValueTask OnFileChunkAsync(ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken)
+    /// <summary>
+    /// Hands a chunk down the chain. Handlers usually finish at once, so the loop runs synchronously and only falls
+    /// back to an async continuation at the first handler that has to wait (a temp-file write, a storage upload).
+    /// </summary>
+    public ValueTask OnFileChunkAsync(ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken)
     {
         if (_skipping)
         {
-            return;
+            return ValueTask.CompletedTask;
         }
 
         var end = _offset + chunk.Length;
@@ -363,25 +368,69 @@ internal sealed class UploadReader : IMultipartSink
         var data = chunk;
         for (var i = 0; i < _active; i++)
         {
-            ReadOnlyMemory<byte>? passed;
+            ValueTask<ReadOnlyMemory<byte>?> pending;
             try
             {
-                passed = await _handlers[i].ReceiveChunkAsync(data, end - data.Length, cancellationToken).ConfigureAwait(false);
+                pending = _handlers[i].ReceiveChunkAsync(data, end - data.Length, cancellationToken);
+                if (pending.IsCompletedSuccessfully)
+                {
+                    if (pending.Result is not { } next)
+                    {
+                        return ValueTask.CompletedTask;
+                    }
+
+                    data = next;
+                    continue;
+                }
             }
             catch (SkipFileException)
             {
-                await AbandonFileAsync(_active, cancellationToken).ConfigureAwait(false);
-                _skipping = true;
+                return SkipCurrentFileAsync(cancellationToken);
+            }
+
+            return ContinueChunkAsync(pending, i, end, cancellationToken);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask ContinueChunkAsync(ValueTask<ReadOnlyMemory<byte>?> pending, int index, long end, CancellationToken cancellationToken)
+    {
+        for (var i = index; ;)
+        {
+            ReadOnlyMemory<byte>? passed;
+            try
+            {
+                passed = await pending.ConfigureAwait(false);
+            }
+            catch (SkipFileException)
+            {
+                await SkipCurrentFileAsync(cancellationToken).ConfigureAwait(false);
                 return;
             }
 
-            if (passed is not { } next)
+            if (passed is not { } data || ++i >= _active)
             {
                 return;
             }
 
-            data = next;
+            try
+            {
+                pending = _handlers[i].ReceiveChunkAsync(data, end - data.Length, cancellationToken);
+            }
+            catch (SkipFileException)
+            {
+                await SkipCurrentFileAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
         }
+    }
+
+    private async ValueTask SkipCurrentFileAsync(CancellationToken cancellationToken)
+    {
+        await AbandonFileAsync(_active, cancellationToken).ConfigureAwait(false);
+        _skipping = true;
     }
 
     public async ValueTask OnFileEndAsync(long length, CancellationToken cancellationToken)

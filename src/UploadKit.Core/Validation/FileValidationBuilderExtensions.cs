@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace UploadKit;
 
 /// <summary>Adds app-wide file validators on an <see cref="IUploadKitBuilder"/>.</summary>
@@ -16,6 +18,13 @@ public static class FileValidationBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(validator);
         IFileValidator[] validators = [validator];
+        builder.Services.Configure<AppFileValidators>(o => o.Validators.Add(new(fieldName, validator)));
         return builder.ConfigureHandlers(handlers => handlers.Insert(0, _ => new FileValidationHandler(fieldName, validators)));
     }
+}
+
+/// <summary>The app-wide validators by field (<see langword="null"/> for every field), for direct uploads.</summary>
+internal sealed class AppFileValidators
+{
+    public List<KeyValuePair<string?, IFileValidator>> Validators { get; } = [];
 }

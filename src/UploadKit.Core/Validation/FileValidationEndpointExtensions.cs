@@ -22,6 +22,9 @@ public static class FileValidationEndpointExtensions
         ArgumentNullException.ThrowIfNull(fieldName);
         ArgumentNullException.ThrowIfNull(validators);
         var list = validators.ToArray();
+
+        // Kept by field too, so a direct upload completed on this endpoint is checked by the same validators.
+        UploadEndpointMetadata.Edit(builder, m => m.FileValidators.Add(new(fieldName, list)));
         return AddFrontHandler(builder, _ => new FileValidationHandler(fieldName, list));
     }
 

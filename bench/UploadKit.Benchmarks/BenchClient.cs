@@ -1,0 +1,299 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+
+namespace UploadKit.Benchmarks;
+
+/// <summary>
+/// Starts the server, uploads every size with every variant in rotating order (one warm-up round, then the
+/// measured rounds), checks what was stored, runs the concurrency rounds and writes the report.
+/// </summary>
+internal static class BenchClient
+{
+    private const double MiB = 1024 * 1024;
+    private static bool s_collect;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        BenchOptions options;
+        try
+        {
+            options = BenchOptions.Parse(args);
+        }
+        catch (ArgumentException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            Console.Error.WriteLine(BenchOptions.Usage);
+            return 2;
+        }
+
+        if (options.Help)
+        {
+            Console.WriteLine(BenchOptions.Usage);
+            return 0;
+        }
+
+        s_collect = options.Collect;
+        var machine = MachineFacts.Collect(options.RepositoryRoot);
+        if (Directory.Exists(options.DataDirectory))
+        {
+            Directory.Delete(options.DataDirectory, recursive: true);
+        }
+
+        Directory.CreateDirectory(options.DataDirectory);
+        var started = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        var payload = new Payload(seed: 20_240_601);
+        var variants = Variant.All.Where(v => options.Variants is null ? !v.Experiment : options.Variants.Contains(v.Name)).ToList();
+        var report = new BenchReport(options, machine, variants, started);
+
+        await using (var server = await ServerProcess.StartAsync(options))
+        {
+            using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 64 })
+            {
+                BaseAddress = server.Address,
+                Timeout = TimeSpan.FromMinutes(10),
+            };
+            var idle = await http.GetFromJsonAsync("/stats", BenchJsonContext.Default.ServerStats)
+                ?? throw new InvalidOperationException("The server sent no stats.");
+            report.Idle = idle;
+            Log($"server {server.Address} pid {server.ProcessId}, {idle.GcMode} GC, idle working set {idle.IdleWorkingSet / MiB:F1} MiB");
+
+            foreach (var sizeMiB in options.SizesMiB)
+            {
+                var size = (long)(sizeMiB * MiB);
+                Log($"size {sizeMiB} MiB: SHA-256 {payload.Sha256(size)[..16]}…");
+                for (var round = -1; round < options.Runs; round++)
+                {
+                    foreach (var variant in Rotate(variants, round + 1))
+                    {
+                        var run = await UploadOnceAsync(http, payload, variant, size);
+                        if (round >= 0)
+                        {
+                            report.Add(sizeMiB, run);
+                        }
+
+                        Log($"{(round < 0 ? "warm-up" : "run " + (round + 1)),-8} {sizeMiB,5} MiB {variant.Name,-20} {Describe(run, idle)}");
+                        if (options.AllocationProfile)
+                        {
+                            Console.WriteLine(await http.GetStringAsync("/alloc-profile"));
+                        }
+                    }
+                }
+            }
+
+            if (options.Concurrency > 0)
+            {
+                var size = (long)(options.ConcurrentSizeMiB * MiB);
+                for (var round = -1; round < options.ConcurrentRuns; round++)
+                {
+                    foreach (var variant in Rotate(variants, round + 1))
+                    {
+                        var run = await UploadConcurrentlyAsync(http, payload, variant, size, options.Concurrency);
+                        if (round >= 0)
+                        {
+                            report.AddConcurrent(run);
+                        }
+
+                        Log($"{(round < 0 ? "warm-up" : "run " + (round + 1)),-8} {options.Concurrency}×{options.ConcurrentSizeMiB} MiB {variant.Name,-20} " +
+                            $"{run.MiBPerSecond,8:F1} MiB/s total, {run.Failures} failed, peak +{(run.PeakWorkingSet - idle.IdleWorkingSet) / MiB:F1} MiB{(run.Error is null ? "" : " " + run.Error)}");
+                    }
+                }
+            }
+        }
+
+        if (options.MemoryRuns > 0)
+        {
+            // The memory target, measured apart: a fresh server per variant, so that the peak above the idle server
+            // is this variant's alone and not what earlier variants left in pools and heaps.
+            var size = (long)(options.SizesMiB.Max() * MiB);
+            foreach (var variant in variants)
+            {
+                await using var server = await ServerProcess.StartAsync(options);
+                using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = server.Address, Timeout = TimeSpan.FromMinutes(10) };
+                var idle = await http.GetFromJsonAsync("/stats", BenchJsonContext.Default.ServerStats)
+                    ?? throw new InvalidOperationException("The server sent no stats.");
+                for (var i = 0; i < options.MemoryRuns; i++)
+                {
+                    var run = await UploadOnceAsync(http, payload, variant, size, prepare: false, idle.IdleWorkingSet);
+                    report.AddMemory(idle, run);
+                    Log($"fresh    {size / MiB,5} MiB {variant.Name,-20} {Describe(run, idle)}");
+                }
+            }
+        }
+
+        report.LeftBehind = Directory.EnumerateFiles(options.DataDirectory, "*", SearchOption.AllDirectories).Select(Path.GetFileName).ToList()!;
+        Directory.Delete(options.DataDirectory, recursive: true);
+        report.Duration = clock.Elapsed;
+        report.MachineAfter = MachineFacts.LoadAverage();
+        var markdown = report.ToMarkdown();
+        Directory.CreateDirectory(Path.GetDirectoryName(options.OutputPath)!);
+        await File.WriteAllTextAsync(options.OutputPath, markdown);
+        Console.WriteLine();
+        Console.WriteLine(markdown);
+        Log($"wrote {options.OutputPath} after {clock.Elapsed:hh\\:mm\\:ss}");
+        return report.AllUploadsSucceeded ? 0 : 1;
+    }
+
+    /// <summary>
+    /// Round <paramref name="round"/>'s order: the list rotated to start at variant <c>round</c>, walked forwards in even
+    /// rounds and backwards in odd ones, so every variant takes every position and follows more than one neighbour
+    /// (what the previous upload left behind, such as dirty pages of a deleted file, does not always fall on the same variant).
+    /// </summary>
+    private static IEnumerable<Variant> Rotate(IReadOnlyList<Variant> variants, int round)
+    {
+        var count = variants.Count;
+        for (var i = 0; i < count; i++)
+        {
+            var step = round % 2 == 0 ? i : count - i;
+            yield return variants[(round + step) % count];
+        }
+    }
+
+    private static async Task<UploadRun> UploadOnceAsync(HttpClient http, Payload payload, Variant variant, long size, bool prepare = true, long workingSetBefore = 0)
+    {
+        if (prepare)
+        {
+            workingSetBefore = (await PrepareAsync(http)).WorkingSet;
+        }
+
+        var (seconds, result, error) = await SendAsync(http, payload, variant, size);
+        error ??= await VerifyAsync(payload, variant, size, result);
+        return new UploadRun(variant.Name, size, seconds, result, workingSetBefore, error);
+    }
+
+    private static async Task<ConcurrentRun> UploadConcurrentlyAsync(HttpClient http, Payload payload, Variant variant, long size, int count)
+    {
+        await PrepareAsync(http);
+        var clock = Stopwatch.StartNew();
+        var uploads = Enumerable.Range(0, count).Select(_ => Task.Run(() => SendAsync(http, payload, variant, size))).ToArray();
+        var results = await Task.WhenAll(uploads);
+        var seconds = clock.Elapsed.TotalSeconds;
+        var stats = await http.GetFromJsonAsync("/stats", BenchJsonContext.Default.ServerStats);
+        var failures = 0;
+        string? firstError = null;
+        foreach (var (_, result, sendError) in results)
+        {
+            var error = sendError ?? await VerifyAsync(payload, variant, size, result);
+            if (error is not null)
+            {
+                failures++;
+                firstError ??= error;
+            }
+
+        }
+
+        return new ConcurrentRun(variant.Name, count, size, seconds, failures, stats?.PeakWorkingSet ?? 0, firstError);
+    }
+
+    private static async Task<ServerStats> PrepareAsync(HttpClient http)
+    {
+        using var response = await http.PostAsync(s_collect ? "/prepare?collect=true" : "/prepare", null);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync(BenchJsonContext.Default.ServerStats)
+            ?? throw new InvalidOperationException("The server sent no stats.");
+    }
+
+    private static async Task<(double Seconds, UploadResult? Result, string? Error)> SendAsync(HttpClient http, Payload payload, Variant variant, long size)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/" + variant.Name) { Content = payload.CreateContent(size, variant.Multipart) };
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead);
+            var seconds = clock.Elapsed.TotalSeconds;
+            if (!response.IsSuccessStatusCode)
+            {
+                var body = await response.Content.ReadAsStringAsync();
+                return (seconds, null, $"HTTP {(int)response.StatusCode}: {body[..Math.Min(body.Length, 300)]}");
+            }
+
+            var result = await response.Content.ReadFromJsonAsync(BenchJsonContext.Default.UploadResult);
+            return (seconds, result, null);
+        }
+        catch (HttpRequestException ex)
+        {
+            return (clock.Elapsed.TotalSeconds, null, ex.GetType().Name + ": " + ex.Message);
+        }
+    }
+
+    /// <summary>Checks the length, and for stored files the SHA-256 of the bytes on disk; then deletes the file.</summary>
+    private static async Task<string?> VerifyAsync(Payload payload, Variant variant, long size, UploadResult? result)
+    {
+        if (result is null)
+        {
+            return "no result";
+        }
+
+        try
+        {
+            if (result.Bytes != size)
+            {
+                return $"received {result.Bytes} bytes, sent {size}";
+            }
+
+            if (!variant.StoresFile)
+            {
+                return null;
+            }
+
+            if (result.Path is null || !File.Exists(result.Path))
+            {
+                return "the stored file is missing";
+            }
+
+            var stream = new FileStream(result.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            byte[] digest;
+            await using (stream)
+            {
+                if (stream.Length != size)
+                {
+                    return $"the stored file has {stream.Length} bytes, sent {size}";
+                }
+
+                digest = await SHA256.HashDataAsync(stream);
+            }
+
+            var expected = payload.Sha256(size);
+            var actual = Convert.ToHexStringLower(digest);
+            return actual == expected ? null : $"SHA-256 mismatch: stored {actual[..16]}…, sent {expected[..16]}…";
+        }
+        finally
+        {
+            if (result.Path is not null)
+            {
+                File.Delete(result.Path);
+            }
+        }
+    }
+
+    private static string Describe(UploadRun run, ServerStats idle)
+    {
+        if (run.Result is not { } result)
+        {
+            return "FAILED " + run.Error;
+        }
+
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{run.MiBPerSecond,8:F1} MiB/s  peak +{(result.PeakWorkingSet - idle.IdleWorkingSet) / MiB,6:F1} MiB over idle (+{(result.PeakWorkingSet - run.WorkingSetBefore) / MiB,6:F1} in request)  " +
+            $"{run.AllocatedPerMiB,9:F0} B/MiB{(run.Error is null ? "  sha ok" : "  FAILED " + run.Error)}");
+    }
+
+    private static void Log(string line) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:HH:mm:ss} {line}"));
+}
+
+/// <summary>One measured upload.</summary>
+internal sealed record UploadRun(string Variant, long Size, double Seconds, UploadResult? Result, long WorkingSetBefore, string? Error)
+{
+    public double MiBPerSecond => Size / (1024.0 * 1024) / Seconds;
+
+    public double AllocatedPerMiB => Result is null ? double.NaN : Result.AllocatedBytes / (Size / (1024.0 * 1024));
+}
+
+/// <summary>One round of concurrent uploads with one variant.</summary>
+internal sealed record ConcurrentRun(string Variant, int Count, long Size, double Seconds, int Failures, long PeakWorkingSet, string? Error)
+{
+    public double MiBPerSecond => Count * (Size / (1024.0 * 1024)) / Seconds;
+}

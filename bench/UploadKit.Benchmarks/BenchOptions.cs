@@ -1,0 +1,143 @@
+using System.Globalization;
+
+namespace UploadKit.Benchmarks;
+
+/// <summary>Command-line options of the client.</summary>
+internal sealed class BenchOptions
+{
+    public const string Usage = """
+        dotnet run -c Release --project bench/UploadKit.Benchmarks -- [options]
+          --runs N                measured runs per variant and size, after one warm-up round (default 7)
+          --sizes 10,100,1024     file sizes in MiB (default 10,100,1024)
+          --concurrency N         simultaneous uploads in the concurrency rounds; 0 skips them (default 16)
+          --concurrent-size MiB   size of each concurrent upload (default 10)
+          --concurrent-runs N     measured concurrency rounds per variant, after one warm-up round (default 7)
+          --memory-runs N         uploads of the largest size per variant on a fresh server, for the peak working set
+                                  above the idle server; 0 skips them (default 2)
+          --variants a,b          only these variants (default all)
+          --collect               force a full collection in the server before each run (default off: ArrayPool.Shared
+                                  trims its arrays on full collections, which a server under steady load seldom sees)
+          --alloc-profile         diagnostic: log the server's allocations by type (sampled) after each run; the
+                                  allocation figures of such a run include the listener's own
+          --gc server|workstation the server's GC (default server, as an ASP.NET Core app)
+          --data-dir PATH         where the server stores files (default: a new folder in the system temp folder)
+          --out PATH              the report (default bench/RESULTS.md in the repository)
+        """;
+
+    public int Runs { get; private set; } = 7;
+
+    public IReadOnlyList<double> SizesMiB { get; private set; } = [10, 100, 1024];
+
+    public int Concurrency { get; private set; } = 16;
+
+    public double ConcurrentSizeMiB { get; private set; } = 10;
+
+    public int ConcurrentRuns { get; private set; } = 7;
+
+    public int MemoryRuns { get; private set; } = 2;
+
+    public HashSet<string>? Variants { get; private set; }
+
+    public bool Collect { get; private set; }
+
+    public bool AllocationProfile { get; private set; }
+
+    public bool ServerGc { get; private set; } = true;
+
+    public string DataDirectory { get; private set; } = Path.Combine(Path.GetTempPath(), "uploadkit-bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+
+    public string RepositoryRoot { get; private set; } = FindRepositoryRoot();
+
+    public string OutputPath { get; private set; } = "";
+
+    public bool Help { get; private set; }
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var options = new BenchOptions();
+        options.OutputPath = Path.Combine(options.RepositoryRoot, "bench", "RESULTS.md");
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            switch (args[i])
+            {
+                case "--runs":
+                    options.Runs = PositiveInt(Value());
+                    break;
+                case "--sizes":
+                    options.SizesMiB = Value().Split(',').Select(PositiveDouble).ToList();
+                    break;
+                case "--concurrency":
+                    options.Concurrency = int.Parse(Value(), CultureInfo.InvariantCulture);
+                    break;
+                case "--concurrent-size":
+                    options.ConcurrentSizeMiB = PositiveDouble(Value());
+                    break;
+                case "--concurrent-runs":
+                    options.ConcurrentRuns = PositiveInt(Value());
+                    break;
+                case "--memory-runs":
+                    options.MemoryRuns = int.Parse(Value(), CultureInfo.InvariantCulture);
+                    break;
+                case "--variants":
+                    options.Variants = [.. Value().Split(',')];
+                    var unknown = options.Variants.Except(Variant.All.Select(v => v.Name)).ToList();
+                    if (unknown.Count > 0)
+                    {
+                        throw new ArgumentException("Unknown variants: " + string.Join(", ", unknown));
+                    }
+
+                    break;
+                case "--collect":
+                    options.Collect = true;
+                    break;
+                case "--alloc-profile":
+                    options.AllocationProfile = true;
+                    break;
+                case "--gc":
+                    options.ServerGc = Value() switch
+                    {
+                        "server" => true,
+                        "workstation" => false,
+                        var other => throw new ArgumentException($"--gc is server or workstation, not '{other}'."),
+                    };
+                    break;
+                case "--data-dir":
+                    options.DataDirectory = Path.GetFullPath(Value());
+                    break;
+                case "--out":
+                    options.OutputPath = Path.GetFullPath(Value());
+                    break;
+                case "-h" or "--help":
+                    options.Help = true;
+                    break;
+                default:
+                    throw new ArgumentException($"Unknown option '{args[i]}'.");
+            }
+        }
+
+        return options;
+    }
+
+    private static int PositiveInt(string text) =>
+        int.TryParse(text, CultureInfo.InvariantCulture, out var value) && value > 0 ? value : throw new ArgumentException($"'{text}' is not a positive number.");
+
+    private static double PositiveDouble(string text) =>
+        double.TryParse(text, CultureInfo.InvariantCulture, out var value) && value > 0 ? value : throw new ArgumentException($"'{text}' is not a positive number.");
+
+    private static string FindRepositoryRoot()
+    {
+        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+        {
+            for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
+            {
+                if (File.Exists(Path.Combine(directory.FullName, "UploadKit.sln")))
+                {
+                    return directory.FullName;
+                }
+            }
+        }
+
+        return Environment.CurrentDirectory;
+    }
+}

@@ -1,0 +1,285 @@
+using System.Diagnostics;
+using System.Net;
+using System.Runtime;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
+
+namespace UploadKit.Benchmarks;
+
+/// <summary>
+/// The measured server: Kestrel on 127.0.0.1, one endpoint per variant. Each upload endpoint answers with
+/// the bytes it received, where it stored them, and the allocations and peak working set of the request.
+/// </summary>
+internal static class BenchServer
+{
+    public const long BodyLimit = 2L * 1024 * 1024 * 1024;
+
+    private const string StartKey = "bench.start";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var dataDirectory = args.Length > 0 ? args[0] : throw new ArgumentException("usage: server <data-directory>");
+        Directory.CreateDirectory(dataDirectory);
+        using var sampler = new MemorySampler();
+        using var profiler = Environment.GetEnvironmentVariable("UPLOADKIT_BENCH_ALLOC_PROFILE") == "1" ? new AllocationProfiler() : null;
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = BodyLimit;
+            kestrel.Listen(IPAddress.Loopback, 0);
+        });
+        builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = BodyLimit);
+        builder.Services.AddUploadKit(o =>
+        {
+            o.MaxRequestBodySize = BodyLimit;
+            o.TempFileDirectory = dataDirectory;
+        });
+
+        var app = builder.Build();
+        app.Use(async (context, next) =>
+        {
+            // Counted from here: everything the server allocates while reading the body, in any thread.
+            context.Items[StartKey] = new RequestStart(GC.GetTotalAllocatedBytes(precise: true), Stopwatch.GetTimestamp());
+            await next(context);
+        });
+
+        long idle = 0;
+        app.MapGet("/stats", () => Results.Json(
+            new ServerStats(idle, sampler.Current(), sampler.Peak, sampler.HighWaterMark(), sampler.HighWaterMarkResettable, GCSettings.IsServerGC ? "server" : "workstation"),
+            BenchJsonContext.Default.ServerStats));
+        app.MapPost("/prepare", (bool? collect) =>
+        {
+            // Every run starts from a fresh peak. A forced full collection is optional: it gives every run the same
+            // heap, but it also makes ArrayPool.Shared trim its large arrays, which a server under steady load seldom sees.
+            if (collect == true)
+            {
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+                GC.WaitForPendingFinalizers();
+            }
+
+            profiler?.Reset();
+            var now = sampler.ResetPeak();
+            return Results.Json(
+                new ServerStats(idle, now, now, sampler.HighWaterMark(), sampler.HighWaterMarkResettable, GCSettings.IsServerGC ? "server" : "workstation"),
+                BenchJsonContext.Default.ServerStats);
+        });
+
+        app.MapGet("/alloc-profile", () => profiler is null
+            ? "off"
+            : string.Join('\n', profiler.Top(12).Select(e => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{e.Value / 1024,10:N0} KiB  {e.Key}"))));
+
+        var files = new FileNames(dataDirectory);
+        app.MapPost("/raw-file", async (HttpContext context) =>
+        {
+            var path = files.Next();
+            var sink = new FileSink(path);
+            await using (sink)
+            {
+                var reader = context.Request.BodyReader;
+                while (true)
+                {
+                    var result = await reader.ReadAsync(context.RequestAborted);
+                    foreach (var segment in result.Buffer)
+                    {
+                        await sink.WriteAsync(segment, context.RequestAborted);
+                    }
+
+                    reader.AdvanceTo(result.Buffer.End);
+                    if (result.IsCompleted)
+                    {
+                        break;
+                    }
+                }
+
+                await sink.CompleteAsync(context.RequestAborted);
+            }
+
+            return Finish(context, sampler, sink.Length, path);
+        });
+
+        // Experiment: the raw copy written the way TemporaryFileUploadHandler writes (RandomAccess.WriteAsync on the
+        // handle, positions tracked by hand) instead of through FileStream.WriteAsync.
+        app.MapPost("/experiment-raw-randomaccess", async (HttpContext context) =>
+        {
+            var path = files.Next();
+            var sink = new FileSink(path, randomAccess: true);
+            await using (sink)
+            {
+                var reader = context.Request.BodyReader;
+                while (true)
+                {
+                    var result = await reader.ReadAsync(context.RequestAborted);
+                    foreach (var segment in result.Buffer)
+                    {
+                        await sink.WriteAsync(segment, context.RequestAborted);
+                    }
+
+                    reader.AdvanceTo(result.Buffer.End);
+                    if (result.IsCompleted)
+                    {
+                        break;
+                    }
+                }
+
+                await sink.CompleteAsync(context.RequestAborted);
+            }
+
+            return Finish(context, sampler, sink.Length, path);
+        });
+
+        app.MapPost("/raw-discard", async (HttpContext context) =>
+        {
+            var reader = context.Request.BodyReader;
+            long length = 0;
+            while (true)
+            {
+                var result = await reader.ReadAsync(context.RequestAborted);
+                length += result.Buffer.Length;
+                reader.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+
+            return Finish(context, sampler, length, null);
+        });
+
+        app.MapPost("/iformfile", async (HttpContext context) =>
+        {
+            var form = await context.Request.ReadFormAsync(context.RequestAborted);
+            var file = form.Files[0];
+            var path = files.Next();
+            var target = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
+                BufferSize = 0,
+            });
+            await using (target)
+            {
+                await file.CopyToAsync(target, context.RequestAborted);
+            }
+
+            return Finish(context, sampler, file.Length, path);
+        });
+
+        app.MapPost("/multipartreader-4k", (Delegate)((HttpContext context) => ReadWithMultipartReaderAsync(context, sampler, files, bufferSize: null)));
+        app.MapPost("/multipartreader-1m", (Delegate)((HttpContext context) => ReadWithMultipartReaderAsync(context, sampler, files, bufferSize: FileSink.BufferSize)));
+
+        // The default chain (memory, then a temporary file), bound as a minimal API parameter.
+        app.MapPost("/uploadkit-file", (UploadForm form, HttpContext context) =>
+        {
+            var file = (TemporaryUploadedFile)form.Files[0];
+            var path = files.Next();
+            file.MoveTo(path);
+            return Finish(context, sampler, file.Length, path);
+        });
+
+        // Diagnostic: the default chain without its memory handler, to tell the two handlers' costs apart.
+        app.MapPost("/uploadkit-tempfile-only", (UploadForm form, HttpContext context) =>
+        {
+            var file = (TemporaryUploadedFile)form.Files[0];
+            var path = files.Next();
+            file.MoveTo(path);
+            return Finish(context, sampler, file.Length, path);
+        }).WithUploadHandlers(_ => new TemporaryFileUploadHandler());
+
+        // Experiment: the default chain with the memory handler's buffers from a dedicated pool (see DedicatedPoolMemoryHandler).
+        app.MapPost("/experiment-dedicated-pool", (UploadForm form, HttpContext context) =>
+        {
+            var file = (TemporaryUploadedFile)form.Files[0];
+            var path = files.Next();
+            file.MoveTo(path);
+            return Finish(context, sampler, file.Length, path);
+        }).WithUploadHandlers(_ => new DedicatedPoolMemoryHandler(), _ => new TemporaryFileUploadHandler());
+
+        // The parser and chain alone: one handler that drops every chunk.
+        app.MapPost("/uploadkit-discard", (UploadForm form, HttpContext context) =>
+            Finish(context, sampler, context.Items[DiscardHandler.LengthKey] is long length ? length : -1, null))
+            .WithUploadHandlers(_ => new DiscardHandler());
+
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        idle = sampler.ResetPeak();
+        Console.WriteLine("LISTENING " + address);
+        await app.WaitForShutdownAsync();
+        return 0;
+    }
+
+    private static async Task<IResult> ReadWithMultipartReaderAsync(HttpContext context, MemorySampler sampler, FileNames files, int? bufferSize)
+    {
+        var contentType = MediaTypeHeaderValue.Parse(context.Request.ContentType);
+        var boundary = HeaderUtilities.RemoveQuotes(contentType.Boundary).ToString();
+        var reader = bufferSize is { } size
+            ? new MultipartReader(boundary, context.Request.Body, size)
+            : new MultipartReader(boundary, context.Request.Body);
+        string? path = null;
+        long length = 0;
+        MultipartSection? section;
+        while ((section = await reader.ReadNextSectionAsync(context.RequestAborted)) is not null)
+        {
+            if (section.GetContentDispositionHeader() is { } disposition && disposition.IsFileDisposition() && path is null)
+            {
+                path = files.Next();
+                var sink = new FileSink(path);
+                await using (sink)
+                {
+                    await sink.ReadFromAsync(section.Body, context.RequestAborted);
+                    await sink.CompleteAsync(context.RequestAborted);
+                }
+
+                length = sink.Length;
+            }
+        }
+
+        return Finish(context, sampler, length, path);
+    }
+
+    private static IResult Finish(HttpContext context, MemorySampler sampler, long bytes, string? path)
+    {
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var start = (RequestStart)context.Items[StartKey]!;
+        var elapsed = Stopwatch.GetElapsedTime(start.Timestamp).TotalMilliseconds;
+        var result = new UploadResult(bytes, path, allocated - start.AllocatedBytes, sampler.Peak, sampler.HighWaterMark(), elapsed);
+        return Results.Json(result, BenchJsonContext.Default.UploadResult);
+    }
+
+    private sealed record RequestStart(long AllocatedBytes, long Timestamp);
+
+    private sealed class FileNames(string directory)
+    {
+        private long _next;
+
+        public string Next() => Path.Combine(directory, "stored-" + Interlocked.Increment(ref _next) + ".bin");
+    }
+}
+
+/// <summary>A chain of one handler that drops every chunk and counts the bytes it saw.</summary>
+internal sealed class DiscardHandler : UploadHandler
+{
+    public const string LengthKey = "bench.discarded";
+
+    public override ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<ReadOnlyMemory<byte>?>(null);
+
+    public override ValueTask<UploadedFile?> FileCompleteAsync(long size, CancellationToken cancellationToken)
+    {
+        Context.HttpContext.Items[LengthKey] = size;
+        return ValueTask.FromResult<UploadedFile?>(null);
+    }
+}

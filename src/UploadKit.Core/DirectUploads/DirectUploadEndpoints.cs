@@ -1,0 +1,303 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace UploadKit;
+
+/// <summary>The endpoints <c>MapDirectUploads</c> maps.</summary>
+internal static class DirectUploadEndpoints
+{
+    public static RouteGroupBuilder Map(IEndpointRouteBuilder endpoints, string pattern, IEnumerable<string> storageNames, UploadEndpointOptions security)
+    {
+        var options = endpoints.ServiceProvider.GetRequiredService<IOptions<DirectUploadOptions>>().Value;
+        options.LocalUploadPath = pattern;
+        var names = storageNames.ToArray();
+        var allowed = new HashSet<string>(names.Length == 0 ? [FileStorageNames.Default] : names, StringComparer.Ordinal);
+        var group = endpoints.MapGroup(pattern);
+
+        // The signed URL is the authorization, as with a presigned S3 URL: no user is asked for.
+        group.MapMethods("/{id}", [HttpMethods.Put], ReceiveAsync).AllowAnonymous();
+
+        // Everything else acts for the signed-in user, and requires authorization unless the app opts out explicitly.
+        UploadKitEndpointSecurity.Secure(group.MapPost("/{storage}", context => BeginAsync(context, allowed)), security);
+        UploadKitEndpointSecurity.Secure(group.MapPost("/{id}/complete", CompleteAsync), security);
+        UploadKitEndpointSecurity.Secure(group.MapGet("/{id}", GetAsync), security);
+        UploadKitEndpointSecurity.Secure(group.MapDelete("/{id}", CancelAsync), security);
+        return group;
+    }
+
+    private static async Task BeginAsync(HttpContext context, HashSet<string> allowed)
+    {
+        var storage = (string)context.GetRouteValue("storage")!;
+        if (!allowed.Contains(storage))
+        {
+            await Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Storage not found", detail: "Direct uploads to this storage are not offered.").ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        BeginBody? body;
+        try
+        {
+            body = await context.Request.ReadFromJsonAsync(DirectUploadJsonContext.Default.BeginBody, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException)
+        {
+            await BadRequest(context, "The body must be a JSON object with fileName and contentType.").ConfigureAwait(false);
+            return;
+        }
+
+        if (body is null)
+        {
+            await BadRequest(context, "The body must be a JSON object with fileName and contentType.").ConfigureAwait(false);
+            return;
+        }
+
+        DirectUpload upload;
+        try
+        {
+            var request = new DirectUploadRequest(body.FileName ?? string.Empty, body.ContentType ?? string.Empty, body.Length, body.MaxLength, body.ChecksumSha256)
+            {
+                Method = string.Equals(body.Method, "POST", StringComparison.OrdinalIgnoreCase) ? PresignedUploadMethod.Post : PresignedUploadMethod.Put,
+            };
+            upload = await context.RequestServices.GetRequiredService<IDirectUploads>().BeginAsync(storage, request, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
+        {
+            await BadRequest(context, ex is SuspiciousFileNameException or NotSupportedException ? ex.Message : "The upload request is invalid: " + ex.Message).ConfigureAwait(false);
+            return;
+        }
+
+        var response = new BeginResponse(upload.Id, upload.Method, upload.Url.ToString(), upload.Headers, upload.FormFields.ToDictionary(f => f.Key, f => f.Value), upload.FileFieldName, upload.ExpiresOn);
+        context.Response.StatusCode = StatusCodes.Status201Created;
+        await context.Response.WriteAsJsonAsync(response, DirectUploadJsonContext.Default.BeginResponse, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static async Task CompleteAsync(HttpContext context)
+    {
+        var id = (string)context.GetRouteValue("id")!;
+        StoredFileReference reference;
+        try
+        {
+            reference = await context.RequestServices.GetRequiredService<IDirectUploads>().CompleteAsync(id, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (UploadRejectedException ex)
+        {
+            await UploadProblems.ToResult(ex).ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        var response = new CompleteResponse(reference.StorageName, reference.Name, reference.Length, reference.ContentType, reference.FileName, reference.ChecksumSha256, reference.ETag);
+        await context.Response.WriteAsJsonAsync(response, DirectUploadJsonContext.Default.CompleteResponse, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static async Task GetAsync(HttpContext context)
+    {
+        var id = (string)context.GetRouteValue("id")!;
+        var session = await context.RequestServices.GetRequiredService<IDirectUploads>().GetAsync(id, context.RequestAborted).ConfigureAwait(false);
+        if (session is null)
+        {
+            await Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Direct upload not found", detail: "No direct upload has this id.").ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        var response = new SessionResponse(session.Id, session.State.ToString(), session.StorageName, session.FileName, session.ContentType, session.ExpectedLength, session.MaxLength, session.ExpiresOn, session.RejectionReason);
+        await context.Response.WriteAsJsonAsync(response, DirectUploadJsonContext.Default.SessionResponse, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static async Task CancelAsync(HttpContext context)
+    {
+        var id = (string)context.GetRouteValue("id")!;
+        try
+        {
+            var cancelled = await context.RequestServices.GetRequiredService<IDirectUploads>().CancelAsync(id, context.RequestAborted).ConfigureAwait(false);
+            if (!cancelled)
+            {
+                await Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Direct upload ended", detail: "The direct upload has already ended.").ExecuteAsync(context).ConfigureAwait(false);
+                return;
+            }
+
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+        }
+        catch (UploadRejectedException ex)
+        {
+            await UploadProblems.ToResult(ex).ExecuteAsync(context).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The signed PUT of a local direct upload: checks signature, expiry, session, type and size, then streams the body into the storage.</summary>
+    private static async Task ReceiveAsync(HttpContext context)
+    {
+        var services = context.RequestServices;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DirectUploadEndpoints));
+        var id = (string)context.GetRouteValue("id")!;
+        var query = context.Request.Query;
+        if (!long.TryParse(query["expires"], NumberStyles.None, CultureInfo.InvariantCulture, out var expires) ||
+            !long.TryParse(query["max"], NumberStyles.None, CultureInfo.InvariantCulture, out var max) ||
+            query["sig"].ToString() is not { Length: > 0 } signature)
+        {
+            await Refuse(context, logger, id, StatusCodes.Status403Forbidden, "The upload URL is not signed.").ConfigureAwait(false);
+            return;
+        }
+
+        var session = await services.GetRequiredService<IUploadSessionStore>().GetAsync(id, context.RequestAborted).ConfigureAwait(false);
+        var contentType = session?.ContentType ?? string.Empty;
+        if (session is null || !services.GetRequiredService<LocalUploadSigner>().Verify(HttpMethods.Put, id, session.ObjectName, expires, max, contentType, signature))
+        {
+            await Refuse(context, logger, id, StatusCodes.Status403Forbidden, "The upload URL's signature is not valid.").ConfigureAwait(false);
+            return;
+        }
+
+        if (services.GetRequiredService<TimeProvider>().GetUtcNow().ToUnixTimeSeconds() > expires)
+        {
+            await Refuse(context, logger, id, StatusCodes.Status403Forbidden, "The upload URL has expired.").ConfigureAwait(false);
+            return;
+        }
+
+        if (session.State != UploadSessionState.Pending)
+        {
+            await Refuse(context, logger, id, StatusCodes.Status409Conflict, "The direct upload no longer accepts a file.").ConfigureAwait(false);
+            return;
+        }
+
+        if (contentType.Length > 0 && DirectUploadService.NormalizeMediaType(context.Request.ContentType) != DirectUploadService.NormalizeMediaType(contentType))
+        {
+            await Refuse(context, logger, id, StatusCodes.Status415UnsupportedMediaType, $"The upload must be sent with Content-Type '{contentType}'.").ConfigureAwait(false);
+            return;
+        }
+
+        if (context.Request.ContentLength > max)
+        {
+            await Refuse(context, logger, id, StatusCodes.Status413PayloadTooLarge, string.Create(CultureInfo.InvariantCulture, $"The upload may be at most {max} bytes long.")).ConfigureAwait(false);
+            return;
+        }
+
+        var storage = services.GetRequiredService<IStorageRegistry>()[session.StorageName];
+        if (await storage.ExistsAsync(session.ObjectName, context.RequestAborted).ConfigureAwait(false))
+        {
+            await Refuse(context, logger, id, StatusCodes.Status409Conflict, "The file has already been uploaded.").ConfigureAwait(false);
+            return;
+        }
+
+        // The signed maximum is the limit here, not the server's default request size limit.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+        {
+            sizeFeature.MaxRequestBodySize = null;
+        }
+
+        var body = new LengthLimitedStream(context.Request.Body, max);
+        var saveOptions = new FileSaveOptions { ContentType = contentType.Length > 0 ? contentType : context.Request.ContentType, Overwrite = false, Length = context.Request.ContentLength };
+        string saved;
+        try
+        {
+            saved = await storage.SaveAsync(session.ObjectName, body, saveOptions, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (LengthLimitExceededException)
+        {
+            await Refuse(context, logger, id, StatusCodes.Status413PayloadTooLarge, string.Create(CultureInfo.InvariantCulture, $"The upload may be at most {max} bytes long.")).ConfigureAwait(false);
+            return;
+        }
+
+        if (!string.Equals(saved, session.ObjectName, StringComparison.Ordinal))
+        {
+            // Another upload to the same URL won the race: keep its file, drop this one.
+            await storage.DeleteAsync(saved, CancellationToken.None).ConfigureAwait(false);
+            await Refuse(context, logger, id, StatusCodes.Status409Conflict, "The file has already been uploaded.").ConfigureAwait(false);
+            return;
+        }
+
+        // A slow upload may end after the session was swept or cancelled: then nothing may stay behind.
+        if ((await services.GetRequiredService<IUploadSessionStore>().GetAsync(id, CancellationToken.None).ConfigureAwait(false))?.State != UploadSessionState.Pending)
+        {
+            await storage.DeleteAsync(saved, CancellationToken.None).ConfigureAwait(false);
+            await Refuse(context, logger, id, StatusCodes.Status409Conflict, "The direct upload ended while the file was being received.").ConfigureAwait(false);
+            return;
+        }
+
+        logger.LocalUploadReceived(id, session.StorageName, body.Position);
+        context.Response.StatusCode = StatusCodes.Status200OK;
+    }
+
+    private static Task BadRequest(HttpContext context, string detail) =>
+        Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid direct upload request", detail: detail).ExecuteAsync(context);
+
+    private static Task Refuse(HttpContext context, ILogger logger, string id, int statusCode, string detail)
+    {
+        logger.LocalUploadRefused(id, detail);
+        return Results.Problem(statusCode: statusCode, title: "Upload refused", detail: detail).ExecuteAsync(context);
+    }
+
+    internal sealed record BeginBody(string? FileName, string? ContentType, long? Length, long? MaxLength, string? ChecksumSha256, string? Method);
+
+    internal sealed record BeginResponse(string Id, string Method, string Url, IReadOnlyDictionary<string, string> Headers, Dictionary<string, string> FormFields, string? FileFieldName, DateTimeOffset ExpiresOn);
+
+    internal sealed record CompleteResponse(string StorageName, string Name, long Length, string? ContentType, string? FileName, string? ChecksumSha256, string? ETag);
+
+    internal sealed record SessionResponse(string Id, string State, string StorageName, string? FileName, string? ContentType, long? Length, long? MaxLength, DateTimeOffset ExpiresOn, string? RejectionReason);
+}
+
+[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(DirectUploadEndpoints.BeginBody))]
+[JsonSerializable(typeof(DirectUploadEndpoints.BeginResponse))]
+[JsonSerializable(typeof(DirectUploadEndpoints.CompleteResponse))]
+[JsonSerializable(typeof(DirectUploadEndpoints.SessionResponse))]
+internal sealed partial class DirectUploadJsonContext : JsonSerializerContext;
+
+/// <summary>Thrown by <see cref="LengthLimitedStream"/> when more bytes arrive than allowed.</summary>
+internal sealed class LengthLimitExceededException() : IOException("The upload is longer than its signed maximum.");
+
+/// <summary>Reads at most a given number of bytes from a stream, and fails the read that goes past it.</summary>
+internal sealed class LengthLimitedStream(Stream inner, long limit) : Stream
+{
+    private long _position;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => _position;
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer) => Count(inner.Read(buffer));
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    private int Count(int read)
+    {
+        _position += read;
+        if (_position > limit)
+        {
+            throw new LengthLimitExceededException();
+        }
+
+        return read;
+    }
+}

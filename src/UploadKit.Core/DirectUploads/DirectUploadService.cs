@@ -1,0 +1,336 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using UploadKit.Diagnostics;
+
+namespace UploadKit;
+
+/// <summary>The direct-upload service: begins, completes and cancels sessions kept in an <see cref="IUploadSessionStore"/>.</summary>
+internal sealed class DirectUploadService : IDirectUploads
+{
+    private const string IdAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+    private readonly IStorageRegistry _storages;
+    private readonly IUploadSessionStore _store;
+    private readonly DirectUploadOptions _options;
+    private readonly LocalUploadSigner _signer;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly IHttpContextAccessor? _http;
+    private readonly long? _maxRequestBodySize;
+    private readonly AppFileValidators _appValidators;
+
+    public DirectUploadService(
+        IStorageRegistry storages,
+        IUploadSessionStore store,
+        IOptions<DirectUploadOptions> options,
+        IOptions<UploadOptions> uploadOptions,
+        LocalUploadSigner signer,
+        TimeProvider time,
+        ILogger<DirectUploadService> logger,
+        IOptions<AppFileValidators> appValidators,
+        IHttpContextAccessor? http = null)
+    {
+        _appValidators = appValidators.Value;
+        _storages = storages;
+        _store = store;
+        _options = options.Value;
+        _maxRequestBodySize = uploadOptions.Value.MaxRequestBodySize;
+        _signer = signer;
+        _time = time;
+        _logger = logger;
+        _http = http;
+    }
+
+    public async Task<DirectUpload> BeginAsync(string storageName, DirectUploadRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(storageName);
+        ArgumentNullException.ThrowIfNull(request);
+        var expiresIn = request.ExpiresIn ?? _options.DefaultExpiry;
+        if (expiresIn <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("A direct upload's expiry must be positive.", nameof(request));
+        }
+
+        var storage = _storages[storageName];
+        var now = _time.GetUtcNow();
+        var urlExpiresOn = now + expiresIn;
+        var prefix = _options.KeyPrefix.Trim('/');
+        var objectName = FileStorageNames.Validate(
+            (prefix.Length > 0 ? prefix + "/" : string.Empty) + RandomNumberGenerator.GetString(IdAlphabet, 20) + "/" + FileStorageNames.GetValidName(request.FileName));
+        var session = new UploadSession(NewId(), storageName, objectName, urlExpiresOn + _options.CompletionWindow)
+        {
+            OwnerId = CurrentOwner(out _),
+            FileName = request.FileName,
+            ContentType = request.ContentType,
+            ExpectedLength = request.Length,
+            MaxLength = request.MaxLength,
+            ChecksumSha256 = request.ChecksumSha256,
+            FieldName = request.FieldName,
+            CreatedOn = now,
+        };
+
+        // The session is recorded before any URL exists, so whatever the client uploads is always swept or confirmed.
+        await _store.CreateAsync(session, cancellationToken).ConfigureAwait(false);
+        PresignedUrl url;
+        try
+        {
+            url = storage is IPresignedUrlProvider presigner
+                ? await presigner.CreateUploadUrlAsync(
+                    new PresignedUploadRequest(objectName)
+                    {
+                        Method = request.Method,
+                        ContentType = request.ContentType,
+                        ContentLength = request.Length,
+                        MaxLength = request.MaxLength ?? request.Length,
+                        ChecksumSha256 = request.ChecksumSha256 is { } hex ? Convert.ToBase64String(Convert.FromHexString(hex)) : null,
+                        ExpiresIn = expiresIn,
+                    },
+                    cancellationToken).ConfigureAwait(false)
+                : CreateLocalUrl(session, request.Method, urlExpiresOn);
+        }
+        catch
+        {
+            await _store.DeleteAsync(session.Id, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
+        _logger.DirectUploadBegan(session.Id, storageName);
+        return new DirectUpload(session, url);
+    }
+
+    public async Task<StoredFileReference> CompleteAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        var session = await GetOwnedAsync(id, cancellationToken).ConfigureAwait(false) ?? throw NotFound();
+        var storage = _storages[session.StorageName];
+        switch (session.State)
+        {
+            case UploadSessionState.Completed:
+                return await GetCompletedReferenceAsync(session, storage, cancellationToken).ConfigureAwait(false);
+            case UploadSessionState.Rejected:
+                throw Rejected(session, [session.RejectionReason ?? "The file was refused."]);
+            case UploadSessionState.Expired:
+                throw Gone("The direct upload expired before it was completed; its file was deleted.");
+            case UploadSessionState.Cancelled:
+                throw Gone("The direct upload was cancelled.");
+        }
+
+        if (_time.GetUtcNow() > session.ExpiresOn)
+        {
+            if (await _store.TryTransitionAsync(id, UploadSessionState.Pending, UploadSessionState.Expired, null, cancellationToken).ConfigureAwait(false))
+            {
+                await storage.DeleteAsync(session.ObjectName, CancellationToken.None).ConfigureAwait(false);
+                _logger.DirectUploadSwept(session.Id, session.StorageName, session.ObjectName);
+                UploadKitTelemetry.DirectUploadsExpired.Add(1);
+            }
+
+            throw Gone("The direct upload expired before it was completed; its file was deleted.");
+        }
+
+        var info = await storage.GetMetadataAsync(session.ObjectName, cancellationToken).ConfigureAwait(false);
+        if (info is null)
+        {
+            // Nothing to delete, and the client may still upload before the session expires.
+            throw Rejected(session, ["The file has not been uploaded."]);
+        }
+
+        var errors = CheckProperties(session, info);
+        string? sha256 = null;
+        if (errors.Count == 0 && session.ChecksumSha256 is { } expectedSha256)
+        {
+            sha256 = await GetSha256Async(storage, info, cancellationToken).ConfigureAwait(false);
+            if (!string.Equals(sha256, expectedSha256, StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add("The file's SHA-256 checksum does not match the one given when the upload began.");
+            }
+        }
+
+        if (errors.Count == 0)
+        {
+            errors.AddRange(await DirectUploadValidation.ValidateAsync(_appValidators, _http?.HttpContext, session, storage, info, cancellationToken).ConfigureAwait(false));
+        }
+
+        if (errors.Count > 0)
+        {
+            var reason = string.Join(" ", errors);
+            if (await _store.TryTransitionAsync(id, UploadSessionState.Pending, UploadSessionState.Rejected, reason, CancellationToken.None).ConfigureAwait(false))
+            {
+                await storage.DeleteAsync(session.ObjectName, CancellationToken.None).ConfigureAwait(false);
+                _logger.DirectUploadRejected(session.Id, session.StorageName, session.ObjectName, reason);
+                throw Rejected(session, errors);
+            }
+
+            return await AnswerRaceAsync(id, storage, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!await _store.TryTransitionAsync(id, UploadSessionState.Pending, UploadSessionState.Completed, null, CancellationToken.None).ConfigureAwait(false))
+        {
+            return await AnswerRaceAsync(id, storage, cancellationToken).ConfigureAwait(false);
+        }
+
+        _logger.DirectUploadCompleted(session.Id, session.StorageName, session.ObjectName, info.Length);
+        UploadKitTelemetry.DirectUploadsConfirmed.Add(1);
+        return CreateReference(session, info, sha256);
+    }
+
+    public async Task<bool> CancelAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        var session = await GetOwnedAsync(id, cancellationToken).ConfigureAwait(false) ?? throw NotFound();
+        if (!await _store.TryTransitionAsync(id, UploadSessionState.Pending, UploadSessionState.Cancelled, null, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        await _storages[session.StorageName].DeleteAsync(session.ObjectName, CancellationToken.None).ConfigureAwait(false);
+        _logger.DirectUploadCancelled(session.Id, session.StorageName);
+        return true;
+    }
+
+    public Task<UploadSession?> GetAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        return GetOwnedAsync(id, cancellationToken);
+    }
+
+    /// <summary>The media type without parameters, lower-cased: <c>Text/Plain; charset=utf-8</c> → <c>text/plain</c>.</summary>
+    internal static string NormalizeMediaType(string? contentType)
+    {
+        if (string.IsNullOrEmpty(contentType))
+        {
+            return string.Empty;
+        }
+
+        var semicolon = contentType.IndexOf(';', StringComparison.Ordinal);
+        return (semicolon >= 0 ? contentType[..semicolon] : contentType).Trim().ToLowerInvariant();
+    }
+
+    private static string NewId() => WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(24));
+
+    private static List<string> CheckProperties(UploadSession session, StoredFileInfo info)
+    {
+        var errors = new List<string>();
+        if (session.ExpectedLength is { } length && info.Length != length)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"The file is {info.Length} bytes long; {length} bytes were expected."));
+        }
+
+        if (session.MaxLength is { } max && info.Length > max)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"The file is {info.Length} bytes long; at most {max} bytes are allowed."));
+        }
+
+        if (session.ContentType is { } type && NormalizeMediaType(info.ContentType) != NormalizeMediaType(type))
+        {
+            errors.Add($"The file's media type is '{NormalizeMediaType(info.ContentType)}'; '{NormalizeMediaType(type)}' was expected.");
+        }
+
+        return errors;
+    }
+
+    private static async Task<string> GetSha256Async(IFileStorage storage, StoredFileInfo info, CancellationToken cancellationToken)
+    {
+        if (info.Checksums.TryGetValue("sha256", out var recorded) && recorded.Length == 64)
+        {
+            return recorded.ToLowerInvariant();
+        }
+
+        var stream = await storage.OpenReadAsync(info.Name, cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false));
+        }
+    }
+
+    private static StoredFileReference CreateReference(UploadSession session, StoredFileInfo info, string? sha256) =>
+        new(session.StorageName, session.ObjectName, info.Length)
+        {
+            ContentType = info.ContentType ?? session.ContentType,
+            FileName = session.FileName,
+            ChecksumSha256 = sha256 ?? (info.Checksums.TryGetValue("sha256", out var recorded) ? recorded.ToLowerInvariant() : null),
+            ETag = info.ETag,
+        };
+
+    private static UploadRejectedException NotFound() =>
+        new(StatusCodes.Status404NotFound, "No direct upload has this id.") { Title = "Direct upload not found" };
+
+    private static UploadRejectedException Gone(string message) =>
+        new(StatusCodes.Status410Gone, message) { Title = "Direct upload ended" };
+
+    private static UploadRejectedException Rejected(UploadSession session, IReadOnlyList<string> errors) =>
+        new(StatusCodes.Status400BadRequest, errors[0])
+        {
+            Title = "One or more validation errors occurred.",
+            Errors = new Dictionary<string, string[]> { [string.IsNullOrEmpty(session.FieldName) ? "file" : session.FieldName] = [.. errors] },
+        };
+
+    private async Task<StoredFileReference> GetCompletedReferenceAsync(UploadSession session, IFileStorage storage, CancellationToken cancellationToken)
+    {
+        var info = await storage.GetMetadataAsync(session.ObjectName, cancellationToken).ConfigureAwait(false)
+            ?? throw Gone("The completed upload's file no longer exists.");
+        return CreateReference(session, info, session.ChecksumSha256);
+    }
+
+    /// <summary>Answers a completion that lost a race with another completion, a cancellation or the sweeper.</summary>
+    private async Task<StoredFileReference> AnswerRaceAsync(string id, IFileStorage storage, CancellationToken cancellationToken)
+    {
+        var session = await _store.GetAsync(id, cancellationToken).ConfigureAwait(false) ?? throw NotFound();
+        return session.State switch
+        {
+            UploadSessionState.Completed => await GetCompletedReferenceAsync(session, storage, cancellationToken).ConfigureAwait(false),
+            UploadSessionState.Rejected => throw Rejected(session, [session.RejectionReason ?? "The file was refused."]),
+            UploadSessionState.Cancelled => throw Gone("The direct upload was cancelled."),
+            _ => throw Gone("The direct upload expired before it was completed; its file was deleted."),
+        };
+    }
+
+    private async Task<UploadSession?> GetOwnedAsync(string id, CancellationToken cancellationToken)
+    {
+        var session = await _store.GetAsync(id, cancellationToken).ConfigureAwait(false);
+        if (session is null)
+        {
+            return null;
+        }
+
+        var owner = CurrentOwner(out var inRequest);
+        return !inRequest || string.Equals(session.OwnerId, owner, StringComparison.Ordinal) ? session : null;
+    }
+
+    private string? CurrentOwner(out bool inRequest)
+    {
+        var context = _http?.HttpContext;
+        inRequest = context is not null;
+        return context is null ? null : UploadKitEndpointSecurity.GetUserId(context);
+    }
+
+    private PresignedUrl CreateLocalUrl(UploadSession session, PresignedUploadMethod method, DateTimeOffset expiresOn)
+    {
+        if (method != PresignedUploadMethod.Put)
+        {
+            throw new NotSupportedException($"Storage '{session.StorageName}' takes direct uploads through the app's signed PUT endpoint only: request PresignedUploadMethod.Put.");
+        }
+
+        var expires = expiresOn.ToUnixTimeSeconds();
+        var max = session.ExpectedLength ?? session.MaxLength ?? _maxRequestBodySize ?? long.MaxValue;
+        var contentType = session.ContentType ?? string.Empty;
+        var signature = _signer.Sign("PUT", session.Id, session.ObjectName, expires, max, contentType);
+        var path = "/" + _options.LocalUploadPath.Trim('/') + "/" + Uri.EscapeDataString(session.Id)
+            + string.Create(CultureInfo.InvariantCulture, $"?expires={expires}&max={max}&sig={signature}");
+        var url = _options.PublicBaseUrl is { } baseUrl
+            ? new Uri(baseUrl.GetLeftPart(UriPartial.Authority) + baseUrl.AbsolutePath.TrimEnd('/') + path)
+            : _http?.HttpContext?.Request is { Host.HasValue: true } request
+                ? new Uri(request.Scheme + "://" + request.Host.ToUriComponent() + request.PathBase.ToUriComponent() + path)
+                : new Uri(path, UriKind.Relative);
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (contentType.Length > 0)
+        {
+            headers["Content-Type"] = contentType;
+        }
+
+        return new PresignedUrl("PUT", url, DateTimeOffset.FromUnixTimeSeconds(expires)) { Headers = headers };
+    }
+}

@@ -1,0 +1,39 @@
+using Microsoft.AspNetCore.Http;
+
+namespace UploadKit;
+
+/// <summary>
+/// Runs the file validators of a direct upload's field on its stored object: the app-wide ones (<c>AddValidator</c>)
+/// and those the completing endpoint was given with <c>WithFileValidators</c>. Magic bytes are read from the object.
+/// </summary>
+internal static class DirectUploadValidation
+{
+    public static Task<IReadOnlyList<string>> ValidateAsync(
+        AppFileValidators app, HttpContext? context, UploadSession session, IFileStorage storage, StoredFileInfo info, CancellationToken cancellationToken)
+    {
+        var field = string.IsNullOrEmpty(session.FieldName) ? FileValidation.DefaultField : session.FieldName;
+        var validators = new List<IFileValidator>();
+        foreach (var (name, validator) in app.Validators)
+        {
+            if (name is null || string.Equals(name, field, StringComparison.Ordinal))
+            {
+                validators.Add(validator);
+            }
+        }
+
+        if (context?.GetEndpoint()?.Metadata.GetMetadata<UploadEndpointMetadata>() is { } metadata)
+        {
+            foreach (var (name, list) in metadata.FileValidators)
+            {
+                if (string.Equals(name, field, StringComparison.Ordinal))
+                {
+                    validators.AddRange(list);
+                }
+            }
+        }
+
+        return validators.Count == 0
+            ? Task.FromResult<IReadOnlyList<string>>([])
+            : FileValidation.ValidateStoredAsync(storage, info, field, validators, session.FileName, cancellationToken);
+    }
+}
