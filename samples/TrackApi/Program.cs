@@ -2,13 +2,18 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Scalar.AspNetCore;
 using TrackApi;
+using UploadKit;
 
 var builder = WebApplication.CreateBuilder(args);
 
 // Storages come from UploadKit:Storages (appsettings.json, environment variables, ...); AddS3Storage makes the
-// "S3" backend available to them.
+// "S3" backend available to them. The validators are the article's model validators on the track's file: ".mp3"
+// only, 1 MiB at most. Registered for the "file" field of the whole app, like validators on a model field, they check
+// every upload of a track file while it streams and every direct upload before it is confirmed.
 builder.Services.AddUploadKit(builder.Configuration.GetSection("UploadKit"))
-    .AddS3Storage();
+    .AddS3Storage()
+    .AddValidator(FileValidators.Extensions("mp3"), "file")
+    .AddValidator(FileValidators.MaxSize(TrackBase.MaxFileSize), "file");
 builder.Services.AddDbContext<TrackDb>(o =>
     o.UseSqlite(TrackDb.GetConnectionString(builder.Configuration, builder.Environment.ContentRootPath)));
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
@@ -23,6 +28,7 @@ await using (var scope = app.Services.CreateAsyncScope())
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseUploadKit();                  // answers rejected uploads and direct-upload confirmations with problem details
 
 app.MapOpenApi();                    // /openapi/v1.json
 app.MapScalarApiReference();         // /scalar: the interactive UI (the article's drf-spectacular section)

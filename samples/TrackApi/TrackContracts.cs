@@ -63,3 +63,10 @@ public sealed class TrackInput
         }
     }
 }
+
+/// <summary>The answer of <c>presigned-url</c>: the request the client makes to put the file straight into the bucket.</summary>
+/// <param name="Url">The presigned URL (the article's <c>{"url": ...}</c>).</param>
+/// <param name="Method">The HTTP method, <c>PUT</c>.</param>
+/// <param name="Headers">The headers the client must send exactly as given; they are part of the signature.</param>
+/// <param name="ExpiresOn">When the URL stops being accepted.</param>
+public sealed record PresignedUrlJson(string Url, string Method, IReadOnlyDictionary<string, string> Headers, DateTimeOffset ExpiresOn);

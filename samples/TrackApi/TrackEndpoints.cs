@@ -18,10 +18,75 @@ public static class TrackEndpoints
         local.Map(app);
 
         var s3 = new TrackRoutes<TrackS3>("/api/tracks-s3-backend", "tracks-s3-backend", S3StorageName, db => db.TracksS3);
-        s3.Map(app).AddEndpointFilter(async (context, next) =>
+        var group = s3.Map(app);
+        group.AddEndpointFilter(async (context, next) =>
             s3.TryGetStorage(context.HttpContext.RequestServices.GetRequiredService<IStorageRegistry>(), out _)
                 ? await next(context)
                 : TrackRoutes<TrackS3>.StorageMissing(S3StorageName));
+
+        // The article's direct upload, with its missing piece: the client PUTs the file straight into the bucket, and
+        // the track points at it only once confirm-upload has found the object and checked it.
+        group.MapPost("/{id:int}/presigned-url", (int id, TrackDb db, IDirectUploads uploads, CancellationToken ct) =>
+            BeginDirectUploadAsync(id, db, uploads, ct));
+        group.MapPost("/{id:int}/confirm-upload", (int id, TrackDb db, IDirectUploads uploads, IStorageRegistry storages, HttpContext http, CancellationToken ct) =>
+            ConfirmDirectUploadAsync(s3, id, db, uploads, storages, http, ct));
+    }
+
+    private static async Task<IResult> BeginDirectUploadAsync(int id, TrackDb db, IDirectUploads uploads, CancellationToken ct)
+    {
+        if (await db.TracksS3.FindAsync([id], ct) is not { } track)
+        {
+            return TrackRoutes<TrackS3>.TrackNotFound(id);
+        }
+
+        // A fresh object name under uploads/ (the article used a UUID key), signed for an MP3 of at most 1 MiB. An
+        // earlier pending upload of this track is simply replaced: its object, if any, is swept when it expires.
+        var upload = await uploads.BeginAsync(
+            S3StorageName,
+            new DirectUploadRequest($"track-{id}.mp3", "audio/mpeg", maxLength: TrackBase.MaxFileSize),
+            ct);
+        track.PendingUploadId = upload.Id;
+        await db.SaveChangesAsync(ct);
+        return Results.Ok(new PresignedUrlJson(upload.Url.ToString(), upload.Method, upload.Headers, upload.ExpiresOn));
+    }
+
+    private static async Task<IResult> ConfirmDirectUploadAsync(
+        TrackRoutes<TrackS3> routes, int id, TrackDb db, IDirectUploads uploads, IStorageRegistry storages, HttpContext http, CancellationToken ct)
+    {
+        if (await db.TracksS3.FindAsync([id], ct) is not { } track)
+        {
+            return TrackRoutes<TrackS3>.TrackNotFound(id);
+        }
+
+        if (track.PendingUploadId is not { } pending)
+        {
+            return Results.ValidationProblem(
+                new Dictionary<string, string[]> { ["file"] = ["No upload is pending for this track: ask for a presigned URL first."] });
+        }
+
+        // Checks that the object exists with the signed type and size and passes the model's validators (the magic
+        // bytes are read from the bucket); anything else deletes it and answers 400 (problem details from UseUploadKit).
+        var file = await uploads.CompleteAsync(pending, ct);
+        var storage = storages[S3StorageName];
+        var previous = track.File;
+        track.File = file.Name;
+        track.PendingUploadId = null;
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch
+        {
+            await storage.DeleteAsync(file.Name, CancellationToken.None);
+            throw;
+        }
+
+        if (previous is not null && previous != file.Name)
+        {
+            await storage.DeleteAsync(previous, ct);
+        }
+
+        return Results.Ok(await routes.ToJsonAsync(track, storages, http.Request, ct));
     }
 }
 
@@ -33,9 +98,6 @@ public static class TrackEndpoints
 public sealed record TrackRoutes<TTrack>(string Prefix, string Tag, string? StorageName, Func<TrackDb, DbSet<TTrack>> Set)
     where TTrack : TrackBase, new()
 {
-    /// <summary>The article's <c>validate_file_size</c>: 1 MiB.</summary>
-    public const long MaxFileSize = 1024 * 1024;
-
     public RouteGroupBuilder Map(IEndpointRouteBuilder app)
     {
         // Route matching ignores one trailing slash, so "/api/tracks/" and "/api/tracks" both reach these endpoints.
@@ -50,11 +112,10 @@ public sealed record TrackRoutes<TTrack>(string Prefix, string Tag, string? Stor
         group.MapDelete("/{id:int}", DeleteAsync);
 
         // The article's upload action (DRF's FileUploadParser): the body is the file, raw or as a multipart "file" part,
-        // and the URL names it. The model's validators run while the body streams, so a wrong extension is refused
-        // before a byte is kept and an oversize file the moment it crosses 1 MiB.
+        // and the URL names it. The model's validators (Program.cs) run while the body streams, so a wrong extension
+        // is refused before a byte is kept and an oversize file the moment it crosses 1 MiB.
         group.MapPost("/{id:int}/upload/{filename}", UploadAsync)
             .WithUploads()
-            .WithFileValidators("file", FileValidators.Extensions("mp3"), FileValidators.MaxSize(MaxFileSize))
             .WithUploadFields(["file"], []);
         return group;
     }

@@ -7,6 +7,9 @@ public abstract class TrackBase
 {
     public const int MaxLength = 100;
 
+    /// <summary>The article's <c>validate_file_size</c>: 1 MiB.</summary>
+    public const long MaxFileSize = 1024 * 1024;
+
     public int Id { get; set; }
 
     public string Title { get; set; } = "";
@@ -23,7 +26,15 @@ public abstract class TrackBase
 public sealed class Track : TrackBase;
 
 /// <summary>The article's <c>TrackS3</c>: a track whose file lives in the storage named <c>minio</c>.</summary>
-public sealed class TrackS3 : TrackBase;
+public sealed class TrackS3 : TrackBase
+{
+    /// <summary>
+    /// The direct upload begun by <c>presigned-url</c> and not confirmed yet. The article's view stored the new key as
+    /// the track's file at once; here <see cref="TrackBase.File"/> stays as it was until <c>confirm-upload</c> has
+    /// checked the object.
+    /// </summary>
+    public string? PendingUploadId { get; set; }
+}
 
 /// <summary>The sample's database: a SQLite file in the app folder, created on first run.</summary>
 public sealed class TrackDb(DbContextOptions<TrackDb> options) : DbContext(options)

@@ -192,6 +192,10 @@ public class TrackApiTests
             Assert.That(content["multipart/form-data"]!["schema"]!["properties"]!["file"]!["format"]!.GetValue<string>(), Is.EqualTo("binary"));
         }
 
+        var confirm = document!["paths"]!["/api/tracks-s3-backend/{id}/confirm-upload"]!["post"]!.AsObject();
+        Assert.That(confirm.ContainsKey("requestBody"), Is.False, "confirm-upload takes no body: the track remembers its pending upload");
+        Assert.That(document["paths"]!["/api/tracks-s3-backend/{id}/presigned-url"]!["post"], Is.Not.Null);
+
         using var ui = await app.Client.GetAsync("scalar/v1");
         Assert.That(ui.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(ui.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/html"));

@@ -91,4 +91,98 @@ public class TrackS3Tests
         var listing = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = S3rverFixture.BucketName, Prefix = name });
         Assert.That(listing.S3Objects ?? [], Is.Empty);
     }
+
+    [Test]
+    public async Task PresignedUrl_PutThenConfirm_TrackGetsTheVerifiedObject()
+    {
+        await using var app = await SampleApp<TrackApi.TrackDb>.StartAsync(WithMinio());
+        var id = (await CreateTrackAsync(app.Client, TracksS3))["id"]!.GetValue<int>();
+        var content = Mp3Bytes(120_000, seed: 31);
+
+        var presigned = await PresignAsync(app, id);
+        using var put = await PutAsync(presigned, content);
+        Assert.That(put.IsSuccessStatusCode, Is.True, await put.Content.ReadAsStringAsync());
+        Assert.That((await app.Client.GetFromJsonAsync<JsonObject>($"{TracksS3}/{id}/"))!["file"], Is.Null, "the object is not bound before it is confirmed");
+
+        using var confirm = await app.Client.PostAsync($"{TracksS3}/{id}/confirm-upload/", null);
+
+        Assert.That(confirm.StatusCode, Is.EqualTo(HttpStatusCode.OK), await confirm.Content.ReadAsStringAsync());
+        var track = await ReadObjectAsync(confirm);
+        Assert.That(track["id"]!.GetValue<int>(), Is.EqualTo(id));
+        var url = track["file"]!.GetValue<string>();
+        Assert.That(url, Does.StartWith($"{S3rverFixture.ServiceUrl}/{S3rverFixture.BucketName}/{ObjectKey(presigned)}?"));
+        using var plain = new HttpClient();
+        Assert.That(Sha256(await plain.GetByteArrayAsync(url)), Is.EqualTo(Sha256(content)));
+        Assert.That((await app.Client.GetFromJsonAsync<JsonObject>($"{TracksS3}/{id}"))!["file"]!.GetValue<string>(), Does.Contain(ObjectKey(presigned)));
+
+        using var again = await app.Client.PostAsync($"{TracksS3}/{id}/confirm-upload", null);
+        Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), "nothing is pending any more");
+    }
+
+    [Test]
+    public async Task ConfirmUpload_BeforeTheObjectWasPut_Answers400AndFileStaysNull()
+    {
+        await using var app = await SampleApp<TrackApi.TrackDb>.StartAsync(WithMinio());
+        var id = (await CreateTrackAsync(app.Client, TracksS3))["id"]!.GetValue<int>();
+
+        using var early = await app.Client.PostAsync($"{TracksS3}/{id}/confirm-upload/", null);
+        Assert.That(early.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), "no presigned URL was asked for");
+        Assert.That(await ReadFieldErrorsAsync(early, "file"), Has.Some.Contains("No upload is pending"));
+
+        await PresignAsync(app, id);
+        using var missing = await app.Client.PostAsync($"{TracksS3}/{id}/confirm-upload/", null);
+
+        Assert.That(missing.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), await missing.Content.ReadAsStringAsync());
+        Assert.That(missing.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"));
+        Assert.That((await app.Client.GetFromJsonAsync<JsonObject>($"{TracksS3}/{id}/"))!["file"], Is.Null);
+    }
+
+    [Test]
+    public async Task ConfirmUpload_ObjectLargerThanOneMiB_Answers400OnFileAndDeletesTheObject()
+    {
+        await using var app = await SampleApp<TrackApi.TrackDb>.StartAsync(WithMinio());
+        var id = (await CreateTrackAsync(app.Client, TracksS3))["id"]!.GetValue<int>();
+        var presigned = await PresignAsync(app, id);
+        using var put = await PutAsync(presigned, Mp3Bytes((1 << 20) + 1, seed: 32));
+        Assert.That(put.IsSuccessStatusCode, Is.True, "the bucket takes it: a presigned PUT cannot bound the size");
+
+        using var confirm = await app.Client.PostAsync($"{TracksS3}/{id}/confirm-upload/", null);
+
+        Assert.That(confirm.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(string.Join(" ", await ReadFieldErrorsAsync(confirm, "file")), Does.Contain("at most 1048576 bytes").Or.Contain("larger than 1 MB"));
+        Assert.That((await app.Client.GetFromJsonAsync<JsonObject>($"{TracksS3}/{id}/"))!["file"], Is.Null);
+        using var s3 = S3rverFixture.CreateClient();
+        var listing = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = S3rverFixture.BucketName, Prefix = ObjectKey(presigned) });
+        Assert.That(listing.S3Objects ?? [], Is.Empty, "a refused object is deleted");
+    }
+
+    /// <summary><c>curl -X POST .../presigned-url/</c>: the article's <c>{"url": ...}</c>, with the headers the signature covers.</summary>
+    private static async Task<JsonObject> PresignAsync(SampleApp<TrackApi.TrackDb> app, int id)
+    {
+        using var response = await app.Client.PostAsync($"{TracksS3}/{id}/presigned-url/", null);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
+        var presigned = await ReadObjectAsync(response);
+        Assert.That(presigned["url"]!.GetValue<string>(), Does.StartWith($"{S3rverFixture.ServiceUrl}/{S3rverFixture.BucketName}/"));
+        Assert.That(presigned["method"]!.GetValue<string>(), Is.EqualTo("PUT"));
+        return presigned;
+    }
+
+    /// <summary><c>curl -X PUT -H 'Content-Type: audio/mpeg' --data-binary @song.mp3 "$url"</c>, with a plain client: the app is not involved.</summary>
+    private static async Task<HttpResponseMessage> PutAsync(JsonObject presigned, byte[] content)
+    {
+        using var plain = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Put, presigned["url"]!.GetValue<string>()) { Content = new ByteArrayContent(content) };
+        foreach (var (name, value) in presigned["headers"]!.AsObject())
+        {
+            if (!request.Headers.TryAddWithoutValidation(name, value!.GetValue<string>()))
+            {
+                request.Content.Headers.TryAddWithoutValidation(name, value.GetValue<string>());
+            }
+        }
+
+        return await plain.SendAsync(request);
+    }
+
+    private static string ObjectKey(JsonObject presigned) =>
+        Uri.UnescapeDataString(new Uri(presigned["url"]!.GetValue<string>()).AbsolutePath)[(S3rverFixture.BucketName.Length + 2)..];
 }
