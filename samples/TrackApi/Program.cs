@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Scalar.AspNetCore;
@@ -16,7 +17,13 @@ builder.Services.AddUploadKit(builder.Configuration.GetSection("UploadKit"))
     .AddValidator(FileValidators.MaxSize(TrackBase.MaxFileSize), "file");
 builder.Services.AddDbContext<TrackDb>(o =>
     o.UseSqlite(TrackDb.GetConnectionString(builder.Configuration, builder.Environment.ContentRootPath)));
-builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
+builder.Services.ConfigureHttpJsonOptions(o =>
+{
+    o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;   // artist_name, release_date, ...
+    // URLs as they are ("&", not "\u0026"), so a presigned URL can be copied from curl's output. The API serves JSON
+    // only, never JSON inside HTML, which is what the default escaping guards against.
+    o.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+});
 builder.Services.AddOpenApi();
 
 var app = builder.Build();

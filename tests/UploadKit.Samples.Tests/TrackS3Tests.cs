@@ -162,6 +162,7 @@ public class TrackS3Tests
         using var response = await app.Client.PostAsync($"{TracksS3}/{id}/presigned-url/", null);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
         var presigned = await ReadObjectAsync(response);
+        TestContext.Out.WriteLine("presigned-url: " + presigned.ToJsonString());
         Assert.That(presigned["url"]!.GetValue<string>(), Does.StartWith($"{S3rverFixture.ServiceUrl}/{S3rverFixture.BucketName}/"));
         Assert.That(presigned["method"]!.GetValue<string>(), Is.EqualTo("PUT"));
         return presigned;
