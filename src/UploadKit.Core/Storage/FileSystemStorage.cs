@@ -273,6 +273,7 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
         cancellationToken.ThrowIfCancellationRequested();
         var overwrite = options?.Overwrite ?? _overwrite;
         var candidate = name;
+        var linksUnsupported = false;
         for (var attempt = 0; ; attempt++)
         {
             var path = GetFullPath(candidate);
@@ -282,17 +283,9 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
                 break;
             }
 
-            if (!File.Exists(path) && !Directory.Exists(path))
+            if (!Directory.Exists(path) && TryCommitNew(temp, path, ref linksUnsupported))
             {
-                try
-                {
-                    // Fails rather than replaces when another save took the name in the meantime.
-                    File.Move(temp, path, overwrite: false);
-                    break;
-                }
-                catch (IOException) when (attempt < MaxAttempts && (File.Exists(path) || Directory.Exists(path)))
-                {
-                }
+                break;
             }
 
             if (attempt >= MaxAttempts)
@@ -314,6 +307,66 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
         }
 
         return candidate;
+    }
+
+    /// <summary>Gives the temporary file the name <paramref name="path"/> only if that name is free, atomically.</summary>
+    /// <returns><see langword="false"/> if the name is taken.</returns>
+    private static bool TryCommitNew(string temp, string path, ref bool linksUnsupported)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            // MoveFileEx without MOVEFILE_REPLACE_EXISTING fails, atomically, when the name exists.
+            try
+            {
+                File.Move(temp, path, overwrite: false);
+                return true;
+            }
+            catch (IOException) when (File.Exists(path) || Directory.Exists(path))
+            {
+                return false;
+            }
+        }
+
+        if (!linksUnsupported)
+        {
+            // On Unix rename() always replaces, and File.Move without overwrite only checks the name before renaming,
+            // so two saves could both take it. link() fails with EEXIST instead.
+            switch (UnixFileLinks.TryLink(temp, path))
+            {
+                case LinkResult.Linked:
+                    // The file now has both names; the temporary one goes (what is left on failure is swept by the caller).
+                    TemporaryFiles.TryDelete(temp);
+                    return true;
+                case LinkResult.NameTaken:
+                    return false;
+                default:
+                    linksUnsupported = true;
+                    break;
+            }
+        }
+
+        // A file system without hard links: reserve the name by creating it exclusively, then replace the empty
+        // placeholder. A reader may briefly see an empty file under the name in between.
+        try
+        {
+            new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete).Dispose();
+        }
+        catch (IOException) when (File.Exists(path) || Directory.Exists(path))
+        {
+            return false;
+        }
+
+        try
+        {
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            TemporaryFiles.TryDelete(path);
+            throw;
+        }
+
+        return true;
     }
 
     private async Task WriteMetadataAsync(string name, FileSaveOptions? options, CancellationToken cancellationToken)
