@@ -8,7 +8,9 @@ namespace UploadKit;
 /// Keeps files in a folder on the local disk: Django's <c>FileSystemStorage</c>. Saves are atomic: bytes go to a
 /// temporary file in the target folder, which is then renamed into place, so a reader never sees half a file and a
 /// failed or cancelled save leaves nothing. Content types, checksums and metadata given at save time are kept
-/// beside the files, in the storage's reserved <c>.uploadkit</c> folder, which no file name may enter.
+/// beside the files, in the storage's reserved <c>.uploadkit</c> folder, which no file name may enter. Metadata names
+/// the content it was saved with and is ignored beside any other, so a reader never sees one file's bytes with another's
+/// content type or checksums.
 /// </summary>
 public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
 {
@@ -272,17 +274,34 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
     {
         cancellationToken.ThrowIfCancellationRequested();
         var overwrite = options?.Overwrite ?? _overwrite;
+
+        // The metadata names the content it describes (its ETag, which renames and links keep), and is ignored beside
+        // other content: two files cannot be swapped together, so a reader between the two steps, or after a replace
+        // by a concurrent save, sees the file without its metadata, never with another file's.
+        var contentTag = GetContentTag(new FileInfo(temp));
+        if (overwrite)
+        {
+            // Known name: the metadata goes first, so it is in place the moment the new content is.
+            var path = GetFullPath(name);
+            await WriteMetadataAsync(name, contentTag, options, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                File.Move(temp, path, overwrite: true);
+            }
+            catch
+            {
+                TemporaryFiles.TryDelete(GetMetadataPath(name));
+                throw;
+            }
+
+            return name;
+        }
+
         var candidate = name;
         var linksUnsupported = false;
         for (var attempt = 0; ; attempt++)
         {
             var path = GetFullPath(candidate);
-            if (overwrite)
-            {
-                File.Move(temp, path, overwrite: true);
-                break;
-            }
-
             if (!Directory.Exists(path) && TryCommitNew(temp, path, ref linksUnsupported))
             {
                 break;
@@ -296,9 +315,10 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
             candidate = FileStorageNames.GetAlternateName(name);
         }
 
+        // A new name is known only once taken; until the metadata follows, a reader sees the file's own properties.
         try
         {
-            await WriteMetadataAsync(candidate, options, cancellationToken).ConfigureAwait(false);
+            await WriteMetadataAsync(candidate, contentTag, options, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -308,6 +328,8 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
 
         return candidate;
     }
+
+    private static string GetContentTag(FileInfo info) => StorageHelpers.MakeETag(info.LastWriteTimeUtc.Ticks, info.Length);
 
     /// <summary>Gives the temporary file the name <paramref name="path"/> only if that name is free, atomically.</summary>
     /// <returns><see langword="false"/> if the name is taken.</returns>
@@ -369,7 +391,7 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
         return true;
     }
 
-    private async Task WriteMetadataAsync(string name, FileSaveOptions? options, CancellationToken cancellationToken)
+    private async Task WriteMetadataAsync(string name, string contentTag, FileSaveOptions? options, CancellationToken cancellationToken)
     {
         var path = GetMetadataPath(name);
         if (options is null || (options.ContentType is null && options.Checksums.Count == 0 && options.Metadata.Count == 0))
@@ -394,6 +416,7 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
                 await using (writer.ConfigureAwait(false))
                 {
                     writer.WriteStartObject();
+                    writer.WriteString("content", contentTag);
                     if (options.ContentType is not null)
                     {
                         writer.WriteString("contentType", options.ContentType);
@@ -438,17 +461,20 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
             {
                 using var document = JsonDocument.Parse(File.ReadAllBytes(metadataPath));
                 var root = document.RootElement;
-                if (root.TryGetProperty("contentType", out var type))
+                if (root.TryGetProperty("content", out var content) && content.ValueEquals(GetContentTag(info)))
                 {
-                    contentType = type.GetString();
-                }
+                    if (root.TryGetProperty("contentType", out var type))
+                    {
+                        contentType = type.GetString();
+                    }
 
-                checksums = ReadDictionary(root, "checksums");
-                metadata = ReadDictionary(root, "metadata");
+                    checksums = ReadDictionary(root, "checksums");
+                    metadata = ReadDictionary(root, "metadata");
+                }
             }
-            catch (Exception ex) when (ex is JsonException or IOException)
+            catch (Exception ex) when (ex is JsonException or IOException or InvalidOperationException)
             {
-                // Unreadable metadata (deleted meanwhile, or damaged) leaves the file's own properties.
+                // Unreadable metadata (deleted meanwhile, or damaged) or metadata of other content leaves the file's own properties.
             }
         }
 

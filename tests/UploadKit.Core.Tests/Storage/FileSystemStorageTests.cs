@@ -63,6 +63,45 @@ public class FileSystemStorageTests
         Assert.That(File.Exists(Path.Combine(_directory, "media", "a.bin")), Is.True);
         Assert.That(await StoredSha256Async(storage, name), Is.EqualTo(Sha256(content)));
     }
+
+    [Test]
+    public async Task GetMetadataAsync_ContentReplacedBeforeItsMetadata_DoesNotReportOldMetadata()
+    {
+        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = _directory, Overwrite = true });
+        var old = RandomBytes(100, seed: 1);
+        var options = new FileSaveOptions { ContentType = "text/plain" };
+        options.Checksums["sha256"] = Sha256(old);
+        await storage.SaveAsync("a.bin", new MemoryStream(old), options);
+
+        // What a reader sees after an overwriting save replaced the bytes and before it replaced the metadata.
+        var replacement = RandomBytes(200, seed: 2);
+        var temp = Path.Combine(_directory, "replacement.tmp");
+        await File.WriteAllBytesAsync(temp, replacement);
+        File.Move(temp, Path.Combine(_directory, "a.bin"), overwrite: true);
+
+        var info = await storage.GetMetadataAsync("a.bin");
+        Assert.That(info!.Length, Is.EqualTo(replacement.Length));
+        Assert.That(info.ContentType, Is.Not.EqualTo("text/plain"), "the old content type does not describe the new bytes");
+        Assert.That(info.Checksums, Is.Empty, "the old checksum does not describe the new bytes");
+        Assert.That(await StoredSha256Async(storage, "a.bin"), Is.EqualTo(Sha256(replacement)));
+    }
+
+    [Test]
+    public async Task SaveAsync_Overwrite_ReplacesContentAndMetadataTogether()
+    {
+        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = _directory, Overwrite = true });
+        await storage.SaveAsync("a.bin", new MemoryStream(RandomBytes(100, seed: 1)), new FileSaveOptions { ContentType = "text/plain" });
+        var content = RandomBytes(300, seed: 3);
+        var options = new FileSaveOptions { ContentType = "image/png" };
+        options.Checksums["sha256"] = Sha256(content);
+        Assert.That(await storage.SaveAsync("a.bin", new MemoryStream(content), options), Is.EqualTo("a.bin"));
+
+        var info = await storage.GetMetadataAsync("a.bin");
+        Assert.That(info!.ContentType, Is.EqualTo("image/png"));
+        Assert.That(info.Checksums["sha256"], Is.EqualTo(Sha256(content)));
+        Assert.That(await StoredSha256Async(storage, "a.bin"), Is.EqualTo(Sha256(content)));
+        Assert.That(AllFiles(_directory).Where(f => f.EndsWith(".tmp", StringComparison.Ordinal)), Is.Empty);
+    }
 }
 
 public class FileSystemStorageConcurrencyTests
