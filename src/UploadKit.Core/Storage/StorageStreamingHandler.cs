@@ -12,8 +12,15 @@ namespace UploadKit;
 /// <see cref="StoredUploadedFile"/>. A skipped file, a failed save or an interrupted upload removes what was stored.
 /// </summary>
 /// <remarks>
+/// <para>
 /// The handler keeps every file it sees, so later handlers receive none of its bytes. Put it first in an endpoint's
 /// chain (after validators and checksums, which run before the chain).
+/// </para>
+/// <para>
+/// The save starts with the file's first bytes, before its checksums are known, so the stored object gets the content
+/// type but not the checksums: they are on <see cref="UploadedFile.Checksums"/> of the returned file. Saving that file
+/// into another storage or under another name (<see cref="UploadedFile.SaveAsync"/>) stores them with the copy.
+/// </para>
 /// </remarks>
 public sealed class StorageStreamingHandler : UploadHandler
 {
@@ -27,7 +34,6 @@ public sealed class StorageStreamingHandler : UploadHandler
     private Pipe? _pipe;
     private Task<string>? _save;
     private CancellationTokenSource? _cancel;
-    private FileSaveOptions? _options;
     private UploadFileHeader? _file;
 
     /// <summary>Creates a handler that stores each file under its own name made safe.</summary>
@@ -66,14 +72,16 @@ public sealed class StorageStreamingHandler : UploadHandler
         }
 
         _file = file;
-        _options = new FileSaveOptions
+
+        // The storage reads the options while the bytes stream in: they are complete now and never change afterwards.
+        var options = new FileSaveOptions
         {
             ContentType = file.ContentType.Length > 0 ? file.ContentType : null,
             Length = file.DeclaredLength,
         };
         _pipe = new Pipe(new PipeOptions(pauseWriterThreshold: _bufferSize, resumeWriterThreshold: _bufferSize / 2, useSynchronizationContext: false));
         _cancel = new CancellationTokenSource();
-        _save = SaveAsync(name, _pipe.Reader, _options, _cancel.Token);
+        _save = SaveAsync(name, _pipe.Reader, options, _cancel.Token);
     }
 
     /// <inheritdoc />
@@ -104,12 +112,6 @@ public sealed class StorageStreamingHandler : UploadHandler
         if (file is null || _pipe is null || _save is null)
         {
             return null;
-        }
-
-        // Checksums computed by handlers in front of this one are known now, before the storage commits the file.
-        foreach (var (algorithm, value) in Context.CurrentFileChecksums)
-        {
-            _options!.Checksums[algorithm] = value;
         }
 
         await _pipe.Writer.CompleteAsync().ConfigureAwait(false);
@@ -212,7 +214,6 @@ public sealed class StorageStreamingHandler : UploadHandler
         _cancel = null;
         _pipe = null;
         _save = null;
-        _options = null;
         _file = null;
     }
 }
