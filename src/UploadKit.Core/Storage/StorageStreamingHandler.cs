@@ -30,6 +30,7 @@ public sealed class StorageStreamingHandler : UploadHandler
     private readonly IFileStorage _storage;
     private readonly Func<UploadFileHeader, string> _nameSelector;
     private readonly long _bufferSize;
+    private readonly long _flushThreshold;
     private readonly List<string> _saved = [];
     private Pipe? _pipe;
     private Task<string>? _save;
@@ -54,6 +55,9 @@ public sealed class StorageStreamingHandler : UploadHandler
         _storage = storage;
         _nameSelector = nameSelector ?? (f => FileStorageNames.GetValidName(f.FileName));
         _bufferSize = bufferSize;
+
+        // Each flush wakes the storage's reader: once per 64 KiB, not once per chunk of the request.
+        _flushThreshold = Math.Min(64 * 1024, bufferSize / 2);
     }
 
     /// <inheritdoc />
@@ -94,15 +98,23 @@ public sealed class StorageStreamingHandler : UploadHandler
 
         // Write copies the bytes into the pipe's own buffers: the chunk is only valid during this call.
         _pipe.Writer.Write(chunk.Span);
-        var result = await _pipe.Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        if (_pipe.Writer.UnflushedBytes >= _flushThreshold)
+        {
+            await FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return null;
+    }
+
+    private async ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        var result = await _pipe!.Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
         if (result.IsCompleted)
         {
             // The storage stopped reading: it failed, and awaiting the save raises why.
             await _save!.ConfigureAwait(false);
             throw new InvalidOperationException("The storage stopped reading the file before it ended.");
         }
-
-        return null;
     }
 
     /// <inheritdoc />
@@ -114,6 +126,7 @@ public sealed class StorageStreamingHandler : UploadHandler
             return null;
         }
 
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
         await _pipe.Writer.CompleteAsync().ConfigureAwait(false);
         var name = await _save.ConfigureAwait(false);
         _saved.Add(name);

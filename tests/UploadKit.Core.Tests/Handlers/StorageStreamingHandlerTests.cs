@@ -61,6 +61,29 @@ public class StorageStreamingHandlerTests
     }
 
     [Test]
+    public async Task ReceiveChunkAsync_SmallChunks_HandsTheStorageLargeReads()
+    {
+        var storage = new ReadCountingStorage(_storage);
+        var handler = new StorageStreamingHandler(storage);
+        Attach(handlers: handler);
+        var content = RandomBytes(16 * 1024);
+        await handler.NewFileAsync(Header(), CancellationToken.None);
+        for (var offset = 0; offset < content.Length; offset += 1024)
+        {
+            await handler.ReceiveChunkAsync(content.AsMemory(offset, 1024), offset, CancellationToken.None);
+
+            // Gives a storage that was woken by this chunk the time to read it.
+            await Task.WhenAny(storage.WaitForBytesAsync(offset + 1024), Task.Delay(50));
+        }
+
+        var file = (StoredUploadedFile)(await handler.FileCompleteAsync(content.Length, CancellationToken.None))!;
+        await handler.UploadCompleteAsync(CancellationToken.None);
+
+        Assert.That(await StoredSha256Async(_storage, file.StoredName), Is.EqualTo(Sha256(content)), "the bytes short of a flush reached the storage at the end");
+        Assert.That(storage.Reads, Is.LessThanOrEqualTo(2), "16 KiB in 1 KiB chunks wake the storage once, not once per chunk");
+    }
+
+    [Test]
     public async Task FileCompleteAsync_NameSelector_UsesChosenNameAndAvoidsCollisions()
     {
         await _storage.SaveAsync("tracks/1.mp3", new MemoryStream([1]));
@@ -189,6 +212,47 @@ public class StorageStreamingHandlerTests
             using var buffer = new MemoryStream();
             await content.CopyToAsync(buffer, cancellationToken);
             ChecksumsAtEnd = options.Checksums.Select(c => $"{c.Key}={c.Value}").ToArray();
+            buffer.Position = 0;
+            return await inner.SaveAsync(name, buffer, options, cancellationToken);
+        }
+
+        public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default) => inner.OpenReadAsync(name, cancellationToken);
+        public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default) => inner.DeleteAsync(name, cancellationToken);
+        public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) => inner.ExistsAsync(name, cancellationToken);
+        public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default) => inner.GetMetadataAsync(name, cancellationToken);
+        public IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, cancellationToken);
+        public Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default) => inner.GetUrlAsync(name, cancellationToken);
+    }
+
+    /// <summary>A storage that counts the reads that returned bytes.</summary>
+    private sealed class ReadCountingStorage(IFileStorage inner) : IFileStorage
+    {
+        private long _received;
+        private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Reads { get; private set; }
+
+        public async Task WaitForBytesAsync(long count)
+        {
+            while (Interlocked.Read(ref _received) < count)
+            {
+                await Volatile.Read(ref _progress).Task;
+            }
+        }
+
+        public async Task<string> SaveAsync(string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            using var buffer = new MemoryStream();
+            var chunk = new byte[1024 * 1024];
+            int read;
+            while ((read = await content.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                Reads++;
+                buffer.Write(chunk, 0, read);
+                Interlocked.Add(ref _received, read);
+                Interlocked.Exchange(ref _progress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+            }
+
             buffer.Position = 0;
             return await inner.SaveAsync(name, buffer, options, cancellationToken);
         }
