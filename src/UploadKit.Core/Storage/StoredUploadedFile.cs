@@ -20,8 +20,15 @@ public sealed class StoredUploadedFile : UploadedFile
     public string StoredName { get; }
 
     /// <inheritdoc />
-    /// <remarks>Opens the stored object, waiting for the storage; prefer <see cref="IFileStorage.OpenReadAsync"/> with <see cref="StoredName"/>.</remarks>
+    /// <remarks>
+    /// Blocks the calling thread while the storage opens the object (a network call for an object store); it is here
+    /// for <see cref="Microsoft.AspNetCore.Http.IFormFile"/>. Prefer <see cref="OpenReadStreamAsync"/>.
+    /// </remarks>
     public override Stream OpenReadStream() => Storage.OpenReadAsync(StoredName).GetAwaiter().GetResult();
+
+    /// <inheritdoc />
+    public override Task<Stream> OpenReadStreamAsync(CancellationToken cancellationToken = default) =>
+        Storage.OpenReadAsync(StoredName, cancellationToken);
 
     private protected override async Task<string> SaveCoreAsync(IFileStorage storage, string name, FileSaveOptions options, CancellationToken cancellationToken)
     {
