@@ -9,7 +9,8 @@ namespace UploadKit;
 /// Streams each file straight into an <see cref="IFileStorage"/>, with no temporary file: the handler Django's
 /// documentation mentions for "sending data to another storage location directly". Memory stays bounded: the
 /// request is read no faster than the storage takes the bytes. The file completes as a
-/// <see cref="StoredUploadedFile"/>. A skipped file, a failed save or an interrupted upload removes what was stored.
+/// <see cref="StoredUploadedFile"/>. A skipped file, a failed save or an interrupted upload removes what was stored,
+/// and so does the end of the request for a file the endpoint did not keep (see <see cref="StoredUploadedFile"/>).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -31,7 +32,7 @@ public sealed class StorageStreamingHandler : UploadHandler
     private readonly Func<UploadFileHeader, string> _nameSelector;
     private readonly long _bufferSize;
     private readonly long _flushThreshold;
-    private readonly List<string> _saved = [];
+    private readonly List<StoredUploadedFile> _saved = [];
     private Pipe? _pipe;
     private Task<string>? _save;
     private CancellationTokenSource? _cancel;
@@ -129,10 +130,11 @@ public sealed class StorageStreamingHandler : UploadHandler
         await FlushAsync(cancellationToken).ConfigureAwait(false);
         await _pipe.Writer.CompleteAsync().ConfigureAwait(false);
         var name = await _save.ConfigureAwait(false);
-        _saved.Add(name);
+        var stored = new StoredUploadedFile(file, _storage, name, size);
+        _saved.Add(stored);
         _cancel?.Dispose();
         Reset();
-        return new StoredUploadedFile(file, _storage, name, size);
+        return stored;
     }
 
     /// <inheritdoc />
@@ -142,9 +144,10 @@ public sealed class StorageStreamingHandler : UploadHandler
     public override async ValueTask UploadInterruptedAsync(CancellationToken cancellationToken)
     {
         await AbandonAsync().ConfigureAwait(false);
-        foreach (var name in _saved)
+        foreach (var file in _saved)
         {
-            await TryDeleteAsync(name).ConfigureAwait(false);
+            // Removes the object once, whoever disposes the file first.
+            await file.DisposeAsync().ConfigureAwait(false);
         }
 
         _saved.Clear();

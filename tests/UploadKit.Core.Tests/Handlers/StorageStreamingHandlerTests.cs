@@ -41,6 +41,8 @@ public class StorageStreamingHandlerTests
         }
 
         Assert.That(await stored.SaveAsync(_storage, stored.StoredName), Is.EqualTo(stored.StoredName), "saving into its own storage under its own name is free");
+        await stored.DisposeAsync();
+        Assert.That(await StoredSha256Async(_storage, stored.StoredName), Is.EqualTo(Sha256(content)), "the saved file stays after the request");
     }
 
     [Test]

@@ -41,6 +41,101 @@ public class StoredUploadedFileTests
     }
 
     [Test]
+    public async Task DisposeAsync_NotKept_RemovesTheStoredObject()
+    {
+        var storage = new InMemoryStorage();
+        var name = await storage.SaveAsync("a.bin", new MemoryStream(RandomBytes(100)));
+        var file = new StoredUploadedFile(Header("a.bin"), storage, name, 100);
+
+        await file.DisposeAsync();
+        await file.DisposeAsync();
+
+        Assert.That(await storage.ExistsAsync(name), Is.False, "an object the endpoint did not keep goes with the request");
+        Assert.Throws<ObjectDisposedException>(file.Keep);
+    }
+
+    [Test]
+    public async Task DisposeAsync_Kept_LeavesTheStoredObject()
+    {
+        var storage = new InMemoryStorage();
+        var content = RandomBytes(100);
+        var name = await storage.SaveAsync("a.bin", new MemoryStream(content));
+        var file = new StoredUploadedFile(Header("a.bin"), storage, name, content.Length);
+
+        file.Keep();
+        await file.DisposeAsync();
+
+        Assert.That(await StoredSha256Async(storage, name), Is.EqualTo(Sha256(content)));
+    }
+
+    [Test]
+    public async Task SaveAsync_SameStorageSameName_KeepsWithoutCopying()
+    {
+        var storage = new RecordingStorage(new InMemoryStorage());
+        var content = RandomBytes(100);
+        var name = await storage.SaveAsync("a.bin", new MemoryStream(content));
+        var file = new StoredUploadedFile(Header("a.bin"), storage, name, content.Length);
+
+        Assert.That(await file.SaveAsync(storage, name), Is.EqualTo(name));
+        await file.DisposeAsync();
+
+        Assert.That(storage.Saved, Is.EqualTo(new[] { name }), "no copy was made");
+        Assert.That(storage.Deleted, Is.Empty);
+        Assert.That(await StoredSha256Async(storage, name), Is.EqualTo(Sha256(content)));
+    }
+
+    [Test]
+    public async Task SaveAsync_SameStorageOtherName_MovesTheObject()
+    {
+        var storage = new InMemoryStorage();
+        var content = RandomBytes(100);
+        var name = await storage.SaveAsync("incoming/a.bin", new MemoryStream(content));
+        var file = new StoredUploadedFile(Header("a.bin"), storage, name, content.Length);
+        file.Checksums["sha256"] = Sha256(content);
+
+        var saved = await file.SaveAsync(storage, "kept/a.bin");
+        await file.DisposeAsync();
+
+        Assert.That(saved, Is.EqualTo("kept/a.bin"));
+        Assert.That(await storage.ExistsAsync(name), Is.False, "the original does not stay behind");
+        Assert.That(await StoredSha256Async(storage, saved), Is.EqualTo(Sha256(content)), "the copy is kept at request end");
+        Assert.That((await storage.GetMetadataAsync(saved))!.Checksums["sha256"], Is.EqualTo(Sha256(content)), "the copy carries the checksums");
+        Assert.That(file.StoredName, Is.EqualTo(saved));
+    }
+
+    [Test]
+    public async Task SaveAsync_OtherStorage_MovesTheObject()
+    {
+        var source = new InMemoryStorage();
+        var target = new InMemoryStorage();
+        var content = RandomBytes(100);
+        var name = await source.SaveAsync("a.bin", new MemoryStream(content));
+        var file = new StoredUploadedFile(Header("a.bin"), source, name, content.Length);
+
+        var saved = await file.SaveAsync(target, "a.bin");
+        await file.DisposeAsync();
+
+        Assert.That(await source.ExistsAsync(name), Is.False);
+        Assert.That(await StoredSha256Async(target, saved), Is.EqualTo(Sha256(content)));
+        Assert.That(file.Storage, Is.SameAs(target));
+    }
+
+    [Test]
+    public async Task SaveAsync_TargetFails_OriginalRemovedAtRequestEndOnly()
+    {
+        var source = new InMemoryStorage();
+        var content = RandomBytes(100);
+        var name = await source.SaveAsync("a.bin", new MemoryStream(content));
+        var file = new StoredUploadedFile(Header("a.bin"), source, name, content.Length);
+
+        Assert.ThrowsAsync<SuspiciousFileNameException>(() => file.SaveAsync(source, "../escape.bin"));
+        Assert.That(await StoredSha256Async(source, name), Is.EqualTo(Sha256(content)), "a failed save leaves the original");
+
+        await file.DisposeAsync();
+        Assert.That(await source.ExistsAsync(name), Is.False);
+    }
+
+    [Test]
     public async Task OpenReadStreamAsync_InMemoryFile_ReturnsItsBytes()
     {
         var content = RandomBytes(100);
