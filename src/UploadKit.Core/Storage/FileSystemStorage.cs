@@ -6,8 +6,9 @@ namespace UploadKit;
 
 /// <summary>
 /// Keeps files in a folder on the local disk: Django's <c>FileSystemStorage</c>. Saves are atomic: bytes go to a
-/// temporary file in the target folder, which is then renamed into place, so a reader never sees half a file and a
-/// failed or cancelled save leaves nothing. Content types, checksums and metadata given at save time are kept
+/// temporary file in the target folder, which then takes its name in one step (a hard link on Unix, which fails rather
+/// than replaces when a concurrent save took the name), so a reader never sees half a file, no save replaces another
+/// unless <see cref="FileSystemStorageOptions.Overwrite"/> asks for it, and a failed or cancelled save leaves nothing. Content types, checksums and metadata given at save time are kept
 /// beside the files, in the storage's reserved <c>.uploadkit</c> folder, which no file name may enter. Metadata names
 /// the content it was saved with and is ignored beside any other, so a reader never sees one file's bytes with another's
 /// content type or checksums.
@@ -356,7 +357,7 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
             switch (UnixFileLinks.TryLink(temp, path))
             {
                 case LinkResult.Linked:
-                    // The file now has both names; the temporary one goes (what is left on failure is swept by the caller).
+                    // The file now has both names; the temporary one goes (should that fail, it stays under the reserved prefix, which no listing shows).
                     TemporaryFiles.TryDelete(temp);
                     return true;
                 case LinkResult.NameTaken:
