@@ -67,6 +67,18 @@ public abstract class UploadedFile : IFormFile, IAsyncDisposable
     /// <returns>A readable stream; dispose it when done.</returns>
     public abstract Stream OpenReadStream();
 
+    /// <summary>
+    /// Opens the file's content for reading without blocking: prefer it to <see cref="OpenReadStream"/>, which waits
+    /// for the storage where the content is in one. Each call returns a new stream positioned at the start.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels opening the content.</param>
+    /// <returns>A readable stream; dispose it when done.</returns>
+    public virtual Task<Stream> OpenReadStreamAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(OpenReadStream());
+    }
+
     /// <summary>Django's <c>chunks()</c>: reads the content in chunks of at most <paramref name="chunkSize"/> bytes.</summary>
     /// <param name="chunkSize">The largest chunk to return.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
@@ -75,7 +87,7 @@ public abstract class UploadedFile : IFormFile, IAsyncDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkSize);
         var buffer = new byte[(int)Math.Min(chunkSize, Math.Max(Length, 1))];
-        var stream = OpenReadStream();
+        var stream = await OpenReadStreamAsync(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
             int read;
@@ -102,7 +114,7 @@ public abstract class UploadedFile : IFormFile, IAsyncDisposable
     public async Task CopyToAsync(Stream target, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(target);
-        var stream = OpenReadStream();
+        var stream = await OpenReadStreamAsync(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
             await stream.CopyToAsync(target, cancellationToken).ConfigureAwait(false);
@@ -143,7 +155,7 @@ public abstract class UploadedFile : IFormFile, IAsyncDisposable
             return await local.SaveByMovingAsync(name, temporary, options, cancellationToken).ConfigureAwait(false);
         }
 
-        var content = OpenReadStream();
+        var content = await OpenReadStreamAsync(cancellationToken).ConfigureAwait(false);
         await using (content.ConfigureAwait(false))
         {
             return await storage.SaveAsync(name, content, options, cancellationToken).ConfigureAwait(false);

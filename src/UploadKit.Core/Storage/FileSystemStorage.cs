@@ -6,9 +6,12 @@ namespace UploadKit;
 
 /// <summary>
 /// Keeps files in a folder on the local disk: Django's <c>FileSystemStorage</c>. Saves are atomic: bytes go to a
-/// temporary file in the target folder, which is then renamed into place, so a reader never sees half a file and a
-/// failed or cancelled save leaves nothing. Content types, checksums and metadata given at save time are kept
-/// beside the files, in the storage's reserved <c>.uploadkit</c> folder, which no file name may enter.
+/// temporary file in the target folder, which then takes its name in one step (a hard link on Unix, which fails rather
+/// than replaces when a concurrent save took the name), so a reader never sees half a file, no save replaces another
+/// unless <see cref="FileSystemStorageOptions.Overwrite"/> asks for it, and a failed or cancelled save leaves nothing. Content types, checksums and metadata given at save time are kept
+/// beside the files, in the storage's reserved <c>.uploadkit</c> folder, which no file name may enter. Metadata names
+/// the content it was saved with and is ignored beside any other, so a reader never sees one file's bytes with another's
+/// content type or checksums.
 /// </summary>
 public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
 {
@@ -272,27 +275,37 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
     {
         cancellationToken.ThrowIfCancellationRequested();
         var overwrite = options?.Overwrite ?? _overwrite;
+
+        // The metadata names the content it describes (its ETag, which renames and links keep), and is ignored beside
+        // other content: two files cannot be swapped together, so a reader between the two steps, or after a replace
+        // by a concurrent save, sees the file without its metadata, never with another file's.
+        var contentTag = GetContentTag(new FileInfo(temp));
+        if (overwrite)
+        {
+            // Known name: the metadata goes first, so it is in place the moment the new content is.
+            var path = GetFullPath(name);
+            await WriteMetadataAsync(name, contentTag, options, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                File.Move(temp, path, overwrite: true);
+            }
+            catch
+            {
+                TemporaryFiles.TryDelete(GetMetadataPath(name));
+                throw;
+            }
+
+            return name;
+        }
+
         var candidate = name;
+        var linksUnsupported = false;
         for (var attempt = 0; ; attempt++)
         {
             var path = GetFullPath(candidate);
-            if (overwrite)
+            if (!Directory.Exists(path) && TryCommitNew(temp, path, ref linksUnsupported))
             {
-                File.Move(temp, path, overwrite: true);
                 break;
-            }
-
-            if (!File.Exists(path) && !Directory.Exists(path))
-            {
-                try
-                {
-                    // Fails rather than replaces when another save took the name in the meantime.
-                    File.Move(temp, path, overwrite: false);
-                    break;
-                }
-                catch (IOException) when (attempt < MaxAttempts && (File.Exists(path) || Directory.Exists(path)))
-                {
-                }
             }
 
             if (attempt >= MaxAttempts)
@@ -303,9 +316,10 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
             candidate = FileStorageNames.GetAlternateName(name);
         }
 
+        // A new name is known only once taken; until the metadata follows, a reader sees the file's own properties.
         try
         {
-            await WriteMetadataAsync(candidate, options, cancellationToken).ConfigureAwait(false);
+            await WriteMetadataAsync(candidate, contentTag, options, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -316,7 +330,69 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
         return candidate;
     }
 
-    private async Task WriteMetadataAsync(string name, FileSaveOptions? options, CancellationToken cancellationToken)
+    private static string GetContentTag(FileInfo info) => StorageHelpers.MakeETag(info.LastWriteTimeUtc.Ticks, info.Length);
+
+    /// <summary>Gives the temporary file the name <paramref name="path"/> only if that name is free, atomically.</summary>
+    /// <returns><see langword="false"/> if the name is taken.</returns>
+    private static bool TryCommitNew(string temp, string path, ref bool linksUnsupported)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            // MoveFileEx without MOVEFILE_REPLACE_EXISTING fails, atomically, when the name exists.
+            try
+            {
+                File.Move(temp, path, overwrite: false);
+                return true;
+            }
+            catch (IOException) when (File.Exists(path) || Directory.Exists(path))
+            {
+                return false;
+            }
+        }
+
+        if (!linksUnsupported)
+        {
+            // On Unix rename() always replaces, and File.Move without overwrite only checks the name before renaming,
+            // so two saves could both take it. link() fails with EEXIST instead.
+            switch (UnixFileLinks.TryLink(temp, path))
+            {
+                case LinkResult.Linked:
+                    // The file now has both names; the temporary one goes (should that fail, it stays under the reserved prefix, which no listing shows).
+                    TemporaryFiles.TryDelete(temp);
+                    return true;
+                case LinkResult.NameTaken:
+                    return false;
+                default:
+                    linksUnsupported = true;
+                    break;
+            }
+        }
+
+        // A file system without hard links: reserve the name by creating it exclusively, then replace the empty
+        // placeholder. A reader may briefly see an empty file under the name in between.
+        try
+        {
+            new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete).Dispose();
+        }
+        catch (IOException) when (File.Exists(path) || Directory.Exists(path))
+        {
+            return false;
+        }
+
+        try
+        {
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            TemporaryFiles.TryDelete(path);
+            throw;
+        }
+
+        return true;
+    }
+
+    private async Task WriteMetadataAsync(string name, string contentTag, FileSaveOptions? options, CancellationToken cancellationToken)
     {
         var path = GetMetadataPath(name);
         if (options is null || (options.ContentType is null && options.Checksums.Count == 0 && options.Metadata.Count == 0))
@@ -341,6 +417,7 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
                 await using (writer.ConfigureAwait(false))
                 {
                     writer.WriteStartObject();
+                    writer.WriteString("content", contentTag);
                     if (options.ContentType is not null)
                     {
                         writer.WriteString("contentType", options.ContentType);
@@ -385,17 +462,20 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
             {
                 using var document = JsonDocument.Parse(File.ReadAllBytes(metadataPath));
                 var root = document.RootElement;
-                if (root.TryGetProperty("contentType", out var type))
+                if (root.TryGetProperty("content", out var content) && content.ValueEquals(GetContentTag(info)))
                 {
-                    contentType = type.GetString();
-                }
+                    if (root.TryGetProperty("contentType", out var type))
+                    {
+                        contentType = type.GetString();
+                    }
 
-                checksums = ReadDictionary(root, "checksums");
-                metadata = ReadDictionary(root, "metadata");
+                    checksums = ReadDictionary(root, "checksums");
+                    metadata = ReadDictionary(root, "metadata");
+                }
             }
-            catch (Exception ex) when (ex is JsonException or IOException)
+            catch (Exception ex) when (ex is JsonException or IOException or InvalidOperationException)
             {
-                // Unreadable metadata (deleted meanwhile, or damaged) leaves the file's own properties.
+                // Unreadable metadata (deleted meanwhile, or damaged) or metadata of other content leaves the file's own properties.
             }
         }
 

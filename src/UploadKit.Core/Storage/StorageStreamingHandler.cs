@@ -9,11 +9,19 @@ namespace UploadKit;
 /// Streams each file straight into an <see cref="IFileStorage"/>, with no temporary file: the handler Django's
 /// documentation mentions for "sending data to another storage location directly". Memory stays bounded: the
 /// request is read no faster than the storage takes the bytes. The file completes as a
-/// <see cref="StoredUploadedFile"/>. A skipped file, a failed save or an interrupted upload removes what was stored.
+/// <see cref="StoredUploadedFile"/>. A skipped file, a failed save or an interrupted upload removes what was stored,
+/// and so does the end of the request for a file the endpoint did not keep (see <see cref="StoredUploadedFile"/>).
 /// </summary>
 /// <remarks>
+/// <para>
 /// The handler keeps every file it sees, so later handlers receive none of its bytes. Put it first in an endpoint's
 /// chain (after validators and checksums, which run before the chain).
+/// </para>
+/// <para>
+/// The save starts with the file's first bytes, before its checksums are known, so the stored object gets the content
+/// type but not the checksums: they are on <see cref="UploadedFile.Checksums"/> of the returned file. Saving that file
+/// into another storage or under another name (<see cref="UploadedFile.SaveAsync"/>) stores them with the copy.
+/// </para>
 /// </remarks>
 public sealed class StorageStreamingHandler : UploadHandler
 {
@@ -23,11 +31,11 @@ public sealed class StorageStreamingHandler : UploadHandler
     private readonly IFileStorage _storage;
     private readonly Func<UploadFileHeader, string> _nameSelector;
     private readonly long _bufferSize;
-    private readonly List<string> _saved = [];
+    private readonly long _flushThreshold;
+    private readonly List<StoredUploadedFile> _saved = [];
     private Pipe? _pipe;
     private Task<string>? _save;
     private CancellationTokenSource? _cancel;
-    private FileSaveOptions? _options;
     private UploadFileHeader? _file;
 
     /// <summary>Creates a handler that stores each file under its own name made safe.</summary>
@@ -48,6 +56,9 @@ public sealed class StorageStreamingHandler : UploadHandler
         _storage = storage;
         _nameSelector = nameSelector ?? (f => FileStorageNames.GetValidName(f.FileName));
         _bufferSize = bufferSize;
+
+        // Each flush wakes the storage's reader: once per 64 KiB, not once per chunk of the request.
+        _flushThreshold = Math.Min(64 * 1024, bufferSize / 2);
     }
 
     /// <inheritdoc />
@@ -66,14 +77,16 @@ public sealed class StorageStreamingHandler : UploadHandler
         }
 
         _file = file;
-        _options = new FileSaveOptions
+
+        // The storage reads the options while the bytes stream in: they are complete now and never change afterwards.
+        var options = new FileSaveOptions
         {
             ContentType = file.ContentType.Length > 0 ? file.ContentType : null,
             Length = file.DeclaredLength,
         };
         _pipe = new Pipe(new PipeOptions(pauseWriterThreshold: _bufferSize, resumeWriterThreshold: _bufferSize / 2, useSynchronizationContext: false));
         _cancel = new CancellationTokenSource();
-        _save = SaveAsync(name, _pipe.Reader, _options, _cancel.Token);
+        _save = SaveAsync(name, _pipe.Reader, options, _cancel.Token);
     }
 
     /// <inheritdoc />
@@ -86,15 +99,23 @@ public sealed class StorageStreamingHandler : UploadHandler
 
         // Write copies the bytes into the pipe's own buffers: the chunk is only valid during this call.
         _pipe.Writer.Write(chunk.Span);
-        var result = await _pipe.Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        if (_pipe.Writer.UnflushedBytes >= _flushThreshold)
+        {
+            await FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return null;
+    }
+
+    private async ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        var result = await _pipe!.Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
         if (result.IsCompleted)
         {
             // The storage stopped reading: it failed, and awaiting the save raises why.
             await _save!.ConfigureAwait(false);
             throw new InvalidOperationException("The storage stopped reading the file before it ended.");
         }
-
-        return null;
     }
 
     /// <inheritdoc />
@@ -106,18 +127,14 @@ public sealed class StorageStreamingHandler : UploadHandler
             return null;
         }
 
-        // Checksums computed by handlers in front of this one are known now, before the storage commits the file.
-        foreach (var (algorithm, value) in Context.CurrentFileChecksums)
-        {
-            _options!.Checksums[algorithm] = value;
-        }
-
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
         await _pipe.Writer.CompleteAsync().ConfigureAwait(false);
         var name = await _save.ConfigureAwait(false);
-        _saved.Add(name);
+        var stored = new StoredUploadedFile(file, _storage, name, size);
+        _saved.Add(stored);
         _cancel?.Dispose();
         Reset();
-        return new StoredUploadedFile(file, _storage, name, size);
+        return stored;
     }
 
     /// <inheritdoc />
@@ -127,9 +144,10 @@ public sealed class StorageStreamingHandler : UploadHandler
     public override async ValueTask UploadInterruptedAsync(CancellationToken cancellationToken)
     {
         await AbandonAsync().ConfigureAwait(false);
-        foreach (var name in _saved)
+        foreach (var file in _saved)
         {
-            await TryDeleteAsync(name).ConfigureAwait(false);
+            // Removes the object once, whoever disposes the file first.
+            await file.DisposeAsync().ConfigureAwait(false);
         }
 
         _saved.Clear();
@@ -212,7 +230,6 @@ public sealed class StorageStreamingHandler : UploadHandler
         _cancel = null;
         _pipe = null;
         _save = null;
-        _options = null;
         _file = null;
     }
 }

@@ -38,8 +38,12 @@ internal sealed class FileValidationHandler : UploadHandler
             return ValueTask.CompletedTask;
         }
 
-        var errors = new List<string>();
-        FileValidation.Collect(errors, _validators, v => v.ValidateFile(file));
+        List<string>? errors = null;
+        for (var i = 0; i < _validators.Count; i++)
+        {
+            Add(ref errors, _validators[i].ValidateFile(file));
+        }
+
         ThrowIfAny(file, errors);
         _file = file;
         _headFilled = 0;
@@ -67,18 +71,23 @@ internal sealed class FileValidationHandler : UploadHandler
             return ValueTask.FromResult<ReadOnlyMemory<byte>?>(chunk);
         }
 
-        var errors = new List<string>();
+        // Runs for every chunk of every file: no allocation unless a validator fails.
+        List<string>? errors = null;
         if (_headsPending > 0)
         {
             var count = Math.Min(chunk.Length, _headLength - _headFilled);
             chunk.Span[..count].CopyTo(_head.AsSpan(_headFilled));
             _headFilled += count;
-            CheckHeads(file, errors, isComplete: false);
+            CheckHeads(file, ref errors, isComplete: false);
             ThrowIfAny(file, errors);
         }
 
         var length = offset + chunk.Length;
-        FileValidation.Collect(errors, _validators, v => v.ValidateLength(file, length, isComplete: false));
+        for (var i = 0; i < _validators.Count; i++)
+        {
+            Add(ref errors, _validators[i].ValidateLength(file, length, isComplete: false));
+        }
+
         ThrowIfAny(file, errors);
         return ValueTask.FromResult<ReadOnlyMemory<byte>?>(chunk);
     }
@@ -89,10 +98,13 @@ internal sealed class FileValidationHandler : UploadHandler
         _file = null;
         if (file is not null)
         {
-            var errors = new List<string>();
-            CheckHeads(file, errors, isComplete: true);
+            List<string>? errors = null;
+            CheckHeads(file, ref errors, isComplete: true);
+            for (var i = 0; i < _validators.Count; i++)
+            {
+                Add(ref errors, _validators[i].ValidateLength(file, size, isComplete: true));
+            }
 
-            FileValidation.Collect(errors, _validators, v => v.ValidateLength(file, size, isComplete: true));
             ThrowIfAny(file, errors);
         }
 
@@ -123,7 +135,7 @@ internal sealed class FileValidationHandler : UploadHandler
     }
 
     /// <summary>Runs each head check as soon as its own head is complete: magic bytes need far fewer bytes than a JPEG's frame header.</summary>
-    private void CheckHeads(UploadFileHeader file, List<string> errors, bool isComplete)
+    private void CheckHeads(UploadFileHeader file, ref List<string>? errors, bool isComplete)
     {
         for (var i = 0; i < _validators.Count && _headsPending > 0; i++)
         {
@@ -135,16 +147,21 @@ internal sealed class FileValidationHandler : UploadHandler
 
             _headChecked[i] = true;
             _headsPending--;
-            if (validator.ValidateHead(file, _head.AsSpan(0, Math.Min(_headFilled, validator.HeadLength))) is { } error)
-            {
-                errors.Add(error);
-            }
+            Add(ref errors, validator.ValidateHead(file, _head.AsSpan(0, Math.Min(_headFilled, validator.HeadLength))));
         }
     }
 
-    private void ThrowIfAny(UploadFileHeader file, List<string> errors)
+    private static void Add(ref List<string>? errors, string? error)
     {
-        if (errors.Count > 0)
+        if (error is not null)
+        {
+            (errors ??= []).Add(error);
+        }
+    }
+
+    private void ThrowIfAny(UploadFileHeader file, List<string>? errors)
+    {
+        if (errors is not null)
         {
             _file = null;
             throw FileValidation.Reject(file.FieldName, errors);

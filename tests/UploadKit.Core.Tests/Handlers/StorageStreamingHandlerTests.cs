@@ -34,13 +34,55 @@ public class StorageStreamingHandlerTests
         Assert.That(await StoredSha256Async(_storage, stored.StoredName), Is.EqualTo(Sha256(content)), "chunks were copied before their buffer was reused");
         var info = await _storage.GetMetadataAsync(stored.StoredName);
         Assert.That(info!.ContentType, Is.EqualTo("audio/mpeg"));
-        Assert.That(info.Checksums["sha256"], Is.EqualTo(Sha256(content)), "checksums from handlers in front reach the stored metadata");
+        Assert.That(info.Checksums, Is.Empty, "the save started before the checksums were known");
         await using (var read = stored.OpenReadStream())
         {
             Assert.That(Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(read)), Is.EqualTo(Sha256(content)));
         }
 
         Assert.That(await stored.SaveAsync(_storage, stored.StoredName), Is.EqualTo(stored.StoredName), "saving into its own storage under its own name is free");
+        await stored.DisposeAsync();
+        Assert.That(await StoredSha256Async(_storage, stored.StoredName), Is.EqualTo(Sha256(content)), "the saved file stays after the request");
+    }
+
+    [Test]
+    public async Task FileCompleteAsync_ChecksumsFromHandlersInFront_DoNotChangeOptionsTheStorageHolds()
+    {
+        var storage = new OptionsRecordingStorage(_storage);
+        var handler = new StorageStreamingHandler(storage);
+        var context = Attach(handlers: handler);
+        var content = RandomBytes(100_000);
+        await handler.NewFileAsync(Header(), CancellationToken.None);
+        await handler.ReceiveChunkAsync(content, 0, CancellationToken.None);
+        context.CurrentFileChecksums["sha256"] = Sha256(content);
+        var file = (StoredUploadedFile)(await handler.FileCompleteAsync(content.Length, CancellationToken.None))!;
+        await handler.UploadCompleteAsync(CancellationToken.None);
+
+        Assert.That(storage.ChecksumsAtEnd, Is.EqualTo(storage.ChecksumsAtStart), "the options never change while the storage uses them");
+        Assert.That(await StoredSha256Async(_storage, file.StoredName), Is.EqualTo(Sha256(content)));
+    }
+
+    [Test]
+    public async Task ReceiveChunkAsync_SmallChunks_HandsTheStorageLargeReads()
+    {
+        var storage = new ReadCountingStorage(_storage);
+        var handler = new StorageStreamingHandler(storage);
+        Attach(handlers: handler);
+        var content = RandomBytes(16 * 1024);
+        await handler.NewFileAsync(Header(), CancellationToken.None);
+        for (var offset = 0; offset < content.Length; offset += 1024)
+        {
+            await handler.ReceiveChunkAsync(content.AsMemory(offset, 1024), offset, CancellationToken.None);
+
+            // Gives a storage that was woken by this chunk the time to read it.
+            await Task.WhenAny(storage.WaitForBytesAsync(offset + 1024), Task.Delay(50));
+        }
+
+        var file = (StoredUploadedFile)(await handler.FileCompleteAsync(content.Length, CancellationToken.None))!;
+        await handler.UploadCompleteAsync(CancellationToken.None);
+
+        Assert.That(await StoredSha256Async(_storage, file.StoredName), Is.EqualTo(Sha256(content)), "the bytes short of a flush reached the storage at the end");
+        Assert.That(storage.Reads, Is.LessThanOrEqualTo(2), "16 KiB in 1 KiB chunks wake the storage once, not once per chunk");
     }
 
     [Test]
@@ -149,6 +191,72 @@ public class StorageStreamingHandlerTests
         {
             await gate;
             return await inner.SaveAsync(name, content, options, cancellationToken);
+        }
+
+        public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default) => inner.OpenReadAsync(name, cancellationToken);
+        public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default) => inner.DeleteAsync(name, cancellationToken);
+        public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) => inner.ExistsAsync(name, cancellationToken);
+        public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default) => inner.GetMetadataAsync(name, cancellationToken);
+        public IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, cancellationToken);
+        public Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default) => inner.GetUrlAsync(name, cancellationToken);
+    }
+
+    /// <summary>A storage that notes the checksums it was given when the save starts and when the content ended, as a network storage reads them.</summary>
+    private sealed class OptionsRecordingStorage(IFileStorage inner) : IFileStorage
+    {
+        public string[] ChecksumsAtStart { get; private set; } = [];
+
+        public string[] ChecksumsAtEnd { get; private set; } = [];
+
+        public async Task<string> SaveAsync(string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            ChecksumsAtStart = options!.Checksums.Select(c => $"{c.Key}={c.Value}").ToArray();
+            using var buffer = new MemoryStream();
+            await content.CopyToAsync(buffer, cancellationToken);
+            ChecksumsAtEnd = options.Checksums.Select(c => $"{c.Key}={c.Value}").ToArray();
+            buffer.Position = 0;
+            return await inner.SaveAsync(name, buffer, options, cancellationToken);
+        }
+
+        public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default) => inner.OpenReadAsync(name, cancellationToken);
+        public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default) => inner.DeleteAsync(name, cancellationToken);
+        public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) => inner.ExistsAsync(name, cancellationToken);
+        public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default) => inner.GetMetadataAsync(name, cancellationToken);
+        public IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, cancellationToken);
+        public Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default) => inner.GetUrlAsync(name, cancellationToken);
+    }
+
+    /// <summary>A storage that counts the reads that returned bytes.</summary>
+    private sealed class ReadCountingStorage(IFileStorage inner) : IFileStorage
+    {
+        private long _received;
+        private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Reads { get; private set; }
+
+        public async Task WaitForBytesAsync(long count)
+        {
+            while (Interlocked.Read(ref _received) < count)
+            {
+                await Volatile.Read(ref _progress).Task;
+            }
+        }
+
+        public async Task<string> SaveAsync(string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            using var buffer = new MemoryStream();
+            var chunk = new byte[1024 * 1024];
+            int read;
+            while ((read = await content.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                Reads++;
+                buffer.Write(chunk, 0, read);
+                Interlocked.Add(ref _received, read);
+                Interlocked.Exchange(ref _progress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+            }
+
+            buffer.Position = 0;
+            return await inner.SaveAsync(name, buffer, options, cancellationToken);
         }
 
         public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default) => inner.OpenReadAsync(name, cancellationToken);

@@ -63,4 +63,123 @@ public class FileSystemStorageTests
         Assert.That(File.Exists(Path.Combine(_directory, "media", "a.bin")), Is.True);
         Assert.That(await StoredSha256Async(storage, name), Is.EqualTo(Sha256(content)));
     }
+
+    [Test]
+    public async Task GetMetadataAsync_ContentReplacedBeforeItsMetadata_DoesNotReportOldMetadata()
+    {
+        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = _directory, Overwrite = true });
+        var old = RandomBytes(100, seed: 1);
+        var options = new FileSaveOptions { ContentType = "text/plain" };
+        options.Checksums["sha256"] = Sha256(old);
+        await storage.SaveAsync("a.bin", new MemoryStream(old), options);
+
+        // What a reader sees after an overwriting save replaced the bytes and before it replaced the metadata.
+        var replacement = RandomBytes(200, seed: 2);
+        var temp = Path.Combine(_directory, "replacement.tmp");
+        await File.WriteAllBytesAsync(temp, replacement);
+        File.Move(temp, Path.Combine(_directory, "a.bin"), overwrite: true);
+
+        var info = await storage.GetMetadataAsync("a.bin");
+        Assert.That(info!.Length, Is.EqualTo(replacement.Length));
+        Assert.That(info.ContentType, Is.Not.EqualTo("text/plain"), "the old content type does not describe the new bytes");
+        Assert.That(info.Checksums, Is.Empty, "the old checksum does not describe the new bytes");
+        Assert.That(await StoredSha256Async(storage, "a.bin"), Is.EqualTo(Sha256(replacement)));
+    }
+
+    [Test]
+    public async Task SaveAsync_Overwrite_ReplacesContentAndMetadataTogether()
+    {
+        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = _directory, Overwrite = true });
+        await storage.SaveAsync("a.bin", new MemoryStream(RandomBytes(100, seed: 1)), new FileSaveOptions { ContentType = "text/plain" });
+        var content = RandomBytes(300, seed: 3);
+        var options = new FileSaveOptions { ContentType = "image/png" };
+        options.Checksums["sha256"] = Sha256(content);
+        Assert.That(await storage.SaveAsync("a.bin", new MemoryStream(content), options), Is.EqualTo("a.bin"));
+
+        var info = await storage.GetMetadataAsync("a.bin");
+        Assert.That(info!.ContentType, Is.EqualTo("image/png"));
+        Assert.That(info.Checksums["sha256"], Is.EqualTo(Sha256(content)));
+        Assert.That(await StoredSha256Async(storage, "a.bin"), Is.EqualTo(Sha256(content)));
+        Assert.That(AllFiles(_directory).Where(f => f.EndsWith(".tmp", StringComparison.Ordinal)), Is.Empty);
+    }
+}
+
+public class FileSystemStorageConcurrencyTests
+{
+    private string _directory = null!;
+
+    [SetUp]
+    public void SetUp() => _directory = CreateTempDirectory();
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_directory, recursive: true);
+
+    [Test]
+    public async Task SaveAsync_ConcurrentSavesOfOneName_NeverReplaceEachOther()
+    {
+        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = _directory });
+        for (var round = 0; round < 30; round++)
+        {
+            var name = $"round{round}/same.bin";
+            var contents = Enumerable.Range(0, 64).Select(i => RandomBytes(256, seed: (round * 1000) + i)).ToArray();
+            using var start = new ManualResetEventSlim();
+            var saves = contents.Select(c => RaceAsync(start, () => storage.SaveAsync(name, new MemoryStream(c)))).ToArray();
+            start.Set();
+            var names = await Task.WhenAll(saves);
+
+            Assert.That(names.Distinct().Count(), Is.EqualTo(contents.Length), "every save got its own name");
+            for (var i = 0; i < contents.Length; i++)
+            {
+                Assert.That(await StoredSha256Async(storage, names[i]), Is.EqualTo(Sha256(contents[i])), $"save {i} kept its own bytes");
+            }
+
+            Assert.That(AllFiles(Path.Combine(_directory, $"round{round}")), Has.Length.EqualTo(contents.Length), "no temporary file is left");
+        }
+    }
+
+    [Test]
+    public async Task SaveByMovingAsync_ConcurrentSavesOfOneName_NeverReplaceEachOther()
+    {
+        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = _directory });
+        var temp = Path.Combine(_directory, "incoming");
+        Directory.CreateDirectory(temp);
+        for (var round = 0; round < 30; round++)
+        {
+            var name = $"round{round}/same.bin";
+            var contents = Enumerable.Range(0, 64).Select(i => RandomBytes(256, seed: (round * 1000) + i)).ToArray();
+            var files = contents.Select((c, i) =>
+            {
+                var path = Path.Combine(temp, $"upload{round}-{i}");
+                File.WriteAllBytes(path, c);
+                return new TemporaryUploadedFile(Header("same.bin"), path, c.Length);
+            }).ToArray();
+
+            using var start = new ManualResetEventSlim();
+            var saves = files.Select(f => RaceAsync(start, () => f.SaveAsync(storage, name))).ToArray();
+            start.Set();
+            var names = await Task.WhenAll(saves);
+
+            Assert.That(names.Distinct().Count(), Is.EqualTo(contents.Length), "every save got its own name");
+            for (var i = 0; i < contents.Length; i++)
+            {
+                Assert.That(await StoredSha256Async(storage, names[i]), Is.EqualTo(Sha256(contents[i])), $"save {i} kept its own bytes");
+            }
+
+            Assert.That(AllFiles(Path.Combine(_directory, $"round{round}")), Has.Length.EqualTo(contents.Length), "no temporary file is left");
+        }
+
+        Assert.That(AllFiles(temp), Is.Empty, "every upload was moved");
+    }
+
+    /// <summary>Runs <paramref name="save"/> on its own thread once <paramref name="start"/> is set, so that saves really overlap.</summary>
+    private static Task<string> RaceAsync(ManualResetEventSlim start, Func<Task<string>> save) =>
+        Task.Factory.StartNew(
+            () =>
+            {
+                start.Wait();
+                return save().GetAwaiter().GetResult();
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
 }

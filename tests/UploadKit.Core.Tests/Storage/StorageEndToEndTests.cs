@@ -145,7 +145,11 @@ public class StorageEndToEndTests
     public async Task StreamingHandler_UploadStraightToStorage_NoTemporaryFile()
     {
         await using var app = await StartAsync(a => a.MapPost("/stream", (UploadForm form) =>
-                form.Files.Select(f => new { name = ((StoredUploadedFile)f).StoredName, f.Length, sha256 = f.Checksums["sha256"] }))
+                form.Files.Cast<StoredUploadedFile>().Select(f =>
+                {
+                    f.Keep();
+                    return new { name = f.StoredName, f.Length, sha256 = f.Checksums["sha256"] };
+                }).ToArray())
             .WithUploadHandlers(sp => new StorageStreamingHandler(sp.GetRequiredService<IStorageRegistry>()["tracks"]))
             .WithChecksums());
         var first = RandomBytes(5_000_000, 1);
@@ -161,11 +165,31 @@ public class StorageEndToEndTests
         var storage = app.Services.GetRequiredService<IStorageRegistry>()["tracks"];
         Assert.That(await StoredSha256Async(storage, "a.mp3"), Is.EqualTo(Sha256(first)));
         Assert.That(await StoredSha256Async(storage, "b.mp3"), Is.EqualTo(Sha256(second)));
-        Assert.That((await storage.GetMetadataAsync("a.mp3"))!.Checksums["sha256"], Is.EqualTo(Sha256(first)));
+        Assert.That((await storage.GetMetadataAsync("a.mp3"))!.ContentType, Is.EqualTo("audio/mpeg"));
         Assert.That(Directory.GetFiles(_temp), Is.Empty);
 
         var served = await app.Client.GetAsync("/tracks-media/b.mp3");
         Assert.That(Sha256(await served.Content.ReadAsByteArrayAsync()), Is.EqualTo(Sha256(second)));
+    }
+
+    [Test]
+    public async Task StreamingHandler_EndpointDoesNotKeepTheFile_StoredObjectRemovedAtRequestEnd()
+    {
+        await using var app = await StartAsync(a => a.MapPost("/stream", (UploadForm form) => form.Files.GetRequired("file").Length)
+            .WithUploadHandlers(sp => new StorageStreamingHandler(sp.GetRequiredService<IStorageRegistry>()["tracks"])));
+        var body = new MultipartBodyBuilder().AddFile("other", "a.mp3", RandomBytes(10_000, 1), "audio/mpeg");
+
+        var response = await app.Client.PostAsync("/stream", UploadApp.Multipart(body, chunked: false));
+
+        Assert.That((int)response.StatusCode, Is.EqualTo(400), await response.Content.ReadAsStringAsync());
+        var storage = app.Services.GetRequiredService<IStorageRegistry>()["tracks"];
+        var left = new List<string>();
+        await foreach (var info in storage.ListAsync())
+        {
+            left.Add(info.Name);
+        }
+
+        Assert.That(left, Is.Empty, "a file the endpoint did not keep is removed when the request ends");
     }
 
     [TestCase(false, TestName = "MaxSize_50MiBUploadTo1MiBLimit_AnsweredAfterLittleMoreThan1MiB")]

@@ -15,6 +15,26 @@ public class FileValidationHandlerTests
     }
 
     [Test]
+    public async Task ReceiveChunkAsync_ValidChunks_AllocatesNothing()
+    {
+        var handler = Create("file", FileValidators.MaxSize(1 << 30), FileValidators.MinSize(1), FileValidators.Extensions("mp3"));
+        await handler.NewFileAsync(Header(), CancellationToken.None);
+        var chunk = new byte[4096];
+        await handler.ReceiveChunkAsync(chunk, 0, CancellationToken.None);
+
+        var completed = 0;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 1; i <= 100; i++)
+        {
+            completed += handler.ReceiveChunkAsync(chunk, i * 4096L, CancellationToken.None).IsCompletedSuccessfully ? 1 : 0;
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.That(completed, Is.EqualTo(100));
+        Assert.That(allocated, Is.Zero, "checking a chunk that passes allocates nothing");
+    }
+
+    [Test]
     public void NewFileAsync_DisallowedExtension_RejectsBeforeAnyByteWithEveryError()
     {
         var handler = Create("file", FileValidators.Extensions("mp3"), FileValidators.ContentTypes("audio/mpeg"));
