@@ -266,7 +266,12 @@ public sealed class S3PresignedUrlTests
         S3rverFixture.RequireServer();
         var options = new S3StorageOptions
         {
-            BucketName = "bucket", ServiceUrl = S3rverFixture.ServiceUrl, ForcePathStyle = true, AccessKey = "AK", SecretKey = "SK", Region = "eu-west-1",
+            BucketName = "bucket",
+            ServiceUrl = S3rverFixture.ServiceUrl,
+            ForcePathStyle = true,
+            AccessKey = "AK",
+            SecretKey = "SK",
+            Region = "eu-west-1",
         };
         using var storage = new S3Storage(S3rverFixture.CreateClient(), options, timeProvider: time);
 

@@ -117,7 +117,10 @@ public sealed class S3StorageTests
 
         var response = await client.PutObjectAsync(new PutObjectRequest
         {
-            BucketName = S3rverFixture.BucketName, Key = key, ContentBody = "second", IfNoneMatch = "*",
+            BucketName = S3rverFixture.BucketName,
+            Key = key,
+            ContentBody = "second",
+            IfNoneMatch = "*",
         });
 
         Assert.That(response.HttpStatusCode, Is.EqualTo(HttpStatusCode.OK));
