@@ -91,8 +91,10 @@ public static class UploadEndpointConventionBuilderExtensions
     }
 
     /// <summary>
-    /// Requires a valid antiforgery token, sent in the antiforgery header (<c>RequestVerificationToken</c> by
-    /// default), before any byte of the body is read. Needs <c>services.AddAntiforgery()</c>.
+    /// Requires a valid antiforgery token before any file byte reaches a handler: from the antiforgery header
+    /// (<c>RequestVerificationToken</c> by default, for fetch and XHR clients), checked before the body is read; or,
+    /// for plain HTML forms, as the form's first field (the hidden input placed before the file inputs), checked
+    /// the moment it is read; a file part arriving before it is refused. Needs <c>services.AddAntiforgery()</c>.
     /// </summary>
     /// <typeparam name="TBuilder">The endpoint builder.</typeparam>
     /// <param name="builder">The endpoint.</param>

@@ -64,10 +64,10 @@ internal sealed class UploadFeature(HttpContext httpContext)
             }
         }
 
-        if (metadata is { RequireAntiforgery: true })
-        {
-            await ValidateAntiforgeryAsync(services).ConfigureAwait(false);
-        }
+        MediaTypeHeaderValue.TryParse(httpContext.Request.ContentType, out var contentType);
+        var antiforgeryField = metadata is { RequireAntiforgery: true }
+            ? await ValidateAntiforgeryAsync(services, contentType).ConfigureAwait(false)
+            : null;
 
         var chain = new List<UploadHandler>(handlers.Count + (metadata?.FrontHandlers.Count ?? 0));
         if (metadata is not null)
@@ -79,32 +79,45 @@ internal sealed class UploadFeature(HttpContext httpContext)
         }
 
         chain.AddRange(handlers);
-        MediaTypeHeaderValue.TryParse(httpContext.Request.ContentType, out var contentType);
         var boundary = contentType is null ? null : MultipartParser.GetBoundary(contentType);
-        var context = new UploadRequestContext(httpContext, options, contentType, boundary, chain.AsReadOnly());
+        var context = new UploadRequestContext(httpContext, options, contentType, boundary, chain.AsReadOnly())
+        {
+            PendingAntiforgery = antiforgeryField,
+        };
         var form = await UploadReader.ReadAsync(context, cancellationToken).ConfigureAwait(false);
         httpContext.Response.RegisterForDisposeAsync(form);
         return form;
     }
 
-    private async Task ValidateAntiforgeryAsync(IServiceProvider services)
+    /// <summary>
+    /// Checks the antiforgery token before the body is read when it came in the header (fetch and XHR clients).
+    /// Otherwise a plain HTML form carries it as its first field: the check is handed to the reader, which
+    /// validates that field before any file part and refuses a file that arrives first.
+    /// </summary>
+    private async Task<FormAntiforgeryCheck?> ValidateAntiforgeryAsync(IServiceProvider services, MediaTypeHeaderValue? contentType)
     {
         var antiforgery = services.GetService<IAntiforgery>()
             ?? throw new InvalidOperationException("The endpoint requires antiforgery validation: call services.AddAntiforgery() at start-up.");
-        var headerName = services.GetRequiredService<IOptions<AntiforgeryOptions>>().Value.HeaderName;
-        if (headerName is null || !httpContext.Request.Headers.ContainsKey(headerName))
+        var options = services.GetRequiredService<IOptions<AntiforgeryOptions>>().Value;
+        var headerName = options.HeaderName;
+        if (headerName is not null && httpContext.Request.Headers.ContainsKey(headerName))
         {
-            // Reading the token from the form would mean reading the body before it is trusted.
-            throw new UploadRejectedException(StatusCodes.Status400BadRequest, $"The antiforgery token is missing; send it in the '{headerName ?? "RequestVerificationToken"}' header.")
-            {
-                Title = "Antiforgery token required",
-            };
+            await FormAntiforgeryCheck.ThrowIfInvalidAsync(antiforgery, httpContext).ConfigureAwait(false);
+            return null;
         }
 
-        if (!await antiforgery.IsRequestValidAsync(httpContext).ConfigureAwait(false))
+        var isForm = contentType is not null &&
+            (contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase) ||
+             contentType.MediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase));
+        if (isForm && headerName is not null)
         {
-            throw new UploadRejectedException(StatusCodes.Status400BadRequest, "The antiforgery token is not valid.") { Title = "Antiforgery token invalid" };
+            return new FormAntiforgeryCheck(httpContext, antiforgery, headerName, options.FormFieldName);
         }
+
+        throw new UploadRejectedException(StatusCodes.Status400BadRequest, $"The antiforgery token is missing; send it in the '{headerName ?? "RequestVerificationToken"}' header, or as the form's first field '{options.FormFieldName}'.")
+        {
+            Title = "Antiforgery token required",
+        };
     }
 
     private static UploadHandlerChainOptions GetChainOptions(IServiceProvider services) =>

@@ -129,6 +129,10 @@ internal sealed class UploadReader : IMultipartSink
         try
         {
             await ReadBodyAsync(cancellationToken).ConfigureAwait(false);
+            if (_context.PendingAntiforgery is { } antiforgery)
+            {
+                throw FormAntiforgeryCheck.NotFirst(antiforgery.FieldName);
+            }
         }
         catch (StopUploadException)
         {
@@ -306,20 +310,42 @@ internal sealed class UploadReader : IMultipartSink
             _fields[key] = values;
         }
 
+        if (_context.PendingAntiforgery is { } antiforgery)
+        {
+            // No file can precede it in a urlencoded form: the whole form is fields, bounded by MaxFieldsSize.
+            await antiforgery.ValidateAsync(_fields.TryGetValue(antiforgery.FieldName, out var token) ? token.ToString() : string.Empty).ConfigureAwait(false);
+            _context.PendingAntiforgery = null;
+        }
+
         if (size > _options.MaxFieldsSize)
         {
             throw UploadRejectedException.TooLarge($"The form's fields are larger than {_options.MaxFieldsSize} bytes (MaxFieldsSize).");
         }
     }
 
-    public ValueTask OnFieldAsync(string name, string value, CancellationToken cancellationToken)
+    public async ValueTask OnFieldAsync(string name, string value, CancellationToken cancellationToken)
     {
+        if (_context.PendingAntiforgery is { } antiforgery)
+        {
+            if (!string.Equals(name, antiforgery.FieldName, StringComparison.Ordinal))
+            {
+                throw FormAntiforgeryCheck.NotFirst(antiforgery.FieldName);
+            }
+
+            await antiforgery.ValidateAsync(value).ConfigureAwait(false);
+            _context.PendingAntiforgery = null;
+        }
+
         _fields[name] = _fields.TryGetValue(name, out var existing) ? StringValues.Concat(existing, value) : new StringValues(value);
-        return ValueTask.CompletedTask;
     }
 
     public async ValueTask<bool> OnFileStartAsync(UploadFileHeader header, CancellationToken cancellationToken)
     {
+        if (_context.PendingAntiforgery is { } antiforgery)
+        {
+            throw FormAntiforgeryCheck.NotFirst(antiforgery.FieldName);
+        }
+
         if (++_fileCount > _options.MaxFileCount)
         {
             throw UploadRejectedException.TooLarge($"The request has more than {_options.MaxFileCount} files (MaxFileCount).");

@@ -114,8 +114,9 @@ public class KestrelUploadTests
         var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", UploadApp.RandomBytes(1000))));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
-        Assert.That(await response.Content.ReadAsStringAsync(), Does.Contain("antiforgery token is missing"));
-        Assert.That(counter.Events, Is.Empty, "no handler ran");
+        Assert.That(await response.Content.ReadAsStringAsync(), Does.Contain("antiforgery token must be the form's first field"));
+        Assert.That(counter.Total, Is.Zero, "no handler saw a byte");
+        Assert.That(counter.Events, Has.None.StartsWith("new:"), "no file reached the chain");
     }
 
     [Test]
@@ -143,6 +144,45 @@ public class KestrelUploadTests
 
         Assert.That((await app.Client.SendAsync(valid)).StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That((await app.Client.SendAsync(invalid)).StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+    }
+
+    [Test]
+    public async Task Antiforgery_TokenAsFirstFormField_AcceptedBeforeAnyFile_RefusedAfterOrInvalid()
+    {
+        var counter = new ByteCounter();
+        await using var app = await UploadApp.StartAsync(
+            _temp,
+            a =>
+            {
+                a.MapGet("/token", (HttpContext http, IAntiforgery antiforgery) => antiforgery.GetAndStoreTokens(http).RequestToken);
+                a.MapPost("/upload", async (HttpContext http) =>
+                {
+                    http.GetUploadHandlers().Insert(0, counter);
+                    return await UploadApp.DescribeAsync(await http.ReadUploadFormAsync());
+                }).WithUploadAntiforgery();
+            },
+            services: s => s.AddAntiforgery(),
+            kestrel: true);
+        var tokenResponse = await app.Client.GetAsync("/token");
+        var token = await tokenResponse.Content.ReadAsStringAsync();
+        var cookie = tokenResponse.Headers.GetValues("Set-Cookie").First().Split(';')[0];
+        HttpRequestMessage Post(MultipartBodyBuilder body)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/upload") { Content = UploadApp.Multipart(body) };
+            request.Headers.Add("Cookie", cookie);
+            return request;
+        }
+
+        var first = await app.Client.SendAsync(Post(new MultipartBodyBuilder().AddField("__RequestVerificationToken", token).AddFile("f", "a.bin", [1, 2, 3])));
+        Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.OK), "a plain HTML form: the hidden input comes before the file inputs");
+        Assert.That(counter.Total, Is.EqualTo(3));
+
+        var late = await app.Client.SendAsync(Post(new MultipartBodyBuilder().AddFile("f", "a.bin", [1, 2, 3]).AddField("__RequestVerificationToken", token)));
+        var invalid = await app.Client.SendAsync(Post(new MultipartBodyBuilder().AddField("__RequestVerificationToken", token + "x").AddFile("f", "a.bin", [1, 2, 3])));
+
+        Assert.That(late.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), "a file before the token is refused");
+        Assert.That(invalid.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(counter.Total, Is.EqualTo(3), "no handler saw a byte of the refused requests");
     }
 
     [Test]
