@@ -18,37 +18,22 @@ public sealed class DirectUploadTwoServerTests
 {
     private static readonly string SigningKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
-    private string _media = null!;
-    private string _prefix = null!;
-    private TestApp _first = null!;
-    private TestApp _second = null!;
+    private TwoServers _servers = null!;
 
     [SetUp]
     public async Task SetUp()
     {
         RedisFixture.Require();
-        _media = Path.Combine(Path.GetTempPath(), "uploadkit-tests", Guid.NewGuid().ToString("N"));
-        _prefix = "test:" + Guid.NewGuid().ToString("N") + ":";
-        _first = await StartAsync();
-        _second = await StartAsync();
+        _servers = new TwoServers();
+        await _servers.StartAsync(StartAsync);
     }
 
     [TearDown]
     public async Task TearDown()
     {
-        if (_first is not null)
+        if (_servers is not null)
         {
-            await _first.DisposeAsync();
-        }
-
-        if (_second is not null)
-        {
-            await _second.DisposeAsync();
-        }
-
-        if (_media is not null && Directory.Exists(_media))
-        {
-            Directory.Delete(_media, recursive: true);
+            await _servers.DisposeAsync();
         }
     }
 
@@ -59,44 +44,44 @@ public sealed class DirectUploadTwoServerTests
         var sha256 = Convert.ToHexStringLower(SHA256.HashData(content));
         using var beginRequest = TestAuthentication.Request(HttpMethod.Post, "/uploads/default", "alice");
         beginRequest.Content = JsonContent.Create(new { fileName = "report.bin", contentType = "application/octet-stream", length = content.Length, checksumSha256 = sha256 });
-        using var begin = await _first.Client.SendAsync(beginRequest);
+        using var begin = await _servers.First.Client.SendAsync(beginRequest);
         Assert.That(begin.StatusCode, Is.EqualTo(HttpStatusCode.Created), await begin.Content.ReadAsStringAsync());
         var upload = await begin.Content.ReadFromJsonAsync<JsonElement>();
         var id = upload.GetProperty("id").GetString()!;
 
         // The load balancer sends the PUT to the other server: same path and query, other host.
         var signed = new Uri(upload.GetProperty("url").GetString()!);
-        using var put = new HttpRequestMessage(HttpMethod.Put, new Uri(_second.Client.BaseAddress!, signed.PathAndQuery)) { Content = new ByteArrayContent(content) };
+        using var put = new HttpRequestMessage(HttpMethod.Put, new Uri(_servers.Second.Client.BaseAddress!, signed.PathAndQuery)) { Content = new ByteArrayContent(content) };
         put.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        using (var response = await _second.Client.SendAsync(put))
+        using (var response = await _servers.Second.Client.SendAsync(put))
         {
             Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
         }
 
-        using var foreign = await _second.Client.SendAsync(TestAuthentication.Request(HttpMethod.Post, $"/uploads/{id}/complete", "mallory"));
+        using var foreign = await _servers.Second.Client.SendAsync(TestAuthentication.Request(HttpMethod.Post, $"/uploads/{id}/complete", "mallory"));
         Assert.That(foreign.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
 
-        using var complete = await _second.Client.SendAsync(TestAuthentication.Request(HttpMethod.Post, $"/uploads/{id}/complete", "alice"));
+        using var complete = await _servers.Second.Client.SendAsync(TestAuthentication.Request(HttpMethod.Post, $"/uploads/{id}/complete", "alice"));
         Assert.That(complete.StatusCode, Is.EqualTo(HttpStatusCode.OK), await complete.Content.ReadAsStringAsync());
         var reference = await complete.Content.ReadFromJsonAsync<JsonElement>();
         Assert.That(reference.GetProperty("checksumSha256").GetString(), Is.EqualTo(sha256));
 
-        var storage = _first.Services.GetRequiredService<IStorageRegistry>().Default;
+        var storage = _servers.First.Services.GetRequiredService<IStorageRegistry>().Default;
         await using var stored = await storage.OpenReadAsync(reference.GetProperty("name").GetString()!);
         Assert.That(Convert.ToHexStringLower(await SHA256.HashDataAsync(stored)), Is.EqualTo(sha256));
-        var session = await _first.Services.GetRequiredService<IUploadSessionStore>().GetAsync(id);
+        var session = await _servers.First.Services.GetRequiredService<IUploadSessionStore>().GetAsync(id);
         Assert.That(session!.State, Is.EqualTo(UploadSessionState.Completed));
     }
 
-    private Task<TestApp> StartAsync() => TestApp.StartAsync(
+    private static Task<TestApp> StartAsync(TwoServers servers) => TestApp.StartAsync(
         s =>
         {
             s.AddUploadKit()
-                .AddStorage(FileStorageNames.Default, _ => new FileSystemStorage(new FileSystemStorageOptions { Location = _media }))
+                .AddStorage(FileStorageNames.Default, _ => new FileSystemStorage(new FileSystemStorageOptions { Location = servers.Folder }))
                 .AddRedisStores(o =>
                 {
                     o.ConnectionString = RedisFixture.ConnectionString;
-                    o.KeyPrefix = _prefix;
+                    o.KeyPrefix = servers.KeyPrefix;
                 });
             s.Configure<DirectUploadOptions>(o => o.SigningKey = SigningKey);
             s.AddTestAuthentication();

@@ -14,49 +14,41 @@ namespace UploadKit.Redis.Tests;
 public class TwoServerTests
 {
     private const long Limit = 1_000_000;
-    private string _temp = null!;
-    private string _prefix = null!;
-    private TestApp _first = null!;
-    private TestApp _second = null!;
+    private TwoServers _servers = null!;
 
     [SetUp]
     public async Task SetUp()
     {
         RedisFixture.Require();
-        _temp = Path.Combine(Path.GetTempPath(), "uploadkit-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_temp);
-        _prefix = "test:" + Guid.NewGuid().ToString("N") + ":";
-        _first = await StartAsync();
-        _second = await StartAsync();
+        _servers = new TwoServers();
+        Directory.CreateDirectory(_servers.Folder);
+        await _servers.StartAsync(StartAsync);
     }
 
     [TearDown]
     public async Task TearDown()
     {
-        if (_first is not null)
+        if (_servers is null)
         {
-            await _first.DisposeAsync();
+            return;
         }
 
-        if (_second is not null)
+        await _servers.StopAsync();
+        if (Directory.Exists(_servers.Folder))
         {
-            await _second.DisposeAsync();
+            Assert.That(Directory.GetFiles(_servers.Folder), Is.Empty, "no temporary file is left behind");
         }
 
-        if (_temp is not null && Directory.Exists(_temp))
-        {
-            Assert.That(Directory.GetFiles(_temp), Is.Empty, "no temporary file is left behind");
-            Directory.Delete(_temp, recursive: true);
-        }
+        await _servers.DisposeAsync();
     }
 
-    private Task<TestApp> StartAsync() => TestApp.StartAsync(
+    private static Task<TestApp> StartAsync(TwoServers servers) => TestApp.StartAsync(
         s =>
         {
-            s.AddUploadKit(o => o.TempFileDirectory = _temp).AddRedisStores(o =>
+            s.AddUploadKit(o => o.TempFileDirectory = servers.Folder).AddRedisStores(o =>
             {
                 o.ConnectionString = RedisFixture.ConnectionString;
-                o.KeyPrefix = _prefix;
+                o.KeyPrefix = servers.KeyPrefix;
             });
             s.AddTestAuthentication();
             s.Configure<QuotaOptions>(o => o.LimitBytes = Limit);
@@ -101,9 +93,9 @@ public class TwoServerTests
         var id = Guid.NewGuid().ToString("N");
         var data = RandomBytes(200_000);
 
-        var upload = await _first.Client.SendAsync(Upload("alice", data, id));
-        var snapshot = await _second.Client.SendAsync(TestAuthentication.Request(HttpMethod.Get, "/upload-progress/" + id, "alice"));
-        var other = await _second.Client.SendAsync(TestAuthentication.Request(HttpMethod.Get, "/upload-progress/" + id, "bob"));
+        var upload = await _servers.First.Client.SendAsync(Upload("alice", data, id));
+        var snapshot = await _servers.Second.Client.SendAsync(TestAuthentication.Request(HttpMethod.Get, "/upload-progress/" + id, "alice"));
+        var other = await _servers.Second.Client.SendAsync(TestAuthentication.Request(HttpMethod.Get, "/upload-progress/" + id, "bob"));
         var body = await snapshot.Content.ReadFromJsonAsync<JsonElement>();
 
         Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.OK));
@@ -118,9 +110,9 @@ public class TwoServerTests
     public async Task Progress_AnonymousOnOtherServer_Answers401()
     {
         var id = Guid.NewGuid().ToString("N");
-        await _first.Client.SendAsync(Upload("alice", RandomBytes(1000), id));
+        await _servers.First.Client.SendAsync(Upload("alice", RandomBytes(1000), id));
 
-        var snapshot = await _second.Client.GetAsync("/upload-progress/" + id);
+        var snapshot = await _servers.Second.Client.GetAsync("/upload-progress/" + id);
 
         Assert.That(snapshot.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
     }
@@ -128,11 +120,11 @@ public class TwoServerTests
     [Test]
     public async Task Quota_ReservedOnOneServer_EnforcedOnTheOther()
     {
-        var first = await _first.Client.SendAsync(Upload("alice", RandomBytes(600_000)));
+        var first = await _servers.First.Client.SendAsync(Upload("alice", RandomBytes(600_000)));
 
-        var second = await _second.Client.SendAsync(Upload("alice", RandomBytes(600_000)));
+        var second = await _servers.Second.Client.SendAsync(Upload("alice", RandomBytes(600_000)));
         var problem = await second.Content.ReadFromJsonAsync<JsonElement>();
-        var usage = await _first.Services.GetRequiredService<IQuotaStore>().GetUsageAsync("alice");
+        var usage = await _servers.First.Services.GetRequiredService<IQuotaStore>().GetUsageAsync("alice");
 
         Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(second.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
@@ -145,23 +137,23 @@ public class TwoServerTests
     public async Task Quota_ParallelUploadsOnBothServers_NeverTogetherExceedQuota()
     {
         var responses = await Task.WhenAll(
-            _first.Client.SendAsync(Upload("carol", RandomBytes(600_000))),
-            _second.Client.SendAsync(Upload("carol", RandomBytes(600_000))));
+            _servers.First.Client.SendAsync(Upload("carol", RandomBytes(600_000))),
+            _servers.Second.Client.SendAsync(Upload("carol", RandomBytes(600_000))));
         var accepted = responses.Count(r => r.StatusCode == HttpStatusCode.OK);
-        var usage = await _second.Services.GetRequiredService<IQuotaStore>().GetUsageAsync("carol");
+        var usage = await _servers.Second.Services.GetRequiredService<IQuotaStore>().GetUsageAsync("carol");
 
         Assert.That(responses.Select(r => r.StatusCode), Is.All.AnyOf(HttpStatusCode.OK, HttpStatusCode.RequestEntityTooLarge));
         Assert.That(accepted, Is.LessThan(2));
         Assert.That(usage, Is.EqualTo(accepted * 600_000L));
-        await _first.Services.GetRequiredService<IQuotaStore>().ReleaseAsync("carol", Limit);
+        await _servers.First.Services.GetRequiredService<IQuotaStore>().ReleaseAsync("carol", Limit);
     }
 
     [Test]
     public async Task Session_BegunOnOneServer_CompletedOnTheOther()
     {
         var session = RedisStoreTests.NewSession(DateTimeOffset.UtcNow.AddMinutes(10));
-        var firstStore = _first.Services.GetRequiredService<IUploadSessionStore>();
-        var secondStore = _second.Services.GetRequiredService<IUploadSessionStore>();
+        var firstStore = _servers.First.Services.GetRequiredService<IUploadSessionStore>();
+        var secondStore = _servers.Second.Services.GetRequiredService<IUploadSessionStore>();
         await firstStore.CreateAsync(session);
 
         var seen = await secondStore.GetAsync(session.Id);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -16,9 +15,7 @@ public sealed class S3rverFixture
 {
     public const string BucketName = "tracks";
 
-    private static ServiceProcess? _server;
-    private static string? _directory;
-    private static string? _unavailable;
+    private static S3rverProcess? _s3rver;
 
     public static string ServiceUrl { get; private set; } = "";
 
@@ -38,25 +35,13 @@ public sealed class S3rverFixture
     [OneTimeSetUp]
     public async Task StartAsync()
     {
-        var node = ServiceProcess.FindProgram("node");
-        var script = Path.Combine(TestEnvironment.RepositoryRoot, "tests", "services", "s3rver.js");
-        var package = Path.Combine(TestEnvironment.RepositoryRoot, "node_modules", "@20minutes", "s3rver", "package.json");
-        if (node is null)
+        _s3rver = await S3rverProcess.StartAsync("the S3 tests of the samples", "uploadkit-samples-s3rver-");
+        if (_s3rver.Unavailable is not null)
         {
-            _unavailable = "node is not on PATH; install Node.js 20 or later to run the S3 tests of the samples.";
             return;
         }
 
-        if (!File.Exists(package))
-        {
-            _unavailable = "node_modules/@20minutes/s3rver is missing; run `npm ci` in the repository root (eng/install-prerequisites.sh does).";
-            return;
-        }
-
-        _directory = Path.Combine(Path.GetTempPath(), "uploadkit-samples-s3rver-" + Guid.NewGuid().ToString("N"));
-        var port = ServiceProcess.GetFreePort();
-        _server = await ServiceProcess.StartAsync(node, ["--openssl-legacy-provider", script, port.ToString(CultureInfo.InvariantCulture), _directory], port);
-        ServiceUrl = $"http://127.0.0.1:{port}";
+        ServiceUrl = _s3rver.ServiceUrl;
         using var client = CreateClient();
         try
         {
@@ -64,32 +49,21 @@ public sealed class S3rverFixture
         }
         catch (AmazonS3Exception ex)
         {
-            throw new InvalidOperationException($"Creating the bucket on s3rver failed: {ex.Message}\n{_server.Output}", ex);
+            throw new InvalidOperationException($"Creating the bucket on s3rver failed: {ex.Message}\n{_s3rver.Output}", ex);
         }
     }
 
     [OneTimeTearDown]
     public async Task StopAsync()
     {
-        if (_server is not null)
+        if (_s3rver is not null)
         {
-            await _server.DisposeAsync();
-        }
-
-        if (_directory is not null && Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
+            await _s3rver.DisposeAsync();
         }
     }
 
     /// <summary>Ends the test as unavailable if s3rver could not be started.</summary>
-    public static void RequireServer()
-    {
-        if (_unavailable is not null)
-        {
-            TestEnvironment.Unavailable(_unavailable);
-        }
-    }
+    public static void RequireServer() => _s3rver?.RequireRunning();
 
     /// <summary>A plain SDK client for looking into the bucket behind the app's back.</summary>
     public static AmazonS3Client CreateClient() => new(

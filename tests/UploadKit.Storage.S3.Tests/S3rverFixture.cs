@@ -18,39 +18,24 @@ public sealed class S3rverFixture
     public const string StorageName = "minio";
     public const string ServiceUrlVariable = "UploadKit__Storages__minio__Options__ServiceUrl";
 
-    private static ServiceProcess? _server;
-    private static string? _directory;
-    private static string? _unavailable;
+    private static S3rverProcess? _s3rver;
 
     public static string ServiceUrl { get; private set; } = "";
 
-    public static string DataDirectory => _directory ?? throw new InvalidOperationException("s3rver is not running.");
+    public static string DataDirectory => _s3rver?.DataDirectory ?? throw new InvalidOperationException("s3rver is not running.");
 
     public static string BucketName => "uploadkit-tests";
 
     [OneTimeSetUp]
     public async Task StartAsync()
     {
-        var node = ServiceProcess.FindProgram("node");
-        var script = Path.Combine(TestEnvironment.RepositoryRoot, "tests", "services", "s3rver.js");
-        var package = Path.Combine(TestEnvironment.RepositoryRoot, "node_modules", "@20minutes", "s3rver", "package.json");
-        if (node is null)
+        _s3rver = await S3rverProcess.StartAsync("the S3 tests", "uploadkit-s3rver-");
+        if (_s3rver.Unavailable is not null)
         {
-            _unavailable = "node is not on PATH; install Node.js 20 or later to run the S3 tests.";
             return;
         }
 
-        if (!File.Exists(package))
-        {
-            _unavailable = "node_modules/@20minutes/s3rver is missing; run `npm ci` in the repository root (eng/install-prerequisites.sh does).";
-            return;
-        }
-
-        _directory = Path.Combine(Path.GetTempPath(), "uploadkit-s3rver-" + Guid.NewGuid().ToString("N"));
-        var port = ServiceProcess.GetFreePort();
-        // s3rver encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 keeps in its legacy provider.
-        _server = await ServiceProcess.StartAsync(node, ["--openssl-legacy-provider", script, port.ToString(System.Globalization.CultureInfo.InvariantCulture), _directory], port);
-        ServiceUrl = $"http://127.0.0.1:{port}";
+        ServiceUrl = _s3rver.ServiceUrl;
         Environment.SetEnvironmentVariable(ServiceUrlVariable, ServiceUrl);
         using var client = CreateClient();
         try
@@ -59,7 +44,7 @@ public sealed class S3rverFixture
         }
         catch (AmazonS3Exception ex)
         {
-            throw new InvalidOperationException($"Creating the bucket on s3rver failed: {ex.Message}\n{_server.Output}", ex);
+            throw new InvalidOperationException($"Creating the bucket on s3rver failed: {ex.Message}\n{_s3rver.Output}", ex);
         }
     }
 
@@ -67,25 +52,14 @@ public sealed class S3rverFixture
     public async Task StopAsync()
     {
         Environment.SetEnvironmentVariable(ServiceUrlVariable, null);
-        if (_server is not null)
+        if (_s3rver is not null)
         {
-            await _server.DisposeAsync();
-        }
-
-        if (_directory is not null && Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
+            await _s3rver.DisposeAsync();
         }
     }
 
     /// <summary>Ends the test as unavailable if s3rver could not be started.</summary>
-    public static void RequireServer()
-    {
-        if (_unavailable is not null)
-        {
-            TestEnvironment.Unavailable(_unavailable);
-        }
-    }
+    public static void RequireServer() => _s3rver?.RequireRunning();
 
     /// <summary>
     /// The app's configuration: appsettings.json, then environment variables, then <paramref name="overrides"/>
