@@ -34,6 +34,10 @@ internal sealed class FormAntiforgeryCheck(HttpContext httpContext, IAntiforgery
         }
     }
 
-    public static UploadRejectedException NotFirst(string fieldName) =>
-        new(StatusCodes.Status400BadRequest, $"The antiforgery token must be the form's first field, '{fieldName}', before any file.") { Title = "Antiforgery token required" };
+    /// <summary>The form's first part was not the token field, or the form ended without it.</summary>
+    public UploadRejectedException Missing() =>
+        new(StatusCodes.Status400BadRequest, $"The antiforgery token is missing; send it in the '{headerName}' header, or as the form's first field '{fieldName}', before any file.")
+        {
+            Title = "Antiforgery token required",
+        };
 }

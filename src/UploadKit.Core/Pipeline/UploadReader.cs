@@ -131,7 +131,7 @@ internal sealed class UploadReader : IMultipartSink
             await ReadBodyAsync(cancellationToken).ConfigureAwait(false);
             if (_context.PendingAntiforgery is { } antiforgery)
             {
-                throw FormAntiforgeryCheck.NotFirst(antiforgery.FieldName);
+                throw antiforgery.Missing();
             }
         }
         catch (StopUploadException)
@@ -329,7 +329,7 @@ internal sealed class UploadReader : IMultipartSink
         {
             if (!string.Equals(name, antiforgery.FieldName, StringComparison.Ordinal))
             {
-                throw FormAntiforgeryCheck.NotFirst(antiforgery.FieldName);
+                throw antiforgery.Missing();
             }
 
             await antiforgery.ValidateAsync(value).ConfigureAwait(false);
@@ -343,7 +343,7 @@ internal sealed class UploadReader : IMultipartSink
     {
         if (_context.PendingAntiforgery is { } antiforgery)
         {
-            throw FormAntiforgeryCheck.NotFirst(antiforgery.FieldName);
+            throw antiforgery.Missing();
         }
 
         if (++_fileCount > _options.MaxFileCount)
