@@ -62,6 +62,15 @@ public sealed class MemoryUploadHandler : UploadHandler
             return ValueTask.FromResult<UploadedFile?>(null);
         }
 
+        if (_buffer is not null && _length > 0 && _buffer.Length > 2 * Math.Max(_length, InitialCapacity))
+        {
+            // The first buffer was sized for a large request; a small file keeps only what it needs until the request ends.
+            var fitted = UploadBufferPool.Shared.Rent(_length);
+            _buffer.AsSpan(0, _length).CopyTo(fitted);
+            UploadBufferPool.Shared.Return(_buffer);
+            _buffer = fitted;
+        }
+
         UploadedFile file = _buffer is null
             ? new InMemoryUploadedFile(_file, [])
             : new InMemoryUploadedFile(_file, _buffer, _length);
@@ -92,7 +101,12 @@ public sealed class MemoryUploadHandler : UploadHandler
             return;
         }
 
-        var capacity = Math.Max(needed, Math.Max(InitialCapacity, (_buffer?.Length ?? 0) * 2));
+        // The first buffer is sized by what the request can still hold (its Content-Length, capped at the threshold),
+        // so a large file does not grow through every power of two, copying as it goes.
+        var first = _buffer is null
+            ? (int)Math.Clamp(Context.ContentLength ?? InitialCapacity, InitialCapacity, Math.Max(InitialCapacity, Context.Options.MemoryBufferThreshold))
+            : 0;
+        var capacity = Math.Max(needed, Math.Max(first, (_buffer?.Length ?? 0) * 2));
         var grown = UploadBufferPool.Shared.Rent(capacity);
         if (_buffer is not null)
         {

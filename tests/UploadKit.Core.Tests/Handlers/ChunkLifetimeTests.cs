@@ -71,4 +71,24 @@ public class ChunkLifetimeTests
             Directory.Delete(temp, recursive: true);
         }
     }
+
+    [Test]
+    public async Task MemoryUploadHandler_SmallFileInLargeRequest_KeepsABufferSizedToTheFile()
+    {
+        var http = new DefaultHttpContext();
+        http.Request.ContentLength = 100L << 20;
+        var handler = new MemoryUploadHandler();
+        handler.Attach(new UploadRequestContext(http, new UploadOptions(), null, null, [handler]));
+        await handler.NewFileAsync(new UploadFileHeader("f", "small.txt", "text/plain"), CancellationToken.None);
+        var data = new byte[1000];
+        new Random(3).NextBytes(data);
+
+        Assert.That(await handler.ReceiveChunkAsync(data, 0, CancellationToken.None), Is.Null);
+        var file = (InMemoryUploadedFile)(await handler.FileCompleteAsync(data.Length, CancellationToken.None))!;
+
+        Assert.That(file.Content.ToArray(), Is.EqualTo(data));
+        Assert.That(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(file.Content, out var segment) ? segment.Array!.Length : 0, Is.LessThanOrEqualTo(64 * 1024),
+            "a 1 KB file in a 100 MiB request does not hold a threshold-sized buffer");
+        await file.DisposeAsync();
+    }
 }
