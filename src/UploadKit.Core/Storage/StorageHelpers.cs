@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.StaticFiles;
+using Microsoft.Extensions.Logging;
 
 namespace UploadKit;
 
@@ -7,6 +8,27 @@ namespace UploadKit;
 internal static class StorageHelpers
 {
     private static readonly FileExtensionContentTypeProvider ContentTypes = new();
+
+    /// <summary>
+    /// Deletes an object on a cleanup path, never failing the request: a failure is logged when a logger is given,
+    /// and the storage's own lifecycle rules are the backstop.
+    /// </summary>
+    /// <returns><see langword="true"/> if the delete went through.</returns>
+    public static async Task<bool> TryDeleteAsync(IFileStorage storage, string name, ILogger? logger = null)
+    {
+        try
+        {
+            await storage.DeleteAsync(name, CancellationToken.None).ConfigureAwait(false);
+            return true;
+        }
+#pragma warning disable CA1031 // Cleanup must not fail the request; the upload's own outcome stands.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            logger?.StoredObjectNotRemoved(ex);
+            return false;
+        }
+    }
 
     /// <summary>Guesses a media type from a name's extension, as a static file server would.</summary>
     public static string? GuessContentType(string name) =>

@@ -210,20 +210,8 @@ public sealed class StorageStreamingHandler : UploadHandler
         }
     }
 
-    private async ValueTask TryDeleteAsync(string name)
-    {
-        try
-        {
-            await _storage.DeleteAsync(name, CancellationToken.None).ConfigureAwait(false);
-        }
-#pragma warning disable CA1031 // A failed cleanup is logged; the upload's own outcome stands.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            var logger = Context.Services.GetService<ILoggerFactory>()?.CreateLogger<StorageStreamingHandler>();
-            logger?.StoredObjectNotRemoved(ex);
-        }
-    }
+    private Task<bool> TryDeleteAsync(string name) =>
+        StorageHelpers.TryDeleteAsync(_storage, name, Context.Services.GetService<ILoggerFactory>()?.CreateLogger<StorageStreamingHandler>());
 
     private void Reset()
     {

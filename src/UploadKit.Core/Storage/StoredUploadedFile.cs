@@ -90,7 +90,7 @@ public sealed class StoredUploadedFile : UploadedFile
                 return saved;
             }
 
-            if (!await TryDeleteAsync(original.Storage, original.StoredName).ConfigureAwait(false))
+            if (!await StorageHelpers.TryDeleteAsync(original.Storage, original.StoredName).ConfigureAwait(false))
             {
                 _leftover = original;
             }
@@ -105,28 +105,13 @@ public sealed class StoredUploadedFile : UploadedFile
     {
         if (Interlocked.CompareExchange(ref _state, Released, Pending) == Pending)
         {
-            await TryDeleteAsync(Storage, StoredName).ConfigureAwait(false);
+            await StorageHelpers.TryDeleteAsync(Storage, StoredName).ConfigureAwait(false);
         }
 
         if (_leftover is { } leftover)
         {
             _leftover = null;
-            await TryDeleteAsync(leftover.Storage, leftover.Name).ConfigureAwait(false);
-        }
-    }
-
-    private static async Task<bool> TryDeleteAsync(IFileStorage storage, string name)
-    {
-        try
-        {
-            await storage.DeleteAsync(name, CancellationToken.None).ConfigureAwait(false);
-            return true;
-        }
-#pragma warning disable CA1031 // Removing an unused upload must not fail the request; the storage's own lifecycle rules are the backstop.
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-            return false;
+            await StorageHelpers.TryDeleteAsync(leftover.Storage, leftover.Name).ConfigureAwait(false);
         }
     }
 }
