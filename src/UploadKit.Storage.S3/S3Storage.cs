@@ -33,6 +33,11 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
     private readonly string _prefix;
     private readonly PartBufferPool _parts;
 
+    // Resolved once; a null leaves the request's own default (unset), as an absent option should.
+    private readonly S3CannedACL? _cannedAcl;
+    private readonly ServerSideEncryptionMethod? _serverSideEncryption;
+    private readonly S3StorageClass? _storageClass;
+
     /// <summary>Creates a storage over an S3 client the app configured.</summary>
     /// <param name="client">The S3 client; the storage does not dispose it.</param>
     /// <param name="options">The options; <see cref="S3StorageOptions.ClientFactory"/> is ignored here.</param>
@@ -56,6 +61,9 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
         _storageName = storageName;
         _prefix = options.Location.Trim('/') is { Length: > 0 } location ? location + "/" : string.Empty;
         _parts = new PartBufferPool(options.MultipartChunkSize, options.MaxConcurrency + 1);
+        _cannedAcl = options.DefaultAcl is { } acl ? S3CannedACL.FindValue(acl) : null;
+        _serverSideEncryption = options.ObjectParameters.ServerSideEncryption is { } sse ? ServerSideEncryptionMethod.FindValue(sse) : null;
+        _storageClass = options.ObjectParameters.StorageClass is { } storageClass ? S3StorageClass.FindValue(storageClass) : null;
     }
 
     /// <summary>Gets the S3 client the storage uses.</summary>
@@ -462,25 +470,10 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
         var request = new InitiateMultipartUploadRequest { BucketName = _options.BucketName, Key = key };
         ApplyObjectParameters(request.Headers, request.Metadata, contentType, options);
         request.ContentType = contentType;
-        if (_options.DefaultAcl is { } acl)
-        {
-            request.CannedACL = S3CannedACL.FindValue(acl);
-        }
-
-        if (_options.ObjectParameters.ServerSideEncryption is { } sse)
-        {
-            request.ServerSideEncryptionMethod = ServerSideEncryptionMethod.FindValue(sse);
-        }
-
-        if (_options.ObjectParameters.SseKmsKeyId is { } kmsKey)
-        {
-            request.ServerSideEncryptionKeyManagementServiceKeyId = kmsKey;
-        }
-
-        if (_options.ObjectParameters.StorageClass is { } storageClass)
-        {
-            request.StorageClass = S3StorageClass.FindValue(storageClass);
-        }
+        request.CannedACL = _cannedAcl;
+        request.ServerSideEncryptionMethod = _serverSideEncryption;
+        request.ServerSideEncryptionKeyManagementServiceKeyId = _options.ObjectParameters.SseKmsKeyId;
+        request.StorageClass = _storageClass;
 
         return request;
     }
@@ -522,25 +515,10 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
                     request.IfNoneMatch = "*";
                 }
 
-                if (_options.DefaultAcl is { } acl)
-                {
-                    request.CannedACL = S3CannedACL.FindValue(acl);
-                }
-
-                if (_options.ObjectParameters.ServerSideEncryption is { } sse)
-                {
-                    request.ServerSideEncryptionMethod = ServerSideEncryptionMethod.FindValue(sse);
-                }
-
-                if (_options.ObjectParameters.SseKmsKeyId is { } kmsKey)
-                {
-                    request.ServerSideEncryptionKeyManagementServiceKeyId = kmsKey;
-                }
-
-                if (_options.ObjectParameters.StorageClass is { } storageClass)
-                {
-                    request.StorageClass = S3StorageClass.FindValue(storageClass);
-                }
+                request.CannedACL = _cannedAcl;
+                request.ServerSideEncryptionMethod = _serverSideEncryption;
+                request.ServerSideEncryptionKeyManagementServiceKeyId = _options.ObjectParameters.SseKmsKeyId;
+                request.StorageClass = _storageClass;
 
                 if (options is not null && options.Checksums.TryGetValue("sha256", out var sha256))
                 {
