@@ -17,7 +17,7 @@ internal sealed class RedisUploadSessionStore(RedisConnection connection, TimePr
         if redis.call('EXISTS', KEYS[1]) == 1 then
           return 0
         end
-        redis.call('HSET', KEYS[1], 'data', ARGV[1], 'state', ARGV[2], 'reason', ARGV[3])
+        redis.call('HSET', KEYS[1], 'data', ARGV[1], 'state', ARGV[2], 'reason', ARGV[3], 'expires', ARGV[5])
         redis.call('PEXPIREAT', KEYS[1], ARGV[4])
         if ARGV[2] == '0' then
           redis.call('ZADD', KEYS[2], ARGV[5], ARGV[6])
@@ -32,6 +32,9 @@ internal sealed class RedisUploadSessionStore(RedisConnection connection, TimePr
         redis.call('HSET', KEYS[1], 'state', ARGV[2], 'reason', ARGV[3])
         if ARGV[2] ~= '0' then
           redis.call('ZREM', KEYS[2], ARGV[4])
+        else
+          -- Back to pending (a sweep whose delete failed): the sweeper must find it again.
+          redis.call('ZADD', KEYS[2], redis.call('HGET', KEYS[1], 'expires'), ARGV[4])
         end
         return 1
         """;

@@ -211,6 +211,25 @@ public class RedisStoreTests
     }
 
     [Test]
+    public async Task SessionStore_ExpiredThenBackToPending_IsListedForTheNextSweep()
+    {
+        var store = _services.GetRequiredService<IUploadSessionStore>();
+        var now = DateTimeOffset.UtcNow;
+        var session = NewSession(now.AddMinutes(-5));
+        await store.CreateAsync(session);
+
+        Assert.That(await store.TryTransitionAsync(session.Id, UploadSessionState.Pending, UploadSessionState.Expired), Is.True);
+        Assert.That(await store.TryTransitionAsync(session.Id, UploadSessionState.Expired, UploadSessionState.Pending), Is.True, "a sweep whose delete failed");
+        var listed = new List<string>();
+        await foreach (var expired in store.ListExpiredAsync(now))
+        {
+            listed.Add(expired.Id);
+        }
+
+        Assert.That(listed, Is.EqualTo(new[] { session.Id }));
+    }
+
+    [Test]
     public async Task SessionStore_Delete_RemovesRecordAndIndexEntry()
     {
         var store = _services.GetRequiredService<IUploadSessionStore>();

@@ -121,9 +121,8 @@ internal sealed class DirectUploadService : IDirectUploads
 
         if (_time.GetUtcNow() > session.ExpiresOn)
         {
-            if (await _store.TryTransitionAsync(id, UploadSessionState.Pending, UploadSessionState.Expired, null, cancellationToken).ConfigureAwait(false))
+            if (await SessionEnding.EndAndDeleteAsync(_store, storage, session, UploadSessionState.Expired, null, cancellationToken).ConfigureAwait(false) is not null)
             {
-                await storage.DeleteAsync(session.ObjectName, CancellationToken.None).ConfigureAwait(false);
                 _logger.DirectUploadSwept(session.Id, session.StorageName, session.ObjectName);
                 UploadKitTelemetry.DirectUploadsExpired.Add(1);
             }
@@ -157,9 +156,8 @@ internal sealed class DirectUploadService : IDirectUploads
         if (errors.Count > 0)
         {
             var reason = string.Join(" ", errors);
-            if (await _store.TryTransitionAsync(id, UploadSessionState.Pending, UploadSessionState.Rejected, reason, CancellationToken.None).ConfigureAwait(false))
+            if (await SessionEnding.EndAndDeleteAsync(_store, storage, session, UploadSessionState.Rejected, reason, CancellationToken.None).ConfigureAwait(false) is not null)
             {
-                await storage.DeleteAsync(session.ObjectName, CancellationToken.None).ConfigureAwait(false);
                 _logger.DirectUploadRejected(session.Id, session.StorageName, session.ObjectName, reason);
                 throw Rejected(session, errors);
             }
@@ -181,12 +179,11 @@ internal sealed class DirectUploadService : IDirectUploads
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         var session = await GetOwnedAsync(id, cancellationToken).ConfigureAwait(false) ?? throw NotFound();
-        if (!await _store.TryTransitionAsync(id, UploadSessionState.Pending, UploadSessionState.Cancelled, null, cancellationToken).ConfigureAwait(false))
+        if (await SessionEnding.EndAndDeleteAsync(_store, _storages[session.StorageName], session, UploadSessionState.Cancelled, null, cancellationToken).ConfigureAwait(false) is null)
         {
             return false;
         }
 
-        await _storages[session.StorageName].DeleteAsync(session.ObjectName, CancellationToken.None).ConfigureAwait(false);
         _logger.DirectUploadCancelled(session.Id, session.StorageName);
         return true;
     }

@@ -35,11 +35,6 @@ internal sealed class DirectUploadSweeper : BackgroundService
         var swept = 0;
         await foreach (var session in _store.ListExpiredAsync(_time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
         {
-            if (!await _store.TryTransitionAsync(session.Id, UploadSessionState.Pending, UploadSessionState.Expired, null, cancellationToken).ConfigureAwait(false))
-            {
-                continue;
-            }
-
             try
             {
                 if (!_storages.TryGetStorage(session.StorageName, out var storage))
@@ -47,7 +42,14 @@ internal sealed class DirectUploadSweeper : BackgroundService
                     throw new KeyNotFoundException($"Storage '{session.StorageName}' is not configured.");
                 }
 
-                if (await storage.DeleteAsync(session.ObjectName, cancellationToken).ConfigureAwait(false))
+                // A failed delete puts the session back to pending, so the next sweep tries again.
+                var deleted = await SessionEnding.EndAndDeleteAsync(_store, storage, session, UploadSessionState.Expired, null, cancellationToken).ConfigureAwait(false);
+                if (deleted is null)
+                {
+                    continue;
+                }
+
+                if (deleted.Value)
                 {
                     _logger.DirectUploadSwept(session.Id, session.StorageName, session.ObjectName);
                 }
@@ -61,8 +63,6 @@ internal sealed class DirectUploadSweeper : BackgroundService
             }
             catch (Exception ex)
             {
-                // Pending again, so the next sweep (or a completion, which finds it expired) deletes the object.
-                await _store.TryTransitionAsync(session.Id, UploadSessionState.Expired, UploadSessionState.Pending, null, CancellationToken.None).ConfigureAwait(false);
                 if (ex is OperationCanceledException && cancellationToken.IsCancellationRequested)
                 {
                     throw;
