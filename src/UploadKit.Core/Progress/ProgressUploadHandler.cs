@@ -109,7 +109,7 @@ public sealed class ProgressUploadHandler : UploadHandler
                 : _options.UpdateInterval > TimeSpan.Zero && _time.GetElapsedTime(_writtenAt) >= _options.UpdateInterval * 5;
             if (due)
             {
-                await WriteAsync(cancellationToken).ConfigureAwait(false);
+                await TryWriteAsync(cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -122,7 +122,7 @@ public sealed class ProgressUploadHandler : UploadHandler
         if (_progress is not null)
         {
             _progress.State = UploadProgressState.Complete;
-            await WriteAsync(CancellationToken.None).ConfigureAwait(false);
+            await TryWriteAsync(CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -135,13 +135,21 @@ public sealed class ProgressUploadHandler : UploadHandler
         }
 
         _progress.State = Context.Interruption is UploadRejectedException ? UploadProgressState.Rejected : UploadProgressState.Failed;
+        await TryWriteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Records progress without ever failing the upload: a store that is briefly unreachable costs an update, not the
+    /// user's file. A lost entry only ages out.
+    /// </summary>
+    private async ValueTask TryWriteAsync(CancellationToken cancellationToken)
+    {
         try
         {
             await WriteAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // The upload's own failure is what the client must see; a lost final write only ages out.
             _logger.ProgressNotRecorded(ex);
         }
     }

@@ -19,6 +19,7 @@ public sealed class QuotaUploadHandler : UploadHandler
     private ILogger _logger = NullLogger.Instance;
     private string? _key;
     private long _received;
+    private bool _nearLimit;
     private long _reserved;
     private long _fileBytes;
 
@@ -81,13 +82,16 @@ public sealed class QuotaUploadHandler : UploadHandler
         {
             var options = _options!;
             var needed = _received - _reserved;
-            var ask = Math.Max(needed, options.ReservationSliceBytes);
+            // Once a slice has been refused the user is near the limit: from then on, ask for what arrived only,
+            // so each chunk costs one store call, not a refused slice and then a second call.
+            var ask = _nearLimit ? needed : Math.Max(needed, options.ReservationSliceBytes);
             if (await _store!.TryReserveAsync(_key!, ask, options.LimitBytes, cancellationToken).ConfigureAwait(false))
             {
                 _reserved += ask;
             }
             else if (ask > needed && await _store.TryReserveAsync(_key!, needed, options.LimitBytes, cancellationToken).ConfigureAwait(false))
             {
+                _nearLimit = true;
                 _reserved += needed;
             }
             else

@@ -49,6 +49,29 @@ public class ProgressUploadHandlerTests
     }
 
     [Test]
+    public async Task Upload_ProgressStoreFailsMidUpload_UploadStillSucceeds()
+    {
+        var calls = 0;
+        var store = new Mock<IUploadProgressStore>();
+        store.Setup(s => s.SetAsync(It.IsAny<UploadProgress>(), It.IsAny<TimeSpan>(), It.IsAny<CancellationToken>()))
+            .Returns(() => ++calls == 1 ? Task.CompletedTask : Task.FromException(new TimeoutException("store unreachable")));
+        await using var app = await UploadApp.StartAsync(
+            _temp,
+            a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)).WithUploadHandlers(_ => new ProgressUploadHandler(), _ => new TemporaryFileUploadHandler()),
+            services: s =>
+            {
+                s.AddSingleton(store.Object);
+                s.Configure<UploadProgressOptions>(o => o.UpdateInterval = TimeSpan.Zero);
+            });
+        var data = UploadApp.RandomBytes(1 << 20);
+
+        var response = await app.Client.SendAsync(ProgressEndpointTests.Upload(null, Guid.NewGuid().ToString("N"), data));
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), "progress is best effort; the file is what matters");
+        Assert.That(calls, Is.GreaterThan(2), "later updates and the final state were still attempted");
+    }
+
+    [Test]
     public async Task Upload_HandlerFailsAfterProgressStarted_SnapshotShowsFailed()
     {
         await using var app = await UploadApp.StartAsync(
