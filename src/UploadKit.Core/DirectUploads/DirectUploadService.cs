@@ -229,13 +229,12 @@ internal sealed class DirectUploadService : IDirectUploads
         return errors;
     }
 
+    /// <summary>
+    /// Hashes the stored object itself. A checksum the storage recorded is not trusted here: on a direct upload the
+    /// client wrote the object and, on some backends, may set the metadata that holds it.
+    /// </summary>
     private static async Task<string> GetSha256Async(IFileStorage storage, StoredFileInfo info, CancellationToken cancellationToken)
     {
-        if (info.Checksums.TryGetValue("sha256", out var recorded) && recorded.Length == 64)
-        {
-            return recorded.ToLowerInvariant();
-        }
-
         var stream = await storage.OpenReadAsync(info.Name, cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {

@@ -144,15 +144,17 @@ public sealed class DirectUploadServiceTests
     }
 
     [Test]
-    public async Task CompleteAsync_RecordedChecksumDiffers_Throws400()
+    public async Task CompleteAsync_RecordedChecksumForged_HashesTheObjectItself()
     {
-        // The storage's recorded checksum is used when there is one.
+        // Metadata the uploader may set claims the expected checksum; the bytes are something else.
         var sha256 = Convert.ToHexStringLower(SHA256.HashData(Content));
         var upload = await _uploads.BeginAsync("tracks", new("song.mp3", "audio/mpeg", checksumSha256: sha256.ToUpperInvariant()));
+        var other = Content.Reverse().ToArray();
         var options = new FileSaveOptions { ContentType = "audio/mpeg" };
-        options.Checksums["sha256"] = new string('0', 64);
-        await _storage.SaveAsync(upload.ObjectName, new MemoryStream(Content), options);
+        options.Checksums["sha256"] = sha256;
+        await _storage.SaveAsync(upload.ObjectName, new MemoryStream(other), options);
         Assert.ThrowsAsync<UploadRejectedException>(() => _uploads.CompleteAsync(upload.Id));
+        Assert.That(await _storage.ExistsAsync(upload.ObjectName), Is.False, "the refused object is deleted");
     }
 
     [Test]
