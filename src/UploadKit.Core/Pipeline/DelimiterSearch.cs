@@ -1,11 +1,13 @@
 using System.Buffers;
+using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace UploadKit.Pipeline;
 
 /// <summary>
 /// Finds a multipart delimiter (<c>CRLF--boundary</c>) in a pipe's buffer, across segment edges, in one pass: a
-/// vectorised <see cref="MemoryExtensions.IndexOf{T}(ReadOnlySpan{T}, ReadOnlySpan{T})"/> per segment, and a
-/// partial match carried from one segment into the next only when a segment ends in one.
+/// vectorised search per segment (<see cref="IndexOf"/>), and a partial match carried from one segment into the next
+/// only when a segment ends in one.
 /// </summary>
 /// <remarks>
 /// A delimiter holds exactly one CR, at its start (a boundary has no control characters), so a partial match at
@@ -25,7 +27,7 @@ internal static class DelimiterSearch
         if (buffer.IsSingleSegment)
         {
             var span = buffer.FirstSpan;
-            var index = span.IndexOf(delimiter);
+            var index = IndexOf(span, delimiter);
             if (index >= 0)
             {
                 safeLength = index;
@@ -66,7 +68,7 @@ internal static class DelimiterSearch
                 pending = 0;
             }
 
-            var index = segment.IndexOf(delimiter);
+            var index = IndexOf(segment, delimiter);
             if (index >= 0)
             {
                 safeLength = offset + index;
@@ -79,6 +81,52 @@ internal static class DelimiterSearch
 
         safeLength = offset - pending;
         return -1;
+    }
+
+    /// <summary>
+    /// The offset of the first <paramref name="delimiter"/> in <paramref name="data"/>, or -1: the answer of
+    /// <see cref="MemoryExtensions.IndexOf{T}(ReadOnlySpan{T}, ReadOnlySpan{T})"/>, by the same method (compare a
+    /// vector of positions with the delimiter's first byte and, shifted, with its last; look closer only at the rare
+    /// block where both match), but with <see cref="Vector{T}"/>'s width rather than the widest the processor has.
+    /// Every file byte goes through here. On AVX-512 processors that split 512-bit operations, the framework's 64-byte
+    /// loop with two unaligned loads ran about 20% slower than this 32-byte one (bench/: 37 against 29 µs per MiB).
+    /// </summary>
+    internal static int IndexOf(ReadOnlySpan<byte> data, ReadOnlySpan<byte> delimiter)
+    {
+        var last = delimiter.Length - 1;
+        var starts = data.Length - last;
+        if (!Vector.IsHardwareAccelerated || last < 1 || starts < Vector<byte>.Count)
+        {
+            return data.IndexOf(delimiter);
+        }
+
+        var first = new Vector<byte>(delimiter[0]);
+        var end = new Vector<byte>(delimiter[last]);
+        ref var origin = ref MemoryMarshal.GetReference(data);
+        nint at = 0;
+        nint lastBlock = starts - Vector<byte>.Count;
+        while (true)
+        {
+            var candidates = Vector.Equals(Vector.LoadUnsafe(ref origin, (nuint)at), first) &
+                Vector.Equals(Vector.LoadUnsafe(ref origin, (nuint)(at + last)), end);
+            if (candidates != Vector<byte>.Zero)
+            {
+                // Only the delimiters that start in this block fit in this window.
+                var found = data.Slice((int)at, Vector<byte>.Count + last).IndexOf(delimiter);
+                if (found >= 0)
+                {
+                    return (int)at + found;
+                }
+            }
+
+            if (at == lastBlock)
+            {
+                return -1;
+            }
+
+            // The last block may overlap the one before: its positions were checked already and fail again.
+            at = Math.Min(at + Vector<byte>.Count, lastBlock);
+        }
     }
 
     /// <summary>The length of the suffix of <paramref name="data"/> that is a proper prefix of <paramref name="delimiter"/>, or 0.</summary>
