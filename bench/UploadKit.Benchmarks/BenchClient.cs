@@ -12,6 +12,7 @@ namespace UploadKit.Benchmarks;
 internal static class BenchClient
 {
     private const double MiB = 1024 * 1024;
+    private const double WarmUpMiB = 4;
     private static bool s_collect;
 
     public static async Task<int> RunAsync(string[] args)
@@ -59,6 +60,28 @@ internal static class BenchClient
                 ?? throw new InvalidOperationException("The server sent no stats.");
             report.Idle = idle;
             Log($"server {server.Address} pid {server.ProcessId}, {idle.GcMode} GC, idle working set {idle.IdleWorkingSet / MiB:F1} MiB");
+
+            if (options.WarmUpUploads > 0)
+            {
+                // Tiered compilation recompiles a method once it has run often enough, in the background, after a
+                // quiet spell: the first few uploads of each path run code that is not yet fully optimised. They are
+                // run here, above the memory threshold so the temporary-file path runs too, and not measured.
+                var warmUp = (long)(WarmUpMiB * MiB);
+                foreach (var variant in variants)
+                {
+                    for (var i = 0; i < options.WarmUpUploads; i++)
+                    {
+                        var run = await UploadOnceAsync(http, payload, variant, warmUp);
+                        if (run.Error is not null)
+                        {
+                            Log($"warm-up  {WarmUpMiB,5} MiB {variant.Name,-20} {Describe(run, idle)}");
+                        }
+                    }
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(2));
+                Log($"warm-up: {options.WarmUpUploads} uploads of {WarmUpMiB} MiB per variant");
+            }
 
             foreach (var sizeMiB in options.SizesMiB)
             {

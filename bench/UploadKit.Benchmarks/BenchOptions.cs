@@ -7,11 +7,13 @@ internal sealed class BenchOptions
 {
     public const string Usage = """
         dotnet run -c Release --project bench/UploadKit.Benchmarks -- [options]
-          --runs N                measured runs per variant and size, after one warm-up round (default 7)
+          --warm-up N             uploads of 4 MiB per variant before anything is measured, so that every path's code is
+                                  fully compiled (tiered JIT) when the measured sizes start; 0 skips them (default 40)
+          --runs N                measured runs per variant and size, after one warm-up round (default 15)
           --sizes 10,100,1024     file sizes in MiB (default 10,100,1024)
           --concurrency N         simultaneous uploads in the concurrency rounds; 0 skips them (default 16)
           --concurrent-size MiB   size of each concurrent upload (default 10)
-          --concurrent-runs N     measured concurrency rounds per variant, after one warm-up round (default 7)
+          --concurrent-runs N     measured concurrency rounds per variant, after one warm-up round (default 9)
           --memory-runs N         uploads of the largest size per variant on a fresh server, for the peak working set
                                   above the idle server; 0 skips them (default 2)
           --variants a,b          only these variants (default all)
@@ -24,7 +26,9 @@ internal sealed class BenchOptions
           --out PATH              the report (default bench/RESULTS.md in the repository)
         """;
 
-    public int Runs { get; private set; } = 7;
+    public int WarmUpUploads { get; private set; } = 40;
+
+    public int Runs { get; private set; } = 15;
 
     public IReadOnlyList<double> SizesMiB { get; private set; } = [10, 100, 1024];
 
@@ -32,7 +36,7 @@ internal sealed class BenchOptions
 
     public double ConcurrentSizeMiB { get; private set; } = 10;
 
-    public int ConcurrentRuns { get; private set; } = 7;
+    public int ConcurrentRuns { get; private set; } = 9;
 
     public int MemoryRuns { get; private set; } = 2;
 
@@ -61,6 +65,9 @@ internal sealed class BenchOptions
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
             switch (args[i])
             {
+                case "--warm-up":
+                    options.WarmUpUploads = int.Parse(Value(), CultureInfo.InvariantCulture);
+                    break;
                 case "--runs":
                     options.Runs = PositiveInt(Value());
                     break;
