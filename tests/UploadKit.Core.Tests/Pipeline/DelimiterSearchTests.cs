@@ -54,6 +54,53 @@ public class DelimiterSearchTests
     }
 
     [Test]
+    public void IndexOf_EveryBlockACandidateButNoMatch_ChecksEachAndFindsTheLateOne()
+    {
+        // First and last byte of the delimiter everywhere: every vector block needs a closer look.
+        var delimiter = "\r\n--ab"u8.ToArray();
+        var data = Enumerable.Range(0, 100).Select(i => i % 2 == 0 ? (byte)'\r' : (byte)'b').ToArray();
+        Assert.That(DelimiterSearch.IndexOf(data, delimiter), Is.EqualTo(-1));
+
+        delimiter.CopyTo(data, 94);
+        Assert.That(DelimiterSearch.IndexOf(data, delimiter), Is.EqualTo(94));
+    }
+
+    [Test]
+    public void IndexOf_ShortDelimitersAndEqualEnds_AgreesWithSpanIndexOf([Values("aa", "ab", "aba", "abza")] string text)
+    {
+        var delimiter = Encoding.ASCII.GetBytes(text);
+        var random = new Random(text.Length);
+        for (var length = 0; length <= 100; length++)
+        {
+            for (var trial = 0; trial < 50; trial++)
+            {
+                var data = Enumerable.Range(0, length).Select(_ => (byte)"abz"[random.Next(3)]).ToArray();
+                Assert.That(DelimiterSearch.IndexOf(data, delimiter), Is.EqualTo(data.AsSpan().IndexOf(delimiter)), $"{length} bytes");
+            }
+        }
+    }
+
+    [Test]
+    public void Find_LongBuffers_UsesTheVectorPathInOneSegmentAndAcrossTwo()
+    {
+        var delimiter = "\r\n--abc"u8.ToArray();
+        var padding = new byte[64];
+        Array.Fill(padding, (byte)'x');
+
+        var split = Sequence([.. padding, .. padding.AsSpan(0, 36)], [.. padding.AsSpan(0, 40), .. delimiter, .. "yy"u8]);
+        Assert.That(DelimiterSearch.Find(split, delimiter, out var splitSafe), Is.EqualTo(140));
+        Assert.That(splitSafe, Is.EqualTo(140));
+
+        var whole = new ReadOnlySequence<byte>([.. padding, .. delimiter]);
+        Assert.That(DelimiterSearch.Find(whole, delimiter, out var wholeSafe), Is.EqualTo(64));
+        Assert.That(wholeSafe, Is.EqualTo(64));
+
+        var partial = new ReadOnlySequence<byte>([.. padding, .. "\r\n--a"u8]);
+        Assert.That(DelimiterSearch.Find(partial, delimiter, out var partialSafe), Is.EqualTo(-1));
+        Assert.That(partialSafe, Is.EqualTo(64), "the possible start of a delimiter at the end is held back");
+    }
+
+    [Test]
     public void Find_DelimiterAcrossSegments_ReportsOffsetAndHoldsBackAPartialMatch()
     {
         var delimiter = "\r\n--abc"u8.ToArray();
