@@ -740,6 +740,14 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
                 r.Headers["x-amz-acl"] = acl;
                 headers["x-amz-acl"] = acl;
             }
+
+            if (!_options.FileOverwrite && _options.ConditionalWrites)
+            {
+                // Signed, so the client must send it: the store refuses the PUT (412) once the object exists, and
+                // the URL cannot replace an upload after it was completed and verified.
+                r.Headers["If-None-Match"] = "*";
+                headers["If-None-Match"] = "*";
+            }
         }).ConfigureAwait(false);
         return new PresignedUrl("PUT", new Uri(url), expiresOn) { Headers = headers };
     }

@@ -168,7 +168,7 @@ public class TrackS3Tests
         return presigned;
     }
 
-    /// <summary><c>curl -X PUT -H 'Content-Type: audio/mpeg' --data-binary @song.mp3 "$url"</c>, with a plain client: the app is not involved.</summary>
+    /// <summary><c>curl -X PUT -H 'Content-Type: audio/mpeg' -H 'If-None-Match: *' --data-binary @song.mp3 "$url"</c>, with a plain client: the app is not involved.</summary>
     private static async Task<HttpResponseMessage> PutAsync(JsonObject presigned, byte[] content)
     {
         using var plain = new HttpClient();

@@ -64,6 +64,52 @@ public sealed class S3PresignedUrlTests
     }
 
     [Test]
+    public async Task CreateUploadUrlAsync_PutUsedAgainAfterUpload_IsRefusedAndKeepsTheFirstObject()
+    {
+        // The URL signs If-None-Match: *, so it creates the object once and cannot replace it afterwards, while
+        // it is still valid: a completed and verified direct upload stays what was verified.
+        using var storage = S3rverFixture.CreateStorage();
+        var first = Hashes.RandomBytes(5_000);
+        var name = Unique("once.bin");
+        var presigned = await storage.CreateUploadUrlAsync(new PresignedUploadRequest(name) { ContentType = "application/octet-stream" });
+        Assert.That(presigned.Headers["If-None-Match"], Is.EqualTo("*"));
+        var signed = System.Web.HttpUtility.ParseQueryString(presigned.Url.Query)["X-Amz-SignedHeaders"]!.Split(';');
+        Assert.That(signed, Does.Contain("if-none-match"));
+
+        using (var created = await SendPutAsync(presigned, first))
+        {
+            Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.OK), await created.Content.ReadAsStringAsync());
+        }
+
+        using (var again = await SendPutAsync(presigned, Hashes.RandomBytes(5_000)))
+        {
+            Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.PreconditionFailed));
+        }
+
+        // Leaving the header out breaks the signature instead.
+        var withoutCondition = new PresignedUrl(presigned.Method, presigned.Url, presigned.ExpiresOn)
+        {
+            Headers = presigned.Headers.Where(h => h.Key != "If-None-Match").ToDictionary(h => h.Key, h => h.Value),
+        };
+        using (var unconditional = await SendPutAsync(withoutCondition, Hashes.RandomBytes(5_000)))
+        {
+            Assert.That(unconditional.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+            Assert.That(await ErrorCodeAsync(unconditional), Is.EqualTo("SignatureDoesNotMatch"));
+        }
+
+        Assert.That(await Hashes.Sha256Async(await storage.OpenReadAsync(name)), Is.EqualTo(Hashes.Sha256(first)));
+    }
+
+    [Test]
+    public async Task CreateUploadUrlAsync_PutWithOverwriteOn_SignsNoCondition()
+    {
+        using var storage = S3rverFixture.CreateStorage(new Dictionary<string, string?> { ["FileOverwrite"] = "true" });
+        var presigned = await storage.CreateUploadUrlAsync(new PresignedUploadRequest(Unique("replace.bin")));
+
+        Assert.That(presigned.Headers, Does.Not.ContainKey("If-None-Match"));
+    }
+
+    [Test]
     public async Task CreateUploadUrlAsync_PutOfOtherLength_IsRefused()
     {
         // Content-Length is a signed header, so a body of another length no longer matches the signature.
