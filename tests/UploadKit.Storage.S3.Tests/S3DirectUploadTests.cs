@@ -33,6 +33,9 @@ public sealed class S3DirectUploadTests
     public Task DirectUpload_PresignedPostForm_CompletesWithSameBytes() => _scenarios.FullCycleAsync(PresignedUploadMethod.Post);
 
     [Test]
+    public Task DirectUpload_PresignedPutReusedAfterCompletion_RefusedAndObjectKept() => _scenarios.PutReusedAfterCompletionAsync();
+
+    [Test]
     public Task DirectUpload_OverMaximum_RejectedAndDeleted() => _scenarios.WrongSizeAsync();
 
     [Test]

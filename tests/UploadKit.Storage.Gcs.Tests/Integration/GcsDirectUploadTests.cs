@@ -35,6 +35,9 @@ public sealed class GcsDirectUploadTests : GcsIntegrationTest
     public Task DirectUpload_SignedPostPolicy_CompletesWithSameBytes() => _scenarios.FullCycleAsync(PresignedUploadMethod.Post);
 
     [Test]
+    public Task DirectUpload_SignedPutReusedAfterCompletion_RefusedAndObjectKept() => _scenarios.PutReusedAfterCompletionAsync();
+
+    [Test]
     public Task DirectUpload_OverMaximum_RejectedAndDeleted() => _scenarios.WrongSizeAsync();
 
     [Test]
