@@ -2,16 +2,61 @@ using StackExchange.Redis;
 
 namespace UploadKit.Redis;
 
-/// <summary>Quota usage as Redis counters; a reservation checks and adds in one Lua script, so it is atomic across servers.</summary>
+/// <summary>
+/// Quota usage as Redis counters: per key, the bytes kept (<c>quota:{key}</c>), the running uploads' reservations
+/// (a hash, <c>quota:{key}:reservations</c>) and when each lease ends (a sorted set, <c>quota:{key}:leases</c>, in
+/// the Redis server's own milliseconds, so servers' clocks never disagree). Every call is one Lua script, so a
+/// reservation reads, drops expired leases, compares with the limit and adds atomically across servers.
+/// </summary>
 internal sealed class RedisQuotaStore(RedisConnection connection) : IQuotaStore
 {
-    private const string ReserveScript = """
+    // Drops the leases that ran out and counts what is kept plus what is still reserved.
+    private const string UsageLua = """
+        local time = redis.call('TIME')
+        local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+        local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now)
+        for _, id in ipairs(expired) do
+          redis.call('HDEL', KEYS[2], id)
+        end
+        if #expired > 0 then
+          redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+        end
         local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+        for _, held in ipairs(redis.call('HVALS', KEYS[2])) do
+          used = used + tonumber(held)
+        end
+        """;
+
+    // ARGV: bytes, limit, reservation id ('' adds to the kept bytes), lease in milliseconds.
+    private const string ReserveScript = UsageLua + "\n" + """
         local bytes = tonumber(ARGV[1])
         if used + bytes > tonumber(ARGV[2]) then
           return 0
         end
-        redis.call('INCRBY', KEYS[1], bytes)
+        if ARGV[3] == '' then
+          redis.call('INCRBY', KEYS[1], bytes)
+          return 1
+        end
+        redis.call('HINCRBY', KEYS[2], ARGV[3], bytes)
+        redis.call('ZADD', KEYS[3], now + tonumber(ARGV[4]), ARGV[3])
+        local last = redis.call('ZRANGE', KEYS[3], -1, -1, 'WITHSCORES')[2]
+        redis.call('PEXPIREAT', KEYS[2], last)
+        redis.call('PEXPIREAT', KEYS[3], last)
+        return 1
+        """;
+
+    private const string GetUsageScript = UsageLua + "\n" + """
+        return used
+        """;
+
+    // ARGV: reservation id, kept bytes.
+    private const string EndScript = """
+        redis.call('HDEL', KEYS[2], ARGV[1])
+        redis.call('ZREM', KEYS[3], ARGV[1])
+        local kept = tonumber(ARGV[2])
+        if kept > 0 then
+          redis.call('INCRBY', KEYS[1], kept)
+        end
         return 1
         """;
 
@@ -24,14 +69,30 @@ internal sealed class RedisQuotaStore(RedisConnection connection) : IQuotaStore
         return left
         """;
 
-    public async Task<bool> TryReserveAsync(string key, long bytes, long limit, CancellationToken cancellationToken = default)
+    public Task<bool> TryReserveAsync(string key, long bytes, long limit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bytes);
+        return ReserveAsync(key, string.Empty, bytes, limit, 0, cancellationToken);
+    }
+
+    public Task<bool> TryAddToReservationAsync(string key, string reservationId, long bytes, long limit, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentException.ThrowIfNullOrEmpty(reservationId);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bytes);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
+        return ReserveAsync(key, reservationId, bytes, limit, (long)Math.Ceiling(lease.TotalMilliseconds), cancellationToken);
+    }
+
+    public async Task EndReservationAsync(string key, string reservationId, long keptBytes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentException.ThrowIfNullOrEmpty(reservationId);
+        ArgumentOutOfRangeException.ThrowIfNegative(keptBytes);
         cancellationToken.ThrowIfCancellationRequested();
         var database = await connection.GetDatabaseAsync().ConfigureAwait(false);
-        var result = await database.ScriptEvaluateAsync(ReserveScript, [Key(key)], [bytes, limit]).ConfigureAwait(false);
-        return (long)result == 1;
+        await database.ScriptEvaluateAsync(EndScript, Keys(key), [reservationId, keptBytes]).ConfigureAwait(false);
     }
 
     public async Task ReleaseAsync(string key, long bytes, CancellationToken cancellationToken = default)
@@ -40,7 +101,7 @@ internal sealed class RedisQuotaStore(RedisConnection connection) : IQuotaStore
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bytes);
         cancellationToken.ThrowIfCancellationRequested();
         var database = await connection.GetDatabaseAsync().ConfigureAwait(false);
-        await database.ScriptEvaluateAsync(ReleaseScript, [Key(key)], [bytes]).ConfigureAwait(false);
+        await database.ScriptEvaluateAsync(ReleaseScript, [Keys(key)[0]], [bytes]).ConfigureAwait(false);
     }
 
     public async Task<long> GetUsageAsync(string key, CancellationToken cancellationToken = default)
@@ -48,9 +109,20 @@ internal sealed class RedisQuotaStore(RedisConnection connection) : IQuotaStore
         ArgumentNullException.ThrowIfNull(key);
         cancellationToken.ThrowIfCancellationRequested();
         var database = await connection.GetDatabaseAsync().ConfigureAwait(false);
-        var value = await database.StringGetAsync(Key(key)).ConfigureAwait(false);
-        return value.IsNullOrEmpty ? 0 : (long)value;
+        return (long)await database.ScriptEvaluateAsync(GetUsageScript, Keys(key)).ConfigureAwait(false);
     }
 
-    private RedisKey Key(string key) => connection.Prefix + "quota:" + key;
+    private async Task<bool> ReserveAsync(string key, string reservationId, long bytes, long limit, long leaseMilliseconds, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var database = await connection.GetDatabaseAsync().ConfigureAwait(false);
+        var result = await database.ScriptEvaluateAsync(ReserveScript, Keys(key), [bytes, limit, reservationId, leaseMilliseconds]).ConfigureAwait(false);
+        return (long)result == 1;
+    }
+
+    private RedisKey[] Keys(string key)
+    {
+        var usage = connection.Prefix + "quota:" + key;
+        return [usage, usage + ":reservations", usage + ":leases"];
+    }
 }

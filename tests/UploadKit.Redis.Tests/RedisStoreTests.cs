@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using UploadKit.Testing;
 
 namespace UploadKit.Redis.Tests;
 
@@ -108,6 +109,25 @@ public class RedisStoreTests
         Assert.That(await store.GetUsageAsync("alice"), Is.Zero);
         Assert.That(await store.TryReserveAsync("alice", 100, 100), Is.True);
     }
+
+    [Test]
+    public async Task QuotaStore_ReservationLeaseRunsOut_StopsCounting()
+    {
+        // A server that stops mid-upload never ends its reservation; the lease, timed by Redis itself, does.
+        var store = _services.GetRequiredService<IQuotaStore>();
+        Assert.That(await store.TryAddToReservationAsync("alice", "upload-1", 600, 1000, TimeSpan.FromMilliseconds(300)), Is.True);
+        Assert.That(await store.TryAddToReservationAsync("alice", "upload-2", 600, 1000, TimeSpan.FromMinutes(5)), Is.False);
+        Assert.That(await store.GetUsageAsync("alice"), Is.EqualTo(600));
+
+        await Task.Delay(TimeSpan.FromMilliseconds(600));
+
+        Assert.That(await store.GetUsageAsync("alice"), Is.Zero);
+        Assert.That(await store.TryAddToReservationAsync("alice", "upload-2", 1000, 1000, TimeSpan.FromMinutes(5)), Is.True);
+    }
+
+    [Test]
+    public Task QuotaStore_Reservations_ReachTheLimitAndKeepWhatEndsKept() =>
+        QuotaStoreContract.ReservationsReachTheLimitAndKeepWhatEndsKeptAsync(_services.GetRequiredService<IQuotaStore>());
 
     [Test]
     public async Task SessionStore_CreateAndGet_RoundTripsEveryField()

@@ -4,6 +4,11 @@ namespace UploadKit;
 /// Keeps each quota key's usage in bytes where every app server sees it: in memory for one server, Redis for many.
 /// Reservations are atomic: two uploads by one user, on one server or two, never together cross the limit.
 /// </summary>
+/// <remarks>
+/// A running upload holds a leased reservation (<see cref="TryAddToReservationAsync"/>),
+/// renewed as it grows and ended when the upload ends (<see cref="EndReservationAsync"/>). A reservation whose
+/// server stopped mid-upload stops counting when its lease runs out, so a crash never holds a user's quota.
+/// </remarks>
 public interface IQuotaStore
 {
     /// <summary>Adds <paramref name="bytes"/> to the usage of <paramref name="key"/> if the result stays within <paramref name="limit"/>.</summary>
@@ -14,7 +19,32 @@ public interface IQuotaStore
     /// <returns><see langword="true"/> if the bytes were reserved; <see langword="false"/> if they would cross the limit, and nothing changed.</returns>
     Task<bool> TryReserveAsync(string key, long bytes, long limit, CancellationToken cancellationToken = default);
 
-    /// <summary>Gives back bytes reserved earlier (a failed upload, an unused reservation, a deleted file). Usage never drops below zero.</summary>
+    /// <summary>
+    /// Adds <paramref name="bytes"/> to the running upload's reservation <paramref name="reservationId"/> (creating it)
+    /// if the usage of <paramref name="key"/>, every live reservation included, stays within <paramref name="limit"/>,
+    /// and keeps the reservation alive for <paramref name="lease"/> from now.
+    /// </summary>
+    /// <param name="key">The quota key, such as a user id.</param>
+    /// <param name="reservationId">The upload's reservation, unique to it.</param>
+    /// <param name="bytes">The bytes to add; positive.</param>
+    /// <param name="limit">The largest usage allowed.</param>
+    /// <param name="lease">How long the reservation counts unless it is renewed or ended; positive.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns><see langword="true"/> if the bytes were reserved; <see langword="false"/> if they would cross the limit, and nothing changed.</returns>
+    Task<bool> TryAddToReservationAsync(string key, string reservationId, long bytes, long limit, TimeSpan lease, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Ends a reservation: <paramref name="keptBytes"/> become usage (the bytes of the files the upload kept; 0 for a
+    /// failed upload) and the rest of the reservation is given back.
+    /// </summary>
+    /// <param name="key">The quota key.</param>
+    /// <param name="reservationId">The upload's reservation.</param>
+    /// <param name="keptBytes">The bytes to keep as usage; zero or more.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the reservation has ended.</returns>
+    Task EndReservationAsync(string key, string reservationId, long keptBytes, CancellationToken cancellationToken = default);
+
+    /// <summary>Gives back bytes counted earlier (a deleted file). Usage never drops below zero.</summary>
     /// <param name="key">The quota key.</param>
     /// <param name="bytes">The bytes to give back; positive.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -24,6 +54,6 @@ public interface IQuotaStore
     /// <summary>Reads the usage of a quota key.</summary>
     /// <param name="key">The quota key.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The bytes in use, reservations of running uploads included.</returns>
+    /// <returns>The bytes in use, live reservations of running uploads included.</returns>
     Task<long> GetUsageAsync(string key, CancellationToken cancellationToken = default);
 }

@@ -1,9 +1,9 @@
 namespace UploadKit.Quota;
 
 /// <summary>Quota usage in this process's memory.</summary>
-internal sealed class InMemoryQuotaStore : IQuotaStore
+internal sealed class InMemoryQuotaStore(TimeProvider time) : IQuotaStore
 {
-    private readonly Dictionary<string, long> _usage = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Usage> _usage = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
     public Task<bool> TryReserveAsync(string key, long bytes, long limit, CancellationToken cancellationToken = default)
@@ -12,15 +12,52 @@ internal sealed class InMemoryQuotaStore : IQuotaStore
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bytes);
         lock (_lock)
         {
-            var used = _usage.GetValueOrDefault(key);
-            if (used + bytes > limit)
+            var usage = Get(key);
+            if (usage.Total(time.GetUtcNow()) + bytes > limit)
             {
                 return Task.FromResult(false);
             }
 
-            _usage[key] = used + bytes;
+            usage.Kept += bytes;
             return Task.FromResult(true);
         }
+    }
+
+    public Task<bool> TryAddToReservationAsync(string key, string reservationId, long bytes, long limit, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(reservationId);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bytes);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
+        lock (_lock)
+        {
+            var now = time.GetUtcNow();
+            var usage = Get(key);
+            if (usage.Total(now) + bytes > limit)
+            {
+                return Task.FromResult(false);
+            }
+
+            var held = usage.Reservations.GetValueOrDefault(reservationId).Bytes;
+            usage.Reservations[reservationId] = (held + bytes, now + lease);
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task EndReservationAsync(string key, string reservationId, long keptBytes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(reservationId);
+        ArgumentOutOfRangeException.ThrowIfNegative(keptBytes);
+        lock (_lock)
+        {
+            var usage = Get(key);
+            usage.Reservations.Remove(reservationId);
+            usage.Kept += keptBytes;
+            Forget(key, usage);
+        }
+
+        return Task.CompletedTask;
     }
 
     public Task ReleaseAsync(string key, long bytes, CancellationToken cancellationToken = default)
@@ -29,15 +66,9 @@ internal sealed class InMemoryQuotaStore : IQuotaStore
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bytes);
         lock (_lock)
         {
-            var left = _usage.GetValueOrDefault(key) - bytes;
-            if (left > 0)
-            {
-                _usage[key] = left;
-            }
-            else
-            {
-                _usage.Remove(key);
-            }
+            var usage = Get(key);
+            usage.Kept = Math.Max(0, usage.Kept - bytes);
+            Forget(key, usage);
         }
 
         return Task.CompletedTask;
@@ -48,7 +79,58 @@ internal sealed class InMemoryQuotaStore : IQuotaStore
         ArgumentNullException.ThrowIfNull(key);
         lock (_lock)
         {
-            return Task.FromResult(_usage.GetValueOrDefault(key));
+            return Task.FromResult(_usage.TryGetValue(key, out var usage) ? usage.Total(time.GetUtcNow()) : 0);
+        }
+    }
+
+    private Usage Get(string key)
+    {
+        if (!_usage.TryGetValue(key, out var usage))
+        {
+            usage = new Usage();
+            _usage[key] = usage;
+        }
+
+        return usage;
+    }
+
+    private void Forget(string key, Usage usage)
+    {
+        if (usage.Kept == 0 && usage.Reservations.Count == 0)
+        {
+            _usage.Remove(key);
+        }
+    }
+
+    private sealed class Usage
+    {
+        public long Kept { get; set; }
+
+        public Dictionary<string, (long Bytes, DateTimeOffset ExpiresOn)> Reservations { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Kept bytes and live reservations; reservations whose lease ran out are dropped.</summary>
+        public long Total(DateTimeOffset now)
+        {
+            var total = Kept;
+            List<string>? expired = null;
+            foreach (var (id, (bytes, expiresOn)) in Reservations)
+            {
+                if (expiresOn <= now)
+                {
+                    (expired ??= []).Add(id);
+                }
+                else
+                {
+                    total += bytes;
+                }
+            }
+
+            foreach (var id in expired ?? [])
+            {
+                Reservations.Remove(id);
+            }
+
+            return total;
         }
     }
 }

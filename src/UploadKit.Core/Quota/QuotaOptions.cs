@@ -23,4 +23,12 @@ public sealed class QuotaOptions
     /// is accepted.
     /// </summary>
     public long ReservationSliceBytes { get; set; } = 256 * 1024;
+
+    /// <summary>
+    /// Gets or sets how long a running upload's reservation counts without being renewed: each slice renews it, and
+    /// the end of the upload ends it. If the server stops mid-upload, the reservation stops counting this long after
+    /// its last slice. 5 minutes by default; an upload slower than one slice per lease is still counted in full
+    /// when it ends.
+    /// </summary>
+    public TimeSpan ReservationLease { get; set; } = TimeSpan.FromMinutes(5);
 }

@@ -10,7 +10,9 @@ namespace UploadKit;
 /// Counts an upload's file bytes against a per-user byte quota kept in the <see cref="IQuotaStore"/>. Bytes are
 /// reserved atomically while they arrive, and reading stops the moment the quota would be crossed, with 413
 /// problem details naming the quota. A completed upload keeps its bytes as usage; a failed or rejected one gives
-/// them back. Put it first in the chain, so no later handler stores a byte over the quota.
+/// them back. While the upload runs its reservation is leased (<see cref="QuotaOptions.ReservationLease"/>), so a
+/// server that stops mid-upload holds nothing once the lease runs out. Put it first in the chain, so no later
+/// handler stores a byte over the quota.
 /// </summary>
 public sealed class QuotaUploadHandler : UploadHandler
 {
@@ -22,6 +24,8 @@ public sealed class QuotaUploadHandler : UploadHandler
     private bool _nearLimit;
     private long _reserved;
     private long _fileBytes;
+    private string? _reservationId;
+    private long _kept;
 
     /// <summary>Creates a handler that uses the app's <see cref="QuotaOptions"/> (<c>services.Configure&lt;QuotaOptions&gt;(...)</c>).</summary>
     [ActivatorUtilitiesConstructor]
@@ -58,6 +62,11 @@ public sealed class QuotaUploadHandler : UploadHandler
             throw new InvalidOperationException("QuotaOptions.ReservationSliceBytes must be positive.");
         }
 
+        if (_options.ReservationLease <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException("QuotaOptions.ReservationLease must be positive.");
+        }
+
         var http = Context.HttpContext;
         _key = _options.KeySelector is { } select ? select(http) : UploadKitEndpointSecurity.GetUserId(http);
         if (string.IsNullOrEmpty(_key))
@@ -85,11 +94,12 @@ public sealed class QuotaUploadHandler : UploadHandler
             // Once a slice has been refused the user is near the limit: from then on, ask for what arrived only,
             // so each chunk costs one store call, not a refused slice and then a second call.
             var ask = _nearLimit ? needed : Math.Max(needed, options.ReservationSliceBytes);
-            if (await _store!.TryReserveAsync(_key!, ask, options.LimitBytes, cancellationToken).ConfigureAwait(false))
+            _reservationId ??= Guid.NewGuid().ToString("N");
+            if (await _store!.TryAddToReservationAsync(_key!, _reservationId, ask, options.LimitBytes, options.ReservationLease, cancellationToken).ConfigureAwait(false))
             {
                 _reserved += ask;
             }
-            else if (ask > needed && await _store.TryReserveAsync(_key!, needed, options.LimitBytes, cancellationToken).ConfigureAwait(false))
+            else if (ask > needed && await _store.TryAddToReservationAsync(_key!, _reservationId, needed, options.LimitBytes, options.ReservationLease, cancellationToken).ConfigureAwait(false))
             {
                 _nearLimit = true;
                 _reserved += needed;
@@ -119,35 +129,51 @@ public sealed class QuotaUploadHandler : UploadHandler
     /// <inheritdoc/>
     public override async ValueTask UploadCompleteAsync(CancellationToken cancellationToken)
     {
-        var unused = _reserved - _received;
-        if (unused > 0)
-        {
-            _reserved = _received;
-            await ReleaseAsync(unused).ConfigureAwait(false);
-        }
+        // The kept files' bytes become usage; the rest of the reservation is given back.
+        await EndReservationAsync(_received).ConfigureAwait(false);
+        _kept = _received;
     }
 
     /// <inheritdoc/>
     public override async ValueTask UploadInterruptedAsync(CancellationToken cancellationToken)
     {
-        var reserved = _reserved;
-        _reserved = 0;
+        // A later handler can still fail the upload after this one completed: what was kept is given back then.
+        var kept = _kept;
+        _kept = 0;
         _received = 0;
-        if (reserved > 0)
+        await EndReservationAsync(0).ConfigureAwait(false);
+        if (kept > 0)
         {
-            await ReleaseAsync(reserved).ConfigureAwait(false);
+            try
+            {
+                await _store!.ReleaseAsync(_key!, kept, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                _logger.QuotaNotReleased(kept, ex);
+                throw;
+            }
         }
     }
 
-    private async Task ReleaseAsync(long bytes)
+    private async Task EndReservationAsync(long keptBytes)
     {
+        if (_reservationId is not { } id)
+        {
+            return;
+        }
+
+        var reserved = _reserved;
+        _reservationId = null;
+        _reserved = 0;
         try
         {
-            await _store!.ReleaseAsync(_key!, bytes, CancellationToken.None).ConfigureAwait(false);
+            await _store!.EndReservationAsync(_key!, id, keptBytes, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            _logger.QuotaNotReleased(bytes, ex);
+            // The reservation stops counting when its lease runs out; only the kept bytes would be missing from usage.
+            _logger.QuotaNotReleased(reserved - keptBytes, ex);
             throw;
         }
     }

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Time.Testing;
 using UploadKit.Quota;
+using UploadKit.Testing;
 
 namespace UploadKit.Tests.Quota;
 
@@ -7,7 +9,7 @@ public class InMemoryQuotaStoreTests
     [Test]
     public async Task TryReserveAsync_ManyConcurrentCallers_ReserveExactlyUpToLimit()
     {
-        var store = new InMemoryQuotaStore();
+        var store = new InMemoryQuotaStore(TimeProvider.System);
 
         var results = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => Task.Run(() => store.TryReserveAsync("alice", 10, 500))));
 
@@ -18,7 +20,7 @@ public class InMemoryQuotaStoreTests
     [Test]
     public async Task ReleaseAsync_MoreThanUsed_StopsAtZero()
     {
-        var store = new InMemoryQuotaStore();
+        var store = new InMemoryQuotaStore(TimeProvider.System);
         await store.TryReserveAsync("alice", 10, 100);
 
         await store.ReleaseAsync("alice", 50);
@@ -28,9 +30,32 @@ public class InMemoryQuotaStoreTests
     }
 
     [Test]
+    public async Task TryAddToReservationAsync_LeaseRunsOut_ReservationStopsCounting()
+    {
+        // A server that stops mid-upload never ends its reservation: the lease does.
+        var clock = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var store = new InMemoryQuotaStore(clock);
+        Assert.That(await store.TryAddToReservationAsync("alice", "upload-1", 600, 1000, TimeSpan.FromMinutes(5)), Is.True);
+        Assert.That(await store.TryAddToReservationAsync("alice", "upload-2", 600, 1000, TimeSpan.FromMinutes(5)), Is.False, "both together would cross the limit");
+
+        clock.Advance(TimeSpan.FromMinutes(4));
+        Assert.That(await store.TryAddToReservationAsync("alice", "upload-1", 100, 1000, TimeSpan.FromMinutes(5)), Is.True, "renewed");
+        clock.Advance(TimeSpan.FromMinutes(4));
+        Assert.That(await store.GetUsageAsync("alice"), Is.EqualTo(700), "still within the renewed lease");
+
+        clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.That(await store.GetUsageAsync("alice"), Is.Zero);
+        Assert.That(await store.TryAddToReservationAsync("alice", "upload-2", 1000, 1000, TimeSpan.FromMinutes(5)), Is.True);
+    }
+
+    [Test]
+    public Task Reservations_ReachTheLimitAndKeepWhatEndsKept() =>
+        QuotaStoreContract.ReservationsReachTheLimitAndKeepWhatEndsKeptAsync(new InMemoryQuotaStore(TimeProvider.System));
+
+    [Test]
     public void TryReserveAsync_ZeroBytes_Throws()
     {
-        var store = new InMemoryQuotaStore();
+        var store = new InMemoryQuotaStore(TimeProvider.System);
 
         Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => store.TryReserveAsync("alice", 0, 100));
     }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using UploadKit.Quota;
 using UploadKit.Testing;
@@ -104,6 +105,22 @@ public class QuotaUploadHandlerTests
     }
 
     [Test]
+    public async Task Upload_LaterHandlerFailsAfterQuotaCompleted_GivesTheKeptBytesBack()
+    {
+        await using var app = await UploadApp.StartAsync(
+            _temp,
+            a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form))
+                .WithUploadHandlers(_ => new QuotaUploadHandler(new QuotaOptions { LimitBytes = Limit }), _ => new TemporaryFileUploadHandler(), _ => new FailsAtCompletion()),
+            services: s => s.AddTestAuthentication());
+
+        var response = await app.Client.SendAsync(Upload("alice", UploadApp.RandomBytes(300_000)));
+
+        Assert.That(response.IsSuccessStatusCode, Is.False);
+        Assert.That(await app.Services.GetRequiredService<IQuotaStore>().GetUsageAsync("alice"), Is.Zero);
+        Assert.That(Directory.GetFiles(_temp), Is.Empty);
+    }
+
+    [Test]
     public async Task Upload_Anonymous_Answers401()
     {
         await using var app = await StartAsync();
@@ -142,7 +159,7 @@ public class QuotaUploadHandlerTests
     [Repeat(5)]
     public async Task Upload_TwoParallelUploadsBySameUser_NeverTogetherExceedQuota()
     {
-        var store = new RecordingQuotaStore(new InMemoryQuotaStore());
+        var store = new RecordingQuotaStore(new InMemoryQuotaStore(TimeProvider.System));
         await using var app = await StartAsync(store, o => o.ReservationSliceBytes = 64 * 1024, kestrel: true);
         var first = UploadApp.RandomBytes(600_000, seed: 1);
         var second = UploadApp.RandomBytes(600_000, seed: 2);
@@ -172,6 +189,16 @@ public class QuotaUploadHandlerTests
         Assert.That(await app.Services.GetRequiredService<IQuotaStore>().GetUsageAsync("alice"), Is.EqualTo(900_000));
     }
 
+    /// <summary>Fails the upload in its last step, after the handlers before it have completed.</summary>
+    private sealed class FailsAtCompletion : UploadHandler
+    {
+        public override ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken) =>
+            ValueTask.FromResult<ReadOnlyMemory<byte>?>(chunk);
+
+        public override ValueTask UploadCompleteAsync(CancellationToken cancellationToken) =>
+            throw new UploadRejectedException(StatusCodes.Status422UnprocessableEntity, "Refused after reading.");
+    }
+
     /// <summary>Records the highest usage any key reached, right after each reservation.</summary>
     private sealed class RecordingQuotaStore(IQuotaStore inner) : IQuotaStore
     {
@@ -190,6 +217,21 @@ public class QuotaUploadHandlerTests
 
             return reserved;
         }
+
+        public async Task<bool> TryAddToReservationAsync(string key, string reservationId, long bytes, long limit, TimeSpan lease, CancellationToken cancellationToken = default)
+        {
+            var reserved = await inner.TryAddToReservationAsync(key, reservationId, bytes, limit, lease, cancellationToken);
+            var usage = await inner.GetUsageAsync(key, cancellationToken);
+            long seen;
+            while (usage > (seen = Interlocked.Read(ref _max)) && Interlocked.CompareExchange(ref _max, usage, seen) != seen)
+            {
+            }
+
+            return reserved;
+        }
+
+        public Task EndReservationAsync(string key, string reservationId, long keptBytes, CancellationToken cancellationToken = default) =>
+            inner.EndReservationAsync(key, reservationId, keptBytes, cancellationToken);
 
         public Task ReleaseAsync(string key, long bytes, CancellationToken cancellationToken = default) => inner.ReleaseAsync(key, bytes, cancellationToken);
 
