@@ -4,7 +4,7 @@ namespace UploadKit.Redis;
 
 /// <summary>
 /// Quota usage as Redis counters: per key, the bytes kept (<c>quota:{key}</c>), the running uploads' reservations
-/// (a hash, <c>quota:{key}:reservations</c>) and when each lease ends (a sorted set, <c>quota:{key}:leases</c>, in
+/// (a hash, <c>quota-reservations:{key}</c>) and when each lease ends (a sorted set, <c>quota-leases:{key}</c>, in
 /// the Redis server's own milliseconds, so servers' clocks never disagree). Every call is one Lua script, so a
 /// reservation reads, drops expired leases, compares with the limit and adds atomically across servers.
 /// </summary>
@@ -27,17 +27,21 @@ internal sealed class RedisQuotaStore(RedisConnection connection) : IQuotaStore
         end
         """;
 
-    // ARGV: bytes, limit, reservation id ('' adds to the kept bytes), lease in milliseconds.
+    // ARGV: bytes, limit, reservation id ('' adds to the kept bytes instead), lease in milliseconds.
     private const string ReserveScript = UsageLua + "\n" + """
         local bytes = tonumber(ARGV[1])
-        if used + bytes > tonumber(ARGV[2]) then
-          return 0
-        end
         if ARGV[3] == '' then
+          if used + bytes > tonumber(ARGV[2]) then
+            return 0
+          end
           redis.call('INCRBY', KEYS[1], bytes)
           return 1
         end
-        redis.call('HINCRBY', KEYS[2], ARGV[3], bytes)
+        local held = tonumber(redis.call('HGET', KEYS[2], ARGV[3]) or '0')
+        if used - held + bytes > tonumber(ARGV[2]) then
+          return 0
+        end
+        redis.call('HSET', KEYS[2], ARGV[3], bytes)
         redis.call('ZADD', KEYS[3], now + tonumber(ARGV[4]), ARGV[3])
         local last = redis.call('ZRANGE', KEYS[3], -1, -1, 'WITHSCORES')[2]
         redis.call('PEXPIREAT', KEYS[2], last)
@@ -76,13 +80,15 @@ internal sealed class RedisQuotaStore(RedisConnection connection) : IQuotaStore
         return ReserveAsync(key, string.Empty, bytes, limit, 0, cancellationToken);
     }
 
-    public Task<bool> TryAddToReservationAsync(string key, string reservationId, long bytes, long limit, TimeSpan lease, CancellationToken cancellationToken = default)
+    public Task<bool> TrySetReservationAsync(string key, string reservationId, long bytes, long limit, TimeSpan lease, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentException.ThrowIfNullOrEmpty(reservationId);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bytes);
+        ArgumentOutOfRangeException.ThrowIfNegative(bytes);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
-        return ReserveAsync(key, reservationId, bytes, limit, (long)Math.Ceiling(lease.TotalMilliseconds), cancellationToken);
+        // A lease beyond what Redis's millisecond timestamps hold ("never runs out") is capped at a century.
+        var milliseconds = (long)Math.Ceiling(Math.Min(lease.TotalMilliseconds, TimeSpan.FromDays(36_500).TotalMilliseconds));
+        return ReserveAsync(key, reservationId, bytes, limit, milliseconds, cancellationToken);
     }
 
     public async Task EndReservationAsync(string key, string reservationId, long keptBytes, CancellationToken cancellationToken = default)
@@ -120,9 +126,7 @@ internal sealed class RedisQuotaStore(RedisConnection connection) : IQuotaStore
         return (long)result == 1;
     }
 
-    private RedisKey[] Keys(string key)
-    {
-        var usage = connection.Prefix + "quota:" + key;
-        return [usage, usage + ":reservations", usage + ":leases"];
-    }
+    /// <summary>The kept bytes, the reservations and their leases: three prefixes, so no quota key's names can meet another's.</summary>
+    private RedisKey[] Keys(string key) =>
+        [connection.Prefix + "quota:" + key, connection.Prefix + "quota-reservations:" + key, connection.Prefix + "quota-leases:" + key];
 }

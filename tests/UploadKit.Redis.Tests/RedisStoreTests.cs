@@ -115,14 +115,26 @@ public class RedisStoreTests
     {
         // A server that stops mid-upload never ends its reservation; the lease, timed by Redis itself, does.
         var store = _services.GetRequiredService<IQuotaStore>();
-        Assert.That(await store.TryAddToReservationAsync("alice", "upload-1", 600, 1000, TimeSpan.FromMilliseconds(300)), Is.True);
-        Assert.That(await store.TryAddToReservationAsync("alice", "upload-2", 600, 1000, TimeSpan.FromMinutes(5)), Is.False);
+        Assert.That(await store.TrySetReservationAsync("alice", "upload-1", 600, 1000, TimeSpan.FromMilliseconds(300)), Is.True);
+        Assert.That(await store.TrySetReservationAsync("alice", "upload-2", 600, 1000, TimeSpan.FromMinutes(5)), Is.False);
         Assert.That(await store.GetUsageAsync("alice"), Is.EqualTo(600));
 
         await Task.Delay(TimeSpan.FromMilliseconds(600));
 
         Assert.That(await store.GetUsageAsync("alice"), Is.Zero);
-        Assert.That(await store.TryAddToReservationAsync("alice", "upload-2", 1000, 1000, TimeSpan.FromMinutes(5)), Is.True);
+        Assert.That(await store.TrySetReservationAsync("alice", "upload-2", 1000, 1000, TimeSpan.FromMinutes(5)), Is.True);
+    }
+
+    [Test]
+    public async Task QuotaStore_KeysThatLookLikeAnothersReservations_DoNotMeetThem()
+    {
+        var store = _services.GetRequiredService<IQuotaStore>();
+        Assert.That(await store.TryReserveAsync("bob:reservations", 10, 100), Is.True);
+        Assert.That(await store.TryReserveAsync("bob:leases", 10, 100), Is.True);
+
+        Assert.That(await store.TrySetReservationAsync("bob", "upload-1", 100, 100, TimeSpan.FromMinutes(5)), Is.True);
+        Assert.That(await store.GetUsageAsync("bob"), Is.EqualTo(100));
+        Assert.That(await store.GetUsageAsync("bob:reservations"), Is.EqualTo(10));
     }
 
     [Test]

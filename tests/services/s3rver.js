@@ -75,12 +75,19 @@ async function multipartShim(ctx, next) {
 }
 
 async function createOnly(ctx, next) {
-  const [bucket, ...keyParts] = ctx.path.split('/').filter((segment) => segment.length > 0);
-  const key = keyParts.map(decodeURIComponent).join('/');
+  const match = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
+  if (!match || ctx.headers['if-none-match'] !== '*') return next();
+  let key;
+  try {
+    key = decodeURIComponent(match[2]);
+  } catch {
+    return next();
+  }
+  const bucket = match[1];
   const write =
     (ctx.method === 'PUT' && !('partNumber' in ctx.query) && !ctx.headers['x-amz-copy-source']) ||
     (ctx.method === 'POST' && 'uploadId' in ctx.query);
-  if (write && key && ctx.headers['if-none-match'] === '*' && (await ctx.store.existsObject(bucket, key))) {
+  if (write && (await ctx.store.existsObject(bucket, key))) {
     throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
       Condition: 'If-None-Match',
     });

@@ -15,6 +15,7 @@ internal sealed class InMemoryQuotaStore(TimeProvider time) : IQuotaStore
             var usage = Get(key);
             if (usage.Total(time.GetUtcNow()) + bytes > limit)
             {
+                Forget(key, usage);
                 return Task.FromResult(false);
             }
 
@@ -23,23 +24,26 @@ internal sealed class InMemoryQuotaStore(TimeProvider time) : IQuotaStore
         }
     }
 
-    public Task<bool> TryAddToReservationAsync(string key, string reservationId, long bytes, long limit, TimeSpan lease, CancellationToken cancellationToken = default)
+    public Task<bool> TrySetReservationAsync(string key, string reservationId, long bytes, long limit, TimeSpan lease, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        ArgumentNullException.ThrowIfNull(reservationId);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bytes);
+        ArgumentException.ThrowIfNullOrEmpty(reservationId);
+        ArgumentOutOfRangeException.ThrowIfNegative(bytes);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
         lock (_lock)
         {
             var now = time.GetUtcNow();
             var usage = Get(key);
-            if (usage.Total(now) + bytes > limit)
+            var others = usage.Total(now) - usage.Reservations.GetValueOrDefault(reservationId).Bytes;
+            if (others + bytes > limit)
             {
+                Forget(key, usage);
                 return Task.FromResult(false);
             }
 
-            var held = usage.Reservations.GetValueOrDefault(reservationId).Bytes;
-            usage.Reservations[reservationId] = (held + bytes, now + lease);
+            // A lease too long to add ("never runs out") ends at the end of time.
+            var expiresOn = lease >= DateTimeOffset.MaxValue - now ? DateTimeOffset.MaxValue : now + lease;
+            usage.Reservations[reservationId] = (bytes, expiresOn);
             return Task.FromResult(true);
         }
     }
@@ -47,7 +51,7 @@ internal sealed class InMemoryQuotaStore(TimeProvider time) : IQuotaStore
     public Task EndReservationAsync(string key, string reservationId, long keptBytes, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        ArgumentNullException.ThrowIfNull(reservationId);
+        ArgumentException.ThrowIfNullOrEmpty(reservationId);
         ArgumentOutOfRangeException.ThrowIfNegative(keptBytes);
         lock (_lock)
         {
@@ -79,7 +83,14 @@ internal sealed class InMemoryQuotaStore(TimeProvider time) : IQuotaStore
         ArgumentNullException.ThrowIfNull(key);
         lock (_lock)
         {
-            return Task.FromResult(_usage.TryGetValue(key, out var usage) ? usage.Total(time.GetUtcNow()) : 0);
+            if (!_usage.TryGetValue(key, out var usage))
+            {
+                return Task.FromResult(0L);
+            }
+
+            var total = usage.Total(time.GetUtcNow());
+            Forget(key, usage);
+            return Task.FromResult(total);
         }
     }
 

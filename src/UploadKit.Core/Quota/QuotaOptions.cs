@@ -25,10 +25,10 @@ public sealed class QuotaOptions
     public long ReservationSliceBytes { get; set; } = 256 * 1024;
 
     /// <summary>
-    /// Gets or sets how long a running upload's reservation counts without being renewed: each slice renews it, and
-    /// the end of the upload ends it. If the server stops mid-upload, the reservation stops counting this long after
-    /// its last slice. 5 minutes by default; an upload slower than one slice per lease is still counted in full
-    /// when it ends.
+    /// Gets or sets how long a running upload's reservation counts without being renewed. It is renewed as the upload
+    /// grows and at least every half lease while bytes arrive, and ended when the upload ends; if the server stops
+    /// mid-upload, the reservation stops counting this long after its last renewal. An upload that stalls past its
+    /// lease has its bytes checked against the limit again when it resumes or ends. 5 minutes by default.
     /// </summary>
     public TimeSpan ReservationLease { get; set; } = TimeSpan.FromMinutes(5);
 }

@@ -26,6 +26,8 @@ public sealed class QuotaUploadHandler : UploadHandler
     private long _fileBytes;
     private string? _reservationId;
     private long _kept;
+    private TimeProvider? _time;
+    private DateTimeOffset _renewedOn;
 
     /// <summary>Creates a handler that uses the app's <see cref="QuotaOptions"/> (<c>services.Configure&lt;QuotaOptions&gt;(...)</c>).</summary>
     [ActivatorUtilitiesConstructor]
@@ -79,6 +81,7 @@ public sealed class QuotaUploadHandler : UploadHandler
 
         _logger = services.GetService<ILoggerFactory>()?.CreateLogger(Log.UploadCategory) ?? NullLogger.Instance;
         _store = services.GetRequiredService<IQuotaStore>();
+        _time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         return ValueTask.CompletedTask;
     }
 
@@ -89,29 +92,14 @@ public sealed class QuotaUploadHandler : UploadHandler
         _fileBytes += chunk.Length;
         if (_received > _reserved)
         {
-            var options = _options!;
-            var needed = _received - _reserved;
             // Once a slice has been refused the user is near the limit: from then on, ask for what arrived only,
             // so each chunk costs one store call, not a refused slice and then a second call.
-            var ask = _nearLimit ? needed : Math.Max(needed, options.ReservationSliceBytes);
-            _reservationId ??= Guid.NewGuid().ToString("N");
-            if (await _store!.TryAddToReservationAsync(_key!, _reservationId, ask, options.LimitBytes, options.ReservationLease, cancellationToken).ConfigureAwait(false))
-            {
-                _reserved += ask;
-            }
-            else if (ask > needed && await _store.TryAddToReservationAsync(_key!, _reservationId, needed, options.LimitBytes, options.ReservationLease, cancellationToken).ConfigureAwait(false))
-            {
-                _nearLimit = true;
-                _reserved += needed;
-            }
-            else
-            {
-                _logger.QuotaExceeded(options.Name, options.LimitBytes);
-                throw new UploadRejectedException(StatusCodes.Status413PayloadTooLarge, $"The upload would exceed the '{options.Name}' quota of {options.LimitBytes} bytes.")
-                {
-                    Title = "Quota exceeded",
-                };
-            }
+            await ReserveAsync(_nearLimit ? _received : Math.Max(_received, _reserved + _options!.ReservationSliceBytes), cancellationToken).ConfigureAwait(false);
+        }
+        else if (_time!.GetUtcNow() - _renewedOn >= _options!.ReservationLease / 2)
+        {
+            // A slow upload renews its lease before it runs out, so its reservation never stops counting.
+            await ReserveAsync(_reserved, cancellationToken).ConfigureAwait(false);
         }
 
         return chunk;
@@ -129,6 +117,13 @@ public sealed class QuotaUploadHandler : UploadHandler
     /// <inheritdoc/>
     public override async ValueTask UploadCompleteAsync(CancellationToken cancellationToken)
     {
+        if (_reservationId is not null && _time!.GetUtcNow() - _renewedOn >= _options!.ReservationLease)
+        {
+            // The upload stalled past its lease after its last chunk: its reservation may have stopped counting and
+            // its bytes been taken by another upload, so they are checked against the limit again before they are kept.
+            await ReserveAsync(_received, cancellationToken).ConfigureAwait(false);
+        }
+
         // The kept files' bytes become usage; the rest of the reservation is given back.
         await EndReservationAsync(_received).ConfigureAwait(false);
         _kept = _received;
@@ -154,6 +149,35 @@ public sealed class QuotaUploadHandler : UploadHandler
                 throw;
             }
         }
+    }
+
+    /// <summary>
+    /// Sets the upload's reservation to <paramref name="wanted"/> bytes (renewing its lease), or, if that crosses the
+    /// limit, to the bytes received; refuses the upload with 413 if even those do not fit.
+    /// </summary>
+    private async Task ReserveAsync(long wanted, CancellationToken cancellationToken)
+    {
+        var options = _options!;
+        _reservationId ??= Guid.NewGuid().ToString("N");
+        if (await _store!.TrySetReservationAsync(_key!, _reservationId, wanted, options.LimitBytes, options.ReservationLease, cancellationToken).ConfigureAwait(false))
+        {
+            _reserved = wanted;
+        }
+        else if (wanted > _received && await _store.TrySetReservationAsync(_key!, _reservationId, _received, options.LimitBytes, options.ReservationLease, cancellationToken).ConfigureAwait(false))
+        {
+            _nearLimit = true;
+            _reserved = _received;
+        }
+        else
+        {
+            _logger.QuotaExceeded(options.Name, options.LimitBytes);
+            throw new UploadRejectedException(StatusCodes.Status413PayloadTooLarge, $"The upload would exceed the '{options.Name}' quota of {options.LimitBytes} bytes.")
+            {
+                Title = "Quota exceeded",
+            };
+        }
+
+        _renewedOn = _time!.GetUtcNow();
     }
 
     private async Task EndReservationAsync(long keptBytes)

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using UploadKit.Quota;
 using UploadKit.Testing;
 using UploadKit.Tests.AspNetCore;
@@ -121,6 +122,30 @@ public class QuotaUploadHandlerTests
     }
 
     [Test]
+    public async Task Upload_StallsPastItsLeaseWhileAnotherUploadTakesTheQuota_IsRefusedAndNeverCrossesTheLimit()
+    {
+        // After the first chunk the clock jumps past the lease (a stalled client) and a competing upload by the same
+        // user reserves most of the quota. The stalled upload's next renewal checks its bytes again and is refused.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var app = await UploadApp.StartAsync(
+            _temp,
+            a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form))
+                .WithUploadHandlers(_ => new QuotaUploadHandler(new QuotaOptions { LimitBytes = Limit }), _ => new StallThenCompete(clock), _ => new TemporaryFileUploadHandler()),
+            services: s =>
+            {
+                s.AddTestAuthentication();
+                s.AddSingleton<TimeProvider>(clock);
+            });
+        var store = app.Services.GetRequiredService<IQuotaStore>();
+
+        var response = await app.Client.SendAsync(Upload("alice", UploadApp.RandomBytes(600_000), chunked: true));
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge), await response.Content.ReadAsStringAsync());
+        Assert.That(await store.GetUsageAsync("alice"), Is.EqualTo(900_000), "only the competing reservation counts");
+        Assert.That(Directory.GetFiles(_temp), Is.Empty);
+    }
+
+    [Test]
     public async Task Upload_Anonymous_Answers401()
     {
         await using var app = await StartAsync();
@@ -189,6 +214,25 @@ public class QuotaUploadHandlerTests
         Assert.That(await app.Services.GetRequiredService<IQuotaStore>().GetUsageAsync("alice"), Is.EqualTo(900_000));
     }
 
+    /// <summary>At the first chunk, moves the clock past the lease and reserves 900,000 bytes for another upload by the same user.</summary>
+    private sealed class StallThenCompete(FakeTimeProvider clock) : UploadHandler
+    {
+        private bool _done;
+
+        public override async ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
+        {
+            if (!_done)
+            {
+                _done = true;
+                clock.Advance(TimeSpan.FromMinutes(6));
+                var store = Context.Services.GetRequiredService<IQuotaStore>();
+                Assert.That(await store.TrySetReservationAsync("alice", "competitor", 900_000, Limit, TimeSpan.FromMinutes(30), cancellationToken), Is.True);
+            }
+
+            return chunk;
+        }
+    }
+
     /// <summary>Fails the upload in its last step, after the handlers before it have completed.</summary>
     private sealed class FailsAtCompletion : UploadHandler
     {
@@ -218,9 +262,9 @@ public class QuotaUploadHandlerTests
             return reserved;
         }
 
-        public async Task<bool> TryAddToReservationAsync(string key, string reservationId, long bytes, long limit, TimeSpan lease, CancellationToken cancellationToken = default)
+        public async Task<bool> TrySetReservationAsync(string key, string reservationId, long bytes, long limit, TimeSpan lease, CancellationToken cancellationToken = default)
         {
-            var reserved = await inner.TryAddToReservationAsync(key, reservationId, bytes, limit, lease, cancellationToken);
+            var reserved = await inner.TrySetReservationAsync(key, reservationId, bytes, limit, lease, cancellationToken);
             var usage = await inner.GetUsageAsync(key, cancellationToken);
             long seen;
             while (usage > (seen = Interlocked.Read(ref _max)) && Interlocked.CompareExchange(ref _max, usage, seen) != seen)
