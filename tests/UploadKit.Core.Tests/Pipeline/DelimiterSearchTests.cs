@@ -87,7 +87,7 @@ public class DelimiterSearchTests
         var padding = new byte[64];
         Array.Fill(padding, (byte)'x');
 
-        var split = Sequence([.. padding, .. padding.AsSpan(0, 36)], [.. padding.AsSpan(0, 40), .. delimiter, .. "yy"u8]);
+        var split = ParserHarness.Sequence([.. padding, .. padding, .. padding.AsSpan(0, 12), .. delimiter, .. "yy"u8], 100);
         Assert.That(DelimiterSearch.Find(split, delimiter, out var splitSafe), Is.EqualTo(140));
         Assert.That(splitSafe, Is.EqualTo(140));
 
@@ -107,36 +107,13 @@ public class DelimiterSearchTests
         var whole = "data\r\n--abcmore"u8.ToArray();
         for (var split = 1; split < whole.Length; split++)
         {
-            var buffer = Sequence(whole[..split], whole[split..]);
+            var buffer = ParserHarness.Sequence(whole, split);
             Assert.That(DelimiterSearch.Find(buffer, delimiter, out var safe), Is.EqualTo(4), $"split at {split}");
             Assert.That(safe, Is.EqualTo(4));
         }
 
-        var partial = Sequence("data\r\n"u8.ToArray(), "--a"u8.ToArray());
+        var partial = ParserHarness.Sequence("data\r\n--a"u8.ToArray(), 6);
         Assert.That(DelimiterSearch.Find(partial, delimiter, out var held), Is.EqualTo(-1));
         Assert.That(held, Is.EqualTo(4), "the possible start of a delimiter is held back");
-    }
-
-    private static ReadOnlySequence<byte> Sequence(byte[] first, byte[] second)
-    {
-        var head = new Segment(first, 0);
-        var tail = head.Append(second);
-        return new ReadOnlySequence<byte>(head, 0, tail, second.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(byte[] data, long runningIndex)
-        {
-            Memory = data;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(byte[] data)
-        {
-            var next = new Segment(data, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
     }
 }

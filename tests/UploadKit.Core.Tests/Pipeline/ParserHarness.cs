@@ -43,7 +43,10 @@ internal static class ParserHarness
     }
 
     /// <summary>A reader whose whole input is one sequence split at the given offsets.</summary>
-    public static PipeReader SegmentedReader(byte[] body, IEnumerable<int> splits)
+    public static PipeReader SegmentedReader(byte[] body, IEnumerable<int> splits) => PipeReader.Create(Sequence(body, splits));
+
+    /// <summary><paramref name="body"/> as a sequence of segments split at the given offsets.</summary>
+    public static ReadOnlySequence<byte> Sequence(byte[] body, params IEnumerable<int> splits)
     {
         var points = splits.Where(s => s > 0 && s < body.Length).Distinct().Order().ToList();
         points.Add(body.Length);
@@ -65,8 +68,7 @@ internal static class ParserHarness
             start = point;
         }
 
-        var sequence = first is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(first, 0, last!, last!.Memory.Length);
-        return PipeReader.Create(sequence);
+        return first is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(first, 0, last!, last!.Memory.Length);
     }
 
     /// <summary>A reader fed by a writer that flushes after each of the given chunk sizes, as a network would.</summary>
