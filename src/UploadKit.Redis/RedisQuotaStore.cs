@@ -107,7 +107,7 @@ internal sealed class RedisQuotaStore(RedisConnection connection) : IQuotaStore
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bytes);
         cancellationToken.ThrowIfCancellationRequested();
         var database = await connection.GetDatabaseAsync().ConfigureAwait(false);
-        await database.ScriptEvaluateAsync(ReleaseScript, [Keys(key)[0]], [bytes]).ConfigureAwait(false);
+        await database.ScriptEvaluateAsync(ReleaseScript, [UsageKey(key)], [bytes]).ConfigureAwait(false);
     }
 
     public async Task<long> GetUsageAsync(string key, CancellationToken cancellationToken = default)
@@ -128,5 +128,7 @@ internal sealed class RedisQuotaStore(RedisConnection connection) : IQuotaStore
 
     /// <summary>The kept bytes, the reservations and their leases: three prefixes, so no quota key's names can meet another's.</summary>
     private RedisKey[] Keys(string key) =>
-        [connection.Prefix + "quota:" + key, connection.Prefix + "quota-reservations:" + key, connection.Prefix + "quota-leases:" + key];
+        [UsageKey(key), connection.Prefix + "quota-reservations:" + key, connection.Prefix + "quota-leases:" + key];
+
+    private RedisKey UsageKey(string key) => connection.Prefix + "quota:" + key;
 }
