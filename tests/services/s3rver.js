@@ -31,13 +31,19 @@ fs.mkdirSync(directory, { recursive: true });
 const server = new S3rver({ port: Number(port), address: '127.0.0.1', directory, silent: true });
 const uploadsDir = (bucket) => path.join(directory, bucket, '._S3rver_uploads');
 
+// A part still in flight when its upload is aborted can be written after the abort removed the upload's folder,
+// recreating it without a key: S3 discards such a part, so a folder without a key is no upload.
 function listUploads(bucket) {
   const dir = uploadsDir(bucket);
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).map((uploadId) => ({
-    uploadId,
-    key: fs.readFileSync(path.join(dir, uploadId, 'key'), 'utf8'),
-  }));
+  return fs.readdirSync(dir).flatMap((uploadId) => {
+    try {
+      return [{ uploadId, key: fs.readFileSync(path.join(dir, uploadId, 'key'), 'utf8') }];
+    } catch (err) {
+      if (err.code === 'ENOENT') return [];
+      throw err;
+    }
+  });
 }
 
 async function multipartShim(ctx, next) {
