@@ -3,7 +3,10 @@
 // 1. two files chosen in the file field upload with the progress bar moving (the browser's upload is throttled so
 //    that the progress endpoint has something to report) and reaching 100%, and both download byte for byte;
 // 2. a file dropped on the drop zone uploads too;
-// 3. a refused file shows its error next to the file field, and nothing is listed as uploaded.
+// 3. a refused file shows its error, naming the file, next to the file field; the bar does not stay part-way, and
+//    nothing is listed as uploaded;
+// 4. the page states its limits, the button is disabled while an upload runs, and no request fails (no progress
+//    request answers 404) and no console error appears but the refused upload's own 400.
 // Prints "ok - ..." per check and, last, a JSON line {"uploaded": [<sha-256 of each file that must be stored>]}.
 // Exits non-zero on the first failed check. CHROMIUM (default /usr/bin/chromium) names the browser.
 import { chromium } from 'playwright-core';
@@ -36,8 +39,20 @@ const uploaded = [];
 try {
   const page = await context.newPage();
   page.setDefaultTimeout(60_000);
+  const consoleErrors = [];
+  const failedResponses = [];
+  page.on('console', message => {
+    if (message.type() === 'error') consoleErrors.push({ text: message.text(), url: message.location().url });
+  });
+  page.on('pageerror', error => consoleErrors.push({ text: error.message, url: '' }));
+  page.on('response', response => {
+    if (response.status() >= 400) failedResponses.push(`${response.request().method()} ${new URL(response.url()).pathname} ${response.status()}`);
+  });
   await page.goto(base);
   check(await page.locator('#upload-form input[type=hidden]').getAttribute('value') !== '', 'the form carries an antiforgery token');
+  const limits = await page.locator('#limits').textContent();
+  console.log('limits on the page: ' + limits);
+  check(limits.includes('.mp3') && limits.includes('20 MiB per file') && limits.includes('100 MiB per upload'), 'the page states its limits');
 
   // 1. Two files through the file field, at 4 MiB/s, so the 6 MiB body takes about 1.5 s.
   const cdp = await context.newCDPSession(page);
@@ -47,7 +62,9 @@ try {
   await page.fill('#title', 'Holiday');
   await page.setInputFiles('#files', files);
   await page.click('#submit');
+  check(await page.locator('#submit').isDisabled(), 'the button is disabled while the upload runs');
   await page.locator('#uploaded li').nth(1).waitFor();
+  check(await page.locator('#submit').isEnabled(), 'the button is enabled again once the upload is done');
   const history = await page.evaluate(() => window.progressHistory);
   console.log('progress bar values: ' + history.join(' '));
   check(history.some(v => v > 0 && v < 100), 'the progress bar moved through values between 0% and 100%');
@@ -83,8 +100,16 @@ try {
   await error.waitFor();
   const message = await error.textContent();
   console.log('error next to the file field: ' + message);
-  check(message.includes('"exe" is not allowed'), 'the refused file\'s error is shown next to the file field');
+  check(message.startsWith('setup.exe: ') && message.includes('"exe" is not allowed'), 'the refused file\'s error, naming the file, is shown next to the file field');
+  check(await page.locator('#progress').isHidden(), 'the bar does not stay where the server stopped reading');
+  check(await page.locator('#submit').isEnabled(), 'the button is enabled again after a refusal');
   check(await page.locator('#uploaded li').count() === 0, 'nothing is listed as uploaded after a refusal');
+
+  // 4. Nothing failed that should not have.
+  console.log('failed requests: ' + (failedResponses.join(', ') || 'none'));
+  check(failedResponses.length === 1 && failedResponses[0] === 'POST /upload 400', 'no request failed but the refused upload (no progress request answered 404)');
+  const unexpected = consoleErrors.filter(e => !(e.text.includes('status of 400') && e.url.endsWith('/upload')));
+  check(unexpected.length === 0, 'no console error: ' + JSON.stringify(unexpected));
 } finally {
   await context.close();
   fs.rmSync(userDataDir, { recursive: true, force: true });

@@ -66,7 +66,7 @@
   }
 
   function remove(entry) {
-    if (uploading && entry.state === 'ready') return;
+    if (uploading) return;
     queue.splice(queue.indexOf(entry), 1);
     entry.row.remove();
     queueList.hidden = queue.length === 0;
