@@ -47,11 +47,8 @@ public class QuickStartTests
     public async Task Upload_PlainFormPost_AnswersHtmlPageListingTheSavedFiles()
     {
         await using var app = await SampleApp<QuickStart.UploadResult>.StartAsync(Settings);
-        using var request = new HttpRequestMessage(HttpMethod.Post, "upload") { Content = Form(("notes.txt", RandomNumberGenerator.GetBytes(3000)), ("report.pdf", RandomNumberGenerator.GetBytes(5000))) };
-        request.Headers.Accept.ParseAdd("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
 
-        using var response = await app.Client.SendAsync(request);
-        var html = await response.Content.ReadAsStringAsync();
+        var (response, html) = await PostAsBrowserAsync(app, ("notes.txt", RandomNumberGenerator.GetBytes(3000)), ("report.pdf", RandomNumberGenerator.GetBytes(5000)));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/html"));
@@ -79,11 +76,8 @@ public class QuickStartTests
     public async Task Upload_RefusedFileFromPlainFormPost_AnswersHtmlPageNamingTheFile()
     {
         await using var app = await SampleApp<QuickStart.UploadResult>.StartAsync(Settings);
-        using var request = new HttpRequestMessage(HttpMethod.Post, "upload") { Content = Form(("fine.txt", RandomNumberGenerator.GetBytes(1000)), ("tool.exe", RandomNumberGenerator.GetBytes(1000))) };
-        request.Headers.Accept.ParseAdd("text/html");
 
-        using var response = await app.Client.SendAsync(request);
-        var html = await response.Content.ReadAsStringAsync();
+        var (response, html) = await PostAsBrowserAsync(app, ("fine.txt", RandomNumberGenerator.GetBytes(1000)), ("tool.exe", RandomNumberGenerator.GetBytes(1000)));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/html"));
@@ -129,6 +123,15 @@ public class QuickStartTests
 
         var listed = files.EnumerateArray().Select(f => (f.GetProperty("name").GetString(), f.GetProperty("size").GetInt64(), f.GetProperty("url").GetString())).OrderBy(f => f.Item1).ToArray();
         Assert.That(listed, Is.EqualTo(new[] { ("a.txt", 10L, "/media/a.txt"), ("b.csv", 20L, "/media/b.csv") }));
+    }
+
+    /// <summary>Posts files as a browser's plain form post does: it accepts text/html first.</summary>
+    private static async Task<(HttpResponseMessage Response, string Html)> PostAsBrowserAsync(SampleApp<QuickStart.UploadResult> app, params (string Name, byte[] Data)[] files)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "upload") { Content = Form(files) };
+        request.Headers.Accept.ParseAdd("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
+        var response = await app.Client.SendAsync(request);
+        return (response, await response.Content.ReadAsStringAsync());
     }
 
     private static MultipartFormDataContent Form(params (string Name, byte[] Data)[] files)
