@@ -12,8 +12,8 @@
 #   - the `dotnet run` line and the `curl` line: the app is started with the first and sent the second. Both must name
 #     the same address, and the run line must say where the app listens (a new app picks its own port otherwise).
 #     The test moves that address to a free port of 127.0.0.1, the same in both lines.
-# The upload must answer 2xx with JSON naming the stored file and its size; the file must be on disk under the app's
-# folder with the uploaded bytes, and served byte for byte at the answer's url.
+# The upload must answer 2xx with JSON naming the stored file and its size; the file must be on disk in media/ beside
+# Program.cs with the uploaded bytes, and served byte for byte at the answer's url.
 # Then the section's optional `dotnet add package UploadKit.Storage.S3` line and its `.AddS3Storage()` call are
 # checked to restore and build too. QUICKSTART_README names another file to read.
 # Ends with "package test: PASS" or "package test: FAIL: <why>" and a non-zero exit code.
@@ -183,15 +183,12 @@ except ValueError as e:
 name, size, url = answer.get("name"), answer.get("size"), answer.get("url")
 if not name or size != len(sent) or not url:
     sys.exit(f"the answer should name the file, its size {len(sent)} and its url: {answer}")
-found = []
-for root, dirs, files in os.walk(app):
-    dirs[:] = [d for d in dirs if d not in ("obj", "nuget-packages")]
-    for f in files:
-        path = os.path.join(root, f)
-        if os.path.relpath(path, app).replace(os.sep, "/").endswith(name) and hashlib.sha256(open(path, "rb").read()).hexdigest() == digest:
-            found.append(os.path.relpath(path, app))
-if not found:
-    sys.exit(f"no file named {name} with the uploaded bytes under the app's folder")
+# The README's appsettings.json keeps the default storage in "media": beside Program.cs, where `dotnet run` runs.
+stored = os.path.join(app, "media", name)
+if not os.path.isfile(stored) or hashlib.sha256(open(stored, "rb").read()).hexdigest() != digest:
+    elsewhere = [os.path.relpath(os.path.join(r, f), app) for r, _, fs in os.walk(app) for f in fs if f == os.path.basename(name)]
+    sys.exit(f"media/{name} beside Program.cs does not hold the uploaded bytes (files of that name: {elsewhere or 'none'})")
+found = [os.path.relpath(stored, app)]
 print(f"package test: stored as {found[0]}, SHA-256 {digest[:16]}…")
 served = urllib.request.urlopen(urllib.parse.urljoin(base + "/", url)).read()
 if hashlib.sha256(served).hexdigest() != digest:

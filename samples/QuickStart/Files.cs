@@ -1,5 +1,5 @@
 using System.Globalization;
-using Microsoft.Net.Http.Headers;
+using Microsoft.Extensions.Options;
 using UploadKit;
 
 namespace QuickStart;
@@ -52,7 +52,7 @@ public static class Files
     /// default storage. A refusal (a validator, a limit, a malformed body) is answered as problem details, or, for a
     /// browser's plain form post, as the page with the error next to the file field.
     /// </summary>
-    public static async Task<IResult> UploadAsync(HttpContext http, IStorageRegistry storages, Microsoft.Extensions.Options.IOptions<UploadOptions> options, CancellationToken ct)
+    public static async Task<IResult> UploadAsync(HttpContext http, IStorageRegistry storages, IOptions<UploadOptions> options, CancellationToken ct)
     {
         var html = WantsHtml(http.Request);
         var limits = Limits.From(options.Value);
