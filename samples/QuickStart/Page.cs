@@ -19,7 +19,6 @@ public static class Page
             .Replace("{{accept}}", Encode(string.Join(",", Limits.Extensions.Select(e => "." + e))))
             .Replace("{{types}}", Encode(types))
             .Replace("{{max-file-size}}", Encode(Limits.FormatSize(Limits.MaxFileSize)))
-            .Replace("{{max-file-bytes}}", Limits.MaxFileSize.ToString(CultureInfo.InvariantCulture))
             .Replace("{{max-request-size}}", Encode(perRequest))
             .Replace("{{max-files}}", limits.MaxFileCount.ToString(CultureInfo.InvariantCulture))
             .Replace("{{result}}", Result(saved, error))
@@ -77,8 +76,7 @@ public static class Page
               <p class="lead">Files are checked while they stream and saved into the <code>media</code> folder.</p>
             </header>
             {{result}}
-            <form id="upload-form" class="card" method="post" action="/upload" enctype="multipart/form-data"
-                  data-max-file-bytes="{{max-file-bytes}}">
+            <form id="upload-form" class="card" method="post" action="/upload" enctype="multipart/form-data">
               <label class="drop" id="drop" for="files">
                 <svg aria-hidden="true" viewBox="0 0 24 24" width="40" height="40"><path d="M12 16V4m0 0-4.5 4.5M12 4l4.5 4.5M4 15v3a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-3" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linecap="round" stroke-linejoin="round"/></svg>
                 <span class="drop-title"><span class="with-script">Drop files here or </span><span class="link">choose files</span></span>

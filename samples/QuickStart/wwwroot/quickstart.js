@@ -194,6 +194,8 @@
     drop.addEventListener(name, e => { e.preventDefault(); drop.classList.remove('over'); });
   }
   drop.addEventListener('drop', e => add(Array.from(e.dataTransfer.files)));
+  // A file dropped beside the drop zone would make the browser leave the page to show it.
+  for (const name of ['dragover', 'drop']) window.addEventListener(name, e => e.preventDefault());
 
   form.addEventListener('submit', async event => {
     event.preventDefault();
