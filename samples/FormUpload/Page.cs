@@ -1,15 +1,22 @@
+using System.Globalization;
 using System.Net;
 using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.Extensions.Options;
+using UploadKit;
 
 namespace FormUpload;
 
 /// <summary>The upload page: Django's form template, with the antiforgery token where {% csrf_token %} would be.</summary>
 public static class Page
 {
-    public static IResult Render(HttpContext http, IAntiforgery antiforgery)
+    public static IResult Render(HttpContext http, IAntiforgery antiforgery, IOptions<UploadOptions> options)
     {
         var tokens = antiforgery.GetAndStoreTokens(http);
+        var perRequest = options.Value.MaxRequestBodySize is { } bytes ? $"{bytes / (1 << 20)} MiB" : "no limit";
         var html = Template
+            .Replace("{{types}}", WebUtility.HtmlEncode(string.Join(", ", UploadEndpoint.AllowedExtensions.Select(e => "." + e))), StringComparison.Ordinal)
+            .Replace("{{max-file-size}}", (UploadEndpoint.MaxFileSize >> 20).ToString(CultureInfo.InvariantCulture) + " MiB", StringComparison.Ordinal)
+            .Replace("{{max-request-size}}", WebUtility.HtmlEncode(perRequest), StringComparison.Ordinal)
             .Replace("{{token-field}}", WebUtility.HtmlEncode(tokens.FormFieldName), StringComparison.Ordinal)
             .Replace("{{token-header}}", WebUtility.HtmlEncode(tokens.HeaderName ?? "RequestVerificationToken"), StringComparison.Ordinal)
             .Replace("{{token}}", WebUtility.HtmlEncode(tokens.RequestToken ?? ""), StringComparison.Ordinal);
@@ -23,6 +30,7 @@ public static class Page
           <meta charset="utf-8">
           <meta name="viewport" content="width=device-width, initial-scale=1">
           <title>Upload files</title>
+          <link rel="icon" href="/favicon.svg" type="image/svg+xml">
           <link rel="stylesheet" href="/upload.css">
         </head>
         <body>
@@ -37,6 +45,7 @@ public static class Page
               <p>Drop files here, or choose them:</p>
               <input type="file" id="files" name="files" multiple>
             </div>
+            <p class="limits" id="limits">Allowed: {{types}}. Up to {{max-file-size}} per file and {{max-request-size}} per upload.</p>
             <ul class="field-errors" id="errors-files"></ul>
             <progress id="progress" max="100" value="0" aria-valuenow="0" hidden></progress>
             <div id="status" role="status"></div>

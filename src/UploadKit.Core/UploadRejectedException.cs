@@ -33,6 +33,13 @@ public sealed class UploadRejectedException : Exception
     /// </summary>
     public IReadOnlyDictionary<string, string[]>? Errors { get; init; }
 
+    /// <summary>
+    /// Gets the client's name of the file the rejection concerns (a file a validator refused), or
+    /// <see langword="null"/>. The problem details carry it as <c>fileName</c>, so a page can show the error next to
+    /// that file.
+    /// </summary>
+    public string? FileName { get; init; }
+
     internal static UploadRejectedException BadRequest(string message, Exception? inner = null) =>
         new(StatusCodes.Status400BadRequest, message, inner) { Title = "Malformed upload" };
 

@@ -1,6 +1,7 @@
 // The upload page's script: sends the form with fetch, with the antiforgery token in a header (checked before the
-// server reads a byte of the body) and a fresh random X-Progress-ID, and polls the progress endpoint for that id
-// while the body is on its way, as the progress-bar example in Django's upload-handler docs does.
+// server reads a byte of the body) and a fresh random X-Progress-ID, and follows the progress endpoint's events for
+// that id while the body is on its way, as the progress-bar example in Django's upload-handler docs does. The events
+// are opened before the upload is sent: the endpoint waits for the upload to begin rather than answering 404.
 (() => {
   const form = document.getElementById('upload-form');
   const input = document.getElementById('files');
@@ -8,6 +9,7 @@
   const bar = document.getElementById('progress');
   const status = document.getElementById('status');
   const uploaded = document.getElementById('uploaded');
+  const button = document.getElementById('submit');
 
   // Every value the bar showed, in order: the browser test reads it to see the bar move.
   window.progressHistory = [];
@@ -40,9 +42,31 @@
     }
   }
 
-  async function readProgress(id) {
-    const response = await fetch('/upload-progress/' + encodeURIComponent(id), { cache: 'no-store' });
-    return response.ok ? response.json() : null;
+  // Follows the server's progress of one upload; resolves with the last snapshot once the upload has ended.
+  function watchProgress(id) {
+    let last = null;
+    let finish;
+    const ended = new Promise(resolve => { finish = resolve; });
+    const events = new EventSource('/upload-progress/' + encodeURIComponent(id) + '/events');
+    events.addEventListener('progress', message => {
+      last = JSON.parse(message.data);
+      if (last.state === 'receiving' && last.bytesExpected) setProgress(100 * last.bytesReceived / last.bytesExpected);
+      if (last.state !== 'receiving') {
+        events.close();
+        finish(last);
+      }
+    });
+    events.addEventListener('error', () => { events.close(); finish(last); });
+    return { ended, stop: () => { events.close(); finish(last); } };
+  }
+
+  // A refusal's messages, each naming the file it concerns when the problem says which (fileName).
+  function refusalMessages(problem, status) {
+    const prefix = problem.fileName ? problem.fileName + ': ' : '';
+    if (problem.errors) {
+      return Object.entries(problem.errors).map(([field, messages]) => [field, messages.map(m => (field === 'files' ? prefix : '') + m)]);
+    }
+    return [['form', [prefix + (problem.detail || problem.title || `The upload failed (${status}).`)]]];
   }
 
   form.addEventListener('submit', async event => {
@@ -57,22 +81,8 @@
     window.progressHistory = [];
     setProgress(0);
     status.textContent = 'Uploading…';
-
-    let done = false;
-    let last = null;
-    const poll = async () => {
-      while (!done) {
-        const snapshot = await readProgress(id).catch(() => null);
-        if (snapshot) {
-          last = snapshot;
-          if (snapshot.state === 'receiving' && snapshot.bytesExpected) {
-            setProgress(100 * snapshot.bytesReceived / snapshot.bytesExpected);
-          }
-        }
-        await new Promise(resolve => setTimeout(resolve, 100));
-      }
-    };
-    const polling = poll();
+    button.disabled = true;
+    const progress = watchProgress(id);
 
     let response;
     try {
@@ -82,18 +92,19 @@
         headers: { [form.dataset.tokenHeader]: token, 'X-Progress-ID': id },
       });
     } catch (error) {
-      done = true;
-      await polling;
+      progress.stop();
+      bar.hidden = true;
+      button.disabled = false;
       status.textContent = '';
       showErrors('form', ['The upload did not reach the server: ' + error.message]);
       return;
     }
-    done = true;
-    await polling;
-    last = (await readProgress(id).catch(() => null)) || last;
 
     if (response.ok) {
-      if (last && last.state === 'complete') setProgress(100);
+      // The final snapshot is on its way; the answer alone says the files were saved.
+      const last = await Promise.race([progress.ended, new Promise(resolve => setTimeout(resolve, 2000))]);
+      progress.stop();
+      if (!last || last.state === 'complete') setProgress(100);
       const result = await response.json();
       status.textContent = `Uploaded ${result.files.length} file(s) for “${result.title}”.`;
       document.getElementById('uploaded-heading').hidden = false;
@@ -105,16 +116,17 @@
         item.append(link, ` (${file.size} bytes)`);
         uploaded.append(item);
       }
+      button.disabled = false;
       return;
     }
 
-    status.textContent = '';
+    // Refused: the bar goes (it would otherwise stay where the server stopped reading), and the errors show next to
+    // their fields. The server stops at the first file a validator refuses and names it in the problem.
+    progress.stop();
+    bar.hidden = true;
+    status.textContent = 'Nothing was uploaded.';
     const problem = await response.json().catch(() => ({ title: response.statusText }));
-    if (problem.errors) {
-      // The server stops at the first file a validator refuses and answers with that file's errors on its field.
-      for (const [field, messages] of Object.entries(problem.errors)) showErrors(field, messages);
-    } else {
-      showErrors('form', [problem.detail || problem.title || `The upload failed (${response.status}).`]);
-    }
+    for (const [field, messages] of refusalMessages(problem, response.status)) showErrors(field, messages);
+    button.disabled = false;
   });
 })();

@@ -18,16 +18,18 @@ internal static class UploadProblems
 
     public static IResult ToResult(UploadRejectedException rejection)
     {
+        var extensions = rejection.FileName is { } fileName ? new Dictionary<string, object?> { ["fileName"] = fileName } : null;
         if (rejection.Errors is { Count: > 0 } errors)
         {
             return Results.ValidationProblem(
                 errors.ToDictionary(e => e.Key, e => e.Value),
                 detail: rejection.Message,
                 statusCode: rejection.StatusCode,
-                title: rejection.Title ?? "One or more validation errors occurred.");
+                title: rejection.Title ?? "One or more validation errors occurred.",
+                extensions: extensions);
         }
 
-        return Results.Problem(detail: rejection.Message, statusCode: rejection.StatusCode, title: rejection.Title);
+        return Results.Problem(detail: rejection.Message, statusCode: rejection.StatusCode, title: rejection.Title, extensions: extensions);
     }
 
     /// <summary>An endpoint filter that answers a rejection from binding or from the handler with problem details.</summary>

@@ -207,15 +207,7 @@ public sealed class ChecksumUploadHandler : UploadHandler
         _ => "CRC-32C",
     };
 
-    private static UploadRejectedException Reject(UploadFileHeader file, string message)
-    {
-        var field = file.FieldName.Length > 0 ? file.FieldName : "file";
-        return new UploadRejectedException(StatusCodes.Status400BadRequest, message)
-        {
-            Title = FileValidation.Title,
-            Errors = new Dictionary<string, string[]> { [field] = [message] },
-        };
-    }
+    private static UploadRejectedException Reject(UploadFileHeader file, string message) => FileValidation.Reject(file, [message]);
 
     private void Release()
     {

@@ -89,4 +89,10 @@ public sealed class UploadProgressOptions
 
     /// <summary>Gets or sets how often the server-sent events endpoint looks for news. 250 ms by default.</summary>
     public TimeSpan EventsPollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Gets or sets how long the server-sent events endpoint waits for an upload that has not begun yet before it
+    /// answers 404, so that a page may open the events before it sends the upload. 10 seconds by default.
+    /// </summary>
+    public TimeSpan EventsStartTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

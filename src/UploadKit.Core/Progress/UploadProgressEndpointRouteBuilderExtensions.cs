@@ -19,6 +19,11 @@ public static class UploadProgressEndpointRouteBuilderExtensions
     /// <see cref="ProgressUploadHandler"/>. Authorization is required unless <paramref name="configure"/> allows
     /// anonymous callers; a user reads only uploads they sent, and any other id answers 404.
     /// </summary>
+    /// <remarks>
+    /// A page opens the events before it sends the upload, so the events endpoint waits up to
+    /// <see cref="UploadProgressOptions.EventsStartTimeout"/> for an upload that has not begun (its headers are sent
+    /// once it has) instead of answering 404 at once; the JSON snapshot answers 404 until the upload begins.
+    /// </remarks>
     /// <param name="endpoints">The app's routes.</param>
     /// <param name="prefix">The route prefix, such as <c>/upload-progress</c>.</param>
     /// <param name="configure">Sets the authorization policy, or opts out of authorization explicitly.</param>
@@ -49,7 +54,26 @@ public static class UploadProgressEndpointRouteBuilderExtensions
 
     private static async Task GetEventsAsync(HttpContext context)
     {
+        var options = context.RequestServices.GetService<IOptions<UploadProgressOptions>>()?.Value ?? new UploadProgressOptions();
+        var time = context.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System;
         var progress = await FindAsync(context).ConfigureAwait(false);
+
+        // The upload may not have begun yet: wait for its first snapshot, polling as the events themselves do.
+        var started = time.GetTimestamp();
+        try
+        {
+            while (progress is null && UploadKitEndpointSecurity.IsUnguessableId(context.GetRouteValue("id") as string)
+                && time.GetElapsedTime(started) < options.EventsStartTimeout)
+            {
+                await Task.Delay(options.EventsPollInterval, time, context.RequestAborted).ConfigureAwait(false);
+                progress = await FindAsync(context).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+
         if (progress is null)
         {
             await Results.NotFound().ExecuteAsync(context).ConfigureAwait(false);
@@ -57,8 +81,6 @@ public static class UploadProgressEndpointRouteBuilderExtensions
         }
 
         var store = context.RequestServices.GetRequiredService<IUploadProgressStore>();
-        var options = context.RequestServices.GetService<IOptions<UploadProgressOptions>>()?.Value ?? new UploadProgressOptions();
-        var time = context.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System;
         var events = WatchAsync(store, progress, options.EventsPollInterval, time, context.RequestAborted);
         await TypedResults.ServerSentEvents(events).ExecuteAsync(context).ConfigureAwait(false);
     }

@@ -73,7 +73,7 @@ public sealed class StorageStreamingHandler : UploadHandler
         }
         catch (SuspiciousFileNameException ex)
         {
-            throw FileValidation.Reject(file.FieldName, [ex.Message]);
+            throw FileValidation.Reject(file, [ex.Message]);
         }
 
         _file = file;

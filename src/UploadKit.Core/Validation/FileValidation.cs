@@ -11,11 +11,12 @@ internal static class FileValidation
     /// <summary>The field name errors are reported under when a file came without one (a raw body).</summary>
     public const string DefaultField = "file";
 
-    public static UploadRejectedException Reject(string fieldName, IReadOnlyList<string> messages) =>
+    public static UploadRejectedException Reject(UploadFileHeader file, IReadOnlyList<string> messages) =>
         new(StatusCodes.Status400BadRequest, messages[0])
         {
             Title = Title,
-            Errors = new Dictionary<string, string[]> { [fieldName.Length > 0 ? fieldName : DefaultField] = messages.ToArray() },
+            Errors = new Dictionary<string, string[]> { [file.FieldName.Length > 0 ? file.FieldName : DefaultField] = messages.ToArray() },
+            FileName = file.FileName,
         };
 
     public static int GetHeadLength(IReadOnlyList<IFileValidator> validators)

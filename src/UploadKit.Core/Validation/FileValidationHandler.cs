@@ -164,7 +164,7 @@ internal sealed class FileValidationHandler : UploadHandler
         if (errors is not null)
         {
             _file = null;
-            throw FileValidation.Reject(file.FieldName, errors);
+            throw FileValidation.Reject(file, errors);
         }
     }
 }

@@ -23,7 +23,7 @@ public class ProgressEndpointTests
     [TearDown]
     public void TearDown() => Directory.Delete(_temp, recursive: true);
 
-    internal static Task<TestApp> StartAsync(string temp, Action<UploadEndpointOptions>? security = null, Action<UploadOptions>? limits = null, bool kestrel = false) =>
+    internal static Task<TestApp> StartAsync(string temp, Action<UploadEndpointOptions>? security = null, Action<UploadOptions>? limits = null, bool kestrel = false, TimeSpan? eventsStartTimeout = null) =>
         UploadApp.StartAsync(
             temp,
             app =>
@@ -41,6 +41,7 @@ public class ProgressEndpointTests
                     o.UpdateEveryBytes = 16 * 1024;
                     o.UpdateInterval = TimeSpan.Zero;
                     o.EventsPollInterval = TimeSpan.FromMilliseconds(20);
+                    o.EventsStartTimeout = eventsStartTimeout ?? TimeSpan.FromMilliseconds(200);
                 });
             },
             kestrel);
@@ -263,6 +264,51 @@ public class ProgressEndpointTests
         Assert.That(seen[^1].GetProperty("state").GetString(), Is.EqualTo("complete"));
         Assert.That(seen[^1].GetProperty("bytesReceived").GetInt64(), Is.EqualTo(data.Length));
         Assert.That(seen.Select(e => e.GetProperty("bytesReceived").GetInt64()), Is.Ordered);
+    }
+
+    [Test]
+    [Category("Integration")]
+    public async Task Events_OpenedBeforeTheUploadBegins_WaitForItThenPushItsProgress()
+    {
+        await using var app = await StartAsync(_temp, kestrel: true, eventsStartTimeout: TimeSpan.FromSeconds(30));
+        var id = Guid.NewGuid().ToString("N");
+        var data = UploadApp.RandomBytes(200_000);
+
+        // As a page does: the events first, then the upload.
+        var opening = app.Client.SendAsync(TestAuthentication.Request(HttpMethod.Get, $"/upload-progress/{id}/events", "alice"), HttpCompletionOption.ResponseHeadersRead);
+        await Task.Delay(100);
+        Assert.That(opening.IsCompleted, Is.False, "the events wait for the upload to begin instead of answering 404");
+        var uploaded = await app.Client.SendAsync(Upload("alice", id, data));
+        using var events = await opening;
+        var seen = await ReadEventsAsync(await events.Content.ReadAsStreamAsync()).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.That(uploaded.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(events.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(events.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/event-stream"));
+        Assert.That(seen[^1].GetProperty("state").GetString(), Is.EqualTo("complete"));
+        Assert.That(seen[^1].GetProperty("bytesReceived").GetInt64(), Is.EqualTo(data.Length));
+    }
+
+    [Test]
+    public async Task Events_UploadThatNeverBegins_Answers404AfterTheStartTimeout()
+    {
+        await using var app = await StartAsync(_temp, eventsStartTimeout: TimeSpan.FromMilliseconds(300));
+
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var events = await app.Client.SendAsync(TestAuthentication.Request(HttpMethod.Get, $"/upload-progress/{Guid.NewGuid():N}/events", "alice"));
+
+        Assert.That(events.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        Assert.That(started.Elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(250)), "it waited for the upload first");
+    }
+
+    [Test]
+    public async Task Events_MalformedId_Answers404AtOnce()
+    {
+        await using var app = await StartAsync(_temp, eventsStartTimeout: TimeSpan.FromSeconds(30));
+
+        var events = await app.Client.SendAsync(TestAuthentication.Request(HttpMethod.Get, "/upload-progress/1234/events", "alice")).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.That(events.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
     }
 
     private static async Task<List<JsonElement>> ReadEventsAsync(Stream stream)

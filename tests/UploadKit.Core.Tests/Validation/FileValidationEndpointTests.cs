@@ -58,4 +58,38 @@ public class FileValidationEndpointTests
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(problem.GetProperty("errors").GetProperty("file").GetArrayLength(), Is.EqualTo(2));
     }
+
+    [Test]
+    public async Task WithFileValidators_SecondFileRefused_ProblemNamesThatFile()
+    {
+        await using var app = await TestApp.StartAsync(
+            s => s.AddUploadKit(o => o.TempFileDirectory = _temp),
+            a => a.MapPost("/upload", (UploadForm form) => Results.Ok())
+                .WithFileValidators("files", FileValidators.Extensions("txt"), FileValidators.MaxSize(1000)));
+
+        var badType = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("files", "fine.txt", RandomBytes(10)).AddFile("files", "setup.exe", RandomBytes(10))));
+        var tooLarge = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("files", "fine.txt", RandomBytes(10)).AddFile("files", "big.txt", RandomBytes(5000))));
+
+        var badTypeProblem = await badType.Content.ReadFromJsonAsync<JsonElement>();
+        var tooLargeProblem = await tooLarge.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.That(badType.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(badTypeProblem.GetProperty("fileName").GetString(), Is.EqualTo("setup.exe"), "refused at its header");
+        Assert.That(badTypeProblem.GetProperty("errors").GetProperty("files")[0].GetString(), Does.Contain("\"exe\" is not allowed"));
+        Assert.That(tooLarge.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(tooLargeProblem.GetProperty("fileName").GetString(), Is.EqualTo("big.txt"), "refused while it streamed");
+    }
+
+    [Test]
+    public async Task Rejection_NotAboutOneFile_ProblemHasNoFileName()
+    {
+        await using var app = await TestApp.StartAsync(
+            s => s.AddUploadKit(o => { o.TempFileDirectory = _temp; o.MaxFileCount = 1; }),
+            a => a.MapPost("/upload", (UploadForm form) => Results.Ok()).WithFileValidators("files", FileValidators.MaxSize(1000)));
+
+        var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("files", "a.txt", RandomBytes(10)).AddFile("files", "b.txt", RandomBytes(10))));
+
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.That((int)response.StatusCode, Is.EqualTo(StatusCodes.Status400BadRequest).Or.EqualTo(StatusCodes.Status413PayloadTooLarge));
+        Assert.That(problem.TryGetProperty("fileName", out _), Is.False);
+    }
 }

@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using UploadKit.Testing;
+
+namespace UploadKit.Samples.Tests;
+
+/// <summary>Runs a script of tests/browser with Node against a running sample, and reads what a sample stored.</summary>
+internal static class BrowserScript
+{
+    /// <summary>
+    /// Runs <c>tests/browser/{script}</c> against <paramref name="baseAddress"/>; reports the test unavailable when Node,
+    /// Chromium or playwright-core is missing. Asserts the script passed.
+    /// </summary>
+    /// <returns>The SHA-256 of every file the script says must be stored, upper-case and sorted.</returns>
+    public static async Task<string[]> RunAsync(string script, Uri baseAddress)
+    {
+        var node = ServiceProcess.FindProgram("node");
+        var chromium = Environment.GetEnvironmentVariable("CHROMIUM") is { Length: > 0 } configured ? configured : "/usr/bin/chromium";
+        if (node is null)
+        {
+            TestEnvironment.Unavailable("node is not on PATH; install Node.js 20 or later to run the browser test.");
+        }
+
+        if (!File.Exists(chromium))
+        {
+            TestEnvironment.Unavailable($"{chromium} is missing; install Debian's chromium (eng/install-prerequisites.sh does).");
+        }
+
+        if (!File.Exists(Path.Combine(TestEnvironment.RepositoryRoot, "node_modules", "playwright-core", "package.json")))
+        {
+            TestEnvironment.Unavailable("node_modules/playwright-core is missing; run `npm ci` in the repository root (eng/install-prerequisites.sh does).");
+        }
+
+        var path = Path.Combine(TestEnvironment.RepositoryRoot, "tests", "browser", script);
+        var (exitCode, output) = await RunProcessAsync(node!, [path, baseAddress.ToString()], chromium, TimeSpan.FromMinutes(3));
+        TestContext.Out.WriteLine(output);
+        Assert.That(exitCode, Is.Zero, output);
+        var lastLine = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
+        return JsonDocument.Parse(lastLine).RootElement.GetProperty("uploaded").EnumerateArray().Select(e => e.GetString()!.ToUpperInvariant()).Order().ToArray();
+    }
+
+    /// <summary>SHA-256 of every file stored under <c>{directory}/media</c>, sorted, leaving out the storage's metadata folder.</summary>
+    public static string[] StoredHashes(string directory)
+    {
+        var media = Path.Combine(directory, "media");
+        return Directory.Exists(media)
+            ? Directory.EnumerateFiles(media, "*", SearchOption.AllDirectories)
+                .Where(f => !Path.GetRelativePath(media, f).StartsWith(".uploadkit", StringComparison.Ordinal))
+                .Select(f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))))
+                .Order()
+                .ToArray()
+            : [];
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunProcessAsync(string program, string[] arguments, string chromium, TimeSpan timeout)
+    {
+        var info = new ProcessStartInfo(program)
+        {
+            WorkingDirectory = TestEnvironment.RepositoryRoot,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        info.Environment["CHROMIUM"] = chromium;
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            return (-1, $"timed out after {timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s\n{await stdout}\n{await stderr}");
+        }
+
+        return (process.ExitCode, (await stdout) + (await stderr));
+    }
+}
