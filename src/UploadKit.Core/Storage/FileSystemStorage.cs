@@ -179,15 +179,22 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
 
         // A walk of our own rather than a recursive enumeration: a link is followed only when it resolves inside the
         // location, each real folder is visited once (two links pointing at each other cannot loop), and every step
-        // checks the cancellation.
+        // checks the cancellation. Folders reached through links wait until the plain tree has been walked, so a file
+        // is listed under its own path rather than under a link to its folder.
         var files = new List<(string Name, string Path)>();
-        var visited = new HashSet<string>(StringComparer.Ordinal) { Path.TrimEndingDirectorySeparator(start) };
+        var visited = new HashSet<string>(StringComparer.Ordinal);
         var pending = new Stack<(string Path, string Name)>();
+        var linked = new Queue<(string Path, string Name)>();
         pending.Push((start, folder));
         var enumeration = new EnumerationOptions { IgnoreInaccessible = true, AttributesToSkip = 0 };
-        while (pending.TryPop(out var directory))
+        while (pending.TryPop(out var directory) || linked.TryDequeue(out directory))
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (!visited.Add(Path.TrimEndingDirectorySeparator(directory.Path)))
+            {
+                continue;
+            }
+
             FileSystemInfo[] entries;
             try
             {
@@ -208,14 +215,19 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
                 }
 
                 var path = entry.FullName;
-                if (entry.LinkTarget is not null && !TryResolveInside(path, realRoot, out path))
+                var isLink = entry.LinkTarget is not null;
+                if (isLink && !TryResolveInside(path, realRoot, out path))
                 {
                     continue;
                 }
 
                 if (Directory.Exists(path))
                 {
-                    if (visited.Add(Path.TrimEndingDirectorySeparator(path)))
+                    if (isLink)
+                    {
+                        linked.Enqueue((path, name));
+                    }
+                    else
                     {
                         pending.Push((path, name));
                     }
