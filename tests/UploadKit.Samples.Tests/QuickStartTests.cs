@@ -29,17 +29,6 @@ public class QuickStartTests
         return form;
     }
 
-    private static string[] StoredFiles(SampleApp<QuickStartSample::Program> app)
-    {
-        var media = Path.Combine(app.Directory, "media");
-        return Directory.Exists(media)
-            ? Directory.EnumerateFiles(media, "*", SearchOption.AllDirectories)
-                .Select(f => Path.GetRelativePath(media, f))
-                .Where(f => !f.StartsWith(".uploadkit", StringComparison.Ordinal))
-                .ToArray()
-            : [];
-    }
-
     [Test]
     public async Task Upload_GoodFileThenFileNamedWithNoLetter_Answers400NamingThePartAndMediaStaysEmpty()
     {
@@ -49,7 +38,7 @@ public class QuickStartTests
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(await ReadFieldErrorsAsync(response, "files"), Has.Some.Contains("'()'"));
-        Assert.That(StoredFiles(app), Is.Empty);
+        Assert.That(app.StoredFiles(), Is.Empty);
     }
 
     [Test]
@@ -63,7 +52,7 @@ public class QuickStartTests
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(files.Select(f => f!["name"]!.GetValue<string>()), Is.EqualTo(new[] { "good.txt", "_.uploadkit-meta.txt" }));
-        Assert.That(StoredFiles(app), Is.EquivalentTo(new[] { "good.txt", "_.uploadkit-meta.txt" }));
+        Assert.That(app.StoredFiles(), Is.EquivalentTo(new[] { "good.txt", "_.uploadkit-meta.txt" }));
         Assert.That(Sha256(await app.Client.GetByteArrayAsync("media/_.uploadkit-meta.txt")), Is.EqualTo(Sha256(content)));
     }
 }

@@ -235,14 +235,5 @@ public class TrackApiTests
     }
 
     /// <summary>Files in the media folder, leaving out the storage's own metadata folder.</summary>
-    private static string[] StoredFiles(SampleApp<TrackApi.TrackDb> app)
-    {
-        var media = Path.Combine(app.Directory, "media");
-        return Directory.Exists(media)
-            ? Directory.EnumerateFiles(media, "*", SearchOption.AllDirectories)
-                .Select(f => Path.GetRelativePath(media, f))
-                .Where(f => !f.StartsWith(".uploadkit", StringComparison.Ordinal))
-                .ToArray()
-            : [];
-    }
+    private static string[] StoredFiles(SampleApp<TrackApi.TrackDb> app) => app.StoredFiles();
 }
