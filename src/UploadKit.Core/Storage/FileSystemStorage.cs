@@ -31,6 +31,7 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
     private readonly bool _overwrite;
     private readonly UnixFileMode _fileMode;
     private readonly UnixFileMode _directoryMode;
+    private string? _realRoot;
 
     /// <summary>Creates a storage over <see cref="FileSystemStorageOptions.Location"/>.</summary>
     /// <param name="options">The storage's settings; a relative location is resolved against the current directory.</param>
@@ -215,7 +216,8 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
                 }
 
                 var path = entry.FullName;
-                var isLink = entry.LinkTarget is not null;
+                // The enumeration read each entry's attributes already: only links cost a further call.
+                var isLink = entry.Attributes.HasFlag(FileAttributes.ReparsePoint) && entry.LinkTarget is not null;
                 if (isLink && !TryResolveInside(path, realRoot, out path))
                 {
                     continue;
@@ -302,8 +304,26 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
         return false;
     }
 
-    /// <summary>The real path of the storage's folder (its own links resolved), ending in a separator.</summary>
-    private string RealRoot() => Path.TrimEndingDirectorySeparator(RealPaths.Resolve(_root)) + Path.DirectorySeparatorChar;
+    /// <summary>
+    /// The real path of the storage's folder (its own links resolved), ending in a separator: resolved once the folder
+    /// exists, and again on every call until then.
+    /// </summary>
+    private string RealRoot()
+    {
+        if (_realRoot is { } known)
+        {
+            return known;
+        }
+
+        var exists = Directory.Exists(_root);
+        var real = Path.TrimEndingDirectorySeparator(RealPaths.Resolve(_root)) + Path.DirectorySeparatorChar;
+        if (exists)
+        {
+            _realRoot = real;
+        }
+
+        return real;
+    }
 
     /// <summary>
     /// The real path of a valid name: every link along it followed. A name that ends outside the location, or inside its

@@ -66,19 +66,30 @@ internal static class RealPaths
         return current;
     }
 
-    /// <summary>Whether <paramref name="path"/> is <paramref name="folder"/> (ending in a separator) or below it.</summary>
-    public static bool IsWithin(string path, string folder) =>
-        path.StartsWith(folder, StringComparison.Ordinal) || string.Equals(path + Path.DirectorySeparatorChar, folder, StringComparison.Ordinal);
-
     private static string? ReadLink(string path, ref bool missing)
     {
+        // The attributes come from lstat() and read -1 for a path that is not there (or has a file for a folder
+        // along it): no exception on the common path of a name about to be created.
+        var info = new FileInfo(path);
+        var attributes = info.Attributes;
+        if ((int)attributes == -1)
+        {
+            missing = true;
+            return null;
+        }
+
+        if (!attributes.HasFlag(FileAttributes.ReparsePoint))
+        {
+            return null;
+        }
+
         try
         {
-            return new FileInfo(path).LinkTarget;
+            return info.LinkTarget;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            // Not there (or not a folder to look into): nothing further along can be a link.
+            // Gone meanwhile: nothing further along can be a link.
             missing = true;
             return null;
         }
