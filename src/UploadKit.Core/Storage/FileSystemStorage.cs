@@ -216,6 +216,7 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
                 }
 
                 var path = entry.FullName;
+
                 // The enumeration read each entry's attributes already: only links cost a further call.
                 var isLink = entry.Attributes.HasFlag(FileAttributes.ReparsePoint) && entry.LinkTarget is not null;
                 if (isLink && !TryResolveInside(path, realRoot, out path))
@@ -337,9 +338,10 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
         {
             path = RealPaths.Resolve(Path.Join(realRoot, name));
         }
-        catch (IOException ex)
+        catch (IOException)
         {
-            throw new SuspiciousFileNameException($"The file name cannot be resolved: {ex.Message}");
+            // Links pointing at each other; the message leaves the server's paths out, as it may reach the client.
+            throw new SuspiciousFileNameException("The file name runs through too many links to resolve.");
         }
 
         if (!path.StartsWith(realRoot, StringComparison.Ordinal) || path.Length == realRoot.Length)
