@@ -138,6 +138,18 @@ public class FileSystemStorageLinkTests
     }
 
     [Test]
+    public void LinksPointingAtEachOther_AreRefusedWithoutNamingServerPaths()
+    {
+        File.CreateSymbolicLink(Path.Combine(_media, "loop1"), Path.Combine(_media, "loop2"));
+        File.CreateSymbolicLink(Path.Combine(_media, "loop2"), Path.Combine(_media, "loop1"));
+        var storage = Storage();
+
+        var read = Assert.ThrowsAsync<SuspiciousFileNameException>(() => storage.OpenReadAsync("loop1"));
+        Assert.ThrowsAsync<SuspiciousFileNameException>(() => storage.SaveAsync("loop1/x.txt", new MemoryStream([1])));
+        Assert.That(read!.Message, Does.Not.Contain(_directory));
+    }
+
+    [Test]
     public void ListAsync_PrefixThroughALinkOut_IsRefused() =>
         Assert.ThrowsAsync<SuspiciousFileNameException>(async () =>
         {
