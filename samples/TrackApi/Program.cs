@@ -9,11 +9,13 @@ var builder = WebApplication.CreateBuilder(args);
 
 // Storages come from UploadKit:Storages (appsettings.json, environment variables, ...); AddS3Storage makes the
 // "S3" backend available to them. The validators are the article's model validators on the track's file: ".mp3"
-// only, 1 MiB at most. Registered for the "file" field of the whole app, like validators on a model field, they check
-// every upload of a track file while it streams and every direct upload before it is confirmed.
+// only, 1 MiB at most, and content that really is MP3 (its first bytes, an ID3 tag or an MPEG audio frame). Registered
+// for the "file" field of the whole app, like validators on a model field, they check every upload of a track file
+// while it streams and every direct upload before it is confirmed, reading the object's first bytes from the bucket.
 builder.Services.AddUploadKit(builder.Configuration.GetSection("UploadKit"))
     .AddS3Storage()
-    .AddValidator(FileValidators.Extensions("mp3"), "file")
+    .AddValidator(TrackBase.FileExtension, "file")
+    .AddValidator(FileValidators.Signature(), "file")
     .AddValidator(FileValidators.MaxSize(TrackBase.MaxFileSize), "file");
 builder.Services.AddDbContext<TrackDb>(o =>
     o.UseSqlite(TrackDb.GetConnectionString(builder.Configuration, builder.Environment.ContentRootPath)));

@@ -227,22 +227,27 @@ public sealed record TrackRoutes<TTrack>(string Prefix, string Tag, string? Stor
             return TrackNotFound(id);
         }
 
+        // The file is stored under the URL's name, made safe as Django's FileField.save does (get_valid_name), so the
+        // extension rule applies to that name, before the body is read: an MP3 part posted to .../upload/evil.html/
+        // is refused, not stored as evil.html.
+        var wanted = FileStorageNames.GetValidName(filename);
+        if (TrackBase.FileExtension.ValidateFile(new UploadFileHeader("file", wanted, "application/octet-stream")) is { } error)
+        {
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["file"] = [error] });
+        }
+
         var form = await http.ReadUploadFormAsync(ct);
         var file = form.Files.GetRequired("file");
 
         // Django's FileField.save(filename, content): the storage picks a free name (song_Ab3xZ9q.mp3 if song.mp3 is taken).
-        var name = await file.SaveAsync(storage, filename, ct);
+        // Should the request fail before the track points at it, UploadKit deletes the saved file again.
+        var name = await file.SaveAsync(storage, wanted, ct);
         var previous = track.File;
         track.File = name;
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch
-        {
-            await storage.DeleteAsync(name, CancellationToken.None);
-            throw;
-        }
+        await db.SaveChangesAsync(ct);
+
+        // The track points at the file now: it stays, whatever happens to the rest of the request.
+        form.KeepSavedFiles();
 
         if (previous is not null && previous != name)
         {

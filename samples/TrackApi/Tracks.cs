@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using UploadKit;
 
 namespace TrackApi;
 
@@ -9,6 +10,12 @@ public abstract class TrackBase
 
     /// <summary>The article's <c>validate_file_size</c>: 1 MiB.</summary>
     public const long MaxFileSize = 1024 * 1024;
+
+    /// <summary>
+    /// The article's <c>FileExtensionValidator(["mp3"])</c>. It checks the name a file is stored under: the client's for
+    /// a direct upload, the URL's <c>{filename}</c> for the upload action.
+    /// </summary>
+    public static readonly IFileValidator FileExtension = FileValidators.Extensions("mp3");
 
     public int Id { get; set; }
 

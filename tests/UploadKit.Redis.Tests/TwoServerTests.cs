@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using UploadKit.Testing;
 
@@ -62,6 +63,11 @@ public class TwoServerTests
                     return Convert.ToHexString(await SHA256.HashDataAsync(stream));
                 })
                 .WithUploadHandlers(_ => new ProgressUploadHandler(), _ => new QuotaUploadHandler(), _ => new TemporaryFileUploadHandler());
+            app.MapPost("/upload-then-fail", (string how, UploadForm form) =>
+                    how == "throw"
+                        ? throw new InvalidOperationException("The app failed after reading the upload.")
+                        : Results.ValidationProblem(new Dictionary<string, string[]> { ["file"] = [$"{form.Files.Single().Length} bytes is not what the app wanted."] }))
+                .WithUploadHandlers(_ => new QuotaUploadHandler(), _ => new TemporaryFileUploadHandler());
             app.MapUploadProgress("/upload-progress");
         },
         kestrel: true);
@@ -146,6 +152,24 @@ public class TwoServerTests
         Assert.That(accepted, Is.LessThan(2));
         Assert.That(usage, Is.EqualTo(accepted * 600_000L));
         await _servers.First.Services.GetRequiredService<IQuotaStore>().ReleaseAsync("carol", Limit);
+    }
+
+    [TestCase("problem", HttpStatusCode.BadRequest)]
+    [TestCase("throw", HttpStatusCode.InternalServerError)]
+    public async Task Quota_RequestAnsweredWithErrorOnOneServer_GivesItsBytesBackOnTheOther(string how, HttpStatusCode status)
+    {
+        var failed = Upload("dave", RandomBytes(600_000));
+        failed.RequestUri = new Uri("/upload-then-fail?how=" + how, UriKind.Relative);
+
+        var response = await _servers.First.Client.SendAsync(failed);
+        var usageAfterFailure = await _servers.Second.Services.GetRequiredService<IQuotaStore>().GetUsageAsync("dave");
+        var next = await _servers.Second.Client.SendAsync(Upload("dave", RandomBytes(900_000)));
+        var usage = await _servers.First.Services.GetRequiredService<IQuotaStore>().GetUsageAsync("dave");
+
+        Assert.That(response.StatusCode, Is.EqualTo(status));
+        Assert.That(usageAfterFailure, Is.Zero, "a request that ended in an error keeps nothing, so nothing counts");
+        Assert.That(next.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the given-back bytes are usable on the other server");
+        Assert.That(usage, Is.EqualTo(900_000));
     }
 
     [Test]

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
+using static UploadKit.Samples.Tests.TrackApiClient;
 
 namespace UploadKit.Samples.Tests;
 
@@ -123,6 +124,33 @@ public class QuickStartTests
 
         var listed = files.EnumerateArray().Select(f => (f.GetProperty("name").GetString(), f.GetProperty("size").GetInt64(), f.GetProperty("url").GetString())).OrderBy(f => f.Item1).ToArray();
         Assert.That(listed, Is.EqualTo(new[] { ("a.txt", 10L, "/media/a.txt"), ("b.csv", 20L, "/media/b.csv") }));
+    }
+
+    [Test]
+    public async Task Upload_GoodFileThenFileNamedWithNoLetter_Answers400NamingThePartAndMediaStaysEmpty()
+    {
+        await using var app = await SampleApp<QuickStart.UploadResult>.StartAsync(Settings);
+
+        using var response = await app.Client.PostAsync("upload", Form(("good.txt", Mp3Bytes(20_000, seed: 1)), ("()", Mp3Bytes(100, seed: 2))));
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(await ReadFieldErrorsAsync(response, "files"), Has.Some.Contains("'()'"));
+        Assert.That(app.StoredFiles(), Is.Empty);
+    }
+
+    [Test]
+    public async Task Upload_FileNamedWithTheStoragesReservedPrefix_IsSavedUnderADerivedName()
+    {
+        await using var app = await SampleApp<QuickStart.UploadResult>.StartAsync(Settings);
+        var content = Mp3Bytes(5000, seed: 3);
+
+        using var response = await app.Client.PostAsync("upload", Form(("good.txt", Mp3Bytes(100, seed: 4)), (".uploadkit-meta.txt", content)));
+        var files = (await ReadObjectAsync(response))["files"]!.AsArray();
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(files.Select(f => f!["name"]!.GetValue<string>()), Is.EqualTo(new[] { "good.txt", "_.uploadkit-meta.txt" }));
+        Assert.That(app.StoredFiles(), Is.EquivalentTo(new[] { "good.txt", "_.uploadkit-meta.txt" }));
+        Assert.That(Sha256(await app.Client.GetByteArrayAsync("media/_.uploadkit-meta.txt")), Is.EqualTo(Sha256(content)));
     }
 
     /// <summary>Posts files as a browser's plain form post does: it accepts text/html first.</summary>

@@ -37,6 +37,18 @@ public sealed class SampleApp<TEntryPoint> : IAsyncDisposable
     /// <summary>The app's services.</summary>
     public IServiceProvider Services => _factory.Services;
 
+    /// <summary>The files the app stored in its <c>media</c> folder, relative to it, without the storage's own reserved folder.</summary>
+    public string[] StoredFiles()
+    {
+        var media = Path.Combine(Directory, "media");
+        return System.IO.Directory.Exists(media)
+            ? System.IO.Directory.EnumerateFiles(media, "*", SearchOption.AllDirectories)
+                .Select(f => Path.GetRelativePath(media, f))
+                .Where(f => !f.StartsWith(".uploadkit", StringComparison.Ordinal))
+                .ToArray()
+            : [];
+    }
+
     /// <summary>Starts the sample.</summary>
     /// <param name="settings">Configuration keys and values, given a <c>{dir}</c> placeholder for the throwaway folder.</param>
     public static Task<SampleApp<TEntryPoint>> StartAsync(IDictionary<string, string?> settings)

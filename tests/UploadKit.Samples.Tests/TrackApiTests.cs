@@ -87,6 +87,39 @@ public class TrackApiTests
         Assert.That(StoredFiles(app), Is.Empty);
     }
 
+    [TestCase("evil.html")]
+    [TestCase("evil.mp3.html")]
+    public async Task Upload_Mp3PartPostedToAnotherExtensionsUrl_Answers400AndKeepsNothing(string urlName)
+    {
+        await using var app = await SampleApp<TrackApi.TrackDb>.StartAsync(LocalSettings);
+        var id = (await CreateTrackAsync(app.Client, Tracks))["id"]!.GetValue<int>();
+
+        // curl -F file=@x.mp3 .../upload/evil.html/: the part is named x.mp3, the URL names what is stored.
+        using var form = new MultipartFormDataContent();
+        var part = new ByteArrayContent(Mp3Bytes(10_000, seed: 8));
+        part.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("audio/mpeg");
+        form.Add(part, "file", "x.mp3");
+        using var upload = await app.Client.PostAsync($"{Tracks}/{id}/upload/{urlName}/", form);
+
+        Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(await ReadFieldErrorsAsync(upload, "file"), Has.Some.Contains("extension \"html\" is not allowed"));
+        Assert.That((await app.Client.GetFromJsonAsync<JsonObject>($"{Tracks}/{id}/"))!["file"], Is.Null);
+        Assert.That(StoredFiles(app), Is.Empty);
+    }
+
+    [Test]
+    public async Task Upload_TextFileNamedMp3_Answers400OnContentAndKeepsNothing()
+    {
+        await using var app = await SampleApp<TrackApi.TrackDb>.StartAsync(LocalSettings);
+        var id = (await CreateTrackAsync(app.Client, Tracks))["id"]!.GetValue<int>();
+
+        using var upload = await UploadMultipartAsync(app.Client, Tracks, id, "song.mp3", "<html><script>alert(1)</script></html>"u8.ToArray());
+
+        Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(await ReadFieldErrorsAsync(upload, "file"), Has.Some.Contains("does not match"));
+        Assert.That(StoredFiles(app), Is.Empty);
+    }
+
     [Test]
     public async Task Upload_LargerThanOneMiB_Answers400OnFileFieldAndKeepsNothing()
     {
@@ -202,14 +235,5 @@ public class TrackApiTests
     }
 
     /// <summary>Files in the media folder, leaving out the storage's own metadata folder.</summary>
-    private static string[] StoredFiles(SampleApp<TrackApi.TrackDb> app)
-    {
-        var media = Path.Combine(app.Directory, "media");
-        return Directory.Exists(media)
-            ? Directory.EnumerateFiles(media, "*", SearchOption.AllDirectories)
-                .Select(f => Path.GetRelativePath(media, f))
-                .Where(f => !f.StartsWith(".uploadkit", StringComparison.Ordinal))
-                .ToArray()
-            : [];
-    }
+    private static string[] StoredFiles(SampleApp<TrackApi.TrackDb> app) => app.StoredFiles();
 }

@@ -156,6 +156,25 @@ public class TrackS3Tests
         Assert.That(listing.S3Objects ?? [], Is.Empty, "a refused object is deleted");
     }
 
+    [Test]
+    public async Task ConfirmUpload_TextFilePutAsAudioMpeg_Answers400OnFileAndDeletesTheObject()
+    {
+        await using var app = await SampleApp<TrackApi.TrackDb>.StartAsync(WithMinio());
+        var id = (await CreateTrackAsync(app.Client, TracksS3))["id"]!.GetValue<int>();
+        var presigned = await PresignAsync(app, id);
+        using var put = await PutAsync(presigned, "<html><script>alert(1)</script></html>"u8.ToArray());
+        Assert.That(put.IsSuccessStatusCode, Is.True, "the bucket takes any bytes the signature allows");
+
+        using var confirm = await app.Client.PostAsync($"{TracksS3}/{id}/confirm-upload/", null);
+
+        Assert.That(confirm.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(string.Join(" ", await ReadFieldErrorsAsync(confirm, "file")), Does.Contain("does not match"));
+        Assert.That((await app.Client.GetFromJsonAsync<JsonObject>($"{TracksS3}/{id}/"))!["file"], Is.Null);
+        using var s3 = S3rverFixture.CreateClient();
+        var listing = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = S3rverFixture.BucketName, Prefix = ObjectKey(presigned) });
+        Assert.That(listing.S3Objects ?? [], Is.Empty, "a refused object is deleted");
+    }
+
     /// <summary><c>curl -X POST .../presigned-url/</c>: the article's <c>{"url": ...}</c>, with the headers the signature covers.</summary>
     private static async Task<JsonObject> PresignAsync(SampleApp<TrackApi.TrackDb> app, int id)
     {

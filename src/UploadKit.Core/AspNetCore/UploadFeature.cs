@@ -2,6 +2,7 @@ using System.Collections.ObjectModel;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using UploadKit.Pipeline;
@@ -80,13 +81,35 @@ internal sealed class UploadFeature(HttpContext httpContext)
 
         chain.AddRange(handlers);
         var boundary = contentType is null ? null : MultipartParser.GetBoundary(contentType);
+        var saves = new UploadSaveScope(services.GetService<ILoggerFactory>()?.CreateLogger(Log.UploadCategory));
         var context = new UploadRequestContext(httpContext, options, contentType, boundary, chain.AsReadOnly())
         {
             PendingAntiforgery = antiforgeryField,
+            Saves = saves,
         };
         var form = await UploadReader.ReadAsync(context, cancellationToken).ConfigureAwait(false);
         httpContext.Response.RegisterForDisposeAsync(form);
+        foreach (var file in form.Files)
+        {
+            file.SaveScope = saves;
+        }
+
+        // The answer settles what the endpoint saved: below 400 it stays; an error answer deletes it before the client
+        // hears of it. A request that ends with no answer of its own (an unhandled exception) is settled when it ends.
+        var response = httpContext.Response;
+        if (!response.HasStarted)
+        {
+            response.OnStarting(() => saves.SettleAsync(succeeded: response.StatusCode < 400));
+        }
+
+        response.RegisterForDisposeAsync(new SettleOnDispose(saves, response));
         return form;
+    }
+
+    /// <summary>Settles a request's saves when it ends, if its answer did not already.</summary>
+    private sealed class SettleOnDispose(UploadSaveScope saves, HttpResponse response) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => new(saves.SettleAsync(succeeded: response.HasStarted && response.StatusCode < 400));
     }
 
     /// <summary>

@@ -70,6 +70,21 @@ public sealed class UploadForm : IAsyncDisposable, IEndpointParameterMetadataPro
         UploadEndpoints.Mark(builder);
     }
 
+    /// <summary>
+    /// Keeps every file of the form saved so far (with <see cref="UploadedFile.SaveAsync"/> or
+    /// <see cref="StoredUploadedFile.Keep"/>), and any saved later, whatever the request's answer. Without it, saved files
+    /// are deleted again, and their quota given back, when the request fails (an answer of 400 and above, or an
+    /// unhandled exception). Call it once the app has recorded the saved names, such as after the database
+    /// transaction that points at them has committed, so a later failure cannot delete files the app refers to.
+    /// </summary>
+    public void KeepSavedFiles()
+    {
+        foreach (var file in Files)
+        {
+            file.SaveScope?.Keep(file);
+        }
+    }
+
     /// <summary>Releases every file of the form.</summary>
     /// <returns>A task that completes when the files are released.</returns>
     public async ValueTask DisposeAsync()

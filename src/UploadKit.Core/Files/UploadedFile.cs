@@ -63,6 +63,9 @@ public abstract class UploadedFile : IFormFile, IAsyncDisposable
     /// </summary>
     public IDictionary<string, string> Checksums { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Gets or sets the request's record of saved files, which deletes them if the request fails.</summary>
+    internal UploadSaveScope? SaveScope { get; set; }
+
     /// <summary>Opens the file's content for reading. Each call returns a new stream positioned at the start.</summary>
     /// <returns>A readable stream; dispose it when done.</returns>
     public abstract Stream OpenReadStream();
@@ -126,6 +129,12 @@ public abstract class UploadedFile : IFormFile, IAsyncDisposable
     /// and checksums. A file in a temporary file is moved, not copied, when the storage is a
     /// <see cref="FileSystemStorage"/>; it can then no longer be read through this object.
     /// </summary>
+    /// <remarks>
+    /// A file of a request's upload that is saved while the request runs is deleted again if the request then fails:
+    /// answered with an error status (400 and above, a rejection by UploadKit or the endpoint's own), or not answered
+    /// at all (an unhandled exception). Once the app has recorded the saved name somewhere that outlives the request,
+    /// <see cref="UploadForm.KeepSavedFiles"/> keeps the files whatever the answer.
+    /// </remarks>
     /// <param name="storage">Where the file goes.</param>
     /// <param name="name">The wanted name; <see langword="null"/> for the file's name made safe by <see cref="FileStorageNames.GetValidName"/>.</param>
     /// <param name="cancellationToken">Cancels the save, which then leaves nothing behind.</param>
@@ -145,7 +154,14 @@ public abstract class UploadedFile : IFormFile, IAsyncDisposable
             options.Checksums[algorithm] = value;
         }
 
-        return SaveCoreAsync(storage, name, options, cancellationToken);
+        return SaveRecordedAsync(storage, name, options, cancellationToken);
+    }
+
+    private async Task<string> SaveRecordedAsync(IFileStorage storage, string name, FileSaveOptions options, CancellationToken cancellationToken)
+    {
+        var saved = await SaveCoreAsync(storage, name, options, cancellationToken).ConfigureAwait(false);
+        SaveScope?.Saved(this, storage, saved);
+        return saved;
     }
 
     private protected virtual async Task<string> SaveCoreAsync(IFileStorage storage, string name, FileSaveOptions options, CancellationToken cancellationToken)

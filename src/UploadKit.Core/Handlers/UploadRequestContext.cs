@@ -53,6 +53,9 @@ public sealed class UploadRequestContext
     /// <summary>Gets why the upload is being interrupted, as the client will see it; set before handlers are interrupted.</summary>
     internal Exception? Interruption { get; set; }
 
+    /// <summary>Gets the request's record of saved files, settled by the request's answer; <see langword="null"/> outside a request.</summary>
+    internal UploadSaveScope? Saves { get; init; }
+
     /// <summary>Gets or sets an antiforgery token still to be read from the form's first field.</summary>
     internal FormAntiforgeryCheck? PendingAntiforgery { get; set; }
 }

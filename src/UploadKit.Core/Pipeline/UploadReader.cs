@@ -351,6 +351,13 @@ internal sealed class UploadReader : IMultipartSink
             throw UploadRejectedException.TooLarge($"The request has more than {_options.MaxFileCount} files (MaxFileCount).");
         }
 
+        // Every name a storage derives from the client's (Django's get_valid_name) is valid; one from which nothing can
+        // be derived, such as "()", is refused here, before any handler or endpoint sees the file.
+        if (FileStorageNames.TryGetValidName(header.FileName) is null)
+        {
+            throw FileValidation.Reject(header.FieldName, [$"The file name '{header.FileName}' has no letter, digit, '-', '_' or '.' to store it under."]);
+        }
+
         _context.CurrentFile = header;
         _context.CurrentFileChecksums.Clear();
         _offset = 0;

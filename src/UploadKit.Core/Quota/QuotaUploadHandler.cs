@@ -10,7 +10,8 @@ namespace UploadKit;
 /// Counts an upload's file bytes against a per-user byte quota kept in the <see cref="IQuotaStore"/>. Bytes are
 /// reserved atomically while they arrive, and reading stops the moment the quota would be crossed, with 413
 /// problem details naming the quota. A completed upload keeps its bytes as usage; a failed or rejected one gives
-/// them back. While the upload runs its reservation is leased (<see cref="QuotaOptions.ReservationLease"/>), so a
+/// them back, and so does a request that fails after reading (an answer of 400 and above, or an unhandled exception),
+/// except for files the endpoint kept with <see cref="UploadForm.KeepSavedFiles"/>. While the upload runs its reservation is leased (<see cref="QuotaOptions.ReservationLease"/>), so a
 /// server that stops mid-upload holds nothing once the lease runs out. Put it first in the chain, so no later
 /// handler stores a byte over the quota.
 /// </summary>
@@ -124,9 +125,33 @@ public sealed class QuotaUploadHandler : UploadHandler
             await ReserveAsync(_received, cancellationToken).ConfigureAwait(false);
         }
 
-        // The kept files' bytes become usage; the rest of the reservation is given back.
+        // The kept files' bytes become usage; the rest of the reservation is given back. Should the request then fail,
+        // what it saved is deleted and its bytes are given back as well.
         await EndReservationAsync(_received).ConfigureAwait(false);
         _kept = _received;
+        Context.Saves?.OnFailure(RefundAsync);
+    }
+
+    /// <summary>Gives back the bytes of a failed request, but for <paramref name="storedBytes"/> that stay stored.</summary>
+    private async Task RefundAsync(long storedBytes)
+    {
+        var refund = _kept - Math.Min(storedBytes, _kept);
+        _kept -= refund;
+        if (refund <= 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await _store!.ReleaseAsync(_key!, refund, CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // The request's answer is on its way; the usage stays too high, which refuses uploads, never lets one cross.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _logger.QuotaNotReleased(refund, ex);
+        }
     }
 
     /// <inheritdoc/>

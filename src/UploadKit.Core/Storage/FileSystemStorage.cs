@@ -13,17 +13,25 @@ namespace UploadKit;
 /// the content it was saved with and is ignored beside any other, so a reader never sees one file's bytes with another's
 /// content type or checksums.
 /// </summary>
+/// <remarks>
+/// Every operation resolves the real path of a name, following every symbolic link along it, and refuses a name that
+/// ends outside <see cref="Location"/> or in its reserved folder with <see cref="SuspiciousFileNameException"/>: a link
+/// in the folder can neither serve, overwrite nor delete a file elsewhere. <see cref="ListAsync"/> follows links only
+/// where they stay inside, visits each folder once, and stops when cancelled. Names are used exactly as given, so
+/// whether <c>Song.mp3</c> and <c>song.mp3</c> (or the NFC and NFD forms of <c>café.txt</c>) are one file or two is the
+/// file system's answer; a save never replaces an existing file of either name unless asked to.
+/// </remarks>
 public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
 {
-    private const string Reserved = ".uploadkit";
+    private const string Reserved = FileStorageNames.ReservedPrefix;
     private const int MaxAttempts = 100;
 
     private readonly string _root;
-    private readonly string _metadataRoot;
     private readonly string? _baseUrl;
     private readonly bool _overwrite;
     private readonly UnixFileMode _fileMode;
     private readonly UnixFileMode _directoryMode;
+    private string? _realRoot;
 
     /// <summary>Creates a storage over <see cref="FileSystemStorageOptions.Location"/>.</summary>
     /// <param name="options">The storage's settings; a relative location is resolved against the current directory.</param>
@@ -59,7 +67,6 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
 
         var location = Path.GetFullPath(options.Location!, contentRoot ?? Directory.GetCurrentDirectory());
         _root = Path.TrimEndingDirectorySeparator(location) + Path.DirectorySeparatorChar;
-        _metadataRoot = Path.Combine(_root, Reserved, "meta") + Path.DirectorySeparatorChar;
         _baseUrl = options.BaseUrl;
         _overwrite = options.Overwrite;
     }
@@ -116,7 +123,7 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
     /// <inheritdoc />
     public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default)
     {
-        var path = GetFullPath(ValidateName(name));
+        var path = Resolve(ValidateName(name));
         try
         {
             Stream stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
@@ -132,7 +139,11 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
     public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default)
     {
         name = ValidateName(name);
-        var path = GetFullPath(name);
+
+        // The name itself goes (a link, not what it points at), once its real path is known to be inside.
+        Resolve(name);
+        var slash = name.LastIndexOf('/');
+        var path = Path.Join(slash > 0 ? Resolve(name[..slash]) : RealRoot(), name[(slash + 1)..]);
         if (!File.Exists(path))
         {
             return Task.FromResult(false);
@@ -145,13 +156,13 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
 
     /// <inheritdoc />
     public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) =>
-        Task.FromResult(File.Exists(GetFullPath(ValidateName(name))));
+        Task.FromResult(File.Exists(Resolve(ValidateName(name))));
 
     /// <inheritdoc />
     public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default)
     {
         name = ValidateName(name);
-        var info = new FileInfo(GetFullPath(name));
+        var info = new FileInfo(Resolve(name));
         return Task.FromResult(info.Exists ? Describe(name, info) : null);
     }
 
@@ -160,29 +171,82 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
     {
         prefix ??= string.Empty;
         var folder = StorageHelpers.ValidatePrefix(prefix);
-        var start = folder.Length > 0 ? GetFullPath(ValidateName(folder)) : _root;
-
+        var realRoot = RealRoot();
+        var start = folder.Length > 0 ? Resolve(ValidateName(folder)) : realRoot;
         if (!Directory.Exists(start))
         {
             yield break;
         }
 
-        var enumeration = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 };
-        var names = new List<string>();
-        foreach (var path in Directory.EnumerateFiles(start, "*", enumeration))
+        // A walk of our own rather than a recursive enumeration: a link is followed only when it resolves inside the
+        // location, each real folder is visited once (two links pointing at each other cannot loop), and every step
+        // checks the cancellation. Folders reached through links wait until the plain tree has been walked, so a file
+        // is listed under its own path rather than under a link to its folder.
+        var files = new List<(string Name, string Path)>();
+        var visited = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<(string Path, string Name)>();
+        var linked = new Queue<(string Path, string Name)>();
+        pending.Push((start, folder));
+        var enumeration = new EnumerationOptions { IgnoreInaccessible = true, AttributesToSkip = 0 };
+        while (pending.TryPop(out var directory) || linked.TryDequeue(out directory))
         {
-            var name = Path.GetRelativePath(_root, path).Replace(Path.DirectorySeparatorChar, '/');
-            if (name.StartsWith(prefix, StringComparison.Ordinal) && !IsReserved(name))
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!visited.Add(Path.TrimEndingDirectorySeparator(directory.Path)))
             {
-                names.Add(name);
+                continue;
+            }
+
+            FileSystemInfo[] entries;
+            try
+            {
+                entries = new DirectoryInfo(directory.Path).GetFileSystemInfos("*", enumeration);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+
+            foreach (var entry in entries)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var name = directory.Name.Length == 0 ? entry.Name : directory.Name + "/" + entry.Name;
+                if (entry.Name.StartsWith(Reserved, StringComparison.OrdinalIgnoreCase) || !CouldMatch(name, prefix))
+                {
+                    continue;
+                }
+
+                var path = entry.FullName;
+
+                // The enumeration read each entry's attributes already: only links cost a further call.
+                var isLink = entry.Attributes.HasFlag(FileAttributes.ReparsePoint) && entry.LinkTarget is not null;
+                if (isLink && !TryResolveInside(path, realRoot, out path))
+                {
+                    continue;
+                }
+
+                if (Directory.Exists(path))
+                {
+                    if (isLink)
+                    {
+                        linked.Enqueue((path, name));
+                    }
+                    else
+                    {
+                        pending.Push((path, name));
+                    }
+                }
+                else if (name.StartsWith(prefix, StringComparison.Ordinal) && FileStorageNames.IsWellFormedUtf16(name))
+                {
+                    files.Add((name, path));
+                }
             }
         }
 
-        names.Sort(StringComparer.Ordinal);
-        foreach (var name in names)
+        files.Sort((x, y) => string.CompareOrdinal(x.Name, y.Name));
+        foreach (var (name, path) in files)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var info = new FileInfo(GetFullPath(name));
+            var info = new FileInfo(path);
             if (info.Exists)
             {
                 yield return Describe(name, info);
@@ -190,6 +254,26 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
         }
 
         await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <summary>Whether <paramref name="name"/>, or a name below it, can start with <paramref name="prefix"/>.</summary>
+    private static bool CouldMatch(string name, string prefix) =>
+        name.StartsWith(prefix, StringComparison.Ordinal) || prefix.StartsWith(name + "/", StringComparison.Ordinal);
+
+    /// <summary>Resolves a link met while listing; <see langword="false"/> if it leads outside, into the reserved folder, or round in a loop.</summary>
+    private static bool TryResolveInside(string link, string realRoot, out string path)
+    {
+        try
+        {
+            path = RealPaths.Resolve(link);
+        }
+        catch (IOException)
+        {
+            path = link;
+            return false;
+        }
+
+        return path.StartsWith(realRoot, StringComparison.Ordinal) && !IsReserved(path[realRoot.Length..].Replace(Path.DirectorySeparatorChar, '/'));
     }
 
     /// <inheritdoc />
@@ -221,22 +305,73 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
         return false;
     }
 
-    private string GetFullPath(string name)
+    /// <summary>
+    /// The real path of the storage's folder (its own links resolved), ending in a separator: resolved once the folder
+    /// exists, and again on every call until then.
+    /// </summary>
+    private string RealRoot()
     {
-        var path = Path.GetFullPath(Path.Combine(_root, name));
-        if (!path.StartsWith(_root, StringComparison.Ordinal))
+        if (_realRoot is { } known)
         {
-            throw new SuspiciousFileNameException("The file name escapes the storage's location.");
+            return known;
+        }
+
+        var exists = Directory.Exists(_root);
+        var real = Path.TrimEndingDirectorySeparator(RealPaths.Resolve(_root)) + Path.DirectorySeparatorChar;
+        if (exists)
+        {
+            _realRoot = real;
+        }
+
+        return real;
+    }
+
+    /// <summary>
+    /// The real path of a valid name: every link along it followed. A name that ends outside the location, or inside its
+    /// reserved folder, is refused.
+    /// </summary>
+    private string Resolve(string name)
+    {
+        var realRoot = RealRoot();
+        string path;
+        try
+        {
+            path = RealPaths.Resolve(Path.Join(realRoot, name));
+        }
+        catch (IOException)
+        {
+            // Links pointing at each other; the message leaves the server's paths out, as it may reach the client.
+            throw new SuspiciousFileNameException("The file name runs through too many links to resolve.");
+        }
+
+        if (!path.StartsWith(realRoot, StringComparison.Ordinal) || path.Length == realRoot.Length)
+        {
+            throw new SuspiciousFileNameException("The file name leads outside the storage's location.");
+        }
+
+        if (IsReserved(path[realRoot.Length..].Replace(Path.DirectorySeparatorChar, '/')))
+        {
+            throw new SuspiciousFileNameException($"The file name leads into the storage's reserved '{Reserved}' folder.");
         }
 
         return path;
     }
 
-    private string GetMetadataPath(string name) => Path.GetFullPath(Path.Combine(_metadataRoot, name));
+    private string GetMetadataPath(string name)
+    {
+        var metadataRoot = Path.Join(RealRoot(), Reserved, "meta") + Path.DirectorySeparatorChar;
+        var path = RealPaths.Resolve(Path.Join(metadataRoot, name));
+        if (!path.StartsWith(metadataRoot, StringComparison.Ordinal))
+        {
+            throw new SuspiciousFileNameException("The file's metadata would lie outside the storage's location.");
+        }
+
+        return path;
+    }
 
     private string CreateTemporaryPath(string name)
     {
-        var directory = Path.GetDirectoryName(GetFullPath(name))!;
+        var directory = Path.GetDirectoryName(Resolve(name))!;
         CreateDirectory(directory);
         return Path.Combine(directory, Reserved + "-" + Guid.NewGuid().ToString("N") + ".tmp");
     }
@@ -283,7 +418,7 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
         if (overwrite)
         {
             // Known name: the metadata goes first, so it is in place the moment the new content is.
-            var path = GetFullPath(name);
+            var path = Resolve(name);
             await WriteMetadataAsync(name, contentTag, options, cancellationToken).ConfigureAwait(false);
             try
             {
@@ -302,7 +437,7 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
         var linksUnsupported = false;
         for (var attempt = 0; ; attempt++)
         {
-            var path = GetFullPath(candidate);
+            var path = Resolve(candidate);
             if (!Directory.Exists(path) && TryCommitNew(temp, path, ref linksUnsupported))
             {
                 break;
@@ -323,7 +458,7 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
         }
         catch
         {
-            TemporaryFiles.TryDelete(GetFullPath(candidate));
+            TemporaryFiles.TryDelete(Resolve(candidate));
             throw;
         }
 

@@ -38,7 +38,17 @@ public sealed class StoredUploadedFile : UploadedFile
     /// <see cref="UploadedFile.SaveAsync"/>), the object is removed at the end of the request.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The request has ended and the object was removed.</exception>
+    /// <remarks>
+    /// Like a save, a kept object is removed again if the request then fails (see <see cref="UploadedFile.SaveAsync"/>),
+    /// unless <see cref="UploadForm.KeepSavedFiles"/> kept it.
+    /// </remarks>
     public void Keep()
+    {
+        KeepWhereItIs();
+        SaveScope?.Saved(this, Storage, StoredName);
+    }
+
+    private void KeepWhereItIs()
     {
         if (Interlocked.CompareExchange(ref _state, Kept, Pending) == Released)
         {
@@ -61,7 +71,8 @@ public sealed class StoredUploadedFile : UploadedFile
     {
         if (ReferenceEquals(storage, Storage) && string.Equals(name, StoredName, StringComparison.Ordinal))
         {
-            Keep();
+            // The save records itself in the request's scope.
+            KeepWhereItIs();
             return StoredName;
         }
 

@@ -100,8 +100,9 @@ public class ReviewedInputTests
         var response = await app.Client.PostAsync("/upload/%F0%9F%98%80", content);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
 
+        // The reader refuses a name from which no storage name can be derived, naming the part, before the endpoint runs.
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
-        Assert.That(problem.GetProperty("title").GetString(), Is.EqualTo("Invalid file name"));
+        Assert.That(problem.GetProperty("errors").TryGetProperty("file", out _), Is.True, problem.ToString());
     }
 
     [Test]

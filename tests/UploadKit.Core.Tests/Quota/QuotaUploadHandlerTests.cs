@@ -121,6 +121,70 @@ public class QuotaUploadHandlerTests
         Assert.That(Directory.GetFiles(_temp), Is.Empty);
     }
 
+    /// <summary>An app whose endpoint saves the file into an in-memory storage, then answers as <c>?then=</c> says.</summary>
+    private Task<TestApp> StartSavingAsync() =>
+        TestApp.StartAsync(
+            s =>
+            {
+                s.AddUploadKit(o => o.TempFileDirectory = _temp).AddStorage("default", _ => new InMemoryStorage());
+                s.AddTestAuthentication();
+                s.Configure<QuotaOptions>(o => o.LimitBytes = Limit);
+            },
+            a => a.MapPost("/upload", async (string? then, UploadForm form, IStorageRegistry storages) =>
+                {
+                    await form.Files.GetRequired("file").SaveAsync(storages.Default);
+                    if (then?.StartsWith("keep-", StringComparison.Ordinal) == true)
+                    {
+                        form.KeepSavedFiles();
+                        then = then["keep-".Length..];
+                    }
+
+                    return then switch
+                    {
+                        "problem" => Results.Problem(statusCode: StatusCodes.Status409Conflict),
+                        "throw" => throw new InvalidOperationException("The app failed after saving."),
+                        _ => Results.Ok(),
+                    };
+                })
+                .WithUploadHandlers(_ => new QuotaUploadHandler(), _ => new TemporaryFileUploadHandler()),
+            kestrel: true);
+
+    private static HttpRequestMessage UploadThen(string then, byte[] data)
+    {
+        var request = Upload("alice", data);
+        request.RequestUri = new Uri("/upload?then=" + then, UriKind.Relative);
+        return request;
+    }
+
+    [TestCase("problem", HttpStatusCode.Conflict)]
+    [TestCase("throw", HttpStatusCode.InternalServerError)]
+    public async Task Upload_RequestEndsInErrorAfterSaving_GivesTheQuotaBackAndKeepsNothing(string then, HttpStatusCode status)
+    {
+        await using var app = await StartSavingAsync();
+        var storage = app.Services.GetRequiredService<IStorageRegistry>().Default;
+
+        var response = await app.Client.SendAsync(UploadThen(then, UploadApp.RandomBytes(600_000)));
+
+        Assert.That(response.StatusCode, Is.EqualTo(status));
+        Assert.That(await app.Services.GetRequiredService<IQuotaStore>().GetUsageAsync("alice"), Is.Zero, "nothing is kept, so nothing counts");
+        Assert.That(await storage.ListAsync().CountAsync(), Is.Zero);
+        var next = await app.Client.SendAsync(UploadThen("ok", UploadApp.RandomBytes(900_000)));
+        Assert.That(next.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the given-back quota is usable again");
+        Assert.That(await app.Services.GetRequiredService<IQuotaStore>().GetUsageAsync("alice"), Is.EqualTo(900_000));
+    }
+
+    [Test]
+    public async Task Upload_EndpointKeptItsFileThenFailed_KeepsTheStoredBytesAsUsage()
+    {
+        await using var app = await StartSavingAsync();
+
+        var response = await app.Client.SendAsync(UploadThen("keep-throw", UploadApp.RandomBytes(600_000)));
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.InternalServerError));
+        Assert.That(await app.Services.GetRequiredService<IQuotaStore>().GetUsageAsync("alice"), Is.EqualTo(600_000));
+        Assert.That(await app.Services.GetRequiredService<IStorageRegistry>().Default.ListAsync().CountAsync(), Is.EqualTo(1));
+    }
+
     [Test]
     public async Task Upload_StallsPastItsLeaseWhileAnotherUploadTakesTheQuota_IsRefusedAndNeverCrossesTheLimit()
     {

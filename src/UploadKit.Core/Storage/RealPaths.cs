@@ -1,0 +1,106 @@
+namespace UploadKit;
+
+/// <summary>
+/// Resolves a path as the operating system will: every symbolic link along it followed, as <c>realpath(3)</c> does,
+/// except that the part of the path that does not exist yet is kept as written (a file about to be created).
+/// </summary>
+internal static class RealPaths
+{
+    /// <summary>As many links as Linux follows in one path (<c>MAXSYMLINKS</c>) before giving up with <c>ELOOP</c>.</summary>
+    private const int MaxLinks = 40;
+
+    /// <summary>Returns the real path of the absolute path <paramref name="fullPath"/>.</summary>
+    /// <exception cref="IOException">The path runs through more than 40 links (links pointing at each other).</exception>
+    public static string Resolve(string fullPath)
+    {
+        var root = Path.GetPathRoot(fullPath);
+        if (string.IsNullOrEmpty(root))
+        {
+            throw new ArgumentException("The path must be absolute.", nameof(fullPath));
+        }
+
+        var pending = new Stack<string>();
+        Push(pending, fullPath[root.Length..]);
+        var current = root;
+        var links = 0;
+        var missing = false;
+        while (pending.TryPop(out var segment))
+        {
+            if (segment is "" or ".")
+            {
+                continue;
+            }
+
+            if (segment == "..")
+            {
+                current = Path.GetDirectoryName(current) ?? current;
+                continue;
+            }
+
+            var next = Path.Join(current, segment);
+            if (!missing && ReadLink(next, ref missing) is { } target)
+            {
+                if (++links > MaxLinks)
+                {
+                    throw new IOException($"Too many levels of symbolic links in '{fullPath}'.");
+                }
+
+                // The link's target takes its place: relative to the link's folder, or from a root of its own.
+                var targetRoot = Path.GetPathRoot(target);
+                if (string.IsNullOrEmpty(targetRoot))
+                {
+                    Push(pending, target);
+                }
+                else
+                {
+                    current = targetRoot;
+                    Push(pending, target[targetRoot.Length..]);
+                }
+
+                continue;
+            }
+
+            current = next;
+        }
+
+        return current;
+    }
+
+    private static string? ReadLink(string path, ref bool missing)
+    {
+        // The attributes come from lstat() and read -1 for a path that is not there (or has a file for a folder
+        // along it): no exception on the common path of a name about to be created.
+        var info = new FileInfo(path);
+        var attributes = info.Attributes;
+        if ((int)attributes == -1)
+        {
+            missing = true;
+            return null;
+        }
+
+        if (!attributes.HasFlag(FileAttributes.ReparsePoint))
+        {
+            return null;
+        }
+
+        try
+        {
+            return info.LinkTarget;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Gone meanwhile: nothing further along can be a link.
+            missing = true;
+            return null;
+        }
+    }
+
+    private static void Push(Stack<string> pending, string path)
+    {
+        var segments = path.Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+        for (var i = segments.Length - 1; i >= 0; i--)
+        {
+            pending.Push(segments[i]);
+        }
+    }
+}
