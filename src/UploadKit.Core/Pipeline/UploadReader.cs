@@ -355,7 +355,7 @@ internal sealed class UploadReader : IMultipartSink
         // be derived, such as "()", is refused here, before any handler or endpoint sees the file.
         if (FileStorageNames.TryGetValidName(header.FileName) is null)
         {
-            throw FileValidation.Reject(header.FieldName, [$"The file name '{header.FileName}' has no letter, digit, '-', '_' or '.' to store it under."]);
+            throw FileValidation.Reject(header, [$"The file name '{header.FileName}' has no letter, digit, '-', '_' or '.' to store it under."]);
         }
 
         _context.CurrentFile = header;

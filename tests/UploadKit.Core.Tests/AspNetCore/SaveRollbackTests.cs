@@ -78,7 +78,7 @@ public class SaveRollbackTests
             {
                 "ok" => Results.Ok(),
                 "problem" => Results.ValidationProblem(new Dictionary<string, string[]> { ["title"] = ["A title is required."] }),
-                "reject" => throw FileValidation.Reject("files", ["Refused by the app."]),
+                "reject" => throw new UploadRejectedException(StatusCodes.Status400BadRequest, "Refused by the app.") { Errors = new Dictionary<string, string[]> { ["files"] = ["Refused by the app."] } },
                 "throw" => throw new InvalidOperationException("The app failed after saving."),
                 _ => Results.NoContent(),
             };
