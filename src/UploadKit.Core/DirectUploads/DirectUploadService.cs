@@ -155,24 +155,43 @@ internal sealed class DirectUploadService : IDirectUploads
 
         if (errors.Count > 0)
         {
-            var reason = string.Join(" ", errors);
-            if (await SessionEnding.EndAndDeleteAsync(_store, storage, session, UploadSessionState.Rejected, reason, CancellationToken.None).ConfigureAwait(false) is not null)
+            return await RejectAsync(session, storage, null, errors, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Seal: the verified object is copied to a key no issued URL can write, and the copy is what the app binds.
+        var sealedName = DirectUploadSealing.GetSealedName(session);
+        StoredFileInfo copy;
+        try
+        {
+            copy = await DirectUploadSealing.CopyAsync(storage, info, sealedName, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FileNotFoundException)
+        {
+            // Replaced through the still-valid URL, or removed by a cancellation or a sweep, since it was verified.
+            return await RejectAsync(session, storage, sealedName, ["The file changed while the upload was being completed."], cancellationToken).ConfigureAwait(false);
+        }
+
+        if (DirectUploadSealing.CheckCopy(info, copy, sha256) is { } mismatch)
+        {
+            return await RejectAsync(session, storage, sealedName, [mismatch], cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!await _store.TryTransitionAsync(id, UploadSessionState.Pending, UploadSessionState.Completed, null, CancellationToken.None).ConfigureAwait(false))
+        {
+            // Another completion may have sealed the same copy and won: its copy stays. Any other ending leaves none.
+            if ((await _store.GetAsync(id, CancellationToken.None).ConfigureAwait(false))?.State != UploadSessionState.Completed)
             {
-                _logger.DirectUploadRejected(session.Id, session.StorageName, session.ObjectName, reason);
-                throw Rejected(session, errors);
+                await StorageHelpers.TryDeleteAsync(storage, sealedName, _logger).ConfigureAwait(false);
             }
 
             return await AnswerRaceAsync(id, storage, cancellationToken).ConfigureAwait(false);
         }
 
-        if (!await _store.TryTransitionAsync(id, UploadSessionState.Pending, UploadSessionState.Completed, null, CancellationToken.None).ConfigureAwait(false))
-        {
-            return await AnswerRaceAsync(id, storage, cancellationToken).ConfigureAwait(false);
-        }
-
-        _logger.DirectUploadCompleted(session.Id, session.StorageName, session.ObjectName, info.Length);
+        // Should this delete fail, the sweep after the session's expiry removes the uploaded key all the same.
+        await StorageHelpers.TryDeleteAsync(storage, session.ObjectName, _logger).ConfigureAwait(false);
+        _logger.DirectUploadCompleted(session.Id, session.StorageName, sealedName, copy.Length);
         UploadKitTelemetry.DirectUploadsConfirmed.Add(1);
-        return CreateReference(session, info, sha256);
+        return CreateReference(session, copy, sha256);
     }
 
     public async Task<bool> CancelAsync(string id, CancellationToken cancellationToken = default)
@@ -243,7 +262,7 @@ internal sealed class DirectUploadService : IDirectUploads
     }
 
     private static StoredFileReference CreateReference(UploadSession session, StoredFileInfo info, string? sha256) =>
-        new(session.StorageName, session.ObjectName, info.Length)
+        new(session.StorageName, info.Name, info.Length)
         {
             ContentType = info.ContentType ?? session.ContentType,
             FileName = session.FileName,
@@ -266,9 +285,27 @@ internal sealed class DirectUploadService : IDirectUploads
 
     private async Task<StoredFileReference> GetCompletedReferenceAsync(UploadSession session, IFileStorage storage, CancellationToken cancellationToken)
     {
-        var info = await storage.GetMetadataAsync(session.ObjectName, cancellationToken).ConfigureAwait(false)
+        var info = await storage.GetMetadataAsync(DirectUploadSealing.GetSealedName(session), cancellationToken).ConfigureAwait(false)
             ?? throw Gone("The completed upload's file no longer exists.");
         return CreateReference(session, info, session.ChecksumSha256);
+    }
+
+    /// <summary>Rejects a pending upload and deletes its object (and a sealed copy, if one was made); or answers the race it lost.</summary>
+    private async Task<StoredFileReference> RejectAsync(UploadSession session, IFileStorage storage, string? sealedName, IReadOnlyList<string> errors, CancellationToken cancellationToken)
+    {
+        var reason = string.Join(" ", errors);
+        if (await SessionEnding.EndAndDeleteAsync(_store, storage, session, UploadSessionState.Rejected, reason, CancellationToken.None).ConfigureAwait(false) is null)
+        {
+            return await AnswerRaceAsync(session.Id, storage, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (sealedName is not null)
+        {
+            await StorageHelpers.TryDeleteAsync(storage, sealedName, _logger).ConfigureAwait(false);
+        }
+
+        _logger.DirectUploadRejected(session.Id, session.StorageName, session.ObjectName, reason);
+        throw Rejected(session, errors);
     }
 
     /// <summary>Answers a completion that lost a race with another completion, a cancellation or the sweeper.</summary>
