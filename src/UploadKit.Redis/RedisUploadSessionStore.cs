@@ -7,9 +7,10 @@ namespace UploadKit.Redis;
 
 /// <summary>
 /// Direct-upload sessions as Redis hashes (the fixed fields as JSON, the state and rejection reason beside them),
-/// with a sorted set of pending sessions by expiry for the sweeper. Creation and state changes are Lua scripts, so
-/// two servers never both confirm, or sweep and confirm, one session. Records expire
-/// <see cref="RedisStoreOptions.SessionRetention"/> after the session does.
+/// with sorted sets of pending and of ended sessions by expiry for the sweeper. Creation and state changes are Lua
+/// scripts, so two servers never both confirm, or sweep and confirm, one session. The sweeper deletes an ended session
+/// once it has swept its key a last time; records expire <see cref="RedisStoreOptions.SessionRetention"/> after the
+/// session does in any case.
 /// </summary>
 internal sealed class RedisUploadSessionStore(RedisConnection connection, TimeProvider timeProvider) : IUploadSessionStore
 {
@@ -21,6 +22,8 @@ internal sealed class RedisUploadSessionStore(RedisConnection connection, TimePr
         redis.call('PEXPIREAT', KEYS[1], ARGV[4])
         if ARGV[2] == '0' then
           redis.call('ZADD', KEYS[2], ARGV[5], ARGV[6])
+        else
+          redis.call('ZADD', KEYS[3], ARGV[5], ARGV[6])
         end
         return 1
         """;
@@ -30,11 +33,15 @@ internal sealed class RedisUploadSessionStore(RedisConnection connection, TimePr
           return 0
         end
         redis.call('HSET', KEYS[1], 'state', ARGV[2], 'reason', ARGV[3])
+        local expires = redis.call('HGET', KEYS[1], 'expires')
         if ARGV[2] ~= '0' then
+          -- Ended: its key is swept a last time after its expiry plus the grace period.
           redis.call('ZREM', KEYS[2], ARGV[4])
+          redis.call('ZADD', KEYS[3], expires, ARGV[4])
         else
           -- Back to pending (a sweep whose delete failed): the sweeper must find it again.
-          redis.call('ZADD', KEYS[2], redis.call('HGET', KEYS[1], 'expires'), ARGV[4])
+          redis.call('ZADD', KEYS[2], expires, ARGV[4])
+          redis.call('ZREM', KEYS[3], ARGV[4])
         end
         return 1
         """;
@@ -54,7 +61,7 @@ internal sealed class RedisUploadSessionStore(RedisConnection connection, TimePr
         var database = await connection.GetDatabaseAsync().ConfigureAwait(false);
         var created = await database.ScriptEvaluateAsync(
             CreateScript,
-            [Key(session.Id), PendingKey],
+            [Key(session.Id), PendingKey, EndedKey],
             [json, State(session.State), session.RejectionReason ?? string.Empty, keepUntil.ToUnixTimeMilliseconds(), session.ExpiresOn.ToUnixTimeMilliseconds(), session.Id]).ConfigureAwait(false);
         if ((long)created != 1)
         {
@@ -101,7 +108,7 @@ internal sealed class RedisUploadSessionStore(RedisConnection connection, TimePr
         var database = await connection.GetDatabaseAsync().ConfigureAwait(false);
         var changed = await database.ScriptEvaluateAsync(
             TransitionScript,
-            [Key(id), PendingKey],
+            [Key(id), PendingKey, EndedKey],
             [State(expected), State(next), reason ?? string.Empty, id]).ConfigureAwait(false);
         return (long)changed == 1;
     }
@@ -129,6 +136,29 @@ internal sealed class RedisUploadSessionStore(RedisConnection connection, TimePr
         }
     }
 
+    public async IAsyncEnumerable<UploadSession> ListEndedAsync(DateTimeOffset expiredBefore, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var database = await connection.GetDatabaseAsync().ConfigureAwait(false);
+        var ids = await database.SortedSetRangeByScoreAsync(EndedKey, double.NegativeInfinity, expiredBefore.ToUnixTimeMilliseconds(), Exclude.Stop).ConfigureAwait(false);
+        foreach (var value in ids)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var id = (string)value!;
+            var session = await GetAsync(id, cancellationToken).ConfigureAwait(false);
+            if (session is null)
+            {
+                // Its record aged out (SessionRetention shorter than the grace period); nothing is left to sweep by.
+                await database.SortedSetRemoveAsync(EndedKey, id).ConfigureAwait(false);
+                continue;
+            }
+
+            if (session.State != UploadSessionState.Pending && session.ExpiresOn < expiredBefore)
+            {
+                yield return session;
+            }
+        }
+    }
+
     public async Task DeleteAsync(string id, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(id);
@@ -136,9 +166,12 @@ internal sealed class RedisUploadSessionStore(RedisConnection connection, TimePr
         var database = await connection.GetDatabaseAsync().ConfigureAwait(false);
         await database.KeyDeleteAsync(Key(id)).ConfigureAwait(false);
         await database.SortedSetRemoveAsync(PendingKey, id).ConfigureAwait(false);
+        await database.SortedSetRemoveAsync(EndedKey, id).ConfigureAwait(false);
     }
 
     private RedisKey PendingKey => connection.Prefix + "sessions:pending";
+
+    private RedisKey EndedKey => connection.Prefix + "sessions:ended";
 
     private RedisKey Key(string id) => connection.Prefix + "session:" + id;
 
