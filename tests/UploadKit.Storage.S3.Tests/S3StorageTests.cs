@@ -393,4 +393,42 @@ public sealed class S3StorageTests
 
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
+
+    [Test]
+    public async Task CopyAsync_CopyObject_KeepsBytesTypeAndMetadata()
+    {
+        using var storage = S3rverFixture.CreateStorage();
+        await UploadKit.Testing.StorageCopyContract.CopyKeepsBytesTypeAndMetadataAsync(storage);
+    }
+
+    [Test]
+    public async Task CopyAsync_ReplacedOrMissingSource_FailsAndCopiesNothing()
+    {
+        using var storage = S3rverFixture.CreateStorage(new Dictionary<string, string?> { ["FileOverwrite"] = "true" });
+        await UploadKit.Testing.StorageCopyContract.CopyOfChangedOrMissingSourceFailsAsync(storage);
+    }
+
+    [Test]
+    public async Task CopyAsync_AboveMultipartCopyThreshold_CopiesInPartsWithSameBytesAndType()
+    {
+        // S3 copies at most 5 GiB in one CopyObject; the threshold is lowered so 11 MiB take three UploadPartCopy ranges.
+        using var storage = S3rverFixture.CreateStorage();
+        storage.MultipartCopyThreshold = 1;
+        var bytes = Hashes.RandomBytes(11 * 1024 * 1024, seed: 7);
+        var options = new FileSaveOptions { ContentType = "audio/mpeg" };
+        options.Metadata["track"] = "7";
+        var source = await storage.SaveAsync(Unique("long.mp3"), new MemoryStream(bytes), options);
+        var destination = source.Replace("long.mp3", "sealed/long.mp3", StringComparison.Ordinal);
+
+        var copy = await storage.CopyAsync(source, destination, (await storage.GetMetadataAsync(source))!.ETag);
+
+        Assert.That(copy.Length, Is.EqualTo(bytes.Length));
+        Assert.That(copy.ETag, Does.EndWith("-3\""), "three parts");
+        Assert.That(copy.ContentType, Is.EqualTo("audio/mpeg"));
+        Assert.That(copy.Metadata["track"], Is.EqualTo("7"));
+        Assert.That(await StoredSha256Async(storage.GetKey(destination)), Is.EqualTo(Hashes.Sha256(bytes)));
+        using var client = S3rverFixture.CreateClient();
+        var uploads = await client.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = S3rverFixture.BucketName });
+        Assert.That((uploads.MultipartUploads ?? []).Select(u => u.Key), Does.Not.Contain(storage.GetKey(destination)));
+    }
 }
