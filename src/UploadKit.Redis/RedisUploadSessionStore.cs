@@ -113,51 +113,11 @@ internal sealed class RedisUploadSessionStore(RedisConnection connection, TimePr
         return (long)changed == 1;
     }
 
-    public async IAsyncEnumerable<UploadSession> ListExpiredAsync(DateTimeOffset now, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var database = await connection.GetDatabaseAsync().ConfigureAwait(false);
-        var ids = await database.SortedSetRangeByScoreAsync(PendingKey, double.NegativeInfinity, now.ToUnixTimeMilliseconds(), Exclude.Stop).ConfigureAwait(false);
-        foreach (var value in ids)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var id = (string)value!;
-            var session = await GetAsync(id, cancellationToken).ConfigureAwait(false);
-            if (session is null)
-            {
-                // Its record aged out; forget it here too.
-                await database.SortedSetRemoveAsync(PendingKey, id).ConfigureAwait(false);
-                continue;
-            }
+    public IAsyncEnumerable<UploadSession> ListExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        ListIndexedAsync(PendingKey, now, pending: true, cancellationToken);
 
-            if (session.State == UploadSessionState.Pending && session.ExpiresOn < now)
-            {
-                yield return session;
-            }
-        }
-    }
-
-    public async IAsyncEnumerable<UploadSession> ListEndedAsync(DateTimeOffset expiredBefore, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var database = await connection.GetDatabaseAsync().ConfigureAwait(false);
-        var ids = await database.SortedSetRangeByScoreAsync(EndedKey, double.NegativeInfinity, expiredBefore.ToUnixTimeMilliseconds(), Exclude.Stop).ConfigureAwait(false);
-        foreach (var value in ids)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var id = (string)value!;
-            var session = await GetAsync(id, cancellationToken).ConfigureAwait(false);
-            if (session is null)
-            {
-                // Its record aged out (SessionRetention shorter than the grace period); nothing is left to sweep by.
-                await database.SortedSetRemoveAsync(EndedKey, id).ConfigureAwait(false);
-                continue;
-            }
-
-            if (session.State != UploadSessionState.Pending && session.ExpiresOn < expiredBefore)
-            {
-                yield return session;
-            }
-        }
-    }
+    public IAsyncEnumerable<UploadSession> ListEndedAsync(DateTimeOffset expiredBefore, CancellationToken cancellationToken = default) =>
+        ListIndexedAsync(EndedKey, expiredBefore, pending: false, cancellationToken);
 
     public async Task DeleteAsync(string id, CancellationToken cancellationToken = default)
     {
@@ -167,6 +127,31 @@ internal sealed class RedisUploadSessionStore(RedisConnection connection, TimePr
         await database.KeyDeleteAsync(Key(id)).ConfigureAwait(false);
         await database.SortedSetRemoveAsync(PendingKey, id).ConfigureAwait(false);
         await database.SortedSetRemoveAsync(EndedKey, id).ConfigureAwait(false);
+    }
+
+    /// <summary>Lists the sessions of an index (pending or ended) that expired before <paramref name="before"/> and are still in that state.</summary>
+    private async IAsyncEnumerable<UploadSession> ListIndexedAsync(RedisKey index, DateTimeOffset before, bool pending, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var database = await connection.GetDatabaseAsync().ConfigureAwait(false);
+        var ids = await database.SortedSetRangeByScoreAsync(index, double.NegativeInfinity, before.ToUnixTimeMilliseconds(), Exclude.Stop).ConfigureAwait(false);
+        foreach (var value in ids)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var id = (string)value!;
+            var session = await GetAsync(id, cancellationToken).ConfigureAwait(false);
+            if (session is null)
+            {
+                // Its record aged out; forget it here too (an ended one then has nothing left to sweep by: keep
+                // SessionRetention longer than the sweep's grace period).
+                await database.SortedSetRemoveAsync(index, id).ConfigureAwait(false);
+                continue;
+            }
+
+            if ((session.State == UploadSessionState.Pending) == pending && session.ExpiresOn < before)
+            {
+                yield return session;
+            }
+        }
     }
 
     private RedisKey PendingKey => connection.Prefix + "sessions:pending";

@@ -697,17 +697,7 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
                 ? uploads.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException).FirstOrDefault(e => e is not OperationCanceledException)
                 : null;
 
-            try
-            {
-                await _client.AbortMultipartUploadAsync(
-                    new AbortMultipartUploadRequest { BucketName = _options.BucketName, Key = key, UploadId = uploadId }, CancellationToken.None).ConfigureAwait(false);
-                _logger.MultipartAborted(_storageName, name, ex);
-            }
-            catch (Exception abortFailure) when (abortFailure is AmazonServiceException or HttpRequestException or IOException)
-            {
-                _logger.AbortFailed(_storageName, name, abortFailure);
-            }
-
+            await AbortMultipartAsync(name, key, uploadId, ex).ConfigureAwait(false);
             if (cause is not null)
             {
                 ExceptionDispatchInfo.Throw(cause);
@@ -774,18 +764,23 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
         }
         catch (Exception ex)
         {
-            try
-            {
-                await _client.AbortMultipartUploadAsync(
-                    new AbortMultipartUploadRequest { BucketName = _options.BucketName, Key = key, UploadId = uploadId }, CancellationToken.None).ConfigureAwait(false);
-                _logger.MultipartAborted(_storageName, destinationName, ex);
-            }
-            catch (Exception abortFailure) when (abortFailure is AmazonServiceException or HttpRequestException or IOException)
-            {
-                _logger.AbortFailed(_storageName, destinationName, abortFailure);
-            }
-
+            await AbortMultipartAsync(destinationName, key, uploadId, ex).ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>Aborts a failed multipart upload, so the bucket keeps none of its parts; a failed abort is logged.</summary>
+    private async Task AbortMultipartAsync(string name, string key, string uploadId, Exception cause)
+    {
+        try
+        {
+            await _client.AbortMultipartUploadAsync(
+                new AbortMultipartUploadRequest { BucketName = _options.BucketName, Key = key, UploadId = uploadId }, CancellationToken.None).ConfigureAwait(false);
+            _logger.MultipartAborted(_storageName, name, cause);
+        }
+        catch (Exception abortFailure) when (abortFailure is AmazonServiceException or HttpRequestException or IOException)
+        {
+            _logger.AbortFailed(_storageName, name, abortFailure);
         }
     }
 
