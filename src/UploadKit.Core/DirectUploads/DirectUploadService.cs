@@ -133,24 +133,31 @@ internal sealed class DirectUploadService : IDirectUploads
         var info = await storage.GetMetadataAsync(session.ObjectName, cancellationToken).ConfigureAwait(false);
         if (info is null)
         {
-            // Nothing to delete, and the client may still upload before the session expires.
-            throw Rejected(session, ["The file has not been uploaded."]);
+            // A concurrent completion that sealed the object deleted the uploaded key: answer as it did.
+            return await AnswerMissingAsync(session, storage, cancellationToken).ConfigureAwait(false);
         }
 
         var errors = CheckProperties(session, info);
         string? sha256 = null;
-        if (errors.Count == 0 && session.ChecksumSha256 is { } expectedSha256)
+        try
         {
-            sha256 = await GetSha256Async(storage, info, cancellationToken).ConfigureAwait(false);
-            if (!string.Equals(sha256, expectedSha256, StringComparison.OrdinalIgnoreCase))
+            if (errors.Count == 0 && session.ChecksumSha256 is { } expectedSha256)
             {
-                errors.Add("The file's SHA-256 checksum does not match the one given when the upload began.");
+                sha256 = await GetSha256Async(storage, info, cancellationToken).ConfigureAwait(false);
+                if (!string.Equals(sha256, expectedSha256, StringComparison.OrdinalIgnoreCase))
+                {
+                    errors.Add("The file's SHA-256 checksum does not match the one given when the upload began.");
+                }
+            }
+
+            if (errors.Count == 0)
+            {
+                errors.AddRange(await DirectUploadValidation.ValidateAsync(_appValidators, _http?.HttpContext, session, storage, info, cancellationToken).ConfigureAwait(false));
             }
         }
-
-        if (errors.Count == 0)
+        catch (FileNotFoundException)
         {
-            errors.AddRange(await DirectUploadValidation.ValidateAsync(_appValidators, _http?.HttpContext, session, storage, info, cancellationToken).ConfigureAwait(false));
+            return await AnswerMissingAsync(session, storage, cancellationToken).ConfigureAwait(false);
         }
 
         if (errors.Count > 0)
@@ -306,6 +313,20 @@ internal sealed class DirectUploadService : IDirectUploads
 
         _logger.DirectUploadRejected(session.Id, session.StorageName, session.ObjectName, reason);
         throw Rejected(session, errors);
+    }
+
+    /// <summary>
+    /// Answers a completion that found no object: the session's answer if another caller ended it meanwhile (a
+    /// completion that sealed and deleted it, a cancellation); otherwise a 400, and the client may still upload.
+    /// </summary>
+    private async Task<StoredFileReference> AnswerMissingAsync(UploadSession session, IFileStorage storage, CancellationToken cancellationToken)
+    {
+        if ((await _store.GetAsync(session.Id, cancellationToken).ConfigureAwait(false))?.State is not UploadSessionState.Pending)
+        {
+            return await AnswerRaceAsync(session.Id, storage, cancellationToken).ConfigureAwait(false);
+        }
+
+        throw Rejected(session, ["The file has not been uploaded."]);
     }
 
     /// <summary>Answers a completion that lost a race with another completion, a cancellation or the sweeper.</summary>

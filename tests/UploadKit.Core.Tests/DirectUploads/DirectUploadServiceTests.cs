@@ -199,6 +199,22 @@ public sealed class DirectUploadServiceTests
     }
 
     [Test]
+    public async Task CompleteAsync_TwiceAtOnce_BothGetTheOneSealedCopy()
+    {
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(Content));
+        var upload = await _uploads.BeginAsync("tracks", new("song.mp3", "audio/mpeg", Content.Length, 1000, sha256));
+        await PutBehindTheBackAsync(upload, Content, "audio/mpeg");
+
+        var both = await Task.WhenAll(Task.Run(() => _uploads.CompleteAsync(upload.Id)), Task.Run(() => _uploads.CompleteAsync(upload.Id)));
+
+        Assert.That(both[1].Name, Is.EqualTo(both[0].Name));
+        Assert.That((await _store.GetAsync(upload.Id))!.State, Is.EqualTo(UploadSessionState.Completed));
+        Assert.That(await _storage.ExistsAsync(upload.ObjectName), Is.False);
+        await using var stored = await _storage.OpenReadAsync(both[0].Name);
+        Assert.That(Convert.ToHexStringLower(await SHA256.HashDataAsync(stored)), Is.EqualTo(sha256));
+    }
+
+    [Test]
     public async Task SweepAsync_EndedSession_RemovesWhatItsUrlPutAfterTheEndOnlyAfterTheGracePeriod()
     {
         var completed = await _uploads.BeginAsync("tracks", new("done.mp3", "audio/mpeg", maxLength: 1000));
