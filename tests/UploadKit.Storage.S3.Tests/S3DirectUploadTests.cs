@@ -36,6 +36,9 @@ public sealed class S3DirectUploadTests
     public Task DirectUpload_UrlReusedAfterCompletionCancellationOrRejection_BoundObjectKeptAndRestSwept() => _scenarios.SealedAgainstReuseAsync();
 
     [Test]
+    public Task DirectUpload_BoundObjectDeletedByTheApp_UrlCannotRecreateIt() => _scenarios.DeletedAfterCompletionStaysDeletedAsync();
+
+    [Test]
     public Task DirectUpload_OverMaximum_RejectedAndDeleted() => _scenarios.WrongSizeAsync();
 
     [Test]

@@ -166,6 +166,27 @@ public sealed class DirectUploadScenarios : IAsyncDisposable
         Assert.That(await ListFolderAsync(rejected), Is.Empty);
     }
 
+    /// <summary>
+    /// After the app deleted what it bound, the URL (still valid) cannot recreate it: at most an unbound object under the
+    /// uploaded key, which the sweep after the session's expiry plus the grace period removes.
+    /// </summary>
+    /// <returns>A task.</returns>
+    public async Task DeletedAfterCompletionStaysDeletedAsync()
+    {
+        var upload = await Uploads.BeginAsync(StorageName, new DirectUploadRequest("cover.png", "image/png", maxLength: 1 << 20));
+        await SendExpectingSuccessAsync(upload, Png);
+        var bound = (await CompleteOverHttpAsync(upload.Id, HttpStatusCode.OK)).GetProperty("name").GetString()!;
+        Assert.That(await Storage.DeleteAsync(bound), Is.True);
+
+        using (await SendAsync(upload, Png))
+        {
+        }
+
+        Assert.That(await Storage.ExistsAsync(bound), Is.False, "the URL cannot recreate what the app bound");
+        await SweepEndedAsync(upload.Id);
+        Assert.That(await ListFolderAsync(upload), Is.Empty);
+    }
+
     /// <summary>An object larger than the session allows is refused at completion and deleted.</summary>
     /// <returns>A task.</returns>
     public async Task WrongSizeAsync()

@@ -49,6 +49,9 @@ public sealed class AzureDirectUploadTests
     public Task DirectUpload_SasReusedAfterCompletionCancellationOrRejection_BoundObjectKeptAndRestSwept() => _scenarios.SealedAgainstReuseAsync();
 
     [Test]
+    public Task DirectUpload_BoundObjectDeletedByTheApp_SasCannotRecreateIt() => _scenarios.DeletedAfterCompletionStaysDeletedAsync();
+
+    [Test]
     public Task DirectUpload_OverMaximum_RejectedAndDeleted() => _scenarios.WrongSizeAsync();
 
     [Test]
