@@ -10,8 +10,10 @@ public sealed class RedisStoreOptions
     public string KeyPrefix { get; set; } = "uploadkit:";
 
     /// <summary>
-    /// Gets or sets how long a direct-upload session record is kept after it expires (or after now, if later), so
-    /// that its final state stays readable. One day by default; Redis then removes it.
+    /// Gets or sets how long at most a direct-upload session record is kept after it expires (or after now, if later).
+    /// The sweeper deletes an ended session earlier, once <c>DirectUploads:SweepGracePeriod</c> past its expiry it has
+    /// swept the session's key a last time; this retention must be longer than that period, or a record could age out
+    /// before its key is swept. One day by default; Redis then removes it.
     /// </summary>
     public TimeSpan SessionRetention { get; set; } = TimeSpan.FromDays(1);
 }

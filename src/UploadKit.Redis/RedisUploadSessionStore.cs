@@ -7,9 +7,10 @@ namespace UploadKit.Redis;
 
 /// <summary>
 /// Direct-upload sessions as Redis hashes (the fixed fields as JSON, the state and rejection reason beside them),
-/// with a sorted set of pending sessions by expiry for the sweeper. Creation and state changes are Lua scripts, so
-/// two servers never both confirm, or sweep and confirm, one session. Records expire
-/// <see cref="RedisStoreOptions.SessionRetention"/> after the session does.
+/// with sorted sets of pending and of ended sessions by expiry for the sweeper. Creation and state changes are Lua
+/// scripts, so two servers never both confirm, or sweep and confirm, one session. The sweeper deletes an ended session
+/// once it has swept its key a last time; records expire <see cref="RedisStoreOptions.SessionRetention"/> after the
+/// session does in any case.
 /// </summary>
 internal sealed class RedisUploadSessionStore(RedisConnection connection, TimeProvider timeProvider) : IUploadSessionStore
 {
@@ -21,6 +22,8 @@ internal sealed class RedisUploadSessionStore(RedisConnection connection, TimePr
         redis.call('PEXPIREAT', KEYS[1], ARGV[4])
         if ARGV[2] == '0' then
           redis.call('ZADD', KEYS[2], ARGV[5], ARGV[6])
+        else
+          redis.call('ZADD', KEYS[3], ARGV[5], ARGV[6])
         end
         return 1
         """;
@@ -30,11 +33,15 @@ internal sealed class RedisUploadSessionStore(RedisConnection connection, TimePr
           return 0
         end
         redis.call('HSET', KEYS[1], 'state', ARGV[2], 'reason', ARGV[3])
+        local expires = redis.call('HGET', KEYS[1], 'expires')
         if ARGV[2] ~= '0' then
+          -- Ended: its key is swept a last time after its expiry plus the grace period.
           redis.call('ZREM', KEYS[2], ARGV[4])
+          redis.call('ZADD', KEYS[3], expires, ARGV[4])
         else
           -- Back to pending (a sweep whose delete failed): the sweeper must find it again.
-          redis.call('ZADD', KEYS[2], redis.call('HGET', KEYS[1], 'expires'), ARGV[4])
+          redis.call('ZADD', KEYS[2], expires, ARGV[4])
+          redis.call('ZREM', KEYS[3], ARGV[4])
         end
         return 1
         """;
@@ -54,7 +61,7 @@ internal sealed class RedisUploadSessionStore(RedisConnection connection, TimePr
         var database = await connection.GetDatabaseAsync().ConfigureAwait(false);
         var created = await database.ScriptEvaluateAsync(
             CreateScript,
-            [Key(session.Id), PendingKey],
+            [Key(session.Id), PendingKey, EndedKey],
             [json, State(session.State), session.RejectionReason ?? string.Empty, keepUntil.ToUnixTimeMilliseconds(), session.ExpiresOn.ToUnixTimeMilliseconds(), session.Id]).ConfigureAwait(false);
         if ((long)created != 1)
         {
@@ -101,33 +108,16 @@ internal sealed class RedisUploadSessionStore(RedisConnection connection, TimePr
         var database = await connection.GetDatabaseAsync().ConfigureAwait(false);
         var changed = await database.ScriptEvaluateAsync(
             TransitionScript,
-            [Key(id), PendingKey],
+            [Key(id), PendingKey, EndedKey],
             [State(expected), State(next), reason ?? string.Empty, id]).ConfigureAwait(false);
         return (long)changed == 1;
     }
 
-    public async IAsyncEnumerable<UploadSession> ListExpiredAsync(DateTimeOffset now, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var database = await connection.GetDatabaseAsync().ConfigureAwait(false);
-        var ids = await database.SortedSetRangeByScoreAsync(PendingKey, double.NegativeInfinity, now.ToUnixTimeMilliseconds(), Exclude.Stop).ConfigureAwait(false);
-        foreach (var value in ids)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var id = (string)value!;
-            var session = await GetAsync(id, cancellationToken).ConfigureAwait(false);
-            if (session is null)
-            {
-                // Its record aged out; forget it here too.
-                await database.SortedSetRemoveAsync(PendingKey, id).ConfigureAwait(false);
-                continue;
-            }
+    public IAsyncEnumerable<UploadSession> ListExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        ListIndexedAsync(PendingKey, now, pending: true, cancellationToken);
 
-            if (session.State == UploadSessionState.Pending && session.ExpiresOn < now)
-            {
-                yield return session;
-            }
-        }
-    }
+    public IAsyncEnumerable<UploadSession> ListEndedAsync(DateTimeOffset expiredBefore, CancellationToken cancellationToken = default) =>
+        ListIndexedAsync(EndedKey, expiredBefore, pending: false, cancellationToken);
 
     public async Task DeleteAsync(string id, CancellationToken cancellationToken = default)
     {
@@ -136,9 +126,37 @@ internal sealed class RedisUploadSessionStore(RedisConnection connection, TimePr
         var database = await connection.GetDatabaseAsync().ConfigureAwait(false);
         await database.KeyDeleteAsync(Key(id)).ConfigureAwait(false);
         await database.SortedSetRemoveAsync(PendingKey, id).ConfigureAwait(false);
+        await database.SortedSetRemoveAsync(EndedKey, id).ConfigureAwait(false);
+    }
+
+    /// <summary>Lists the sessions of an index (pending or ended) that expired before <paramref name="before"/> and are still in that state.</summary>
+    private async IAsyncEnumerable<UploadSession> ListIndexedAsync(RedisKey index, DateTimeOffset before, bool pending, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var database = await connection.GetDatabaseAsync().ConfigureAwait(false);
+        var ids = await database.SortedSetRangeByScoreAsync(index, double.NegativeInfinity, before.ToUnixTimeMilliseconds(), Exclude.Stop).ConfigureAwait(false);
+        foreach (var value in ids)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var id = (string)value!;
+            var session = await GetAsync(id, cancellationToken).ConfigureAwait(false);
+            if (session is null)
+            {
+                // Its record aged out; forget it here too (an ended one then has nothing left to sweep by: keep
+                // SessionRetention longer than the sweep's grace period).
+                await database.SortedSetRemoveAsync(index, id).ConfigureAwait(false);
+                continue;
+            }
+
+            if ((session.State == UploadSessionState.Pending) == pending && session.ExpiresOn < before)
+            {
+                yield return session;
+            }
+        }
     }
 
     private RedisKey PendingKey => connection.Prefix + "sessions:pending";
+
+    private RedisKey EndedKey => connection.Prefix + "sessions:ended";
 
     private RedisKey Key(string id) => connection.Prefix + "session:" + id;
 

@@ -24,4 +24,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 2004, Level = LogLevel.Debug, EventName = "AzureUserDelegationKeyRequested",
         Message = "Requested a user delegation key valid until {ExpiresOn} for Azure storage {StorageName}")]
     public static partial void UserDelegationKeyRequested(this ILogger logger, string storageName, DateTimeOffset expiresOn);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Debug, EventName = "AzureCopied",
+        Message = "Copied '{Name}' to '{DestinationName}' ({FileSize} bytes) within the account for Azure storage {StorageName}")]
+    public static partial void Copied(this ILogger logger, string storageName, string name, string destinationName, long fileSize);
 }

@@ -170,6 +170,42 @@ public sealed class GcsStorage : IFileStorage, IPresignedUrlProvider, IDisposabl
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// A rewrite inside the bucket (repeated until done, for large objects), conditional on the generation of the source
+    /// whose ETag was given (<c>ifSourceGenerationMatch</c>); content type, checksums and metadata are copied with it.
+    /// </remarks>
+    public async Task<StoredFileInfo> CopyAsync(string sourceName, string destinationName, string? sourceETag = null, CancellationToken cancellationToken = default)
+    {
+        sourceName = FileStorageNames.Validate(sourceName);
+        destinationName = FileStorageNames.Validate(destinationName);
+        var source = await GetObjectAsync(sourceName, cancellationToken).ConfigureAwait(false);
+        if (source is null || (sourceETag is not null && !string.Equals(source.ETag, sourceETag, StringComparison.Ordinal)))
+        {
+            throw new FileNotFoundException($"Bucket '{_bucket}' has no file named '{sourceName}' with the expected content.", sourceName);
+        }
+
+        var client = await GetClientAsync(cancellationToken).ConfigureAwait(false);
+        GcsObject copy;
+        try
+        {
+            copy = await client.CopyObjectAsync(
+                _bucket,
+                ObjectName(sourceName),
+                _bucket,
+                ObjectName(destinationName),
+                new CopyObjectOptions { IfSourceGenerationMatch = source.Generation, DestinationPredefinedAcl = PredefinedAcl() },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (GoogleApiException ex) when (ex.HttpStatusCode is HttpStatusCode.NotFound or HttpStatusCode.PreconditionFailed)
+        {
+            throw new FileNotFoundException($"Bucket '{_bucket}': '{sourceName}' changed or went away during the copy.", sourceName, ex);
+        }
+
+        _logger.Copied(sourceName, destinationName, _bucket);
+        return ToInfo(destinationName, copy);
+    }
+
+    /// <inheritdoc />
     public async IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         if (!string.IsNullOrEmpty(prefix) && (prefix.Contains('\\', StringComparison.Ordinal) || prefix.StartsWith('/') || prefix.Split('/').Any(s => s is "." or "..")))

@@ -18,4 +18,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Debug, Message = "Signed a {Method} URL for object {ObjectName} in bucket {Bucket}, valid until {ExpiresOn}.", EventName = "UrlSigned")]
     public static partial void UrlSigned(this ILogger logger, string method, string objectName, string bucket, DateTimeOffset expiresOn);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Debug, Message = "Copied object {ObjectName} to {DestinationName} inside bucket {Bucket}.", EventName = "Copied")]
+    public static partial void Copied(this ILogger logger, string objectName, string destinationName, string bucket);
 }

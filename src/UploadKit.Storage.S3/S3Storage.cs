@@ -228,6 +228,57 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// <c>CopyObject</c> (the metadata copied, the storage's ACL, encryption and storage class applied), or above 5 GiB,
+    /// S3's limit for one copy, a multipart upload of <c>UploadPartCopy</c> ranges; each request is conditional on the
+    /// source's ETag (<c>x-amz-copy-source-if-match</c>), so a source replaced meanwhile fails the copy.
+    /// </remarks>
+    public async Task<StoredFileInfo> CopyAsync(string sourceName, string destinationName, string? sourceETag = null, CancellationToken cancellationToken = default)
+    {
+        sourceName = FileStorageNames.Validate(sourceName);
+        destinationName = FileStorageNames.Validate(destinationName);
+        var source = await GetMetadataAsync(sourceName, cancellationToken).ConfigureAwait(false);
+        if (source is null || (sourceETag is not null && !string.Equals(source.ETag, sourceETag, StringComparison.Ordinal)))
+        {
+            throw new FileNotFoundException($"Storage '{_storageName}' has no file named '{sourceName}' with the expected content.", sourceName);
+        }
+
+        var etag = sourceETag ?? source.ETag;
+        try
+        {
+            if (source.Length > MultipartCopyThreshold)
+            {
+                await CopyMultipartAsync(sourceName, destinationName, source, etag, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                var request = new CopyObjectRequest
+                {
+                    SourceBucket = _options.BucketName,
+                    SourceKey = GetKey(sourceName),
+                    DestinationBucket = _options.BucketName,
+                    DestinationKey = GetKey(destinationName),
+                    ETagToMatch = etag,
+                    MetadataDirective = S3MetadataDirective.COPY,
+                    CannedACL = _cannedAcl,
+                    ServerSideEncryptionMethod = _serverSideEncryption,
+                    ServerSideEncryptionKeyManagementServiceKeyId = _options.ObjectParameters.SseKmsKeyId,
+                    StorageClass = _storageClass,
+                };
+                await _client.CopyObjectAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.PreconditionFailed)
+        {
+            throw new FileNotFoundException($"Storage '{_storageName}': '{sourceName}' changed or went away during the copy.", sourceName, ex);
+        }
+
+        _logger.Copied(_storageName, sourceName, destinationName, source.Length);
+        return await GetMetadataAsync(destinationName, cancellationToken).ConfigureAwait(false)
+            ?? throw new IOException($"Storage '{_storageName}': the copy '{destinationName}' disappeared as soon as it was made.");
+    }
+
+    /// <inheritdoc />
     public async Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default)
     {
         name = FileStorageNames.Validate(name);
@@ -361,6 +412,9 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
     internal int? ListPageSize { get; set; }
 
     internal string GetKey(string name) => _prefix + name;
+
+    /// <summary>Gets or sets the size above which a copy is multipart: S3's 5 GiB limit for one <c>CopyObject</c>; lower in tests.</summary>
+    internal long MultipartCopyThreshold { get; set; } = 5L * 1024 * 1024 * 1024;
 
     private static S3StorageOptions ValidOptions(S3StorageOptions options)
     {
@@ -643,23 +697,90 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
                 ? uploads.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException).FirstOrDefault(e => e is not OperationCanceledException)
                 : null;
 
-            try
-            {
-                await _client.AbortMultipartUploadAsync(
-                    new AbortMultipartUploadRequest { BucketName = _options.BucketName, Key = key, UploadId = uploadId }, CancellationToken.None).ConfigureAwait(false);
-                _logger.MultipartAborted(_storageName, name, ex);
-            }
-            catch (Exception abortFailure) when (abortFailure is AmazonServiceException or HttpRequestException or IOException)
-            {
-                _logger.AbortFailed(_storageName, name, abortFailure);
-            }
-
+            await AbortMultipartAsync(name, key, uploadId, ex).ConfigureAwait(false);
             if (cause is not null)
             {
                 ExceptionDispatchInfo.Throw(cause);
             }
 
             throw;
+        }
+    }
+
+    private async Task CopyMultipartAsync(string sourceName, string destinationName, StoredFileInfo source, string? etag, CancellationToken cancellationToken)
+    {
+        var key = GetKey(destinationName);
+        var head = await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _options.BucketName, Key = GetKey(sourceName), EtagToMatch = etag }, cancellationToken).ConfigureAwait(false);
+        var initiate = new InitiateMultipartUploadRequest
+        {
+            BucketName = _options.BucketName,
+            Key = key,
+            ContentType = head.Headers.ContentType,
+            CannedACL = _cannedAcl,
+            ServerSideEncryptionMethod = _serverSideEncryption,
+            ServerSideEncryptionKeyManagementServiceKeyId = _options.ObjectParameters.SseKmsKeyId,
+            StorageClass = _storageClass,
+        };
+        initiate.Headers.CacheControl = head.Headers.CacheControl;
+        initiate.Headers.ContentDisposition = head.Headers.ContentDisposition;
+        initiate.Headers.ContentEncoding = head.Headers.ContentEncoding;
+        foreach (var name in head.Metadata.Keys)
+        {
+            initiate.Metadata.Add(name, head.Metadata[name]);
+        }
+
+        var uploadId = (await _client.InitiateMultipartUploadAsync(initiate, cancellationToken).ConfigureAwait(false)).UploadId;
+        try
+        {
+            // At most 10,000 parts, each at least the configured chunk size.
+            var partSize = Math.Max(_options.MultipartChunkSize, (source.Length + 9_999) / 10_000);
+            var count = (int)((source.Length + partSize - 1) / partSize);
+            var etags = new PartETag[count];
+            await Parallel.ForEachAsync(
+                Enumerable.Range(0, count),
+                new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },
+                async (index, token) =>
+                {
+                    var first = index * partSize;
+                    var part = await _client.CopyPartAsync(
+                        new CopyPartRequest
+                        {
+                            SourceBucket = _options.BucketName,
+                            SourceKey = GetKey(sourceName),
+                            DestinationBucket = _options.BucketName,
+                            DestinationKey = key,
+                            UploadId = uploadId,
+                            PartNumber = index + 1,
+                            FirstByte = first,
+                            LastByte = Math.Min(first + partSize, source.Length) - 1,
+                            ETagToMatch = etag is null ? null : [etag],
+                        },
+                        token).ConfigureAwait(false);
+                    etags[index] = new PartETag(index + 1, part.ETag);
+                }).ConfigureAwait(false);
+            await _client.CompleteMultipartUploadAsync(
+                new CompleteMultipartUploadRequest { BucketName = _options.BucketName, Key = key, UploadId = uploadId, PartETags = [.. etags] },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            await AbortMultipartAsync(destinationName, key, uploadId, ex).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Aborts a failed multipart upload, so the bucket keeps none of its parts; a failed abort is logged.</summary>
+    private async Task AbortMultipartAsync(string name, string key, string uploadId, Exception cause)
+    {
+        try
+        {
+            await _client.AbortMultipartUploadAsync(
+                new AbortMultipartUploadRequest { BucketName = _options.BucketName, Key = key, UploadId = uploadId }, CancellationToken.None).ConfigureAwait(false);
+            _logger.MultipartAborted(_storageName, name, cause);
+        }
+        catch (Exception abortFailure) when (abortFailure is AmazonServiceException or HttpRequestException or IOException)
+        {
+            _logger.AbortFailed(_storageName, name, abortFailure);
         }
     }
 

@@ -262,6 +262,35 @@ public class RedisStoreTests
     }
 
     [Test]
+    public async Task SessionStore_ListEnded_ReturnsEndedSessionsPastTheGivenTimeUntilDeleted()
+    {
+        var store = _services.GetRequiredService<IUploadSessionStore>();
+        var now = DateTimeOffset.UtcNow;
+        var completed = NewSession(now.AddMinutes(-5));
+        var cancelled = NewSession(now.AddMinutes(-5));
+        var pending = NewSession(now.AddMinutes(-5));
+        var recent = NewSession(now.AddMinutes(5));
+        var reopened = NewSession(now.AddMinutes(-5));
+        foreach (var session in new[] { completed, cancelled, pending, recent, reopened })
+        {
+            await store.CreateAsync(session);
+        }
+
+        await store.TryTransitionAsync(completed.Id, UploadSessionState.Pending, UploadSessionState.Completed);
+        await store.TryTransitionAsync(cancelled.Id, UploadSessionState.Pending, UploadSessionState.Cancelled);
+        await store.TryTransitionAsync(recent.Id, UploadSessionState.Pending, UploadSessionState.Rejected, "bad");
+        await store.TryTransitionAsync(reopened.Id, UploadSessionState.Pending, UploadSessionState.Expired);
+        await store.TryTransitionAsync(reopened.Id, UploadSessionState.Expired, UploadSessionState.Pending);
+
+        Assert.That(await ListEndedAsync(store, now), Is.EquivalentTo(new[] { completed.Id, cancelled.Id }));
+        Assert.That(await ListEndedAsync(store, now.AddMinutes(10)), Is.EquivalentTo(new[] { completed.Id, cancelled.Id, recent.Id }));
+
+        await store.DeleteAsync(completed.Id);
+        Assert.That(await ListEndedAsync(store, now.AddMinutes(10)), Is.EquivalentTo(new[] { cancelled.Id, recent.Id }));
+        Assert.That(await RedisFixture.Database.SortedSetLengthAsync(_prefix + "sessions:ended"), Is.EqualTo(2));
+    }
+
+    [Test]
     public async Task SessionStore_Delete_RemovesRecordAndIndexEntry()
     {
         var store = _services.GetRequiredService<IUploadSessionStore>();
@@ -287,4 +316,15 @@ public class RedisStoreTests
     };
 
     private static DateTimeOffset TruncateToMilliseconds(DateTimeOffset value) => DateTimeOffset.FromUnixTimeMilliseconds(value.ToUnixTimeMilliseconds());
+
+    private static async Task<List<string>> ListEndedAsync(IUploadSessionStore store, DateTimeOffset expiredBefore)
+    {
+        var listed = new List<string>();
+        await foreach (var session in store.ListEndedAsync(expiredBefore))
+        {
+            listed.Add(session.Id);
+        }
+
+        return listed;
+    }
 }

@@ -109,11 +109,17 @@ public class TrackS3Tests
         Assert.That(confirm.StatusCode, Is.EqualTo(HttpStatusCode.OK), await confirm.Content.ReadAsStringAsync());
         var track = await ReadObjectAsync(confirm);
         Assert.That(track["id"]!.GetValue<int>(), Is.EqualTo(id));
+        // The track binds the sealed copy, beside the presigned key, which the completion deleted.
         var url = track["file"]!.GetValue<string>();
-        Assert.That(url, Does.StartWith($"{S3rverFixture.ServiceUrl}/{S3rverFixture.BucketName}/{ObjectKey(presigned)}?"));
+        var key = ObjectKey(presigned);
+        var sealedKey = key[..(key.LastIndexOf('/') + 1)] + "sealed/" + key[(key.LastIndexOf('/') + 1)..];
+        Assert.That(url, Does.StartWith($"{S3rverFixture.ServiceUrl}/{S3rverFixture.BucketName}/{sealedKey}?"));
         using var plain = new HttpClient();
         Assert.That(Sha256(await plain.GetByteArrayAsync(url)), Is.EqualTo(Sha256(content)));
-        Assert.That((await app.Client.GetFromJsonAsync<JsonObject>($"{TracksS3}/{id}"))!["file"]!.GetValue<string>(), Does.Contain(ObjectKey(presigned)));
+        Assert.That((await app.Client.GetFromJsonAsync<JsonObject>($"{TracksS3}/{id}"))!["file"]!.GetValue<string>(), Does.Contain(sealedKey));
+        using var s3 = S3rverFixture.CreateClient();
+        var listing = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = S3rverFixture.BucketName, Prefix = key });
+        Assert.That(listing.S3Objects ?? [], Is.Empty, "the presigned key holds nothing once the upload is sealed");
 
         using var again = await app.Client.PostAsync($"{TracksS3}/{id}/confirm-upload", null);
         Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), "nothing is pending any more");

@@ -33,7 +33,10 @@ public sealed class S3DirectUploadTests
     public Task DirectUpload_PresignedPostForm_CompletesWithSameBytes() => _scenarios.FullCycleAsync(PresignedUploadMethod.Post);
 
     [Test]
-    public Task DirectUpload_PresignedPutReusedAfterCompletion_RefusedAndObjectKept() => _scenarios.PutReusedAfterCompletionAsync();
+    public Task DirectUpload_UrlReusedAfterCompletionCancellationOrRejection_BoundObjectKeptAndRestSwept() => _scenarios.SealedAgainstReuseAsync();
+
+    [Test]
+    public Task DirectUpload_BoundObjectDeletedByTheApp_UrlCannotRecreateIt() => _scenarios.DeletedAfterCompletionStaysDeletedAsync();
 
     [Test]
     public Task DirectUpload_OverMaximum_RejectedAndDeleted() => _scenarios.WrongSizeAsync();

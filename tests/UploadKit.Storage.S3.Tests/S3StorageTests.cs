@@ -393,4 +393,52 @@ public sealed class S3StorageTests
 
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
+
+    [Test]
+    public async Task CopyAsync_CopyObject_KeepsBytesTypeAndMetadata()
+    {
+        using var storage = S3rverFixture.CreateStorage();
+        await UploadKit.Testing.StorageCopyContract.CopyKeepsBytesTypeAndMetadataAsync(storage);
+    }
+
+    [Test]
+    public async Task CopyAsync_ReplacedOrMissingSource_FailsAndCopiesNothing()
+    {
+        using var storage = S3rverFixture.CreateStorage(new Dictionary<string, string?> { ["FileOverwrite"] = "true" });
+        await UploadKit.Testing.StorageCopyContract.CopyOfChangedOrMissingSourceFailsAsync(storage);
+    }
+
+    [Test]
+    public async Task CopyAsync_AboveMultipartCopyThreshold_CopiesInPartsWithSameBytesAndType()
+    {
+        // S3 copies at most 5 GiB in one CopyObject; the threshold is lowered so 11 MiB take three UploadPartCopy ranges of 5, 5 and 1 MiB.
+        // The real client, watched: every call goes through to s3rver.
+        using var real = S3rverFixture.CreateClient();
+        var client = new Mock<IAmazonS3>();
+        client.SetupGet(c => c.Config).Returns(real.Config);
+        client.Setup(c => c.PutObjectAsync(It.IsAny<PutObjectRequest>(), It.IsAny<CancellationToken>())).Returns((PutObjectRequest r, CancellationToken t) => real.PutObjectAsync(r, t));
+        client.Setup(c => c.InitiateMultipartUploadAsync(It.IsAny<InitiateMultipartUploadRequest>(), It.IsAny<CancellationToken>())).Returns((InitiateMultipartUploadRequest r, CancellationToken t) => real.InitiateMultipartUploadAsync(r, t));
+        client.Setup(c => c.UploadPartAsync(It.IsAny<UploadPartRequest>(), It.IsAny<CancellationToken>())).Returns((UploadPartRequest r, CancellationToken t) => real.UploadPartAsync(r, t));
+        client.Setup(c => c.CompleteMultipartUploadAsync(It.IsAny<CompleteMultipartUploadRequest>(), It.IsAny<CancellationToken>())).Returns((CompleteMultipartUploadRequest r, CancellationToken t) => real.CompleteMultipartUploadAsync(r, t));
+        client.Setup(c => c.GetObjectMetadataAsync(It.IsAny<GetObjectMetadataRequest>(), It.IsAny<CancellationToken>())).Returns((GetObjectMetadataRequest r, CancellationToken t) => real.GetObjectMetadataAsync(r, t));
+        client.Setup(c => c.CopyPartAsync(It.IsAny<CopyPartRequest>(), It.IsAny<CancellationToken>())).Returns((CopyPartRequest r, CancellationToken t) => real.CopyPartAsync(r, t));
+        using var storage = new S3Storage(client.Object, new S3StorageOptions { BucketName = S3rverFixture.BucketName, ServiceUrl = S3rverFixture.ServiceUrl, ForcePathStyle = true, MultipartChunkSize = S3StorageOptions.MinimumPartSize });
+        storage.MultipartCopyThreshold = 1;
+        var bytes = Hashes.RandomBytes(11 * 1024 * 1024, seed: 7);
+        var options = new FileSaveOptions { ContentType = "audio/mpeg" };
+        options.Metadata["track"] = "7";
+        var source = await storage.SaveAsync(Unique("long.mp3"), new MemoryStream(bytes), options);
+        var destination = source.Replace("long.mp3", "sealed/long.mp3", StringComparison.Ordinal);
+
+        var copy = await storage.CopyAsync(source, destination, (await storage.GetMetadataAsync(source))!.ETag);
+
+        Assert.That(copy.Length, Is.EqualTo(bytes.Length));
+        client.Verify(c => c.CopyPartAsync(It.Is<CopyPartRequest>(r => r.ETagToMatch!.Count == 1), It.IsAny<CancellationToken>()), Times.Exactly(3));
+        client.Verify(c => c.CopyObjectAsync(It.IsAny<CopyObjectRequest>(), It.IsAny<CancellationToken>()), Times.Never);
+        Assert.That(copy.ContentType, Is.EqualTo("audio/mpeg"));
+        Assert.That(copy.Metadata["track"], Is.EqualTo("7"));
+        Assert.That(await StoredSha256Async(storage.GetKey(destination)), Is.EqualTo(Hashes.Sha256(bytes)));
+        var uploads = await real.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = S3rverFixture.BucketName });
+        Assert.That((uploads.MultipartUploads ?? []).Select(u => u.Key), Does.Not.Contain(storage.GetKey(destination)));
+    }
 }

@@ -79,13 +79,15 @@ public sealed class DirectUploadScenarios : IAsyncDisposable
             : new DirectUploadRequest("cover art.png", "image/png", Png.Length, 1 << 20, sha256);
         var upload = await Uploads.BeginAsync(StorageName, request);
         Assert.That(upload.Method, Is.EqualTo(method == PresignedUploadMethod.Post ? "POST" : "PUT"));
-        using (var sent = await DirectUploadClient.SendAsync(_plain, upload, Png))
+        using (var sent = await SendAsync(upload, Png))
         {
             Assert.That(sent.IsSuccessStatusCode, Is.True, $"{(int)sent.StatusCode}: {await sent.Content.ReadAsStringAsync()}");
         }
 
         var reference = await CompleteOverHttpAsync(upload.Id, HttpStatusCode.OK);
-        Assert.That(reference.GetProperty("name").GetString(), Is.EqualTo(upload.ObjectName));
+        var bound = reference.GetProperty("name").GetString()!;
+        Assert.That(bound, Is.EqualTo(SealedName(upload)), "the verified object is bound under its sealed key");
+        Assert.That(await Storage.ExistsAsync(upload.ObjectName), Is.False, "the uploaded key is deleted once sealed");
         Assert.That(reference.GetProperty("length").GetInt64(), Is.EqualTo(Png.Length));
         Assert.That(reference.GetProperty("contentType").GetString(), Is.EqualTo("image/png"));
         if (reference.TryGetProperty("checksumSha256", out var checksum))
@@ -97,36 +99,92 @@ public sealed class DirectUploadScenarios : IAsyncDisposable
             Assert.That(method, Is.EqualTo(PresignedUploadMethod.Post), "A checksum given at begin is in the reference.");
         }
 
-        await using var stored = await Storage.OpenReadAsync(upload.ObjectName);
-        Assert.That(Convert.ToHexStringLower(await SHA256.HashDataAsync(stored)), Is.EqualTo(sha256));
+        Assert.That(await StoredSha256Async(bound), Is.EqualTo(sha256));
+        Assert.That((await Storage.GetMetadataAsync(bound))!.ContentType, Is.EqualTo("image/png"));
 
         // A completed upload survives every later sweep.
-        await SweepAsync(upload.Id, expectGone: false, upload.ObjectName);
+        await SweepAsync(upload.Id, expectGone: false, bound);
     }
 
     /// <summary>
-    /// After completion, the signed PUT sent again with other bytes (while it is still valid) is refused by the store
-    /// and the completed object keeps the bytes that were verified. Azure's SAS cannot carry that condition.
+    /// A URL that is still valid cannot change what the app binds: after completion the verified object is sealed under
+    /// a key no URL names, so the same signed request sent again (with other bytes) at most puts an unbound object under
+    /// the uploaded key, as it may after a cancellation or a rejection. The bound object keeps its verified bytes, and
+    /// the sweep after the sessions' expiry plus the grace period leaves nothing else in their folders.
     /// </summary>
     /// <returns>A task.</returns>
-    public async Task PutReusedAfterCompletionAsync()
+    public async Task SealedAgainstReuseAsync()
     {
-        var upload = await Uploads.BeginAsync(StorageName, new DirectUploadRequest("cover.png", "image/png", maxLength: 1 << 20));
-        using (var sent = await DirectUploadClient.SendAsync(_plain, upload, Png))
-        {
-            Assert.That(sent.IsSuccessStatusCode, Is.True, $"{(int)sent.StatusCode}: {await sent.Content.ReadAsStringAsync()}");
-        }
-
-        await CompleteOverHttpAsync(upload.Id, HttpStatusCode.OK);
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(Png));
         var replacement = (byte[])Png.Clone();
         replacement[^1] ^= 0xFF;
-        using (var again = await DirectUploadClient.SendAsync(_plain, upload, replacement))
+
+        // Completed, then the same URL again.
+        var completed = await Uploads.BeginAsync(StorageName, new DirectUploadRequest("cover.png", "image/png", maxLength: 1 << 20));
+        await SendExpectingSuccessAsync(completed, Png);
+        var bound = (await CompleteOverHttpAsync(completed.Id, HttpStatusCode.OK)).GetProperty("name").GetString()!;
+        Assert.That(bound, Is.EqualTo(SealedName(completed)));
+        using (await SendAsync(completed, replacement))
         {
-            Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.PreconditionFailed), await again.Content.ReadAsStringAsync());
+            // Refused (local endpoint) or stored under the uploaded key: either way not what the app binds.
         }
 
-        await using var stored = await Storage.OpenReadAsync(upload.ObjectName);
-        Assert.That(Convert.ToHexStringLower(await SHA256.HashDataAsync(stored)), Is.EqualTo(Convert.ToHexStringLower(SHA256.HashData(Png))));
+        Assert.That(await StoredSha256Async(bound), Is.EqualTo(sha256), "the bound object keeps its verified bytes");
+        var again = await CompleteOverHttpAsync(completed.Id, HttpStatusCode.OK);
+        Assert.That(again.GetProperty("name").GetString(), Is.EqualTo(bound));
+        Assert.That(again.GetProperty("length").GetInt64(), Is.EqualTo(Png.Length));
+
+        // Cancelled, then the URL used.
+        var cancelled = await Uploads.BeginAsync(StorageName, new DirectUploadRequest("cancelled.png", "image/png", maxLength: 1 << 20));
+        using (var cancel = await App.Client.DeleteAsync($"/uploads/{cancelled.Id}"))
+        {
+            Assert.That(cancel.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        }
+
+        using (await SendAsync(cancelled, Png))
+        {
+        }
+
+        await CompleteOverHttpAsync(cancelled.Id, HttpStatusCode.Gone);
+
+        // Rejected, then the URL used again with an acceptable file.
+        var rejected = await Uploads.BeginAsync(StorageName, new DirectUploadRequest("rejected.png", "image/png", maxLength: 1 << 20));
+        await SendExpectingSuccessAsync(rejected, Encoding.ASCII.GetBytes("<html><script>alert(1)</script></html>"));
+        await CompleteOverHttpAsync(rejected.Id, HttpStatusCode.BadRequest);
+        using (await SendAsync(rejected, Png))
+        {
+        }
+
+        await CompleteOverHttpAsync(rejected.Id, HttpStatusCode.BadRequest);
+        Assert.That(await Storage.ExistsAsync(SealedName(rejected)), Is.False);
+
+        await SweepEndedAsync(completed.Id, cancelled.Id, rejected.Id);
+
+        Assert.That(await StoredSha256Async(bound), Is.EqualTo(sha256), "the sweep never touches the bound object");
+        Assert.That(await ListFolderAsync(completed), Is.EqualTo(new[] { bound }));
+        Assert.That(await ListFolderAsync(cancelled), Is.Empty);
+        Assert.That(await ListFolderAsync(rejected), Is.Empty);
+    }
+
+    /// <summary>
+    /// After the app deleted what it bound, the URL (still valid) cannot recreate it: at most an unbound object under the
+    /// uploaded key, which the sweep after the session's expiry plus the grace period removes.
+    /// </summary>
+    /// <returns>A task.</returns>
+    public async Task DeletedAfterCompletionStaysDeletedAsync()
+    {
+        var upload = await Uploads.BeginAsync(StorageName, new DirectUploadRequest("cover.png", "image/png", maxLength: 1 << 20));
+        await SendExpectingSuccessAsync(upload, Png);
+        var bound = (await CompleteOverHttpAsync(upload.Id, HttpStatusCode.OK)).GetProperty("name").GetString()!;
+        Assert.That(await Storage.DeleteAsync(bound), Is.True);
+
+        using (await SendAsync(upload, Png))
+        {
+        }
+
+        Assert.That(await Storage.ExistsAsync(bound), Is.False, "the URL cannot recreate what the app bound");
+        await SweepEndedAsync(upload.Id);
+        Assert.That(await ListFolderAsync(upload), Is.Empty);
     }
 
     /// <summary>An object larger than the session allows is refused at completion and deleted.</summary>
@@ -134,7 +192,7 @@ public sealed class DirectUploadScenarios : IAsyncDisposable
     public async Task WrongSizeAsync()
     {
         var upload = await Uploads.BeginAsync(StorageName, new DirectUploadRequest("small.png", "image/png", maxLength: 16));
-        using (var sent = await DirectUploadClient.SendAsync(_plain, upload, Png))
+        using (var sent = await SendAsync(upload, Png))
         {
             if (!sent.IsSuccessStatusCode)
             {
@@ -155,7 +213,7 @@ public sealed class DirectUploadScenarios : IAsyncDisposable
     {
         var html = Encoding.ASCII.GetBytes("<html><body onload=alert(1)></body></html>");
         var upload = await Uploads.BeginAsync(StorageName, new DirectUploadRequest("cat.png", "image/png", maxLength: 1000));
-        using (var sent = await DirectUploadClient.SendAsync(_plain, upload, html))
+        using (var sent = await SendAsync(upload, html))
         {
             Assert.That(sent.IsSuccessStatusCode, Is.True);
         }
@@ -170,7 +228,7 @@ public sealed class DirectUploadScenarios : IAsyncDisposable
     public async Task WrongTypeAsync()
     {
         var upload = await Uploads.BeginAsync(StorageName, new DirectUploadRequest("cat.png", "image/png", maxLength: 1000));
-        using (var sent = await DirectUploadClient.SendAsync(_plain, upload, Png, contentType: "text/html"))
+        using (var sent = await SendAsync(upload, Png, contentType: "text/html"))
         {
             if (!sent.IsSuccessStatusCode)
             {
@@ -190,7 +248,7 @@ public sealed class DirectUploadScenarios : IAsyncDisposable
     public async Task ExpiredIsSweptAsync()
     {
         var upload = await Uploads.BeginAsync(StorageName, new DirectUploadRequest("forgotten.png", "image/png", maxLength: 1000));
-        using (var sent = await DirectUploadClient.SendAsync(_plain, upload, Png))
+        using (var sent = await SendAsync(upload, Png))
         {
             Assert.That(sent.IsSuccessStatusCode, Is.True);
         }
@@ -213,6 +271,71 @@ public sealed class DirectUploadScenarios : IAsyncDisposable
         // An 8-byte signature and a 1x1 IHDR chunk: enough for magic-byte and dimension checks.
         var bytes = new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1F, 0x15, 0xC4, 0x89 };
         return [.. bytes, .. RandomNumberGenerator.GetBytes(64)];
+    }
+
+    /// <summary>The key a completed upload is sealed under: <c>sealed/</c> inserted before the uploaded key's file name.</summary>
+    private static string SealedName(DirectUpload upload)
+    {
+        var slash = upload.ObjectName.LastIndexOf('/');
+        return upload.ObjectName[..(slash + 1)] + "sealed/" + upload.ObjectName[(slash + 1)..];
+    }
+
+    /// <summary>Sends the signed request: straight to the store, or for a local storage to the app's own endpoint.</summary>
+    private Task<HttpResponseMessage> SendAsync(DirectUpload upload, byte[] content, string? contentType = null) =>
+        DirectUploadClient.SendAsync(upload.Url.IsAbsoluteUri ? _plain : App.Client, upload, content, contentType);
+
+    private async Task SendExpectingSuccessAsync(DirectUpload upload, byte[] content)
+    {
+        using var sent = await SendAsync(upload, content);
+        Assert.That(sent.IsSuccessStatusCode, Is.True, $"{(int)sent.StatusCode}: {await sent.Content.ReadAsStringAsync()}");
+    }
+
+    private async Task<string> StoredSha256Async(string name)
+    {
+        await using var stored = await Storage.OpenReadAsync(name);
+        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stored));
+    }
+
+    /// <summary>Every object in the upload's own folder (the uploaded key and its sealed copy live there).</summary>
+    private async Task<List<string>> ListFolderAsync(DirectUpload upload)
+    {
+        var names = new List<string>();
+        await foreach (var info in Storage.ListAsync(upload.ObjectName[..(upload.ObjectName.LastIndexOf('/') + 1)]))
+        {
+            names.Add(info.Name);
+        }
+
+        return names;
+    }
+
+    /// <summary>
+    /// Moves the clock past the sessions' expiry plus the grace period and one sweep interval, and waits until the
+    /// hosted sweeper has swept their keys and forgotten them.
+    /// </summary>
+    private async Task SweepEndedAsync(params string[] ids)
+    {
+        var options = App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DirectUploadOptions>>().Value;
+        var store = App.Services.GetRequiredService<IUploadSessionStore>();
+        var latest = DateTimeOffset.MinValue;
+        foreach (var id in ids)
+        {
+            var session = await store.GetAsync(id);
+            Assert.That(session!.State, Is.Not.EqualTo(UploadSessionState.Pending));
+            latest = session.ExpiresOn > latest ? session.ExpiresOn : latest;
+        }
+
+        Time.SetUtcNow(latest + options.SweepGracePeriod + TimeSpan.FromSeconds(1));
+        Time.Advance(options.SweepInterval);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        foreach (var id in ids)
+        {
+            while (await store.GetAsync(id) is not null && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20);
+            }
+
+            Assert.That(await store.GetAsync(id), Is.Null, "an ended session is forgotten once its key was swept");
+        }
     }
 
     private async Task<JsonElement> CompleteOverHttpAsync(string id, HttpStatusCode expected)

@@ -12,6 +12,9 @@ public sealed class DirectUploadOptions
     /// <summary>The default of <see cref="SweepInterval"/>: 1 minute.</summary>
     public static readonly TimeSpan DefaultSweepInterval = TimeSpan.FromMinutes(1);
 
+    /// <summary>The default of <see cref="SweepGracePeriod"/>: 1 hour.</summary>
+    public static readonly TimeSpan DefaultSweepGracePeriod = TimeSpan.FromHours(1);
+
     /// <summary>The default of <see cref="KeyPrefix"/>: <c>uploads/</c>.</summary>
     public const string DefaultKeyPrefix = "uploads/";
 
@@ -32,6 +35,15 @@ public sealed class DirectUploadOptions
     /// <summary>Gets or sets how often expired sessions are swept. Nothing unconfirmed outlives its expiry plus this interval.</summary>
     /// <value>Defaults to 1 minute.</value>
     public TimeSpan SweepInterval { get; set; } = DefaultSweepInterval;
+
+    /// <summary>
+    /// Gets or sets how long after a session's expiry its uploaded key is still watched. A signed URL stays valid until
+    /// it expires, so once a session has ended (completed and sealed, rejected, cancelled or expired) the URL may still
+    /// put an object under its key; an upload begun just before the URL expired may even finish later. One sweep after
+    /// the session's expiry plus this period deletes whatever the key then holds, and the session is forgotten.
+    /// </summary>
+    /// <value>Defaults to 1 hour: longer than an upload begun at the last moment takes, and than clock skew.</value>
+    public TimeSpan SweepGracePeriod { get; set; } = DefaultSweepGracePeriod;
 
     /// <summary>Gets or sets the folder reserved object names start with; each upload gets its own random subfolder below it.</summary>
     /// <value>Defaults to <c>uploads/</c>.</value>

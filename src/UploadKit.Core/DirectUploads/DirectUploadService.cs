@@ -133,46 +133,72 @@ internal sealed class DirectUploadService : IDirectUploads
         var info = await storage.GetMetadataAsync(session.ObjectName, cancellationToken).ConfigureAwait(false);
         if (info is null)
         {
-            // Nothing to delete, and the client may still upload before the session expires.
-            throw Rejected(session, ["The file has not been uploaded."]);
+            // A concurrent completion that sealed the object deleted the uploaded key: answer as it did.
+            return await AnswerMissingAsync(session, storage, cancellationToken).ConfigureAwait(false);
         }
 
         var errors = CheckProperties(session, info);
         string? sha256 = null;
-        if (errors.Count == 0 && session.ChecksumSha256 is { } expectedSha256)
+        try
         {
-            sha256 = await GetSha256Async(storage, info, cancellationToken).ConfigureAwait(false);
-            if (!string.Equals(sha256, expectedSha256, StringComparison.OrdinalIgnoreCase))
+            if (errors.Count == 0 && session.ChecksumSha256 is { } expectedSha256)
             {
-                errors.Add("The file's SHA-256 checksum does not match the one given when the upload began.");
+                sha256 = await GetSha256Async(storage, info, cancellationToken).ConfigureAwait(false);
+                if (!string.Equals(sha256, expectedSha256, StringComparison.OrdinalIgnoreCase))
+                {
+                    errors.Add("The file's SHA-256 checksum does not match the one given when the upload began.");
+                }
+            }
+
+            if (errors.Count == 0)
+            {
+                errors.AddRange(await DirectUploadValidation.ValidateAsync(_appValidators, _http?.HttpContext, session, storage, info, cancellationToken).ConfigureAwait(false));
             }
         }
-
-        if (errors.Count == 0)
+        catch (FileNotFoundException)
         {
-            errors.AddRange(await DirectUploadValidation.ValidateAsync(_appValidators, _http?.HttpContext, session, storage, info, cancellationToken).ConfigureAwait(false));
+            return await AnswerMissingAsync(session, storage, cancellationToken).ConfigureAwait(false);
         }
 
         if (errors.Count > 0)
         {
-            var reason = string.Join(" ", errors);
-            if (await SessionEnding.EndAndDeleteAsync(_store, storage, session, UploadSessionState.Rejected, reason, CancellationToken.None).ConfigureAwait(false) is not null)
+            return await RejectAsync(session, storage, null, errors, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Seal: the verified object is copied to a key no issued URL can write, and the copy is what the app binds.
+        var sealedName = DirectUploadSealing.GetSealedName(session);
+        StoredFileInfo copy;
+        try
+        {
+            copy = await DirectUploadSealing.CopyAsync(storage, info, sealedName, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FileNotFoundException)
+        {
+            // Replaced through the still-valid URL, or removed by a cancellation or a sweep, since it was verified.
+            return await RejectAsync(session, storage, sealedName, ["The file changed while the upload was being completed."], cancellationToken).ConfigureAwait(false);
+        }
+
+        if (DirectUploadSealing.CheckCopy(info, copy, sha256) is { } mismatch)
+        {
+            return await RejectAsync(session, storage, sealedName, [mismatch], cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!await _store.TryTransitionAsync(id, UploadSessionState.Pending, UploadSessionState.Completed, null, CancellationToken.None).ConfigureAwait(false))
+        {
+            // Another completion may have sealed the same copy and won: its copy stays. Any other ending leaves none.
+            if ((await _store.GetAsync(id, CancellationToken.None).ConfigureAwait(false))?.State != UploadSessionState.Completed)
             {
-                _logger.DirectUploadRejected(session.Id, session.StorageName, session.ObjectName, reason);
-                throw Rejected(session, errors);
+                await StorageHelpers.TryDeleteAsync(storage, sealedName, _logger).ConfigureAwait(false);
             }
 
             return await AnswerRaceAsync(id, storage, cancellationToken).ConfigureAwait(false);
         }
 
-        if (!await _store.TryTransitionAsync(id, UploadSessionState.Pending, UploadSessionState.Completed, null, CancellationToken.None).ConfigureAwait(false))
-        {
-            return await AnswerRaceAsync(id, storage, cancellationToken).ConfigureAwait(false);
-        }
-
-        _logger.DirectUploadCompleted(session.Id, session.StorageName, session.ObjectName, info.Length);
+        // Should this delete fail, the sweep after the session's expiry removes the uploaded key all the same.
+        await StorageHelpers.TryDeleteAsync(storage, session.ObjectName, _logger).ConfigureAwait(false);
+        _logger.DirectUploadCompleted(session.Id, session.StorageName, sealedName, copy.Length);
         UploadKitTelemetry.DirectUploadsConfirmed.Add(1);
-        return CreateReference(session, info, sha256);
+        return CreateReference(session, copy, sha256);
     }
 
     public async Task<bool> CancelAsync(string id, CancellationToken cancellationToken = default)
@@ -243,7 +269,7 @@ internal sealed class DirectUploadService : IDirectUploads
     }
 
     private static StoredFileReference CreateReference(UploadSession session, StoredFileInfo info, string? sha256) =>
-        new(session.StorageName, session.ObjectName, info.Length)
+        new(session.StorageName, info.Name, info.Length)
         {
             ContentType = info.ContentType ?? session.ContentType,
             FileName = session.FileName,
@@ -266,9 +292,41 @@ internal sealed class DirectUploadService : IDirectUploads
 
     private async Task<StoredFileReference> GetCompletedReferenceAsync(UploadSession session, IFileStorage storage, CancellationToken cancellationToken)
     {
-        var info = await storage.GetMetadataAsync(session.ObjectName, cancellationToken).ConfigureAwait(false)
+        var info = await storage.GetMetadataAsync(DirectUploadSealing.GetSealedName(session), cancellationToken).ConfigureAwait(false)
             ?? throw Gone("The completed upload's file no longer exists.");
         return CreateReference(session, info, session.ChecksumSha256);
+    }
+
+    /// <summary>Rejects a pending upload and deletes its object (and a sealed copy, if one was made); or answers the race it lost.</summary>
+    private async Task<StoredFileReference> RejectAsync(UploadSession session, IFileStorage storage, string? sealedName, IReadOnlyList<string> errors, CancellationToken cancellationToken)
+    {
+        var reason = string.Join(" ", errors);
+        if (await SessionEnding.EndAndDeleteAsync(_store, storage, session, UploadSessionState.Rejected, reason, CancellationToken.None).ConfigureAwait(false) is null)
+        {
+            return await AnswerRaceAsync(session.Id, storage, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (sealedName is not null)
+        {
+            await StorageHelpers.TryDeleteAsync(storage, sealedName, _logger).ConfigureAwait(false);
+        }
+
+        _logger.DirectUploadRejected(session.Id, session.StorageName, session.ObjectName, reason);
+        throw Rejected(session, errors);
+    }
+
+    /// <summary>
+    /// Answers a completion that found no object: the session's answer if another caller ended it meanwhile (a
+    /// completion that sealed and deleted it, a cancellation); otherwise a 400, and the client may still upload.
+    /// </summary>
+    private async Task<StoredFileReference> AnswerMissingAsync(UploadSession session, IFileStorage storage, CancellationToken cancellationToken)
+    {
+        if ((await _store.GetAsync(session.Id, cancellationToken).ConfigureAwait(false))?.State is not UploadSessionState.Pending)
+        {
+            return await AnswerRaceAsync(session.Id, storage, cancellationToken).ConfigureAwait(false);
+        }
+
+        throw Rejected(session, ["The file has not been uploaded."]);
     }
 
     /// <summary>Answers a completion that lost a race with another completion, a cancellation or the sweeper.</summary>

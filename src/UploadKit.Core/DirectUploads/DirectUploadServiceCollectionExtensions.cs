@@ -8,7 +8,7 @@ namespace UploadKit;
 internal static class DirectUploadServiceCollectionExtensions
 {
     public const string OptionsMessage =
-        "UploadKit:DirectUploads is invalid: DefaultExpiry and SweepInterval must be positive, CompletionWindow not negative, " +
+        "UploadKit:DirectUploads is invalid: DefaultExpiry and SweepInterval must be positive, CompletionWindow and SweepGracePeriod not negative, " +
         "KeyPrefix a valid storage folder, " +
         "LocalUploadPath not empty, PublicBaseUrl absolute, and SigningKey base64 of at least 32 bytes.";
 
@@ -25,7 +25,7 @@ internal static class DirectUploadServiceCollectionExtensions
 
     internal static bool IsValid(DirectUploadOptions o)
     {
-        if (o.DefaultExpiry <= TimeSpan.Zero || o.SweepInterval <= TimeSpan.Zero || o.CompletionWindow < TimeSpan.Zero ||
+        if (o.DefaultExpiry <= TimeSpan.Zero || o.SweepInterval <= TimeSpan.Zero || o.CompletionWindow < TimeSpan.Zero || o.SweepGracePeriod < TimeSpan.Zero ||
             (o.SigningKey is { } key && LocalUploadSigner.DecodeKey(key) is null) || o.PublicBaseUrl is { IsAbsoluteUri: false } ||
             string.IsNullOrEmpty(o.LocalUploadPath))
         {

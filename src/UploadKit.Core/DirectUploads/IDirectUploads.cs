@@ -28,7 +28,9 @@ public interface IDirectUploads
     /// <summary>
     /// Confirms a direct upload: the object must exist with the expected size, type and checksum and pass the file
     /// validators of the session's field. A failed check deletes the object and throws a 400 rejection that says why.
-    /// Completing a completed session again returns the same reference.
+    /// The verified object is then sealed: copied inside the store (conditional on its entity tag) to a key no issued URL
+    /// can write, the copy checked against it and returned, and the uploaded key deleted; a URL that is still valid can
+    /// then neither overwrite nor recreate what the app binds. Completing a completed session again returns the same reference.
     /// </summary>
     /// <param name="id">The session id from <see cref="BeginAsync"/>.</param>
     /// <param name="cancellationToken">Cancels the call.</param>

@@ -5,13 +5,10 @@ namespace UploadKit;
 
 /// <summary>
 /// Keeps direct-upload sessions in this process: for one app server. Sessions that ended (completed, rejected,
-/// expired, cancelled) are forgotten <see cref="EndedRetention"/> after their expiry.
+/// expired, cancelled) are kept until the sweeper has swept their key a last time and forgets them.
 /// </summary>
 internal sealed class InMemoryUploadSessionStore : IUploadSessionStore
 {
-    /// <summary>How long an ended session is kept after its expiry, so a repeated completion still gets its answer.</summary>
-    public static readonly TimeSpan EndedRetention = TimeSpan.FromHours(1);
-
     private readonly ConcurrentDictionary<string, UploadSession> _sessions = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
@@ -66,14 +63,33 @@ internal sealed class InMemoryUploadSessionStore : IUploadSessionStore
                 {
                     expired.Add(Copy(session));
                 }
-                else if (session.State != UploadSessionState.Pending && session.ExpiresOn + EndedRetention < now)
-                {
-                    _sessions.TryRemove(session.Id, out _);
-                }
             }
         }
 
         foreach (var session in expired)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return session;
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    public async IAsyncEnumerable<UploadSession> ListEndedAsync(DateTimeOffset expiredBefore, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        List<UploadSession> ended = [];
+        lock (_lock)
+        {
+            foreach (var session in _sessions.Values)
+            {
+                if (session.State != UploadSessionState.Pending && session.ExpiresOn < expiredBefore)
+                {
+                    ended.Add(Copy(session));
+                }
+            }
+        }
+
+        foreach (var session in ended)
         {
             cancellationToken.ThrowIfCancellationRequested();
             yield return session;

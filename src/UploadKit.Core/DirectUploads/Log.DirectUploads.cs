@@ -29,6 +29,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 507, Level = LogLevel.Information, Message = "Cancelled direct upload {SessionId} in storage {StorageName}.", EventName = "DirectUploadCancelled")]
     public static partial void DirectUploadCancelled(this ILogger logger, string sessionId, string storageName);
 
+    [LoggerMessage(EventId = 511, Level = LogLevel.Warning, Message = "Swept ended direct upload {SessionId} ({State}) in storage {StorageName}: removed an unbound object under {ObjectName} or its sealed key.", EventName = "DirectUploadEndedKeySwept")]
+    public static partial void DirectUploadEndedKeySwept(this ILogger logger, string sessionId, string storageName, string objectName, UploadSessionState state);
+
     [LoggerMessage(EventId = 508, Level = LogLevel.Warning, Message = "No signing key is configured for local direct uploads (UploadKit:DirectUploads:SigningKey); one was generated for this process. URLs it signs are refused by other servers and after a restart: configure a shared key when the app runs on more than one server.", EventName = "GeneratedSigningKey")]
     public static partial void GeneratedSigningKey(this ILogger logger);
 

@@ -6,7 +6,7 @@ public enum UploadSessionState
     /// <summary>Begun: the client may upload; nothing is bound to the app's data yet.</summary>
     Pending,
 
-    /// <summary>Confirmed: the object exists and passed every check; it may be bound to the app's data.</summary>
+    /// <summary>Confirmed: the object passed every check and was sealed (copied to a key no URL can write); the copy may be bound to the app's data.</summary>
     Completed,
 
     /// <summary>Refused at confirmation: the object failed a check and was deleted.</summary>
@@ -116,6 +116,16 @@ public interface IUploadSessionStore
     /// <param name="cancellationToken">Cancels the listing.</param>
     /// <returns>The expired pending sessions.</returns>
     IAsyncEnumerable<UploadSession> ListExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Lists sessions that have ended (any state but <see cref="UploadSessionState.Pending"/>) and expired before
+    /// <paramref name="expiredBefore"/>. The sweeper deletes what their uploaded key still holds, then forgets them with
+    /// <see cref="DeleteAsync"/>; until then the store keeps them.
+    /// </summary>
+    /// <param name="expiredBefore">The sessions listed expired before this time.</param>
+    /// <param name="cancellationToken">Cancels the listing.</param>
+    /// <returns>The ended sessions.</returns>
+    IAsyncEnumerable<UploadSession> ListEndedAsync(DateTimeOffset expiredBefore, CancellationToken cancellationToken = default);
 
     /// <summary>Forgets a session.</summary>
     /// <param name="id">The session id.</param>

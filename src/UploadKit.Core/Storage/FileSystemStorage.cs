@@ -277,8 +277,63 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
     }
 
     /// <inheritdoc />
+    /// <remarks>The bytes are copied on the disk into a temporary file beside the destination, which then takes its name.</remarks>
+    public Task<StoredFileInfo> CopyAsync(string sourceName, string destinationName, string? sourceETag = null, CancellationToken cancellationToken = default) =>
+        CopyOrLinkAsync(sourceName, destinationName, sourceETag, link: false, cancellationToken);
+
+    Task<StoredFileInfo> ILocalFileStorage.LinkAsync(string sourceName, string destinationName, string? sourceETag, CancellationToken cancellationToken) =>
+        CopyOrLinkAsync(sourceName, destinationName, sourceETag, link: true, cancellationToken);
+
+    /// <inheritdoc />
     public Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default) =>
         Task.FromResult(StorageHelpers.BuildUrl(_baseUrl, ValidateName(name)));
+
+    private async Task<StoredFileInfo> CopyOrLinkAsync(string sourceName, string destinationName, string? sourceETag, bool link, CancellationToken cancellationToken)
+    {
+        sourceName = ValidateName(sourceName);
+        destinationName = ValidateName(destinationName);
+        var source = GetFullPath(sourceName);
+        var info = new FileInfo(source);
+        var described = info.Exists ? Describe(sourceName, info) : null;
+        if (described is null || (sourceETag is not null && !string.Equals(described.ETag, sourceETag, StringComparison.Ordinal)))
+        {
+            throw new FileNotFoundException($"No file named '{sourceName}' with the expected content exists.", sourceName);
+        }
+
+        var options = new FileSaveOptions { ContentType = described.ContentType, Overwrite = true };
+        foreach (var (key, value) in described.Checksums)
+        {
+            options.Checksums[key] = value;
+        }
+
+        foreach (var (key, value) in described.Metadata)
+        {
+            options.Metadata[key] = value;
+        }
+
+        var temp = CreateTemporaryPath(destinationName);
+        try
+        {
+            // A link gives the same bytes a second name (the storage never writes a file in place, so the names stay
+            // independent); where the file system has no links, or a copy was asked for, the bytes are copied.
+            if (!link || OperatingSystem.IsWindows() || UnixFileLinks.TryLink(source, temp) != LinkResult.Linked)
+            {
+                TemporaryFiles.TryDelete(temp);
+                File.Copy(source, temp);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            await CommitAsync(destinationName, temp, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            TemporaryFiles.TryDelete(temp);
+            throw;
+        }
+
+        var copied = new FileInfo(GetFullPath(destinationName));
+        return copied.Exists ? Describe(destinationName, copied) : throw new IOException($"The copy '{destinationName}' disappeared as soon as it was made.");
+    }
 
     private static string ValidateName(string name)
     {

@@ -51,6 +51,55 @@ public interface IFileStorage
     IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Copies a stored file to another name in the same storage, inside the store wherever it can: S3 <c>CopyObject</c>
+    /// (a multipart copy above 5 GiB), an Azure copy within the account, a GCS rewrite, a copy on the local disk. The
+    /// bytes then never pass through the app. The copy keeps the file's content type, checksums and user metadata, and
+    /// replaces a file of the destination's name, as the stores' own copies do: copy only to a name no one else writes.
+    /// </summary>
+    /// <remarks>
+    /// Every built-in storage copies natively. The default implementation, for other storages, reads the file and saves
+    /// it under the new name, so the bytes pass through the app once.
+    /// </remarks>
+    /// <param name="sourceName">The name of the file to copy.</param>
+    /// <param name="destinationName">The name of the copy.</param>
+    /// <param name="sourceETag">
+    /// The entity tag the source must still have (<see cref="StoredFileInfo.ETag"/> from <see cref="GetMetadataAsync"/>),
+    /// so that exactly the content that was checked is copied; <see langword="null"/> to copy whatever the source holds.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the copy, which then leaves no partial copy behind.</param>
+    /// <returns>The copy's properties, as the store reports them after the copy.</returns>
+    /// <exception cref="FileNotFoundException">The source does not exist, or no longer has the entity tag <paramref name="sourceETag"/>.</exception>
+    /// <exception cref="SuspiciousFileNameException">A name escapes the storage or is not a valid name.</exception>
+    async Task<StoredFileInfo> CopyAsync(string sourceName, string destinationName, string? sourceETag = null, CancellationToken cancellationToken = default)
+    {
+        var info = await GetMetadataAsync(sourceName, cancellationToken).ConfigureAwait(false);
+        if (info is null || (sourceETag is not null && !string.Equals(info.ETag, sourceETag, StringComparison.Ordinal)))
+        {
+            throw new FileNotFoundException($"No file named '{sourceName}' with the expected content exists.", sourceName);
+        }
+
+        var options = new FileSaveOptions { ContentType = info.ContentType, Overwrite = true, Length = info.Length };
+        foreach (var (key, value) in info.Checksums)
+        {
+            options.Checksums[key] = value;
+        }
+
+        foreach (var (key, value) in info.Metadata)
+        {
+            options.Metadata[key] = value;
+        }
+
+        var content = await OpenReadAsync(sourceName, cancellationToken).ConfigureAwait(false);
+        await using (content.ConfigureAwait(false))
+        {
+            await SaveAsync(destinationName, content, options, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await GetMetadataAsync(destinationName, cancellationToken).ConfigureAwait(false)
+            ?? throw new IOException($"The copy '{destinationName}' disappeared as soon as it was made.");
+    }
+
+    /// <summary>
     /// Gets a URL a client can read the file from (Django's <c>url()</c>): a public or custom-domain URL,
     /// a signed, expiring URL for private files, or a path under the app's media prefix.
     /// </summary>

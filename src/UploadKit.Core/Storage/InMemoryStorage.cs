@@ -106,6 +106,29 @@ public sealed class InMemoryStorage : IFileStorage
     }
 
     /// <inheritdoc />
+    /// <remarks>The copy shares the source's bytes, which no save changes in place: the copy costs no memory.</remarks>
+    public Task<StoredFileInfo> CopyAsync(string sourceName, string destinationName, string? sourceETag = null, CancellationToken cancellationToken = default)
+    {
+        sourceName = FileStorageNames.Validate(sourceName);
+        destinationName = FileStorageNames.Validate(destinationName);
+        if (!_files.TryGetValue(sourceName, out var source) || (sourceETag is not null && !string.Equals(source.Info.ETag, sourceETag, StringComparison.Ordinal)))
+        {
+            throw new FileNotFoundException($"No file named '{sourceName}' with the expected content exists.", sourceName);
+        }
+
+        var info = new StoredFileInfo(destinationName, source.Data.Length)
+        {
+            ContentType = source.Info.ContentType,
+            LastModified = DateTimeOffset.UtcNow,
+            ETag = StorageHelpers.MakeETag(Interlocked.Increment(ref _version), source.Data.Length),
+            Checksums = source.Info.Checksums,
+            Metadata = source.Info.Metadata,
+        };
+        _files[destinationName] = new Entry(source.Data, info);
+        return Task.FromResult(info);
+    }
+
+    /// <inheritdoc />
     public Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default) =>
         Task.FromResult(StorageHelpers.BuildUrl(_baseUrl, FileStorageNames.Validate(name)));
 

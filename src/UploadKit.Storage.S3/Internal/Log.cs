@@ -19,4 +19,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Error, Message = "Storage {StorageName}: aborting the multipart upload of '{Name}' failed; the bucket may keep its parts until a lifecycle rule removes them.", EventName = "S3AbortFailed")]
     public static partial void AbortFailed(this ILogger logger, string storageName, string name, Exception exception);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Debug, Message = "Storage {StorageName}: copied '{Name}' to '{DestinationName}' ({FileSize} bytes) inside the bucket.", EventName = "S3Copied")]
+    public static partial void Copied(this ILogger logger, string storageName, string name, string destinationName, long fileSize);
 }

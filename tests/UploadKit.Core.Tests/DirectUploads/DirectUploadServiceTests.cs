@@ -23,6 +23,7 @@ public sealed class DirectUploadServiceTests
     private IDirectUploads _uploads = null!;
     private IUploadSessionStore _store = null!;
     private ListLogger _log = null!;
+    private Action? _duringValidation;
 
     [SetUp]
     public void SetUp()
@@ -34,7 +35,7 @@ public sealed class DirectUploadServiceTests
         services.AddSingleton<TimeProvider>(_time);
         services.AddSingleton<ILoggerProvider>(_log);
         services.AddLogging();
-        services.AddUploadKit().AddStorage("tracks", _ => _storage);
+        services.AddUploadKit().AddStorage("tracks", _ => _storage).AddValidator(new HookValidator(() => _duringValidation?.Invoke()));
         services.Configure<DirectUploadOptions>(o => o.SigningKey = Convert.ToBase64String(new byte[32]));
         _services = services.BuildServiceProvider();
         _uploads = _services.GetRequiredService<IDirectUploads>();
@@ -167,7 +168,8 @@ public sealed class DirectUploadServiceTests
         Assert.Multiple(() =>
         {
             Assert.That(reference.StorageName, Is.EqualTo("tracks"));
-            Assert.That(reference.Name, Is.EqualTo(upload.ObjectName));
+            // Sealed: the reference names the copy beside the uploaded key, which is gone.
+            Assert.That(reference.Name, Is.EqualTo(upload.ObjectName.Replace("/My_Song.mp3", "/sealed/My_Song.mp3", StringComparison.Ordinal)));
             Assert.That(reference.Name, Does.EndWith("/My_Song.mp3"));
             Assert.That(reference.FileName, Is.EqualTo("My Song.mp3"));
             Assert.That(reference.ChecksumSha256, Is.EqualTo(sha256));
@@ -175,8 +177,73 @@ public sealed class DirectUploadServiceTests
         });
         var again = await _uploads.CompleteAsync(upload.Id);
         Assert.That(again.Name, Is.EqualTo(reference.Name));
+        Assert.That(await _storage.ExistsAsync(upload.ObjectName), Is.False);
         await using var stored = await _storage.OpenReadAsync(reference.Name);
         Assert.That(Convert.ToHexStringLower(await SHA256.HashDataAsync(stored)), Is.EqualTo(sha256));
+    }
+
+    [Test]
+    public async Task CompleteAsync_ObjectReplacedWhileVerified_RejectedAndNothingSealed()
+    {
+        // As a still-valid Azure SAS could: new bytes under the uploaded key after the checks read the old ones.
+        var upload = await _uploads.BeginAsync("tracks", new("song.mp3", "audio/mpeg", maxLength: 1000));
+        await PutBehindTheBackAsync(upload, Content, "audio/mpeg");
+        _duringValidation = () => _storage.SaveAsync(upload.ObjectName, new MemoryStream([1, 2, 3]), new FileSaveOptions { Overwrite = true }).GetAwaiter().GetResult();
+
+        var ex = Assert.ThrowsAsync<UploadRejectedException>(() => _uploads.CompleteAsync(upload.Id));
+
+        Assert.That(ex!.StatusCode, Is.EqualTo(StatusCodes.Status400BadRequest));
+        Assert.That(ex.Message, Does.Contain("changed"));
+        Assert.That((await _store.GetAsync(upload.Id))!.State, Is.EqualTo(UploadSessionState.Rejected));
+        Assert.That(await _storage.ListAsync(upload.ObjectName[..upload.ObjectName.LastIndexOf('/')]).CountAsync(), Is.Zero, "neither the replacement nor a copy stays");
+    }
+
+    [Test]
+    public async Task CompleteAsync_TwiceAtOnce_BothGetTheOneSealedCopy()
+    {
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(Content));
+        var upload = await _uploads.BeginAsync("tracks", new("song.mp3", "audio/mpeg", Content.Length, 1000, sha256));
+        await PutBehindTheBackAsync(upload, Content, "audio/mpeg");
+
+        var both = await Task.WhenAll(Task.Run(() => _uploads.CompleteAsync(upload.Id)), Task.Run(() => _uploads.CompleteAsync(upload.Id)));
+
+        Assert.That(both[1].Name, Is.EqualTo(both[0].Name));
+        Assert.That((await _store.GetAsync(upload.Id))!.State, Is.EqualTo(UploadSessionState.Completed));
+        Assert.That(await _storage.ExistsAsync(upload.ObjectName), Is.False);
+        await using var stored = await _storage.OpenReadAsync(both[0].Name);
+        Assert.That(Convert.ToHexStringLower(await SHA256.HashDataAsync(stored)), Is.EqualTo(sha256));
+    }
+
+    [Test]
+    public async Task SweepAsync_EndedSession_RemovesWhatItsUrlPutAfterTheEndOnlyAfterTheGracePeriod()
+    {
+        var completed = await _uploads.BeginAsync("tracks", new("done.mp3", "audio/mpeg", maxLength: 1000));
+        var cancelled = await _uploads.BeginAsync("tracks", new("gone.mp3", "audio/mpeg", maxLength: 1000));
+        await PutBehindTheBackAsync(completed, Content, "audio/mpeg");
+        var bound = await _uploads.CompleteAsync(completed.Id);
+        Assert.That(await _uploads.CancelAsync(cancelled.Id), Is.True);
+
+        // The URLs are still valid: they put objects under the uploaded keys again.
+        await PutBehindTheBackAsync(completed, [9, 9, 9], "audio/mpeg");
+        await PutBehindTheBackAsync(cancelled, [8, 8, 8], "audio/mpeg");
+        var session = await _store.GetAsync(completed.Id);
+        _time.SetUtcNow(session!.ExpiresOn + DirectUploadOptions.DefaultSweepGracePeriod - TimeSpan.FromSeconds(1));
+        await Sweeper.SweepAsync(CancellationToken.None);
+        Assert.That(await _storage.ExistsAsync(completed.ObjectName), Is.True, "within the grace period the sessions are kept");
+        Assert.That(await _store.GetAsync(cancelled.Id), Is.Not.Null);
+
+        _time.Advance(TimeSpan.FromSeconds(2));
+        await Sweeper.SweepAsync(CancellationToken.None);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await _storage.ExistsAsync(completed.ObjectName), Is.False);
+            Assert.That(await _storage.ExistsAsync(cancelled.ObjectName), Is.False);
+            Assert.That(await _storage.ExistsAsync(bound.Name), Is.True, "the sealed copy is never swept");
+            Assert.That(await _store.GetAsync(completed.Id), Is.Null, "swept sessions are forgotten");
+            Assert.That(await _store.GetAsync(cancelled.Id), Is.Null);
+            Assert.That(_log.Events, Does.Contain("DirectUploadEndedKeySwept"));
+        });
     }
 
     [Test]
@@ -194,7 +261,7 @@ public sealed class DirectUploadServiceTests
         var kept = await _uploads.BeginAsync("tracks", new("kept.mp3", "audio/mpeg", maxLength: 1000));
         await PutBehindTheBackAsync(upload, Content, "audio/mpeg");
         await PutBehindTheBackAsync(kept, Content, "audio/mpeg");
-        await _uploads.CompleteAsync(kept.Id);
+        var keptReference = await _uploads.CompleteAsync(kept.Id);
 
         Assert.That(await Sweeper.SweepAsync(CancellationToken.None), Is.Zero, "Nothing has expired yet.");
         _time.Advance(DirectUploadOptions.DefaultDefaultExpiry + DirectUploadOptions.DefaultCompletionWindow + TimeSpan.FromSeconds(1));
@@ -202,7 +269,7 @@ public sealed class DirectUploadServiceTests
         await Assert.MultipleAsync(async () =>
         {
             Assert.That(await _storage.ExistsAsync(upload.ObjectName), Is.False);
-            Assert.That(await _storage.ExistsAsync(kept.ObjectName), Is.True, "A completed upload is never swept.");
+            Assert.That(await _storage.ExistsAsync(keptReference.Name), Is.True, "A completed upload's sealed copy is never swept.");
             Assert.That((await _store.GetAsync(upload.Id))!.State, Is.EqualTo(UploadSessionState.Expired));
             Assert.That(_log.Events, Does.Contain("DirectUploadSwept"));
         });
@@ -431,6 +498,16 @@ public sealed class DirectUploadServiceTests
 
     private async Task PutBehindTheBackAsync(DirectUpload upload, byte[] content, string contentType) =>
         await _storage.SaveAsync(upload.ObjectName, new MemoryStream(content), new FileSaveOptions { ContentType = contentType });
+
+    /// <summary>Runs a test's hook while the app's validators check a stored object.</summary>
+    private sealed class HookValidator(Action hook) : IFileValidator
+    {
+        public string? ValidateFile(UploadFileHeader file)
+        {
+            hook();
+            return null;
+        }
+    }
 
     /// <summary>Collects the event names logged.</summary>
     private sealed class ListLogger : ILoggerProvider, ILogger

@@ -234,4 +234,10 @@ public class StorageContractTests(string backend)
 
         return list;
     }
+
+    [Test]
+    public Task CopyAsync_KeepsBytesTypeAndMetadata() => UploadKit.Testing.StorageCopyContract.CopyKeepsBytesTypeAndMetadataAsync(_storage);
+
+    [Test]
+    public Task CopyAsync_ReplacedOrMissingSource_FailsAndCopiesNothing() => UploadKit.Testing.StorageCopyContract.CopyOfChangedOrMissingSourceFailsAsync(_storage);
 }

@@ -515,4 +515,12 @@ public sealed class AzureBlobStorageTests
 
         return list;
     }
+
+    [Test]
+    public async Task CopyAsync_CopyBlobWithinAccount_KeepsBytesTypeAndMetadata() =>
+        await UploadKit.Testing.StorageCopyContract.CopyKeepsBytesTypeAndMetadataAsync(await CreateStorageAsync());
+
+    [Test]
+    public async Task CopyAsync_ReplacedOrMissingSource_FailsAndCopiesNothing() =>
+        await UploadKit.Testing.StorageCopyContract.CopyOfChangedOrMissingSourceFailsAsync(await CreateStorageAsync());
 }

@@ -46,6 +46,12 @@ public sealed class AzureDirectUploadTests
         Assert.ThrowsAsync<NotSupportedException>(() => _scenarios.Uploads.BeginAsync("azure", new("a.png", "image/png", maxLength: 10) { Method = PresignedUploadMethod.Post }));
 
     [Test]
+    public Task DirectUpload_SasReusedAfterCompletionCancellationOrRejection_BoundObjectKeptAndRestSwept() => _scenarios.SealedAgainstReuseAsync();
+
+    [Test]
+    public Task DirectUpload_BoundObjectDeletedByTheApp_SasCannotRecreateIt() => _scenarios.DeletedAfterCompletionStaysDeletedAsync();
+
+    [Test]
     public Task DirectUpload_OverMaximum_RejectedAndDeleted() => _scenarios.WrongSizeAsync();
 
     [Test]

@@ -113,7 +113,7 @@ internal sealed partial class FakeGcsServer
 
         if (!upload && s.Length == 11 && s[4] == "o" && (s[6] is "rewriteTo" or "copyTo") && s[7] == "b" && s[9] == "o" && method == "POST")
         {
-            Allow(context, query, "alt", "prettyPrint", "projection", "ifGenerationMatch", "rewriteToken", "maxBytesRewrittenPerCall", "destinationPredefinedAcl");
+            Allow(context, query, "alt", "prettyPrint", "projection", "ifGenerationMatch", "ifSourceGenerationMatch", "rewriteToken", "maxBytesRewrittenPerCall", "destinationPredefinedAcl");
             await CopyAsync(context, bucket, s[5], s[8], s[10], rewrite: s[6] == "rewriteTo", query);
             return;
         }
@@ -565,6 +565,13 @@ internal sealed partial class FakeGcsServer
         if (obj is null || !_buckets.TryGetValue(destinationBucket, out var destination))
         {
             await JsonError(context, HttpStatusCode.NotFound, "No such object or bucket.");
+            return;
+        }
+
+        // The source's generation must still be the one the copy was made for, as GCS checks it.
+        if (ParseGeneration(Param(query, "ifSourceGenerationMatch")) is { } sourceGeneration && sourceGeneration != obj.Generation)
+        {
+            await JsonError(context, HttpStatusCode.PreconditionFailed, "At least one of the pre-conditions you specified did not hold.");
             return;
         }
 

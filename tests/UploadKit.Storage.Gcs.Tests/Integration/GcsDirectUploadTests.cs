@@ -35,7 +35,10 @@ public sealed class GcsDirectUploadTests : GcsIntegrationTest
     public Task DirectUpload_SignedPostPolicy_CompletesWithSameBytes() => _scenarios.FullCycleAsync(PresignedUploadMethod.Post);
 
     [Test]
-    public Task DirectUpload_SignedPutReusedAfterCompletion_RefusedAndObjectKept() => _scenarios.PutReusedAfterCompletionAsync();
+    public Task DirectUpload_UrlReusedAfterCompletionCancellationOrRejection_BoundObjectKeptAndRestSwept() => _scenarios.SealedAgainstReuseAsync();
+
+    [Test]
+    public Task DirectUpload_BoundObjectDeletedByTheApp_UrlCannotRecreateIt() => _scenarios.DeletedAfterCompletionStaysDeletedAsync();
 
     [Test]
     public Task DirectUpload_OverMaximum_RejectedAndDeleted() => _scenarios.WrongSizeAsync();

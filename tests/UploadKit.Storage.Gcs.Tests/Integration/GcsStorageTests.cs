@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Google;
+using UploadKit.Testing;
 
 namespace UploadKit.Storage.Gcs.Tests.Integration;
 
@@ -354,5 +355,19 @@ public sealed class GcsStorageTests : GcsIntegrationTest
         using var response = await http.GetAsync(await storage.GetUrlAsync("private.txt"));
 
         Assert.That(response.StatusCode, Is.EqualTo(System.Net.HttpStatusCode.Forbidden));
+    }
+
+    [Test]
+    public async Task CopyAsync_Rewrite_KeepsBytesTypeAndMetadata()
+    {
+        using var storage = Storage();
+        await StorageCopyContract.CopyKeepsBytesTypeAndMetadataAsync(storage);
+    }
+
+    [Test]
+    public async Task CopyAsync_ReplacedOrMissingSource_FailsAndCopiesNothing()
+    {
+        using var storage = Storage();
+        await StorageCopyContract.CopyOfChangedOrMissingSourceFailsAsync(storage);
     }
 }
