@@ -292,7 +292,7 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
     {
         sourceName = ValidateName(sourceName);
         destinationName = ValidateName(destinationName);
-        var source = GetFullPath(sourceName);
+        var source = Resolve(sourceName);
         var info = new FileInfo(source);
         var described = info.Exists ? Describe(sourceName, info) : null;
         if (described is null || (sourceETag is not null && !string.Equals(described.ETag, sourceETag, StringComparison.Ordinal)))
@@ -331,7 +331,7 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
             throw;
         }
 
-        var copied = new FileInfo(GetFullPath(destinationName));
+        var copied = new FileInfo(Resolve(destinationName));
         return copied.Exists ? Describe(destinationName, copied) : throw new IOException($"The copy '{destinationName}' disappeared as soon as it was made.");
     }
 
