@@ -1,5 +1,10 @@
 #!/usr/bin/env bash
-# Installs what the tests need beyond NuGet packages. Safe to run again: it skips what is there.
+# Installs what the tests need beyond NuGet packages, and nothing that is already there:
+#   - the emulators' npm packages (s3rver, Azurite, playwright-core) from the committed package-lock.json;
+#   - Debian's redis-server, for the Redis store tests;
+#   - Debian's chromium, for the browser tests of the samples (driven headless by playwright-core).
+# The Debian packages are installed with apt-get, as root or through sudo, in one `apt-get update` and one
+# `apt-get install --no-install-recommends` for whatever is missing; when nothing is, apt-get is not run at all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -f package-lock.json ]; then
@@ -7,19 +12,23 @@ if [ -f package-lock.json ]; then
     npm ci --no-audit --no-fund --loglevel=error
   fi
 fi
-# redis-server for the Redis store tests (Debian's package; root or sudo).
+
+missing=()
 if ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; then
-  if [ "$(id -u)" -eq 0 ]; then
-    apt-get update && apt-get install -y --no-install-recommends redis-server
-  else
-    sudo apt-get update && sudo apt-get install -y --no-install-recommends redis-server
-  fi
+  missing+=(redis-server)
 fi
-# Debian's Chromium, for the browser test of samples/FormUpload (driven by playwright-core; root or sudo).
 if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
-  if [ "$(id -u)" -eq 0 ]; then
-    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
-  else
-    sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
-  fi
+  missing+=(chromium)
 fi
+if [ "${#missing[@]}" -eq 0 ]; then
+  exit 0
+fi
+
+echo "installing Debian packages: ${missing[*]}"
+as_root=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || { echo "apt-get needs root: run as root or install sudo, or install ${missing[*]} yourself" >&2; exit 1; }
+  as_root=(sudo)
+fi
+"${as_root[@]}" apt-get update
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
