@@ -96,7 +96,7 @@ public class TrackApiTests
         using var tooLarge = await UploadRawAsync(app.Client, Tracks, id, "long.mp3", Mp3Bytes((1 << 20) + 1, seed: 6));
 
         Assert.That(tooLarge.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
-        Assert.That(await ReadFieldErrorsAsync(tooLarge, "file"), Has.Some.Contains("larger than 1 MB"));
+        Assert.That(await ReadFieldErrorsAsync(tooLarge, "file"), Has.Some.Contains("larger than 1 MiB"));
         Assert.That((await app.Client.GetFromJsonAsync<JsonObject>($"{Tracks}/{id}/"))!["file"], Is.Null);
         Assert.That(StoredFiles(app), Is.Empty);
 

@@ -18,16 +18,19 @@ internal static class UploadProblems
 
     public static IResult ToResult(UploadRejectedException rejection)
     {
+        // The detail speaks to the person who sent the upload; the setting that refused it is for the developer.
+        var extensions = rejection.Limit is { } limit ? new Dictionary<string, object?> { ["limit"] = limit } : null;
         if (rejection.Errors is { Count: > 0 } errors)
         {
             return Results.ValidationProblem(
                 errors.ToDictionary(e => e.Key, e => e.Value),
                 detail: rejection.Message,
                 statusCode: rejection.StatusCode,
-                title: rejection.Title ?? "One or more validation errors occurred.");
+                title: rejection.Title ?? "One or more validation errors occurred.",
+                extensions: extensions);
         }
 
-        return Results.Problem(detail: rejection.Message, statusCode: rejection.StatusCode, title: rejection.Title);
+        return Results.Problem(detail: rejection.Message, statusCode: rejection.StatusCode, title: rejection.Title, extensions: extensions);
     }
 
     /// <summary>An endpoint filter that answers a rejection from binding or from the handler with problem details.</summary>

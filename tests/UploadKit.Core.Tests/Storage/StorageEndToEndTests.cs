@@ -204,7 +204,7 @@ public class StorageEndToEndTests
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.That(problem.GetProperty("errors").GetProperty("file")[0].GetString(), Is.EqualTo("File is larger than 1 MB."));
+        Assert.That(problem.GetProperty("errors").GetProperty("file")[0].GetString(), Is.EqualTo("File is larger than 1 MiB."));
         TestContext.Out.WriteLine($"Bytes read of a {(50 << 20) + 200}-byte body: {_lastBody!.Count}");
         Assert.That(_lastBody!.Count, Is.LessThan((1 << 20) + (256 << 10)), "the server stopped reading just past the limit");
         Assert.That(Directory.GetFiles(_temp), Is.Empty);
