@@ -97,7 +97,7 @@ public class FormUploadTests
             : [];
     }
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(string program, string[] arguments, string chromium, TimeSpan timeout)
+    internal static async Task<(int ExitCode, string Output)> RunAsync(string program, string[] arguments, string chromium, TimeSpan timeout)
     {
         var info = new ProcessStartInfo(program)
         {

@@ -201,6 +201,58 @@ public class TrackApiTests
         Assert.That(ui.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/html"));
     }
 
+    [Test]
+    public async Task OpenApi_EveryEndpoint_DocumentsWhatItReturns()
+    {
+        await using var app = await SampleApp<TrackApi.TrackDb>.StartAsync(LocalSettings);
+
+        var document = await app.Client.GetFromJsonAsync<JsonObject>("openapi/v1.json");
+        var paths = document!["paths"]!;
+        string[] Statuses(string path, string method) => paths[path]![method]!["responses"]!.AsObject().Select(r => r.Key).Order().ToArray();
+        string? Schema(string path, string method, string status, string mediaType) =>
+            paths[path]![method]!["responses"]![status]!["content"]?[mediaType]?["schema"]?["$ref"]?.GetValue<string>();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Statuses("/api/tracks", "post"), Is.EqualTo(new[] { "201", "400" }));
+            Assert.That(Schema("/api/tracks", "post", "201", "application/json"), Is.EqualTo("#/components/schemas/TrackJson"));
+            Assert.That(Statuses("/api/tracks/{id}", "get"), Is.EqualTo(new[] { "200", "404" }));
+            Assert.That(Statuses("/api/tracks/{id}", "delete"), Is.EqualTo(new[] { "204", "404" }));
+            Assert.That(paths["/api/tracks/{id}"]!["delete"]!["responses"]!["204"]!["content"], Is.Null, "204 has no body");
+            Assert.That(Schema("/api/tracks/{id}", "delete", "404", "application/problem+json"), Is.EqualTo("#/components/schemas/ProblemDetails"));
+            Assert.That(Statuses("/api/tracks/{id}/upload/{filename}", "post"), Is.EqualTo(new[] { "200", "400", "404", "413", "415" }));
+            Assert.That(Schema("/api/tracks/{id}/upload/{filename}", "post", "200", "application/json"), Is.EqualTo("#/components/schemas/TrackJson"));
+            Assert.That(Schema("/api/tracks/{id}/upload/{filename}", "post", "400", "application/problem+json"), Is.EqualTo("#/components/schemas/HttpValidationProblemDetails"));
+            Assert.That(Schema("/api/tracks/{id}/upload/{filename}", "post", "413", "application/problem+json"), Is.EqualTo("#/components/schemas/ProblemDetails"));
+            Assert.That(Statuses("/api/tracks-s3-backend/{id}/upload/{filename}", "post"), Is.EqualTo(new[] { "200", "400", "404", "413", "415", "503" }));
+            Assert.That(Statuses("/api/tracks-s3-backend/{id}/presigned-url", "post"), Is.EqualTo(new[] { "200", "404", "503" }));
+            Assert.That(Schema("/api/tracks-s3-backend/{id}/presigned-url", "post", "200", "application/json"), Is.EqualTo("#/components/schemas/PresignedUrlJson"));
+            Assert.That(Statuses("/api/tracks-s3-backend/{id}/confirm-upload", "post"), Is.EqualTo(new[] { "200", "400", "404", "503" }));
+            Assert.That(document["components"]!["schemas"]!.AsObject().Select(s => s.Key), Does.Not.Contain("Stream"));
+        });
+    }
+
+    [Test]
+    [Category("Integration")]
+    public async Task ApiReference_InChromium_LoadsNothingFromOutsideTheApp()
+    {
+        var node = UploadKit.Testing.ServiceProcess.FindProgram("node");
+        var chromium = Environment.GetEnvironmentVariable("CHROMIUM") is { Length: > 0 } configured ? configured : "/usr/bin/chromium";
+        if (node is null || !File.Exists(chromium) || !File.Exists(Path.Combine(UploadKit.Testing.TestEnvironment.RepositoryRoot, "node_modules", "playwright-core", "package.json")))
+        {
+            UploadKit.Testing.TestEnvironment.Unavailable($"node, {chromium} and node_modules/playwright-core are needed; eng/install-prerequisites.sh installs them.");
+        }
+
+        await using var app = await SampleApp<TrackApi.TrackDb>.StartAsync(LocalSettings);
+        var script = Path.Combine(UploadKit.Testing.TestEnvironment.RepositoryRoot, "tests", "browser", "scalar-offline.spec.mjs");
+
+        var (exitCode, output) = await FormUploadTests.RunAsync(node!, [script, app.BaseAddress.ToString()], chromium, TimeSpan.FromMinutes(2));
+
+        TestContext.Out.WriteLine(output);
+        Assert.That(exitCode, Is.Zero, output);
+        Assert.That(output, Does.Contain("ok - the page asked for nothing outside the app"));
+    }
+
     /// <summary>Files in the media folder, leaving out the storage's own metadata folder.</summary>
     private static string[] StoredFiles(SampleApp<TrackApi.TrackDb> app)
     {
