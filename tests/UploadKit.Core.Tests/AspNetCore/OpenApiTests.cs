@@ -12,21 +12,12 @@ public class OpenApiTests
     [Test]
     public async Task OpenApiDocument_UploadEndpoints_DescribeBinaryBodies()
     {
-        await using var app = await TestApp.StartAsync(
-            s =>
-            {
-                s.AddUploadKit();
-                s.AddOpenApi();
-            },
-            a =>
-            {
-                a.MapOpenApi();
-                a.MapPost("/tracks/{id}/upload", (int id, UploadForm form) => Results.Ok());
-                a.MapPost("/gallery", (UploadForm form) => Results.Ok()).WithUploadFields(["images"], ["title"]);
-                a.MapPost("/json", (Dto dto) => dto);
-            });
-
-        using var document = JsonDocument.Parse(await app.Client.GetStringAsync("/openapi/v1.json"));
+        using var document = await OpenApiDocumentAsync(a =>
+        {
+            a.MapPost("/tracks/{id}/upload", (int id, UploadForm form) => Results.Ok());
+            a.MapPost("/gallery", (UploadForm form) => Results.Ok()).WithUploadFields(["images"], ["title"]);
+            a.MapPost("/json", (Dto dto) => dto);
+        });
         var paths = document.RootElement.GetProperty("paths");
 
         var track = paths.GetProperty("/tracks/{id}/upload").GetProperty("post").GetProperty("requestBody").GetProperty("content");
@@ -42,24 +33,14 @@ public class OpenApiTests
     [Test]
     public async Task OpenApiDocument_UploadEndpoints_KeepTheAppsResponsesAndAddProblems()
     {
-        await using var app = await TestApp.StartAsync(
-            s =>
-            {
-                s.AddUploadKit();
-                s.AddOpenApi();
-            },
-            a =>
-            {
-                a.MapOpenApi();
-                a.MapPost("/typed", Results<Created<Dto>, NotFound> (UploadForm form) => TypedResults.Created("/typed/1", new Dto("a")));
-                a.MapPost("/declared", (UploadForm form) => Results.Ok()).Produces<Dto>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound);
-                a.MapPost("/plain/{id}", async (int id, HttpContext http) => Results.Ok((await http.ReadUploadFormAsync()).Files.Count)).WithUploads();
-                a.MapPost("/own-400", (UploadForm form) => Results.Ok()).Produces<Dto>(StatusCodes.Status400BadRequest);
-                a.MapPost("/quota", (UploadForm form) => Results.Ok()).WithUploadHandlers(_ => new QuotaUploadHandler(new QuotaOptions { LimitBytes = 1000 }), _ => new TemporaryFileUploadHandler());
-            });
-
-        var text = await app.Client.GetStringAsync("/openapi/v1.json");
-        using var document = JsonDocument.Parse(text);
+        using var document = await OpenApiDocumentAsync(a =>
+        {
+            a.MapPost("/typed", Results<Created<Dto>, NotFound> (UploadForm form) => TypedResults.Created("/typed/1", new Dto("a")));
+            a.MapPost("/declared", (UploadForm form) => Results.Ok()).Produces<Dto>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound);
+            a.MapPost("/plain/{id}", async (int id, HttpContext http) => Results.Ok((await http.ReadUploadFormAsync()).Files.Count)).WithUploads();
+            a.MapPost("/own-400", (UploadForm form) => Results.Ok()).Produces<Dto>(StatusCodes.Status400BadRequest);
+            a.MapPost("/quota", (UploadForm form) => Results.Ok()).WithUploadHandlers(_ => new QuotaUploadHandler(new QuotaOptions { LimitBytes = 1000 }), _ => new TemporaryFileUploadHandler());
+        });
         var paths = document.RootElement.GetProperty("paths");
         Dictionary<string, JsonElement> Responses(string path) =>
             paths.GetProperty(path).GetProperty("post").GetProperty("responses").EnumerateObject().ToDictionary(p => p.Name, p => p.Value);
@@ -88,4 +69,21 @@ public class OpenApiTests
     }
 
     public sealed record Dto(string Name);
+
+    /// <summary>Starts an app with UploadKit and the OpenAPI document, maps <paramref name="map"/>, and reads the document.</summary>
+    private static async Task<JsonDocument> OpenApiDocumentAsync(Action<WebApplication> map)
+    {
+        await using var app = await TestApp.StartAsync(
+            s =>
+            {
+                s.AddUploadKit();
+                s.AddOpenApi();
+            },
+            a =>
+            {
+                a.MapOpenApi();
+                map(a);
+            });
+        return JsonDocument.Parse(await app.Client.GetStringAsync("/openapi/v1.json"));
+    }
 }
