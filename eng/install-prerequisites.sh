@@ -5,6 +5,8 @@
 #   - Debian's chromium, for the browser tests of the samples (driven headless by playwright-core).
 # The Debian packages are installed with apt-get, as root or through sudo, in one `apt-get update` and one
 # `apt-get install --no-install-recommends` for whatever is missing; when nothing is, apt-get is not run at all.
+# For checking this script: PREREQUISITES_DRY_RUN=1 prints the apt-get commands instead of running them, and
+# PREREQUISITES_MISSING="redis-server chromium" treats those packages as missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -f package-lock.json ]; then
@@ -14,10 +16,12 @@ if [ -f package-lock.json ]; then
 fi
 
 missing=()
-if ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; then
+if [ -n "${PREREQUISITES_MISSING:-}" ]; then
+  read -r -a missing <<<"$PREREQUISITES_MISSING"
+elif ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; then
   missing+=(redis-server)
 fi
-if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
+if [ -z "${PREREQUISITES_MISSING:-}" ] && ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
   missing+=(chromium)
 fi
 if [ "${#missing[@]}" -eq 0 ]; then
@@ -26,7 +30,9 @@ fi
 
 echo "installing Debian packages: ${missing[*]}"
 as_root=()
-if [ "$(id -u)" -ne 0 ]; then
+if [ "${PREREQUISITES_DRY_RUN:-}" = 1 ]; then
+  as_root=(echo)
+elif [ "$(id -u)" -ne 0 ]; then
   command -v sudo >/dev/null 2>&1 || { echo "apt-get needs root: run as root or install sudo, or install ${missing[*]} yourself" >&2; exit 1; }
   as_root=(sudo)
 fi
