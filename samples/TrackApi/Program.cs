@@ -40,7 +40,15 @@ app.UseStatusCodePages();
 app.UseUploadKit();                  // answers rejected uploads and direct-upload confirmations with problem details
 
 app.MapOpenApi();                    // /openapi/v1.json
-app.MapScalarApiReference();         // /scalar: the interactive UI (the article's drf-spectacular section)
+// /scalar: the interactive UI (the article's drf-spectacular section). It loads nothing from elsewhere: its script is
+// served by the app, the fonts are the browser's own, and the AI chat, MCP, telemetry and the developer toolbar
+// (Generate SDK, Deploy) are off.
+app.MapScalarApiReference(o => o
+    .DisableDefaultFonts()
+    .DisableAgent()
+    .DisableMcp()
+    .DisableTelemetry()
+    .HideDeveloperTools());
 app.MapGet("/", () => Results.Redirect("/scalar")).ExcludeFromDescription();
 app.MapStorageFiles("/media");       // Django's MEDIA_URL: serves the default storage
 app.MapTrackApi();

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using UploadKit;
 
@@ -19,6 +20,7 @@ public static class TrackEndpoints
 
         var s3 = new TrackRoutes<TrackS3>("/api/tracks-s3-backend", "tracks-s3-backend", S3StorageName, db => db.TracksS3);
         var group = s3.Map(app);
+        group.ProducesProblem(StatusCodes.Status503ServiceUnavailable);   // the "minio" storage is not configured
         group.AddEndpointFilter(async (context, next) =>
             s3.TryGetStorage(context.HttpContext.RequestServices.GetRequiredService<IStorageRegistry>(), out _)
                 ? await next(context)
@@ -27,12 +29,14 @@ public static class TrackEndpoints
         // The article's direct upload, with its missing piece: the client PUTs the file straight into the bucket, and
         // the track points at it only once confirm-upload has found the object and checked it.
         group.MapPost("/{id:int}/presigned-url", (int id, TrackDb db, IDirectUploads uploads, CancellationToken ct) =>
-            BeginDirectUploadAsync(id, db, uploads, ct));
+            BeginDirectUploadAsync(id, db, uploads, ct))
+            .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/{id:int}/confirm-upload", (int id, TrackDb db, IDirectUploads uploads, IStorageRegistry storages, HttpContext http, CancellationToken ct) =>
-            ConfirmDirectUploadAsync(s3, id, db, uploads, storages, http, ct));
+            ConfirmDirectUploadAsync(s3, id, db, uploads, storages, http, ct))
+            .ProducesProblem(StatusCodes.Status404NotFound);
     }
 
-    private static async Task<IResult> BeginDirectUploadAsync(int id, TrackDb db, IDirectUploads uploads, CancellationToken ct)
+    private static async Task<Results<Ok<PresignedUrlJson>, ProblemHttpResult>> BeginDirectUploadAsync(int id, TrackDb db, IDirectUploads uploads, CancellationToken ct)
     {
         if (await db.TracksS3.FindAsync([id], ct) is not { } track)
         {
@@ -47,10 +51,10 @@ public static class TrackEndpoints
             ct);
         track.PendingUploadId = upload.Id;
         await db.SaveChangesAsync(ct);
-        return Results.Ok(new PresignedUrlJson(upload.Url.ToString(), upload.Method, upload.Headers, upload.ExpiresOn));
+        return TypedResults.Ok(new PresignedUrlJson(upload.Url.ToString(), upload.Method, upload.Headers, upload.ExpiresOn));
     }
 
-    private static async Task<IResult> ConfirmDirectUploadAsync(
+    private static async Task<Results<Ok<TrackJson>, ValidationProblem, ProblemHttpResult>> ConfirmDirectUploadAsync(
         TrackRoutes<TrackS3> routes, int id, TrackDb db, IDirectUploads uploads, IStorageRegistry storages, HttpContext http, CancellationToken ct)
     {
         if (await db.TracksS3.FindAsync([id], ct) is not { } track)
@@ -60,7 +64,7 @@ public static class TrackEndpoints
 
         if (track.PendingUploadId is not { } pending)
         {
-            return Results.ValidationProblem(
+            return TypedResults.ValidationProblem(
                 new Dictionary<string, string[]> { ["file"] = ["No upload is pending for this track: ask for a presigned URL first."] });
         }
 
@@ -86,7 +90,7 @@ public static class TrackEndpoints
             await storage.DeleteAsync(previous, ct);
         }
 
-        return Results.Ok(await routes.ToJsonAsync(track, storages, http.Request, ct));
+        return TypedResults.Ok(await routes.ToJsonAsync(track, storages, http.Request, ct));
     }
 }
 
@@ -102,19 +106,23 @@ public sealed record TrackRoutes<TTrack>(string Prefix, string Tag, string? Stor
     {
         // Route matching ignores one trailing slash, so "/api/tracks/" and "/api/tracks" both reach these endpoints.
         var group = app.MapGroup(Prefix).WithTags(Tag);
+        // The responses each endpoint documents come from its typed results (201 with the track, 204, validation
+        // problems); a problem's status is not in its type, so the 404s are declared beside them.
         group.MapGet("/", ListAsync);
         group.MapPost("/", CreateAsync);
-        group.MapGet("/{id:int}", GetAsync);
+        group.MapGet("/{id:int}", GetAsync).ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPut("/{id:int}", (int id, TrackInput input, TrackDb db, IStorageRegistry storages, HttpContext http, CancellationToken ct) =>
-            UpdateAsync(id, input, partial: false, db, storages, http, ct));
+            UpdateAsync(id, input, partial: false, db, storages, http, ct)).ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPatch("/{id:int}", (int id, TrackInput input, TrackDb db, IStorageRegistry storages, HttpContext http, CancellationToken ct) =>
-            UpdateAsync(id, input, partial: true, db, storages, http, ct));
-        group.MapDelete("/{id:int}", DeleteAsync);
+            UpdateAsync(id, input, partial: true, db, storages, http, ct)).ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapDelete("/{id:int}", DeleteAsync).ProducesProblem(StatusCodes.Status404NotFound);
 
         // The article's upload action (DRF's FileUploadParser): the body is the file, raw or as a multipart "file" part,
         // and the URL names it. The model's validators (Program.cs) run while the body streams, so a wrong extension
         // is refused before a byte is kept and an oversize file the moment it crosses 1 MiB.
+        // UploadKit adds its own problem responses (400, 413, 415) to the OpenAPI description.
         group.MapPost("/{id:int}/upload/{filename}", UploadAsync)
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithUploads()
             .WithUploadFields(["file"], []);
         return group;
@@ -138,12 +146,12 @@ public sealed record TrackRoutes<TTrack>(string Prefix, string Tag, string? Stor
         return false;
     }
 
-    public static IResult StorageMissing(string name) => Results.Problem(
+    public static ProblemHttpResult StorageMissing(string name) => TypedResults.Problem(
         statusCode: StatusCodes.Status503ServiceUnavailable,
         title: "Storage not configured",
         detail: $"No storage named '{name}' is configured. Add UploadKit:Storages:{name} (Backend \"S3\") to the configuration; see samples/TrackApi/README.md.");
 
-    public static IResult TrackNotFound(int id) => Results.Problem(
+    public static ProblemHttpResult TrackNotFound(int id) => TypedResults.Problem(
         statusCode: StatusCodes.Status404NotFound,
         title: "Not found",
         detail: $"No {typeof(TTrack).Name} has id {id}.");
@@ -164,7 +172,7 @@ public sealed record TrackRoutes<TTrack>(string Prefix, string Tag, string? Stor
         return new TrackJson(track.Id, track.Title, track.ArtistName, track.ReleaseDate, url);
     }
 
-    private async Task<IResult> ListAsync(TrackDb db, IStorageRegistry storages, HttpContext http, CancellationToken ct)
+    private async Task<Ok<List<TrackJson>>> ListAsync(TrackDb db, IStorageRegistry storages, HttpContext http, CancellationToken ct)
     {
         var tracks = await Set(db).AsNoTracking().OrderBy(t => t.Id).ToListAsync(ct);
         var json = new List<TrackJson>(tracks.Count);
@@ -173,30 +181,30 @@ public sealed record TrackRoutes<TTrack>(string Prefix, string Tag, string? Stor
             json.Add(await ToJsonAsync(track, storages, http.Request, ct));
         }
 
-        return Results.Ok(json);
+        return TypedResults.Ok(json);
     }
 
-    private async Task<IResult> CreateAsync(TrackInput input, TrackDb db, IStorageRegistry storages, HttpContext http, CancellationToken ct)
+    private async Task<Results<Created<TrackJson>, ValidationProblem>> CreateAsync(TrackInput input, TrackDb db, IStorageRegistry storages, HttpContext http, CancellationToken ct)
     {
         var errors = input.Validate(partial: false);
         if (errors.Count > 0)
         {
-            return Results.ValidationProblem(errors);
+            return TypedResults.ValidationProblem(errors);
         }
 
         var track = new TTrack();
         input.ApplyTo(track, partial: false);
         Set(db).Add(track);
         await db.SaveChangesAsync(ct);
-        return Results.Created($"{Prefix}/{track.Id}/", await ToJsonAsync(track, storages, http.Request, ct));
+        return TypedResults.Created($"{Prefix}/{track.Id}/", await ToJsonAsync(track, storages, http.Request, ct));
     }
 
-    private async Task<IResult> GetAsync(int id, TrackDb db, IStorageRegistry storages, HttpContext http, CancellationToken ct) =>
+    private async Task<Results<Ok<TrackJson>, ProblemHttpResult>> GetAsync(int id, TrackDb db, IStorageRegistry storages, HttpContext http, CancellationToken ct) =>
         await Set(db).FindAsync([id], ct) is { } track
-            ? Results.Ok(await ToJsonAsync(track, storages, http.Request, ct))
+            ? TypedResults.Ok(await ToJsonAsync(track, storages, http.Request, ct))
             : TrackNotFound(id);
 
-    private async Task<IResult> UpdateAsync(int id, TrackInput input, bool partial, TrackDb db, IStorageRegistry storages, HttpContext http, CancellationToken ct)
+    private async Task<Results<Ok<TrackJson>, ValidationProblem, ProblemHttpResult>> UpdateAsync(int id, TrackInput input, bool partial, TrackDb db, IStorageRegistry storages, HttpContext http, CancellationToken ct)
     {
         if (await Set(db).FindAsync([id], ct) is not { } track)
         {
@@ -206,15 +214,15 @@ public sealed record TrackRoutes<TTrack>(string Prefix, string Tag, string? Stor
         var errors = input.Validate(partial);
         if (errors.Count > 0)
         {
-            return Results.ValidationProblem(errors);
+            return TypedResults.ValidationProblem(errors);
         }
 
         input.ApplyTo(track, partial);
         await db.SaveChangesAsync(ct);
-        return Results.Ok(await ToJsonAsync(track, storages, http.Request, ct));
+        return TypedResults.Ok(await ToJsonAsync(track, storages, http.Request, ct));
     }
 
-    private async Task<IResult> UploadAsync(int id, string filename, HttpContext http, TrackDb db, IStorageRegistry storages, CancellationToken ct)
+    private async Task<Results<Ok<TrackJson>, ProblemHttpResult>> UploadAsync(int id, string filename, HttpContext http, TrackDb db, IStorageRegistry storages, CancellationToken ct)
     {
         // Answer a missing track or storage before the body is read, then read it through the handler chain.
         if (!TryGetStorage(storages, out var storage))
@@ -233,7 +241,7 @@ public sealed record TrackRoutes<TTrack>(string Prefix, string Tag, string? Stor
         var wanted = FileStorageNames.GetValidName(filename);
         if (TrackBase.FileExtension.ValidateFile(new UploadFileHeader("file", wanted, "application/octet-stream")) is { } error)
         {
-            return Results.ValidationProblem(new Dictionary<string, string[]> { ["file"] = [error] });
+            return TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["file"] = [error] }) { Status = StatusCodes.Status400BadRequest });
         }
 
         var form = await http.ReadUploadFormAsync(ct);
@@ -254,10 +262,10 @@ public sealed record TrackRoutes<TTrack>(string Prefix, string Tag, string? Stor
             await storage.DeleteAsync(previous, ct);
         }
 
-        return Results.Ok(await ToJsonAsync(track, storages, http.Request, ct));
+        return TypedResults.Ok(await ToJsonAsync(track, storages, http.Request, ct));
     }
 
-    private async Task<IResult> DeleteAsync(int id, TrackDb db, IStorageRegistry storages, CancellationToken ct)
+    private async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(int id, TrackDb db, IStorageRegistry storages, CancellationToken ct)
     {
         if (await Set(db).FindAsync([id], ct) is not { } track)
         {
@@ -271,6 +279,6 @@ public sealed record TrackRoutes<TTrack>(string Prefix, string Tag, string? Stor
             await storage.DeleteAsync(track.File, ct);
         }
 
-        return Results.NoContent();
+        return TypedResults.NoContent();
     }
 }

@@ -59,7 +59,9 @@ public sealed class UploadOptions
 
     /// <summary>
     /// Gets or sets the folder for temporary upload files (Django's <c>FILE_UPLOAD_TEMP_DIR</c>);
-    /// <see langword="null"/> for the system's temporary folder.
+    /// <see langword="null"/> for the system's temporary folder. A relative path is resolved against the app's content
+    /// root (<c>IHostEnvironment.ContentRootPath</c>: the project folder under <c>dotnet run</c>), not the build output
+    /// folder nor wherever the process was started from.
     /// </summary>
     /// <value>Defaults to <see langword="null"/>.</value>
     public string? TempFileDirectory { get; set; }

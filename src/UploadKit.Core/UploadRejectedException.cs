@@ -29,7 +29,7 @@ public sealed class UploadRejectedException : Exception
 
     /// <summary>
     /// Gets per-field error messages, in the shape of Django REST framework's validation errors
-    /// (<c>{"file": ["File is larger than 1 MB."]}</c>), or <see langword="null"/>.
+    /// (<c>{"file": ["File is larger than 1 MiB."]}</c>), or <see langword="null"/>.
     /// </summary>
     public IReadOnlyDictionary<string, string[]>? Errors { get; init; }
 
@@ -40,11 +40,17 @@ public sealed class UploadRejectedException : Exception
     /// </summary>
     public string? FileName { get; init; }
 
+    /// <summary>
+    /// Gets the name of the setting whose limit refused the request (<c>MaxRequestBodySize</c>), written to the problem
+    /// as its <c>limit</c> member for developers, while the message speaks to the person who sent the upload.
+    /// </summary>
+    internal string? Limit { get; init; }
+
     internal static UploadRejectedException BadRequest(string message, Exception? inner = null) =>
         new(StatusCodes.Status400BadRequest, message, inner) { Title = "Malformed upload" };
 
-    internal static UploadRejectedException TooLarge(string message) =>
-        new(StatusCodes.Status413PayloadTooLarge, message) { Title = "Upload limit exceeded" };
+    internal static UploadRejectedException TooLarge(string message, string? limit = null) =>
+        new(StatusCodes.Status413PayloadTooLarge, message) { Title = "Upload limit exceeded", Limit = limit };
 
     internal static UploadRejectedException UnsupportedMediaType(string message) =>
         new(StatusCodes.Status415UnsupportedMediaType, message) { Title = "Unsupported media type" };

@@ -16,6 +16,18 @@ internal static class BrowserScript
     /// <returns>The SHA-256 of every file the script says must be stored, upper-case and sorted.</returns>
     public static async Task<string[]> RunAsync(string script, Uri baseAddress)
     {
+        var output = await RunCheckedAsync(script, baseAddress);
+        var lastLine = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
+        return JsonDocument.Parse(lastLine).RootElement.GetProperty("uploaded").EnumerateArray().Select(e => e.GetString()!.ToUpperInvariant()).Order().ToArray();
+    }
+
+    /// <summary>
+    /// Runs <c>tests/browser/{script}</c> against <paramref name="baseAddress"/>; reports the test unavailable when Node,
+    /// Chromium or playwright-core is missing. Asserts the script passed.
+    /// </summary>
+    /// <returns>What the script printed.</returns>
+    public static async Task<string> RunCheckedAsync(string script, Uri baseAddress)
+    {
         var node = ServiceProcess.FindProgram("node");
         var chromium = Environment.GetEnvironmentVariable("CHROMIUM") is { Length: > 0 } configured ? configured : "/usr/bin/chromium";
         if (node is null)
@@ -37,8 +49,7 @@ internal static class BrowserScript
         var (exitCode, output) = await RunProcessAsync(node!, [path, baseAddress.ToString()], chromium, TimeSpan.FromMinutes(3));
         TestContext.Out.WriteLine(output);
         Assert.That(exitCode, Is.Zero, output);
-        var lastLine = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
-        return JsonDocument.Parse(lastLine).RootElement.GetProperty("uploaded").EnumerateArray().Select(e => e.GetString()!.ToUpperInvariant()).Order().ToArray();
+        return output;
     }
 
     /// <summary>SHA-256 of every file stored under <c>{directory}/media</c>, sorted, leaving out the storage's metadata folder.</summary>

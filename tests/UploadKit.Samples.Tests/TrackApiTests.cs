@@ -129,7 +129,7 @@ public class TrackApiTests
         using var tooLarge = await UploadRawAsync(app.Client, Tracks, id, "long.mp3", Mp3Bytes((1 << 20) + 1, seed: 6));
 
         Assert.That(tooLarge.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
-        Assert.That(await ReadFieldErrorsAsync(tooLarge, "file"), Has.Some.Contains("larger than 1 MB"));
+        Assert.That(await ReadFieldErrorsAsync(tooLarge, "file"), Has.Some.Contains("larger than 1 MiB"));
         Assert.That((await app.Client.GetFromJsonAsync<JsonObject>($"{Tracks}/{id}/"))!["file"], Is.Null);
         Assert.That(StoredFiles(app), Is.Empty);
 
@@ -232,6 +232,48 @@ public class TrackApiTests
         using var ui = await app.Client.GetAsync("scalar/v1");
         Assert.That(ui.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(ui.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/html"));
+    }
+
+    [Test]
+    public async Task OpenApi_EveryEndpoint_DocumentsWhatItReturns()
+    {
+        await using var app = await SampleApp<TrackApi.TrackDb>.StartAsync(LocalSettings);
+
+        var document = await app.Client.GetFromJsonAsync<JsonObject>("openapi/v1.json");
+        var paths = document!["paths"]!;
+        string[] Statuses(string path, string method) => paths[path]![method]!["responses"]!.AsObject().Select(r => r.Key).Order().ToArray();
+        string? Schema(string path, string method, string status, string mediaType) =>
+            paths[path]![method]!["responses"]![status]!["content"]?[mediaType]?["schema"]?["$ref"]?.GetValue<string>();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Statuses("/api/tracks", "post"), Is.EqualTo(new[] { "201", "400" }));
+            Assert.That(Schema("/api/tracks", "post", "201", "application/json"), Is.EqualTo("#/components/schemas/TrackJson"));
+            Assert.That(Statuses("/api/tracks/{id}", "get"), Is.EqualTo(new[] { "200", "404" }));
+            Assert.That(Statuses("/api/tracks/{id}", "delete"), Is.EqualTo(new[] { "204", "404" }));
+            Assert.That(paths["/api/tracks/{id}"]!["delete"]!["responses"]!["204"]!["content"], Is.Null, "204 has no body");
+            Assert.That(Schema("/api/tracks/{id}", "delete", "404", "application/problem+json"), Is.EqualTo("#/components/schemas/ProblemDetails"));
+            Assert.That(Statuses("/api/tracks/{id}/upload/{filename}", "post"), Is.EqualTo(new[] { "200", "400", "404", "413", "415" }));
+            Assert.That(Schema("/api/tracks/{id}/upload/{filename}", "post", "200", "application/json"), Is.EqualTo("#/components/schemas/TrackJson"));
+            Assert.That(Schema("/api/tracks/{id}/upload/{filename}", "post", "400", "application/problem+json"), Is.EqualTo("#/components/schemas/HttpValidationProblemDetails"));
+            Assert.That(Schema("/api/tracks/{id}/upload/{filename}", "post", "413", "application/problem+json"), Is.EqualTo("#/components/schemas/ProblemDetails"));
+            Assert.That(Statuses("/api/tracks-s3-backend/{id}/upload/{filename}", "post"), Is.EqualTo(new[] { "200", "400", "404", "413", "415", "503" }));
+            Assert.That(Statuses("/api/tracks-s3-backend/{id}/presigned-url", "post"), Is.EqualTo(new[] { "200", "404", "503" }));
+            Assert.That(Schema("/api/tracks-s3-backend/{id}/presigned-url", "post", "200", "application/json"), Is.EqualTo("#/components/schemas/PresignedUrlJson"));
+            Assert.That(Statuses("/api/tracks-s3-backend/{id}/confirm-upload", "post"), Is.EqualTo(new[] { "200", "400", "404", "503" }));
+            Assert.That(document["components"]!["schemas"]!.AsObject().Select(s => s.Key), Does.Not.Contain("Stream"));
+        });
+    }
+
+    [Test]
+    [Category("Integration")]
+    public async Task ApiReference_InChromium_LoadsNothingFromOutsideTheApp()
+    {
+        await using var app = await SampleApp<TrackApi.TrackDb>.StartAsync(LocalSettings);
+
+        var output = await BrowserScript.RunCheckedAsync("scalar-offline.spec.mjs", app.BaseAddress);
+
+        Assert.That(output, Does.Contain("ok - the page asked for nothing outside the app"));
     }
 
     /// <summary>Files in the media folder, leaving out the storage's own metadata folder.</summary>

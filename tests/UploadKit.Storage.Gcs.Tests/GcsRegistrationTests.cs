@@ -139,14 +139,14 @@ public sealed class GcsRegistrationTests
         {
             Bucket = "b",
             BucketBoundHostname = new Uri("https://cdn.example.com"),
-            CredentialsJson = ConformanceVectors.ServiceAccountJson(),
+            CredentialsJson = TestServiceAccount.Json,
         });
 
         var signed = await storage.CreateDownloadUrlAsync(new PresignedDownloadRequest("x.txt"));
 
         Assert.That(signed.Url.GetLeftPart(UriPartial.Path), Is.EqualTo("https://cdn.example.com/x.txt"));
         Assert.That(signed.Url.Query, Does.Contain("X-Goog-SignedHeaders=host&"));
-        var verifier = new FakeGcs.V4Verifier(ConformanceVectors.ServiceAccountJson());
+        var verifier = new FakeGcs.V4Verifier(TestServiceAccount.Json);
         Assert.That(verifier.VerifyUrl("GET", signed.Url.Authority, signed.Url.AbsolutePath, signed.Url.Query, [], DateTimeOffset.UtcNow), Is.Null);
     }
 }

@@ -203,7 +203,7 @@ public sealed class DirectUploadScenarios : IAsyncDisposable
         }
 
         var problem = await CompleteOverHttpAsync(upload.Id, HttpStatusCode.BadRequest);
-        Assert.That(problem.GetProperty("errors").GetProperty("file")[0].GetString(), Does.Contain("at most 16 bytes"));
+        Assert.That(problem.GetProperty("errors").GetProperty("file")[0].GetString(), Does.Contain("larger than 16 bytes"));
         Assert.That(await Storage.ExistsAsync(upload.ObjectName), Is.False);
     }
 

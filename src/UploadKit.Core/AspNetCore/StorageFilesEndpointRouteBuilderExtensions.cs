@@ -13,8 +13,9 @@ public static class StorageFilesEndpointRouteBuilderExtensions
     private static readonly string[] Methods = [HttpMethods.Get, HttpMethods.Head];
 
     /// <summary>
-    /// Maps <c>GET</c> and <c>HEAD</c> under <paramref name="prefix"/> to the files of a storage, with their content type,
-    /// range requests, entity tags and <c>X-Content-Type-Options: nosniff</c>. Content a browser would run (HTML, SVG,
+    /// Maps <c>GET</c> and <c>HEAD</c> under <paramref name="prefix"/> to the files of a storage, with the content type of
+    /// the stored name's extension (not the one the uploading client declared; <c>application/octet-stream</c> when the
+    /// extension is unknown), range requests, entity tags and <c>X-Content-Type-Options: nosniff</c>. Content a browser would run (HTML, SVG,
     /// XML, scripts) is sent as an attachment, never rendered inline, as Django's security guide advises for
     /// user-uploaded content. A missing file or a name that would leave the storage answers 404.
     /// </summary>
@@ -71,10 +72,11 @@ public static class StorageFilesEndpointRouteBuilderExtensions
             return;
         }
 
-        var guessed = StorageHelpers.GuessContentType(name);
-        var contentType = info.ContentType ?? guessed ?? "application/octet-stream";
+        // The type comes from the stored name's extension, never from what the uploading client declared (curl sends
+        // application/octet-stream for an .mp3; a hostile client sends image/png for a page).
+        var contentType = StorageHelpers.GuessContentType(name) ?? "application/octet-stream";
         var fileName = name[(name.LastIndexOf('/') + 1)..];
-        var attachment = IsActiveContent(contentType) || (guessed is not null && IsActiveContent(guessed));
+        var attachment = IsActiveContent(contentType) || (info.ContentType is { } declared && IsActiveContent(declared));
         var headers = context.Response.Headers;
         headers.XContentTypeOptions = "nosniff";
         headers.ContentSecurityPolicy = "default-src 'none'; sandbox";

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Metadata;
-using Microsoft.AspNetCore.Mvc;
 using UploadKit;
 
 namespace Microsoft.AspNetCore.Builder;
@@ -133,9 +132,9 @@ internal static class UploadEndpoints
         metadata.Marked = true;
         endpoint.FilterFactories.Add((_, next) => context => UploadProblems.FilterAsync(context, next));
         endpoint.Metadata.Add(new UploadAcceptsMetadata());
-        endpoint.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status400BadRequest, typeof(HttpValidationProblemDetails), ["application/problem+json"]));
-        endpoint.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status413PayloadTooLarge, typeof(ProblemDetails), ["application/problem+json"]));
-        endpoint.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status415UnsupportedMediaType, typeof(ProblemDetails), ["application/problem+json"]));
+        // The problem responses (400, 413, 415, ...) are added to OpenAPI documents by UploadOpenApiOperationTransformer,
+        // not as response metadata here: any such metadata would replace the success response ASP.NET Core infers from
+        // the handler's return type, and the document would list only the failures.
     }
 
     /// <summary>Accepts both body shapes an upload endpoint reads; optional, so a bodiless request reaches the handler.</summary>
@@ -143,9 +142,10 @@ internal static class UploadEndpoints
     {
         public IReadOnlyList<string> ContentTypes => UploadEndpoints.ContentTypes;
 
-        // A stream, which API descriptions render as a binary body; the OpenAPI operation transformer then describes
-        // the form's parts. (UploadForm would be described as JSON; no type at all as a body of type void.)
-        public Type? RequestType => typeof(Stream);
+        // Bytes, which API descriptions render inline as a string body; the OpenAPI operation transformer then describes
+        // the form's parts and the raw file. (Stream left a "Stream" schema of its own in documents, UploadForm would be
+        // described as JSON, and no type at all fails as a body of type void.)
+        public Type? RequestType => typeof(byte[]);
 
         public bool IsOptional => true;
     }

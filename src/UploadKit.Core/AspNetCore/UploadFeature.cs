@@ -63,6 +63,8 @@ internal sealed class UploadFeature(HttpContext httpContext)
             {
                 configure(options);
             }
+
+            UploadOptionsContentRoot.Resolve(options, services);
         }
 
         MediaTypeHeaderValue.TryParse(httpContext.Request.ContentType, out var contentType);

@@ -56,6 +56,11 @@ internal sealed class UploadRejectedExceptionFilter : IAsyncExceptionFilter
             problem.Status = rejection.StatusCode;
             problem.Title = rejection.Title ?? (problem is ValidationProblemDetails ? "One or more validation errors occurred." : null);
             problem.Detail = rejection.Message;
+            if (rejection.Limit is { } limit)
+            {
+                problem.Extensions["limit"] = limit;
+            }
+
             context.Result = new ObjectResult(problem) { StatusCode = rejection.StatusCode, ContentTypes = { "application/problem+json" } };
             context.ExceptionHandled = true;
         }

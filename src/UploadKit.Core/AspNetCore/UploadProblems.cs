@@ -18,7 +18,18 @@ internal static class UploadProblems
 
     public static IResult ToResult(UploadRejectedException rejection)
     {
-        var extensions = rejection.FileName is { } fileName ? new Dictionary<string, object?> { ["fileName"] = fileName } : null;
+        // The detail speaks to the person who sent the upload; the setting that refused it is for the developer, and the
+        // refused file's name lets a page show the error next to that file.
+        Dictionary<string, object?>? extensions = null;
+        if (rejection.Limit is { } limit)
+        {
+            (extensions ??= [])["limit"] = limit;
+        }
+
+        if (rejection.FileName is { } fileName)
+        {
+            (extensions ??= [])["fileName"] = fileName;
+        }
         if (rejection.Errors is { Count: > 0 } errors)
         {
             return Results.ValidationProblem(

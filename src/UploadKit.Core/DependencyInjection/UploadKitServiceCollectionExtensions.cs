@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using UploadKit;
 using UploadKit.Progress;
 using UploadKit.Quota;
@@ -67,6 +68,7 @@ public static class UploadKitServiceCollectionExtensions
         services.TryAddSingleton<IUploadProgressStore, InMemoryUploadProgressStore>();
         services.TryAddSingleton<IQuotaStore, InMemoryQuotaStore>();
         services.AddOptions<UploadOptions>().Validate(UploadOptionsValidation.IsValid, UploadOptionsValidation.Message).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<UploadOptions>, UploadOptionsContentRoot>());
         services.AddDirectUploads();
         return new UploadKitBuilder(services);
     }

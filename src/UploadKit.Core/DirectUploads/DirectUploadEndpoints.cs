@@ -173,7 +173,7 @@ internal static class DirectUploadEndpoints
 
         if (context.Request.ContentLength > max)
         {
-            await Refuse(context, logger, id, StatusCodes.Status413PayloadTooLarge, string.Create(CultureInfo.InvariantCulture, $"The upload may be at most {max} bytes long.")).ConfigureAwait(false);
+            await Refuse(context, logger, id, StatusCodes.Status413PayloadTooLarge, $"The upload is larger than {ByteSize.Format(max)}, the most this upload URL allows.").ConfigureAwait(false);
             return;
         }
 
@@ -199,7 +199,7 @@ internal static class DirectUploadEndpoints
         }
         catch (LengthLimitExceededException)
         {
-            await Refuse(context, logger, id, StatusCodes.Status413PayloadTooLarge, string.Create(CultureInfo.InvariantCulture, $"The upload may be at most {max} bytes long.")).ConfigureAwait(false);
+            await Refuse(context, logger, id, StatusCodes.Status413PayloadTooLarge, $"The upload is larger than {ByteSize.Format(max)}, the most this upload URL allows.").ConfigureAwait(false);
             return;
         }
 

@@ -239,12 +239,12 @@ internal sealed class DirectUploadService : IDirectUploads
         var errors = new List<string>();
         if (session.ExpectedLength is { } length && info.Length != length)
         {
-            errors.Add(string.Create(CultureInfo.InvariantCulture, $"The file is {info.Length} bytes long; {length} bytes were expected."));
+            errors.Add($"The file is {ByteSize.FormatExact(info.Length)} long; {ByteSize.FormatExact(length)} were expected.");
         }
 
         if (session.MaxLength is { } max && info.Length > max)
         {
-            errors.Add(string.Create(CultureInfo.InvariantCulture, $"The file is {info.Length} bytes long; at most {max} bytes are allowed."));
+            errors.Add($"The file is larger than {ByteSize.Format(max)}, the most allowed.");
         }
 
         if (session.ContentType is { } type && NormalizeMediaType(info.ContentType) != NormalizeMediaType(type))

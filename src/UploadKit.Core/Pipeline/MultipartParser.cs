@@ -192,7 +192,7 @@ internal sealed class MultipartParser
     {
         if (++_fieldCount > _options.MaxFieldCount)
         {
-            throw UploadRejectedException.TooLarge($"The form has more than {_options.MaxFieldCount} fields (MaxFieldCount).");
+            throw UploadLimits.TooManyFields(_options.MaxFieldCount);
         }
 
         CountFieldBytes(Encoding.UTF8.GetByteCount(name));
@@ -232,7 +232,7 @@ internal sealed class MultipartParser
         _fieldBytes += count;
         if (_fieldBytes > _options.MaxFieldsSize)
         {
-            throw UploadRejectedException.TooLarge($"The form's fields are larger than {_options.MaxFieldsSize} bytes (MaxFieldsSize).");
+            throw UploadLimits.FieldsTooLarge(_options.MaxFieldsSize);
         }
     }
 
@@ -320,7 +320,7 @@ internal sealed class MultipartParser
             {
                 if (block.Length > _options.MaxPartHeadersSize)
                 {
-                    throw UploadRejectedException.TooLarge($"A part's headers are larger than {_options.MaxPartHeadersSize} bytes (MaxPartHeadersSize).");
+                    throw UploadLimits.PartHeadersTooLarge(_options.MaxPartHeadersSize);
                 }
 
                 var headers = ParseHeaders(block);
@@ -330,7 +330,7 @@ internal sealed class MultipartParser
 
             if (buffer.Length > _options.MaxPartHeadersSize + HeaderEnd.Length)
             {
-                throw UploadRejectedException.TooLarge($"A part's headers are larger than {_options.MaxPartHeadersSize} bytes (MaxPartHeadersSize).");
+                throw UploadLimits.PartHeadersTooLarge(_options.MaxPartHeadersSize);
             }
 
             if (result.IsCompleted)
@@ -456,7 +456,7 @@ internal sealed class MultipartParser
         _pending = result.Buffer;
         if (BytesConsumed + result.Buffer.Length > _options.MaxRequestBodySize)
         {
-            throw UploadRejectedException.TooLarge($"The request body is larger than {_options.MaxRequestBodySize} bytes (MaxRequestBodySize).");
+            throw UploadLimits.RequestBodyTooLarge(_options.MaxRequestBodySize);
         }
 
         return result;

@@ -155,7 +155,7 @@ internal sealed class UploadReader : IMultipartSink
 
         if (http.Request.ContentLength > _options.MaxRequestBodySize)
         {
-            throw UploadRejectedException.TooLarge($"The request body is larger than {_options.MaxRequestBodySize} bytes (MaxRequestBodySize).");
+            throw UploadLimits.RequestBodyTooLarge(_options.MaxRequestBodySize);
         }
 
         if (contentType is null)
@@ -238,7 +238,7 @@ internal sealed class UploadReader : IMultipartSink
                 length += buffer.Length;
                 if (length > _options.MaxRequestBodySize)
                 {
-                    throw UploadRejectedException.TooLarge($"The request body is larger than {_options.MaxRequestBodySize} bytes (MaxRequestBodySize).");
+                    throw UploadLimits.RequestBodyTooLarge(_options.MaxRequestBodySize);
                 }
 
                 if (accepted)
@@ -277,11 +277,11 @@ internal sealed class UploadReader : IMultipartSink
         var limit = (int)Math.Min(_options.MaxFieldsSize, int.MaxValue);
         if (_context.ContentLength > _options.MaxFieldsSize)
         {
-            throw UploadRejectedException.TooLarge($"The form's fields are larger than {_options.MaxFieldsSize} bytes (MaxFieldsSize).");
+            throw UploadLimits.FieldsTooLarge(_options.MaxFieldsSize);
         }
 
         // A chunked body has no Content-Length to check up front: the limit applies to the bytes as they arrive.
-        var body = new LengthLimitedPipeReader(_context.Body, _options.MaxFieldsSize, () => UploadRejectedException.TooLarge($"The form's fields are larger than {_options.MaxFieldsSize} bytes (MaxFieldsSize)."));
+        var body = new LengthLimitedPipeReader(_context.Body, _options.MaxFieldsSize, () => UploadLimits.FieldsTooLarge(_options.MaxFieldsSize));
         var reader = new FormPipeReader(body, Encoding.UTF8)
         {
             ValueCountLimit = _options.MaxFieldCount,
@@ -295,7 +295,11 @@ internal sealed class UploadReader : IMultipartSink
         }
         catch (InvalidDataException ex)
         {
-            throw new UploadRejectedException(StatusCodes.Status413PayloadTooLarge, "The form exceeds a field limit (MaxFieldCount or MaxFieldsSize).", ex) { Title = "Upload limit exceeded" };
+            // FormPipeReader's own limits: the field count ("Form value count limit ... exceeded"), else a key's or
+            // value's length, which is at most MaxFieldsSize.
+            throw ex.Message.Contains("count", StringComparison.OrdinalIgnoreCase)
+                ? UploadLimits.TooManyFields(_options.MaxFieldCount)
+                : UploadLimits.FieldsTooLarge(_options.MaxFieldsSize);
         }
 
         long size = 0;
@@ -319,7 +323,7 @@ internal sealed class UploadReader : IMultipartSink
 
         if (size > _options.MaxFieldsSize)
         {
-            throw UploadRejectedException.TooLarge($"The form's fields are larger than {_options.MaxFieldsSize} bytes (MaxFieldsSize).");
+            throw UploadLimits.FieldsTooLarge(_options.MaxFieldsSize);
         }
     }
 
@@ -348,7 +352,7 @@ internal sealed class UploadReader : IMultipartSink
 
         if (++_fileCount > _options.MaxFileCount)
         {
-            throw UploadRejectedException.TooLarge($"The request has more than {_options.MaxFileCount} files (MaxFileCount).");
+            throw UploadLimits.TooManyFiles(_options.MaxFileCount);
         }
 
         // Every name a storage derives from the client's (Django's get_valid_name) is valid; one from which nothing can

@@ -196,9 +196,10 @@ public sealed class QuotaUploadHandler : UploadHandler
         else
         {
             _logger.QuotaExceeded(options.Name, options.LimitBytes);
-            throw new UploadRejectedException(StatusCodes.Status413PayloadTooLarge, $"The upload would exceed the '{options.Name}' quota of {options.LimitBytes} bytes.")
+            throw new UploadRejectedException(StatusCodes.Status413PayloadTooLarge, $"The upload would exceed the '{options.Name}' quota of {ByteSize.Format(options.LimitBytes)}.")
             {
                 Title = "Quota exceeded",
+                Limit = nameof(QuotaOptions) + "." + nameof(QuotaOptions.LimitBytes),
             };
         }
 

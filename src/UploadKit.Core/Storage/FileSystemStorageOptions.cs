@@ -14,7 +14,9 @@ public sealed class FileSystemStorageOptions
 
     /// <summary>
     /// Gets or sets the folder files are kept in (Django's <c>MEDIA_ROOT</c>). A relative path is resolved against the
-    /// app's content root. Required.
+    /// app's content root (<c>IHostEnvironment.ContentRootPath</c>: the project folder under <c>dotnet run</c>, so
+    /// <c>"media"</c> is the <c>media</c> folder beside <c>Program.cs</c>), not the build output folder; a storage made
+    /// with <c>new FileSystemStorage(options)</c>, outside an app, resolves it against the current directory. Required.
     /// </summary>
     public string? Location { get; set; }
 

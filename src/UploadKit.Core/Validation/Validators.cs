@@ -48,31 +48,11 @@ internal sealed class FileSizeValidator(long? minLength, long? maxLength) : IFil
         }
 
         return isComplete && length < minLength
-            ? length == 0 ? "The submitted file is empty." : $"File is smaller than {FormatSize(minLength.Value)}."
+            ? length == 0 ? "The submitted file is empty." : $"File is smaller than {ByteSize.Format(minLength.Value)}."
             : null;
     }
 
-    private string TooLarge() => $"File is larger than {FormatSize(maxLength!.Value)}.";
-
-    /// <summary>A size in Django's <c>filesizeformat</c> style without needless decimals: <c>1 MB</c>, <c>1.5 KB</c>, <c>12 bytes</c>.</summary>
-    public static string FormatSize(long bytes)
-    {
-        string[] units = ["KB", "MB", "GB", "TB"];
-        if (bytes < 1024)
-        {
-            return bytes == 1 ? "1 byte" : string.Create(CultureInfo.InvariantCulture, $"{bytes} bytes");
-        }
-
-        double value = bytes;
-        var unit = -1;
-        while (value >= 1024 && unit < units.Length - 1)
-        {
-            value /= 1024;
-            unit++;
-        }
-
-        return string.Create(CultureInfo.InvariantCulture, $"{Math.Round(value, 1):0.#} {units[unit]}");
-    }
+    private string TooLarge() => $"File is larger than {ByteSize.Format(maxLength!.Value)}.";
 }
 
 /// <summary>The declared media type must be one of a list; <c>image/*</c> allows a whole family.</summary>

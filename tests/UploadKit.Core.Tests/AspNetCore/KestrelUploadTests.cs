@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.Json;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -205,6 +206,9 @@ public class KestrelUploadTests
         Assert.That(report.Fields["title"], Is.EqualTo(new[] { "t" }));
         Assert.That(rejected.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
         Assert.That(rejected.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/problem+json"));
+        var problem = await rejected.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.That(problem.GetProperty("detail").GetString(), Is.EqualTo("The request has more than 1 file."));
+        Assert.That(problem.GetProperty("limit").GetString(), Is.EqualTo("MaxFileCount"));
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, string what)

@@ -368,7 +368,8 @@ public class UploadEndpointTests
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
-        Assert.That(problem.GetProperty("detail").GetString(), Does.Contain("MaxFileCount"));
+        Assert.That(problem.GetProperty("detail").GetString(), Is.EqualTo("The request has more than 2 files."));
+        Assert.That(problem.GetProperty("limit").GetString(), Is.EqualTo("MaxFileCount"));
         Assert.That(TempFiles, Is.Empty);
     }
 
@@ -382,6 +383,22 @@ public class UploadEndpointTests
         var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(body, chunked));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
+        Assert.That(TempFiles, Is.Empty);
+    }
+
+    [TestCase(false, TestName = "UploadForm_BodyOverLimit_WithContentLength_DetailInHumanUnits")]
+    [TestCase(true, TestName = "UploadForm_BodyOverLimit_Chunked_DetailInHumanUnits")]
+    public async Task UploadForm_BodyOverLimit_DetailInHumanUnitsAndOptionInLimit(bool chunked)
+    {
+        await using var app = await StartDescribingAppAsync(o => { o.MaxRequestBodySize = 1 << 20; o.MemoryBufferThreshold = 10; });
+        var body = new MultipartBodyBuilder().AddFile("f", "big.bin", UploadApp.RandomBytes((1 << 20) + 300_000));
+
+        var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(body, chunked));
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
+        Assert.That(problem.GetProperty("detail").GetString(), Is.EqualTo("The request body is larger than 1 MiB."));
+        Assert.That(problem.GetProperty("limit").GetString(), Is.EqualTo("MaxRequestBodySize"));
         Assert.That(TempFiles, Is.Empty);
     }
 

@@ -222,6 +222,8 @@ public sealed class DirectUploadEndpointTests
         {
             response = await app.Client.SendAsync(request);
             Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.That(problem.GetProperty("detail").GetString(), Is.EqualTo("The upload is larger than 64 KiB, the most this upload URL allows."));
         }
         catch (HttpRequestException)
         {

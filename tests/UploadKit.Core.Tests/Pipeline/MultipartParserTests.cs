@@ -127,6 +127,7 @@ public class MultipartParserTests
         var body = new MultipartBodyBuilder("b").AddField("a", new string('x', 100)).AddField("b", new string('y', 100)).Build();
         var ex = Assert.ThrowsAsync<UploadRejectedException>(() => ParserHarness.ParseWithOursAsync(ParserHarness.SegmentedReader(body, []), "b", new UploadOptions { MaxFieldsSize = 150 }));
         Assert.That(ex!.StatusCode, Is.EqualTo(413));
+        Assert.That(ex.Message, Is.EqualTo("The form's fields are larger than 150 bytes."));
     }
 
     [Test]
@@ -140,6 +141,7 @@ public class MultipartParserTests
 
         var ex = Assert.ThrowsAsync<UploadRejectedException>(() => ParserHarness.ParseWithOursAsync(ParserHarness.SegmentedReader(builder.Build(), []), "b", new UploadOptions { MaxFieldCount = 3 }));
         Assert.That(ex!.StatusCode, Is.EqualTo(413));
+        Assert.That(ex.Message, Is.EqualTo("The form has more than 3 fields."));
     }
 
     private static (byte[] Body, string Boundary) RandomBody(Random random)

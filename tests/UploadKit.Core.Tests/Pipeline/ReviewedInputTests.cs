@@ -62,8 +62,24 @@ public class ReviewedInputTests
         content.Headers.ContentType = new("application/x-www-form-urlencoded");
 
         var response = await app.Client.PostAsync("/upload", content);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
+        Assert.That(problem.GetProperty("detail").GetString(), Is.EqualTo("The form's fields are larger than 9.8 KiB."));
+        Assert.That(problem.GetProperty("limit").GetString(), Is.EqualTo("MaxFieldsSize"));
+    }
+
+    [Test]
+    public async Task UrlEncodedForm_TooManyFields_Answers413NamingTheLimit()
+    {
+        await using var app = await UploadApp.StartAsync(Path.GetTempPath(), a => a.MapPost("/upload", (UploadForm form) => Results.Ok()), o => o.MaxFieldCount = 3);
+
+        var response = await app.Client.PostAsync("/upload", new FormUrlEncodedContent([new("a", "1"), new("b", "2"), new("c", "3"), new("d", "4")]));
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
+        Assert.That(problem.GetProperty("detail").GetString(), Is.EqualTo("The form has more than 3 fields."));
+        Assert.That(problem.GetProperty("limit").GetString(), Is.EqualTo("MaxFieldCount"));
     }
 
     [Test]

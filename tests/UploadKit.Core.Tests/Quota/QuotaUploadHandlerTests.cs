@@ -99,7 +99,8 @@ public class QuotaUploadHandlerTests
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
         Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"));
         Assert.That(problem.GetProperty("title").GetString(), Is.EqualTo("Quota exceeded"));
-        Assert.That(problem.GetProperty("detail").GetString(), Does.Contain("'user storage' quota of 1000000 bytes"));
+        Assert.That(problem.GetProperty("detail").GetString(), Does.Contain("'user storage' quota of 976.6 KiB"));
+        Assert.That(problem.GetProperty("limit").GetString(), Is.EqualTo("QuotaOptions.LimitBytes"));
         Assert.That(await store.GetUsageAsync("alice"), Is.EqualTo(400_000), "the refused upload gave back everything it reserved");
         Assert.That(counter.Total, Is.LessThanOrEqualTo(Limit - 400_000), "no byte over the quota reached later handlers");
         Assert.That(Directory.GetFiles(_temp), Is.Empty);

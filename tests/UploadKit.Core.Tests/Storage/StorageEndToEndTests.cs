@@ -204,7 +204,7 @@ public class StorageEndToEndTests
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.That(problem.GetProperty("errors").GetProperty("file")[0].GetString(), Is.EqualTo("File is larger than 1 MB."));
+        Assert.That(problem.GetProperty("errors").GetProperty("file")[0].GetString(), Is.EqualTo("File is larger than 1 MiB."));
         TestContext.Out.WriteLine($"Bytes read of a {(50 << 20) + 200}-byte body: {_lastBody!.Count}");
         Assert.That(_lastBody!.Count, Is.LessThan((1 << 20) + (256 << 10)), "the server stopped reading just past the limit");
         Assert.That(Directory.GetFiles(_temp), Is.Empty);
@@ -301,7 +301,44 @@ public class StorageEndToEndTests
         await storage.SaveAsync("trick.html", new MemoryStream(SampleFiles.Html()), new FileSaveOptions { ContentType = "image/png" });
         var response = await app.Client.GetAsync("/media/trick.html");
         Assert.That(response.Content.Headers.ContentDisposition?.DispositionType, Is.EqualTo("attachment"));
+        Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("text/html"), "the stored name's type, not the declared one");
         Assert.That(Sha256(await response.Content.ReadAsByteArrayAsync()), Is.EqualTo(Sha256(SampleFiles.Html())));
+    }
+
+    [TestCase("song.mp3", "application/octet-stream", "audio/mpeg")]
+    [TestCase("photo.png", "image/jpeg", "image/png")]
+    [TestCase("notes.txt", null, "text/plain")]
+    [TestCase("data.unknownext", "audio/mpeg", "application/octet-stream")]
+    public async Task MapStorageFiles_ContentType_FromTheStoredNameNotTheClient(string name, string? declared, string served)
+    {
+        await using var app = await StartAsync(_ => { });
+        var content = RandomBytes(5000, 7);
+        await app.Services.GetRequiredService<IStorageRegistry>().Default.SaveAsync(name, new MemoryStream(content), new FileSaveOptions { ContentType = declared });
+
+        var response = await app.Client.GetAsync("/media/" + name);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo(served));
+        Assert.That(response.Content.Headers.ContentDisposition, Is.Null, "passive content stays inline");
+        Assert.That(response.Headers.GetValues("X-Content-Type-Options"), Is.EqualTo(new[] { "nosniff" }));
+        Assert.That(response.Headers.GetValues("Content-Security-Policy").Single(), Does.Contain("sandbox"));
+        Assert.That(Sha256(await response.Content.ReadAsByteArrayAsync()), Is.EqualTo(Sha256(content)));
+    }
+
+    [Test]
+    public async Task MapStorageFiles_RawUploadFromCurl_ServedAsItsExtensionsType()
+    {
+        await using var app = await StartAsync(a => a.MapPost("/raw/{filename}", async (UploadForm form, IStorageRegistry storages) =>
+            new { name = await form.Files.GetRequired("file").SaveAsync(storages.Default) }));
+        var data = RandomBytes(20_000, 8);
+        var body = new ByteArrayContent(data);
+        body.Headers.ContentType = new("application/octet-stream");
+
+        var saved = await (await app.Client.PostAsync("/raw/track.mp3", body)).Content.ReadFromJsonAsync<JsonElement>();
+        var response = await app.Client.GetAsync("/media/" + saved.GetProperty("name").GetString());
+
+        Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("audio/mpeg"));
+        Assert.That(Sha256(await response.Content.ReadAsByteArrayAsync()), Is.EqualTo(Sha256(data)));
     }
 
     [TestCase("/media/missing.png")]

@@ -93,7 +93,7 @@ public class FileValidationHandlerTests
         }
 
         var ex = Assert.ThrowsAsync<UploadRejectedException>(async () => await handler.ReceiveChunkAsync(chunk.AsMemory(0, 1), offset, CancellationToken.None));
-        Assert.That(ex!.Errors!["file"], Is.EqualTo(new[] { "File is larger than 1 MB." }));
+        Assert.That(ex!.Errors!["file"], Is.EqualTo(new[] { "File is larger than 1 MiB." }));
     }
 
     [Test]

@@ -90,14 +90,14 @@ public class FileValidatorTests
     {
         var validator = FileValidators.MaxSize(1 << 20);
         Assert.That(validator.ValidateLength(Header(), 1 << 20, isComplete: false), Is.Null);
-        Assert.That(validator.ValidateLength(Header(), (1 << 20) + 1, isComplete: false), Is.EqualTo("File is larger than 1 MB."));
+        Assert.That(validator.ValidateLength(Header(), (1 << 20) + 1, isComplete: false), Is.EqualTo("File is larger than 1 MiB."));
     }
 
     [Test]
     public void MaxSize_DeclaredLengthOver_FailsBeforeAnyByte()
     {
         var header = new UploadFileHeader("file", "a.mp3", "audio/mpeg") { DeclaredLength = 50L << 20 };
-        Assert.That(FileValidators.MaxSize(1 << 20).ValidateFile(header), Is.EqualTo("File is larger than 1 MB."));
+        Assert.That(FileValidators.MaxSize(1 << 20).ValidateFile(header), Is.EqualTo("File is larger than 1 MiB."));
     }
 
     [Test]
@@ -105,7 +105,7 @@ public class FileValidatorTests
     {
         var validator = FileValidators.MinSize(1024);
         Assert.That(validator.ValidateLength(Header(), 10, isComplete: false), Is.Null);
-        Assert.That(validator.ValidateLength(Header(), 10, isComplete: true), Is.EqualTo("File is smaller than 1 KB."));
+        Assert.That(validator.ValidateLength(Header(), 10, isComplete: true), Is.EqualTo("File is smaller than 1 KiB."));
         Assert.That(validator.ValidateLength(Header(), 0, isComplete: true), Is.EqualTo("The submitted file is empty."));
         Assert.That(validator.ValidateLength(Header(), 1024, isComplete: true), Is.Null);
     }
@@ -113,11 +113,19 @@ public class FileValidatorTests
     [TestCase(0, "0 bytes")]
     [TestCase(1, "1 byte")]
     [TestCase(1023, "1023 bytes")]
-    [TestCase(1536, "1.5 KB")]
-    [TestCase(1048576, "1 MB")]
-    [TestCase(5L * 1024 * 1024 * 1024, "5 GB")]
-    public void FormatSize_Values_ReadLikeDjango(long bytes, string expected) =>
-        Assert.That(FileSizeValidator.FormatSize(bytes), Is.EqualTo(expected));
+    [TestCase(1536, "1.5 KiB")]
+    [TestCase(1048576, "1 MiB")]
+    [TestCase(104857600, "100 MiB")]
+    [TestCase(1048575, "1 MiB")]
+    [TestCase(1_000_000, "976.6 KiB")]
+    [TestCase(5L * 1024 * 1024 * 1024, "5 GiB")]
+    public void ByteSizeFormat_Values_ReadInBinaryUnitsNamedAsSuch(long bytes, string expected) =>
+        Assert.That(ByteSize.Format(bytes), Is.EqualTo(expected));
+
+    [TestCase(1000, "1000 bytes")]
+    [TestCase(1048577, "1 MiB (1,048,577 bytes)")]
+    public void ByteSizeFormatExact_TwoLengthsThatDiffer_NeverReadTheSame(long bytes, string expected) =>
+        Assert.That(ByteSize.FormatExact(bytes), Is.EqualTo(expected));
 
     [TestCase("image/png", true)]
     [TestCase("IMAGE/JPEG", true)]

@@ -17,7 +17,7 @@ public sealed class GcsServerFixture
     [OneTimeSetUp]
     public async Task StartAsync()
     {
-        ServiceAccountJson = ConformanceVectors.ServiceAccountJson();
+        ServiceAccountJson = TestServiceAccount.Json;
         Server = await FakeGcsServer.StartAsync(ServiceAccountJson);
     }
 
