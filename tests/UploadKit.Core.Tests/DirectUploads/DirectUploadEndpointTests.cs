@@ -170,7 +170,7 @@ public sealed class DirectUploadEndpointTests
         await using var app = await DirectUploadApp.StartAsync();
         var upload = await app.BeginAsync("alice", "default", new { fileName = "a.png", contentType = "image/png", maxLength = 1000 });
         var sig = upload.Url[(upload.Url.IndexOf("sig=", StringComparison.Ordinal) + 4)..];
-        using var forged = await app.PutAsync(upload, Png, url: upload.Url.Replace(sig, "A" + sig[1..], StringComparison.Ordinal));
+        using var forged = await app.PutAsync(upload, Png, url: upload.Url.Replace(sig, (sig[0] == 'A' ? "B" : "A") + sig[1..], StringComparison.Ordinal));
         using var unsigned = await app.PutAsync(upload, Png, url: upload.Url[..upload.Url.IndexOf('?', StringComparison.Ordinal)]);
         using var other = await app.PutAsync(upload, Png, url: upload.Url.Replace(upload.Id, "x" + upload.Id[1..], StringComparison.Ordinal));
         Assert.Multiple(() =>
