@@ -48,6 +48,7 @@ internal sealed class UploadReader : IMultipartSink
     public static async Task<UploadForm> ReadAsync(UploadRequestContext context, CancellationToken cancellationToken)
     {
         var reader = new UploadReader(context);
+        context.SegmentedSpill = true;
         foreach (var handler in context.Handlers)
         {
             handler.Attach(context);
@@ -405,6 +406,11 @@ internal sealed class UploadReader : IMultipartSink
                         return ValueTask.CompletedTask;
                     }
 
+                    if (_handlers[i] is MemoryUploadHandler memory && memory.TakeSpill() is { } spilled)
+                    {
+                        return PassSpillAsync(spilled, next, i + 1, end, cancellationToken);
+                    }
+
                     data = next;
                     continue;
                 }
@@ -436,7 +442,18 @@ internal sealed class UploadReader : IMultipartSink
                 return;
             }
 
-            if (passed is not { } data || ++i >= _active)
+            if (passed is not { } data)
+            {
+                return;
+            }
+
+            if (_handlers[i] is MemoryUploadHandler memory && memory.TakeSpill() is { } spilled)
+            {
+                await PassSpillAsync(spilled, data, i + 1, end, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            if (++i >= _active)
             {
                 return;
             }
@@ -450,6 +467,63 @@ internal sealed class UploadReader : IMultipartSink
                 await SkipCurrentFileAsync(cancellationToken).ConfigureAwait(false);
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// A memory handler spilled: the bytes it held go to the handlers after it block by block, then the chunk that
+    /// crossed its limit, as if each had been a chunk of its own. Nothing is copied into one large block.
+    /// </summary>
+    private async ValueTask PassSpillAsync(MemoryBlockBuffer spilled, ReadOnlyMemory<byte> chunk, int from, long end, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var position = end - chunk.Length - spilled.Length;
+            foreach (var block in spilled.AsSequence())
+            {
+                position += block.Length;
+                await PassFromAsync(block, from, position, cancellationToken).ConfigureAwait(false);
+                if (_skipping)
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            spilled.Release();
+        }
+
+        await PassFromAsync(chunk, from, end, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask PassFromAsync(ReadOnlyMemory<byte> data, int from, long end, CancellationToken cancellationToken)
+    {
+        for (var i = from; i < _active; i++)
+        {
+            ReadOnlyMemory<byte>? passed;
+            try
+            {
+                passed = await _handlers[i].ReceiveChunkAsync(data, end - data.Length, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SkipFileException)
+            {
+                await SkipCurrentFileAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            if (passed is not { } next)
+            {
+                return;
+            }
+
+            if (_handlers[i] is MemoryUploadHandler memory && memory.TakeSpill() is { } spilled)
+            {
+                await PassSpillAsync(spilled, next, i + 1, end, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            data = next;
         }
     }
 

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+
+namespace UploadKit;
+
+/// <summary>
+/// The pool of fixed-size blocks that files held in memory are made of. Every block has the same size, so a file
+/// holds at most one partly used block and any returned block fits the next file. Blocks are pinned arrays on the
+/// pinned object heap, so the collector never copies them.
+/// </summary>
+/// <remarks>
+/// The pool keeps at most <see cref="MaxRetainedBytes"/> of free blocks; more are left to the collector at once.
+/// After a burst, a pool that saw no rent for <see cref="IdleTrimInterval"/> drops every free block, and when the
+/// blocks it dropped since the last full collection add up to <see cref="CollectAfterDroppedBytes"/> or more, it asks
+/// for a background full collection: an idle server would otherwise run none, and its memory would stay in its heap.
+/// </remarks>
+internal sealed class UploadMemoryPool : IDisposable
+{
+    /// <summary>The size of every block: 64 KiB.</summary>
+    public const int BlockSize = 64 * 1024;
+
+    /// <summary>The most bytes of free blocks the shared pool keeps: 16 MiB.</summary>
+    public const long MaxRetainedBytes = 16L * 1024 * 1024;
+
+    /// <summary>How many dropped bytes make an idle pool ask for a full collection: 16 MiB.</summary>
+    public const long CollectAfterDroppedBytes = 16L * 1024 * 1024;
+
+    /// <summary>How long the pool waits without a rent before it drops its free blocks.</summary>
+    public static readonly TimeSpan IdleTrimInterval = TimeSpan.FromSeconds(5);
+
+    private readonly Stack<byte[]> _free = new();
+    private readonly int _maxFree;
+    private readonly Timer? _timer;
+    private long _rents;
+    private long _rentsAtLastTick;
+    private long _dropped;
+    private int _gen2Seen;
+
+    public UploadMemoryPool(long maxRetainedBytes, TimeSpan? idleTrimInterval)
+    {
+        _maxFree = (int)Math.Max(0, maxRetainedBytes / BlockSize);
+        if (idleTrimInterval is { } interval)
+        {
+            _timer = new Timer(static state => ((UploadMemoryPool)state!).TrimIfIdle(), this, interval, interval);
+        }
+    }
+
+    /// <summary>Gets the process's pool.</summary>
+    public static UploadMemoryPool Shared { get; } = new(MaxRetainedBytes, IdleTrimInterval);
+
+    /// <summary>Gets the bytes of free blocks the pool holds now.</summary>
+    public long RetainedBytes
+    {
+        get
+        {
+            lock (_free)
+            {
+                return (long)_free.Count * BlockSize;
+            }
+        }
+    }
+
+    /// <summary>Gets a block, reused or new. Its content is whatever the last user left.</summary>
+    public byte[] Rent()
+    {
+        Interlocked.Increment(ref _rents);
+        lock (_free)
+        {
+            if (_free.TryPop(out var block))
+            {
+                return block;
+            }
+        }
+
+        return GC.AllocateUninitializedArray<byte>(BlockSize, pinned: true);
+    }
+
+    /// <summary>Gives a block back; it is kept for the next rent while the pool holds fewer than its limit.</summary>
+    public void Return(byte[] block)
+    {
+        Debug.Assert(block.Length == BlockSize, "Only the pool's own blocks come back.");
+        lock (_free)
+        {
+            if (_free.Count < _maxFree)
+            {
+                _free.Push(block);
+                return;
+            }
+        }
+
+        Interlocked.Add(ref _dropped, BlockSize);
+    }
+
+    /// <summary>Drops every free block; the collector reclaims them.</summary>
+    /// <returns>The bytes dropped.</returns>
+    public long Trim()
+    {
+        long bytes;
+        lock (_free)
+        {
+            bytes = (long)_free.Count * BlockSize;
+            _free.Clear();
+        }
+
+        Interlocked.Add(ref _dropped, bytes);
+        return bytes;
+    }
+
+    /// <summary>
+    /// Runs on the timer: drops the free blocks of a pool that saw no rent since the last tick, and asks for a full
+    /// collection when enough was dropped since the last one.
+    /// </summary>
+    /// <returns><see langword="true"/> if a collection was asked for.</returns>
+    internal bool TrimIfIdle()
+    {
+        var gen2 = GC.CollectionCount(GC.MaxGeneration);
+        if (gen2 != Interlocked.Exchange(ref _gen2Seen, gen2))
+        {
+            // A full collection ran since the last tick: what was dropped before it is gone already.
+            Interlocked.Exchange(ref _dropped, 0);
+        }
+
+        var rents = Interlocked.Read(ref _rents);
+        if (rents != Interlocked.Exchange(ref _rentsAtLastTick, rents))
+        {
+            return false;
+        }
+
+        Trim();
+        if (Interlocked.Read(ref _dropped) < CollectAfterDroppedBytes)
+        {
+            return false;
+        }
+
+        Interlocked.Exchange(ref _dropped, 0);
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: false, compacting: false);
+        Interlocked.Exchange(ref _gen2Seen, GC.CollectionCount(GC.MaxGeneration));
+        return true;
+    }
+
+    public void Dispose() => _timer?.Dispose();
+}
