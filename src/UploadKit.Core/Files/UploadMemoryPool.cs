@@ -3,15 +3,18 @@ using System.Diagnostics;
 namespace UploadKit;
 
 /// <summary>
-/// The pool of fixed-size blocks that files held in memory are made of. Every block has the same size, so a file
-/// holds at most one partly used block and any returned block fits the next file. Blocks are pinned arrays on the
-/// pinned object heap, so the collector never copies them.
+/// The pool of fixed-size blocks that files held in memory, and the temporary-file handler's write batches, are made
+/// of. Every block has the same size, so a file holds at most one partly used block and any returned block fits the
+/// next use. Blocks are ordinary arrays under the large-object size, so the collector can compact around them: pinned
+/// or large-object arrays left the heap fragmented after a burst, and its memory was never given back.
 /// </summary>
 /// <remarks>
 /// The pool keeps at most <see cref="MaxRetainedBytes"/> of free blocks; more are left to the collector at once.
-/// After a burst, a pool that saw no rent for <see cref="IdleTrimInterval"/> drops every free block, and when the
-/// blocks it dropped since the last full collection add up to <see cref="CollectAfterDroppedBytes"/> or more, it asks
-/// for a background full collection: an idle server would otherwise run none, and its memory would stay in its heap.
+/// After a burst, a pool that saw no rent for one to two <see cref="IdleTrimInterval"/>s drops every free block, and
+/// when the blocks dropped since the last full collection add up to <see cref="CollectAfterDroppedBytes"/> or more,
+/// it runs one aggressive full collection (<see cref="GCCollectionMode.Aggressive"/>), which compacts the heap and
+/// decommits its free memory: an idle server runs no collection of its own, and the collector otherwise keeps the
+/// memory of a burst committed for the next one. Measured with <c>bench/</c>'s <c>memory</c> mode.
 /// </remarks>
 internal sealed class UploadMemoryPool : IDisposable
 {
@@ -71,7 +74,7 @@ internal sealed class UploadMemoryPool : IDisposable
             }
         }
 
-        return GC.AllocateUninitializedArray<byte>(BlockSize, pinned: true);
+        return GC.AllocateUninitializedArray<byte>(BlockSize);
     }
 
     /// <summary>Gives a block back; it is kept for the next rent while the pool holds fewer than its limit.</summary>
@@ -132,7 +135,7 @@ internal sealed class UploadMemoryPool : IDisposable
         }
 
         Interlocked.Exchange(ref _dropped, 0);
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: false, compacting: false);
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         Interlocked.Exchange(ref _gen2Seen, GC.CollectionCount(GC.MaxGeneration));
         return true;
     }
