@@ -92,5 +92,15 @@ public sealed class UploadOptions
     /// <value>Defaults to <c>"600"</c>: readable and writable by the app's user only.</value>
     public string TempFilePermissions { get; set; } = "600";
 
+    /// <summary>
+    /// Gets or sets whether a file saved through <see cref="UploadedFile.SaveAsync"/> or
+    /// <see cref="StorageStreamingHandler"/> is stored with the media type its client declared. Off, the storage stores
+    /// the type of the stored name's extension, or of the content's signature when the extension is unknown, so a part
+    /// declared <c>text/html</c> but named <c>x.mp3</c> is stored as <c>audio/mpeg</c>. Turn it on for an endpoint with
+    /// <c>WithUploadLimits(o =&gt; o.StoreClientContentType = true)</c> only when clients are trusted.
+    /// </summary>
+    /// <value>Defaults to <see langword="false"/>.</value>
+    public bool StoreClientContentType { get; set; }
+
     internal UploadOptions Clone() => (UploadOptions)MemberwiseClone();
 }

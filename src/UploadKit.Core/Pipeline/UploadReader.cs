@@ -562,6 +562,7 @@ internal sealed class UploadReader : IMultipartSink
 
         if (file is not null)
         {
+            file.StoreClientContentType = _options.StoreClientContentType;
             foreach (var (algorithm, digest) in _context.CurrentFileChecksums)
             {
                 file.Checksums[algorithm] = digest;
