@@ -420,54 +420,10 @@ internal sealed class UploadReader : IMultipartSink
                 return SkipCurrentFileAsync(cancellationToken);
             }
 
-            return ContinueChunkAsync(pending, i, end, cancellationToken);
+            return PassFromAsync(data, i, end, cancellationToken, pending);
         }
 
         return ValueTask.CompletedTask;
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask ContinueChunkAsync(ValueTask<ReadOnlyMemory<byte>?> pending, int index, long end, CancellationToken cancellationToken)
-    {
-        for (var i = index; ;)
-        {
-            ReadOnlyMemory<byte>? passed;
-            try
-            {
-                passed = await pending.ConfigureAwait(false);
-            }
-            catch (SkipFileException)
-            {
-                await SkipCurrentFileAsync(cancellationToken).ConfigureAwait(false);
-                return;
-            }
-
-            if (passed is not { } data)
-            {
-                return;
-            }
-
-            if (_handlers[i] is MemoryUploadHandler memory && memory.TakeSpill() is { } spilled)
-            {
-                await PassSpillAsync(spilled, data, i + 1, end, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-
-            if (++i >= _active)
-            {
-                return;
-            }
-
-            try
-            {
-                pending = _handlers[i].ReceiveChunkAsync(data, end - data.Length, cancellationToken);
-            }
-            catch (SkipFileException)
-            {
-                await SkipCurrentFileAsync(cancellationToken).ConfigureAwait(false);
-                return;
-            }
-        }
     }
 
     /// <summary>
@@ -497,14 +453,19 @@ internal sealed class UploadReader : IMultipartSink
         await PassFromAsync(chunk, from, end, cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask PassFromAsync(ReadOnlyMemory<byte> data, int from, long end, CancellationToken cancellationToken)
+    /// <summary>
+    /// Hands <paramref name="data"/> to the handlers from <paramref name="from"/> on, asynchronously; where handler
+    /// <paramref name="from"/> already has the chunk, its call is <paramref name="pending"/>.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask PassFromAsync(ReadOnlyMemory<byte> data, int from, long end, CancellationToken cancellationToken, ValueTask<ReadOnlyMemory<byte>?>? pending = null)
     {
         for (var i = from; i < _active; i++)
         {
             ReadOnlyMemory<byte>? passed;
             try
             {
-                passed = await _handlers[i].ReceiveChunkAsync(data, end - data.Length, cancellationToken).ConfigureAwait(false);
+                passed = await (i == from && pending is { } first ? first : _handlers[i].ReceiveChunkAsync(data, end - data.Length, cancellationToken)).ConfigureAwait(false);
             }
             catch (SkipFileException)
             {

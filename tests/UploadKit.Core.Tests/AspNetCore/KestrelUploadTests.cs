@@ -207,7 +207,7 @@ public class KestrelUploadTests
         Assert.That(rejected.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/problem+json"));
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    internal static async Task WaitUntilAsync(Func<bool> condition, string what)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (!condition())

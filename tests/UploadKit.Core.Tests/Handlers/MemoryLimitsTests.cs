@@ -22,11 +22,7 @@ public class MemoryLimitsTests
     private string _temp = null!;
 
     [SetUp]
-    public void SetUp()
-    {
-        _temp = Path.Combine(Path.GetTempPath(), "uploadkit-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_temp);
-    }
+    public void SetUp() => _temp = StorageTestHelpers.CreateTempDirectory();
 
     [TearDown]
     public void TearDown() => Directory.Delete(_temp, recursive: true);
@@ -168,7 +164,7 @@ public class MemoryLimitsTests
             await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
             await stream.WriteAsync(body.AsMemory(0, 1_000_000));
             await stream.FlushAsync();
-            await WaitUntilAsync(() => Budget(app).Used > 5 * Block, "the second file is held in memory while the upload runs");
+            await KestrelUploadTests.WaitUntilAsync(() => Budget(app).Used > 5 * Block, "the second file is held in memory while the upload runs");
         }
 
         Assert.That(await finished.Task.WaitAsync(TimeSpan.FromSeconds(30)), Is.Not.Null, "reading failed when the client went away");
@@ -278,19 +274,5 @@ public class MemoryLimitsTests
     }
 
     private static Task WaitUntilReleasedAsync(UploadMemoryBudget budget) =>
-        WaitUntilAsync(() => budget.Used == 0, "every reserved byte is given back");
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail("Timed out waiting until " + what);
-            }
-
-            await Task.Delay(20);
-        }
-    }
+        KestrelUploadTests.WaitUntilAsync(() => budget.Used == 0, "every reserved byte is given back");
 }

@@ -13,11 +13,7 @@ public class StoredContentTypeTests
     private string _temp = null!;
 
     [SetUp]
-    public void SetUp()
-    {
-        _temp = Path.Combine(Path.GetTempPath(), "uploadkit-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_temp);
-    }
+    public void SetUp() => _temp = StorageTestHelpers.CreateTempDirectory();
 
     [TearDown]
     public void TearDown() => Directory.Delete(_temp, recursive: true);
