@@ -21,8 +21,12 @@ internal sealed class UploadMemoryPool : IDisposable
     /// <summary>The size of every block: 64 KiB.</summary>
     public const int BlockSize = 64 * 1024;
 
-    /// <summary>The most bytes of free blocks the shared pool keeps: 16 MiB.</summary>
-    public const long MaxRetainedBytes = 16L * 1024 * 1024;
+    /// <summary>
+    /// The most bytes of free blocks the shared pool keeps: 512 MiB, twice the default application budget. While uploads
+    /// run, every block that comes back is reused rather than left to the collector, so back-to-back bursts do not pile
+    /// up garbage; the pool never holds more than the most blocks in use at once, and drops them all when idle.
+    /// </summary>
+    public const long MaxRetainedBytes = 512L * 1024 * 1024;
 
     /// <summary>How many dropped bytes make an idle pool ask for a full collection: 16 MiB.</summary>
     public const long CollectAfterDroppedBytes = 16L * 1024 * 1024;
