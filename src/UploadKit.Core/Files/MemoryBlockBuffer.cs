@@ -114,6 +114,13 @@ internal sealed class MemoryBlockBuffer
         _sequence = Build();
     }
 
+    /// <summary>Gets how many blocks hold the bytes (before <see cref="Complete"/>).</summary>
+    public int BlockCount => _blocks.Count;
+
+    /// <summary>Gets the bytes block <paramref name="index"/> holds, without building a sequence.</summary>
+    public ReadOnlyMemory<byte> Block(int index) =>
+        _blocks[index].AsMemory(0, Math.Min(UploadMemoryPool.BlockSize, _length - (index * UploadMemoryPool.BlockSize)));
+
     /// <summary>Gets the bytes held as a sequence of the blocks; valid until <see cref="Release"/>.</summary>
     public ReadOnlySequence<byte> AsSequence() => _sequence ?? Build();
 

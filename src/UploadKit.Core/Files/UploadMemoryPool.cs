@@ -3,10 +3,11 @@ using System.Diagnostics;
 namespace UploadKit;
 
 /// <summary>
-/// The pool of fixed-size blocks that files held in memory, and the temporary-file handler's write batches, are made
-/// of. Every block has the same size, so a file holds at most one partly used block and any returned block fits the
-/// next use. Blocks are ordinary arrays under the large-object size, so the collector can compact around them: pinned
-/// or large-object arrays left the heap fragmented after a burst, and its memory was never given back.
+/// The pool of fixed-size blocks that files held in memory are made of, and of the temporary-file handler's 1 MiB write
+/// buffers. Every block has the same size, so a file holds at most one partly used block and any returned block fits
+/// the next file. Blocks are ordinary arrays under the large-object size, so the collector can compact around them:
+/// pinned blocks left the heap fragmented after a burst. Write buffers come from here rather than
+/// <see cref="System.Buffers.ArrayPool{T}.Shared"/>, which keeps an unused array for a minute.
 /// </summary>
 /// <remarks>
 /// The pool keeps at most <see cref="MaxRetainedBytes"/> of free blocks; more are left to the collector at once.
@@ -34,17 +35,24 @@ internal sealed class UploadMemoryPool : IDisposable
     /// <summary>How long the pool waits without a rent before it drops its free blocks.</summary>
     public static readonly TimeSpan IdleTrimInterval = TimeSpan.FromSeconds(5);
 
-    private readonly Stack<byte[]> _free = new();
-    private readonly int _maxFree;
+    /// <summary>The size of the temporary-file handler's write buffers: 1 MiB, one write each.</summary>
+    public const int WriteBufferSize = 1024 * 1024;
+
+    /// <summary>The most bytes of free write buffers the shared pool keeps: 64 MiB.</summary>
+    public const long MaxRetainedWriteBufferBytes = 64L * 1024 * 1024;
+
+    private readonly Bucket _blocks;
+    private readonly Bucket _writeBuffers;
     private readonly Timer? _timer;
     private long _rents;
     private long _rentsAtLastTick;
     private long _dropped;
     private int _gen2Seen;
 
-    public UploadMemoryPool(long maxRetainedBytes, TimeSpan? idleTrimInterval)
+    public UploadMemoryPool(long maxRetainedBytes, TimeSpan? idleTrimInterval, long maxRetainedWriteBufferBytes = MaxRetainedWriteBufferBytes)
     {
-        _maxFree = (int)Math.Max(0, maxRetainedBytes / BlockSize);
+        _blocks = new Bucket(BlockSize, maxRetainedBytes);
+        _writeBuffers = new Bucket(WriteBufferSize, maxRetainedWriteBufferBytes);
         if (idleTrimInterval is { } interval)
         {
             _timer = new Timer(static state => ((UploadMemoryPool)state!).TrimIfIdle(), this, interval, interval);
@@ -54,60 +62,42 @@ internal sealed class UploadMemoryPool : IDisposable
     /// <summary>Gets the process's pool.</summary>
     public static UploadMemoryPool Shared { get; } = new(MaxRetainedBytes, IdleTrimInterval);
 
-    /// <summary>Gets the bytes of free blocks the pool holds now.</summary>
-    public long RetainedBytes
-    {
-        get
-        {
-            lock (_free)
-            {
-                return (long)_free.Count * BlockSize;
-            }
-        }
-    }
+    /// <summary>Gets the bytes of free blocks and write buffers the pool holds now.</summary>
+    public long RetainedBytes => _blocks.RetainedBytes + _writeBuffers.RetainedBytes;
 
-    /// <summary>Gets a block, reused or new. Its content is whatever the last user left.</summary>
+    /// <summary>Gets a block of <see cref="BlockSize"/>, reused or new. Its content is whatever the last user left.</summary>
     public byte[] Rent()
     {
         Interlocked.Increment(ref _rents);
-        lock (_free)
-        {
-            if (_free.TryPop(out var block))
-            {
-                return block;
-            }
-        }
-
-        return GC.AllocateUninitializedArray<byte>(BlockSize);
+        return _blocks.Rent();
     }
 
-    /// <summary>Gives a block back; it is kept for the next rent while the pool holds fewer than its limit.</summary>
-    public void Return(byte[] block)
+    /// <summary>
+    /// Gets a write buffer of <see cref="WriteBufferSize"/>, reused or new: a file is written in 1 MiB writes of one
+    /// buffer each, which costs the runtime nothing per write, where a vectored write of blocks allocates.
+    /// </summary>
+    public byte[] RentWriteBuffer()
     {
-        Debug.Assert(block.Length == BlockSize, "Only the pool's own blocks come back.");
-        lock (_free)
-        {
-            if (_free.Count < _maxFree)
-            {
-                _free.Push(block);
-                return;
-            }
-        }
-
-        Interlocked.Add(ref _dropped, BlockSize);
+        Interlocked.Increment(ref _rents);
+        return _writeBuffers.Rent();
     }
 
-    /// <summary>Drops every free block; the collector reclaims them.</summary>
+    /// <summary>Gives a block or a write buffer back; it is kept for the next rent while the pool holds fewer than its limit.</summary>
+    public void Return(byte[] array)
+    {
+        var bucket = array.Length == BlockSize ? _blocks : _writeBuffers;
+        Debug.Assert(array.Length == bucket.Size, "Only the pool's own arrays come back.");
+        if (!bucket.TryKeep(array))
+        {
+            Interlocked.Add(ref _dropped, array.Length);
+        }
+    }
+
+    /// <summary>Drops every free block and write buffer; the collector reclaims them.</summary>
     /// <returns>The bytes dropped.</returns>
     public long Trim()
     {
-        long bytes;
-        lock (_free)
-        {
-            bytes = (long)_free.Count * BlockSize;
-            _free.Clear();
-        }
-
+        var bytes = _blocks.Clear() + _writeBuffers.Clear();
         Interlocked.Add(ref _dropped, bytes);
         return bytes;
     }
@@ -145,4 +135,61 @@ internal sealed class UploadMemoryPool : IDisposable
     }
 
     public void Dispose() => _timer?.Dispose();
+
+    /// <summary>Free arrays of one size.</summary>
+    private sealed class Bucket(int size, long maxRetainedBytes)
+    {
+        private readonly Stack<byte[]> _free = new();
+        private readonly int _maxFree = (int)Math.Clamp(maxRetainedBytes / size, 0, int.MaxValue);
+
+        public int Size => size;
+
+        public long RetainedBytes
+        {
+            get
+            {
+                lock (_free)
+                {
+                    return (long)_free.Count * size;
+                }
+            }
+        }
+
+        public byte[] Rent()
+        {
+            lock (_free)
+            {
+                if (_free.TryPop(out var array))
+                {
+                    return array;
+                }
+            }
+
+            return GC.AllocateUninitializedArray<byte>(size);
+        }
+
+        public bool TryKeep(byte[] array)
+        {
+            lock (_free)
+            {
+                if (_free.Count < _maxFree)
+                {
+                    _free.Push(array);
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        public long Clear()
+        {
+            lock (_free)
+            {
+                var bytes = (long)_free.Count * size;
+                _free.Clear();
+                return bytes;
+            }
+        }
+    }
 }

@@ -5,21 +5,20 @@ namespace UploadKit;
 
 /// <summary>
 /// Streams a file to a temporary file in <see cref="UploadOptions.TempFileDirectory"/>: Django's
-/// <c>TemporaryFileUploadHandler</c>. Writes are asynchronous and gathered in batches of 1 MiB made of the pooled
-/// 64 KiB blocks that in-memory files use (one vectored write each), the next batch filling while the previous one is
-/// written; the blocks go back to the pool, which gives them back to the system after a burst. The temporary file is created at the first byte and
+/// <c>TemporaryFileUploadHandler</c>. Writes are asynchronous and batched in 1 MiB buffers, the next buffer filling
+/// while the previous one is written; the buffers come from the pool in-memory files use, which gives them back to the
+/// system after a burst. The temporary file is created at the first byte and
 /// deleted when the request ends, unless the file was moved into storage first.
 /// </summary>
 public sealed class TemporaryFileUploadHandler : UploadHandler
 {
-    private const int BlocksPerWrite = 16;
-
     private UploadFileHeader? _file;
     private FileStream? _stream;
     private SafeFileHandle? _handle;
     private string? _path;
-    private WriteBatch? _filling;
-    private WriteBatch? _writingBatch;
+    private byte[]? _filling;
+    private int _filled;
+    private byte[]? _writingBuffer;
     private ValueTask _writing;
     private bool _isWriting;
     private long _written;
@@ -46,9 +45,12 @@ public sealed class TemporaryFileUploadHandler : UploadHandler
 
         while (!chunk.IsEmpty)
         {
-            _filling ??= new WriteBatch();
-            chunk = chunk[_filling.Append(chunk.Span)..];
-            if (_filling.IsFull)
+            _filling ??= UploadMemoryPool.Shared.RentWriteBuffer();
+            var count = Math.Min(chunk.Length, _filling.Length - _filled);
+            chunk.Span[..count].CopyTo(_filling.AsSpan(_filled));
+            _filled += count;
+            chunk = chunk[count..];
+            if (_filled == _filling.Length)
             {
                 await FlushAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -102,18 +104,20 @@ public sealed class TemporaryFileUploadHandler : UploadHandler
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
-        if (_filling is not { Length: > 0 } batch)
+        if (_filled == 0)
         {
             return;
         }
 
         await WaitForWriteAsync().ConfigureAwait(false);
+        var buffer = _filling!;
+        var count = _filled;
         var position = _written;
-        _written += batch.Length;
-        _filling = _writingBatch;
-        _filling?.Reset();
-        _writingBatch = batch;
-        _writing = RandomAccess.WriteAsync(_handle!, batch.Segments(), position, cancellationToken);
+        _written += count;
+        _filling = _writingBuffer;
+        _filled = 0;
+        _writingBuffer = buffer;
+        _writing = RandomAccess.WriteAsync(_handle!, buffer.AsMemory(0, count), position, cancellationToken);
         _isWriting = true;
     }
 
@@ -174,64 +178,18 @@ public sealed class TemporaryFileUploadHandler : UploadHandler
 
     private void ReturnBuffers()
     {
-        _filling?.Return();
-        _filling = null;
-        _writingBatch?.Return();
-        _writingBatch = null;
-    }
-
-    /// <summary>Up to 1 MiB of a file in pooled blocks, written with one vectored write.</summary>
-    private sealed class WriteBatch
-    {
-        private readonly byte[]?[] _blocks = new byte[BlocksPerWrite][];
-        private int _rented;
-
-        public int Length { get; private set; }
-
-        public bool IsFull => Length == BlocksPerWrite * UploadMemoryPool.BlockSize;
-
-        /// <summary>Copies what fits of <paramref name="data"/> into the current block.</summary>
-        /// <returns>The bytes copied.</returns>
-        public int Append(ReadOnlySpan<byte> data)
+        if (_filling is not null)
         {
-            var index = Length / UploadMemoryPool.BlockSize;
-            if (index == _rented)
-            {
-                _blocks[_rented++] = UploadMemoryPool.Shared.Rent();
-            }
-
-            var at = Length % UploadMemoryPool.BlockSize;
-            var count = Math.Min(data.Length, UploadMemoryPool.BlockSize - at);
-            data[..count].CopyTo(_blocks[index].AsSpan(at));
-            Length += count;
-            return count;
+            UploadMemoryPool.Shared.Return(_filling);
+            _filling = null;
         }
 
-        public IReadOnlyList<ReadOnlyMemory<byte>> Segments()
+        if (_writingBuffer is not null)
         {
-            var segments = new ReadOnlyMemory<byte>[(Length + UploadMemoryPool.BlockSize - 1) / UploadMemoryPool.BlockSize];
-            for (var i = 0; i < segments.Length; i++)
-            {
-                segments[i] = _blocks[i].AsMemory(0, Math.Min(UploadMemoryPool.BlockSize, Length - (i * UploadMemoryPool.BlockSize)));
-            }
-
-            return segments;
+            UploadMemoryPool.Shared.Return(_writingBuffer);
+            _writingBuffer = null;
         }
 
-        /// <summary>Empties the batch and keeps its blocks for the next bytes.</summary>
-        public void Reset() => Length = 0;
-
-        /// <summary>Gives the blocks back to the pool.</summary>
-        public void Return()
-        {
-            for (var i = 0; i < _rented; i++)
-            {
-                UploadMemoryPool.Shared.Return(_blocks[i]!);
-                _blocks[i] = null;
-            }
-
-            _rented = 0;
-            Length = 0;
-        }
+        _filled = 0;
     }
 }

@@ -435,8 +435,9 @@ internal sealed class UploadReader : IMultipartSink
         try
         {
             var position = end - chunk.Length - spilled.Length;
-            foreach (var block in spilled.AsSequence())
+            for (var i = 0; i < spilled.BlockCount; i++)
             {
+                var block = spilled.Block(i);
                 position += block.Length;
                 await PassFromAsync(block, from, position, cancellationToken).ConfigureAwait(false);
                 if (_skipping)

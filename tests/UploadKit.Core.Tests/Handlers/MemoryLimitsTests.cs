@@ -247,6 +247,26 @@ public class MemoryLimitsTests
     }
 
     [Test]
+    public void UploadMemoryPool_WriteBuffersReturned_ReusedAndDroppedWithTheBlocksWhenIdle()
+    {
+        using var pool = new UploadMemoryPool(maxRetainedBytes: 4 * Block, idleTrimInterval: null, maxRetainedWriteBufferBytes: 2 * UploadMemoryPool.WriteBufferSize);
+        var buffers = Enumerable.Range(0, 3).Select(_ => pool.RentWriteBuffer()).ToArray();
+        var block = pool.Rent();
+        foreach (var buffer in buffers)
+        {
+            Assert.That(buffer, Has.Length.EqualTo(UploadMemoryPool.WriteBufferSize));
+            pool.Return(buffer);
+        }
+
+        pool.Return(block);
+
+        Assert.That(pool.RetainedBytes, Is.EqualTo((2 * UploadMemoryPool.WriteBufferSize) + Block), "two buffers kept, the third over the limit dropped");
+        Assert.That(pool.RentWriteBuffer(), Is.SameAs(buffers[1]));
+        Assert.That(pool.Trim(), Is.EqualTo(UploadMemoryPool.WriteBufferSize + Block));
+        Assert.That(pool.RetainedBytes, Is.Zero);
+    }
+
+    [Test]
     public void UploadMemoryPool_IdleAfterBurst_DropsItsBlocksAndAsksForACollection()
     {
         using var pool = new UploadMemoryPool(maxRetainedBytes: 64L << 20, idleTrimInterval: null);
