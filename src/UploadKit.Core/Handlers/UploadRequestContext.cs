@@ -55,7 +55,7 @@ public sealed class UploadRequestContext
     /// <summary>Gets the file bytes the request holds in memory, reserved from the application's budget as well.</summary>
     internal RequestMemoryAccount Memory => _memory ??= new RequestMemoryAccount(
         Options.MaxRequestMemoryBufferSize,
-        (HttpContext.RequestServices?.GetService(typeof(UploadMemoryBudget)) as UploadMemoryBudget) ?? UploadMemoryBudget.Default);
+        ((IServiceProvider?)Services)?.GetService(typeof(UploadMemoryBudget)) as UploadMemoryBudget ?? UploadMemoryBudget.Default);
 
     /// <summary>
     /// Gets whether the reader passes the bytes a <see cref="MemoryUploadHandler"/> held at a spill on block by block
