@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Runtime;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -74,6 +75,19 @@ internal static class BenchServer
             return Results.Json(
                 new ServerStats(idle, now, now, sampler.HighWaterMark(), sampler.HighWaterMarkResettable, GCSettings.IsServerGC ? "server" : "workstation"),
                 BenchJsonContext.Default.ServerStats);
+        });
+
+        // Where the working set is: the collector's heap and what it has committed, and how many full collections ran.
+        app.MapGet("/gc", (bool? collect) =>
+        {
+            if (collect == true)
+            {
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+            }
+
+            var info = GC.GetGCMemoryInfo();
+            return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"heap {info.HeapSizeBytes >> 20} MiB, committed {info.TotalCommittedBytes >> 20} MiB, fragmented {info.FragmentedBytes >> 20} MiB, gen2 collections {GC.CollectionCount(2)}, working set {sampler.Current() >> 20} MiB");
         });
 
         app.MapGet("/alloc-profile", () => profiler is null
@@ -206,6 +220,21 @@ internal static class BenchServer
             file.MoveTo(path);
             return Finish(context, sampler, file.Length, path);
         }).WithUploadHandlers(_ => new DedicatedPoolMemoryHandler(), _ => new TemporaryFileUploadHandler());
+
+        // Many files per request (the memory mode): every file hashed as the endpoint reads it, whether the chain kept
+        // it in memory or spilled it to a temporary file.
+        app.MapPost("/uploadkit-form-hashes", async (UploadForm form) =>
+        {
+            var hashes = new string[form.Files.Count];
+            for (var i = 0; i < hashes.Length; i++)
+            {
+                await using var stream = form.Files[i].OpenReadStream();
+                hashes[i] = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream));
+            }
+
+            var inMemory = form.Files.Count(f => f is InMemoryUploadedFile);
+            return Results.Json(new FormHashes(hashes, inMemory, hashes.Length - inMemory), BenchJsonContext.Default.FormHashes);
+        });
 
         // The parser and chain alone: one handler that drops every chunk.
         app.MapPost("/uploadkit-discard", (UploadForm form, HttpContext context) =>

@@ -14,6 +14,13 @@ internal sealed record UploadResult(long Bytes, string? Path, long AllocatedByte
 /// <summary>The server's memory figures.</summary>
 internal sealed record ServerStats(long IdleWorkingSet, long WorkingSet, long PeakWorkingSet, long HighWaterMark, bool HighWaterMarkResettable, string GcMode);
 
+/// <summary>What the many-files endpoint answers: each file's SHA-256 as the endpoint read it, in order.</summary>
+/// <param name="Sha256">Lower-case hexadecimal digests.</param>
+/// <param name="InMemory">Files the chain kept in memory.</param>
+/// <param name="Temporary">Files the chain spilled to temporary files.</param>
+internal sealed record FormHashes(string[] Sha256, int InMemory, int Temporary);
+
+[JsonSerializable(typeof(FormHashes))]
 [JsonSerializable(typeof(UploadResult))]
 [JsonSerializable(typeof(ServerStats))]
 internal sealed partial class BenchJsonContext : JsonSerializerContext;

@@ -12,4 +12,9 @@ if (args.Length > 0 && args[0] == "cpu")
     return await CpuCost.RunAsync(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "memory")
+{
+    return await MemoryBurst.RunAsync(args[1..]);
+}
+
 return await BenchClient.RunAsync(args);

@@ -12,6 +12,12 @@ public sealed class UploadOptions
     /// <summary>The default of <see cref="MemoryBufferThreshold"/>: 2,621,440 bytes (2.5 MB), as Django's.</summary>
     public const int DefaultMemoryBufferThreshold = 2_621_440;
 
+    /// <summary>The default of <see cref="MaxRequestMemoryBufferSize"/>: 10 MiB.</summary>
+    public const long DefaultMaxRequestMemoryBufferSize = 10L * 1024 * 1024;
+
+    /// <summary>The default of <see cref="MaxProcessMemoryBufferSize"/>: 256 MiB.</summary>
+    public const long DefaultMaxProcessMemoryBufferSize = 256L * 1024 * 1024;
+
     /// <summary>The default of <see cref="MaxFieldCount"/>: 1,000, as Django's.</summary>
     public const int DefaultMaxFieldCount = 1000;
 
@@ -37,6 +43,21 @@ public sealed class UploadOptions
     /// </summary>
     /// <value>Defaults to <see cref="DefaultMemoryBufferThreshold"/>.</value>
     public int MemoryBufferThreshold { get; set; } = DefaultMemoryBufferThreshold;
+
+    /// <summary>
+    /// Gets or sets how many bytes of files one request may hold in memory at once, all its files together. A file
+    /// that would cross it spills to a temporary file, as one over <see cref="MemoryBufferThreshold"/> does.
+    /// </summary>
+    /// <value>Defaults to <see cref="DefaultMaxRequestMemoryBufferSize"/>.</value>
+    public long MaxRequestMemoryBufferSize { get; set; } = DefaultMaxRequestMemoryBufferSize;
+
+    /// <summary>
+    /// Gets or sets how many bytes of files the application may hold in memory at once, all requests together. A file
+    /// that would cross it spills to a temporary file. Read once, from the application's options, when the first upload
+    /// is read; an endpoint's own options do not change it.
+    /// </summary>
+    /// <value>Defaults to <see cref="DefaultMaxProcessMemoryBufferSize"/>.</value>
+    public long MaxProcessMemoryBufferSize { get; set; } = DefaultMaxProcessMemoryBufferSize;
 
     /// <summary>Gets or sets the largest number of non-file fields (Django's <c>DATA_UPLOAD_MAX_NUMBER_FIELDS</c>).</summary>
     /// <value>Defaults to <see cref="DefaultMaxFieldCount"/>.</value>
@@ -72,6 +93,16 @@ public sealed class UploadOptions
     /// </summary>
     /// <value>Defaults to <c>"600"</c>: readable and writable by the app's user only.</value>
     public string TempFilePermissions { get; set; } = "600";
+
+    /// <summary>
+    /// Gets or sets whether a file saved through <see cref="UploadedFile.SaveAsync"/> or
+    /// <see cref="StorageStreamingHandler"/> is stored with the media type its client declared. Off, the storage stores
+    /// the type of the stored name's extension, or of the content's signature when the extension is unknown, so a part
+    /// declared <c>text/html</c> but named <c>x.mp3</c> is stored as <c>audio/mpeg</c>. Turn it on for an endpoint with
+    /// <c>WithUploadLimits(o =&gt; o.StoreClientContentType = true)</c> only when clients are trusted.
+    /// </summary>
+    /// <value>Defaults to <see langword="false"/>.</value>
+    public bool StoreClientContentType { get; set; }
 
     internal UploadOptions Clone() => (UploadOptions)MemberwiseClone();
 }

@@ -7,7 +7,6 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Azure.Storage.Sas;
-using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -34,8 +33,6 @@ public sealed class AzureBlobStorage : IFileStorage, IPresignedUrlProvider
 
     private const int MaxBlockCount = 50_000;
     private const int MaxNameAttempts = 10;
-    private const string DefaultContentType = "application/octet-stream";
-    private static readonly FileExtensionContentTypeProvider ContentTypes = new();
 
     private readonly string _storageName;
     private readonly BlobServiceClient _service;
@@ -103,7 +100,7 @@ public sealed class AzureBlobStorage : IFileStorage, IPresignedUrlProvider
 
         await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
         var overwrite = options?.Overwrite ?? _overwrite;
-        var headers = CreateHttpHeaders(name, options?.ContentType);
+        var headers = CreateHttpHeaders(name, options);
         var metadata = options is { Metadata.Count: > 0 } ? new Dictionary<string, string>(options.Metadata) : null;
         var start = content.CanSeek ? content.Position : (long?)null;
         if (!overwrite)
@@ -180,6 +177,7 @@ public sealed class AzureBlobStorage : IFileStorage, IPresignedUrlProvider
             return new StoredFileInfo(name, properties.ContentLength)
             {
                 ContentType = properties.ContentType,
+                ContentDisposition = properties.ContentDisposition,
                 LastModified = properties.LastModified,
                 ETag = properties.ETag.ToString(),
                 Checksums = GetChecksums(properties.ContentHash),
@@ -246,6 +244,7 @@ public sealed class AzureBlobStorage : IFileStorage, IPresignedUrlProvider
             yield return new StoredFileInfo(item.Name[_prefix.Length..], properties.ContentLength ?? 0)
             {
                 ContentType = properties.ContentType,
+                ContentDisposition = properties.ContentDisposition,
                 LastModified = properties.LastModified,
                 ETag = properties.ETag?.ToString(),
                 Checksums = GetChecksums(properties.ContentHash),
@@ -301,7 +300,7 @@ public sealed class AzureBlobStorage : IFileStorage, IPresignedUrlProvider
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
         {
             ["x-ms-blob-type"] = "BlockBlob",
-            ["Content-Type"] = request.ContentType ?? GuessContentType(request.Name),
+            ["Content-Type"] = request.ContentType ?? StoredContentTypes.FromName(request.Name),
         };
         if (!_overwrite)
         {
@@ -658,15 +657,17 @@ public sealed class AzureBlobStorage : IFileStorage, IPresignedUrlProvider
         return new UriBuilder(Uri.UriSchemeHttps, _customDomain) { Path = path, Query = parts.Sas?.ToString() ?? string.Empty, Port = -1 }.Uri;
     }
 
-    private BlobHttpHeaders CreateHttpHeaders(string name, string? contentType) => new()
+    private BlobHttpHeaders CreateHttpHeaders(string name, FileSaveOptions? options)
     {
-        ContentType = string.IsNullOrEmpty(contentType) ? GuessContentType(name) : contentType,
-        CacheControl = _cacheControl,
-        ContentDisposition = _contentDisposition,
-    };
-
-    private static string GuessContentType(string name) =>
-        ContentTypes.TryGetContentType(name, out var contentType) ? contentType : DefaultContentType;
+        var contentType = StoredContentTypes.GetContentType(name, options);
+        return new()
+        {
+            ContentType = contentType,
+            CacheControl = _cacheControl,
+            // Active content (HTML, SVG, XML, JavaScript) is an attachment unless the app or the storage's options say otherwise.
+            ContentDisposition = StoredContentTypes.GetContentDisposition(contentType, options, _contentDisposition),
+        };
+    }
 
     private static Dictionary<string, string> GetChecksums(byte[]? contentHash) =>
         contentHash is { Length: > 0 }

@@ -467,13 +467,15 @@ public sealed class GcsStorage : IFileStorage, IPresignedUrlProvider, IDisposabl
 
     private GcsObject CreateObject(string name, FileSaveOptions? options)
     {
+        var contentType = StoredContentTypes.GetContentType(name, options);
         var obj = new GcsObject
         {
             Bucket = _bucket,
             Name = ObjectName(name),
-            ContentType = options?.ContentType ?? "application/octet-stream",
+            ContentType = contentType,
             CacheControl = _options.CacheControl,
-            ContentDisposition = _options.ContentDisposition,
+            // Active content (HTML, SVG, XML, JavaScript) is an attachment unless the app or the storage's options say otherwise.
+            ContentDisposition = StoredContentTypes.GetContentDisposition(contentType, options, _options.ContentDisposition),
         };
         if (options is null)
         {
@@ -543,6 +545,7 @@ public sealed class GcsStorage : IFileStorage, IPresignedUrlProvider, IDisposabl
         return new StoredFileInfo(name, (long)(obj.Size ?? 0))
         {
             ContentType = obj.ContentType,
+            ContentDisposition = obj.ContentDisposition,
             LastModified = obj.UpdatedDateTimeOffset,
             ETag = obj.ETag,
             Checksums = checksums,

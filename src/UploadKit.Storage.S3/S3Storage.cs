@@ -5,7 +5,6 @@ using Amazon.Runtime;
 using Amazon.Runtime.Credentials;
 using Amazon.S3;
 using Amazon.S3.Model;
-using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using UploadKit.Storage.S3.Internal;
@@ -21,7 +20,6 @@ namespace UploadKit.Storage.S3;
 public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
 {
     private const int MaxNameAttempts = 100;
-    private static readonly FileExtensionContentTypeProvider ContentTypes = new();
 
     private readonly IAmazonS3 _client;
     private readonly S3StorageOptions _options;
@@ -80,7 +78,7 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
             name = await GetAvailableNameAsync(name, cancellationToken).ConfigureAwait(false);
         }
 
-        var contentType = options?.ContentType ?? GuessContentType(name);
+        var contentType = StoredContentTypes.GetContentType(name, options);
         var conditional = !overwrite && _options.ConditionalWrites;
 
         // Read up to the threshold (in part-sized buffers) to choose between one PUT and a multipart upload.
@@ -194,6 +192,7 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
         return new StoredFileInfo(name, response.ContentLength)
         {
             ContentType = response.Headers.ContentType,
+            ContentDisposition = response.Headers.ContentDisposition,
             LastModified = response.LastModified is { } modified ? new DateTimeOffset(DateTime.SpecifyKind(modified, DateTimeKind.Utc).ToUniversalTime()) : null,
             ETag = etag,
             Checksums = checksums,
@@ -336,7 +335,7 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
     {
         name = FileStorageNames.Validate(name);
         var response = await _client.InitiateMultipartUploadAsync(
-            CreateInitiateRequest(GetKey(name), contentType ?? GuessContentType(name), null), cancellationToken).ConfigureAwait(false);
+            CreateInitiateRequest(GetKey(name), contentType ?? StoredContentTypes.FromName(name), null), cancellationToken).ConfigureAwait(false);
         return response.UploadId;
     }
 
@@ -431,9 +430,6 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
         }
     }
 
-    private static string GuessContentType(string name) =>
-        ContentTypes.TryGetContentType(name, out var type) ? type : "application/octet-stream";
-
     private static void AddChecksum(Dictionary<string, string> checksums, string algorithm, string? base64)
     {
         if (string.IsNullOrEmpty(base64))
@@ -495,7 +491,8 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
             headers.CacheControl = cacheControl;
         }
 
-        if (parameters.ContentDisposition is { } disposition)
+        // Active content (HTML, SVG, XML, JavaScript) is an attachment unless the app or the storage's options say otherwise.
+        if (StoredContentTypes.GetContentDisposition(contentType, options, parameters.ContentDisposition) is { } disposition)
         {
             headers.ContentDisposition = disposition;
         }

@@ -40,11 +40,11 @@ internal static class TrackApiClient
     }
 
     /// <summary><c>curl -X POST -F file=@song.mp3 .../upload/song.mp3/</c></summary>
-    public static Task<HttpResponseMessage> UploadMultipartAsync(HttpClient client, string prefix, int id, string fileName, byte[] content)
+    public static Task<HttpResponseMessage> UploadMultipartAsync(HttpClient client, string prefix, int id, string fileName, byte[] content, string declaredType = "audio/mpeg")
     {
         var form = new MultipartFormDataContent();
         var part = new ByteArrayContent(content);
-        part.Headers.ContentType = new MediaTypeHeaderValue("audio/mpeg");
+        part.Headers.ContentType = new MediaTypeHeaderValue(declaredType);
         form.Add(part, "file", fileName);
         return client.PostAsync($"{prefix}/{id}/upload/{fileName}/", form);
     }

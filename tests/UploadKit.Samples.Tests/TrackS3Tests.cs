@@ -57,6 +57,25 @@ public class TrackS3Tests
         Assert.That(Sha256(await plain.GetByteArrayAsync((await ReadObjectAsync(upload))["file"]!.GetValue<string>())), Is.EqualTo(Sha256(content)));
     }
 
+    [Test]
+    public async Task Upload_PartDeclaredHtmlNamedMp3_BucketServesItAsAudio()
+    {
+        await using var app = await SampleApp<TrackApi.TrackDb>.StartAsync(WithMinio());
+        var id = (await CreateTrackAsync(app.Client, TracksS3))["id"]!.GetValue<int>();
+        var content = Mp3Bytes(40_000, seed: 24);
+        "<html><script>alert(document.domain)</script></html>"u8.CopyTo(content.AsSpan(10));
+        var name = $"declared-html-{Guid.NewGuid():N}.mp3";
+
+        using var upload = await UploadMultipartAsync(app.Client, TracksS3, id, name, content, declaredType: "text/html");
+
+        Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.OK), await upload.Content.ReadAsStringAsync());
+        using var plain = new HttpClient();
+        using var served = await plain.GetAsync((await ReadObjectAsync(upload))["file"]!.GetValue<string>());
+        Assert.That(served.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(served.Content.Headers.ContentType?.MediaType, Is.EqualTo("audio/mpeg"), "the bucket serves the type of the stored name, not the client's text/html");
+        Assert.That(Sha256(await served.Content.ReadAsByteArrayAsync()), Is.EqualTo(Sha256(content)));
+    }
+
     [TestCase("song.wav", 10_000, "extension \"wav\" is not allowed")]
     [TestCase("long.mp3", (1 << 20) + 1, "larger than 1 MiB")]
     public async Task Upload_RefusedByValidators_Answers400OnFileFieldAndBucketGetsNothing(string fileName, int length, string error)

@@ -1,6 +1,7 @@
 using System.Net;
 using Amazon.S3;
 using Amazon.S3.Model;
+using UploadKit.Testing;
 
 namespace UploadKit.Storage.S3.Tests;
 
@@ -15,6 +16,22 @@ public sealed class S3StorageTests
         using var client = S3rverFixture.CreateClient();
         using var response = await client.GetObjectAsync(S3rverFixture.BucketName, key);
         return await Hashes.Sha256Async(response.ResponseStream);
+    }
+
+    [Test]
+    public async Task SaveAsync_UploadsOfActiveOrMisdeclaredContent_StoredWithServerTypeAndAttachment()
+    {
+        using var storage = S3rverFixture.CreateStorage();
+        using var client = S3rverFixture.CreateClient();
+
+        var outcome = await StoredContentScenarios.RunAsync(storage, async name =>
+        {
+            // As the bucket serves the object, not as the storage reads it back.
+            var response = await client.GetObjectMetadataAsync(S3rverFixture.BucketName, name);
+            return new StoredHeaders(name, response.Headers.ContentType, response.Headers.ContentDisposition);
+        });
+
+        Assert.That(StoredContentScenarios.Violations(outcome), Is.Empty);
     }
 
     [Test]

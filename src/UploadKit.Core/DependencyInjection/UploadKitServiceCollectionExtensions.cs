@@ -67,6 +67,7 @@ public static class UploadKitServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IUploadProgressStore, InMemoryUploadProgressStore>();
         services.TryAddSingleton<IQuotaStore, InMemoryQuotaStore>();
+        services.TryAddSingleton(sp => new UploadMemoryBudget(sp.GetRequiredService<IOptions<UploadOptions>>().Value.MaxProcessMemoryBufferSize));
         services.AddOptions<UploadOptions>().Validate(UploadOptionsValidation.IsValid, UploadOptionsValidation.Message).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<UploadOptions>, UploadOptionsContentRoot>());
         services.AddDirectUploads();
@@ -84,7 +85,8 @@ internal static class UploadOptionsValidation
     public static bool IsValid(UploadOptions o)
     {
         if (o.MaxRequestBodySize is <= 0 || o.MemoryBufferThreshold < 0 || o.MaxFieldCount < 0 || o.MaxFieldsSize < 0 ||
-            o.MaxFileCount < 0 || o.MaxPartHeadersSize <= 0)
+            o.MaxFileCount < 0 || o.MaxPartHeadersSize <= 0 ||
+            o.MaxRequestMemoryBufferSize < 0 || o.MaxProcessMemoryBufferSize < 0)
         {
             return false;
         }

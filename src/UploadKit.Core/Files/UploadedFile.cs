@@ -125,8 +125,11 @@ public abstract class UploadedFile : IFormFile, IAsyncDisposable
     }
 
     /// <summary>
-    /// Saves the file into <paramref name="storage"/> (Django's <c>storage.save(name, file)</c>), with its content type
-    /// and checksums. A file in a temporary file is moved, not copied, when the storage is a
+    /// Saves the file into <paramref name="storage"/> (Django's <c>storage.save(name, file)</c>), with its checksums and
+    /// a content type the server decides: the stored name's extension's, else the content signature's, else
+    /// <c>application/octet-stream</c>. The client's declared type is stored only where the endpoint trusts it
+    /// (<see cref="UploadOptions.StoreClientContentType"/>). Active content (HTML, SVG, XML, JavaScript) is stored as an
+    /// attachment (<see cref="StoredContentTypes"/>). A file in a temporary file is moved, not copied, when the storage is a
     /// <see cref="FileSystemStorage"/>; it can then no longer be read through this object.
     /// </summary>
     /// <remarks>
@@ -146,7 +149,7 @@ public abstract class UploadedFile : IFormFile, IAsyncDisposable
         name ??= FileStorageNames.GetValidName(FileName);
         var options = new FileSaveOptions
         {
-            ContentType = string.IsNullOrEmpty(ContentType) ? null : ContentType,
+            ContentType = StoreClientContentType && !string.IsNullOrEmpty(ContentType) ? ContentType : null,
             Length = Length,
         };
         foreach (var (algorithm, value) in Checksums)
@@ -157,11 +160,32 @@ public abstract class UploadedFile : IFormFile, IAsyncDisposable
         return SaveRecordedAsync(storage, name, options, cancellationToken);
     }
 
+    /// <summary>Gets or sets whether <see cref="SaveAsync"/> stores the client's declared type (the endpoint's <see cref="UploadOptions.StoreClientContentType"/>).</summary>
+    internal bool StoreClientContentType { get; set; }
+
+    /// <summary>Saves, and records the save in the request's scope so that a failed request deletes it again.</summary>
     private async Task<string> SaveRecordedAsync(IFileStorage storage, string name, FileSaveOptions options, CancellationToken cancellationToken)
     {
-        var saved = await SaveCoreAsync(storage, name, options, cancellationToken).ConfigureAwait(false);
+        var saved = options.ContentType is null && StoredContentTypes.FromName(name) == StoredContentTypes.Unknown
+            ? await SaveWithSniffedTypeAsync(storage, name, options, cancellationToken).ConfigureAwait(false)
+            : await SaveCoreAsync(storage, name, options, cancellationToken).ConfigureAwait(false);
         SaveScope?.Saved(this, storage, saved);
         return saved;
+    }
+
+    /// <summary>A name whose extension says nothing: the content's signature gives the type, else <c>application/octet-stream</c>.</summary>
+    private async Task<string> SaveWithSniffedTypeAsync(IFileStorage storage, string name, FileSaveOptions options, CancellationToken cancellationToken)
+    {
+        var head = new byte[FileSignatures.HeadLength];
+        var read = 0;
+        var stream = await OpenReadStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            read = await stream.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        }
+
+        options.ContentType = StoredContentTypes.FromSignature(head.AsSpan(0, read)) ?? StoredContentTypes.Unknown;
+        return await SaveCoreAsync(storage, name, options, cancellationToken).ConfigureAwait(false);
     }
 
     private protected virtual async Task<string> SaveCoreAsync(IFileStorage storage, string name, FileSaveOptions options, CancellationToken cancellationToken)

@@ -1,20 +1,22 @@
-using System.Buffers;
-
 namespace UploadKit;
 
 /// <summary>
-/// Keeps a file in pooled memory while it stays within <see cref="UploadOptions.MemoryBufferThreshold"/>:
-/// Django's <c>MemoryFileUploadHandler</c>. A file that outgrows the threshold is handed on to the next
-/// handler (by default <see cref="TemporaryFileUploadHandler"/>), bytes held so far included, whatever
-/// length the client declared. No file holds more than the threshold plus one chunk in memory.
+/// Keeps a file in memory while it stays within <see cref="UploadOptions.MemoryBufferThreshold"/> and the memory
+/// limits of the request (<see cref="UploadOptions.MaxRequestMemoryBufferSize"/>) and of the application
+/// (<see cref="UploadOptions.MaxProcessMemoryBufferSize"/>): Django's <c>MemoryFileUploadHandler</c>. A file that would
+/// cross any of them is handed on to the next handler (by default <see cref="TemporaryFileUploadHandler"/>), bytes held
+/// so far included, whatever length the client declared.
 /// </summary>
+/// <remarks>
+/// The bytes are held in pooled 64 KiB blocks, so a file holds what it received plus at most one partly used block,
+/// and a file of 16 KiB or less is moved into an array of its own length when it completes. No file holds more
+/// than the threshold in memory.
+/// </remarks>
 public sealed class MemoryUploadHandler : UploadHandler
 {
-    private const int InitialCapacity = 16 * 1024;
-
     private UploadFileHeader? _file;
-    private byte[]? _buffer;
-    private int _length;
+    private MemoryBlockBuffer? _buffer;
+    private MemoryBlockBuffer? _spilled;
     private bool _active;
 
     /// <inheritdoc />
@@ -23,7 +25,6 @@ public sealed class MemoryUploadHandler : UploadHandler
         ArgumentNullException.ThrowIfNull(file);
         Release();
         _file = file;
-        _length = 0;
         // A declared length over the threshold is believed only in the direction that costs nothing.
         _active = !(file.DeclaredLength > Context.Options.MemoryBufferThreshold);
         return ValueTask.CompletedTask;
@@ -32,48 +33,55 @@ public sealed class MemoryUploadHandler : UploadHandler
     /// <inheritdoc />
     public override ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
     {
+        ReleaseSpill();
         if (!_active)
         {
-            // Bytes handed on at the spill are released once the next handlers are done with them.
-            Release();
             return ValueTask.FromResult<ReadOnlyMemory<byte>?>(chunk);
         }
 
-        var total = _length + chunk.Length;
-        EnsureCapacity(total);
-        chunk.Span.CopyTo(_buffer.AsSpan(_length));
-        _length = total;
-        if (total <= Context.Options.MemoryBufferThreshold)
+        var buffer = _buffer ??= new MemoryBlockBuffer(Context.Memory, UploadMemoryPool.Shared);
+        if ((long)buffer.Length + chunk.Length <= Context.Options.MemoryBufferThreshold && buffer.TryAppend(chunk.Span))
         {
             return ValueTask.FromResult<ReadOnlyMemory<byte>?>(null);
         }
 
-        // Spill: hand everything held so far to the next handler as one block ending where the chunk ends.
+        // Spill: the threshold or a memory limit would be crossed. What is held goes on to the next handler first.
         _active = false;
-        return ValueTask.FromResult<ReadOnlyMemory<byte>?>(_buffer.AsMemory(0, total));
+        _buffer = null;
+        if (buffer.Length == 0)
+        {
+            buffer.Release();
+            return ValueTask.FromResult<ReadOnlyMemory<byte>?>(chunk);
+        }
+
+        if (Context.SegmentedSpill)
+        {
+            // The reader passes the held blocks on one by one before the chunk (see TakeSpill): nothing is copied.
+            _spilled = buffer;
+            return ValueTask.FromResult<ReadOnlyMemory<byte>?>(chunk);
+        }
+
+        // Driven by hand: the held bytes go on with the chunk as one block ending where the chunk ends.
+        var joined = GC.AllocateUninitializedArray<byte>(buffer.Length + chunk.Length);
+        buffer.CopyTo(joined);
+        chunk.Span.CopyTo(joined.AsSpan(buffer.Length));
+        buffer.Release();
+        return ValueTask.FromResult<ReadOnlyMemory<byte>?>(joined);
     }
 
     /// <inheritdoc />
     public override ValueTask<UploadedFile?> FileCompleteAsync(long size, CancellationToken cancellationToken)
     {
+        ReleaseSpill();
         if (!_active || _file is null)
         {
             Release();
             return ValueTask.FromResult<UploadedFile?>(null);
         }
 
-        if (_buffer is not null && _length > 0 && _buffer.Length > 2 * Math.Max(_length, InitialCapacity))
-        {
-            // The first buffer was sized for a large request; a small file keeps only what it needs until the request ends.
-            var fitted = UploadBufferPool.Shared.Rent(_length);
-            _buffer.AsSpan(0, _length).CopyTo(fitted);
-            UploadBufferPool.Shared.Return(_buffer);
-            _buffer = fitted;
-        }
-
         UploadedFile file = _buffer is null
             ? new InMemoryUploadedFile(_file, [])
-            : new InMemoryUploadedFile(_file, _buffer, _length);
+            : new InMemoryUploadedFile(_file, _buffer);
         _buffer = null;
         _file = null;
         _active = false;
@@ -94,37 +102,27 @@ public sealed class MemoryUploadHandler : UploadHandler
     /// <inheritdoc />
     public override ValueTask UploadCompleteAsync(CancellationToken cancellationToken) => FileSkippedAsync(cancellationToken);
 
-    private void EnsureCapacity(int needed)
+    /// <summary>
+    /// Hands the bytes held at a spill to the reader, which passes them to the next handlers before the chunk that
+    /// caused the spill, and releases them afterwards.
+    /// </summary>
+    internal MemoryBlockBuffer? TakeSpill()
     {
-        if (_buffer is not null && _buffer.Length >= needed)
-        {
-            return;
-        }
+        var spilled = _spilled;
+        _spilled = null;
+        return spilled;
+    }
 
-        // The first buffer is sized by what the request can still hold (its Content-Length, capped at the threshold),
-        // so a large file does not grow through every power of two, copying as it goes.
-        var first = _buffer is null
-            ? (int)Math.Clamp(Context.ContentLength ?? InitialCapacity, InitialCapacity, Math.Max(InitialCapacity, Context.Options.MemoryBufferThreshold))
-            : 0;
-        var capacity = Math.Max(needed, Math.Max(first, (_buffer?.Length ?? 0) * 2));
-        var grown = UploadBufferPool.Shared.Rent(capacity);
-        if (_buffer is not null)
-        {
-            _buffer.AsSpan(0, _length).CopyTo(grown);
-            UploadBufferPool.Shared.Return(_buffer);
-        }
-
-        _buffer = grown;
+    private void ReleaseSpill()
+    {
+        _spilled?.Release();
+        _spilled = null;
     }
 
     private void Release()
     {
-        if (_buffer is not null)
-        {
-            UploadBufferPool.Shared.Return(_buffer);
-            _buffer = null;
-        }
-
-        _length = 0;
+        ReleaseSpill();
+        _buffer?.Release();
+        _buffer = null;
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using Microsoft.Win32.SafeHandles;
 
@@ -6,14 +5,13 @@ namespace UploadKit;
 
 /// <summary>
 /// Streams a file to a temporary file in <see cref="UploadOptions.TempFileDirectory"/>: Django's
-/// <c>TemporaryFileUploadHandler</c>. Writes are asynchronous and batched in pooled 1 MiB buffers, the next
-/// buffer filling while the previous one is written. The temporary file is created at the first byte and
+/// <c>TemporaryFileUploadHandler</c>. Writes are asynchronous and batched in 1 MiB buffers, the next buffer filling
+/// while the previous one is written; the buffers come from the pool in-memory files use, which gives them back to the
+/// system after a burst. The temporary file is created at the first byte and
 /// deleted when the request ends, unless the file was moved into storage first.
 /// </summary>
 public sealed class TemporaryFileUploadHandler : UploadHandler
 {
-    private const int BufferSize = 1024 * 1024;
-
     private UploadFileHeader? _file;
     private FileStream? _stream;
     private SafeFileHandle? _handle;
@@ -47,7 +45,7 @@ public sealed class TemporaryFileUploadHandler : UploadHandler
 
         while (!chunk.IsEmpty)
         {
-            _filling ??= ArrayPool<byte>.Shared.Rent(BufferSize);
+            _filling ??= UploadMemoryPool.Shared.RentWriteBuffer();
             var count = Math.Min(chunk.Length, _filling.Length - _filled);
             chunk.Span[..count].CopyTo(_filling.AsSpan(_filled));
             _filled += count;
@@ -182,13 +180,13 @@ public sealed class TemporaryFileUploadHandler : UploadHandler
     {
         if (_filling is not null)
         {
-            ArrayPool<byte>.Shared.Return(_filling);
+            UploadMemoryPool.Shared.Return(_filling);
             _filling = null;
         }
 
         if (_writingBuffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(_writingBuffer);
+            UploadMemoryPool.Shared.Return(_writingBuffer);
             _writingBuffer = null;
         }
 

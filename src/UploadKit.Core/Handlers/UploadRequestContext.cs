@@ -7,6 +7,8 @@ namespace UploadKit;
 /// <summary>The request an upload-handler chain is reading, as handlers see it.</summary>
 public sealed class UploadRequestContext
 {
+    private RequestMemoryAccount? _memory;
+
     internal UploadRequestContext(HttpContext httpContext, UploadOptions options, MediaTypeHeaderValue? contentType, string? boundary, IReadOnlyList<UploadHandler> handlers)
     {
         HttpContext = httpContext;
@@ -49,6 +51,17 @@ public sealed class UploadRequestContext
     /// copied onto <see cref="UploadedFile.Checksums"/> of the file that wins <see cref="UploadHandler.FileCompleteAsync"/>.
     /// </summary>
     public IDictionary<string, string> CurrentFileChecksums { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Gets the file bytes the request holds in memory, reserved from the application's budget as well.</summary>
+    internal RequestMemoryAccount Memory => _memory ??= new RequestMemoryAccount(
+        Options.MaxRequestMemoryBufferSize,
+        ((IServiceProvider?)Services)?.GetService(typeof(UploadMemoryBudget)) as UploadMemoryBudget ?? UploadMemoryBudget.Default);
+
+    /// <summary>
+    /// Gets whether the reader passes the bytes a <see cref="MemoryUploadHandler"/> held at a spill on block by block
+    /// (see <see cref="MemoryUploadHandler.TakeSpill"/>); handlers driven by hand get them joined to the chunk instead.
+    /// </summary>
+    internal bool SegmentedSpill { get; set; }
 
     /// <summary>Gets why the upload is being interrupted, as the client will see it; set before handlers are interrupted.</summary>
     internal Exception? Interruption { get; set; }

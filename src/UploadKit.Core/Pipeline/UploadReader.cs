@@ -48,6 +48,7 @@ internal sealed class UploadReader : IMultipartSink
     public static async Task<UploadForm> ReadAsync(UploadRequestContext context, CancellationToken cancellationToken)
     {
         var reader = new UploadReader(context);
+        context.SegmentedSpill = true;
         foreach (var handler in context.Handlers)
         {
             handler.Attach(context);
@@ -416,6 +417,11 @@ internal sealed class UploadReader : IMultipartSink
                         return ValueTask.CompletedTask;
                     }
 
+                    if (_handlers[i] is MemoryUploadHandler memory && memory.TakeSpill() is { } spilled)
+                    {
+                        return PassSpillAsync(spilled, next, i + 1, end, cancellationToken);
+                    }
+
                     data = next;
                     continue;
                 }
@@ -425,21 +431,53 @@ internal sealed class UploadReader : IMultipartSink
                 return SkipCurrentFileAsync(cancellationToken);
             }
 
-            return ContinueChunkAsync(pending, i, end, cancellationToken);
+            return PassFromAsync(data, i, end, cancellationToken, pending);
         }
 
         return ValueTask.CompletedTask;
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask ContinueChunkAsync(ValueTask<ReadOnlyMemory<byte>?> pending, int index, long end, CancellationToken cancellationToken)
+    /// <summary>
+    /// A memory handler spilled: the bytes it held go to the handlers after it block by block, then the chunk that
+    /// crossed its limit, as if each had been a chunk of its own. Nothing is copied into one large block.
+    /// </summary>
+    private async ValueTask PassSpillAsync(MemoryBlockBuffer spilled, ReadOnlyMemory<byte> chunk, int from, long end, CancellationToken cancellationToken)
     {
-        for (var i = index; ;)
+        try
+        {
+            var position = end - chunk.Length - spilled.Length;
+            for (var i = 0; i < spilled.BlockCount; i++)
+            {
+                var block = spilled.Block(i);
+                position += block.Length;
+                await PassFromAsync(block, from, position, cancellationToken).ConfigureAwait(false);
+                if (_skipping)
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            spilled.Release();
+        }
+
+        await PassFromAsync(chunk, from, end, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Hands <paramref name="data"/> to the handlers from <paramref name="from"/> on, asynchronously; where handler
+    /// <paramref name="from"/> already has the chunk, its call is <paramref name="pending"/>.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask PassFromAsync(ReadOnlyMemory<byte> data, int from, long end, CancellationToken cancellationToken, ValueTask<ReadOnlyMemory<byte>?>? pending = null)
+    {
+        for (var i = from; i < _active; i++)
         {
             ReadOnlyMemory<byte>? passed;
             try
             {
-                passed = await pending.ConfigureAwait(false);
+                passed = await (i == from && pending is { } first ? first : _handlers[i].ReceiveChunkAsync(data, end - data.Length, cancellationToken)).ConfigureAwait(false);
             }
             catch (SkipFileException)
             {
@@ -447,20 +485,18 @@ internal sealed class UploadReader : IMultipartSink
                 return;
             }
 
-            if (passed is not { } data || ++i >= _active)
+            if (passed is not { } next)
             {
                 return;
             }
 
-            try
+            if (_handlers[i] is MemoryUploadHandler memory && memory.TakeSpill() is { } spilled)
             {
-                pending = _handlers[i].ReceiveChunkAsync(data, end - data.Length, cancellationToken);
-            }
-            catch (SkipFileException)
-            {
-                await SkipCurrentFileAsync(cancellationToken).ConfigureAwait(false);
+                await PassSpillAsync(spilled, next, i + 1, end, cancellationToken).ConfigureAwait(false);
                 return;
             }
+
+            data = next;
         }
     }
 
@@ -499,6 +535,7 @@ internal sealed class UploadReader : IMultipartSink
 
         if (file is not null)
         {
+            file.StoreClientContentType = _options.StoreClientContentType;
             foreach (var (algorithm, digest) in _context.CurrentFileChecksums)
             {
                 file.Checksums[algorithm] = digest;

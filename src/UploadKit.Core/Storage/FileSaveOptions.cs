@@ -3,8 +3,18 @@ namespace UploadKit;
 /// <summary>How <see cref="IFileStorage.SaveAsync"/> stores a file.</summary>
 public sealed class FileSaveOptions
 {
-    /// <summary>Gets or sets the media type to store with the file; <see langword="null"/> to let the storage decide.</summary>
+    /// <summary>
+    /// Gets or sets the media type to store with the file; <see langword="null"/> for the one its name's extension gives
+    /// (<see cref="StoredContentTypes.FromName"/>).
+    /// </summary>
     public string? ContentType { get; set; }
+
+    /// <summary>
+    /// Gets or sets the <c>Content-Disposition</c> to store with the file, such as <c>inline</c> to let a browser render
+    /// an HTML or SVG file it was sent; <see langword="null"/> for the storage's rule: its configured disposition, else
+    /// <c>attachment</c> for active content (<see cref="StoredContentTypes.IsActiveContent"/>) and none for the rest.
+    /// </summary>
+    public string? ContentDisposition { get; set; }
 
     /// <summary>
     /// Gets or sets whether an existing file of the same name is replaced; <see langword="null"/> for the

@@ -585,7 +585,7 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
     private async Task WriteMetadataAsync(string name, string contentTag, FileSaveOptions? options, CancellationToken cancellationToken)
     {
         var path = GetMetadataPath(name);
-        if (options is null || (options.ContentType is null && options.Checksums.Count == 0 && options.Metadata.Count == 0))
+        if (options is null || (options.ContentType is null && options.ContentDisposition is null && options.Checksums.Count == 0 && options.Metadata.Count == 0))
         {
             if (File.Exists(path))
             {
@@ -611,6 +611,11 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
                     if (options.ContentType is not null)
                     {
                         writer.WriteString("contentType", options.ContentType);
+                    }
+
+                    if (options.ContentDisposition is not null)
+                    {
+                        writer.WriteString("contentDisposition", options.ContentDisposition);
                     }
 
                     WriteDictionary(writer, "checksums", options.Checksums);
@@ -643,6 +648,7 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
     private StoredFileInfo Describe(string name, FileInfo info)
     {
         string? contentType = null;
+        string? contentDisposition = null;
         var checksums = UploadFileHeader.EmptyParameters;
         var metadata = UploadFileHeader.EmptyParameters;
         var metadataPath = GetMetadataPath(name);
@@ -659,6 +665,11 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
                         contentType = type.GetString();
                     }
 
+                    if (root.TryGetProperty("contentDisposition", out var disposition))
+                    {
+                        contentDisposition = disposition.GetString();
+                    }
+
                     checksums = ReadDictionary(root, "checksums");
                     metadata = ReadDictionary(root, "metadata");
                 }
@@ -669,10 +680,12 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
             }
         }
 
+        contentType ??= StoredContentTypes.FromName(name);
         var modified = info.LastWriteTimeUtc;
         return new StoredFileInfo(name, info.Length)
         {
-            ContentType = contentType ?? StorageHelpers.GuessContentType(name),
+            ContentType = contentType,
+            ContentDisposition = contentDisposition ?? StoredContentTypes.GetContentDisposition(contentType, null),
             LastModified = new DateTimeOffset(modified, TimeSpan.Zero),
             ETag = StorageHelpers.MakeETag(modified.Ticks, info.Length),
             Checksums = checksums,

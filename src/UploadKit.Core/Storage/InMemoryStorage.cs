@@ -132,15 +132,19 @@ public sealed class InMemoryStorage : IFileStorage
     public Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default) =>
         Task.FromResult(StorageHelpers.BuildUrl(_baseUrl, FileStorageNames.Validate(name)));
 
-    private StoredFileInfo Describe(string name, byte[] data, FileSaveOptions? options) =>
-        new(name, data.Length)
+    private StoredFileInfo Describe(string name, byte[] data, FileSaveOptions? options)
+    {
+        var contentType = StoredContentTypes.GetContentType(name, options);
+        return new(name, data.Length)
         {
-            ContentType = options?.ContentType ?? StorageHelpers.GuessContentType(name),
+            ContentType = contentType,
+            ContentDisposition = StoredContentTypes.GetContentDisposition(contentType, options),
             LastModified = DateTimeOffset.UtcNow,
             ETag = StorageHelpers.MakeETag(Interlocked.Increment(ref _version), data.Length),
             Checksums = StorageHelpers.Freeze(options?.Checksums),
             Metadata = StorageHelpers.Freeze(options?.Metadata),
         };
+    }
 
     private sealed record Entry(byte[] Data, StoredFileInfo Info);
 }

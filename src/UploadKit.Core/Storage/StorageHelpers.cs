@@ -1,5 +1,4 @@
 using System.Globalization;
-using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.Logging;
 
 namespace UploadKit;
@@ -7,8 +6,6 @@ namespace UploadKit;
 /// <summary>What the built-in storages share: content types by extension, URLs and entity tags.</summary>
 internal static class StorageHelpers
 {
-    private static readonly FileExtensionContentTypeProvider ContentTypes = new();
-
     /// <summary>
     /// Deletes an object on a cleanup path, never failing the request: a failure is logged when a logger is given,
     /// and the storage's own lifecycle rules are the backstop.
@@ -30,9 +27,9 @@ internal static class StorageHelpers
         }
     }
 
-    /// <summary>Guesses a media type from a name's extension, as a static file server would.</summary>
+    /// <summary>Guesses a media type from a name's extension (<see cref="StoredContentTypes.FromName"/>), or null for an unknown one.</summary>
     public static string? GuessContentType(string name) =>
-        ContentTypes.TryGetContentType(name, out var contentType) ? contentType : null;
+        StoredContentTypes.FromName(name) is var contentType && contentType != StoredContentTypes.Unknown ? contentType : null;
 
     /// <summary>Django's <c>urljoin(base_url, filepath_to_uri(name))</c>: each segment percent-encoded.</summary>
     public static string? BuildUrl(string? baseUrl, string name)

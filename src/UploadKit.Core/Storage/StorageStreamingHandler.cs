@@ -81,7 +81,8 @@ public sealed class StorageStreamingHandler : UploadHandler
         // The storage reads the options while the bytes stream in: they are complete now and never change afterwards.
         var options = new FileSaveOptions
         {
-            ContentType = file.ContentType.Length > 0 ? file.ContentType : null,
+            // The client's declared type only where the endpoint trusts it: otherwise the storage takes the stored name's.
+            ContentType = Context.Options.StoreClientContentType && file.ContentType.Length > 0 ? file.ContentType : null,
             Length = file.DeclaredLength,
         };
         _pipe = new Pipe(new PipeOptions(pauseWriterThreshold: _bufferSize, resumeWriterThreshold: _bufferSize / 2, useSynchronizationContext: false));

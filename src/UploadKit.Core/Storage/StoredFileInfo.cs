@@ -22,6 +22,9 @@ public sealed class StoredFileInfo
     /// <summary>Gets the stored media type, if the storage keeps one.</summary>
     public string? ContentType { get; init; }
 
+    /// <summary>Gets the stored <c>Content-Disposition</c>, if the file has one.</summary>
+    public string? ContentDisposition { get; init; }
+
     /// <summary>Gets when the file was last modified, if known.</summary>
     public DateTimeOffset? LastModified { get; init; }
 

@@ -211,7 +211,7 @@ public class KestrelUploadTests
         Assert.That(problem.GetProperty("limit").GetString(), Is.EqualTo("MaxFileCount"));
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    internal static async Task WaitUntilAsync(Func<bool> condition, string what)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (!condition())

@@ -8,30 +8,30 @@ public class InMemoryUploadedFileTests
 {
     private static InMemoryUploadedFile CreatePooled(byte[] content)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(content.Length);
-        content.CopyTo(buffer, 0);
-        return new InMemoryUploadedFile(Header(), buffer, content.Length);
+        var buffer = new MemoryBlockBuffer(new RequestMemoryAccount(long.MaxValue, new UploadMemoryBudget(long.MaxValue)), UploadMemoryPool.Shared);
+        Assert.That(buffer.TryAppend(content), Is.True);
+        return new InMemoryUploadedFile(Header(), buffer);
     }
 
-    /// <summary>Rents and overwrites arrays of the pool, as the next requests would.</summary>
+    /// <summary>Rents and overwrites blocks of the pool, as the next requests would.</summary>
     private static void ReuseThePool(int length)
     {
-        var rented = Enumerable.Range(0, 8).Select(_ => ArrayPool<byte>.Shared.Rent(length)).ToArray();
-        foreach (var array in rented)
+        var rented = Enumerable.Range(0, 8 + (length / UploadMemoryPool.BlockSize)).Select(_ => UploadMemoryPool.Shared.Rent()).ToArray();
+        foreach (var block in rented)
         {
-            array.AsSpan().Fill(0xEE);
+            block.AsSpan().Fill(0xEE);
         }
 
-        foreach (var array in rented)
+        foreach (var block in rented)
         {
-            ArrayPool<byte>.Shared.Return(array);
+            UploadMemoryPool.Shared.Return(block);
         }
     }
 
     [Test]
     public async Task OpenReadStream_ReadAfterRequestEnded_ReadsTheFilesBytes()
     {
-        var content = RandomBytes(10_000);
+        var content = RandomBytes(200_000);
         var file = CreatePooled(content);
         var stream = file.OpenReadStream();
 
@@ -64,6 +64,6 @@ public class InMemoryUploadedFileTests
         await using var second = file.OpenReadStream();
         Assert.That(Convert.ToHexStringLower(await SHA256.HashDataAsync(first)), Is.EqualTo(Sha256(content)));
         Assert.That(Convert.ToHexStringLower(await SHA256.HashDataAsync(second)), Is.EqualTo(Sha256(content)));
-        Assert.That(Sha256(file.Content.Span), Is.EqualTo(Sha256(content)));
+        Assert.That(Sha256(file.Content.ToArray()), Is.EqualTo(Sha256(content)));
     }
 }

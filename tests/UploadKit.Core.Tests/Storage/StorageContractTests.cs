@@ -26,6 +26,14 @@ public class StorageContractTests(string backend)
         : new InMemoryStorage(new InMemoryStorageOptions { BaseUrl = "/media/", Overwrite = overwrite });
 
     [Test]
+    public async Task SaveAsync_UploadsOfActiveOrMisdeclaredContent_StoredWithServerTypeAndAttachment()
+    {
+        var outcome = await UploadKit.Testing.StoredContentScenarios.RunAsync(_storage);
+
+        Assert.That(UploadKit.Testing.StoredContentScenarios.Violations(outcome), Is.Empty);
+    }
+
+    [Test]
     public async Task SaveAsync_UnknownLengthStream_StoresSameBytes()
     {
         var content = RandomBytes(300_000);

@@ -64,15 +64,16 @@ public class UploadedFileSaveTests
     }
 
     [Test]
-    public async Task SaveAsync_FileWithChecksums_StoresTypeAndChecksums()
+    public async Task SaveAsync_FileWithChecksums_StoresServerTypeAndChecksums()
     {
+        // Changed with the stored-content-type rule: the client's declared type is no longer what the object gets.
         var storage = new InMemoryStorage();
         var content = RandomBytes(100);
         await using var file = new InMemoryUploadedFile(Header("a.bin", "application/x-thing"), content);
         file.Checksums["sha256"] = Sha256(content);
         var name = await file.SaveAsync(storage, "a.bin");
         var info = await storage.GetMetadataAsync(name);
-        Assert.That(info!.ContentType, Is.EqualTo("application/x-thing"));
+        Assert.That(info!.ContentType, Is.EqualTo("application/octet-stream"), "an unknown extension and no known signature");
         Assert.That(info.Checksums["sha256"], Is.EqualTo(Sha256(content)));
         Assert.That(await StoredSha256Async(storage, name), Is.EqualTo(Sha256(content)));
     }

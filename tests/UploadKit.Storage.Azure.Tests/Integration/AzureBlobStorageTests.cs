@@ -5,6 +5,7 @@ using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using UploadKit.Storage.Azure.Internal;
+using UploadKit.Testing;
 
 namespace UploadKit.Storage.Azure.Tests.Integration;
 
@@ -23,6 +24,22 @@ public sealed class AzureBlobStorageTests
         }
 
         _containers.Clear();
+    }
+
+    [Test]
+    public async Task SaveAsync_UploadsOfActiveOrMisdeclaredContent_StoredWithServerTypeAndAttachment()
+    {
+        var storage = await CreateStorageAsync();
+        var container = AzuriteServer.ServiceClient().GetBlobContainerClient(_containers[^1]);
+
+        var outcome = await StoredContentScenarios.RunAsync(storage, async name =>
+        {
+            // As Azurite keeps the blob's properties, not as the storage reads them back.
+            var properties = (await container.GetBlobClient(name).GetPropertiesAsync()).Value;
+            return new StoredHeaders(name, properties.ContentType, properties.ContentDisposition);
+        });
+
+        Assert.That(StoredContentScenarios.Violations(outcome), Is.Empty);
     }
 
     [Test]

@@ -7,6 +7,21 @@ namespace UploadKit.Storage.Gcs.Tests.Integration;
 public sealed class GcsStorageTests : GcsIntegrationTest
 {
     [Test]
+    public async Task SaveAsync_UploadsOfActiveOrMisdeclaredContent_StoredWithServerTypeAndAttachment()
+    {
+        using var storage = Storage();
+
+        var outcome = await StoredContentScenarios.RunAsync(storage, name =>
+        {
+            // As the server keeps the object, not as the storage reads it back.
+            var stored = Server.Find(Bucket, name) ?? throw new InvalidOperationException($"'{name}' was not stored.");
+            return Task.FromResult(new StoredHeaders(name, stored.ContentType, stored.ContentDisposition));
+        });
+
+        Assert.That(StoredContentScenarios.Violations(outcome), Is.Empty);
+    }
+
+    [Test]
     public async Task SaveAsync_SmallFile_StoredAndReadBackWithSameSha256()
     {
         using var storage = Storage(o => o.CacheControl = "public, max-age=60");
