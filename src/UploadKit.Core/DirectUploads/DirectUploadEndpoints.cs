@@ -67,6 +67,11 @@ internal static class DirectUploadEndpoints
             };
             upload = await context.RequestServices.GetRequiredService<IDirectUploads>().BeginAsync(storage, request, context.RequestAborted).ConfigureAwait(false);
         }
+        catch (UploadRejectedException ex)
+        {
+            await UploadProblems.ToResult(ex).ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
         catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
         {
             await BadRequest(context, ex is SuspiciousFileNameException or NotSupportedException ? ex.Message : "The upload request is invalid: " + ex.Message).ConfigureAwait(false);

@@ -68,4 +68,20 @@ public sealed class DirectUploadOptions
     /// signed by one server are then refused by the others and after a restart.
     /// </summary>
     public string? SigningKey { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether a direct upload is signed for and stored with the media type the client declared. When
+    /// <see langword="false"/>, the type comes from the stored name's extension (<see cref="StoredContentTypes.FromName"/>,
+    /// <c>application/octet-stream</c> for an unknown one) and a different declaration is ignored, as for multipart saves.
+    /// </summary>
+    /// <value>Defaults to <see langword="false"/>.</value>
+    public bool StoreClientContentType { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether direct uploads of active content (HTML, SVG, XML, JavaScript; see
+    /// <see cref="StoredContentTypes.IsActiveContent"/>) are allowed. A presigned upload cannot make every storage serve
+    /// such an object as an attachment, so by default beginning one is refused with a 400 validation error.
+    /// </summary>
+    /// <value>Defaults to <see langword="false"/>.</value>
+    public bool AllowActiveContent { get; set; }
 }

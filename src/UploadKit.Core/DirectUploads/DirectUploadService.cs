@@ -61,11 +61,12 @@ internal sealed class DirectUploadService : IDirectUploads
         var prefix = _options.KeyPrefix.Trim('/');
         var objectName = FileStorageNames.Validate(
             (prefix.Length > 0 ? prefix + "/" : string.Empty) + RandomNumberGenerator.GetString(IdAlphabet, 20) + "/" + FileStorageNames.GetValidName(request.FileName));
+        var contentType = GetStoredContentType(objectName, request);
         var session = new UploadSession(NewId(), storageName, objectName, urlExpiresOn + _options.CompletionWindow)
         {
             OwnerId = CurrentOwner(out _),
             FileName = request.FileName,
-            ContentType = request.ContentType,
+            ContentType = contentType,
             ExpectedLength = request.Length,
             MaxLength = request.MaxLength,
             ChecksumSha256 = request.ChecksumSha256,
@@ -83,7 +84,7 @@ internal sealed class DirectUploadService : IDirectUploads
                     new PresignedUploadRequest(objectName)
                     {
                         Method = request.Method,
-                        ContentType = request.ContentType,
+                        ContentType = contentType,
                         ContentLength = request.Length,
                         MaxLength = request.MaxLength ?? request.Length,
                         ChecksumSha256 = request.ChecksumSha256 is { } hex ? Convert.ToBase64String(Convert.FromHexString(hex)) : null,
@@ -276,6 +277,30 @@ internal sealed class DirectUploadService : IDirectUploads
             ChecksumSha256 = sha256 ?? (info.Checksums.TryGetValue("sha256", out var recorded) ? recorded.ToLowerInvariant() : null),
             ETag = info.ETag,
         };
+
+    /// <summary>
+    /// Gets the media type a direct upload is signed for and stored with: the stored name's, not the client's declaration
+    /// (unless <see cref="DirectUploadOptions.StoreClientContentType"/>); and refuses active content, which a presigned
+    /// upload cannot force to download on every storage (unless <see cref="DirectUploadOptions.AllowActiveContent"/>).
+    /// </summary>
+    private string GetStoredContentType(string objectName, DirectUploadRequest request)
+    {
+        var contentType = _options.StoreClientContentType ? request.ContentType : StoredContentTypes.FromName(objectName);
+        if (!_options.AllowActiveContent && StoredContentTypes.IsActiveContent(contentType))
+        {
+            var error = $"Files of type '{contentType}' cannot be uploaded directly: they could be served as a web page.";
+            throw new UploadRejectedException(StatusCodes.Status400BadRequest, error)
+            {
+                Title = "One or more validation errors occurred.",
+                Errors = new Dictionary<string, string[]>
+                {
+                    [string.IsNullOrEmpty(request.FieldName) ? "file" : request.FieldName] = [error],
+                },
+            };
+        }
+
+        return contentType;
+    }
 
     private static UploadRejectedException NotFound() =>
         new(StatusCodes.Status404NotFound, "No direct upload has this id.") { Title = "Direct upload not found" };

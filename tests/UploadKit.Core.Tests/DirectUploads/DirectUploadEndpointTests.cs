@@ -310,6 +310,82 @@ public sealed class DirectUploadEndpointTests
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
     }
 
+    [TestCase("default")]
+    [TestCase("files")]
+    public async Task FullCycle_DeclaredTypeDiffersFromName_StoresTheNamesType(string storageName)
+    {
+        await using var app = await DirectUploadApp.StartAsync(kestrel: storageName == "files");
+        var mp3 = Encoding.ASCII.GetBytes("ID3 some audio bytes");
+        var upload = await app.BeginAsync("alice", storageName, new { fileName = "x.mp3", contentType = "text/html", maxLength = 1000 });
+        Assert.That(upload.Headers["Content-Type"], Is.EqualTo("audio/mpeg"));
+        Assert.That((await app.Store.GetAsync(upload.Id))!.ContentType, Is.EqualTo("audio/mpeg"));
+
+        using (var put = await app.PutAsync(upload, mp3))
+        {
+            Assert.That(put.StatusCode, Is.EqualTo(HttpStatusCode.OK), await put.Content.ReadAsStringAsync());
+        }
+
+        using var complete = await app.SendAsync("alice", HttpMethod.Post, $"/uploads/{upload.Id}/complete");
+        Assert.That(complete.StatusCode, Is.EqualTo(HttpStatusCode.OK), await complete.Content.ReadAsStringAsync());
+        var reference = await complete.Content.ReadFromJsonAsync<JsonElement>();
+        var name = reference.GetProperty("name").GetString()!;
+        await using var stored = await app.Storages[storageName].OpenReadAsync(name);
+        using var bytes = new MemoryStream();
+        await stored.CopyToAsync(bytes);
+        Assert.Multiple(() =>
+        {
+            Assert.That(reference.GetProperty("contentType").GetString(), Is.EqualTo("audio/mpeg"));
+            Assert.That(bytes.ToArray(), Is.EqualTo(mp3));
+        });
+    }
+
+    [TestCase("page.html")]
+    [TestCase("logo.svg")]
+    public async Task Begin_ActiveContent_Returns400AndLeavesNoSession(string fileName)
+    {
+        await using var app = await DirectUploadApp.StartAsync();
+        using var response = await app.SendAsync("alice", HttpMethod.Post, "/uploads/default", new { fileName, contentType = "image/png", maxLength = 1000 });
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var pending = await app.Store.ListExpiredAsync(DateTimeOffset.MaxValue).ToListAsync();
+        var ended = await app.Store.ListEndedAsync(DateTimeOffset.MaxValue).ToListAsync();
+        var objects = await app.Storages[FileStorageNames.Default].ListAsync().ToListAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+            Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"));
+            Assert.That(problem.GetProperty("errors").GetProperty("file")[0].GetString(), Does.Contain("cannot be uploaded directly"));
+            Assert.That(pending, Is.Empty);
+            Assert.That(ended, Is.Empty);
+            Assert.That(objects, Is.Empty);
+        });
+    }
+
+    [Test]
+    public async Task Begin_ActiveContentAllowed_StoresItWithItsType()
+    {
+        await using var app = await DirectUploadApp.StartAsync(configure: o => o.AllowActiveContent = true);
+        var svg = Encoding.UTF8.GetBytes("<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
+        var upload = await app.BeginAsync("alice", "default", new { fileName = "logo.svg", contentType = "image/png", maxLength = 1000 });
+        Assert.That(upload.Headers["Content-Type"], Is.EqualTo("image/svg+xml"));
+        using (var put = await app.PutAsync(upload, svg))
+        {
+            Assert.That(put.StatusCode, Is.EqualTo(HttpStatusCode.OK), await put.Content.ReadAsStringAsync());
+        }
+
+        using var complete = await app.SendAsync("alice", HttpMethod.Post, $"/uploads/{upload.Id}/complete");
+        Assert.That(complete.StatusCode, Is.EqualTo(HttpStatusCode.OK), await complete.Content.ReadAsStringAsync());
+        var reference = await complete.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.That(reference.GetProperty("contentType").GetString(), Is.EqualTo("image/svg+xml"));
+    }
+
+    [Test]
+    public async Task Begin_StoreClientContentType_SignsTheDeclaredType()
+    {
+        await using var app = await DirectUploadApp.StartAsync(configure: o => o.StoreClientContentType = true);
+        var upload = await app.BeginAsync("alice", "default", new { fileName = "x.mp3", contentType = "audio/ogg", maxLength = 1000 });
+        Assert.That(upload.Headers["Content-Type"], Is.EqualTo("audio/ogg"));
+    }
+
     [Test]
     public async Task Begin_InvalidBody_Returns400()
     {

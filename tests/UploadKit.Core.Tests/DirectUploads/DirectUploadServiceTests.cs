@@ -73,6 +73,82 @@ public sealed class DirectUploadServiceTests
     }
 
     [Test]
+    public async Task BeginAsync_DeclaredTypeDiffersFromName_SignsAndStoresTheNamesType()
+    {
+        var upload = await _uploads.BeginAsync("tracks", new("x.mp3", "text/html", maxLength: 1000));
+        var session = await _store.GetAsync(upload.Id);
+        Assert.Multiple(() =>
+        {
+            Assert.That(upload.Headers["Content-Type"], Is.EqualTo("audio/mpeg"));
+            Assert.That(session!.ContentType, Is.EqualTo("audio/mpeg"));
+        });
+
+        await PutBehindTheBackAsync(upload, Content, "audio/mpeg");
+        var reference = await _uploads.CompleteAsync(upload.Id);
+        var stored = await _storage.GetMetadataAsync(reference.Name);
+        await using var read = await _storage.OpenReadAsync(reference.Name);
+        using var bytes = new MemoryStream();
+        await read.CopyToAsync(bytes);
+        Assert.Multiple(() =>
+        {
+            Assert.That(reference.ContentType, Is.EqualTo("audio/mpeg"));
+            Assert.That(stored!.ContentType, Is.EqualTo("audio/mpeg"));
+            Assert.That(bytes.ToArray(), Is.EqualTo(Content));
+        });
+    }
+
+    [Test]
+    public async Task BeginAsync_UnknownExtension_SignsOctetStream()
+    {
+        var upload = await _uploads.BeginAsync("tracks", new("data.unknownext", "text/html", maxLength: 1000));
+        Assert.That((await _store.GetAsync(upload.Id))!.ContentType, Is.EqualTo(StoredContentTypes.Unknown));
+    }
+
+    [TestCase("page.html", "text/html")]
+    [TestCase("logo.svg", "image/svg+xml")]
+    [TestCase("feed.xml", "application/xml")]
+    [TestCase("app.js", "text/javascript")]
+    [TestCase("song.mp3", "text/html", true)]
+    public async Task BeginAsync_ActiveContent_Throws400AndLeavesNoSession(string fileName, string declared, bool storeClientType = false)
+    {
+        _services.GetRequiredService<IOptions<DirectUploadOptions>>().Value.StoreClientContentType = storeClientType;
+        var ex = Assert.ThrowsAsync<UploadRejectedException>(() => _uploads.BeginAsync("tracks", new(fileName, declared, maxLength: 1000) { FieldName = "track" }));
+        var pending = await _store.ListExpiredAsync(DateTimeOffset.MaxValue).ToListAsync();
+        var ended = await _store.ListEndedAsync(DateTimeOffset.MaxValue).ToListAsync();
+        var objects = await _storage.ListAsync().ToListAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex!.StatusCode, Is.EqualTo(StatusCodes.Status400BadRequest));
+            Assert.That(ex.Errors!["track"][0], Does.Contain("cannot be uploaded directly"));
+            Assert.That(pending, Is.Empty);
+            Assert.That(ended, Is.Empty);
+            Assert.That(objects, Is.Empty);
+        });
+    }
+
+    [Test]
+    public async Task BeginAsync_AllowActiveContent_SignsTheNamesType()
+    {
+        _services.GetRequiredService<IOptions<DirectUploadOptions>>().Value.AllowActiveContent = true;
+        var upload = await _uploads.BeginAsync("tracks", new("logo.svg", "image/png", maxLength: 1000));
+        Assert.That((await _store.GetAsync(upload.Id))!.ContentType, Is.EqualTo("image/svg+xml"));
+    }
+
+    [Test]
+    public async Task BeginAsync_StoreClientContentType_SignsTheDeclaredType()
+    {
+        _services.GetRequiredService<IOptions<DirectUploadOptions>>().Value.StoreClientContentType = true;
+        var upload = await _uploads.BeginAsync("tracks", new("x.mp3", "audio/ogg", maxLength: 1000));
+        await PutBehindTheBackAsync(upload, Content, "audio/ogg");
+        var reference = await _uploads.CompleteAsync(upload.Id);
+        Assert.Multiple(() =>
+        {
+            Assert.That(upload.Headers["Content-Type"], Is.EqualTo("audio/ogg"));
+            Assert.That(reference.ContentType, Is.EqualTo("audio/ogg"));
+        });
+    }
+
+    [Test]
     public void BeginAsync_UnknownStorage_ThrowsKeyNotFound() =>
         Assert.ThrowsAsync<KeyNotFoundException>(() => _uploads.BeginAsync("nope", new("a.mp3", "audio/mpeg")));
 
