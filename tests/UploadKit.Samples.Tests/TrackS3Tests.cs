@@ -58,21 +58,35 @@ public class TrackS3Tests
     }
 
     [Test]
-    public async Task Upload_PartDeclaredHtmlNamedMp3_BucketServesItAsAudio()
+    public async Task Upload_PartDeclaredHtmlNamedMp3_IsRefusedAndBucketGetsNothing()
     {
         await using var app = await SampleApp<TrackApi.TrackDb>.StartAsync(WithMinio());
         var id = (await CreateTrackAsync(app.Client, TracksS3))["id"]!.GetValue<int>();
         var content = Mp3Bytes(40_000, seed: 24);
         "<html><script>alert(document.domain)</script></html>"u8.CopyTo(content.AsSpan(10));
-        var name = $"declared-html-{Guid.NewGuid():N}.mp3";
 
-        using var upload = await UploadMultipartAsync(app.Client, TracksS3, id, name, content, declaredType: "text/html");
+        using var upload = await UploadMultipartAsync(app.Client, TracksS3, id, $"declared-html-{Guid.NewGuid():N}.mp3", content, declaredType: "text/html");
+
+        Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), "the sample's signature check refuses a type the bytes contradict");
+        Assert.That(await ReadFieldErrorsAsync(upload, "file"), Has.Some.Contains("text/html"));
+        Assert.That((await app.Client.GetFromJsonAsync<JsonObject>($"{TracksS3}/{id}/"))!["file"], Is.Null);
+    }
+
+    [Test]
+    public async Task Upload_PartDeclaredOctetStreamNamedMp3_BucketServesItAsAudio()
+    {
+        await using var app = await SampleApp<TrackApi.TrackDb>.StartAsync(WithMinio());
+        var id = (await CreateTrackAsync(app.Client, TracksS3))["id"]!.GetValue<int>();
+        var content = Mp3Bytes(40_000, seed: 24);
+        "<html><script>alert(document.domain)</script></html>"u8.CopyTo(content.AsSpan(10));
+
+        using var upload = await UploadMultipartAsync(app.Client, TracksS3, id, $"declared-binary-{Guid.NewGuid():N}.mp3", content, declaredType: "application/octet-stream");
 
         Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.OK), await upload.Content.ReadAsStringAsync());
         using var plain = new HttpClient();
         using var served = await plain.GetAsync((await ReadObjectAsync(upload))["file"]!.GetValue<string>());
         Assert.That(served.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        Assert.That(served.Content.Headers.ContentType?.MediaType, Is.EqualTo("audio/mpeg"), "the bucket serves the type of the stored name, not the client's text/html");
+        Assert.That(served.Content.Headers.ContentType?.MediaType, Is.EqualTo("audio/mpeg"), "the bucket serves the type of the stored name, not the client's declaration");
         Assert.That(Sha256(await served.Content.ReadAsByteArrayAsync()), Is.EqualTo(Sha256(content)));
     }
 
