@@ -36,7 +36,6 @@ internal sealed class UploadReader : IMultipartSink
     private bool _inFile;
     private bool _skipping;
     private long _offset;
-    private int _fileCount;
 
     private UploadReader(UploadRequestContext context)
     {
@@ -205,11 +204,8 @@ internal sealed class UploadReader : IMultipartSink
         string? rawName = http.GetRouteValue("filename") as string;
         if (ContentDispositionHeaderValue.TryParse(http.Request.Headers.ContentDisposition.ToString(), out var disposition))
         {
-            rawName ??= MultipartParser.GetFileName(disposition);
-            if (disposition.Name.HasValue)
-            {
-                fieldName = HeaderUtilities.RemoveQuotes(disposition.Name).ToString();
-            }
+            rawName ??= HeaderParameters.Get(disposition.Parameters, "filename");
+            fieldName = HeaderParameters.Get(disposition.Parameters, "name") ?? fieldName;
         }
 
         var fileName = FileNameSanitizer.Sanitize(rawName)
@@ -223,6 +219,11 @@ internal sealed class UploadReader : IMultipartSink
             {
                 headers[name] = value;
             }
+        }
+
+        if (_options.MaxFileCount < 1)
+        {
+            throw UploadRejectedException.TooLarge($"The request has more than {_options.MaxFileCount} files (MaxFileCount).");
         }
 
         var fileHeader = MultipartParser.CreateFileHeader(fieldName, fileName, headers);
@@ -344,11 +345,6 @@ internal sealed class UploadReader : IMultipartSink
         if (_context.PendingAntiforgery is { } antiforgery)
         {
             throw antiforgery.Missing();
-        }
-
-        if (++_fileCount > _options.MaxFileCount)
-        {
-            throw UploadRejectedException.TooLarge($"The request has more than {_options.MaxFileCount} files (MaxFileCount).");
         }
 
         _context.CurrentFile = header;
