@@ -31,6 +31,9 @@ internal sealed class UploadReader : IMultipartSink
     private readonly IReadOnlyList<UploadHandler> _handlers;
     private readonly UploadOptions _options;
     private readonly Dictionary<string, StringValues> _fields = new(StringComparer.Ordinal);
+
+    // Multipart fields collect here: a name repeated n times costs n, not n² as concatenating StringValues would.
+    private readonly Dictionary<string, List<string>> _partFields = new(StringComparer.Ordinal);
     private readonly List<UploadedFile> _files = [];
     private int _active;
     private bool _inFile;
@@ -137,6 +140,11 @@ internal sealed class UploadReader : IMultipartSink
         {
             // Django's StopUpload: keep what is complete, drop the file in progress, read no further.
             await AbandonFileAsync(_active, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        foreach (var (name, values) in _partFields)
+        {
+            _fields[name] = values.Count == 1 ? new StringValues(values[0]) : new StringValues([.. values]);
         }
 
         return new UploadForm(_fields, _files);
@@ -337,7 +345,12 @@ internal sealed class UploadReader : IMultipartSink
             _context.PendingAntiforgery = null;
         }
 
-        _fields[name] = _fields.TryGetValue(name, out var existing) ? StringValues.Concat(existing, value) : new StringValues(value);
+        if (!_partFields.TryGetValue(name, out var values))
+        {
+            _partFields[name] = values = [];
+        }
+
+        values.Add(value);
     }
 
     public async ValueTask<bool> OnFileStartAsync(UploadFileHeader header, CancellationToken cancellationToken)
