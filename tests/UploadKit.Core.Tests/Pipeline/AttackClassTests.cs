@@ -105,7 +105,15 @@ public class AttackClassTests
             await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
             client.Client.Shutdown(SocketShutdown.Send);
             using var reader = new StreamReader(stream);
-            statusLine = await reader.ReadLineAsync();
+            try
+            {
+                statusLine = await reader.ReadLineAsync();
+            }
+            catch (IOException)
+            {
+                // The server reset the connection: no answer at all, which is not a success either.
+                statusLine = null;
+            }
         }
         finally
         {
@@ -113,7 +121,7 @@ public class AttackClassTests
             await app.DisposeAsync();
         }
 
-        // Kestrel takes the client's end of input as the end of the connection: it answers 400 or nothing, never 2xx.
+        // Kestrel takes the client's end of input as the end of the connection: it answers 400, or closes or resets it; never 2xx.
         Assert.That(statusLine, Is.Null.Or.StartWith("HTTP/1.1 400"));
         Assert.That(Directory.GetFiles(_temp), Is.Empty, "the partial temp file is deleted");
     }
