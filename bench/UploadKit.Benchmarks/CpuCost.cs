@@ -136,7 +136,8 @@ internal static class CpuCost
                 var clock = Stopwatch.StartNew();
                 do
                 {
-                    shape.Status = await ReadShapeAsync(new SegmentedPipeReader(shape.Segments, segmentsPerRead), shape.Shape.ContentType, provider);
+                    var reader = new SegmentedPipeReader(shape.Segments, segmentsPerRead);
+                    shape.Status = (await InMemoryRequest.ReadAsync(provider, reader, shape.Shape.ContentType, null, new DiscardHandler())).Status;
                     total += shape.Length;
                 }
                 while (clock.Elapsed < SampleTime);
@@ -163,27 +164,6 @@ internal static class CpuCost
     {
         values.Sort();
         return values[values.Count / 2];
-    }
-
-    private static async Task<int> ReadShapeAsync(PipeReader reader, string contentType, IServiceProvider services)
-    {
-        await using var scope = services.CreateAsyncScope();
-        var context = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
-        context.Request.Method = "POST";
-        context.Request.ContentType = contentType;
-        context.Features.Set<Microsoft.AspNetCore.Http.Features.IRequestBodyPipeFeature>(new BodyPipe(reader));
-        var handlers = context.GetUploadHandlers();
-        handlers.Clear();
-        handlers.Add(new DiscardHandler());
-        try
-        {
-            await context.ReadUploadFormAsync();
-            return 200;
-        }
-        catch (UploadRejectedException ex)
-        {
-            return ex.StatusCode;
-        }
     }
 
     private static async Task<long> ReadRawAsync(PipeReader reader)

@@ -2,9 +2,9 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Net.Http.Headers;
+using UploadKit.Testing;
 
 namespace UploadKit.Fuzz;
 
@@ -21,7 +21,7 @@ public static class FuzzTarget
 
     private static readonly ServiceProvider Services = CreateServices();
 
-    /// <summary>Parses one input; returns "200 fields/files" or "400 message" / "413 message".</summary>
+    /// <summary>Parses one input; returns "200 fields, files, bytes" or "400 message" / "413 message".</summary>
     /// <param name="input">The fuzz input.</param>
     /// <returns>A short description of the outcome.</returns>
     public static async Task<string> RunAsync(byte[] input)
@@ -43,31 +43,13 @@ public static class FuzzTarget
             }
         }
 
-        await using var scope = Services.CreateAsyncScope();
-        var context = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
-        context.Request.Method = "POST";
-        context.Request.Headers.ContentType = "multipart/form-data; boundary=" + boundary;
-        context.Request.ContentLength = body.Length;
-        var reader = new PiecewisePipeReader(body, Seed(input));
-        context.Features.Set<IRequestBodyPipeFeature>(new BodyPipe(reader));
-        var handlers = context.GetUploadHandlers();
-        handlers.Clear();
-        handlers.Add(new MemoryUploadHandler());
-        try
+        var outcome = await InMemoryRequest.ReadAsync(Services, new PiecewisePipeReader(body, Seed(input)), "multipart/form-data; boundary=" + boundary, body.Length, new MemoryUploadHandler()).ConfigureAwait(false);
+        if (outcome.Status is not (StatusCodes.Status200OK or StatusCodes.Status400BadRequest or StatusCodes.Status413PayloadTooLarge))
         {
-            var form = await context.ReadUploadFormAsync().ConfigureAwait(false);
-            var bytes = 0L;
-            foreach (var file in form.Files)
-            {
-                bytes += file.Length;
-            }
+            throw new InvalidOperationException($"Unexpected outcome: {outcome}");
+        }
 
-            return $"200 {form.Fields.Count} fields, {form.Files.Count} files, {bytes} bytes";
-        }
-        catch (UploadRejectedException ex) when (ex.StatusCode is StatusCodes.Status400BadRequest or StatusCodes.Status413PayloadTooLarge)
-        {
-            return $"{ex.StatusCode} {ex.Message}";
-        }
+        return outcome.ToString();
     }
 
     private static int Seed(byte[] input)
@@ -90,11 +72,6 @@ public static class FuzzTarget
             o.MaxRequestBodySize = 4 * 1024 * 1024;
         });
         return services.BuildServiceProvider();
-    }
-
-    private sealed class BodyPipe(PipeReader reader) : IRequestBodyPipeFeature
-    {
-        public PipeReader Reader => reader;
     }
 
     /// <summary>

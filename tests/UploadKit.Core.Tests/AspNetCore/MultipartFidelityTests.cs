@@ -22,22 +22,10 @@ public sealed record FidelityReport(Dictionary<string, string[]> Fields, List<Pa
 /// Every part of a well-formed body is delivered under the name the client meant, or the request is refused with a
 /// problem that names the part: the defects of issue 12, each over HTTP.
 /// </summary>
-public class MultipartFidelityTests
+public class MultipartFidelityTests : TempDirectoryTests
 {
-    private string _temp = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        _temp = Path.Combine(Path.GetTempPath(), "uploadkit-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_temp);
-    }
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_temp, recursive: true);
-
     private Task<TestApp> StartAsync(Action<UploadOptions>? configure = null) =>
-        UploadApp.StartAsync(_temp, app => app.MapPost("/upload", (UploadForm form) => DescribeAsync(form)), configure);
+        UploadApp.StartAsync(Temp, app => app.MapPost("/upload", (UploadForm form) => DescribeAsync(form)), configure);
 
     private static async Task<FidelityReport> DescribeAsync(UploadForm form)
     {
@@ -140,14 +128,14 @@ public class MultipartFidelityTests
         Assert.That(report.Files.Single().Length, Is.EqualTo(data.Length), "the decoded length, not the encoded one");
         Assert.That(report.Files.Single().Sha256, Is.EqualTo(UploadApp.Sha256(data)));
         Assert.That(report.Fields["t"], Is.EqualTo(new[] { "héllo wörld" }));
-        Assert.That(Directory.GetFiles(_temp), Is.Empty);
+        Assert.That(Directory.GetFiles(Temp), Is.Empty);
     }
 
     [Test]
     public async Task UploadForm_Base64SizeLimit_SeesDecodedBytes()
     {
         await using var app = await UploadApp.StartAsync(
-            _temp,
+            Temp,
             a => a.MapPost("/upload", (UploadForm form) => DescribeAsync(form)).WithFileValidators("f", FileValidators.MaxSize(3000)));
         var fits = new MultipartBodyBuilder().AddPart("Content-Disposition: form-data; name=\"f\"; filename=\"a.bin\"\r\nContent-Transfer-Encoding: base64\r\n",
             Encoding.ASCII.GetBytes(Convert.ToBase64String(new byte[3000])));
@@ -160,7 +148,7 @@ public class MultipartFidelityTests
             Encoding.ASCII.GetBytes(Convert.ToBase64String(new byte[3003])));
         var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(over));
         Assert.That((int)response.StatusCode, Is.InRange(400, 413));
-        Assert.That(Directory.GetFiles(_temp), Is.Empty);
+        Assert.That(Directory.GetFiles(Temp), Is.Empty);
     }
 
     [TestCase("YWJj=x", TestName = "UploadForm_Base64TextAfterPadding_Is400")]
@@ -176,7 +164,7 @@ public class MultipartFidelityTests
         var detail = await PostRefusedAsync(app, body, HttpStatusCode.BadRequest);
 
         Assert.That(detail, Does.Contain("'scan'").And.Contain("base64"));
-        Assert.That(Directory.GetFiles(_temp), Is.Empty, "the file read before the bad part is deleted");
+        Assert.That(Directory.GetFiles(Temp), Is.Empty, "the file read before the bad part is deleted");
     }
 
     [TestCase("quoted-printable", TestName = "UploadForm_QuotedPrintablePart_Is400")]

@@ -18,7 +18,7 @@ namespace UploadKit.Tests.Pipeline;
 /// left on disk, and allocation that does not grow with the body (an in-memory parse of 1 MiB against 16 MiB).
 /// </summary>
 [NonParallelizable]
-public class AttackClassTests
+public class AttackClassTests : TempDirectoryTests
 {
     private const int Small = 1024 * 1024;
     private const int Large = 16 * 1024 * 1024;
@@ -26,25 +26,13 @@ public class AttackClassTests
     /// <summary>What 15 more MiB of body may add to a request's allocation: nothing that grows with it.</summary>
     private const long AllocationSlack = 64 * 1024;
 
-    private string _temp = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        _temp = Path.Combine(Path.GetTempPath(), "uploadkit-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_temp);
-    }
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_temp, recursive: true);
-
     private static IEnumerable<AdversarialShape> Shapes() => AdversarialBodies.All;
 
     [TestCaseSource(nameof(Shapes))]
     public async Task UploadForm_AttackShape_AnswersAndLeavesNothing(AdversarialShape shape)
     {
         // Files spill to disk early, so a body that is accepted or refused halfway must clean up what it wrote.
-        await using var app = await UploadApp.StartAsync(_temp, a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)), o => o.MemoryBufferThreshold = 16 * 1024);
+        await using var app = await UploadApp.StartAsync(Temp, a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)), o => o.MemoryBufferThreshold = 16 * 1024);
         var body = shape.Build(Small);
         var content = new ByteArrayContent(body.Body);
         content.Headers.TryAddWithoutValidation("Content-Type", shape.ContentType);
@@ -58,7 +46,7 @@ public class AttackClassTests
             Assert.That(report!.Files.Sum(f => f.Length), Is.EqualTo(body.FileBytes));
         }
 
-        Assert.That(Directory.GetFiles(_temp), Is.Empty);
+        Assert.That(Directory.GetFiles(Temp), Is.Empty);
     }
 
     [TestCaseSource(nameof(Shapes))]
@@ -93,7 +81,7 @@ public class AttackClassTests
     [Test]
     public async Task Kestrel_HugeDeclaredLengthTinyBody_Is400AndLeavesNothing()
     {
-        var app = await UploadApp.StartAsync(_temp, a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)), o => o.MemoryBufferThreshold = 0, kestrel: true);
+        var app = await UploadApp.StartAsync(Temp, a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)), o => o.MemoryBufferThreshold = 0, kestrel: true);
         string? statusLine;
         try
         {
@@ -123,7 +111,7 @@ public class AttackClassTests
 
         // Kestrel takes the client's end of input as the end of the connection: it answers 400, or closes or resets it; never 2xx.
         Assert.That(statusLine, Is.Null.Or.StartWith("HTTP/1.1 400"));
-        Assert.That(Directory.GetFiles(_temp), Is.Empty, "the partial temp file is deleted");
+        Assert.That(Directory.GetFiles(Temp), Is.Empty, "the partial temp file is deleted");
     }
 
     /// <summary>The whole chain over a body in memory, handed out 64 KiB per read in 4 KiB segments as Kestrel does.</summary>
@@ -148,27 +136,8 @@ public class AttackClassTests
             return (status, least);
         }
 
-        private static async Task<int> RunAsync(PipeReader reader, string contentType, long declaredLength)
-        {
-            await using var scope = Services.CreateAsyncScope();
-            var context = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
-            context.Request.Method = "POST";
-            context.Request.ContentType = contentType;
-            context.Request.ContentLength = declaredLength;
-            context.Features.Set<IRequestBodyPipeFeature>(new BodyPipe(reader));
-            var handlers = context.GetUploadHandlers();
-            handlers.Clear();
-            handlers.Add(new DiscardHandler());
-            try
-            {
-                await context.ReadUploadFormAsync();
-                return 200;
-            }
-            catch (UploadRejectedException ex)
-            {
-                return ex.StatusCode;
-            }
-        }
+        private static async Task<int> RunAsync(PipeReader reader, string contentType, long declaredLength) =>
+            (await InMemoryRequest.ReadAsync(Services, reader, contentType, declaredLength, new DiscardHandler())).Status;
 
         private static ServiceProvider CreateServices()
         {
@@ -177,11 +146,6 @@ public class AttackClassTests
             services.AddUploadKit(_ => { });
             return services.BuildServiceProvider();
         }
-    }
-
-    private sealed class BodyPipe(PipeReader reader) : IRequestBodyPipeFeature
-    {
-        public PipeReader Reader => reader;
     }
 
     private sealed class DiscardHandler : UploadHandler
