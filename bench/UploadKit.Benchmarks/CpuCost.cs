@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Net.Http.Headers;
+using UploadKit.Testing;
 
 namespace UploadKit.Benchmarks;
 
@@ -89,7 +90,80 @@ internal static class CpuCost
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name,-45} {median,8:F1} µs/MiB  ({1_000_000 / median,7:F0} MiB/s on one core)"));
         }
 
+        if (args.Length <= 4 || "adversarial".Contains(args[4], StringComparison.OrdinalIgnoreCase))
+        {
+            await RunAdversarialAsync(sizeMiB, rounds, segmentSize, segmentsPerRead);
+        }
+
         return 0;
+    }
+
+    /// <summary>
+    /// The UploadKit chain (discarding handler) over each adversarial shape of <see cref="AdversarialBodies"/>, per MiB
+    /// of body offered, next to random data. The limits on parts are lifted so that shapes made of many parts are read
+    /// to the end; shapes refused by a header limit stop early, which is their point.
+    /// </summary>
+    private static async Task RunAdversarialAsync(int sizeMiB, int rounds, int segmentSize, int segmentsPerRead)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddUploadKit(o =>
+        {
+            o.MaxRequestBodySize = BenchServer.BodyLimit;
+            o.MaxFieldCount = int.MaxValue;
+            o.MaxFileCount = int.MaxValue;
+            o.MaxFieldsSize = long.MaxValue;
+        });
+        await using var provider = services.BuildServiceProvider();
+        var shapes = AdversarialBodies.All.Select(shape =>
+        {
+            var body = shape.Build(sizeMiB * 1024 * 1024).Body;
+            var segments = new List<byte[]>();
+            for (var offset = 0; offset < body.Length; offset += segmentSize)
+            {
+                segments.Add(body.AsSpan(offset, Math.Min(segmentSize, body.Length - offset)).ToArray());
+            }
+
+            return (Shape: shape, Length: body.Length, Segments: segments, Samples: new List<double>(), Status: 0);
+        }).ToList();
+
+        for (var round = -5; round < rounds; round++)
+        {
+            for (var i = 0; i < shapes.Count; i++)
+            {
+                var shape = shapes[i];
+                long total = 0;
+                var clock = Stopwatch.StartNew();
+                do
+                {
+                    var reader = new SegmentedPipeReader(shape.Segments, segmentsPerRead);
+                    shape.Status = (await InMemoryRequest.ReadAsync(provider, reader, shape.Shape.ContentType, null, new DiscardHandler())).Status;
+                    total += shape.Length;
+                }
+                while (clock.Elapsed < SampleTime);
+
+                if (round >= 0)
+                {
+                    shape.Samples.Add(clock.Elapsed.TotalMicroseconds / (total / (1024.0 * 1024)));
+                }
+
+                shapes[i] = shape;
+            }
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Adversarial shapes, {sizeMiB} MiB each, UploadKit discard chain with part limits lifted; µs per MiB of body offered:"));
+        var random = Median(shapes[0].Samples);
+        foreach (var (shape, _, _, samples, status) in shapes)
+        {
+            var median = Median(samples);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {shape.Name,-40} {status,3} {median,9:F1} µs/MiB  {median / random,6:F2}× random"));
+        }
+    }
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        return values[values.Count / 2];
     }
 
     private static async Task<long> ReadRawAsync(PipeReader reader)

@@ -30,6 +30,9 @@ public sealed class UploadOptions
     /// <summary>The default of <see cref="MaxPartHeadersSize"/>: 16 KiB, as ASP.NET Core's multipart reader.</summary>
     public const int DefaultMaxPartHeadersSize = 16 * 1024;
 
+    /// <summary>The default of <see cref="MaxPartHeaderCount"/>: 16, as ASP.NET Core's multipart reader.</summary>
+    public const int DefaultMaxPartHeaderCount = 16;
+
     /// <summary>
     /// Gets or sets the largest request body accepted, in bytes; <see langword="null"/> for no limit.
     /// It replaces the server's own limit (Kestrel's 30 MB) on upload endpoints.
@@ -77,6 +80,10 @@ public sealed class UploadOptions
     /// <summary>Gets or sets the largest size of one part's headers, in bytes.</summary>
     /// <value>Defaults to <see cref="DefaultMaxPartHeadersSize"/>.</value>
     public int MaxPartHeadersSize { get; set; } = DefaultMaxPartHeadersSize;
+
+    /// <summary>Gets or sets the largest number of header lines in one part; more are refused with 413.</summary>
+    /// <value>Defaults to <see cref="DefaultMaxPartHeaderCount"/>.</value>
+    public int MaxPartHeaderCount { get; set; } = DefaultMaxPartHeaderCount;
 
     /// <summary>
     /// Gets or sets the folder for temporary upload files (Django's <c>FILE_UPLOAD_TEMP_DIR</c>);

@@ -34,6 +34,17 @@ public sealed class MultipartBodyBuilder
         return this;
     }
 
+    /// <summary>Adds a part whose header lines (each ending in CRLF) are given as bytes, e.g. not UTF-8.</summary>
+    public MultipartBodyBuilder AddPart(byte[] headers, byte[] content)
+    {
+        Write($"--{Boundary}\r\n");
+        _body.Write(headers);
+        Write("\r\n");
+        _body.Write(content);
+        Write("\r\n");
+        return this;
+    }
+
     /// <summary>Appends raw text.</summary>
     public MultipartBodyBuilder AddRaw(string text)
     {

@@ -85,7 +85,7 @@ internal static class UploadOptionsValidation
     public static bool IsValid(UploadOptions o)
     {
         if (o.MaxRequestBodySize is <= 0 || o.MemoryBufferThreshold < 0 || o.MaxFieldCount < 0 || o.MaxFieldsSize < 0 ||
-            o.MaxFileCount < 0 || o.MaxPartHeadersSize <= 0 ||
+            o.MaxFileCount < 0 || o.MaxPartHeadersSize <= 0 || o.MaxPartHeaderCount <= 0 ||
             o.MaxRequestMemoryBufferSize < 0 || o.MaxProcessMemoryBufferSize < 0)
         {
             return false;

@@ -42,7 +42,7 @@ public abstract class UploadedFile : IFormFile, IAsyncDisposable
     /// <summary>Gets the <c>charset</c> parameter of the declared media type, if any.</summary>
     public string? Charset => Header.Charset;
 
-    /// <summary>Gets the other parameters of the declared media type.</summary>
+    /// <summary>Gets every parameter of the declared media type, <c>charset</c> included.</summary>
     public IReadOnlyDictionary<string, string> ContentTypeParameters => Header.ContentTypeParameters;
 
     /// <summary>Gets the file's length in bytes, as received (never as declared).</summary>

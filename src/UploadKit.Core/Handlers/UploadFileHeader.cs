@@ -31,7 +31,7 @@ public sealed class UploadFileHeader
     /// <summary>Gets the <c>charset</c> parameter of the declared content type, if any.</summary>
     public string? Charset { get; init; }
 
-    /// <summary>Gets the other parameters of the declared content type (Django's <c>content_type_extra</c>).</summary>
+    /// <summary>Gets every parameter of the declared content type, <c>charset</c> included (Django's <c>content_type_extra</c>).</summary>
     public IReadOnlyDictionary<string, string> ContentTypeParameters { get; init; } = EmptyParameters;
 
     /// <summary>

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Text;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
@@ -31,12 +32,13 @@ internal interface IMultipartSink : IChunkTarget
 /// <summary>
 /// A streaming <c>multipart/form-data</c> parser on a <see cref="PipeReader"/>. File bytes go to the sink
 /// straight from the pipe's segments; nothing is copied or allocated per chunk. Header values are parsed with
-/// ASP.NET Core's own <see cref="ContentDispositionHeaderValue"/> and <see cref="MediaTypeHeaderValue"/>.
+/// ASP.NET Core's own <see cref="ContentDispositionHeaderValue"/> and <see cref="MediaTypeHeaderValue"/>, their
+/// parameters decoded by <see cref="HeaderParameters"/>. Every part counts against a limit (a file whose name is
+/// unusable still counts as a file), and <c>base64</c> parts are decoded as they stream.
 /// Malformed input throws <see cref="UploadRejectedException"/> (400); exceeded limits throw it with 413.
 /// </summary>
 internal sealed class MultipartParser
 {
-    private const int MaxHeaderCount = 16;
     private const int MaxTransportPadding = 256;
 
     private static readonly byte[] CrLf = "\r\n"u8.ToArray();
@@ -47,6 +49,7 @@ internal sealed class MultipartParser
     private readonly byte[] _delimiter;
     private long _fieldBytes;
     private int _fieldCount;
+    private int _fileCount;
     private ReadOnlySequence<byte>? _pending;
 
     public MultipartParser(PipeReader reader, string boundary, UploadOptions options)
@@ -62,7 +65,7 @@ internal sealed class MultipartParser
     /// <summary>Validates a boundary parameter (RFC 2046: 1 to 70 characters).</summary>
     public static string? GetBoundary(MediaTypeHeaderValue contentType)
     {
-        var boundary = HeaderUtilities.RemoveQuotes(contentType.Boundary);
+        var boundary = HeaderParameters.Unquote(contentType.Boundary);
         if (boundary.Length is 0 or > 70)
         {
             return null;
@@ -81,7 +84,12 @@ internal sealed class MultipartParser
 
     public async Task ParseAsync(IMultipartSink sink, CancellationToken cancellationToken)
     {
-        await SkipPreambleAsync(cancellationToken).ConfigureAwait(false);
+        if (!await SkipPreambleAsync(cancellationToken).ConfigureAwait(false))
+        {
+            // An empty body is an empty form, as Django and ASP.NET Core's form reader have it.
+            return;
+        }
+
         while (await ReadAfterDelimiterAsync(cancellationToken).ConfigureAwait(false))
         {
             var headers = await ReadHeadersAsync(cancellationToken).ConfigureAwait(false);
@@ -91,21 +99,26 @@ internal sealed class MultipartParser
 
     private async Task ReadPartAsync(IHeaderDictionary headers, IMultipartSink sink, CancellationToken cancellationToken)
     {
-        if (!ContentDispositionHeaderValue.TryParse(headers.ContentDisposition.ToString(), out var disposition) ||
-            !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
+        if (!HeaderParameters.TryParseFormData(headers.ContentDisposition.ToString(), out var disposition))
         {
             throw UploadRejectedException.BadRequest("Every part of a multipart/form-data body needs a 'Content-Disposition: form-data' header.");
         }
 
-        var name = HeaderUtilities.RemoveQuotes(disposition.Name).ToString();
-        if (!HasFileNameParameter(disposition))
+        var name = disposition.Name;
+        var base64 = IsBase64(headers, name);
+        if (!disposition.IsFile)
         {
-            await ReadFieldAsync(name, headers, sink, cancellationToken).ConfigureAwait(false);
+            await ReadFieldAsync(name, headers, base64, sink, cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        // A file part whose name cannot be decoded is still a file: it is read past, not taken as a field.
-        var fileName = FileNameSanitizer.Sanitize(GetFileName(disposition));
+        // Every file part counts, read or not: a part whose name cannot be used is read past, not taken as a field.
+        if (++_fileCount > _options.MaxFileCount)
+        {
+            throw UploadLimits.TooManyFiles(_options.MaxFileCount);
+        }
+
+        var fileName = FileNameSanitizer.Sanitize(disposition.FileName);
         var accepted = false;
         if (fileName is not null)
         {
@@ -113,46 +126,49 @@ internal sealed class MultipartParser
             accepted = await sink.OnFileStartAsync(header, cancellationToken).ConfigureAwait(false);
         }
 
-        var length = await ReadBodyAsync(accepted ? sink : null, cancellationToken).ConfigureAwait(false);
+        long length;
+        if (base64 && accepted)
+        {
+            using var decoder = new Base64PartDecoder(sink, name);
+            await ReadBodyAsync(decoder, cancellationToken).ConfigureAwait(false);
+            await decoder.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            length = decoder.Length;
+        }
+        else
+        {
+            length = await ReadBodyAsync(accepted ? sink : null, cancellationToken).ConfigureAwait(false);
+        }
+
         if (accepted)
         {
             await sink.OnFileEndAsync(length, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Whether the part is a file: it has a <c>filename</c> or <c>filename*</c> parameter, decodable or not.</summary>
-    private static bool HasFileNameParameter(ContentDispositionHeaderValue disposition)
-    {
-        foreach (var parameter in disposition.Parameters)
-        {
-            if (parameter.Name.Equals("filename", StringComparison.OrdinalIgnoreCase) || parameter.Name.Equals("filename*", StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
     /// <summary>
-    /// The file name a <c>Content-Disposition</c> carries, RFC 5987 <c>filename*</c> first; <see langword="null"/> if it
-    /// cannot be decoded (an unknown or unsupported charset such as UTF-7).
+    /// Whether the part is <c>Content-Transfer-Encoding: base64</c>. <c>7bit</c>, <c>8bit</c> and <c>binary</c> mean the
+    /// bytes as they are; any other encoding (<c>quoted-printable</c>, an unknown one) is refused rather than stored encoded.
     /// </summary>
-    internal static string? GetFileName(ContentDispositionHeaderValue disposition)
+    private static bool IsBase64(IHeaderDictionary headers, string name)
     {
-        try
+        if (!headers.TryGetValue("Content-Transfer-Encoding", out var values))
         {
-            if (disposition.FileNameStar.HasValue)
-            {
-                return disposition.FileNameStar.ToString();
-            }
+            return false;
+        }
 
-            return disposition.FileName.HasValue ? HeaderUtilities.RemoveQuotes(disposition.FileName).ToString() : null;
-        }
-        catch (Exception ex) when (ex is NotSupportedException or ArgumentException or FormatException or DecoderFallbackException)
+        var encoding = values.ToString().AsSpan().Trim(" \t");
+        if (encoding.Equals("base64", StringComparison.OrdinalIgnoreCase))
         {
-            return null;
+            return true;
         }
+
+        if (encoding.Equals("binary", StringComparison.OrdinalIgnoreCase) || encoding.Equals("8bit", StringComparison.OrdinalIgnoreCase) ||
+            encoding.Equals("7bit", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        throw UploadRejectedException.BadRequest($"Part '{name}' uses Content-Transfer-Encoding '{encoding}', which is not supported; send it as binary or base64.");
     }
 
     internal static UploadFileHeader CreateFileHeader(string fieldName, string fileName, IHeaderDictionary headers)
@@ -163,19 +179,17 @@ internal sealed class MultipartParser
         if (MediaTypeHeaderValue.TryParse(headers.ContentType.ToString(), out var mediaType))
         {
             contentType = mediaType.MediaType.ToString().ToLowerInvariant();
-            charset = mediaType.Charset.HasValue ? HeaderUtilities.RemoveQuotes(mediaType.Charset).ToString() : null;
-            if (mediaType.Parameters.Count > (charset is null ? 0 : 1))
+            charset = mediaType.Charset.HasValue ? HeaderParameters.Unquote(mediaType.Charset) : null;
+            if (mediaType.Parameters.Count > 0)
             {
-                var extra = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+                // Every parameter, charset included: Django's content_type_extra.
+                var all = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
                 foreach (var parameter in mediaType.Parameters)
                 {
-                    if (!parameter.Name.Equals("charset", StringComparison.OrdinalIgnoreCase))
-                    {
-                        extra[parameter.Name.ToString()] = HeaderUtilities.RemoveQuotes(parameter.Value).ToString();
-                    }
+                    all[parameter.Name.ToString()] = HeaderParameters.Unquote(parameter.Value);
                 }
 
-                parameters = extra;
+                parameters = all;
             }
         }
 
@@ -188,18 +202,34 @@ internal sealed class MultipartParser
         };
     }
 
-    private async Task ReadFieldAsync(string name, IHeaderDictionary headers, IMultipartSink sink, CancellationToken cancellationToken)
+    private async Task ReadFieldAsync(string name, IHeaderDictionary headers, bool base64, IMultipartSink sink, CancellationToken cancellationToken)
     {
         if (++_fieldCount > _options.MaxFieldCount)
         {
             throw UploadLimits.TooManyFields(_options.MaxFieldCount);
         }
 
+        if (MediaTypeHeaderValue.TryParse(headers.ContentType.ToString(), out var type) && type.MediaType.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase))
+        {
+            // RFC 2388's multipart/mixed for several files, deprecated by RFC 7578 §4.3: its files would arrive as text.
+            throw UploadRejectedException.BadRequest($"Part '{name}' is itself a multipart body ({type.MediaType}), which is not supported; send each file as its own part.");
+        }
+
         CountFieldBytes(Encoding.UTF8.GetByteCount(name));
         var collector = new FieldCollector(this);
         try
         {
-            await ReadBodyAsync(collector, cancellationToken).ConfigureAwait(false);
+            if (base64)
+            {
+                using var decoder = new Base64PartDecoder(collector, name);
+                await ReadBodyAsync(decoder, cancellationToken).ConfigureAwait(false);
+                await decoder.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await ReadBodyAsync(collector, cancellationToken).ConfigureAwait(false);
+            }
+
             var encoding = GetEncoding(headers);
             var value = encoding.GetString(collector.WrittenSpan);
             await sink.OnFieldAsync(name, value, cancellationToken).ConfigureAwait(false);
@@ -216,7 +246,7 @@ internal sealed class MultipartParser
         {
             try
             {
-                return Encoding.GetEncoding(HeaderUtilities.RemoveQuotes(mediaType.Charset).ToString());
+                return Encoding.GetEncoding(HeaderParameters.Unquote(mediaType.Charset));
             }
             catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
             {
@@ -236,8 +266,11 @@ internal sealed class MultipartParser
         }
     }
 
-    /// <summary>Skips anything before the first delimiter, which may open the body without a leading CRLF.</summary>
-    private async Task SkipPreambleAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Skips anything before the first delimiter, which may open the body without a leading CRLF; returns
+    /// <see langword="false"/> for a body with no bytes at all.
+    /// </summary>
+    private async Task<bool> SkipPreambleAsync(CancellationToken cancellationToken)
     {
         var first = _delimiter.AsMemory(2);
         while (true)
@@ -249,7 +282,14 @@ internal sealed class MultipartParser
                 if (buffer.Length >= first.Length && StartsWith(buffer, first.Span))
                 {
                     Consume(buffer, first.Length);
-                    return;
+                    return true;
+                }
+
+                if (buffer.IsEmpty && BytesConsumed == 0)
+                {
+                    _pending = null;
+                    _reader.AdvanceTo(buffer.End);
+                    return false;
                 }
 
                 // Nothing consumed: the preamble search below reads the same bytes again.
@@ -264,6 +304,7 @@ internal sealed class MultipartParser
 
         // A preamble: the first delimiter is the first CRLF "--" boundary.
         await ReadBodyAsync(null, cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>After a delimiter: "--" closes the body (false); otherwise optional padding and CRLF open a part (true).</summary>
@@ -323,7 +364,7 @@ internal sealed class MultipartParser
                     throw UploadLimits.PartHeadersTooLarge(_options.MaxPartHeadersSize);
                 }
 
-                var headers = ParseHeaders(block);
+                var headers = ParseHeaders(block, _options.MaxPartHeaderCount);
                 Consume(buffer, reader.Consumed);
                 return headers;
             }
@@ -343,25 +384,15 @@ internal sealed class MultipartParser
         }
     }
 
-    private static IHeaderDictionary ParseHeaders(in ReadOnlySequence<byte> block)
+    private static IHeaderDictionary ParseHeaders(in ReadOnlySequence<byte> block, int maxCount)
     {
-        string text;
-        try
-        {
-            text = StrictUtf8.GetString(block);
-        }
-        catch (DecoderFallbackException ex)
-        {
-            throw UploadRejectedException.BadRequest("A part's headers are not valid UTF-8.", ex);
-        }
-
         var headers = new HeaderDictionary();
         var count = 0;
-        foreach (var line in text.Split("\r\n"))
+        foreach (var line in DecodeHeaderLines(block))
         {
-            if (++count > MaxHeaderCount)
+            if (++count > maxCount)
             {
-                throw UploadRejectedException.TooLarge($"A part has more than {MaxHeaderCount} headers.");
+                throw UploadLimits.TooManyPartHeaders(maxCount);
             }
 
             var colon = line.IndexOf(':', StringComparison.Ordinal);
@@ -376,6 +407,33 @@ internal sealed class MultipartParser
         }
 
         return headers;
+    }
+
+    /// <summary>
+    /// A part's header lines as text: UTF-8, or, for a line that is not valid UTF-8 (a file name sent as raw
+    /// ISO-8859-1 bytes, as older clients do), ISO-8859-1, so such a name is read rather than failing the request.
+    /// </summary>
+    private static string[] DecodeHeaderLines(in ReadOnlySequence<byte> block)
+    {
+        var bytes = block.IsSingleSegment ? block.FirstSpan : block.ToArray();
+        if (Utf8.IsValid(bytes))
+        {
+            return Encoding.UTF8.GetString(bytes).Split("\r\n");
+        }
+
+        var lines = new List<string>();
+        while (true)
+        {
+            var end = bytes.IndexOf("\r\n"u8);
+            var line = end < 0 ? bytes : bytes[..end];
+            lines.Add(Utf8.IsValid(line) ? Encoding.UTF8.GetString(line) : Encoding.Latin1.GetString(line));
+            if (end < 0)
+            {
+                return [.. lines];
+            }
+
+            bytes = bytes[(end + 2)..];
+        }
     }
 
     /// <summary>
@@ -479,8 +537,6 @@ internal sealed class MultipartParser
         var reader = new SequenceReader<byte>(buffer);
         return reader.IsNext(prefix);
     }
-
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Collects a field's bytes into pooled memory, counting them against the fields limit.</summary>
     private sealed class FieldCollector(MultipartParser parser) : IChunkTarget, IDisposable

@@ -21,4 +21,7 @@ internal static class UploadLimits
 
     public static UploadRejectedException TooManyFiles(int max) =>
         UploadRejectedException.TooLarge($"The request has more than {max} {(max == 1 ? "file" : "files")}.", nameof(UploadOptions.MaxFileCount));
+
+    public static UploadRejectedException TooManyPartHeaders(int max) =>
+        UploadRejectedException.TooLarge($"A part has more than {max} {(max == 1 ? "header" : "headers")}.", nameof(UploadOptions.MaxPartHeaderCount));
 }

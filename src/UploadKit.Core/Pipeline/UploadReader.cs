@@ -31,12 +31,14 @@ internal sealed class UploadReader : IMultipartSink
     private readonly IReadOnlyList<UploadHandler> _handlers;
     private readonly UploadOptions _options;
     private readonly Dictionary<string, StringValues> _fields = new(StringComparer.Ordinal);
+
+    // Multipart fields collect here: a name repeated n times costs n, not n² as concatenating StringValues would.
+    private readonly Dictionary<string, List<string>> _partFields = new(StringComparer.Ordinal);
     private readonly List<UploadedFile> _files = [];
     private int _active;
     private bool _inFile;
     private bool _skipping;
     private long _offset;
-    private int _fileCount;
 
     private UploadReader(UploadRequestContext context)
     {
@@ -141,6 +143,11 @@ internal sealed class UploadReader : IMultipartSink
             await AbandonFileAsync(_active, CancellationToken.None).ConfigureAwait(false);
         }
 
+        foreach (var (name, values) in _partFields)
+        {
+            _fields[name] = values.Count == 1 ? new StringValues(values[0]) : new StringValues([.. values]);
+        }
+
         return new UploadForm(_fields, _files);
     }
 
@@ -206,11 +213,8 @@ internal sealed class UploadReader : IMultipartSink
         string? rawName = http.GetRouteValue("filename") as string;
         if (ContentDispositionHeaderValue.TryParse(http.Request.Headers.ContentDisposition.ToString(), out var disposition))
         {
-            rawName ??= MultipartParser.GetFileName(disposition);
-            if (disposition.Name.HasValue)
-            {
-                fieldName = HeaderUtilities.RemoveQuotes(disposition.Name).ToString();
-            }
+            rawName ??= HeaderParameters.Get(disposition.Parameters, "filename");
+            fieldName = HeaderParameters.Get(disposition.Parameters, "name") ?? fieldName;
         }
 
         var fileName = FileNameSanitizer.Sanitize(rawName)
@@ -224,6 +228,11 @@ internal sealed class UploadReader : IMultipartSink
             {
                 headers[name] = value;
             }
+        }
+
+        if (_options.MaxFileCount < 1)
+        {
+            throw UploadLimits.TooManyFiles(_options.MaxFileCount);
         }
 
         var fileHeader = MultipartParser.CreateFileHeader(fieldName, fileName, headers);
@@ -341,7 +350,12 @@ internal sealed class UploadReader : IMultipartSink
             _context.PendingAntiforgery = null;
         }
 
-        _fields[name] = _fields.TryGetValue(name, out var existing) ? StringValues.Concat(existing, value) : new StringValues(value);
+        if (!_partFields.TryGetValue(name, out var values))
+        {
+            _partFields[name] = values = [];
+        }
+
+        values.Add(value);
     }
 
     public async ValueTask<bool> OnFileStartAsync(UploadFileHeader header, CancellationToken cancellationToken)
@@ -349,11 +363,6 @@ internal sealed class UploadReader : IMultipartSink
         if (_context.PendingAntiforgery is { } antiforgery)
         {
             throw antiforgery.Missing();
-        }
-
-        if (++_fileCount > _options.MaxFileCount)
-        {
-            throw UploadLimits.TooManyFiles(_options.MaxFileCount);
         }
 
         // Every name a storage derives from the client's (Django's get_valid_name) is valid; one from which nothing can

@@ -172,7 +172,7 @@ public sealed class DirectUploadEndpointTests
         var sig = upload.Url[(upload.Url.IndexOf("sig=", StringComparison.Ordinal) + 4)..];
         using var forged = await app.PutAsync(upload, Png, url: upload.Url.Replace(sig, (sig[0] == 'A' ? "B" : "A") + sig[1..], StringComparison.Ordinal));
         using var unsigned = await app.PutAsync(upload, Png, url: upload.Url[..upload.Url.IndexOf('?', StringComparison.Ordinal)]);
-        using var other = await app.PutAsync(upload, Png, url: upload.Url.Replace(upload.Id, "x" + upload.Id[1..], StringComparison.Ordinal));
+        using var other = await app.PutAsync(upload, Png, url: upload.Url.Replace(upload.Id, (upload.Id[0] == 'x' ? "y" : "x") + upload.Id[1..], StringComparison.Ordinal));
         Assert.Multiple(() =>
         {
             Assert.That(forged.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));

@@ -65,13 +65,20 @@ public class MultipartParserTests
     [TestCase("--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b--", TestName = "ParseAsync_PartWithoutDisposition_Throws400")]
     [TestCase("--b\r\nContent-Disposition: attachment; name=\"a\"\r\n\r\nx\r\n--b--", TestName = "ParseAsync_NotFormData_Throws400")]
     [TestCase("--bXYZ\r\n", TestName = "ParseAsync_GarbageAfterBoundary_Throws400")]
-    [TestCase("", TestName = "ParseAsync_EmptyBody_Throws400")]
     [TestCase("no delimiter at all", TestName = "ParseAsync_NoDelimiter_Throws400")]
     public void ParseAsync_MalformedBody_Throws400(string text)
     {
         var body = Encoding.ASCII.GetBytes(text);
         var ex = Assert.ThrowsAsync<UploadRejectedException>(() => ParserHarness.ParseWithOursAsync(ParserHarness.TrickleReader(body, new Random(1), 5), "b"));
         Assert.That(ex!.StatusCode, Is.EqualTo(400));
+    }
+
+    [Test]
+    public async Task ParseAsync_EmptyBody_IsEmptyForm()
+    {
+        // Changed (issue 12): an empty body used to be a 400; Django and ASP.NET Core's form reader take it as an empty form.
+        var parts = await ParserHarness.ParseWithOursAsync(ParserHarness.TrickleReader([], new Random(1), 5), "b");
+        Assert.That(parts, Is.Empty);
     }
 
     [Test]

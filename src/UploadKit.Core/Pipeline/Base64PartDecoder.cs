@@ -1,0 +1,144 @@
+using System.Buffers;
+using System.Buffers.Text;
+
+namespace UploadKit.Pipeline;
+
+/// <summary>
+/// Decodes a <c>Content-Transfer-Encoding: base64</c> part while it streams: whitespace and line breaks are skipped,
+/// whole quanta are decoded into one pooled buffer and handed on, so nothing holds more than a few KiB whatever the
+/// part's size, and what the target sees (handlers, validators, checksums, limits) is the decoded bytes. Invalid
+/// characters, text after the padding, or a last quantum left incomplete are a 400 naming the part.
+/// </summary>
+internal sealed class Base64PartDecoder : IChunkTarget, IDisposable
+{
+    private const int EncodedCapacity = 4096;
+
+    private static readonly SearchValues<byte> Whitespace = SearchValues.Create(" \t\r\n"u8);
+
+    private readonly IChunkTarget _target;
+    private readonly string _partName;
+    private byte[] _encoded;
+    private byte[] _decoded;
+    private int _pending;
+    private bool _padded;
+
+    public Base64PartDecoder(IChunkTarget target, string partName)
+    {
+        _target = target;
+        _partName = partName;
+        _encoded = ArrayPool<byte>.Shared.Rent(EncodedCapacity);
+        _decoded = ArrayPool<byte>.Shared.Rent(EncodedCapacity / 4 * 3);
+    }
+
+    /// <summary>Gets the number of decoded bytes handed on so far.</summary>
+    public long Length { get; private set; }
+
+    public async ValueTask OnFileChunkAsync(ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken)
+    {
+        while (!chunk.IsEmpty)
+        {
+            var taken = Collect(chunk.Span);
+            chunk = chunk[taken..];
+            if (_pending == EncodedCapacity)
+            {
+                await DecodeAsync(final: false, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (_pending >= 4 && !_padded)
+        {
+            await DecodeAsync(final: false, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Decodes what is left at the end of the part; throws when it is not whole base64.</summary>
+    public ValueTask CompleteAsync(CancellationToken cancellationToken) => DecodeAsync(final: true, cancellationToken);
+
+    public void Dispose()
+    {
+        if (_encoded.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_encoded);
+            ArrayPool<byte>.Shared.Return(_decoded);
+            _encoded = _decoded = [];
+        }
+    }
+
+    /// <summary>Copies base64 characters (not whitespace) into the pending buffer; returns how many input bytes it used.</summary>
+    private int Collect(ReadOnlySpan<byte> input)
+    {
+        var used = 0;
+        while (used < input.Length && _pending < EncodedCapacity)
+        {
+            var rest = input[used..];
+            var run = rest.IndexOfAny(Whitespace);
+            if (run == 0)
+            {
+                var skip = rest.IndexOfAnyExcept(Whitespace);
+                used += skip < 0 ? rest.Length : skip;
+                continue;
+            }
+
+            var take = Math.Min(run < 0 ? rest.Length : run, EncodedCapacity - _pending);
+            var text = rest[..take];
+            if (_padded || text.Contains((byte)'='))
+            {
+                // Padding ends the data: only '=' may follow it, and only to complete the last quantum.
+                var padding = text.IndexOf((byte)'=');
+                if ((_padded && padding != 0) || text[Math.Max(padding, 0)..].IndexOfAnyExcept((byte)'=') >= 0)
+                {
+                    throw Invalid();
+                }
+
+                _padded = true;
+            }
+
+            text.CopyTo(_encoded.AsSpan(_pending));
+            _pending += take;
+            used += take;
+        }
+
+        return used;
+    }
+
+    private async ValueTask DecodeAsync(bool final, CancellationToken cancellationToken)
+    {
+        var whole = final ? _pending : _pending - (_pending % 4);
+        if (_padded && !final)
+        {
+            // The padded quantum is decoded with the final block; quanta before it go now.
+            whole = _encoded.AsSpan(0, _pending).IndexOf((byte)'=') / 4 * 4;
+            if (_pending - whole > 4)
+            {
+                throw Invalid();
+            }
+        }
+
+        if (whole == 0 && !final)
+        {
+            return;
+        }
+
+        if (final && _pending % 4 != 0)
+        {
+            throw Invalid();
+        }
+
+        var status = Base64.DecodeFromUtf8(_encoded.AsSpan(0, whole), _decoded, out var consumed, out var written, isFinalBlock: final);
+        if (status != OperationStatus.Done || consumed != whole)
+        {
+            throw Invalid();
+        }
+
+        _encoded.AsSpan(whole, _pending - whole).CopyTo(_encoded);
+        _pending -= whole;
+        if (written > 0)
+        {
+            Length += written;
+            await _target.OnFileChunkAsync(_decoded.AsMemory(0, written), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private UploadRejectedException Invalid() =>
+        UploadRejectedException.BadRequest($"Part '{_partName}' is not valid base64 (Content-Transfer-Encoding: base64).");
+}
