@@ -47,12 +47,15 @@ public class MultipartFidelityTests : TempDirectoryTests
         return (await response.Content.ReadFromJsonAsync<FidelityReport>())!;
     }
 
-    private static async Task<string> PostRefusedAsync(TestApp app, MultipartBodyBuilder body, HttpStatusCode status)
+    private static async Task<string> PostRefusedAsync(TestApp app, MultipartBodyBuilder body, HttpStatusCode status) =>
+        (await PostRefusedProblemAsync(app, body, status)).GetProperty("detail").GetString()!;
+
+    private static async Task<JsonElement> PostRefusedProblemAsync(TestApp app, MultipartBodyBuilder body, HttpStatusCode status)
     {
         var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(body));
         Assert.That(response.StatusCode, Is.EqualTo(status), await response.Content.ReadAsStringAsync());
         Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/problem+json"));
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString()!;
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
     // 1. filename* as a quoted string made the part vanish (neither file nor field) with a 200.
@@ -221,9 +224,10 @@ public class MultipartFidelityTests : TempDirectoryTests
             body.AddPart($"Content-Disposition: form-data; name=\"f\"; filename=\"{name}\"\r\n", []);
         }
 
-        var detail = await PostRefusedAsync(app, body, HttpStatusCode.RequestEntityTooLarge);
+        var problem = await PostRefusedProblemAsync(app, body, HttpStatusCode.RequestEntityTooLarge);
 
-        Assert.That(detail, Does.Contain("MaxFileCount"));
+        Assert.That(problem.GetProperty("detail").GetString(), Does.Contain("more than 5 files"));
+        Assert.That(problem.GetProperty("limit").GetString(), Is.EqualTo("MaxFileCount"));
     }
 
     [Test]
@@ -249,8 +253,9 @@ public class MultipartFidelityTests : TempDirectoryTests
 
         await using (var strict = await StartAsync())
         {
-            var detail = await PostRefusedAsync(strict, body, HttpStatusCode.RequestEntityTooLarge);
-            Assert.That(detail, Does.Contain("16").And.Contain("MaxPartHeaderCount"));
+            var problem = await PostRefusedProblemAsync(strict, body, HttpStatusCode.RequestEntityTooLarge);
+            Assert.That(problem.GetProperty("detail").GetString(), Does.Contain("more than 16 headers"));
+            Assert.That(problem.GetProperty("limit").GetString(), Is.EqualTo("MaxPartHeaderCount"));
         }
 
         await using var lenient = await StartAsync(o => o.MaxPartHeaderCount = 20);
