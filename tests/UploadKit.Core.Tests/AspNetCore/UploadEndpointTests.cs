@@ -25,6 +25,13 @@ public class UploadEndpointTests
 
     private string[] TempFiles => Directory.GetFiles(_temp);
 
+    /// <summary>
+    /// Temp files are deleted when the request ends, which may be just after the client has read the answer: waits for
+    /// that, and fails if any is still there after the wait.
+    /// </summary>
+    private Task AssertTempFilesGoneAsync() =>
+        KestrelUploadTests.WaitUntilAsync(() => TempFiles.Length == 0, "the request's temp files are deleted when it ends");
+
     private Task<TestApp> StartDescribingAppAsync(Action<UploadOptions>? configure = null) =>
         UploadApp.StartAsync(_temp, app => app.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)), configure);
 
@@ -59,7 +66,7 @@ public class UploadEndpointTests
         Assert.That(report!.Files, Has.Count.EqualTo(2));
         Assert.That(report.Files[0], Is.EqualTo(new FileReport("files", "small.bin", "application/octet-stream", 10_000, UploadApp.Sha256(small), nameof(InMemoryUploadedFile), false)));
         Assert.That(report.Files[1], Is.EqualTo(new FileReport("files", "large.bin", "application/octet-stream", 3_000_000, UploadApp.Sha256(large), nameof(TemporaryUploadedFile), true)));
-        Assert.That(TempFiles, Is.Empty, "temp files are deleted when the request ends");
+        await AssertTempFilesGoneAsync();
     }
 
     [Test]
@@ -136,7 +143,7 @@ public class UploadEndpointTests
         Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/problem+json"));
         Assert.That(problem.GetProperty("detail").GetString(), Is.EqualTo("big.bin is larger than 100000 bytes."));
         Assert.That(guard.Received, Is.LessThan(500_000), "reading stopped at the limit");
-        Assert.That(TempFiles, Is.Empty);
+        await AssertTempFilesGoneAsync();
     }
 
     [Test]
@@ -174,7 +181,7 @@ public class UploadEndpointTests
 
         Assert.That(report!.Files.Select(f => f.Name), Is.EqualTo(new[] { "kept.bin" }));
         Assert.That(report.Fields["after"], Is.EqualTo(new[] { "yes" }));
-        Assert.That(TempFiles, Is.Empty);
+        await AssertTempFilesGoneAsync();
     }
 
     [Test]
@@ -193,7 +200,7 @@ public class UploadEndpointTests
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(report!.Files.Select(f => f.Name), Is.EqualTo(new[] { "first.bin" }));
         Assert.That(report.Fields, Does.Not.ContainKey("never"));
-        Assert.That(TempFiles, Is.Empty);
+        await AssertTempFilesGoneAsync();
     }
 
     [Test]
@@ -211,7 +218,7 @@ public class UploadEndpointTests
 
         Assert.That(report!.Files.Single().Kind, Is.EqualTo(nameof(InMemoryUploadedFile)));
         Assert.That(report.Files.Single().Sha256, Is.EqualTo(UploadApp.Sha256(data)));
-        Assert.That(TempFiles, Is.Empty);
+        await AssertTempFilesGoneAsync();
     }
 
     [TestCase("../../etc/passwd", "passwd")]
@@ -355,7 +362,7 @@ public class UploadEndpointTests
         var response = await app.Client.PostAsync("/upload", content);
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
-        Assert.That(TempFiles, Is.Empty);
+        await AssertTempFilesGoneAsync();
     }
 
     [Test]
@@ -370,7 +377,7 @@ public class UploadEndpointTests
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
         Assert.That(problem.GetProperty("detail").GetString(), Is.EqualTo("The request has more than 2 files."));
         Assert.That(problem.GetProperty("limit").GetString(), Is.EqualTo("MaxFileCount"));
-        Assert.That(TempFiles, Is.Empty);
+        await AssertTempFilesGoneAsync();
     }
 
     [TestCase(false, TestName = "UploadForm_BodyOverLimit_WithContentLength_Answers413")]
@@ -383,7 +390,7 @@ public class UploadEndpointTests
         var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(body, chunked));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
-        Assert.That(TempFiles, Is.Empty);
+        await AssertTempFilesGoneAsync();
     }
 
     [TestCase(false, TestName = "UploadForm_BodyOverLimit_WithContentLength_DetailInHumanUnits")]
@@ -399,7 +406,7 @@ public class UploadEndpointTests
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
         Assert.That(problem.GetProperty("detail").GetString(), Is.EqualTo("The request body is larger than 1 MiB."));
         Assert.That(problem.GetProperty("limit").GetString(), Is.EqualTo("MaxRequestBodySize"));
-        Assert.That(TempFiles, Is.Empty);
+        await AssertTempFilesGoneAsync();
     }
 
     [Test]
