@@ -20,7 +20,6 @@ internal sealed class Base64PartDecoder : IChunkTarget, IDisposable
     private byte[] _encoded;
     private byte[] _decoded;
     private int _pending;
-    private bool _padded;
 
     public Base64PartDecoder(IChunkTarget target, string partName)
     {
@@ -45,7 +44,7 @@ internal sealed class Base64PartDecoder : IChunkTarget, IDisposable
             }
         }
 
-        if (_pending >= 4 && !_padded)
+        if (_pending >= 4)
         {
             await DecodeAsync(final: false, cancellationToken).ConfigureAwait(false);
         }
@@ -65,35 +64,36 @@ internal sealed class Base64PartDecoder : IChunkTarget, IDisposable
     }
 
     /// <summary>Copies base64 characters (not whitespace) into the pending buffer; returns how many input bytes it used.</summary>
+    /// <remarks>
+    /// One vectorised search and one copy per line; the line breaks between lines are skipped without a search.
+    /// Anything that is not base64 (a stray byte, text after the padding) is left to the decoder to refuse.
+    /// </remarks>
     private int Collect(ReadOnlySpan<byte> input)
     {
         var used = 0;
         while (used < input.Length && _pending < EncodedCapacity)
         {
-            var rest = input[used..];
-            var run = rest.IndexOfAny(Whitespace);
-            if (run == 0)
+            if (IsWhitespace(input[used]))
             {
-                var skip = rest.IndexOfAnyExcept(Whitespace);
-                used += skip < 0 ? rest.Length : skip;
+                // A line break is one or two bytes, skipped as such; a longer run is skipped with a vectorised search.
+                used++;
+                if (used < input.Length && IsWhitespace(input[used]))
+                {
+                    used++;
+                    if (used < input.Length && IsWhitespace(input[used]))
+                    {
+                        var skip = input[used..].IndexOfAnyExcept(Whitespace);
+                        used = skip < 0 ? input.Length : used + skip;
+                    }
+                }
+
                 continue;
             }
 
+            var rest = input[used..];
+            var run = rest.IndexOfAny(Whitespace);
             var take = Math.Min(run < 0 ? rest.Length : run, EncodedCapacity - _pending);
-            var text = rest[..take];
-            if (_padded || text.Contains((byte)'='))
-            {
-                // Padding ends the data: only '=' may follow it, and only to complete the last quantum.
-                var padding = text.IndexOf((byte)'=');
-                if ((_padded && padding != 0) || text[Math.Max(padding, 0)..].IndexOfAnyExcept((byte)'=') >= 0)
-                {
-                    throw Invalid();
-                }
-
-                _padded = true;
-            }
-
-            text.CopyTo(_encoded.AsSpan(_pending));
+            rest[..take].CopyTo(_encoded.AsSpan(_pending));
             _pending += take;
             used += take;
         }
@@ -103,25 +103,22 @@ internal sealed class Base64PartDecoder : IChunkTarget, IDisposable
 
     private async ValueTask DecodeAsync(bool final, CancellationToken cancellationToken)
     {
-        var whole = final ? _pending : _pending - (_pending % 4);
-        if (_padded && !final)
+        if (final && _pending % 4 != 0)
         {
-            // The padded quantum is decoded with the final block; quanta before it go now.
-            whole = _encoded.AsSpan(0, _pending).IndexOf((byte)'=') / 4 * 4;
-            if (_pending - whole > 4)
-            {
-                throw Invalid();
-            }
+            throw Invalid();
+        }
+
+        var whole = final ? _pending : _pending - (_pending % 4);
+        if (!final && whole > 0 && _encoded[whole - 1] == (byte)'=')
+        {
+            // A padded quantum ends the data: it is decoded with the final block, and anything after it (other than
+            // whitespace) makes that block invalid. Padding before the last quantum makes this block invalid.
+            whole -= 4;
         }
 
         if (whole == 0 && !final)
         {
             return;
-        }
-
-        if (final && _pending % 4 != 0)
-        {
-            throw Invalid();
         }
 
         var status = Base64.DecodeFromUtf8(_encoded.AsSpan(0, whole), _decoded, out var consumed, out var written, isFinalBlock: final);
@@ -138,6 +135,8 @@ internal sealed class Base64PartDecoder : IChunkTarget, IDisposable
             await _target.OnFileChunkAsync(_decoded.AsMemory(0, written), cancellationToken).ConfigureAwait(false);
         }
     }
+
+    private static bool IsWhitespace(byte value) => value is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n';
 
     private UploadRejectedException Invalid() =>
         UploadRejectedException.BadRequest($"Part '{_partName}' is not valid base64 (Content-Transfer-Encoding: base64).");
