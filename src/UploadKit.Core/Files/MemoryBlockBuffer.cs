@@ -160,7 +160,7 @@ internal sealed class MemoryBlockBuffer
             return _length == 0 ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(_blocks[0], 0, _length);
         }
 
-        var first = new Segment(_blocks[0].AsMemory(0, UploadMemoryPool.BlockSize), 0);
+        var first = new BufferSegment(_blocks[0].AsMemory(0, UploadMemoryPool.BlockSize), 0);
         var last = first;
         for (int i = 1, start = UploadMemoryPool.BlockSize; start < _length; i++, start += UploadMemoryPool.BlockSize)
         {
@@ -168,21 +168,5 @@ internal sealed class MemoryBlockBuffer
         }
 
         return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
     }
 }

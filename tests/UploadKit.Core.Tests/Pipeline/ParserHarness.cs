@@ -50,15 +50,15 @@ internal static class ParserHarness
     {
         var points = splits.Where(s => s > 0 && s < body.Length).Distinct().Order().ToList();
         points.Add(body.Length);
-        Segment? first = null;
-        Segment? last = null;
+        BufferSegment? first = null;
+        BufferSegment? last = null;
         var start = 0;
         foreach (var point in points)
         {
             var memory = body.AsMemory(start, point - start);
             if (first is null)
             {
-                first = last = new Segment(memory, 0);
+                first = last = new BufferSegment(memory, 0);
             }
             else
             {
@@ -88,22 +88,6 @@ internal static class ParserHarness
             await pipe.Writer.CompleteAsync();
         });
         return pipe.Reader;
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
     }
 
     private sealed class RecordingSink : IMultipartSink
