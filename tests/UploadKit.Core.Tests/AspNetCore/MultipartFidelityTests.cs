@@ -243,6 +243,26 @@ public class MultipartFidelityTests : TempDirectoryTests
         Assert.That(report.Files.Select(f => f.Name), Is.EqualTo(new[] { "real.txt" }), "a browser's empty file input sends no file");
     }
 
+    // Django's test_blank_filenames: names blank before or after sanitising are ignored, the request still succeeds.
+    [Test]
+    public async Task UploadForm_BlankFileNamesAsDjangoTestsThem_AreIgnoredAndTheRestKept()
+    {
+        await using var app = await StartAsync();
+        var body = new MultipartBodyBuilder();
+        var names = new[] { "", "C:\\Windows\\", "/", "ends-with-slash/" };   // on the wire as Django sends them: C:\Windows\ unescaped
+        for (var i = 0; i < names.Length; i++)
+        {
+            body.AddPart($"Content-Disposition: form-data; name=\"file{i}\"; filename=\"{names[i]}\"\r\n", "data"u8.ToArray());
+        }
+
+        body.AddFile("kept", "real.txt", "abc"u8.ToArray());
+
+        var report = await PostOkAsync(app, body);
+
+        Assert.That(report.Files.Select(f => f.Name), Is.EqualTo(new[] { "real.txt" }));
+        Assert.That(report.Fields, Is.Empty, "a file part with a blank name does not turn into a field");
+    }
+
     // 7. The limit on headers per part was a hard-coded 16: not an option, not documented.
     [Test]
     public async Task UploadForm_MaxPartHeaderCount_IsAnOption()
