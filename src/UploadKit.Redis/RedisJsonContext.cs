@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using UploadKit.Stores;
 
 namespace UploadKit.Redis;
 

@@ -1,4 +1,5 @@
 using StackExchange.Redis;
+using UploadKit.Stores;
 
 namespace UploadKit.Redis;
 

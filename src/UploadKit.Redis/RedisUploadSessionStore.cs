@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using StackExchange.Redis;
+using UploadKit.Stores;
 
 namespace UploadKit.Redis;
 

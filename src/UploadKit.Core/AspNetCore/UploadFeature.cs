@@ -83,7 +83,7 @@ internal sealed class UploadFeature(HttpContext httpContext)
 
         chain.AddRange(handlers);
         var boundary = contentType is null ? null : MultipartParser.GetBoundary(contentType);
-        var saves = new UploadSaveScope(services.GetService<ILoggerFactory>()?.CreateLogger(Log.UploadCategory));
+        var saves = new UploadSaveScope(services.GetService<ILoggerFactory>()?.CreateLogger(UploadLog.UploadCategory));
         var context = new UploadRequestContext(httpContext, options, contentType, boundary, chain.AsReadOnly())
         {
             PendingAntiforgery = antiforgeryField,

@@ -1,3 +1,5 @@
+using UploadKit.Stores;
+
 namespace UploadKit;
 
 /// <summary>A begun direct upload: its session id, and the signed request the client makes.</summary>

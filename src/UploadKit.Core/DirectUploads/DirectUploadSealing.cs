@@ -1,4 +1,5 @@
 using System.Globalization;
+using UploadKit.Stores;
 
 namespace UploadKit;
 

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using UploadKit.Diagnostics;
+using UploadKit.Stores;
 
 namespace UploadKit;
 

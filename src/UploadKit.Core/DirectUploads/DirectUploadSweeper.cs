@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using UploadKit.Diagnostics;
+using UploadKit.Stores;
 
 namespace UploadKit;
 

@@ -192,7 +192,7 @@ public abstract class UploadedFile : IFormFile, IAsyncDisposable
     {
         if (this is TemporaryUploadedFile temporary && temporary.TemporaryFilePath is not null && storage is ILocalFileStorage local)
         {
-            return await local.SaveByMovingAsync(name, temporary, options, cancellationToken).ConfigureAwait(false);
+            return await local.SaveByMovingAsync(name, path => temporary.MoveTo(path), options, cancellationToken).ConfigureAwait(false);
         }
 
         var content = await OpenReadStreamAsync(cancellationToken).ConfigureAwait(false);

@@ -56,7 +56,7 @@ internal sealed class UploadReader : IMultipartSink
             handler.Attach(context);
         }
 
-        var logger = context.Services?.GetService<ILoggerFactory>()?.CreateLogger(Log.UploadCategory) ?? NullLogger.Instance;
+        var logger = context.Services?.GetService<ILoggerFactory>()?.CreateLogger(UploadLog.UploadCategory) ?? NullLogger.Instance;
         var started = Stopwatch.GetTimestamp();
         using var activity = UploadKitTelemetry.ActivitySource.StartActivity(UploadKitTelemetry.UploadActivityName, ActivityKind.Internal);
         UploadKitTelemetry.UploadsStarted.Add(1);

@@ -121,14 +121,14 @@ public static class FileStorageNames
             }
         }
 
-        var valid = Pipeline.FileNameSanitizer.Truncate(builder.ToString(), MaxSegmentLength);
+        var valid = FileNameSanitizer.Truncate(builder.ToString(), MaxSegmentLength);
         if (valid is "" or "." or "..")
         {
             return null;
         }
 
         return valid.StartsWith(ReservedPrefix, StringComparison.OrdinalIgnoreCase)
-            ? Pipeline.FileNameSanitizer.Truncate("_" + valid, MaxSegmentLength)
+            ? FileNameSanitizer.Truncate("_" + valid, MaxSegmentLength)
             : valid;
     }
 

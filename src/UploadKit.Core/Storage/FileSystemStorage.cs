@@ -98,14 +98,14 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
         }
     }
 
-    async Task<string> ILocalFileStorage.SaveByMovingAsync(string name, TemporaryUploadedFile file, FileSaveOptions options, CancellationToken cancellationToken)
+    async Task<string> ILocalFileStorage.SaveByMovingAsync(string name, Action<string> moveTo, FileSaveOptions options, CancellationToken cancellationToken)
     {
         name = ValidateName(name);
         var temp = CreateTemporaryPath(name);
         try
         {
             // A rename on one disk; a copy only when the temporary folder is on another one.
-            file.MoveTo(temp);
+            moveTo(temp);
             if (!OperatingSystem.IsWindows())
             {
                 File.SetUnixFileMode(temp, _fileMode);

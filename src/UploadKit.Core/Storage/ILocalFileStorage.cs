@@ -6,13 +6,13 @@ namespace UploadKit;
 /// </summary>
 internal interface ILocalFileStorage
 {
-    /// <summary>Saves <paramref name="file"/> by moving its temporary file into the storage.</summary>
+    /// <summary>Saves an upload's temporary file by moving it into the storage.</summary>
     /// <param name="name">The wanted name.</param>
-    /// <param name="file">The uploaded file; its temporary file is gone afterwards, whatever the outcome.</param>
+    /// <param name="moveTo">Moves the temporary file to the path it is given; the file is gone afterwards, whatever the outcome.</param>
     /// <param name="options">Content type, checksums and overwrite choice.</param>
     /// <param name="cancellationToken">Cancels the save.</param>
     /// <returns>The name actually used.</returns>
-    Task<string> SaveByMovingAsync(string name, TemporaryUploadedFile file, FileSaveOptions options, CancellationToken cancellationToken);
+    Task<string> SaveByMovingAsync(string name, Action<string> moveTo, FileSaveOptions options, CancellationToken cancellationToken);
 
     /// <summary>
     /// Gives a stored file a second name without copying its bytes (a hard link; a copy where the file system has no

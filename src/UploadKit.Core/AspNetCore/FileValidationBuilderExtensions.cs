@@ -22,9 +22,3 @@ public static class FileValidationBuilderExtensions
         return builder.ConfigureHandlers(handlers => handlers.Insert(0, _ => new FileValidationHandler(fieldName, validators)));
     }
 }
-
-/// <summary>The app-wide validators by field (<see langword="null"/> for every field), for direct uploads.</summary>
-internal sealed class AppFileValidators
-{
-    public List<KeyValuePair<string?, IFileValidator>> Validators { get; } = [];
-}

@@ -1,4 +1,4 @@
-namespace UploadKit.Quota;
+namespace UploadKit.Stores;
 
 /// <summary>Quota usage in this process's memory.</summary>
 internal sealed class InMemoryQuotaStore(TimeProvider time) : IQuotaStore

@@ -1,9 +1,10 @@
 using Microsoft.Extensions.Logging;
+using UploadKit.Stores;
 
 namespace UploadKit;
 
 /// <summary>Log messages of UploadKit.Core; direct uploads use event ids 500-599.</summary>
-internal static partial class Log
+internal static partial class DirectUploadLog
 {
     [LoggerMessage(EventId = 500, Level = LogLevel.Debug, Message = "Began direct upload {SessionId} to storage {StorageName}.", EventName = "DirectUploadBegan")]
     public static partial void DirectUploadBegan(this ILogger logger, string sessionId, string storageName);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using UploadKit.Stores;
 
 namespace UploadKit;
 
@@ -80,7 +81,7 @@ public sealed class QuotaUploadHandler : UploadHandler
             };
         }
 
-        _logger = services.GetService<ILoggerFactory>()?.CreateLogger(Log.UploadCategory) ?? NullLogger.Instance;
+        _logger = services.GetService<ILoggerFactory>()?.CreateLogger(UploadLog.UploadCategory) ?? NullLogger.Instance;
         _store = services.GetRequiredService<IQuotaStore>();
         _time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         return ValueTask.CompletedTask;

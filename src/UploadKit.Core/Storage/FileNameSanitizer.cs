@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 
-namespace UploadKit.Pipeline;
+namespace UploadKit;
 
 /// <summary>
 /// Django's <c>MultiPartParser.sanitize_file_name</c>: the base name of any <c>/</c> or <c>\</c> path (HTML

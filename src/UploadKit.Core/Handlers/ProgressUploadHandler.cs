@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using UploadKit.Stores;
 
 namespace UploadKit;
 
@@ -51,7 +52,7 @@ public sealed class ProgressUploadHandler : UploadHandler
         }
 
         var services = context.Services;
-        _logger = services.GetService<ILoggerFactory>()?.CreateLogger(Log.UploadCategory) ?? NullLogger.Instance;
+        _logger = services.GetService<ILoggerFactory>()?.CreateLogger(UploadLog.UploadCategory) ?? NullLogger.Instance;
         if (!UploadKitEndpointSecurity.IsUnguessableId(id))
         {
             _logger.ProgressIdRefused();

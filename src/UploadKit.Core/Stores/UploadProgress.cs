@@ -1,4 +1,4 @@
-namespace UploadKit;
+namespace UploadKit.Stores;
 
 /// <summary>Where an upload that reports its progress stands.</summary>
 public enum UploadProgressState
@@ -70,29 +70,4 @@ public interface IUploadProgressStore
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The snapshot, or <see langword="null"/> if there is none or it expired.</returns>
     Task<UploadProgress?> GetAsync(string id, CancellationToken cancellationToken = default);
-}
-
-/// <summary>Options of <see cref="ProgressUploadHandler"/> and of the progress endpoints.</summary>
-public sealed class UploadProgressOptions
-{
-    /// <summary>Gets or sets how long an entry lives after its last update. Five minutes by default.</summary>
-    public TimeSpan TimeToLive { get; set; } = TimeSpan.FromMinutes(5);
-
-    /// <summary>
-    /// Gets or sets how many bytes must arrive before the store is written again while an upload runs. 64 KiB by
-    /// default. The final state is always written.
-    /// </summary>
-    public long UpdateEveryBytes { get; set; } = 64 * 1024;
-
-    /// <summary>Gets or sets how long at least passes between two writes while an upload runs. 100 ms by default.</summary>
-    public TimeSpan UpdateInterval { get; set; } = TimeSpan.FromMilliseconds(100);
-
-    /// <summary>Gets or sets how often the server-sent events endpoint looks for news. 250 ms by default.</summary>
-    public TimeSpan EventsPollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
-
-    /// <summary>
-    /// Gets or sets how long the server-sent events endpoint waits for an upload that has not begun yet before it
-    /// answers 404, so that a page may open the events before it sends the upload. 10 seconds by default.
-    /// </summary>
-    public TimeSpan EventsStartTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

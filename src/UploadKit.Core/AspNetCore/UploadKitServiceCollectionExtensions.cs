@@ -4,8 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using UploadKit;
-using UploadKit.Progress;
-using UploadKit.Quota;
+using UploadKit.Stores;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -74,9 +73,6 @@ public static class UploadKitServiceCollectionExtensions
         return new UploadKitBuilder(services);
     }
 }
-
-/// <summary>The configuration section UploadKit was added with, for the storage registry to read.</summary>
-internal sealed record UploadKitConfiguration(IConfiguration Section);
 
 internal static class UploadOptionsValidation
 {

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 
-namespace UploadKit;
+namespace UploadKit.Stores;
 
 /// <summary>
 /// Keeps direct-upload sessions in this process: for one app server. Sessions that ended (completed, rejected,

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using UploadKit;
+using UploadKit.Stores;
 
 namespace Microsoft.AspNetCore.Builder;
 

@@ -68,13 +68,3 @@ public static class UploadKitBuilderExtensions
         return builder;
     }
 }
-
-/// <summary>The app-wide handler chain, as factories in order.</summary>
-internal sealed class UploadHandlerChainOptions
-{
-    public List<Func<IServiceProvider, UploadHandler>> Factories { get; } =
-    [
-        sp => new MemoryUploadHandler(),
-        sp => new TemporaryFileUploadHandler(),
-    ];
-}

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace UploadKit;
 
 /// <summary>Log messages of UploadKit.Core; uploads, progress and quotas use event ids 400-449.</summary>
-internal static partial class Log
+internal static partial class UploadLog
 {
     /// <summary>The category of upload log messages.</summary>
     public const string UploadCategory = "UploadKit.Upload";

@@ -1,4 +1,4 @@
-namespace UploadKit;
+namespace UploadKit.Stores;
 
 /// <summary>
 /// Keeps each quota key's usage in bytes where every app server sees it: in memory for one server, Redis for many.

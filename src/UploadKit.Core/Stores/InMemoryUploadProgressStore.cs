@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace UploadKit.Progress;
+namespace UploadKit.Stores;
 
 /// <summary>Upload progress in this process's memory; entries expire by <see cref="TimeProvider"/>.</summary>
 internal sealed class InMemoryUploadProgressStore(TimeProvider timeProvider) : IUploadProgressStore

@@ -1,4 +1,4 @@
-namespace UploadKit;
+namespace UploadKit.Stores;
 
 /// <summary>Where a direct upload stands.</summary>
 public enum UploadSessionState
