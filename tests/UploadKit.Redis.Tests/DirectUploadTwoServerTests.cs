@@ -6,6 +6,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using UploadKit.Testing;
+using UploadKit.Stores;
 
 namespace UploadKit.Redis.Tests;
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using UploadKit.Testing;
+using UploadKit.Stores;
 
 namespace UploadKit.Redis.Tests;
 

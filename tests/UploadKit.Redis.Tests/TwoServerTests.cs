@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using UploadKit.Testing;
+using UploadKit.Stores;
 
 namespace UploadKit.Redis.Tests;
 

@@ -1,3 +1,5 @@
+using UploadKit.Stores;
+
 namespace UploadKit.Testing;
 
 /// <summary>What every <see cref="IQuotaStore"/> must do with the reservations of running uploads, run against each store.</summary>

@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using UploadKit.Testing;
+using UploadKit.Stores;
 
 namespace UploadKit.Tests.DirectUploads;
 

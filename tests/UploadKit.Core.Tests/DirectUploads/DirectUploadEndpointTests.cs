@@ -6,6 +6,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using UploadKit.Tests.Validation;
+using UploadKit.Stores;
 
 namespace UploadKit.Tests.DirectUploads;
 

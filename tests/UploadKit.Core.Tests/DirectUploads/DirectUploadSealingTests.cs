@@ -1,3 +1,5 @@
+using UploadKit.Stores;
+
 namespace UploadKit.Tests.DirectUploads;
 
 /// <summary>The sealed key of a session, and the comparison of a sealed copy with the object that was verified.</summary>

@@ -1,3 +1,5 @@
+using UploadKit.Stores;
+
 namespace UploadKit.Tests.DirectUploads;
 
 public class SessionEndingTests

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
-using UploadKit.Progress;
+using UploadKit.Stores;
 
 namespace UploadKit.Tests.Progress;
 

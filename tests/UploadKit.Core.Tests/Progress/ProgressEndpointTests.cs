@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using UploadKit.Testing;
 using UploadKit.Tests.AspNetCore;
+using UploadKit.Stores;
 
 namespace UploadKit.Tests.Progress;
 

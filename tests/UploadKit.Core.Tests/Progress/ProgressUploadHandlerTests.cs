@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using UploadKit.Testing;
 using UploadKit.Tests.AspNetCore;
+using UploadKit.Stores;
 
 namespace UploadKit.Tests.Progress;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
-using UploadKit.Quota;
 using UploadKit.Testing;
+using UploadKit.Stores;
 
 namespace UploadKit.Tests.Quota;
 
