@@ -4,13 +4,12 @@ using Microsoft.AspNetCore.Http;
 namespace UploadKit;
 
 /// <summary>
-/// An antiforgery token that a plain HTML form sends as its first field (the hidden input placed before the file
-/// inputs). The reader validates it the moment that field is read, before any file part reaches a handler.
+/// Antiforgery for upload endpoints. A fetch or XHR client sends the token in a header, checked before the body is
+/// read; a plain HTML form sends it as its first field (the hidden input placed before the file inputs), which the
+/// reader hands back here the moment that field is read, before any file part reaches a handler.
 /// </summary>
-internal sealed class FormAntiforgeryCheck(HttpContext httpContext, IAntiforgery antiforgery, string headerName, string fieldName)
+internal static class FormAntiforgeryCheck
 {
-    public string FieldName => fieldName;
-
     public static async Task ThrowIfInvalidAsync(IAntiforgery antiforgery, HttpContext httpContext)
     {
         if (!await antiforgery.IsRequestValidAsync(httpContext).ConfigureAwait(false))
@@ -19,8 +18,20 @@ internal sealed class FormAntiforgeryCheck(HttpContext httpContext, IAntiforgery
         }
     }
 
+    /// <summary>The token the form must send as its first field <paramref name="fieldName"/>.</summary>
+    public static FormFieldToken ForFirstField(HttpContext httpContext, IAntiforgery antiforgery, string headerName, string fieldName) =>
+        new(
+            fieldName,
+            token => ValidateFieldAsync(httpContext, antiforgery, headerName, token),
+            () => new UploadRejectedException(
+                StatusCodes.Status400BadRequest,
+                $"The antiforgery token is missing; send it in the '{headerName}' header, or as the form's first field '{fieldName}', before any file.")
+            {
+                Title = "Antiforgery token required",
+            });
+
     /// <summary>Validates the field's token. ASP.NET Core reads a token from the header without touching the body, so the field's value is checked there.</summary>
-    public async Task ValidateAsync(string token)
+    private static async Task ValidateFieldAsync(HttpContext httpContext, IAntiforgery antiforgery, string headerName, string token)
     {
         var headers = httpContext.Request.Headers;
         headers[headerName] = token;
@@ -33,11 +44,4 @@ internal sealed class FormAntiforgeryCheck(HttpContext httpContext, IAntiforgery
             headers.Remove(headerName);
         }
     }
-
-    /// <summary>The form's first part was not the token field, or the form ended without it.</summary>
-    public UploadRejectedException Missing() =>
-        new(StatusCodes.Status400BadRequest, $"The antiforgery token is missing; send it in the '{headerName}' header, or as the form's first field '{fieldName}', before any file.")
-        {
-            Title = "Antiforgery token required",
-        };
 }

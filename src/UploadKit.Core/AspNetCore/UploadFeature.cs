@@ -1,6 +1,7 @@
 using System.Collections.ObjectModel;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,7 +11,7 @@ using UploadKit.Pipeline;
 namespace UploadKit;
 
 /// <summary>A request's upload state: its handler list, and the one read of its body.</summary>
-internal sealed class UploadFeature(HttpContext httpContext)
+internal sealed class UploadFeature(HttpContext httpContext) : IUploadFormFeature
 {
     private UploadHandlerList? _handlers;
     private Task<UploadForm>? _reading;
@@ -30,9 +31,15 @@ internal sealed class UploadFeature(HttpContext httpContext)
         return feature;
     }
 
+    /// <summary>The request's form feature: one the app set, else UploadKit's own.</summary>
+    public static IUploadFormFeature GetForm(HttpContext context) =>
+        context.Features.Get<IUploadFormFeature>() ?? Get(context);
+
     public UploadHandlerList Handlers => _handlers ??= CreateHandlers();
 
-    public Task<UploadForm> ReadAsync(CancellationToken cancellationToken) => _reading ??= ReadCoreAsync(cancellationToken);
+    IList<UploadHandler> IUploadFormFeature.Handlers => Handlers;
+
+    public Task<UploadForm> ReadFormAsync(CancellationToken cancellationToken) => _reading ??= ReadCoreAsync(cancellationToken);
 
     private UploadHandlerList CreateHandlers()
     {
@@ -82,11 +89,26 @@ internal sealed class UploadFeature(HttpContext httpContext)
         }
 
         chain.AddRange(handlers);
-        var boundary = contentType is null ? null : MultipartParser.GetBoundary(contentType);
-        var saves = new UploadSaveScope(services.GetService<ILoggerFactory>()?.CreateLogger(UploadLog.UploadCategory));
-        var context = new UploadRequestContext(httpContext, options, contentType, boundary, chain.AsReadOnly())
+        var sizeFeature = httpContext.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (sizeFeature is { IsReadOnly: false })
         {
-            PendingAntiforgery = antiforgeryField,
+            sizeFeature.MaxRequestBodySize = options.MaxRequestBodySize;
+        }
+
+        var saves = new UploadSaveScope(services.GetService<ILoggerFactory>()?.CreateLogger(UploadLog.UploadCategory));
+        var request = httpContext.Request;
+        var context = new UploadRequestContext(options, chain.AsReadOnly(), services)
+        {
+            User = httpContext.User,
+            OwnerId = UploadKitEndpointSecurity.GetUserId(httpContext),
+            Headers = request.Headers,
+            Query = request.Query,
+            RouteValues = request.RouteValues,
+            ContentType = contentType,
+            ContentLength = request.ContentLength,
+            Body = request.BodyReader,
+            RequestAborted = httpContext.RequestAborted,
+            PendingFormToken = antiforgeryField,
             Saves = saves,
         };
         var form = await UploadReader.ReadAsync(context, cancellationToken).ConfigureAwait(false);
@@ -119,7 +141,7 @@ internal sealed class UploadFeature(HttpContext httpContext)
     /// Otherwise a plain HTML form carries it as its first field: the check is handed to the reader, which
     /// validates that field before any file part and refuses a file that arrives first.
     /// </summary>
-    private async Task<FormAntiforgeryCheck?> ValidateAntiforgeryAsync(IServiceProvider services, MediaTypeHeaderValue? contentType)
+    private async Task<FormFieldToken?> ValidateAntiforgeryAsync(IServiceProvider services, MediaTypeHeaderValue? contentType)
     {
         var antiforgery = services.GetService<IAntiforgery>()
             ?? throw new InvalidOperationException("The endpoint requires antiforgery validation: call services.AddAntiforgery() at start-up.");
@@ -136,7 +158,7 @@ internal sealed class UploadFeature(HttpContext httpContext)
              contentType.MediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase));
         if (isForm && headerName is not null)
         {
-            return new FormAntiforgeryCheck(httpContext, antiforgery, headerName, options.FormFieldName);
+            return FormAntiforgeryCheck.ForFirstField(httpContext, antiforgery, headerName, options.FormFieldName);
         }
 
         throw new UploadRejectedException(StatusCodes.Status400BadRequest, $"The antiforgery token is missing; send it in the '{headerName ?? "RequestVerificationToken"}' header, or as the form's first field '{options.FormFieldName}'.")

@@ -6,6 +6,18 @@ using Microsoft.AspNetCore.Mvc.ModelBinding.Binders;
 
 namespace UploadKit;
 
+/// <summary>Gives MVC the <see cref="UploadFormModelBinder"/> for <see cref="UploadForm"/> parameters; registered in <c>MvcOptions</c>.</summary>
+internal sealed class UploadFormModelBinderProvider : IModelBinderProvider
+{
+    private static readonly UploadFormModelBinder Binder = new();
+
+    public IModelBinder? GetBinder(ModelBinderProviderContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.Metadata.ModelType == typeof(UploadForm) ? Binder : null;
+    }
+}
+
 /// <summary>Binds an <see cref="UploadForm"/> action parameter in MVC controllers by reading through the chain.</summary>
 internal sealed class UploadFormModelBinder : IModelBinder
 {

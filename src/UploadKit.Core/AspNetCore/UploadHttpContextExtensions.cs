@@ -15,7 +15,7 @@ public static class UploadHttpContextExtensions
     public static IList<UploadHandler> GetUploadHandlers(this HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return UploadFeature.Get(context).Handlers;
+        return UploadFeature.GetForm(context).Handlers;
     }
 
     /// <summary>
@@ -29,6 +29,6 @@ public static class UploadHttpContextExtensions
     public static Task<UploadForm> ReadUploadFormAsync(this HttpContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return UploadFeature.Get(context).ReadAsync(cancellationToken);
+        return UploadFeature.GetForm(context).ReadFormAsync(cancellationToken);
     }
 }

@@ -58,12 +58,20 @@ public static class UploadKitServiceCollectionExtensions
         services.AddProblemDetails();
         services.Configure<MvcOptions>(o =>
         {
+            o.ModelBinderProviders.Insert(0, new UploadFormModelBinderProvider());
             o.Filters.Add(new UploadRejectedExceptionFilter());
             o.Filters.Add(new UploadFormResourceFilter());
         });
         services.ConfigureAll<OpenApiOptions>(o => o.AddOperationTransformer(new UploadOpenApiOperationTransformer()));
         // In-memory stores for one server; AddRedisStores (UploadKit.Redis) replaces them for many.
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IUploadOwnerResolver>(ClaimsOwnerResolver.Instance);
+        services.AddOptions<QuotaOptions>()
+            .Validate(o => o.LimitBytes == 0 || QuotaOptionsValidation.Validate(o) is null, "QuotaOptions are invalid: LimitBytes, ReservationSliceBytes and ReservationLease must be positive.")
+            .ValidateOnStart();
+        services.AddOptions<UploadProgressOptions>()
+            .Validate(UploadProgressOptionsValidation.IsValid, UploadProgressOptionsValidation.Message)
+            .ValidateOnStart();
         services.TryAddSingleton<IUploadProgressStore, InMemoryUploadProgressStore>();
         services.TryAddSingleton<IQuotaStore, InMemoryQuotaStore>();
         services.TryAddSingleton(sp => new UploadMemoryBudget(sp.GetRequiredService<IOptions<UploadOptions>>().Value.MaxProcessMemoryBufferSize));

@@ -63,7 +63,7 @@ public static class UploadProgressEndpointRouteBuilderExtensions
         var started = time.GetTimestamp();
         try
         {
-            while (progress is null && UploadKitEndpointSecurity.IsUnguessableId(context.GetRouteValue("id") as string)
+            while (progress is null && UnguessableIds.IsUnguessable(context.GetRouteValue("id") as string)
                 && time.GetElapsedTime(started) < options.EventsStartTimeout)
             {
                 await Task.Delay(options.EventsPollInterval, time, context.RequestAborted).ConfigureAwait(false);
@@ -122,7 +122,7 @@ public static class UploadProgressEndpointRouteBuilderExtensions
     private static async Task<UploadProgress?> FindAsync(HttpContext context)
     {
         var id = context.GetRouteValue("id") as string;
-        if (!UploadKitEndpointSecurity.IsUnguessableId(id))
+        if (!UnguessableIds.IsUnguessable(id))
         {
             return null;
         }

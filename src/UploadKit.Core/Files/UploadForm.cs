@@ -1,18 +1,14 @@
-using System.Reflection;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Metadata;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Primitives;
 
 namespace UploadKit;
 
 /// <summary>
 /// The result of reading an upload: Django's <c>request.POST</c> and <c>request.FILES</c> together.
-/// Disposing the form releases its files; the request does that when it ends.
+/// Disposing the form releases its files; the request does that when it ends. Endpoints take it as a parameter:
+/// minimal APIs bind it with <c>BindAsync</c> (declared with the ASP.NET Core edge), MVC with the model binder
+/// <c>AddUploadKit</c> registers.
 /// </summary>
-[ModelBinder(typeof(UploadFormModelBinder))]
-public sealed class UploadForm : IAsyncDisposable, IEndpointParameterMetadataProvider
+public sealed partial class UploadForm : IAsyncDisposable
 {
     /// <summary>An empty form.</summary>
     public static UploadForm Empty => new(new Dictionary<string, StringValues>(), []);
@@ -38,37 +34,6 @@ public sealed class UploadForm : IAsyncDisposable, IEndpointParameterMetadataPro
     /// <param name="name">The field name.</param>
     /// <returns>The values, in the order they arrived.</returns>
     public StringValues GetField(string name) => Fields.TryGetValue(name, out var values) ? values : StringValues.Empty;
-
-    /// <summary>
-    /// Binds an <see cref="UploadForm"/> parameter of a minimal API handler by reading the request through the
-    /// upload-handler chain. A rejected upload is answered with problem details before the handler runs.
-    /// </summary>
-    /// <param name="context">The request.</param>
-    /// <param name="parameter">The parameter being bound.</param>
-    /// <returns>The form.</returns>
-    public static async ValueTask<UploadForm?> BindAsync(HttpContext context, ParameterInfo parameter)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        try
-        {
-            return await context.ReadUploadFormAsync(context.RequestAborted).ConfigureAwait(false);
-        }
-        catch (UploadRejectedException ex)
-        {
-            // The endpoint filter every upload endpoint carries answers it; the handler never runs.
-            UploadFeature.Get(context).BindingRejection = ex;
-            return Empty;
-        }
-    }
-
-    /// <summary>Marks the endpoint as reading uploads (problem details for rejections, OpenAPI request body).</summary>
-    /// <param name="parameter">The parameter.</param>
-    /// <param name="builder">The endpoint being built.</param>
-    public static void PopulateMetadata(ParameterInfo parameter, EndpointBuilder builder)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        UploadEndpoints.Mark(builder);
-    }
 
     /// <summary>
     /// Keeps every file of the form saved so far (with <see cref="UploadedFile.SaveAsync"/> or

@@ -31,19 +31,44 @@ public sealed class ProgressUploadHandler : UploadHandler
     private UploadProgressOptions _options = new();
     private TimeProvider _time = TimeProvider.System;
     private ILogger _logger = NullLogger.Instance;
+    private bool _hasServices;
     private UploadProgress? _progress;
     private long _writtenBytes;
     private long _writtenAt;
+
+    /// <summary>
+    /// Creates a handler that takes the app's <see cref="IUploadProgressStore"/> and <see cref="UploadProgressOptions"/>
+    /// from the request's services when its request starts; for <c>WithUploadHandlers(_ =&gt; new ProgressUploadHandler())</c>.
+    /// </summary>
+    public ProgressUploadHandler()
+    {
+    }
+
+    /// <summary>Creates a handler with its services, as dependency injection does.</summary>
+    /// <param name="store">Where progress is recorded.</param>
+    /// <param name="options">How often it is recorded and how long it lives.</param>
+    /// <param name="time">The clock; the system's by default.</param>
+    /// <param name="loggers">Creates the handler's logger; none by default.</param>
+    [ActivatorUtilitiesConstructor]
+    public ProgressUploadHandler(IUploadProgressStore store, IOptions<UploadProgressOptions> options, TimeProvider? time = null, ILoggerFactory? loggers = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(options);
+        _store = store;
+        _options = options.Value;
+        _time = time ?? TimeProvider.System;
+        _logger = loggers?.CreateLogger(UploadLog.UploadCategory) ?? NullLogger.Instance;
+        _hasServices = true;
+    }
 
     /// <inheritdoc/>
     public override async ValueTask<UploadForm?> HandleRawInputAsync(UploadRequestContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var http = context.HttpContext;
-        string? id = http.Request.Headers[HeaderName];
+        string? id = context.Headers[HeaderName];
         if (string.IsNullOrEmpty(id))
         {
-            id = http.Request.Query[QueryName];
+            id = context.Query[QueryName];
         }
 
         if (string.IsNullOrEmpty(id))
@@ -51,29 +76,29 @@ public sealed class ProgressUploadHandler : UploadHandler
             return null;
         }
 
-        var services = context.Services;
-        _logger = services.GetService<ILoggerFactory>()?.CreateLogger(UploadLog.UploadCategory) ?? NullLogger.Instance;
-        if (!UploadKitEndpointSecurity.IsUnguessableId(id))
+        if (!_hasServices)
         {
-            _logger.ProgressIdRefused();
-            throw new UploadRejectedException(StatusCodes.Status400BadRequest, $"The {HeaderName} must be an unguessable id: a GUID or at least 32 random hexadecimal digits.")
-            {
-                Title = "Invalid progress id",
-            };
+            // Made with the parameterless constructor: the request's services stand in for injection.
+            var services = context.Services;
+            _store = services.GetRequiredService<IUploadProgressStore>();
+            _options = services.GetService<IOptions<UploadProgressOptions>>()?.Value ?? _options;
+            _time = services.GetService<TimeProvider>() ?? TimeProvider.System;
+            _logger = services.GetService<ILoggerFactory>()?.CreateLogger(UploadLog.UploadCategory) ?? NullLogger.Instance;
+            _hasServices = true;
         }
 
-        _store = services.GetRequiredService<IUploadProgressStore>();
-        _options = services.GetService<IOptions<UploadProgressOptions>>()?.Value ?? _options;
-        _time = services.GetService<TimeProvider>() ?? TimeProvider.System;
-        var owner = UploadKitEndpointSecurity.GetUserId(http);
-        var existing = await _store.GetAsync(id, cancellationToken).ConfigureAwait(false);
+        if (!UnguessableIds.IsUnguessable(id))
+        {
+            _logger.ProgressIdRefused();
+            throw InvalidId($"The {HeaderName} must be an unguessable id: a GUID or at least 32 random hexadecimal digits.");
+        }
+
+        var store = _store!;
+        var owner = context.OwnerId;
+        var existing = await store.GetAsync(id, cancellationToken).ConfigureAwait(false);
         if (existing is not null && !string.Equals(existing.OwnerId, owner, StringComparison.Ordinal))
         {
-            _store = null;
-            throw new UploadRejectedException(StatusCodes.Status400BadRequest, $"The {HeaderName} is in use; send a new random id with each upload.")
-            {
-                Title = "Invalid progress id",
-            };
+            throw InvalidId($"The {HeaderName} is in use; send a new random id with each upload.");
         }
 
         _progress = new UploadProgress(id)
@@ -154,6 +179,9 @@ public sealed class ProgressUploadHandler : UploadHandler
             _logger.ProgressNotRecorded(ex);
         }
     }
+
+    private static UploadRejectedException InvalidId(string detail) =>
+        new(StatusCodes.Status400BadRequest, detail) { Title = "Invalid progress id" };
 
     private async Task WriteAsync(CancellationToken cancellationToken)
     {

@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Http;
-
 namespace UploadKit;
 
 /// <summary>Options of <see cref="QuotaUploadHandler"/>: the limit, whose quota an upload counts against, and how far ahead bytes are reserved.</summary>
@@ -12,10 +10,11 @@ public sealed class QuotaOptions
     public long LimitBytes { get; set; }
 
     /// <summary>
-    /// Gets or sets the function that picks the quota key of a request. By default the authenticated user's id (the
-    /// <c>NameIdentifier</c> claim, else the identity's name); a request without a key is refused with 401.
+    /// Gets or sets the function that picks the quota key of a request from what the handlers see of it. By default
+    /// <see cref="UploadRequestContext.OwnerId"/>, the user's id by the app's <see cref="IUploadOwnerResolver"/>; a
+    /// request without a key is refused with 401.
     /// </summary>
-    public Func<HttpContext, string?>? KeySelector { get; set; }
+    public Func<UploadRequestContext, string?>? KeySelector { get; set; }
 
     /// <summary>
     /// Gets or sets how many bytes are reserved ahead at a time, so that the store is not called for every chunk.
@@ -31,4 +30,15 @@ public sealed class QuotaOptions
     /// lease has its bytes checked against the limit again when it resumes or ends. 5 minutes by default.
     /// </summary>
     public TimeSpan ReservationLease { get; set; } = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>The rules <see cref="QuotaOptions"/> must meet, checked at start-up for the app's and when an endpoint's are given.</summary>
+internal static class QuotaOptionsValidation
+{
+    /// <summary>Why <paramref name="options"/> are not valid, or <see langword="null"/> when they are.</summary>
+    public static string? Validate(QuotaOptions options) =>
+        options.LimitBytes <= 0 ? "QuotaOptions.LimitBytes must be set to a positive number of bytes."
+        : options.ReservationSliceBytes <= 0 ? "QuotaOptions.ReservationSliceBytes must be positive."
+        : options.ReservationLease <= TimeSpan.Zero ? "QuotaOptions.ReservationLease must be positive."
+        : null;
 }

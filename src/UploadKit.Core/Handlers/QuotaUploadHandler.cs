@@ -31,48 +31,69 @@ public sealed class QuotaUploadHandler : UploadHandler
     private TimeProvider? _time;
     private DateTimeOffset _renewedOn;
 
-    /// <summary>Creates a handler that uses the app's <see cref="QuotaOptions"/> (<c>services.Configure&lt;QuotaOptions&gt;(...)</c>).</summary>
-    [ActivatorUtilitiesConstructor]
+    /// <summary>
+    /// Creates a handler that takes the app's <see cref="IQuotaStore"/> and <see cref="QuotaOptions"/> from the
+    /// request's services when its first file starts; for <c>WithUploadHandlers(_ =&gt; new QuotaUploadHandler())</c>.
+    /// </summary>
     public QuotaUploadHandler()
     {
     }
 
-    /// <summary>Creates a handler with its own options, for one endpoint.</summary>
+    /// <summary>Creates a handler with its own options, for one endpoint; the store comes from the request's services.</summary>
     /// <param name="options">The quota's options.</param>
+    /// <exception cref="ArgumentException">The options are not valid.</exception>
     public QuotaUploadHandler(QuotaOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (QuotaOptionsValidation.Validate(options) is { } error)
+        {
+            throw new ArgumentException(error, nameof(options));
+        }
+
         _options = options;
+    }
+
+    /// <summary>Creates a handler with its services, as dependency injection does.</summary>
+    /// <param name="store">Where usage and reservations are kept.</param>
+    /// <param name="options">The app's quota options.</param>
+    /// <param name="time">The clock; the system's by default.</param>
+    /// <param name="loggers">Creates the handler's logger; none by default.</param>
+    [ActivatorUtilitiesConstructor]
+    public QuotaUploadHandler(IQuotaStore store, IOptions<QuotaOptions> options, TimeProvider? time = null, ILoggerFactory? loggers = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(options);
+        _store = store;
+        _options = options.Value;
+        _time = time ?? TimeProvider.System;
+        _logger = loggers?.CreateLogger(UploadLog.UploadCategory) ?? NullLogger.Instance;
     }
 
     /// <inheritdoc/>
     public override ValueTask NewFileAsync(UploadFileHeader file, CancellationToken cancellationToken)
     {
         _fileBytes = 0;
-        if (_store is not null)
+        if (_key is not null)
         {
             return ValueTask.CompletedTask;
         }
 
-        var services = Context.Services;
-        _options ??= services.GetRequiredService<IOptions<QuotaOptions>>().Value;
-        if (_options.LimitBytes <= 0)
+        if (_store is null || _options is null || _time is null)
         {
-            throw new InvalidOperationException("QuotaOptions.LimitBytes must be set to a positive number of bytes.");
+            // Made without injection: the request's services stand in for it.
+            var services = Context.Services;
+            _options ??= services.GetRequiredService<IOptions<QuotaOptions>>().Value;
+            _store ??= services.GetRequiredService<IQuotaStore>();
+            _time ??= services.GetService<TimeProvider>() ?? TimeProvider.System;
+            _logger = services.GetService<ILoggerFactory>()?.CreateLogger(UploadLog.UploadCategory) ?? NullLogger.Instance;
         }
 
-        if (_options.ReservationSliceBytes <= 0)
+        if (QuotaOptionsValidation.Validate(_options) is { } error)
         {
-            throw new InvalidOperationException("QuotaOptions.ReservationSliceBytes must be positive.");
+            throw new InvalidOperationException(error);
         }
 
-        if (_options.ReservationLease <= TimeSpan.Zero)
-        {
-            throw new InvalidOperationException("QuotaOptions.ReservationLease must be positive.");
-        }
-
-        var http = Context.HttpContext;
-        _key = _options.KeySelector is { } select ? select(http) : UploadKitEndpointSecurity.GetUserId(http);
+        _key = _options.KeySelector is { } select ? select(Context) : Context.OwnerId;
         if (string.IsNullOrEmpty(_key))
         {
             throw new UploadRejectedException(StatusCodes.Status401Unauthorized, $"Uploading files counts against the '{_options.Name}' quota, which needs a signed-in user.")
@@ -81,9 +102,6 @@ public sealed class QuotaUploadHandler : UploadHandler
             };
         }
 
-        _logger = services.GetService<ILoggerFactory>()?.CreateLogger(UploadLog.UploadCategory) ?? NullLogger.Instance;
-        _store = services.GetRequiredService<IQuotaStore>();
-        _time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         return ValueTask.CompletedTask;
     }
 

@@ -24,3 +24,13 @@ public sealed class UploadProgressOptions
     /// </summary>
     public TimeSpan EventsStartTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
+
+/// <summary>The rules <see cref="UploadProgressOptions"/> must meet, checked at start-up.</summary>
+internal static class UploadProgressOptionsValidation
+{
+    public const string Message = "UploadProgressOptions are invalid: TimeToLive and EventsPollInterval must be positive, and UpdateEveryBytes, UpdateInterval and EventsStartTimeout not negative.";
+
+    public static bool IsValid(UploadProgressOptions o) =>
+        o.TimeToLive > TimeSpan.Zero && o.EventsPollInterval > TimeSpan.Zero && o.UpdateEveryBytes >= 0 &&
+        o.UpdateInterval >= TimeSpan.Zero && o.EventsStartTimeout >= TimeSpan.Zero;
+}

@@ -4,8 +4,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Text;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -132,7 +130,7 @@ internal sealed class UploadReader : IMultipartSink
         try
         {
             await ReadBodyAsync(cancellationToken).ConfigureAwait(false);
-            if (_context.PendingAntiforgery is { } antiforgery)
+            if (_context.PendingFormToken is { } antiforgery)
             {
                 throw antiforgery.Missing();
             }
@@ -153,22 +151,15 @@ internal sealed class UploadReader : IMultipartSink
 
     private async Task ReadBodyAsync(CancellationToken cancellationToken)
     {
-        var http = _context.HttpContext;
         var contentType = _context.ContentType;
-        var sizeFeature = http.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (sizeFeature is { IsReadOnly: false })
-        {
-            sizeFeature.MaxRequestBodySize = _options.MaxRequestBodySize;
-        }
-
-        if (http.Request.ContentLength > _options.MaxRequestBodySize)
+        if (_context.ContentLength > _options.MaxRequestBodySize)
         {
             throw UploadLimits.RequestBodyTooLarge(_options.MaxRequestBodySize);
         }
 
         if (contentType is null)
         {
-            if (http.Request.ContentLength is 0 || (http.Request.ContentLength is null && !http.Request.Headers.ContainsKey(HeaderNames.TransferEncoding)))
+            if (_context.ContentLength is 0 || (_context.ContentLength is null && !_context.Headers.ContainsKey(HeaderNames.TransferEncoding)))
             {
                 return;
             }
@@ -208,10 +199,10 @@ internal sealed class UploadReader : IMultipartSink
     /// <summary>A raw body (DRF's <c>FileUploadParser</c>): one file named by the route or <c>Content-Disposition</c>.</summary>
     private async Task ReadRawAsync(MediaTypeHeaderValue contentType, CancellationToken cancellationToken)
     {
-        var http = _context.HttpContext;
         var fieldName = "file";
-        string? rawName = http.GetRouteValue("filename") as string;
-        if (ContentDispositionHeaderValue.TryParse(http.Request.Headers.ContentDisposition.ToString(), out var disposition))
+        string? rawName = _context.RouteValues.TryGetValue("filename", out var routeName) ? routeName as string : null;
+        if (_context.Headers.TryGetValue(HeaderNames.ContentDisposition, out var dispositionValue)
+            && ContentDispositionHeaderValue.TryParse(dispositionValue.ToString(), out var disposition))
         {
             rawName ??= HeaderParameters.Get(disposition.Parameters, "filename");
             fieldName = HeaderParameters.Get(disposition.Parameters, "name") ?? fieldName;
@@ -224,7 +215,7 @@ internal sealed class UploadReader : IMultipartSink
         var headers = new HeaderDictionary();
         foreach (var name in RawBodyFileHeaders)
         {
-            if (http.Request.Headers.TryGetValue(name, out var value))
+            if (_context.Headers.TryGetValue(name, out var value))
             {
                 headers[name] = value;
             }
@@ -324,11 +315,11 @@ internal sealed class UploadReader : IMultipartSink
             _fields[key] = values;
         }
 
-        if (_context.PendingAntiforgery is { } antiforgery)
+        if (_context.PendingFormToken is { } antiforgery)
         {
             // No file can precede it in a urlencoded form: the whole form is fields, bounded by MaxFieldsSize.
             await antiforgery.ValidateAsync(_fields.TryGetValue(antiforgery.FieldName, out var token) ? token.ToString() : string.Empty).ConfigureAwait(false);
-            _context.PendingAntiforgery = null;
+            _context.PendingFormToken = null;
         }
 
         if (size > _options.MaxFieldsSize)
@@ -339,7 +330,7 @@ internal sealed class UploadReader : IMultipartSink
 
     public async ValueTask OnFieldAsync(string name, string value, CancellationToken cancellationToken)
     {
-        if (_context.PendingAntiforgery is { } antiforgery)
+        if (_context.PendingFormToken is { } antiforgery)
         {
             if (!string.Equals(name, antiforgery.FieldName, StringComparison.Ordinal))
             {
@@ -347,7 +338,7 @@ internal sealed class UploadReader : IMultipartSink
             }
 
             await antiforgery.ValidateAsync(value).ConfigureAwait(false);
-            _context.PendingAntiforgery = null;
+            _context.PendingFormToken = null;
         }
 
         if (!_partFields.TryGetValue(name, out var values))
@@ -360,7 +351,7 @@ internal sealed class UploadReader : IMultipartSink
 
     public async ValueTask<bool> OnFileStartAsync(UploadFileHeader header, CancellationToken cancellationToken)
     {
-        if (_context.PendingAntiforgery is { } antiforgery)
+        if (_context.PendingFormToken is { } antiforgery)
         {
             throw antiforgery.Missing();
         }

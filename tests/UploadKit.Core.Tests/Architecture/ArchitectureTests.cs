@@ -51,7 +51,8 @@ public sealed class ArchitectureTests
 
     private static readonly Lazy<CoreTypeGraph> Graph = new(() => CoreTypeGraph.Load(
         typeof(UploadOptions).Assembly.Location,
-        CoreTypeGraph.CoreSourceFolder));
+        CoreTypeGraph.CoreSourceFolder,
+        Edge));
 
     [Test]
     public void EveryCoreTypeIsDeclaredInOneFolder()

@@ -15,6 +15,9 @@ internal sealed partial class CoreTypeGraph
     /// <summary>The name used for files directly in the project folder.</summary>
     public const string RootFolder = "(root)";
 
+    /// <summary>Names the edge part of a type split between a folder and the edge.</summary>
+    public const string EdgePartSuffix = " (edge part)";
+
     private CoreTypeGraph(
         IReadOnlyDictionary<string, string> folders,
         IReadOnlyDictionary<string, IReadOnlySet<string>> coreReferences,
@@ -66,11 +69,14 @@ internal sealed partial class CoreTypeGraph
         return edges.ToDictionary(e => e.Key, e => (IReadOnlyList<string>)e.Value.Order(StringComparer.Ordinal).ToList());
     }
 
-    /// <summary>Loads the graph of the given Core assembly, whose sources are in <paramref name="sourceFolder"/>.</summary>
-    public static CoreTypeGraph Load(string assemblyPath, string sourceFolder)
+    /// <summary>
+    /// Loads the graph of the given Core assembly (its PDB beside it), whose sources are in
+    /// <paramref name="sourceFolder"/>; <paramref name="edgeFolder"/> is the folder of the ASP.NET Core edge.
+    /// </summary>
+    public static CoreTypeGraph Load(string assemblyPath, string sourceFolder, string edgeFolder)
     {
         var declarations = ReadDeclarations(sourceFolder);
-        using var module = ModuleDefinition.ReadModule(assemblyPath);
+        using var module = ModuleDefinition.ReadModule(assemblyPath, new ReaderParameters { ReadSymbols = true });
         var folders = new Dictionary<string, string>(StringComparer.Ordinal);
         var problems = new List<string>();
         var core = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal);
@@ -90,22 +96,33 @@ internal sealed partial class CoreTypeGraph
                 continue;
             }
 
-            if (declaredIn.Count > 1)
+            // A type may keep its ASP.NET Core binding hook in a partial file at the edge (minimal APIs find BindAsync
+            // on the parameter's type): that part counts as an edge node of its own, named "Type (edge part)".
+            var split = declaredIn.Count == 2 && declaredIn.Contains(edgeFolder);
+            if (declaredIn.Count > 1 && !split)
             {
                 problems.Add($"{type.FullName}: declared in more than one folder ({string.Join(", ", declaredIn)})");
                 continue;
             }
 
-            folders[type.FullName] = declaredIn.Single();
-            var collector = new ReferenceCollector(module);
-            collector.AddType(type);
+            folders[type.FullName] = declaredIn.Single(f => !split || f != edgeFolder);
+            var collector = new ReferenceCollector(module, split ? edgeFolder : null);
+            collector.AddType(type, edgeWhole: false);
             core[type.FullName] = collector.Core;
             external[type.FullName] = collector.External;
+            if (split)
+            {
+                var edgePart = type.FullName + EdgePartSuffix;
+                folders[edgePart] = edgeFolder;
+                core[edgePart] = collector.EdgeCore;
+                external[edgePart] = collector.EdgeExternal;
+            }
         }
 
         foreach (var (type, references) in core)
         {
-            ((HashSet<string>)references).RemoveWhere(r => r == type || !folders.ContainsKey(r));
+            var self = type.EndsWith(EdgePartSuffix, StringComparison.Ordinal) ? type[..^EdgePartSuffix.Length] : type;
+            ((HashSet<string>)references).RemoveWhere(r => r == self || r == type || !folders.ContainsKey(r));
         }
 
         return new CoreTypeGraph(folders, core, external, problems);
@@ -234,23 +251,53 @@ internal sealed partial class CoreTypeGraph
     [GeneratedRegex(@"(?<![\w.])(?:(?:record\s+)?(?:class|struct)|interface|enum|record)\s+(?<name>[A-Za-z_]\w*)")]
     private static partial Regex Declaration();
 
-    /// <summary>Collects every type a type definition and its nested types reference.</summary>
-    private sealed class ReferenceCollector(ModuleDefinition module)
+    /// <summary>
+    /// The folder of the source file a path names (a PDB document or a file under the project), or
+    /// <see langword="null"/> for generated code.
+    /// </summary>
+    private static string? FolderOfDocument(string path)
     {
-        private readonly HashSet<TypeReference> _seen = [];
+        const string project = "/src/UploadKit.Core/";
+        path = path.Replace('\\', '/');
+        var at = path.IndexOf(project, StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return null;
+        }
+
+        var segments = path[(at + project.Length)..].Split('/');
+        return segments.Length == 1 ? RootFolder : segments[0] is "obj" or "bin" ? null : segments[0];
+    }
+
+    /// <summary>
+    /// Collects every type a type definition and its nested types reference. For a type split with the edge, what the
+    /// code in edge files references (methods, and nested types such as closures and state machines made from them,
+    /// and the ASP.NET Core interfaces that code implements) goes to the edge sets.
+    /// </summary>
+    private sealed class ReferenceCollector(ModuleDefinition module, string? edgeFolder)
+    {
+        private readonly HashSet<(TypeReference, bool)> _seen = [];
+        private bool _edge;
 
         public HashSet<string> Core { get; } = new(StringComparer.Ordinal);
 
         public HashSet<string> External { get; } = new(StringComparer.Ordinal);
 
-        public void AddType(TypeDefinition type)
+        public HashSet<string> EdgeCore { get; } = new(StringComparer.Ordinal);
+
+        public HashSet<string> EdgeExternal { get; } = new(StringComparer.Ordinal);
+
+        public void AddType(TypeDefinition type, bool edgeWhole)
         {
+            _edge = edgeWhole;
             Add(type.BaseType);
             foreach (var implemented in type.Interfaces)
             {
+                _edge = edgeWhole || (edgeFolder is not null && implemented.InterfaceType.Namespace.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal));
                 Add(implemented.InterfaceType);
             }
 
+            _edge = edgeWhole;
             AddAttributes(type);
             AddGenericParameters(type);
             foreach (var field in type.Fields)
@@ -272,13 +319,37 @@ internal sealed partial class CoreTypeGraph
 
             foreach (var method in type.Methods)
             {
+                _edge = edgeWhole || IsEdgeCode(method);
                 AddMethod(method);
             }
 
             foreach (var nested in type.NestedTypes)
             {
-                AddType(nested);
+                var documented = nested.Methods.Where(m => m.DebugInformation.HasSequencePoints).ToList();
+                AddType(nested, edgeWhole || (documented.Count > 0 && documented.All(IsEdgeCode)));
             }
+
+            _edge = edgeWhole;
+        }
+
+        private bool IsEdgeCode(MethodDefinition method)
+        {
+            if (edgeFolder is null)
+            {
+                return false;
+            }
+
+            if (!method.DebugInformation.HasSequencePoints)
+            {
+                // An async or iterator method's own body is a stub without lines: its code is in the state machine.
+                var machine = method.CustomAttributes
+                    .FirstOrDefault(a => a.AttributeType.Name is "AsyncStateMachineAttribute" or "IteratorStateMachineAttribute" or "AsyncIteratorStateMachineAttribute")
+                    ?.ConstructorArguments[0].Value as TypeReference;
+                var moveNext = machine?.Resolve()?.Methods.FirstOrDefault(m => m.Name == "MoveNext");
+                return moveNext is not null && IsEdgeCode(moveNext);
+            }
+
+            return FolderOfDocument(method.DebugInformation.SequencePoints[0].Document.Url) == edgeFolder;
         }
 
         private void AddMethod(MethodDefinition method)
@@ -372,7 +443,7 @@ internal sealed partial class CoreTypeGraph
 
         private void Add(TypeReference? type)
         {
-            if (type is null || !_seen.Add(type))
+            if (type is null || !_seen.Add((type, _edge)))
             {
                 return;
             }
@@ -401,7 +472,7 @@ internal sealed partial class CoreTypeGraph
             }
 
             var inCore = outermost is TypeDefinition definition ? definition.Module == module : outermost.Scope == module;
-            (inCore ? Core : External).Add(outermost.FullName);
+            (inCore ? (_edge ? EdgeCore : Core) : (_edge ? EdgeExternal : External)).Add(outermost.FullName);
         }
     }
 }

@@ -9,7 +9,7 @@ public class UploadKitEndpointSecurityTests
     [TestCase("0f8fad5bd9cb469fa16570867728950e")]
     [TestCase("Xk3_9aQz-LmP0vR7tYb2Wc")]
     public void IsUnguessableId_RandomIds_Accepted(string id) =>
-        Assert.That(UploadKitEndpointSecurity.IsUnguessableId(id), Is.True);
+        Assert.That(UnguessableIds.IsUnguessable(id), Is.True);
 
     [TestCase(null)]
     [TestCase("")]
@@ -20,7 +20,7 @@ public class UploadKitEndpointSecurityTests
     [TestCase("0f8fad5b d9cb 469f a165 70867728950e")]
     [TestCase("0f8fad5b/d9cb/469f/a165/70867728950e")]
     public void IsUnguessableId_ShortOrPatternedIds_Refused(string? id) =>
-        Assert.That(UploadKitEndpointSecurity.IsUnguessableId(id), Is.False);
+        Assert.That(UnguessableIds.IsUnguessable(id), Is.False);
 
     [Test]
     public void GetUserId_AuthenticatedUser_PrefersNameIdentifierOverName()

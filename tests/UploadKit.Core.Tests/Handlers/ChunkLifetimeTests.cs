@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Buffers;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
@@ -18,7 +19,7 @@ public class ChunkLifetimeTests
         var temp = Path.Combine(Path.GetTempPath(), "uploadkit-tests", Guid.NewGuid().ToString("N"));
         var options = new UploadOptions { MemoryBufferThreshold = threshold, TempFileDirectory = temp };
         UploadHandler[] handlers = [new MemoryUploadHandler(), new TemporaryFileUploadHandler()];
-        var context = new UploadRequestContext(new DefaultHttpContext(), options, null, null, handlers);
+        var context = new UploadRequestContext(options, handlers, new ServiceCollection().BuildServiceProvider());
         foreach (var handler in handlers)
         {
             handler.Attach(context);
@@ -76,10 +77,8 @@ public class ChunkLifetimeTests
     [Test]
     public async Task MemoryUploadHandler_SmallFileInLargeRequest_KeepsABufferSizedToTheFile()
     {
-        var http = new DefaultHttpContext();
-        http.Request.ContentLength = 100L << 20;
         var handler = new MemoryUploadHandler();
-        handler.Attach(new UploadRequestContext(http, new UploadOptions(), null, null, [handler]));
+        handler.Attach(new UploadRequestContext(new UploadOptions(), [handler], new ServiceCollection().BuildServiceProvider()) { ContentLength = 100L << 20 });
         await handler.NewFileAsync(new UploadFileHeader("f", "small.txt", "text/plain"), CancellationToken.None);
         var data = new byte[1000];
         new Random(3).NextBytes(data);

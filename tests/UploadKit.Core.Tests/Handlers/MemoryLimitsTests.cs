@@ -286,9 +286,8 @@ public class MemoryLimitsTests
 
     private static (MemoryUploadHandler Handler, UploadRequestContext Context) Attach(UploadMemoryBudget budget, UploadOptions options)
     {
-        var http = new DefaultHttpContext { RequestServices = new ServiceCollection().AddSingleton(budget).BuildServiceProvider() };
         var handler = new MemoryUploadHandler();
-        var context = new UploadRequestContext(http, options, null, null, [handler]);
+        var context = new UploadRequestContext(options, [handler], new ServiceCollection().AddSingleton(budget).BuildServiceProvider());
         handler.Attach(context);
         return (handler, context);
     }

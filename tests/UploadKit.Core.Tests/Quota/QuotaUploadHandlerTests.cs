@@ -223,7 +223,7 @@ public class QuotaUploadHandlerTests
     [Test]
     public async Task Upload_KeySelector_CountsAgainstSelectedKey()
     {
-        await using var app = await StartAsync(configure: o => o.KeySelector = http => "tenant:" + http.Request.Headers["X-Tenant"]);
+        await using var app = await StartAsync(configure: o => o.KeySelector = request => "tenant:" + request.Headers["X-Tenant"]);
         var request = Upload(null, UploadApp.RandomBytes(1000));
         request.Headers.Add("X-Tenant", "acme");
 

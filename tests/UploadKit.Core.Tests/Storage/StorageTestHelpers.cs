@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
 
@@ -32,16 +33,10 @@ internal static class StorageTestHelpers
             ? Directory.GetFiles(directory, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
             : [];
 
-    /// <summary>Creates a request context over a fresh HTTP context and attaches the handlers to it.</summary>
+    /// <summary>Creates a request context and attaches the handlers to it.</summary>
     public static UploadRequestContext Attach(UploadOptions? options = null, IServiceProvider? services = null, params UploadHandler[] handlers)
     {
-        var http = new DefaultHttpContext();
-        if (services is not null)
-        {
-            http.RequestServices = services;
-        }
-
-        var context = new UploadRequestContext(http, options ?? new UploadOptions(), null, "boundary", handlers);
+        var context = new UploadRequestContext(options ?? new UploadOptions(), handlers, services ?? new ServiceCollection().BuildServiceProvider());
         foreach (var handler in handlers)
         {
             handler.Attach(context);
