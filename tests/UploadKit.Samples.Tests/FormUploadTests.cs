@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 
 namespace UploadKit.Samples.Tests;
 
@@ -32,7 +31,7 @@ public class FormUploadTests
         {
             { new StringContent("Holiday"), "title" },
         };
-        var file = new ByteArrayContent(RandomNumberGenerator.GetBytes(10_000));
+        var file = new ByteArrayContent(RandomBytes(10_000));
         file.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
         form.Add(file, "files", "notes.txt");
 

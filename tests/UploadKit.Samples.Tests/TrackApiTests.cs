@@ -36,8 +36,8 @@ public class TrackApiTests
         Assert.That(fetched!["file"]!.GetValue<string>(), Is.EqualTo(url));
 
         var downloaded = await app.Client.GetByteArrayAsync(url);
-        Assert.That(Sha256(downloaded), Is.EqualTo(Sha256(content)));
-        Assert.That(Sha256(await File.ReadAllBytesAsync(Path.Combine(app.Directory, "media", "song.mp3"))), Is.EqualTo(Sha256(content)));
+        Assert.That(Sha256Hex(downloaded), Is.EqualTo(Sha256Hex(content)));
+        Assert.That(Sha256Hex(await File.ReadAllBytesAsync(Path.Combine(app.Directory, "media", "song.mp3"))), Is.EqualTo(Sha256Hex(content)));
     }
 
     [Test]
@@ -52,7 +52,7 @@ public class TrackApiTests
         Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.OK), await upload.Content.ReadAsStringAsync());
         var url = (await ReadObjectAsync(upload))["file"]!.GetValue<string>();
         Assert.That(url, Does.EndWith("/media/intro.mp3"));
-        Assert.That(Sha256(await app.Client.GetByteArrayAsync(url)), Is.EqualTo(Sha256(content)));
+        Assert.That(Sha256Hex(await app.Client.GetByteArrayAsync(url)), Is.EqualTo(Sha256Hex(content)));
     }
 
     [Test]
@@ -68,7 +68,7 @@ public class TrackApiTests
 
         var url = (await ReadObjectAsync(b))["file"]!.GetValue<string>();
         Assert.That(url, Does.Match(@"/media/song_[A-Za-z0-9]{7}\.mp3$"), "Django's get_available_name: the taken name is never overwritten");
-        Assert.That(Sha256(await app.Client.GetByteArrayAsync(url)), Is.EqualTo(Sha256(content)));
+        Assert.That(Sha256Hex(await app.Client.GetByteArrayAsync(url)), Is.EqualTo(Sha256Hex(content)));
         Assert.That((await app.Client.GetFromJsonAsync<JsonObject>($"{Tracks}/{first}"))!["file"]!.GetValue<string>(), Does.EndWith("/media/song.mp3"));
     }
 

@@ -34,12 +34,12 @@ public class TrackS3Tests
         Assert.That((await app.Client.GetFromJsonAsync<JsonObject>($"{TracksS3}/{id}/"))!["file"], Is.Not.Null);
 
         using var plain = new HttpClient();
-        Assert.That(Sha256(await plain.GetByteArrayAsync(url)), Is.EqualTo(Sha256(content)), "downloaded through the file URL");
+        Assert.That(Sha256Hex(await plain.GetByteArrayAsync(url)), Is.EqualTo(Sha256Hex(content)), "downloaded through the file URL");
         using var s3 = S3rverFixture.CreateClient();
         using var stored = await s3.GetObjectAsync(S3rverFixture.BucketName, name);
         using var copy = new MemoryStream();
         await stored.ResponseStream.CopyToAsync(copy);
-        Assert.That(Sha256(copy.ToArray()), Is.EqualTo(Sha256(content)), "read from the bucket");
+        Assert.That(Sha256Hex(copy.ToArray()), Is.EqualTo(Sha256Hex(content)), "read from the bucket");
     }
 
     [Test]
@@ -54,7 +54,7 @@ public class TrackS3Tests
 
         Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.OK), await upload.Content.ReadAsStringAsync());
         using var plain = new HttpClient();
-        Assert.That(Sha256(await plain.GetByteArrayAsync((await ReadObjectAsync(upload))["file"]!.GetValue<string>())), Is.EqualTo(Sha256(content)));
+        Assert.That(Sha256Hex(await plain.GetByteArrayAsync((await ReadObjectAsync(upload))["file"]!.GetValue<string>())), Is.EqualTo(Sha256Hex(content)));
     }
 
     [Test]
@@ -87,7 +87,7 @@ public class TrackS3Tests
         using var served = await plain.GetAsync((await ReadObjectAsync(upload))["file"]!.GetValue<string>());
         Assert.That(served.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(served.Content.Headers.ContentType?.MediaType, Is.EqualTo("audio/mpeg"), "the bucket serves the type of the stored name, not the client's declaration");
-        Assert.That(Sha256(await served.Content.ReadAsByteArrayAsync()), Is.EqualTo(Sha256(content)));
+        Assert.That(Sha256Hex(await served.Content.ReadAsByteArrayAsync()), Is.EqualTo(Sha256Hex(content)));
     }
 
     [TestCase("song.wav", 10_000, "extension \"wav\" is not allowed")]
@@ -148,7 +148,7 @@ public class TrackS3Tests
         var sealedKey = key[..(key.LastIndexOf('/') + 1)] + "sealed/" + key[(key.LastIndexOf('/') + 1)..];
         Assert.That(url, Does.StartWith($"{S3rverFixture.ServiceUrl}/{S3rverFixture.BucketName}/{sealedKey}?"));
         using var plain = new HttpClient();
-        Assert.That(Sha256(await plain.GetByteArrayAsync(url)), Is.EqualTo(Sha256(content)));
+        Assert.That(Sha256Hex(await plain.GetByteArrayAsync(url)), Is.EqualTo(Sha256Hex(content)));
         Assert.That((await app.Client.GetFromJsonAsync<JsonObject>($"{TracksS3}/{id}"))!["file"]!.GetValue<string>(), Does.Contain(sealedKey));
         using var s3 = S3rverFixture.CreateClient();
         var listing = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = S3rverFixture.BucketName, Prefix = key });

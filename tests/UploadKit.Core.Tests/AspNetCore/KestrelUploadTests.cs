@@ -14,46 +14,34 @@ using UploadKit.Tests.Handlers;
 namespace UploadKit.Tests.AspNetCore;
 
 [Category("Integration")]
-public class KestrelUploadTests
+public class KestrelUploadTests : TempDirectoryTests
 {
-    private string _temp = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        _temp = Path.Combine(Path.GetTempPath(), "uploadkit-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_temp);
-    }
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_temp, recursive: true);
-
     [Test]
     public async Task Upload_LargerThanKestrelDefaultLimit_AcceptedUpToUploadKitLimit()
     {
-        await using var app = await UploadApp.StartAsync(_temp, a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)), o => o.MaxRequestBodySize = 64L << 20, kestrel: true);
-        var data = UploadApp.RandomBytes(40 << 20);
+        await using var app = await UploadApp.StartAsync(Temp, a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)), o => o.MaxRequestBodySize = 64L << 20, kestrel: true);
+        var data = RandomBytes(40 << 20);
 
         var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "big.bin", data), chunked: true));
         var report = await response.Content.ReadFromJsonAsync<FormReport>();
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), "Kestrel's 30 MB default did not decide");
-        Assert.That(report!.Files.Single().Sha256, Is.EqualTo(UploadApp.Sha256(data)));
-        Assert.That(Directory.GetFiles(_temp), Is.Empty);
+        Assert.That(report!.Files.Single().Sha256, Is.EqualTo(Sha256Hex(data)));
+        Assert.That(Directory.GetFiles(Temp), Is.Empty);
     }
 
     [Test]
     public async Task Upload_OverUploadKitLimitWithContentLength_Answers413BeforeReading()
     {
         var counter = new ByteCounter();
-        await using var app = await UploadApp.StartAsync(_temp, a => a.MapPost("/upload", async (HttpContext http) =>
+        await using var app = await UploadApp.StartAsync(Temp, a => a.MapPost("/upload", async (HttpContext http) =>
         {
             http.GetUploadHandlers().Insert(0, counter);
             return await UploadApp.DescribeAsync(await http.ReadUploadFormAsync());
         }).WithUploads(), o => o.MaxRequestBodySize = 1 << 20, kestrel: true);
 
         // Expect: 100-continue lets the client hold the body back until the server asks for it; it never does.
-        var request = new HttpRequestMessage(HttpMethod.Post, "/upload") { Content = UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "big.bin", UploadApp.RandomBytes(4 << 20))) };
+        var request = new HttpRequestMessage(HttpMethod.Post, "/upload") { Content = UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "big.bin", RandomBytes(4 << 20))) };
         request.Headers.ExpectContinue = true;
 
         var response = await app.Client.SendAsync(request);
@@ -67,7 +55,7 @@ public class KestrelUploadTests
     {
         var started = new TaskCompletionSource();
         var finished = new TaskCompletionSource<Exception?>();
-        await using var app = await UploadApp.StartAsync(_temp, a => a.MapPost("/upload", async (HttpContext http) =>
+        await using var app = await UploadApp.StartAsync(Temp, a => a.MapPost("/upload", async (HttpContext http) =>
         {
             try
             {
@@ -79,7 +67,7 @@ public class KestrelUploadTests
                 finished.TrySetResult(ex);
             }
         }), o => o.MemoryBufferThreshold = 1000, kestrel: true);
-        var builder = new MultipartBodyBuilder().AddFile("f", "done.bin", UploadApp.RandomBytes(100_000)).AddFile("f", "half.bin", UploadApp.RandomBytes(8 << 20));
+        var builder = new MultipartBodyBuilder().AddFile("f", "done.bin", RandomBytes(100_000)).AddFile("f", "half.bin", RandomBytes(8 << 20));
         var body = builder.Build();
 
         using (var socket = new TcpClient())
@@ -90,12 +78,12 @@ public class KestrelUploadTests
             await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
             await stream.WriteAsync(body.AsMemory(0, body.Length / 2));
             await stream.FlushAsync();
-            await WaitUntilAsync(() => Directory.GetFiles(_temp).Length > 0, "the temp files exist while the upload runs");
+            await WaitUntilAsync(() => Directory.GetFiles(Temp).Length > 0, "the temp files exist while the upload runs");
         }
 
         var error = await finished.Task.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.That(error, Is.Not.Null, "reading failed when the client went away");
-        await WaitUntilAsync(() => Directory.GetFiles(_temp).Length == 0, "every temp file is deleted after the disconnect");
+        await WaitUntilAsync(() => Directory.GetFiles(Temp).Length == 0, "every temp file is deleted after the disconnect");
     }
 
     [Test]
@@ -103,7 +91,7 @@ public class KestrelUploadTests
     {
         var counter = new ByteCounter();
         await using var app = await UploadApp.StartAsync(
-            _temp,
+            Temp,
             a => a.MapPost("/upload", async (HttpContext http) =>
             {
                 http.GetUploadHandlers().Insert(0, counter);
@@ -112,7 +100,7 @@ public class KestrelUploadTests
             services: s => s.AddAntiforgery(),
             kestrel: true);
 
-        var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", UploadApp.RandomBytes(1000))));
+        var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", RandomBytes(1000))));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(await response.Content.ReadAsStringAsync(), Does.Contain("antiforgery token is missing"));
@@ -124,7 +112,7 @@ public class KestrelUploadTests
     public async Task Antiforgery_ValidHeaderToken_UploadAccepted_InvalidToken_Answers400()
     {
         await using var app = await UploadApp.StartAsync(
-            _temp,
+            Temp,
             a =>
             {
                 a.MapGet("/token", (HttpContext http, IAntiforgery antiforgery) => antiforgery.GetAndStoreTokens(http).RequestToken);
@@ -152,7 +140,7 @@ public class KestrelUploadTests
     {
         var counter = new ByteCounter();
         await using var app = await UploadApp.StartAsync(
-            _temp,
+            Temp,
             a =>
             {
                 a.MapGet("/token", (HttpContext http, IAntiforgery antiforgery) => antiforgery.GetAndStoreTokens(http).RequestToken);
@@ -190,19 +178,19 @@ public class KestrelUploadTests
     public async Task MvcController_UploadFormParameter_BoundThroughChain()
     {
         await using var app = await UploadApp.StartAsync(
-            _temp,
+            Temp,
             a => a.MapControllers(),
             o => o.MaxFileCount = 1,
             services: s => s.AddControllers().AddApplicationPart(typeof(UploadsController).Assembly),
             kestrel: true);
-        var data = UploadApp.RandomBytes(5000);
+        var data = RandomBytes(5000);
 
         var ok = await app.Client.PostAsync("/mvc/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddField("title", "t").AddFile("file", "a.bin", data)));
         var rejected = await app.Client.PostAsync("/mvc/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("file", "a.bin", data).AddFile("file", "b.bin", data)));
 
         Assert.That(ok.StatusCode, Is.EqualTo(HttpStatusCode.OK), await ok.Content.ReadAsStringAsync());
         var report = await ok.Content.ReadFromJsonAsync<FormReport>();
-        Assert.That(report!.Files.Single().Sha256, Is.EqualTo(UploadApp.Sha256(data)));
+        Assert.That(report!.Files.Single().Sha256, Is.EqualTo(Sha256Hex(data)));
         Assert.That(report.Fields["title"], Is.EqualTo(new[] { "t" }));
         Assert.That(rejected.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
         Assert.That(rejected.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/problem+json"));

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -33,7 +32,7 @@ public class MultipartFidelityTests : TempDirectoryTests
         foreach (var file in form.Files)
         {
             await using var stream = file.OpenReadStream();
-            var hash = Convert.ToHexString(await SHA256.HashDataAsync(stream));
+            var hash = await Sha256HexAsync(stream);
             files.Add(new PartReport(file.FieldName, file.FileName, file.ContentType, file.Charset, file.ContentTypeParameters.ToDictionary(), file.Length, hash));
         }
 
@@ -119,7 +118,7 @@ public class MultipartFidelityTests : TempDirectoryTests
     public async Task UploadForm_Base64File_IsDecoded(bool chunked)
     {
         await using var app = await StartAsync(o => o.MemoryBufferThreshold = 100_000);
-        var data = UploadApp.RandomBytes(600 * 1024, 7);
+        var data = RandomBytes(600 * 1024, 7);
         var encoded = Encoding.ASCII.GetBytes(Convert.ToBase64String(data, Base64FormattingOptions.InsertLineBreaks));
         var body = new MultipartBodyBuilder()
             .AddPart("Content-Disposition: form-data; name=\"f\"; filename=\"big.bin\"\r\nContent-Transfer-Encoding: base64\r\n", encoded)
@@ -129,7 +128,7 @@ public class MultipartFidelityTests : TempDirectoryTests
         var report = (await response.Content.ReadFromJsonAsync<FidelityReport>())!;
 
         Assert.That(report.Files.Single().Length, Is.EqualTo(data.Length), "the decoded length, not the encoded one");
-        Assert.That(report.Files.Single().Sha256, Is.EqualTo(UploadApp.Sha256(data)));
+        Assert.That(report.Files.Single().Sha256, Is.EqualTo(Sha256Hex(data)));
         Assert.That(report.Fields["t"], Is.EqualTo(new[] { "héllo wörld" }));
         Assert.That(Directory.GetFiles(Temp), Is.Empty);
     }
@@ -161,7 +160,7 @@ public class MultipartFidelityTests : TempDirectoryTests
     {
         await using var app = await StartAsync(o => o.MemoryBufferThreshold = 0);
         var body = new MultipartBodyBuilder()
-            .AddFile("first", "ok.bin", UploadApp.RandomBytes(5000))
+            .AddFile("first", "ok.bin", RandomBytes(5000))
             .AddPart("Content-Disposition: form-data; name=\"scan\"; filename=\"b.bin\"\r\nContent-Transfer-Encoding: base64\r\n", Encoding.ASCII.GetBytes(content));
 
         var detail = await PostRefusedAsync(app, body, HttpStatusCode.BadRequest);
@@ -188,12 +187,12 @@ public class MultipartFidelityTests : TempDirectoryTests
     public async Task UploadForm_IdentityTransferEncodings_PassThrough(string encoding)
     {
         await using var app = await StartAsync();
-        var data = UploadApp.RandomBytes(2000);
+        var data = RandomBytes(2000);
         var body = new MultipartBodyBuilder().AddPart($"Content-Disposition: form-data; name=\"f\"; filename=\"f.bin\"\r\nContent-Transfer-Encoding: {encoding}\r\n", data);
 
         var report = await PostOkAsync(app, body);
 
-        Assert.That(report.Files.Single().Sha256, Is.EqualTo(UploadApp.Sha256(data)));
+        Assert.That(report.Files.Single().Sha256, Is.EqualTo(Sha256Hex(data)));
     }
 
     // 5. A multipart/form-data request with Content-Length: 0 got 400.

@@ -14,23 +14,18 @@ namespace UploadKit.Tests.AspNetCore;
 /// an error (UploadKit's or the endpoint's own) or when it ends with an unhandled exception, unless the endpoint kept them.
 /// </summary>
 [Category("Integration")]
-public class SaveRollbackTests
+public class SaveRollbackTests : TempDirectoryTests
 {
-    private string _root = null!;
     private string _media = null!;
     private string _temp = null!;
 
     [SetUp]
     public void SetUp()
     {
-        _root = CreateTempDirectory();
-        _media = Path.Combine(_root, "media");
-        _temp = Path.Combine(_root, "tmp");
+        _media = Path.Combine(Temp, "media");
+        _temp = Path.Combine(Temp, "tmp");
         Directory.CreateDirectory(_temp);
     }
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_root, recursive: true);
 
     /// <summary>The stored files, without the storage's own metadata folder.</summary>
     private string[] StoredFiles() => AllFiles(_media).Where(p => !p.Contains("/.uploadkit", StringComparison.Ordinal)).Select(p => Path.GetRelativePath(_media, p)).ToArray();
@@ -121,7 +116,7 @@ public class SaveRollbackTests
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
         Assert.That(await response.Content.ReadFromJsonAsync<string[]>(), Is.EqualTo(new[] { "first.txt", stored }));
-        Assert.That(Sha256(File.ReadAllBytes(Path.Combine(_media, stored))), Is.EqualTo(Sha256(content)));
+        Assert.That(Sha256Hex(File.ReadAllBytes(Path.Combine(_media, stored))), Is.EqualTo(Sha256Hex(content)));
     }
 
     [TestCase("problem", HttpStatusCode.BadRequest)]
@@ -158,8 +153,8 @@ public class SaveRollbackTests
 
         Assert.That(response.StatusCode, Is.EqualTo(status));
         Assert.That(StoredFiles(), Is.EquivalentTo(new[] { "a.txt", "b.txt" }));
-        Assert.That(Sha256(File.ReadAllBytes(Path.Combine(_media, "a.txt"))), Is.EqualTo(Sha256(a)));
-        Assert.That(Sha256(File.ReadAllBytes(Path.Combine(_media, "b.txt"))), Is.EqualTo(Sha256(b)));
+        Assert.That(Sha256Hex(File.ReadAllBytes(Path.Combine(_media, "a.txt"))), Is.EqualTo(Sha256Hex(a)));
+        Assert.That(Sha256Hex(File.ReadAllBytes(Path.Combine(_media, "b.txt"))), Is.EqualTo(Sha256Hex(b)));
     }
 
     [Test]

@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,7 +21,7 @@ internal static class UploadApp
         foreach (var file in form.Files)
         {
             await using var stream = file.OpenReadStream();
-            var hash = Convert.ToHexString(await SHA256.HashDataAsync(stream));
+            var hash = await Sha256HexAsync(stream);
             files.Add(new FileReport(file.FieldName, file.FileName, file.ContentType, file.Length, hash, file.GetType().Name, file.TemporaryFilePath is not null));
         }
 
@@ -49,15 +48,6 @@ internal static class UploadApp
         HttpContent content = chunked ? new UnknownLengthContent(bytes) : new ByteArrayContent(bytes);
         content.Headers.ContentType = MediaTypeHeaderValue.Parse(builder.ContentType);
         return content;
-    }
-
-    public static string Sha256(byte[] data) => Convert.ToHexString(SHA256.HashData(data));
-
-    public static byte[] RandomBytes(int length, int seed = 1)
-    {
-        var data = new byte[length];
-        new Random(seed).NextBytes(data);
-        return data;
     }
 
     /// <summary>Content whose length is not known up front, so it is sent chunked.</summary>

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -78,7 +77,7 @@ public sealed class DirectUploadEndpointTests
     public async Task FullCycle_PlainHttpPut_CompletesWithSameBytes(string storageName)
     {
         await using var app = await DirectUploadApp.StartAsync(kestrel: storageName == "files");
-        var sha256 = Convert.ToHexStringLower(SHA256.HashData(Png));
+        var sha256 = Sha256Hex(Png);
         var upload = await app.BeginAsync("alice", storageName, new { fileName = "my photo.png", contentType = "image/png", length = Png.Length, checksumSha256 = sha256 });
         Assert.That(upload.Method, Is.EqualTo("PUT"));
         Assert.That(upload.Url, Does.StartWith("http"));
@@ -102,7 +101,7 @@ public sealed class DirectUploadEndpointTests
         });
 
         await using var stored = await app.Storages[storageName].OpenReadAsync(name);
-        Assert.That(Convert.ToHexStringLower(await SHA256.HashDataAsync(stored)), Is.EqualTo(sha256));
+        Assert.That(await Sha256HexAsync(stored), Is.EqualTo(sha256));
         var session = await app.Store.GetAsync(upload.Id);
         Assert.That(session!.State, Is.EqualTo(UploadSessionState.Completed));
     }
@@ -211,7 +210,7 @@ public sealed class DirectUploadEndpointTests
     {
         await using var app = await DirectUploadApp.StartAsync(kestrel: true);
         var upload = await app.BeginAsync("alice", storageName, new { fileName = "big.bin", contentType = "application/octet-stream", maxLength = 64 * 1024 });
-        var content = RandomNumberGenerator.GetBytes(1024 * 1024);
+        var content = RandomBytes(1024 * 1024);
         using var request = new HttpRequestMessage(HttpMethod.Put, upload.Url)
         {
             Content = chunked ? new StreamContent(new NonSeekableStream(content)) : new ByteArrayContent(content),
@@ -255,7 +254,7 @@ public sealed class DirectUploadEndpointTests
         Assert.That(second.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
         var session = await app.Store.GetAsync(upload.Id);
         await using var stored = await app.Storages.Default.OpenReadAsync(session!.ObjectName);
-        Assert.That(Convert.ToHexString(await SHA256.HashDataAsync(stored)), Is.EqualTo(Convert.ToHexString(SHA256.HashData(Png))));
+        Assert.That(await Sha256HexAsync(stored), Is.EqualTo(Sha256Hex(Png)));
     }
 
     [Test]

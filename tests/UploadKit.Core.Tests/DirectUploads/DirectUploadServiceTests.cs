@@ -212,7 +212,7 @@ public sealed class DirectUploadServiceTests
     [Test]
     public async Task CompleteAsync_ChecksumMismatch_Throws400AndDeletesObject()
     {
-        var other = Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes("other")));
+        var other = Sha256Hex(Encoding.ASCII.GetBytes("other"));
         var upload = await _uploads.BeginAsync("tracks", new("song.mp3", "audio/mpeg", checksumSha256: other));
         await PutBehindTheBackAsync(upload, Content, "audio/mpeg");
         var ex = Assert.ThrowsAsync<UploadRejectedException>(() => _uploads.CompleteAsync(upload.Id));
@@ -224,7 +224,7 @@ public sealed class DirectUploadServiceTests
     public async Task CompleteAsync_RecordedChecksumForged_HashesTheObjectItself()
     {
         // Metadata the uploader may set claims the expected checksum; the bytes are something else.
-        var sha256 = Convert.ToHexStringLower(SHA256.HashData(Content));
+        var sha256 = Sha256Hex(Content);
         var upload = await _uploads.BeginAsync("tracks", new("song.mp3", "audio/mpeg", checksumSha256: sha256.ToUpperInvariant()));
         var other = Content.Reverse().ToArray();
         var options = new FileSaveOptions { ContentType = "audio/mpeg" };
@@ -237,7 +237,7 @@ public sealed class DirectUploadServiceTests
     [Test]
     public async Task CompleteAsync_Valid_ReturnsReferenceAndIsRepeatable()
     {
-        var sha256 = Convert.ToHexStringLower(SHA256.HashData(Content));
+        var sha256 = Sha256Hex(Content);
         var upload = await _uploads.BeginAsync("tracks", new("My Song.mp3", "audio/mpeg", Content.Length, 1000, sha256));
         await PutBehindTheBackAsync(upload, Content, "audio/mpeg");
         var reference = await _uploads.CompleteAsync(upload.Id);
@@ -255,7 +255,7 @@ public sealed class DirectUploadServiceTests
         Assert.That(again.Name, Is.EqualTo(reference.Name));
         Assert.That(await _storage.ExistsAsync(upload.ObjectName), Is.False);
         await using var stored = await _storage.OpenReadAsync(reference.Name);
-        Assert.That(Convert.ToHexStringLower(await SHA256.HashDataAsync(stored)), Is.EqualTo(sha256));
+        Assert.That(await Sha256HexAsync(stored), Is.EqualTo(sha256));
     }
 
     [Test]
@@ -277,7 +277,7 @@ public sealed class DirectUploadServiceTests
     [Test]
     public async Task CompleteAsync_TwiceAtOnce_BothGetTheOneSealedCopy()
     {
-        var sha256 = Convert.ToHexStringLower(SHA256.HashData(Content));
+        var sha256 = Sha256Hex(Content);
         var upload = await _uploads.BeginAsync("tracks", new("song.mp3", "audio/mpeg", Content.Length, 1000, sha256));
         await PutBehindTheBackAsync(upload, Content, "audio/mpeg");
 
@@ -287,7 +287,7 @@ public sealed class DirectUploadServiceTests
         Assert.That((await _store.GetAsync(upload.Id))!.State, Is.EqualTo(UploadSessionState.Completed));
         Assert.That(await _storage.ExistsAsync(upload.ObjectName), Is.False);
         await using var stored = await _storage.OpenReadAsync(both[0].Name);
-        Assert.That(Convert.ToHexStringLower(await SHA256.HashDataAsync(stored)), Is.EqualTo(sha256));
+        Assert.That(await Sha256HexAsync(stored), Is.EqualTo(sha256));
     }
 
     [Test]

@@ -1,6 +1,6 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
+using UploadKit.Testing;
 
 namespace UploadKit.Tests.Handlers;
 
@@ -15,8 +15,8 @@ public class ChunkLifetimeTests
     [TestCase(30_000, 10_000, TestName = "MemoryThenTemporary_SpillWithOverwrittenChunks_KeepsCorrectContent")]
     public async Task Chain_ChunksOverwrittenAfterEachCall_KeepsCorrectContent(int length, int threshold)
     {
-        var temp = Path.Combine(Path.GetTempPath(), "uploadkit-tests", Guid.NewGuid().ToString("N"));
-        var options = new UploadOptions { MemoryBufferThreshold = threshold, TempFileDirectory = temp };
+        using var temp = new TempDirectory();
+        var options = new UploadOptions { MemoryBufferThreshold = threshold, TempFileDirectory = temp.Path };
         UploadHandler[] handlers = [new MemoryUploadHandler(), new TemporaryFileUploadHandler()];
         var context = new UploadRequestContext(new DefaultHttpContext(), options, null, null, handlers);
         foreach (var handler in handlers)
@@ -24,8 +24,7 @@ public class ChunkLifetimeTests
             handler.Attach(context);
         }
 
-        var data = new byte[length];
-        new Random(length).NextBytes(data);
+        var data = RandomBytes(length, seed: length);
         var header = new UploadFileHeader("f", "a.bin", "application/octet-stream");
         foreach (var handler in handlers)
         {
@@ -62,15 +61,11 @@ public class ChunkLifetimeTests
         await using (file)
         {
             await using var stream = file!.OpenReadStream();
-            Assert.That(Convert.ToHexString(await SHA256.HashDataAsync(stream)), Is.EqualTo(Convert.ToHexString(SHA256.HashData(data))));
+            Assert.That(await Sha256HexAsync(stream), Is.EqualTo(Sha256Hex(data)));
             Assert.That(file.Length, Is.EqualTo(length));
         }
 
-        if (Directory.Exists(temp))
-        {
-            Assert.That(Directory.GetFiles(temp), Is.Empty, "the temp file went with the file");
-            Directory.Delete(temp, recursive: true);
-        }
+        Assert.That(Directory.GetFiles(temp.Path), Is.Empty, "the temp file went with the file");
     }
 
     [Test]
@@ -81,8 +76,7 @@ public class ChunkLifetimeTests
         var handler = new MemoryUploadHandler();
         handler.Attach(new UploadRequestContext(http, new UploadOptions(), null, null, [handler]));
         await handler.NewFileAsync(new UploadFileHeader("f", "small.txt", "text/plain"), CancellationToken.None);
-        var data = new byte[1000];
-        new Random(3).NextBytes(data);
+        var data = RandomBytes(1000, seed: 3);
 
         Assert.That(await handler.ReceiveChunkAsync(data, 0, CancellationToken.None), Is.Null);
         var file = (InMemoryUploadedFile)(await handler.FileCompleteAsync(data.Length, CancellationToken.None))!;

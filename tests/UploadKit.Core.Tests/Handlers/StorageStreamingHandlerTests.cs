@@ -2,20 +2,15 @@ using static UploadKit.Tests.StorageTestHelpers;
 
 namespace UploadKit.Tests.Handlers;
 
-public class StorageStreamingHandlerTests
+public class StorageStreamingHandlerTests : TempDirectoryTests
 {
-    private string _directory = null!;
     private FileSystemStorage _storage = null!;
 
     [SetUp]
     public void SetUp()
     {
-        _directory = CreateTempDirectory();
-        _storage = new FileSystemStorage(new FileSystemStorageOptions { Location = _directory });
+        _storage = new FileSystemStorage(new FileSystemStorageOptions { Location = Temp });
     }
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_directory, recursive: true);
 
     [Test]
     public async Task FileCompleteAsync_StreamedChunks_ReturnsStoredFileWithSameBytes()
@@ -23,7 +18,7 @@ public class StorageStreamingHandlerTests
         var handler = new StorageStreamingHandler(_storage);
         var context = Attach(handlers: handler);
         var content = RandomBytes(3_000_000);
-        context.CurrentFileChecksums["sha256"] = Sha256(content);
+        context.CurrentFileChecksums["sha256"] = Sha256Hex(content);
 
         var file = await StreamAsync(handler, Header("my song.mp3"), content, 65_536);
         await handler.UploadCompleteAsync(CancellationToken.None);
@@ -31,18 +26,18 @@ public class StorageStreamingHandlerTests
         var stored = (StoredUploadedFile)file!;
         Assert.That(stored.StoredName, Is.EqualTo("my_song.mp3"));
         Assert.That(stored.Length, Is.EqualTo(content.Length));
-        Assert.That(await StoredSha256Async(_storage, stored.StoredName), Is.EqualTo(Sha256(content)), "chunks were copied before their buffer was reused");
+        Assert.That(await StoredSha256HexAsync(_storage, stored.StoredName), Is.EqualTo(Sha256Hex(content)), "chunks were copied before their buffer was reused");
         var info = await _storage.GetMetadataAsync(stored.StoredName);
         Assert.That(info!.ContentType, Is.EqualTo("audio/mpeg"));
         Assert.That(info.Checksums, Is.Empty, "the save started before the checksums were known");
         await using (var read = stored.OpenReadStream())
         {
-            Assert.That(Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(read)), Is.EqualTo(Sha256(content)));
+            Assert.That(await Sha256HexAsync(read), Is.EqualTo(Sha256Hex(content)));
         }
 
         Assert.That(await stored.SaveAsync(_storage, stored.StoredName), Is.EqualTo(stored.StoredName), "saving into its own storage under its own name is free");
         await stored.DisposeAsync();
-        Assert.That(await StoredSha256Async(_storage, stored.StoredName), Is.EqualTo(Sha256(content)), "the saved file stays after the request");
+        Assert.That(await StoredSha256HexAsync(_storage, stored.StoredName), Is.EqualTo(Sha256Hex(content)), "the saved file stays after the request");
     }
 
     [Test]
@@ -54,12 +49,12 @@ public class StorageStreamingHandlerTests
         var content = RandomBytes(100_000);
         await handler.NewFileAsync(Header(), CancellationToken.None);
         await handler.ReceiveChunkAsync(content, 0, CancellationToken.None);
-        context.CurrentFileChecksums["sha256"] = Sha256(content);
+        context.CurrentFileChecksums["sha256"] = Sha256Hex(content);
         var file = (StoredUploadedFile)(await handler.FileCompleteAsync(content.Length, CancellationToken.None))!;
         await handler.UploadCompleteAsync(CancellationToken.None);
 
         Assert.That(storage.ChecksumsAtEnd, Is.EqualTo(storage.ChecksumsAtStart), "the options never change while the storage uses them");
-        Assert.That(await StoredSha256Async(_storage, file.StoredName), Is.EqualTo(Sha256(content)));
+        Assert.That(await StoredSha256HexAsync(_storage, file.StoredName), Is.EqualTo(Sha256Hex(content)));
     }
 
     [Test]
@@ -81,7 +76,7 @@ public class StorageStreamingHandlerTests
         var file = (StoredUploadedFile)(await handler.FileCompleteAsync(content.Length, CancellationToken.None))!;
         await handler.UploadCompleteAsync(CancellationToken.None);
 
-        Assert.That(await StoredSha256Async(_storage, file.StoredName), Is.EqualTo(Sha256(content)), "the bytes short of a flush reached the storage at the end");
+        Assert.That(await StoredSha256HexAsync(_storage, file.StoredName), Is.EqualTo(Sha256Hex(content)), "the bytes short of a flush reached the storage at the end");
         Assert.That(storage.Reads, Is.LessThanOrEqualTo(2), "16 KiB in 1 KiB chunks wake the storage once, not once per chunk");
     }
 
@@ -94,7 +89,7 @@ public class StorageStreamingHandlerTests
         var content = RandomBytes(1000);
         var file = (StoredUploadedFile)(await StreamAsync(handler, Header(), content, 100))!;
         Assert.That(file.StoredName, Does.Match("^tracks/1_[A-Za-z0-9]{7}\\.mp3$"));
-        Assert.That(await StoredSha256Async(_storage, file.StoredName), Is.EqualTo(Sha256(content)));
+        Assert.That(await StoredSha256HexAsync(_storage, file.StoredName), Is.EqualTo(Sha256Hex(content)));
     }
 
     [Test]
@@ -115,7 +110,7 @@ public class StorageStreamingHandlerTests
         await write;
         await handler.ReceiveChunkAsync(content.AsMemory(512 * 1024), 512 * 1024, CancellationToken.None);
         var file = (StoredUploadedFile)(await handler.FileCompleteAsync(content.Length, CancellationToken.None))!;
-        Assert.That(await StoredSha256Async(_storage, file.StoredName), Is.EqualTo(Sha256(content)));
+        Assert.That(await StoredSha256HexAsync(_storage, file.StoredName), Is.EqualTo(Sha256Hex(content)));
     }
 
     [Test]
@@ -126,7 +121,7 @@ public class StorageStreamingHandlerTests
         await handler.NewFileAsync(Header(), CancellationToken.None);
         await handler.ReceiveChunkAsync(RandomBytes(200_000), 0, CancellationToken.None);
         await handler.UploadInterruptedAsync(CancellationToken.None);
-        Assert.That(AllFiles(_directory), Is.Empty);
+        Assert.That(AllFiles(Temp), Is.Empty);
     }
 
     [Test]
@@ -138,7 +133,7 @@ public class StorageStreamingHandlerTests
         await handler.ReceiveChunkAsync(RandomBytes(200_000), 0, CancellationToken.None);
         await handler.FileSkippedAsync(CancellationToken.None);
         await handler.UploadCompleteAsync(CancellationToken.None);
-        Assert.That(AllFiles(_directory), Is.Empty);
+        Assert.That(AllFiles(Temp), Is.Empty);
     }
 
     [Test]
@@ -151,7 +146,7 @@ public class StorageStreamingHandlerTests
         await handler.NewFileAsync(Header("b.mp3"), CancellationToken.None);
         await handler.ReceiveChunkAsync(RandomBytes(100), 0, CancellationToken.None);
         await handler.UploadInterruptedAsync(CancellationToken.None);
-        Assert.That(AllFiles(_directory), Is.Empty);
+        Assert.That(AllFiles(Temp), Is.Empty);
     }
 
     [Test]
@@ -181,7 +176,7 @@ public class StorageStreamingHandlerTests
         Attach(handlers: handler);
         var ex = Assert.ThrowsAsync<UploadRejectedException>(async () => await handler.NewFileAsync(Header(), CancellationToken.None));
         Assert.That(ex!.StatusCode, Is.EqualTo(400));
-        Assert.That(AllFiles(_directory), Is.Empty);
+        Assert.That(AllFiles(Temp), Is.Empty);
     }
 
     /// <summary>A storage that starts reading only once a gate opens.</summary>

@@ -6,20 +6,8 @@ using UploadKit.Tests.AspNetCore;
 
 namespace UploadKit.Tests.Progress;
 
-public class ProgressUploadHandlerTests
+public class ProgressUploadHandlerTests : TempDirectoryTests
 {
-    private string _temp = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        _temp = Path.Combine(Path.GetTempPath(), "uploadkit-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_temp);
-    }
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_temp, recursive: true);
-
     [Test]
     public async Task Upload_LargeFile_WritesStoreAtMostEveryUpdateBytesAndAlwaysTheFinalState()
     {
@@ -29,14 +17,14 @@ public class ProgressUploadHandlerTests
             .Callback((UploadProgress p, TimeSpan _, CancellationToken _) => writes.Add((p.BytesReceived, p.State)))
             .Returns(Task.CompletedTask);
         await using var app = await UploadApp.StartAsync(
-            _temp,
+            Temp,
             a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)).WithUploadHandlers(_ => new ProgressUploadHandler(), _ => new TemporaryFileUploadHandler()),
             services: s =>
             {
                 s.AddSingleton(store.Object);
                 s.Configure<UploadProgressOptions>(o => o.UpdateInterval = TimeSpan.Zero);
             });
-        var data = UploadApp.RandomBytes(4 << 20);
+        var data = RandomBytes(4 << 20);
         var request = ProgressEndpointTests.Upload(null, Guid.NewGuid().ToString("N"), data);
 
         var response = await app.Client.SendAsync(request);
@@ -56,14 +44,14 @@ public class ProgressUploadHandlerTests
         store.Setup(s => s.SetAsync(It.IsAny<UploadProgress>(), It.IsAny<TimeSpan>(), It.IsAny<CancellationToken>()))
             .Returns(() => ++calls == 1 ? Task.CompletedTask : Task.FromException(new TimeoutException("store unreachable")));
         await using var app = await UploadApp.StartAsync(
-            _temp,
+            Temp,
             a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)).WithUploadHandlers(_ => new ProgressUploadHandler(), _ => new TemporaryFileUploadHandler()),
             services: s =>
             {
                 s.AddSingleton(store.Object);
                 s.Configure<UploadProgressOptions>(o => o.UpdateInterval = TimeSpan.Zero);
             });
-        var data = UploadApp.RandomBytes(1 << 20);
+        var data = RandomBytes(1 << 20);
 
         var response = await app.Client.SendAsync(ProgressEndpointTests.Upload(null, Guid.NewGuid().ToString("N"), data));
 
@@ -75,13 +63,13 @@ public class ProgressUploadHandlerTests
     public async Task Upload_HandlerFailsAfterProgressStarted_SnapshotShowsFailed()
     {
         await using var app = await UploadApp.StartAsync(
-            _temp,
+            Temp,
             a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)).WithUploadHandlers(_ => new ProgressUploadHandler(), _ => new ThrowingHandler()),
             services: s => s.AddTestAuthentication());
         var id = Guid.NewGuid().ToString("N");
 
         // The in-memory test server hands the app's unhandled exception to the client.
-        Assert.ThrowsAsync<IOException>(() => app.Client.SendAsync(ProgressEndpointTests.Upload("alice", id, UploadApp.RandomBytes(1000))));
+        Assert.ThrowsAsync<IOException>(() => app.Client.SendAsync(ProgressEndpointTests.Upload("alice", id, RandomBytes(1000))));
         var progress = await app.Services.GetRequiredService<IUploadProgressStore>().GetAsync(id);
 
         Assert.That(progress!.State, Is.EqualTo(UploadProgressState.Failed));

@@ -17,7 +17,7 @@ public class StoredUploadedFileTests
         using var target = new MemoryStream();
         await file.CopyToAsync(target, cancel.Token);
 
-        Assert.That(Sha256(target.ToArray()), Is.EqualTo(Sha256(content)));
+        Assert.That(Sha256Hex(target.ToArray()), Is.EqualTo(Sha256Hex(content)));
         Assert.That(storage.OpenTokens, Is.EqualTo(new[] { cancel.Token }), "the storage was awaited, not waited on");
     }
 
@@ -36,7 +36,7 @@ public class StoredUploadedFileTests
             hash.AppendData(chunk.Span);
         }
 
-        Assert.That(Convert.ToHexStringLower(hash.GetHashAndReset()), Is.EqualTo(Sha256(content)));
+        Assert.That(Convert.ToHexStringLower(hash.GetHashAndReset()), Is.EqualTo(Sha256Hex(content)));
         Assert.That(storage.OpenTokens, Is.EqualTo(new[] { cancel.Token }));
     }
 
@@ -65,7 +65,7 @@ public class StoredUploadedFileTests
         file.Keep();
         await file.DisposeAsync();
 
-        Assert.That(await StoredSha256Async(storage, name), Is.EqualTo(Sha256(content)));
+        Assert.That(await StoredSha256HexAsync(storage, name), Is.EqualTo(Sha256Hex(content)));
     }
 
     [Test]
@@ -81,7 +81,7 @@ public class StoredUploadedFileTests
 
         Assert.That(storage.Saved, Is.EqualTo(new[] { name }), "no copy was made");
         Assert.That(storage.Deleted, Is.Empty);
-        Assert.That(await StoredSha256Async(storage, name), Is.EqualTo(Sha256(content)));
+        Assert.That(await StoredSha256HexAsync(storage, name), Is.EqualTo(Sha256Hex(content)));
     }
 
     [Test]
@@ -91,15 +91,15 @@ public class StoredUploadedFileTests
         var content = RandomBytes(100);
         var name = await storage.SaveAsync("incoming/a.bin", new MemoryStream(content));
         var file = new StoredUploadedFile(Header("a.bin"), storage, name, content.Length);
-        file.Checksums["sha256"] = Sha256(content);
+        file.Checksums["sha256"] = Sha256Hex(content);
 
         var saved = await file.SaveAsync(storage, "kept/a.bin");
         await file.DisposeAsync();
 
         Assert.That(saved, Is.EqualTo("kept/a.bin"));
         Assert.That(await storage.ExistsAsync(name), Is.False, "the original does not stay behind");
-        Assert.That(await StoredSha256Async(storage, saved), Is.EqualTo(Sha256(content)), "the copy is kept at request end");
-        Assert.That((await storage.GetMetadataAsync(saved))!.Checksums["sha256"], Is.EqualTo(Sha256(content)), "the copy carries the checksums");
+        Assert.That(await StoredSha256HexAsync(storage, saved), Is.EqualTo(Sha256Hex(content)), "the copy is kept at request end");
+        Assert.That((await storage.GetMetadataAsync(saved))!.Checksums["sha256"], Is.EqualTo(Sha256Hex(content)), "the copy carries the checksums");
         Assert.That(file.StoredName, Is.EqualTo(saved));
     }
 
@@ -116,7 +116,7 @@ public class StoredUploadedFileTests
         await file.DisposeAsync();
 
         Assert.That(await source.ExistsAsync(name), Is.False);
-        Assert.That(await StoredSha256Async(target, saved), Is.EqualTo(Sha256(content)));
+        Assert.That(await StoredSha256HexAsync(target, saved), Is.EqualTo(Sha256Hex(content)));
         Assert.That(file.Storage, Is.SameAs(target));
     }
 
@@ -129,7 +129,7 @@ public class StoredUploadedFileTests
         var file = new StoredUploadedFile(Header("a.bin"), source, name, content.Length);
 
         Assert.ThrowsAsync<SuspiciousFileNameException>(() => file.SaveAsync(source, "../escape.bin"));
-        Assert.That(await StoredSha256Async(source, name), Is.EqualTo(Sha256(content)), "a failed save leaves the original");
+        Assert.That(await StoredSha256HexAsync(source, name), Is.EqualTo(Sha256Hex(content)), "a failed save leaves the original");
 
         await file.DisposeAsync();
         Assert.That(await source.ExistsAsync(name), Is.False);
@@ -141,7 +141,7 @@ public class StoredUploadedFileTests
         var content = RandomBytes(100);
         await using var file = new InMemoryUploadedFile(Header(), content);
         await using var stream = await file.OpenReadStreamAsync();
-        Assert.That(Convert.ToHexStringLower(await SHA256.HashDataAsync(stream)), Is.EqualTo(Sha256(content)));
+        Assert.That(await Sha256HexAsync(stream), Is.EqualTo(Sha256Hex(content)));
     }
 }
 
