@@ -41,7 +41,8 @@ internal static class BrowserScript
 
         if (!File.Exists(Path.Combine(TestEnvironment.RepositoryRoot, "node_modules", "playwright-core", "package.json")))
         {
-            TestEnvironment.Unavailable("node_modules/playwright-core is missing; run `npm ci` in the repository root (eng/install-prerequisites.sh does).");
+            TestEnvironment.Unavailable(
+                "node_modules/playwright-core is missing; run `npm ci` in the repository root (eng/install-prerequisites.sh does).");
         }
 
         var path = Path.Combine(TestEnvironment.RepositoryRoot, "tests", "browser", script);

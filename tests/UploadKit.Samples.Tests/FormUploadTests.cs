@@ -20,7 +20,10 @@ public class FormUploadTests
         var expected = await BrowserScript.RunAsync("formupload.spec.mjs", app.BaseAddress);
 
         Assert.That(expected, Has.Length.EqualTo(3));
-        Assert.That(BrowserScript.StoredHashes(app.Directory), Is.EqualTo(expected), "the storage holds exactly the accepted files, byte for byte; the refused upload left nothing");
+        Assert.That(
+            BrowserScript.StoredHashes(app.Directory),
+            Is.EqualTo(expected),
+            "the storage holds exactly the accepted files, byte for byte; the refused upload left nothing");
     }
 
     [Test]

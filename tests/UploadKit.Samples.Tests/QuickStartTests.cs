@@ -23,7 +23,10 @@ public class QuickStartTests
         var expected = await BrowserScript.RunAsync("quickstart.spec.mjs", app.BaseAddress);
 
         Assert.That(expected, Has.Length.EqualTo(6), "two chosen, one dropped, the good file beside the refused one, two posted without JavaScript");
-        Assert.That(BrowserScript.StoredHashes(app.Directory), Is.EqualTo(expected), "the storage holds exactly the accepted files, byte for byte; the refused ones left nothing");
+        Assert.That(
+            BrowserScript.StoredHashes(app.Directory),
+            Is.EqualTo(expected),
+            "the storage holds exactly the accepted files, byte for byte; the refused ones left nothing");
     }
 
     [Test]
@@ -94,7 +97,10 @@ public class QuickStartTests
         var html = await app.Client.GetStringAsync("");
 
         Assert.That(html, Does.Contain("Up to <strong>20 MiB</strong> per file"));
-        Assert.That(html, Does.Contain("Up to <strong>100 files</strong> and <strong>100 MiB</strong> per upload"), "from UploadKit:MaxFileCount and MaxRequestBodySize");
+        Assert.That(
+            html,
+            Does.Contain("Up to <strong>100 files</strong> and <strong>100 MiB</strong> per upload"),
+            "from UploadKit:MaxFileCount and MaxRequestBodySize");
         Assert.That(html, Does.Contain(string.Join(", ", QuickStart.Limits.Extensions.Select(e => "." + e))));
         Assert.That(html, Does.Not.Match("(src|href)=\"(https?:)?//"), "the page loads nothing from elsewhere");
     }
@@ -121,7 +127,10 @@ public class QuickStartTests
 
         var files = await app.Client.GetFromJsonAsync<JsonElement>("files");
 
-        var listed = files.EnumerateArray().Select(f => (f.GetProperty("name").GetString(), f.GetProperty("size").GetInt64(), f.GetProperty("url").GetString())).OrderBy(f => f.Item1).ToArray();
+        var listed = files.EnumerateArray()
+            .Select(f => (f.GetProperty("name").GetString(), f.GetProperty("size").GetInt64(), f.GetProperty("url").GetString()))
+            .OrderBy(f => f.Item1)
+            .ToArray();
         Assert.That(listed, Is.EqualTo(new[] { ("a.txt", 10L, "/media/a.txt"), ("b.csv", 20L, "/media/b.csv") }));
     }
 
@@ -153,7 +162,8 @@ public class QuickStartTests
     }
 
     /// <summary>Posts files as a browser's plain form post does: it accepts text/html first.</summary>
-    private static async Task<(HttpResponseMessage Response, string Html)> PostAsBrowserAsync(SampleApp<QuickStart.UploadResult> app, params (string Name, byte[] Data)[] files)
+    private static async Task<(HttpResponseMessage Response, string Html)> PostAsBrowserAsync(
+        SampleApp<QuickStart.UploadResult> app, params (string Name, byte[] Data)[] files)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "upload") { Content = Form(files) };
         request.Headers.Accept.ParseAdd("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");

@@ -39,7 +39,8 @@ internal static class TrackApiClient
     }
 
     /// <summary><c>curl -X POST -F file=@song.mp3 .../upload/song.mp3/</c></summary>
-    public static Task<HttpResponseMessage> UploadMultipartAsync(HttpClient client, string prefix, int id, string fileName, byte[] content, string declaredType = "audio/mpeg")
+    public static Task<HttpResponseMessage> UploadMultipartAsync(
+        HttpClient client, string prefix, int id, string fileName, byte[] content, string declaredType = "audio/mpeg")
     {
         var form = new MultipartFormDataContent();
         var part = new ByteArrayContent(content);

@@ -269,7 +269,11 @@ public sealed class DirectUploadScenarios : IAsyncDisposable
     private static byte[] CreatePng()
     {
         // An 8-byte signature and a 1x1 IHDR chunk: enough for magic-byte and dimension checks.
-        var bytes = new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1F, 0x15, 0xC4, 0x89 };
+        var bytes = new byte[]
+        {
+            0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1F, 0x15,
+            0xC4, 0x89,
+        };
         return [.. bytes, .. RandomNumberGenerator.GetBytes(64)];
     }
 

@@ -53,7 +53,8 @@ public sealed class S3rverProcess : IAsyncDisposable
 
         if (!File.Exists(package))
         {
-            return new S3rverProcess(null, null, "node_modules/@20minutes/s3rver is missing; run `npm ci` in the repository root (eng/install-prerequisites.sh does).");
+            return new S3rverProcess(
+                null, null, "node_modules/@20minutes/s3rver is missing; run `npm ci` in the repository root (eng/install-prerequisites.sh does).");
         }
 
         var directory = new TempDirectory(folderPrefix);
@@ -61,7 +62,8 @@ public sealed class S3rverProcess : IAsyncDisposable
         try
         {
             // s3rver encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 keeps in its legacy provider.
-            var server = await ServiceProcess.StartAsync(node, ["--openssl-legacy-provider", script, port.ToString(CultureInfo.InvariantCulture), directory.Path, .. buckets], port);
+            var server = await ServiceProcess.StartAsync(
+                node, ["--openssl-legacy-provider", script, port.ToString(CultureInfo.InvariantCulture), directory.Path, .. buckets], port);
             return new S3rverProcess(server, directory, null);
         }
         catch

@@ -43,7 +43,8 @@ public class ContentRootTests : TempDirectoryTests
         await using var app = await StartAsync(a => a.MapPost("/upload", SaveAsync));
         var data = RandomBytes(50_000);
 
-        var response = await app.GetTestClient().PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("file", "song.mp3", data)));
+        var response = await app.GetTestClient()
+            .PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("file", "song.mp3", data)));
         var saved = await response.Content.ReadFromJsonAsync<Saved>();
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
@@ -56,9 +57,11 @@ public class ContentRootTests : TempDirectoryTests
     [Test]
     public async Task EndpointTempFolder_RelativeToo_ResolvesAgainstTheContentRoot()
     {
-        await using var app = await StartAsync(a => a.MapPost("/upload", SaveAsync).WithUploadLimits(o => o.TempFileDirectory = _folder + "-endpoint-tmp"));
+        await using var app = await StartAsync(a => a.MapPost(
+            "/upload", SaveAsync).WithUploadLimits(o => o.TempFileDirectory = _folder + "-endpoint-tmp"));
 
-        var response = await app.GetTestClient().PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("file", "a.bin", RandomBytes(5000))));
+        var response = await app.GetTestClient()
+            .PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("file", "a.bin", RandomBytes(5000))));
         var saved = await response.Content.ReadFromJsonAsync<Saved>();
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));

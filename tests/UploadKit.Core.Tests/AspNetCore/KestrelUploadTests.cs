@@ -19,10 +19,15 @@ public class KestrelUploadTests : TempDirectoryTests
     [Test]
     public async Task Upload_LargerThanKestrelDefaultLimit_AcceptedUpToUploadKitLimit()
     {
-        await using var app = await UploadApp.StartAsync(Temp, a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)), o => o.MaxRequestBodySize = 64L << 20, kestrel: true);
+        await using var app = await UploadApp.StartAsync(
+            Temp,
+            a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)),
+            o => o.MaxRequestBodySize = 64L << 20,
+            kestrel: true);
         var data = RandomBytes(40 << 20);
 
-        var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "big.bin", data), chunked: true));
+        var response = await app.Client.PostAsync(
+            "/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "big.bin", data), chunked: true));
         var report = await response.Content.ReadFromJsonAsync<FormReport>();
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), "Kestrel's 30 MB default did not decide");
@@ -41,7 +46,10 @@ public class KestrelUploadTests : TempDirectoryTests
         }).WithUploads(), o => o.MaxRequestBodySize = 1 << 20, kestrel: true);
 
         // Expect: 100-continue lets the client hold the body back until the server asks for it; it never does.
-        var request = new HttpRequestMessage(HttpMethod.Post, "/upload") { Content = UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "big.bin", RandomBytes(4 << 20))) };
+        var request = new HttpRequestMessage(HttpMethod.Post, "/upload")
+        {
+            Content = UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "big.bin", RandomBytes(4 << 20))),
+        };
         request.Headers.ExpectContinue = true;
 
         var response = await app.Client.SendAsync(request);
@@ -100,7 +108,8 @@ public class KestrelUploadTests : TempDirectoryTests
             services: s => s.AddAntiforgery(),
             kestrel: true);
 
-        var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", RandomBytes(1000))));
+        var response = await app.Client.PostAsync(
+            "/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", RandomBytes(1000))));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(await response.Content.ReadAsStringAsync(), Does.Contain("antiforgery token is missing"));
@@ -124,10 +133,16 @@ public class KestrelUploadTests : TempDirectoryTests
         var token = await tokenResponse.Content.ReadAsStringAsync();
         var cookie = tokenResponse.Headers.GetValues("Set-Cookie").First().Split(';')[0];
 
-        var valid = new HttpRequestMessage(HttpMethod.Post, "/upload") { Content = UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", [1, 2])) };
+        var valid = new HttpRequestMessage(HttpMethod.Post, "/upload")
+        {
+            Content = UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", [1, 2])),
+        };
         valid.Headers.Add("RequestVerificationToken", token);
         valid.Headers.Add("Cookie", cookie);
-        var invalid = new HttpRequestMessage(HttpMethod.Post, "/upload") { Content = UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", [1, 2])) };
+        var invalid = new HttpRequestMessage(HttpMethod.Post, "/upload")
+        {
+            Content = UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", [1, 2])),
+        };
         invalid.Headers.Add("RequestVerificationToken", token + "x");
         invalid.Headers.Add("Cookie", cookie);
 
@@ -162,12 +177,15 @@ public class KestrelUploadTests : TempDirectoryTests
             return request;
         }
 
-        var first = await app.Client.SendAsync(Post(new MultipartBodyBuilder().AddField("__RequestVerificationToken", token).AddFile("f", "a.bin", [1, 2, 3])));
+        var first = await app.Client.SendAsync(Post(new MultipartBodyBuilder().AddField(
+            "__RequestVerificationToken", token).AddFile("f", "a.bin", [1, 2, 3])));
         Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.OK), "a plain HTML form: the hidden input comes before the file inputs");
         Assert.That(counter.Total, Is.EqualTo(3));
 
-        var late = await app.Client.SendAsync(Post(new MultipartBodyBuilder().AddFile("f", "a.bin", [1, 2, 3]).AddField("__RequestVerificationToken", token)));
-        var invalid = await app.Client.SendAsync(Post(new MultipartBodyBuilder().AddField("__RequestVerificationToken", token + "x").AddFile("f", "a.bin", [1, 2, 3])));
+        var late = await app.Client.SendAsync(Post(new MultipartBodyBuilder().AddFile("f", "a.bin", [1, 2, 3]).AddField(
+            "__RequestVerificationToken", token)));
+        var invalid = await app.Client.SendAsync(Post(new MultipartBodyBuilder().AddField(
+            "__RequestVerificationToken", token + "x").AddFile("f", "a.bin", [1, 2, 3])));
 
         Assert.That(late.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), "a file before the token is refused");
         Assert.That(invalid.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
@@ -185,8 +203,10 @@ public class KestrelUploadTests : TempDirectoryTests
             kestrel: true);
         var data = RandomBytes(5000);
 
-        var ok = await app.Client.PostAsync("/mvc/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddField("title", "t").AddFile("file", "a.bin", data)));
-        var rejected = await app.Client.PostAsync("/mvc/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("file", "a.bin", data).AddFile("file", "b.bin", data)));
+        var ok = await app.Client.PostAsync(
+            "/mvc/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddField("title", "t").AddFile("file", "a.bin", data)));
+        var rejected = await app.Client.PostAsync(
+            "/mvc/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("file", "a.bin", data).AddFile("file", "b.bin", data)));
 
         Assert.That(ok.StatusCode, Is.EqualTo(HttpStatusCode.OK), await ok.Content.ReadAsStringAsync());
         var report = await ok.Content.ReadFromJsonAsync<FormReport>();

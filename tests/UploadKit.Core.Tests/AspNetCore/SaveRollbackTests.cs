@@ -28,7 +28,10 @@ public class SaveRollbackTests : TempDirectoryTests
     }
 
     /// <summary>The stored files, without the storage's own metadata folder.</summary>
-    private string[] StoredFiles() => AllFiles(_media).Where(p => !p.Contains("/.uploadkit", StringComparison.Ordinal)).Select(p => Path.GetRelativePath(_media, p)).ToArray();
+    private string[] StoredFiles() => AllFiles(_media)
+        .Where(p => !p.Contains("/.uploadkit", StringComparison.Ordinal))
+        .Select(p => Path.GetRelativePath(_media, p))
+        .ToArray();
 
     private Task<TestApp> StartAsync(Action<WebApplication> map) => TestApp.StartAsync(
         s => s.AddUploadKit(o =>
@@ -73,7 +76,10 @@ public class SaveRollbackTests : TempDirectoryTests
             {
                 "ok" => Results.Ok(),
                 "problem" => Results.ValidationProblem(new Dictionary<string, string[]> { ["title"] = ["A title is required."] }),
-                "reject" => throw new UploadRejectedException(StatusCodes.Status400BadRequest, "Refused by the app.") { Errors = new Dictionary<string, string[]> { ["files"] = ["Refused by the app."] } },
+                "reject" => throw new UploadRejectedException(StatusCodes.Status400BadRequest, "Refused by the app.")
+                {
+                    Errors = new Dictionary<string, string[]> { ["files"] = ["Refused by the app."] },
+                },
                 "throw" => throw new InvalidOperationException("The app failed after saving."),
                 _ => Results.NoContent(),
             };
@@ -133,7 +139,8 @@ public class SaveRollbackTests : TempDirectoryTests
         {
             // An unhandled exception gives UploadKit no answer of its own to settle before: the files go when the
             // request ends, which may be just after the client has read the 500.
-            await KestrelUploadTests.WaitUntilAsync(() => StoredFiles().Length == 0 && Directory.GetFiles(_temp).Length == 0, "the saved files are deleted when the failed request ends");
+            await KestrelUploadTests.WaitUntilAsync(
+                () => StoredFiles().Length == 0 && Directory.GetFiles(_temp).Length == 0, "the saved files are deleted when the failed request ends");
         }
 
         Assert.That(StoredFiles(), Is.Empty);

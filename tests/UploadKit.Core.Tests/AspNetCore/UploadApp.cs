@@ -22,13 +22,19 @@ internal static class UploadApp
         {
             await using var stream = file.OpenReadStream();
             var hash = await Sha256HexAsync(stream);
-            files.Add(new FileReport(file.FieldName, file.FileName, file.ContentType, file.Length, hash, file.GetType().Name, file.TemporaryFilePath is not null));
+            files.Add(new FileReport(
+                file.FieldName, file.FileName, file.ContentType, file.Length, hash, file.GetType().Name, file.TemporaryFilePath is not null));
         }
 
         return new FormReport(form.Fields.ToDictionary(f => f.Key, f => f.Value.Select(v => v ?? string.Empty).ToArray()), files);
     }
 
-    public static Task<TestApp> StartAsync(string tempDirectory, Action<WebApplication> map, Action<UploadOptions>? configure = null, Action<IServiceCollection>? services = null, bool kestrel = false) =>
+    public static Task<TestApp> StartAsync(
+        string tempDirectory,
+        Action<WebApplication> map,
+        Action<UploadOptions>? configure = null,
+        Action<IServiceCollection>? services = null,
+        bool kestrel = false) =>
         TestApp.StartAsync(
             s =>
             {

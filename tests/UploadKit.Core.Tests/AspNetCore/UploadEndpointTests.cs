@@ -52,8 +52,14 @@ public class UploadEndpointTests : TempDirectoryTests
         var report = await response.Content.ReadFromJsonAsync<FormReport>();
 
         Assert.That(report!.Files, Has.Count.EqualTo(2));
-        Assert.That(report.Files[0], Is.EqualTo(new FileReport("files", "small.bin", "application/octet-stream", 10_000, Sha256Hex(small), nameof(InMemoryUploadedFile), false)));
-        Assert.That(report.Files[1], Is.EqualTo(new FileReport("files", "large.bin", "application/octet-stream", 3_000_000, Sha256Hex(large), nameof(TemporaryUploadedFile), true)));
+        Assert.That(
+            report.Files[0],
+            Is.EqualTo(new FileReport(
+                "files", "small.bin", "application/octet-stream", 10_000, Sha256Hex(small), nameof(InMemoryUploadedFile), false)));
+        Assert.That(
+            report.Files[1],
+            Is.EqualTo(new FileReport(
+                "files", "large.bin", "application/octet-stream", 3_000_000, Sha256Hex(large), nameof(TemporaryUploadedFile), true)));
         await AssertTempFilesGoneAsync();
     }
 
@@ -62,7 +68,8 @@ public class UploadEndpointTests : TempDirectoryTests
     {
         await using var app = await StartDescribingAppAsync(o => o.MemoryBufferThreshold = 1000);
         var data = RandomBytes(50_000);
-        var body = new MultipartBodyBuilder().AddPart("Content-Disposition: form-data; name=\"f\"; filename=\"x.bin\"\r\nContent-Length: 10\r\n", data);
+        var body = new MultipartBodyBuilder()
+            .AddPart("Content-Disposition: form-data; name=\"f\"; filename=\"x.bin\"\r\nContent-Length: 10\r\n", data);
 
         var report = await (await app.Client.PostAsync("/upload", UploadApp.Multipart(body))).Content.ReadFromJsonAsync<FormReport>();
 
@@ -82,7 +89,8 @@ public class UploadEndpointTests : TempDirectoryTests
         }).WithUploads());
         var data = RandomBytes(300_000);
 
-        var report = await (await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", data)))).Content.ReadFromJsonAsync<FormReport>();
+        var report = await (await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", data))))
+            .Content.ReadFromJsonAsync<FormReport>();
 
         Assert.That(counter.Total, Is.EqualTo(300_000));
         Assert.That(counter.Events, Is.EqualTo(new[] { "new:a.bin", "complete:300000", "upload-complete" }));
@@ -162,7 +170,10 @@ public class UploadEndpointTests : TempDirectoryTests
             http.GetUploadHandlers().Insert(0, new SignalHandler(new SkipFileException(), onNewFile, onlyFor: "skip.bin"));
             return await UploadApp.DescribeAsync(await http.ReadUploadFormAsync());
         }).WithUploads(), o => o.MemoryBufferThreshold = 10);
-        var body = new MultipartBodyBuilder().AddFile("f", "skip.bin", RandomBytes(100_000)).AddFile("f", "kept.bin", RandomBytes(200)).AddField("after", "yes");
+        var body = new MultipartBodyBuilder()
+            .AddFile("f", "skip.bin", RandomBytes(100_000))
+            .AddFile("f", "kept.bin", RandomBytes(200))
+            .AddField("after", "yes");
 
         var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(body));
         var report = await response.Content.ReadFromJsonAsync<FormReport>();
@@ -180,7 +191,10 @@ public class UploadEndpointTests : TempDirectoryTests
             http.GetUploadHandlers().Insert(0, new SignalHandler(new StopUploadException(), onNewFile: false, onlyFor: "second.bin"));
             return await UploadApp.DescribeAsync(await http.ReadUploadFormAsync());
         }).WithUploads(), o => o.MemoryBufferThreshold = 10);
-        var body = new MultipartBodyBuilder().AddFile("f", "first.bin", RandomBytes(300)).AddFile("f", "second.bin", RandomBytes(100_000)).AddField("never", "read");
+        var body = new MultipartBodyBuilder()
+            .AddFile("f", "first.bin", RandomBytes(300))
+            .AddFile("f", "second.bin", RandomBytes(100_000))
+            .AddField("never", "read");
 
         var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(body));
         var report = await response.Content.ReadFromJsonAsync<FormReport>();
@@ -202,7 +216,8 @@ public class UploadEndpointTests : TempDirectoryTests
         }).WithUploads());
         var data = RandomBytes(4_000_000);
 
-        var report = await (await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", data)))).Content.ReadFromJsonAsync<FormReport>();
+        var report = await (await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", data))))
+            .Content.ReadFromJsonAsync<FormReport>();
 
         Assert.That(report!.Files.Single().Kind, Is.EqualTo(nameof(InMemoryUploadedFile)));
         Assert.That(report.Files.Single().Sha256, Is.EqualTo(Sha256Hex(data)));
@@ -230,7 +245,8 @@ public class UploadEndpointTests : TempDirectoryTests
     public async Task UploadForm_Rfc2231FileName_IsDecoded()
     {
         await using var app = await StartDescribingAppAsync();
-        var body = new MultipartBodyBuilder().AddPart("Content-Disposition: form-data; name=\"f\"; filename=\"fallback.txt\"; filename*=UTF-8''na%C3%AFve%20r%C3%A9sum%C3%A9.txt\r\n", [1]);
+        var body = new MultipartBodyBuilder().AddPart(
+            "Content-Disposition: form-data; name=\"f\"; filename=\"fallback.txt\"; filename*=UTF-8''na%C3%AFve%20r%C3%A9sum%C3%A9.txt\r\n", [1]);
 
         var report = await (await app.Client.PostAsync("/upload", UploadApp.Multipart(body))).Content.ReadFromJsonAsync<FormReport>();
 
@@ -265,14 +281,19 @@ public class UploadEndpointTests : TempDirectoryTests
     [Test]
     public async Task RawBody_FileNameFromRoute_ReadAsOneFile()
     {
-        await using var app = await UploadApp.StartAsync(Temp, a => a.MapPost("/tracks/{id}/upload/{filename}", (UploadForm form) => UploadApp.DescribeAsync(form)), o => o.MemoryBufferThreshold = 1000);
+        await using var app = await UploadApp.StartAsync(
+            Temp,
+            a => a.MapPost("/tracks/{id}/upload/{filename}", (UploadForm form) => UploadApp.DescribeAsync(form)),
+            o => o.MemoryBufferThreshold = 1000);
         var data = RandomBytes(100_000);
         var content = new ByteArrayContent(data);
         content.Headers.ContentType = new("audio/mpeg");
 
         var report = await (await app.Client.PostAsync("/tracks/1/upload/song.mp3", content)).Content.ReadFromJsonAsync<FormReport>();
 
-        Assert.That(report!.Files.Single(), Is.EqualTo(new FileReport("file", "song.mp3", "audio/mpeg", 100_000, Sha256Hex(data), nameof(TemporaryUploadedFile), true)));
+        Assert.That(
+            report!.Files.Single(),
+            Is.EqualTo(new FileReport("file", "song.mp3", "audio/mpeg", 100_000, Sha256Hex(data), nameof(TemporaryUploadedFile), true)));
     }
 
     [Test]
@@ -307,7 +328,8 @@ public class UploadEndpointTests : TempDirectoryTests
     {
         await using var app = await StartDescribingAppAsync();
 
-        var report = await (await app.Client.PostAsync("/upload", new FormUrlEncodedContent([new("a", "1"), new("a", "2"), new("b", "é")]))).Content.ReadFromJsonAsync<FormReport>();
+        var report = await (await app.Client.PostAsync("/upload", new FormUrlEncodedContent([new("a", "1"), new("a", "2"), new("b", "é")])))
+            .Content.ReadFromJsonAsync<FormReport>();
 
         Assert.That(report!.Fields["a"], Is.EqualTo(new[] { "1", "2" }));
         Assert.That(report.Fields["b"], Is.EqualTo(new[] { "é" }));
@@ -357,7 +379,10 @@ public class UploadEndpointTests : TempDirectoryTests
     public async Task UploadForm_TooManyFiles_Answers413AndLeavesNothing()
     {
         await using var app = await StartDescribingAppAsync(o => { o.MaxFileCount = 2; o.MemoryBufferThreshold = 10; });
-        var body = new MultipartBodyBuilder().AddFile("f", "1.bin", RandomBytes(100)).AddFile("f", "2.bin", RandomBytes(100)).AddFile("f", "3.bin", RandomBytes(100));
+        var body = new MultipartBodyBuilder()
+            .AddFile("f", "1.bin", RandomBytes(100))
+            .AddFile("f", "2.bin", RandomBytes(100))
+            .AddFile("f", "3.bin", RandomBytes(100));
 
         var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(body));
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -417,7 +442,8 @@ public class UploadEndpointTests : TempDirectoryTests
         await using var app = await UploadApp.StartAsync(Temp, a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form))
             .WithUploadHandlers(_ => new TemporaryFileUploadHandler()));
 
-        var report = await (await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", [1, 2, 3])))).Content.ReadFromJsonAsync<FormReport>();
+        var report = await (await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", [1, 2, 3]))))
+            .Content.ReadFromJsonAsync<FormReport>();
 
         Assert.That(report!.Files.Single().Kind, Is.EqualTo(nameof(TemporaryUploadedFile)), "no memory handler on this endpoint");
     }
@@ -425,7 +451,8 @@ public class UploadEndpointTests : TempDirectoryTests
     [Test]
     public async Task FilesGetRequired_Missing_Answers400WithFieldError()
     {
-        await using var app = await UploadApp.StartAsync(Temp, a => a.MapPost("/upload", (UploadForm form) => Results.Ok(form.Files.GetRequired("file").FileName)));
+        await using var app = await UploadApp.StartAsync(
+            Temp, a => a.MapPost("/upload", (UploadForm form) => Results.Ok(form.Files.GetRequired("file").FileName)));
 
         var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddField("a", "b")));
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -447,7 +474,8 @@ public class UploadEndpointTests : TempDirectoryTests
             return ValueTask.CompletedTask;
         }
 
-        public override ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
+        public override ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(
+            ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
         {
             _content!.Write(chunk.Span);
             return ValueTask.FromResult<ReadOnlyMemory<byte>?>(chunk);

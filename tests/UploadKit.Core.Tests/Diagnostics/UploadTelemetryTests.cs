@@ -75,9 +75,11 @@ public class UploadTelemetryTests : TempDirectoryTests
     [Test]
     public async Task Upload_Rejected_CountsRejectionWithStatusCodeAndMarksSpanFailed()
     {
-        await using var app = await UploadApp.StartAsync(Temp, a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)), o => o.MaxRequestBodySize = 1000);
+        await using var app = await UploadApp.StartAsync(
+            Temp, a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)), o => o.MaxRequestBodySize = 1000);
 
-        var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", RandomBytes(5000)), chunked: true));
+        var response = await app.Client.PostAsync(
+            "/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", RandomBytes(5000)), chunked: true));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
         var rejected = _measurements.Single(m => m.Instrument == "uploadkit.uploads.rejected");

@@ -45,7 +45,9 @@ internal sealed class DirectUploadApp : IAsyncDisposable
 
     public IStorageRegistry Storages => App.Services.GetRequiredService<IStorageRegistry>();
 
-    public DirectUploadSweeper Sweeper => App.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<DirectUploadSweeper>().Single();
+    public DirectUploadSweeper Sweeper => App.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>()
+        .OfType<DirectUploadSweeper>()
+        .Single();
 
     public static async Task<DirectUploadApp> StartAsync(
         Func<RouteGroupBuilder, RouteGroupBuilder>? conventions = null,

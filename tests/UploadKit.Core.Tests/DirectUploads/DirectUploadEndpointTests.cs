@@ -17,7 +17,8 @@ public sealed class DirectUploadEndpointTests
     public async Task Begin_Anonymous_Returns401()
     {
         await using var app = await DirectUploadApp.StartAsync();
-        using var response = await app.SendAsync(null, HttpMethod.Post, "/uploads/default", new { fileName = "a.png", contentType = "image/png", maxLength = 1000 });
+        using var response = await app.SendAsync(
+            null, HttpMethod.Post, "/uploads/default", new { fileName = "a.png", contentType = "image/png", maxLength = 1000 });
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
         await foreach (var _ in app.Storages.Default.ListAsync())
         {
@@ -45,7 +46,8 @@ public sealed class DirectUploadEndpointTests
     public async Task Begin_AllowAnonymousOptOut_Returns201()
     {
         await using var app = await DirectUploadApp.StartAsync(security: o => o.AllowAnonymous = true);
-        using var response = await app.SendAsync(null, HttpMethod.Post, "/uploads/default", new { fileName = "a.png", contentType = "image/png", maxLength = 1000 });
+        using var response = await app.SendAsync(
+            null, HttpMethod.Post, "/uploads/default", new { fileName = "a.png", contentType = "image/png", maxLength = 1000 });
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created));
     }
 
@@ -53,8 +55,13 @@ public sealed class DirectUploadEndpointTests
     public async Task Begin_PolicyNotMet_Returns403()
     {
         await using var app = await DirectUploadApp.StartAsync(security: o => o.AuthorizationPolicy = "uploaders");
-        using var refused = await app.SendAsync("alice", HttpMethod.Post, "/uploads/default", new { fileName = "a.png", contentType = "image/png", maxLength = 1000 });
-        using var request = DirectUploadApp.As("alice", HttpMethod.Post, "/uploads/default", JsonContent.Create(new { fileName = "a.png", contentType = "image/png", maxLength = 1000 }));
+        using var refused = await app.SendAsync(
+            "alice", HttpMethod.Post, "/uploads/default", new { fileName = "a.png", contentType = "image/png", maxLength = 1000 });
+        using var request = DirectUploadApp.As(
+            "alice",
+            HttpMethod.Post,
+            "/uploads/default",
+            JsonContent.Create(new { fileName = "a.png", contentType = "image/png", maxLength = 1000 }));
         request.Headers.Add("X-Role", "uploader");
         using var allowed = await app.Client.SendAsync(request);
         Assert.Multiple(() =>
@@ -68,7 +75,8 @@ public sealed class DirectUploadEndpointTests
     public async Task Begin_StorageNotOffered_Returns404()
     {
         await using var app = await DirectUploadApp.StartAsync();
-        using var response = await app.SendAsync("alice", HttpMethod.Post, "/uploads/secret", new { fileName = "a.png", contentType = "image/png", maxLength = 1000 });
+        using var response = await app.SendAsync(
+            "alice", HttpMethod.Post, "/uploads/secret", new { fileName = "a.png", contentType = "image/png", maxLength = 1000 });
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
     }
 
@@ -78,7 +86,8 @@ public sealed class DirectUploadEndpointTests
     {
         await using var app = await DirectUploadApp.StartAsync(kestrel: storageName == "files");
         var sha256 = Sha256Hex(Png);
-        var upload = await app.BeginAsync("alice", storageName, new { fileName = "my photo.png", contentType = "image/png", length = Png.Length, checksumSha256 = sha256 });
+        var upload = await app.BeginAsync(
+            "alice", storageName, new { fileName = "my photo.png", contentType = "image/png", length = Png.Length, checksumSha256 = sha256 });
         Assert.That(upload.Method, Is.EqualTo("PUT"));
         Assert.That(upload.Url, Does.StartWith("http"));
 
@@ -169,9 +178,11 @@ public sealed class DirectUploadEndpointTests
         await using var app = await DirectUploadApp.StartAsync();
         var upload = await app.BeginAsync("alice", "default", new { fileName = "a.png", contentType = "image/png", maxLength = 1000 });
         var sig = upload.Url[(upload.Url.IndexOf("sig=", StringComparison.Ordinal) + 4)..];
-        using var forged = await app.PutAsync(upload, Png, url: upload.Url.Replace(sig, (sig[0] == 'A' ? "B" : "A") + sig[1..], StringComparison.Ordinal));
+        using var forged = await app.PutAsync(
+            upload, Png, url: upload.Url.Replace(sig, (sig[0] == 'A' ? "B" : "A") + sig[1..], StringComparison.Ordinal));
         using var unsigned = await app.PutAsync(upload, Png, url: upload.Url[..upload.Url.IndexOf('?', StringComparison.Ordinal)]);
-        using var other = await app.PutAsync(upload, Png, url: upload.Url.Replace(upload.Id, (upload.Id[0] == 'x' ? "y" : "x") + upload.Id[1..], StringComparison.Ordinal));
+        using var other = await app.PutAsync(
+            upload, Png, url: upload.Url.Replace(upload.Id, (upload.Id[0] == 'x' ? "y" : "x") + upload.Id[1..], StringComparison.Ordinal));
         Assert.Multiple(() =>
         {
             Assert.That(forged.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
@@ -209,7 +220,8 @@ public sealed class DirectUploadEndpointTests
     public async Task Put_OverSignedMaximum_Returns413AndLeavesNothing(string storageName, bool chunked)
     {
         await using var app = await DirectUploadApp.StartAsync(kestrel: true);
-        var upload = await app.BeginAsync("alice", storageName, new { fileName = "big.bin", contentType = "application/octet-stream", maxLength = 64 * 1024 });
+        var upload = await app.BeginAsync(
+            "alice", storageName, new { fileName = "big.bin", contentType = "application/octet-stream", maxLength = 64 * 1024 });
         var content = RandomBytes(1024 * 1024);
         using var request = new HttpRequestMessage(HttpMethod.Put, upload.Url)
         {
@@ -281,7 +293,8 @@ public sealed class DirectUploadEndpointTests
     [Test]
     public async Task Complete_RealPngWithSignatureValidator_Returns200()
     {
-        await using var app = await DirectUploadApp.StartAsync(group => group.WithFileValidators("file", FileValidators.Signature(), FileValidators.Extensions("png")));
+        await using var app = await DirectUploadApp.StartAsync(group => group.WithFileValidators(
+            "file", FileValidators.Signature(), FileValidators.Extensions("png")));
         var upload = await app.BeginAsync("alice", "default", new { fileName = "cat.png", contentType = "image/png", maxLength = 1000 });
         using (await app.PutAsync(upload, Png))
         {
@@ -305,7 +318,8 @@ public sealed class DirectUploadEndpointTests
     public async Task Begin_PostToLocalStorage_Returns400()
     {
         await using var app = await DirectUploadApp.StartAsync();
-        using var response = await app.SendAsync("alice", HttpMethod.Post, "/uploads/default", new { fileName = "a.png", contentType = "image/png", maxLength = 1000, method = "POST" });
+        using var response = await app.SendAsync(
+            "alice", HttpMethod.Post, "/uploads/default", new { fileName = "a.png", contentType = "image/png", maxLength = 1000, method = "POST" });
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
     }
 
@@ -343,7 +357,8 @@ public sealed class DirectUploadEndpointTests
     public async Task Begin_ActiveContent_Returns400AndLeavesNoSession(string fileName)
     {
         await using var app = await DirectUploadApp.StartAsync();
-        using var response = await app.SendAsync("alice", HttpMethod.Post, "/uploads/default", new { fileName, contentType = "image/png", maxLength = 1000 });
+        using var response = await app.SendAsync(
+            "alice", HttpMethod.Post, "/uploads/default", new { fileName, contentType = "image/png", maxLength = 1000 });
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         var pending = await app.Store.ListExpiredAsync(DateTimeOffset.MaxValue).ToListAsync();
         var ended = await app.Store.ListEndedAsync(DateTimeOffset.MaxValue).ToListAsync();
@@ -390,8 +405,10 @@ public sealed class DirectUploadEndpointTests
     {
         await using var app = await DirectUploadApp.StartAsync();
         using var noType = await app.SendAsync("alice", HttpMethod.Post, "/uploads/default", new { fileName = "a.png" });
-        using var badChecksum = await app.SendAsync("alice", HttpMethod.Post, "/uploads/default", new { fileName = "a.png", contentType = "image/png", checksumSha256 = "abc" });
-        using var request = DirectUploadApp.As("alice", HttpMethod.Post, "/uploads/default", new StringContent("{", Encoding.UTF8, "application/json"));
+        using var badChecksum = await app.SendAsync(
+            "alice", HttpMethod.Post, "/uploads/default", new { fileName = "a.png", contentType = "image/png", checksumSha256 = "abc" });
+        using var request = DirectUploadApp.As(
+            "alice", HttpMethod.Post, "/uploads/default", new StringContent("{", Encoding.UTF8, "application/json"));
         using var malformed = await app.Client.SendAsync(request);
         Assert.Multiple(() =>
         {
@@ -418,7 +435,10 @@ public sealed class DirectUploadEndpointTests
 
     private static async Task<HttpResponseMessage> PutSignedAsync(DirectUploadApp app, DirectUpload upload)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(app.Client.BaseAddress!, upload.Url)) { Content = new ByteArrayContent(Png) };
+        using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(app.Client.BaseAddress!, upload.Url))
+        {
+            Content = new ByteArrayContent(Png),
+        };
         request.Content.Headers.ContentType = new("image/png");
         return await app.Client.SendAsync(request);
     }
@@ -449,22 +469,26 @@ public sealed class DirectUploadEndpointTests
 
         public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public async Task<string> SaveAsync(string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
+        public async Task<string> SaveAsync(
+            string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
         {
             SaveStarted.TrySetResult();
             await Release.Task;
             return await _inner.SaveAsync(name, content, options, cancellationToken);
         }
 
-        public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default) => _inner.OpenReadAsync(name, cancellationToken);
+        public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default) =>
+            _inner.OpenReadAsync(name, cancellationToken);
 
         public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default) => _inner.DeleteAsync(name, cancellationToken);
 
         public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) => _inner.ExistsAsync(name, cancellationToken);
 
-        public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default) => _inner.GetMetadataAsync(name, cancellationToken);
+        public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default) =>
+            _inner.GetMetadataAsync(name, cancellationToken);
 
-        public IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, CancellationToken cancellationToken = default) => _inner.ListAsync(prefix, cancellationToken);
+        public IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, CancellationToken cancellationToken = default) =>
+            _inner.ListAsync(prefix, cancellationToken);
 
         public Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default) => _inner.GetUrlAsync(name, cancellationToken);
     }

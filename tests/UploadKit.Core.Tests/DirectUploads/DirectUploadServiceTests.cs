@@ -11,7 +11,9 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace UploadKit.Tests.DirectUploads;
 
-/// <summary>The service outside a request (as an app's own code or a background job calls it), with storages written behind its back as a client would.</summary>
+/// <summary>
+/// The service outside a request (as an app's own code or a background job calls it), with storages written behind its back as a client would.
+/// </summary>
 [TestFixture]
 public sealed class DirectUploadServiceTests
 {
@@ -112,7 +114,8 @@ public sealed class DirectUploadServiceTests
     public async Task BeginAsync_ActiveContent_Throws400AndLeavesNoSession(string fileName, string declared, bool storeClientType = false)
     {
         _services.GetRequiredService<IOptions<DirectUploadOptions>>().Value.StoreClientContentType = storeClientType;
-        var ex = Assert.ThrowsAsync<UploadRejectedException>(() => _uploads.BeginAsync("tracks", new(fileName, declared, maxLength: 1000) { FieldName = "track" }));
+        var ex = Assert.ThrowsAsync<UploadRejectedException>(() => _uploads.BeginAsync(
+            "tracks", new(fileName, declared, maxLength: 1000) { FieldName = "track" }));
         var pending = await _store.ListExpiredAsync(DateTimeOffset.MaxValue).ToListAsync();
         var ended = await _store.ListEndedAsync(DateTimeOffset.MaxValue).ToListAsync();
         var objects = await _storage.ListAsync().ToListAsync();
@@ -264,14 +267,19 @@ public sealed class DirectUploadServiceTests
         // As a still-valid Azure SAS could: new bytes under the uploaded key after the checks read the old ones.
         var upload = await _uploads.BeginAsync("tracks", new("song.mp3", "audio/mpeg", maxLength: 1000));
         await PutBehindTheBackAsync(upload, Content, "audio/mpeg");
-        _duringValidation = () => _storage.SaveAsync(upload.ObjectName, new MemoryStream([1, 2, 3]), new FileSaveOptions { Overwrite = true }).GetAwaiter().GetResult();
+        _duringValidation = () => _storage.SaveAsync(upload.ObjectName, new MemoryStream([1, 2, 3]), new FileSaveOptions { Overwrite = true })
+            .GetAwaiter()
+            .GetResult();
 
         var ex = Assert.ThrowsAsync<UploadRejectedException>(() => _uploads.CompleteAsync(upload.Id));
 
         Assert.That(ex!.StatusCode, Is.EqualTo(StatusCodes.Status400BadRequest));
         Assert.That(ex.Message, Does.Contain("changed"));
         Assert.That((await _store.GetAsync(upload.Id))!.State, Is.EqualTo(UploadSessionState.Rejected));
-        Assert.That(await _storage.ListAsync(upload.ObjectName[..upload.ObjectName.LastIndexOf('/')]).CountAsync(), Is.Zero, "neither the replacement nor a copy stays");
+        Assert.That(
+            await _storage.ListAsync(upload.ObjectName[..upload.ObjectName.LastIndexOf('/')]).CountAsync(),
+            Is.Zero,
+            "neither the replacement nor a copy stays");
     }
 
     [Test]
@@ -434,7 +442,8 @@ public sealed class DirectUploadServiceTests
         registry.Setup(r => r.TryGetStorage("tracks", out storage)).Returns(true);
         var store = new InMemoryUploadSessionStore();
         await store.CreateAsync(new UploadSession("s1", "tracks", "uploads/x/a.mp3", _time.GetUtcNow().AddMinutes(-1)));
-        var sweeper = new DirectUploadSweeper(store, registry.Object, _time, Options.Create(new DirectUploadOptions()), NullLogger<DirectUploadSweeper>.Instance);
+        var sweeper = new DirectUploadSweeper(
+            store, registry.Object, _time, Options.Create(new DirectUploadOptions()), NullLogger<DirectUploadSweeper>.Instance);
         Assert.That(await sweeper.SweepAsync(CancellationToken.None), Is.Zero);
         Assert.That((await store.GetAsync("s1"))!.State, Is.EqualTo(UploadSessionState.Pending));
     }

@@ -110,7 +110,8 @@ public class ChecksumUploadHandlerTests
         var handler = new ChecksumUploadHandler();
         Attach(handlers: handler);
         var headers = new HeaderDictionary { ["Content-Digest"] = value };
-        var ex = Assert.ThrowsAsync<UploadRejectedException>(async () => await handler.NewFileAsync(Header(headers: headers), CancellationToken.None));
+        var ex = Assert.ThrowsAsync<UploadRejectedException>(async () => await handler.NewFileAsync(
+            Header(headers: headers), CancellationToken.None));
         Assert.That(ex!.StatusCode, Is.EqualTo(400));
         Assert.That(ex.Errors!.Keys, Is.EquivalentTo(new[] { "file" }));
     }

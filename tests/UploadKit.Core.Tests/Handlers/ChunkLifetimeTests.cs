@@ -83,7 +83,9 @@ public class ChunkLifetimeTests
 
         Assert.That(file.Content.ToArray(), Is.EqualTo(data));
         Assert.That(file.Content.IsSingleSegment, Is.True);
-        Assert.That(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(file.Content.First, out var segment) ? segment.Array!.Length : 0, Is.EqualTo(data.Length),
+        Assert.That(
+            System.Runtime.InteropServices.MemoryMarshal.TryGetArray(file.Content.First, out var segment) ? segment.Array!.Length : 0,
+            Is.EqualTo(data.Length),
             "a 1 KB file in a 100 MiB request holds an array of its own length, not a threshold-sized buffer or a pooled block");
         await file.DisposeAsync();
     }

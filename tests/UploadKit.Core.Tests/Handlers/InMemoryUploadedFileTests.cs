@@ -37,7 +37,8 @@ public class InMemoryUploadedFileTests
         await file.DisposeAsync();
         ReuseThePool(content.Length);
 
-        Assert.That(await Sha256HexAsync(stream), Is.EqualTo(Sha256Hex(content)), "the memory was not handed to another request while the stream was open");
+        Assert.That(
+            await Sha256HexAsync(stream), Is.EqualTo(Sha256Hex(content)), "the memory was not handed to another request while the stream was open");
         await stream.DisposeAsync();
         Assert.Throws<ObjectDisposedException>(() => stream.ReadByte());
     }

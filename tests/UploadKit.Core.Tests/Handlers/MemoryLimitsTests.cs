@@ -44,9 +44,13 @@ public class MemoryLimitsTests : TempDirectoryTests
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(report!.Files.Select(f => f.Kind), Is.EqualTo(new[]
         {
-            nameof(InMemoryUploadedFile), nameof(InMemoryUploadedFile), nameof(InMemoryUploadedFile), nameof(TemporaryUploadedFile), nameof(TemporaryUploadedFile),
+            nameof(InMemoryUploadedFile), nameof(InMemoryUploadedFile), nameof(InMemoryUploadedFile), nameof(
+                TemporaryUploadedFile), nameof(TemporaryUploadedFile),
         }));
-        Assert.That(report.Files.Select(f => f.Sha256), Is.EqualTo(files.Select(f => Sha256Hex(f))), "the bytes held at the spill reached the temporary file first, in order");
+        Assert.That(
+            report.Files.Select(f => f.Sha256),
+            Is.EqualTo(files.Select(f => Sha256Hex(f))),
+            "the bytes held at the spill reached the temporary file first, in order");
         await WaitUntilReleasedAsync(Budget(app));
         Assert.That(Directory.GetFiles(Temp), Is.Empty);
     }
@@ -75,7 +79,8 @@ public class MemoryLimitsTests : TempDirectoryTests
         var first = app.Client.PostAsync("/hold", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "held.bin", held)));
         await holding.Task.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.That(Budget(app).Used, Is.EqualTo(4 * Block), "the held file reserved what it holds, no more");
-        var report = await (await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "second.bin", second)))).Content.ReadFromJsonAsync<FormReport>();
+        var report = await (await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "second.bin", second))))
+            .Content.ReadFromJsonAsync<FormReport>();
         release.SetResult();
         var firstReport = await (await first).Content.ReadFromJsonAsync<FormReport>();
 
@@ -119,7 +124,8 @@ public class MemoryLimitsTests : TempDirectoryTests
             }),
             kestrel: true);
 
-        var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", RandomBytes(500_000))));
+        var response = await app.Client.PostAsync(
+            "/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", RandomBytes(500_000))));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.InternalServerError));
         Assert.That(usedInEndpoint, Is.EqualTo(8L * Block), "500,000 bytes hold eight blocks while the request runs");
@@ -145,7 +151,9 @@ public class MemoryLimitsTests : TempDirectoryTests
                 }
             }),
             kestrel: true);
-        var builder = new MultipartBodyBuilder().AddFile("f", "done.bin", RandomBytes(300_000, seed: 1)).AddFile("f", "half.bin", RandomBytes(2_000_000, seed: 2));
+        var builder = new MultipartBodyBuilder()
+            .AddFile("f", "done.bin", RandomBytes(300_000, seed: 1))
+            .AddFile("f", "half.bin", RandomBytes(2_000_000, seed: 2));
         var body = builder.Build();
 
         using (var socket = new TcpClient())
@@ -172,13 +180,18 @@ public class MemoryLimitsTests : TempDirectoryTests
         await handler.NewFileAsync(new UploadFileHeader("f", "a.bin", "application/octet-stream"), CancellationToken.None);
         for (var offset = 0; offset < data.Length; offset += 16_000)
         {
-            Assert.That(await handler.ReceiveChunkAsync(data.AsMemory(offset, Math.Min(16_000, data.Length - offset)), offset, CancellationToken.None), Is.Null);
+            Assert.That(
+                await handler.ReceiveChunkAsync(data.AsMemory(offset, Math.Min(16_000, data.Length - offset)), offset, CancellationToken.None),
+                Is.Null);
         }
 
         var file = (InMemoryUploadedFile)(await handler.FileCompleteAsync(data.Length, CancellationToken.None))!;
 
         Assert.That(file.Content.ToArray(), Is.EqualTo(data));
-        Assert.That(budget.Used, Is.InRange(data.Length, data.Length + Block - 1), "a 2.5 MB file holds its bytes plus less than one block, not a 4 MiB array");
+        Assert.That(
+            budget.Used,
+            Is.InRange(data.Length, data.Length + Block - 1),
+            "a 2.5 MB file holds its bytes plus less than one block, not a 4 MiB array");
         await file.DisposeAsync();
         Assert.That(budget.Used, Is.Zero);
     }
@@ -241,7 +254,8 @@ public class MemoryLimitsTests : TempDirectoryTests
     [Test]
     public void UploadMemoryPool_WriteBuffersReturned_ReusedAndDroppedWithTheBlocksWhenIdle()
     {
-        using var pool = new UploadMemoryPool(maxRetainedBytes: 4 * Block, idleTrimInterval: null, maxRetainedWriteBufferBytes: 2 * UploadMemoryPool.WriteBufferSize);
+        using var pool = new UploadMemoryPool(
+            maxRetainedBytes: 4 * Block, idleTrimInterval: null, maxRetainedWriteBufferBytes: 2 * UploadMemoryPool.WriteBufferSize);
         var buffers = Enumerable.Range(0, 3).Select(_ => pool.RentWriteBuffer()).ToArray();
         var block = pool.Rent();
         foreach (var buffer in buffers)
@@ -252,7 +266,8 @@ public class MemoryLimitsTests : TempDirectoryTests
 
         pool.Return(block);
 
-        Assert.That(pool.RetainedBytes, Is.EqualTo((2 * UploadMemoryPool.WriteBufferSize) + Block), "two buffers kept, the third over the limit dropped");
+        Assert.That(
+            pool.RetainedBytes, Is.EqualTo((2 * UploadMemoryPool.WriteBufferSize) + Block), "two buffers kept, the third over the limit dropped");
         Assert.That(pool.RentWriteBuffer(), Is.SameAs(buffers[1]));
         Assert.That(pool.Trim(), Is.EqualTo(UploadMemoryPool.WriteBufferSize + Block));
         Assert.That(pool.RetainedBytes, Is.Zero);

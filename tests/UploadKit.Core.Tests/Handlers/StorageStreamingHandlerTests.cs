@@ -26,7 +26,10 @@ public class StorageStreamingHandlerTests : TempDirectoryTests
         var stored = (StoredUploadedFile)file!;
         Assert.That(stored.StoredName, Is.EqualTo("my_song.mp3"));
         Assert.That(stored.Length, Is.EqualTo(content.Length));
-        Assert.That(await StoredSha256HexAsync(_storage, stored.StoredName), Is.EqualTo(Sha256Hex(content)), "chunks were copied before their buffer was reused");
+        Assert.That(
+            await StoredSha256HexAsync(_storage, stored.StoredName),
+            Is.EqualTo(Sha256Hex(content)),
+            "chunks were copied before their buffer was reused");
         var info = await _storage.GetMetadataAsync(stored.StoredName);
         Assert.That(info!.ContentType, Is.EqualTo("audio/mpeg"));
         Assert.That(info.Checksums, Is.Empty, "the save started before the checksums were known");
@@ -35,9 +38,13 @@ public class StorageStreamingHandlerTests : TempDirectoryTests
             Assert.That(await Sha256HexAsync(read), Is.EqualTo(Sha256Hex(content)));
         }
 
-        Assert.That(await stored.SaveAsync(_storage, stored.StoredName), Is.EqualTo(stored.StoredName), "saving into its own storage under its own name is free");
+        Assert.That(
+            await stored.SaveAsync(_storage, stored.StoredName),
+            Is.EqualTo(stored.StoredName),
+            "saving into its own storage under its own name is free");
         await stored.DisposeAsync();
-        Assert.That(await StoredSha256HexAsync(_storage, stored.StoredName), Is.EqualTo(Sha256Hex(content)), "the saved file stays after the request");
+        Assert.That(
+            await StoredSha256HexAsync(_storage, stored.StoredName), Is.EqualTo(Sha256Hex(content)), "the saved file stays after the request");
     }
 
     [Test]
@@ -76,7 +83,10 @@ public class StorageStreamingHandlerTests : TempDirectoryTests
         var file = (StoredUploadedFile)(await handler.FileCompleteAsync(content.Length, CancellationToken.None))!;
         await handler.UploadCompleteAsync(CancellationToken.None);
 
-        Assert.That(await StoredSha256HexAsync(_storage, file.StoredName), Is.EqualTo(Sha256Hex(content)), "the bytes short of a flush reached the storage at the end");
+        Assert.That(
+            await StoredSha256HexAsync(_storage, file.StoredName),
+            Is.EqualTo(Sha256Hex(content)),
+            "the bytes short of a flush reached the storage at the end");
         Assert.That(storage.Reads, Is.LessThanOrEqualTo(2), "16 KiB in 1 KiB chunks wake the storage once, not once per chunk");
     }
 
@@ -182,7 +192,8 @@ public class StorageStreamingHandlerTests : TempDirectoryTests
     /// <summary>A storage that starts reading only once a gate opens.</summary>
     private sealed class GatedStorage(IFileStorage inner, Task gate) : IFileStorage
     {
-        public async Task<string> SaveAsync(string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
+        public async Task<string> SaveAsync(
+            string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
         {
             await gate;
             return await inner.SaveAsync(name, content, options, cancellationToken);
@@ -191,19 +202,24 @@ public class StorageStreamingHandlerTests : TempDirectoryTests
         public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default) => inner.OpenReadAsync(name, cancellationToken);
         public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default) => inner.DeleteAsync(name, cancellationToken);
         public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) => inner.ExistsAsync(name, cancellationToken);
-        public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default) => inner.GetMetadataAsync(name, cancellationToken);
-        public IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, cancellationToken);
+        public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default) =>
+            inner.GetMetadataAsync(name, cancellationToken);
+        public IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, CancellationToken cancellationToken = default) =>
+            inner.ListAsync(prefix, cancellationToken);
         public Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default) => inner.GetUrlAsync(name, cancellationToken);
     }
 
-    /// <summary>A storage that notes the checksums it was given when the save starts and when the content ended, as a network storage reads them.</summary>
+    /// <summary>
+    /// A storage that notes the checksums it was given when the save starts and when the content ended, as a network storage reads them.
+    /// </summary>
     private sealed class OptionsRecordingStorage(IFileStorage inner) : IFileStorage
     {
         public string[] ChecksumsAtStart { get; private set; } = [];
 
         public string[] ChecksumsAtEnd { get; private set; } = [];
 
-        public async Task<string> SaveAsync(string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
+        public async Task<string> SaveAsync(
+            string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
         {
             ChecksumsAtStart = options!.Checksums.Select(c => $"{c.Key}={c.Value}").ToArray();
             using var buffer = new MemoryStream();
@@ -216,8 +232,10 @@ public class StorageStreamingHandlerTests : TempDirectoryTests
         public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default) => inner.OpenReadAsync(name, cancellationToken);
         public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default) => inner.DeleteAsync(name, cancellationToken);
         public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) => inner.ExistsAsync(name, cancellationToken);
-        public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default) => inner.GetMetadataAsync(name, cancellationToken);
-        public IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, cancellationToken);
+        public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default) =>
+            inner.GetMetadataAsync(name, cancellationToken);
+        public IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, CancellationToken cancellationToken = default) =>
+            inner.ListAsync(prefix, cancellationToken);
         public Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default) => inner.GetUrlAsync(name, cancellationToken);
     }
 
@@ -237,7 +255,8 @@ public class StorageStreamingHandlerTests : TempDirectoryTests
             }
         }
 
-        public async Task<string> SaveAsync(string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
+        public async Task<string> SaveAsync(
+            string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
         {
             using var buffer = new MemoryStream();
             var chunk = new byte[1024 * 1024];
@@ -257,8 +276,10 @@ public class StorageStreamingHandlerTests : TempDirectoryTests
         public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default) => inner.OpenReadAsync(name, cancellationToken);
         public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default) => inner.DeleteAsync(name, cancellationToken);
         public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) => inner.ExistsAsync(name, cancellationToken);
-        public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default) => inner.GetMetadataAsync(name, cancellationToken);
-        public IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, cancellationToken);
+        public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default) =>
+            inner.GetMetadataAsync(name, cancellationToken);
+        public IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, CancellationToken cancellationToken = default) =>
+            inner.ListAsync(prefix, cancellationToken);
         public Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default) => inner.GetUrlAsync(name, cancellationToken);
     }
 
@@ -267,7 +288,8 @@ public class StorageStreamingHandlerTests : TempDirectoryTests
     {
         public List<string> Deleted { get; } = [];
 
-        public async Task<string> SaveAsync(string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
+        public async Task<string> SaveAsync(
+            string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
         {
             var buffer = new byte[10_000];
             await content.ReadAtLeastAsync(buffer, buffer.Length, cancellationToken: cancellationToken);
@@ -282,8 +304,10 @@ public class StorageStreamingHandlerTests : TempDirectoryTests
 
         public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default) => throw new FileNotFoundException();
         public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) => Task.FromResult(false);
-        public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default) => Task.FromResult<StoredFileInfo?>(null);
-        public IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, CancellationToken cancellationToken = default) => AsyncEnumerable.Empty<StoredFileInfo>();
+        public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default) =>
+            Task.FromResult<StoredFileInfo?>(null);
+        public IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, CancellationToken cancellationToken = default) =>
+            AsyncEnumerable.Empty<StoredFileInfo>();
         public Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default) => Task.FromResult<string?>(null);
     }
 }

@@ -50,14 +50,16 @@ public class ReviewedInputTests : TempDirectoryTests
             builder.AddField(new string('n', 1000) + i, string.Empty);
         }
 
-        var ex = Assert.ThrowsAsync<UploadRejectedException>(() => ParserHarness.ParseWithOursAsync(ParserHarness.SegmentedReader(builder.Build(), []), "b", new UploadOptions { MaxFieldsSize = 1000 }));
+        var ex = Assert.ThrowsAsync<UploadRejectedException>(() => ParserHarness.ParseWithOursAsync(
+            ParserHarness.SegmentedReader(builder.Build(), []), "b", new UploadOptions { MaxFieldsSize = 1000 }));
         Assert.That(ex!.StatusCode, Is.EqualTo(413));
     }
 
     [Test]
     public async Task UrlEncodedForm_ChunkedOverLimit_Answers413AsItArrives()
     {
-        await using var app = await UploadApp.StartAsync(Temp, a => a.MapPost("/upload", (UploadForm form) => Results.Ok()), o => o.MaxFieldsSize = 10_000);
+        await using var app = await UploadApp.StartAsync(
+            Temp, a => a.MapPost("/upload", (UploadForm form) => Results.Ok()), o => o.MaxFieldsSize = 10_000);
         var content = new UploadApp.UnknownLengthContent(Encoding.ASCII.GetBytes("a=" + new string('x', 100_000)));
         content.Headers.ContentType = new("application/x-www-form-urlencoded");
 
@@ -72,7 +74,8 @@ public class ReviewedInputTests : TempDirectoryTests
     [Test]
     public async Task UrlEncodedForm_TooManyFields_Answers413NamingTheLimit()
     {
-        await using var app = await UploadApp.StartAsync(Temp, a => a.MapPost("/upload", (UploadForm form) => Results.Ok()), o => o.MaxFieldCount = 3);
+        await using var app = await UploadApp.StartAsync(
+            Temp, a => a.MapPost("/upload", (UploadForm form) => Results.Ok()), o => o.MaxFieldCount = 3);
 
         var response = await app.Client.PostAsync("/upload", new FormUrlEncodedContent([new("a", "1"), new("b", "2"), new("c", "3"), new("d", "4")]));
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();

@@ -11,7 +11,12 @@ namespace UploadKit.Tests.Progress;
 
 public class ProgressEndpointTests : TempDirectoryTests
 {
-    internal static Task<TestApp> StartAsync(string temp, Action<UploadEndpointOptions>? security = null, Action<UploadOptions>? limits = null, bool kestrel = false, TimeSpan? eventsStartTimeout = null) =>
+    internal static Task<TestApp> StartAsync(
+        string temp,
+        Action<UploadEndpointOptions>? security = null,
+        Action<UploadOptions>? limits = null,
+        bool kestrel = false,
+        TimeSpan? eventsStartTimeout = null) =>
         UploadApp.StartAsync(
             temp,
             app =>
@@ -134,7 +139,8 @@ public class ProgressEndpointTests : TempDirectoryTests
     {
         await using var app = await StartAsync(Temp);
 
-        var snapshot = await app.Client.SendAsync(TestAuthentication.Request(HttpMethod.Get, "/upload-progress/" + Guid.NewGuid().ToString("N"), "alice"));
+        var snapshot = await app.Client.SendAsync(TestAuthentication.Request(
+            HttpMethod.Get, "/upload-progress/" + Guid.NewGuid().ToString("N"), "alice"));
 
         Assert.That(snapshot.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
     }
@@ -179,7 +185,8 @@ public class ProgressEndpointTests : TempDirectoryTests
                 s.AddAuthorizationBuilder().AddPolicy("admins", p => p.RequireUserName("root"));
             });
 
-        var response = await app.Client.SendAsync(TestAuthentication.Request(HttpMethod.Get, "/upload-progress/" + Guid.NewGuid().ToString("N"), "alice"));
+        var response = await app.Client.SendAsync(TestAuthentication.Request(
+            HttpMethod.Get, "/upload-progress/" + Guid.NewGuid().ToString("N"), "alice"));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
     }
@@ -195,7 +202,10 @@ public class ProgressEndpointTests : TempDirectoryTests
 
         Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
         Assert.That(snapshot.GetProperty("state").GetString(), Is.EqualTo("rejected"));
-        Assert.That(snapshot.TryGetProperty("bytesExpected", out var expected) && expected.ValueKind == JsonValueKind.Null, Is.True, "a chunked body has no expected length");
+        Assert.That(
+            snapshot.TryGetProperty("bytesExpected", out var expected) && expected.ValueKind == JsonValueKind.Null,
+            Is.True,
+            "a chunked body has no expected length");
     }
 
     [Test]
@@ -204,7 +214,8 @@ public class ProgressEndpointTests : TempDirectoryTests
         var store = new Mock<IUploadProgressStore>(MockBehavior.Strict);
         await using var app = await UploadApp.StartAsync(
             Temp,
-            a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)).WithUploadHandlers(_ => new ProgressUploadHandler(), _ => new MemoryUploadHandler()),
+            a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form))
+                .WithUploadHandlers(_ => new ProgressUploadHandler(), _ => new MemoryUploadHandler()),
             services: s => s.AddSingleton(store.Object));
 
         var upload = await app.Client.SendAsync(Upload(null, null, RandomBytes(1000)));
@@ -263,7 +274,8 @@ public class ProgressEndpointTests : TempDirectoryTests
         var data = RandomBytes(200_000);
 
         // As a page does: the events first, then the upload.
-        var opening = app.Client.SendAsync(TestAuthentication.Request(HttpMethod.Get, $"/upload-progress/{id}/events", "alice"), HttpCompletionOption.ResponseHeadersRead);
+        var opening = app.Client.SendAsync(
+            TestAuthentication.Request(HttpMethod.Get, $"/upload-progress/{id}/events", "alice"), HttpCompletionOption.ResponseHeadersRead);
         await Task.Delay(100);
         Assert.That(opening.IsCompleted, Is.False, "the events wait for the upload to begin instead of answering 404");
         var uploaded = await app.Client.SendAsync(Upload("alice", id, data));
@@ -294,7 +306,8 @@ public class ProgressEndpointTests : TempDirectoryTests
     {
         await using var app = await StartAsync(Temp, eventsStartTimeout: TimeSpan.FromSeconds(30));
 
-        var events = await app.Client.SendAsync(TestAuthentication.Request(HttpMethod.Get, "/upload-progress/1234/events", "alice")).WaitAsync(TimeSpan.FromSeconds(10));
+        var events = await app.Client.SendAsync(TestAuthentication.Request(HttpMethod.Get, "/upload-progress/1234/events", "alice"))
+            .WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.That(events.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
     }

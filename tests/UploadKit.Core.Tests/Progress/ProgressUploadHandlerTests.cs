@@ -18,7 +18,8 @@ public class ProgressUploadHandlerTests : TempDirectoryTests
             .Returns(Task.CompletedTask);
         await using var app = await UploadApp.StartAsync(
             Temp,
-            a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)).WithUploadHandlers(_ => new ProgressUploadHandler(), _ => new TemporaryFileUploadHandler()),
+            a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form))
+                .WithUploadHandlers(_ => new ProgressUploadHandler(), _ => new TemporaryFileUploadHandler()),
             services: s =>
             {
                 s.AddSingleton(store.Object);
@@ -33,7 +34,11 @@ public class ProgressUploadHandlerTests : TempDirectoryTests
         Assert.That(writes[0], Is.EqualTo((0L, UploadProgressState.Receiving)));
         Assert.That(writes[^1], Is.EqualTo((data.LongLength, UploadProgressState.Complete)));
         Assert.That(writes, Has.Count.LessThanOrEqualTo(2 + (data.Length / (64 * 1024))), "at most one write per 64 KiB");
-        Assert.That(writes.Zip(writes.Skip(1)).Where(p => p.Second.State == UploadProgressState.Receiving).All(p => p.Second.Bytes - p.First.Bytes >= 64 * 1024), Is.True);
+        Assert.That(
+            writes.Zip(writes.Skip(1))
+                .Where(p => p.Second.State == UploadProgressState.Receiving)
+                .All(p => p.Second.Bytes - p.First.Bytes >= 64 * 1024),
+            Is.True);
     }
 
     [Test]
@@ -45,7 +50,8 @@ public class ProgressUploadHandlerTests : TempDirectoryTests
             .Returns(() => ++calls == 1 ? Task.CompletedTask : Task.FromException(new TimeoutException("store unreachable")));
         await using var app = await UploadApp.StartAsync(
             Temp,
-            a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)).WithUploadHandlers(_ => new ProgressUploadHandler(), _ => new TemporaryFileUploadHandler()),
+            a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form))
+                .WithUploadHandlers(_ => new ProgressUploadHandler(), _ => new TemporaryFileUploadHandler()),
             services: s =>
             {
                 s.AddSingleton(store.Object);
@@ -64,7 +70,8 @@ public class ProgressUploadHandlerTests : TempDirectoryTests
     {
         await using var app = await UploadApp.StartAsync(
             Temp,
-            a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)).WithUploadHandlers(_ => new ProgressUploadHandler(), _ => new ThrowingHandler()),
+            a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form))
+                .WithUploadHandlers(_ => new ProgressUploadHandler(), _ => new ThrowingHandler()),
             services: s => s.AddTestAuthentication());
         var id = Guid.NewGuid().ToString("N");
 
@@ -78,7 +85,8 @@ public class ProgressUploadHandlerTests : TempDirectoryTests
 
     private sealed class ThrowingHandler : UploadHandler
     {
-        public override ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken) =>
+        public override ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(
+            ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken) =>
             throw new IOException("The disk is full.");
     }
 }

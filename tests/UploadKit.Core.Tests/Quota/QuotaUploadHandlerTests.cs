@@ -76,7 +76,10 @@ public class QuotaUploadHandlerTests : TempDirectoryTests
         await using var app = await UploadApp.StartAsync(
             Temp,
             a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form))
-                .WithUploadHandlers(_ => new QuotaUploadHandler(new QuotaOptions { Name = "user storage", LimitBytes = Limit }), _ => counter = new Handlers.ByteCounter(), _ => new TemporaryFileUploadHandler()),
+                .WithUploadHandlers(
+                    _ => new QuotaUploadHandler(new QuotaOptions { Name = "user storage", LimitBytes = Limit }),
+                    _ => counter = new Handlers.ByteCounter(),
+                    _ => new TemporaryFileUploadHandler()),
             services: s => s.AddTestAuthentication());
         var store = app.Services.GetRequiredService<IQuotaStore>();
         var kept = await app.Client.SendAsync(Upload("alice", RandomBytes(400_000)));
@@ -101,7 +104,10 @@ public class QuotaUploadHandlerTests : TempDirectoryTests
         await using var app = await UploadApp.StartAsync(
             Temp,
             a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form))
-                .WithUploadHandlers(_ => new QuotaUploadHandler(new QuotaOptions { LimitBytes = Limit }), _ => new TemporaryFileUploadHandler(), _ => new FailsAtCompletion()),
+                .WithUploadHandlers(
+                    _ => new QuotaUploadHandler(new QuotaOptions { LimitBytes = Limit }),
+                    _ => new TemporaryFileUploadHandler(),
+                    _ => new FailsAtCompletion()),
             services: s => s.AddTestAuthentication());
 
         var response = await app.Client.SendAsync(Upload("alice", RandomBytes(300_000)));
@@ -184,7 +190,10 @@ public class QuotaUploadHandlerTests : TempDirectoryTests
         await using var app = await UploadApp.StartAsync(
             Temp,
             a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form))
-                .WithUploadHandlers(_ => new QuotaUploadHandler(new QuotaOptions { LimitBytes = Limit }), _ => new StallThenCompete(clock), _ => new TemporaryFileUploadHandler()),
+                .WithUploadHandlers(
+                    _ => new QuotaUploadHandler(new QuotaOptions { LimitBytes = Limit }),
+                    _ => new StallThenCompete(clock),
+                    _ => new TemporaryFileUploadHandler()),
             services: s =>
             {
                 s.AddTestAuthentication();
@@ -273,14 +282,16 @@ public class QuotaUploadHandlerTests : TempDirectoryTests
     {
         private bool _done;
 
-        public override async ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
+        public override async ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(
+            ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
         {
             if (!_done)
             {
                 _done = true;
                 clock.Advance(TimeSpan.FromMinutes(6));
                 var store = Context.Services.GetRequiredService<IQuotaStore>();
-                Assert.That(await store.TrySetReservationAsync("alice", "competitor", 900_000, Limit, TimeSpan.FromMinutes(30), cancellationToken), Is.True);
+                Assert.That(
+                    await store.TrySetReservationAsync("alice", "competitor", 900_000, Limit, TimeSpan.FromMinutes(30), cancellationToken), Is.True);
             }
 
             return chunk;
@@ -290,7 +301,8 @@ public class QuotaUploadHandlerTests : TempDirectoryTests
     /// <summary>Fails the upload in its last step, after the handlers before it have completed.</summary>
     private sealed class FailsAtCompletion : UploadHandler
     {
-        public override ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken) =>
+        public override ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(
+            ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken) =>
             ValueTask.FromResult<ReadOnlyMemory<byte>?>(chunk);
 
         public override ValueTask UploadCompleteAsync(CancellationToken cancellationToken) =>
@@ -316,7 +328,8 @@ public class QuotaUploadHandlerTests : TempDirectoryTests
             return reserved;
         }
 
-        public async Task<bool> TrySetReservationAsync(string key, string reservationId, long bytes, long limit, TimeSpan lease, CancellationToken cancellationToken = default)
+        public async Task<bool> TrySetReservationAsync(
+            string key, string reservationId, long bytes, long limit, TimeSpan lease, CancellationToken cancellationToken = default)
         {
             var reserved = await inner.TrySetReservationAsync(key, reservationId, bytes, limit, lease, cancellationToken);
             var usage = await inner.GetUsageAsync(key, cancellationToken);
@@ -331,7 +344,8 @@ public class QuotaUploadHandlerTests : TempDirectoryTests
         public Task EndReservationAsync(string key, string reservationId, long keptBytes, CancellationToken cancellationToken = default) =>
             inner.EndReservationAsync(key, reservationId, keptBytes, cancellationToken);
 
-        public Task ReleaseAsync(string key, long bytes, CancellationToken cancellationToken = default) => inner.ReleaseAsync(key, bytes, cancellationToken);
+        public Task ReleaseAsync(string key, long bytes, CancellationToken cancellationToken = default) =>
+            inner.ReleaseAsync(key, bytes, cancellationToken);
 
         public Task<long> GetUsageAsync(string key, CancellationToken cancellationToken = default) => inner.GetUsageAsync(key, cancellationToken);
     }
