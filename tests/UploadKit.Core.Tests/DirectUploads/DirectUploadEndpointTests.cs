@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using UploadKit.Testing;
 using UploadKit.Tests.Validation;
 
 namespace UploadKit.Tests.DirectUploads;
@@ -461,35 +462,18 @@ public sealed class DirectUploadEndpointTests
     }
 
     /// <summary>An in-memory storage whose saves wait for the test, to act while a body is being received.</summary>
-    private sealed class GatedStorage : IFileStorage
+    private sealed class GatedStorage() : DelegatingStorage(new InMemoryStorage())
     {
-        private readonly InMemoryStorage _inner = new();
-
         public TaskCompletionSource SaveStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public async Task<string> SaveAsync(
+        public override async Task<string> SaveAsync(
             string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
         {
             SaveStarted.TrySetResult();
             await Release.Task;
-            return await _inner.SaveAsync(name, content, options, cancellationToken);
+            return await Inner.SaveAsync(name, content, options, cancellationToken);
         }
-
-        public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default) =>
-            _inner.OpenReadAsync(name, cancellationToken);
-
-        public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default) => _inner.DeleteAsync(name, cancellationToken);
-
-        public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) => _inner.ExistsAsync(name, cancellationToken);
-
-        public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default) =>
-            _inner.GetMetadataAsync(name, cancellationToken);
-
-        public IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, CancellationToken cancellationToken = default) =>
-            _inner.ListAsync(prefix, cancellationToken);
-
-        public Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default) => _inner.GetUrlAsync(name, cancellationToken);
     }
 }

@@ -1,3 +1,5 @@
+using UploadKit.Testing;
+
 using static UploadKit.Tests.StorageTestHelpers;
 
 namespace UploadKit.Tests.Handlers;
@@ -190,35 +192,26 @@ public class StorageStreamingHandlerTests : TempDirectoryTests
     }
 
     /// <summary>A storage that starts reading only once a gate opens.</summary>
-    private sealed class GatedStorage(IFileStorage inner, Task gate) : IFileStorage
+    private sealed class GatedStorage(IFileStorage inner, Task gate) : DelegatingStorage(inner)
     {
-        public async Task<string> SaveAsync(
+        public override async Task<string> SaveAsync(
             string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
         {
             await gate;
-            return await inner.SaveAsync(name, content, options, cancellationToken);
+            return await Inner.SaveAsync(name, content, options, cancellationToken);
         }
-
-        public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default) => inner.OpenReadAsync(name, cancellationToken);
-        public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default) => inner.DeleteAsync(name, cancellationToken);
-        public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) => inner.ExistsAsync(name, cancellationToken);
-        public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default) =>
-            inner.GetMetadataAsync(name, cancellationToken);
-        public IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, CancellationToken cancellationToken = default) =>
-            inner.ListAsync(prefix, cancellationToken);
-        public Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default) => inner.GetUrlAsync(name, cancellationToken);
     }
 
     /// <summary>
     /// A storage that notes the checksums it was given when the save starts and when the content ended, as a network storage reads them.
     /// </summary>
-    private sealed class OptionsRecordingStorage(IFileStorage inner) : IFileStorage
+    private sealed class OptionsRecordingStorage(IFileStorage inner) : DelegatingStorage(inner)
     {
         public string[] ChecksumsAtStart { get; private set; } = [];
 
         public string[] ChecksumsAtEnd { get; private set; } = [];
 
-        public async Task<string> SaveAsync(
+        public override async Task<string> SaveAsync(
             string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
         {
             ChecksumsAtStart = options!.Checksums.Select(c => $"{c.Key}={c.Value}").ToArray();
@@ -226,21 +219,12 @@ public class StorageStreamingHandlerTests : TempDirectoryTests
             await content.CopyToAsync(buffer, cancellationToken);
             ChecksumsAtEnd = options.Checksums.Select(c => $"{c.Key}={c.Value}").ToArray();
             buffer.Position = 0;
-            return await inner.SaveAsync(name, buffer, options, cancellationToken);
+            return await Inner.SaveAsync(name, buffer, options, cancellationToken);
         }
-
-        public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default) => inner.OpenReadAsync(name, cancellationToken);
-        public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default) => inner.DeleteAsync(name, cancellationToken);
-        public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) => inner.ExistsAsync(name, cancellationToken);
-        public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default) =>
-            inner.GetMetadataAsync(name, cancellationToken);
-        public IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, CancellationToken cancellationToken = default) =>
-            inner.ListAsync(prefix, cancellationToken);
-        public Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default) => inner.GetUrlAsync(name, cancellationToken);
     }
 
     /// <summary>A storage that counts the reads that returned bytes.</summary>
-    private sealed class ReadCountingStorage(IFileStorage inner) : IFileStorage
+    private sealed class ReadCountingStorage(IFileStorage inner) : DelegatingStorage(inner)
     {
         private long _received;
         private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -255,7 +239,7 @@ public class StorageStreamingHandlerTests : TempDirectoryTests
             }
         }
 
-        public async Task<string> SaveAsync(
+        public override async Task<string> SaveAsync(
             string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
         {
             using var buffer = new MemoryStream();
@@ -270,17 +254,8 @@ public class StorageStreamingHandlerTests : TempDirectoryTests
             }
 
             buffer.Position = 0;
-            return await inner.SaveAsync(name, buffer, options, cancellationToken);
+            return await Inner.SaveAsync(name, buffer, options, cancellationToken);
         }
-
-        public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default) => inner.OpenReadAsync(name, cancellationToken);
-        public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default) => inner.DeleteAsync(name, cancellationToken);
-        public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) => inner.ExistsAsync(name, cancellationToken);
-        public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default) =>
-            inner.GetMetadataAsync(name, cancellationToken);
-        public IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, CancellationToken cancellationToken = default) =>
-            inner.ListAsync(prefix, cancellationToken);
-        public Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default) => inner.GetUrlAsync(name, cancellationToken);
     }
 
     /// <summary>A storage whose upload fails after reading some bytes, as a network storage might.</summary>

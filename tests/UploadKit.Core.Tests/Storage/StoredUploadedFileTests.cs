@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using UploadKit.Testing;
 using static UploadKit.Tests.StorageTestHelpers;
 
 namespace UploadKit.Tests.Storage;
@@ -146,7 +147,7 @@ public class StoredUploadedFileTests
 }
 
 /// <summary>A storage that records how it was used.</summary>
-internal sealed class RecordingStorage(IFileStorage inner) : IFileStorage
+internal sealed class RecordingStorage(IFileStorage inner) : DelegatingStorage(inner)
 {
     public List<CancellationToken> OpenTokens { get; } = [];
 
@@ -154,27 +155,23 @@ internal sealed class RecordingStorage(IFileStorage inner) : IFileStorage
 
     public List<string> Saved { get; } = [];
 
-    public async Task<string> SaveAsync(string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
+    public override async Task<string> SaveAsync(
+        string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var saved = await inner.SaveAsync(name, content, options, cancellationToken);
+        var saved = await Inner.SaveAsync(name, content, options, cancellationToken);
         Saved.Add(saved);
         return saved;
     }
 
-    public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default)
+    public override Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default)
     {
         OpenTokens.Add(cancellationToken);
-        return inner.OpenReadAsync(name, cancellationToken);
+        return Inner.OpenReadAsync(name, cancellationToken);
     }
 
-    public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default)
+    public override Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default)
     {
         Deleted.Add(name);
-        return inner.DeleteAsync(name, cancellationToken);
+        return Inner.DeleteAsync(name, cancellationToken);
     }
-
-    public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) => inner.ExistsAsync(name, cancellationToken);
-    public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default) => inner.GetMetadataAsync(name, cancellationToken);
-    public IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, cancellationToken);
-    public Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default) => inner.GetUrlAsync(name, cancellationToken);
 }
