@@ -76,18 +76,12 @@ public class KestrelUploadTests : TempDirectoryTests
             }
         }), o => o.MemoryBufferThreshold = 1000, kestrel: true);
         var builder = new MultipartBodyBuilder().AddFile("f", "done.bin", RandomBytes(100_000)).AddFile("f", "half.bin", RandomBytes(8 << 20));
-        var body = builder.Build();
 
-        using (var socket = new TcpClient())
-        {
-            await socket.ConnectAsync(app.Client.BaseAddress!.Host, app.Client.BaseAddress.Port);
-            var stream = socket.GetStream();
-            var head = $"POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Type: {builder.ContentType}\r\nContent-Length: {body.Length}\r\n\r\n";
-            await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
-            await stream.WriteAsync(body.AsMemory(0, body.Length / 2));
-            await stream.FlushAsync();
-            await WaitUntilAsync(() => Directory.GetFiles(Temp).Length > 0, "the temp files exist while the upload runs");
-        }
+        await SendPartAndDisconnectAsync(
+            app,
+            builder,
+            length => length / 2,
+            () => WaitUntilAsync(() => Directory.GetFiles(Temp).Length > 0, "the temp files exist while the upload runs"));
 
         var error = await finished.Task.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.That(error, Is.Not.Null, "reading failed when the client went away");
@@ -217,6 +211,24 @@ public class KestrelUploadTests : TempDirectoryTests
         var problem = await rejected.Content.ReadFromJsonAsync<JsonElement>();
         Assert.That(problem.GetProperty("detail").GetString(), Is.EqualTo("The request has more than 1 file."));
         Assert.That(problem.GetProperty("limit").GetString(), Is.EqualTo("MaxFileCount"));
+    }
+
+    /// <summary>
+    /// POSTs <paramref name="builder"/>'s body to <c>/upload</c> over a connection of its own, stops after
+    /// <paramref name="bytesToSend"/> of its bytes (given its length), runs <paramref name="whileOpen"/> and drops the
+    /// connection, as a client that goes away mid-upload.
+    /// </summary>
+    internal static async Task SendPartAndDisconnectAsync(TestApp app, MultipartBodyBuilder builder, Func<int, int> bytesToSend, Func<Task> whileOpen)
+    {
+        var body = builder.Build();
+        using var socket = new TcpClient();
+        await socket.ConnectAsync(app.Client.BaseAddress!.Host, app.Client.BaseAddress.Port);
+        var stream = socket.GetStream();
+        var head = $"POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Type: {builder.ContentType}\r\nContent-Length: {body.Length}\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
+        await stream.WriteAsync(body.AsMemory(0, bytesToSend(body.Length)));
+        await stream.FlushAsync();
+        await whileOpen();
     }
 
     internal static async Task WaitUntilAsync(Func<bool> condition, string what)

@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
-using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -154,18 +152,12 @@ public class MemoryLimitsTests : TempDirectoryTests
         var builder = new MultipartBodyBuilder()
             .AddFile("f", "done.bin", RandomBytes(300_000, seed: 1))
             .AddFile("f", "half.bin", RandomBytes(2_000_000, seed: 2));
-        var body = builder.Build();
 
-        using (var socket = new TcpClient())
-        {
-            await socket.ConnectAsync(app.Client.BaseAddress!.Host, app.Client.BaseAddress.Port);
-            var stream = socket.GetStream();
-            var head = $"POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Type: {builder.ContentType}\r\nContent-Length: {body.Length}\r\n\r\n";
-            await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
-            await stream.WriteAsync(body.AsMemory(0, 1_000_000));
-            await stream.FlushAsync();
-            await KestrelUploadTests.WaitUntilAsync(() => Budget(app).Used > 5 * Block, "the second file is held in memory while the upload runs");
-        }
+        await KestrelUploadTests.SendPartAndDisconnectAsync(
+            app,
+            builder,
+            _ => 1_000_000,
+            () => KestrelUploadTests.WaitUntilAsync(() => Budget(app).Used > 5 * Block, "the second file is held in memory while the upload runs"));
 
         Assert.That(await finished.Task.WaitAsync(TimeSpan.FromSeconds(30)), Is.Not.Null, "reading failed when the client went away");
         await WaitUntilReleasedAsync(Budget(app));
