@@ -8,6 +8,18 @@ namespace UploadKit.Tests.Progress;
 
 public class ProgressUploadHandlerTests : TempDirectoryTests
 {
+    /// <summary>An app whose progress goes to <paramref name="store"/> on every chunk, with files in temp files.</summary>
+    private Task<TestApp> StartWithStoreAsync(IUploadProgressStore store) =>
+        UploadApp.StartAsync(
+            Temp,
+            a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form))
+                .WithUploadHandlers(_ => new ProgressUploadHandler(), _ => new TemporaryFileUploadHandler()),
+            services: s =>
+            {
+                s.AddSingleton(store);
+                s.Configure<UploadProgressOptions>(o => o.UpdateInterval = TimeSpan.Zero);
+            });
+
     [Test]
     public async Task Upload_LargeFile_WritesStoreAtMostEveryUpdateBytesAndAlwaysTheFinalState()
     {
@@ -16,15 +28,7 @@ public class ProgressUploadHandlerTests : TempDirectoryTests
         store.Setup(s => s.SetAsync(It.IsAny<UploadProgress>(), It.IsAny<TimeSpan>(), It.IsAny<CancellationToken>()))
             .Callback((UploadProgress p, TimeSpan _, CancellationToken _) => writes.Add((p.BytesReceived, p.State)))
             .Returns(Task.CompletedTask);
-        await using var app = await UploadApp.StartAsync(
-            Temp,
-            a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form))
-                .WithUploadHandlers(_ => new ProgressUploadHandler(), _ => new TemporaryFileUploadHandler()),
-            services: s =>
-            {
-                s.AddSingleton(store.Object);
-                s.Configure<UploadProgressOptions>(o => o.UpdateInterval = TimeSpan.Zero);
-            });
+        await using var app = await StartWithStoreAsync(store.Object);
         var data = RandomBytes(4 << 20);
         var request = ProgressEndpointTests.Upload(null, Guid.NewGuid().ToString("N"), data);
 
@@ -48,15 +52,7 @@ public class ProgressUploadHandlerTests : TempDirectoryTests
         var store = new Mock<IUploadProgressStore>();
         store.Setup(s => s.SetAsync(It.IsAny<UploadProgress>(), It.IsAny<TimeSpan>(), It.IsAny<CancellationToken>()))
             .Returns(() => ++calls == 1 ? Task.CompletedTask : Task.FromException(new TimeoutException("store unreachable")));
-        await using var app = await UploadApp.StartAsync(
-            Temp,
-            a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form))
-                .WithUploadHandlers(_ => new ProgressUploadHandler(), _ => new TemporaryFileUploadHandler()),
-            services: s =>
-            {
-                s.AddSingleton(store.Object);
-                s.Configure<UploadProgressOptions>(o => o.UpdateInterval = TimeSpan.Zero);
-            });
+        await using var app = await StartWithStoreAsync(store.Object);
         var data = RandomBytes(1 << 20);
 
         var response = await app.Client.SendAsync(ProgressEndpointTests.Upload(null, Guid.NewGuid().ToString("N"), data));
