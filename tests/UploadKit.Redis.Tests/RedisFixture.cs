@@ -45,7 +45,10 @@ public sealed class RedisFixture
         var port = ServiceProcess.GetFreePort();
         _server = await ServiceProcess.StartAsync(
             program,
-            ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _directory.Path],
+            [
+                "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--dir", _directory.Path,
+            ],
             port,
             _directory.Path);
         ConnectionString = $"127.0.0.1:{port}";
