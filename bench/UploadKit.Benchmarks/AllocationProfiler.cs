@@ -28,7 +28,9 @@ internal sealed class AllocationProfiler : EventListener
 
     protected override void OnEventWritten(EventWrittenEventArgs eventData)
     {
-        if (eventData.EventName?.StartsWith("GCAllocationTick", StringComparison.Ordinal) != true || eventData.Payload is null || eventData.PayloadNames is null)
+        if (eventData.EventName?.StartsWith("GCAllocationTick", StringComparison.Ordinal) != true
+            || eventData.Payload is null
+            || eventData.PayloadNames is null)
         {
             return;
         }

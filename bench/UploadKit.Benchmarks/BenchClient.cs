@@ -119,8 +119,10 @@ internal static class BenchClient
                             report.AddConcurrent(run);
                         }
 
-                        Log($"{(round < 0 ? "warm-up" : "run " + (round + 1)),-8} {options.Concurrency}×{options.ConcurrentSizeMiB} MiB {variant.Name,-20} " +
-                            $"{run.MiBPerSecond,8:F1} MiB/s total, {run.Failures} failed, peak +{(run.PeakWorkingSet - idle.IdleWorkingSet) / MiB:F1} MiB{(run.Error is null ? "" : " " + run.Error)}");
+                        var label = round < 0 ? "warm-up" : "run " + (round + 1);
+                        Log($"{label,-8} {options.Concurrency}×{options.ConcurrentSizeMiB} MiB {variant.Name,-20} " +
+                            $"{run.MiBPerSecond,8:F1} MiB/s total, {run.Failures} failed, peak " +
+                            $"+{(run.PeakWorkingSet - idle.IdleWorkingSet) / MiB:F1} MiB{(run.Error is null ? "" : " " + run.Error)}");
                     }
                 }
             }
@@ -134,7 +136,11 @@ internal static class BenchClient
             foreach (var variant in variants)
             {
                 await using var server = await ServerProcess.StartAsync(options);
-                using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = server.Address, Timeout = TimeSpan.FromMinutes(10) };
+                using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false })
+                {
+                    BaseAddress = server.Address,
+                    Timeout = TimeSpan.FromMinutes(10),
+                };
                 var idle = await http.GetFromJsonAsync("/stats", BenchJsonContext.Default.ServerStats)
                     ?? throw new InvalidOperationException("The server sent no stats.");
                 for (var i = 0; i < options.MemoryRuns; i++)
@@ -174,7 +180,8 @@ internal static class BenchClient
         }
     }
 
-    private static async Task<UploadRun> UploadOnceAsync(HttpClient http, Payload payload, Variant variant, long size, bool prepare = true, long workingSetBefore = 0)
+    private static async Task<UploadRun> UploadOnceAsync(
+        HttpClient http, Payload payload, Variant variant, long size, bool prepare = true, long workingSetBefore = 0)
     {
         if (prepare)
         {
@@ -218,7 +225,8 @@ internal static class BenchClient
             ?? throw new InvalidOperationException("The server sent no stats.");
     }
 
-    private static async Task<(double Seconds, UploadResult? Result, string? Error)> SendAsync(HttpClient http, Payload payload, Variant variant, long size)
+    private static async Task<(double Seconds, UploadResult? Result, string? Error)> SendAsync(
+        HttpClient http, Payload payload, Variant variant, long size)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/" + variant.Name) { Content = payload.CreateContent(size, variant.Multipart) };
         var clock = Stopwatch.StartNew();
@@ -266,7 +274,8 @@ internal static class BenchClient
                 return "the stored file is missing";
             }
 
-            var stream = new FileStream(result.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            var stream = new FileStream(
+                result.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
             byte[] digest;
             await using (stream)
             {
@@ -299,7 +308,8 @@ internal static class BenchClient
         }
 
         return string.Create(CultureInfo.InvariantCulture,
-            $"{run.MiBPerSecond,8:F1} MiB/s  peak +{(result.PeakWorkingSet - idle.IdleWorkingSet) / MiB,6:F1} MiB over idle (+{(result.PeakWorkingSet - run.WorkingSetBefore) / MiB,6:F1} in request)  " +
+            $"{run.MiBPerSecond,8:F1} MiB/s  peak +{(result.PeakWorkingSet - idle.IdleWorkingSet) / MiB,6:F1} MiB over idle " +
+            $"(+{(result.PeakWorkingSet - run.WorkingSetBefore) / MiB,6:F1} in request)  " +
             $"{run.AllocatedPerMiB,9:F0} B/MiB{(run.Error is null ? "  sha ok" : "  FAILED " + run.Error)}");
     }
 

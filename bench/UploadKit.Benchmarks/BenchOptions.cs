@@ -48,7 +48,8 @@ internal sealed class BenchOptions
 
     public bool ServerGc { get; private set; } = true;
 
-    public string DataDirectory { get; private set; } = Path.Combine(Path.GetTempPath(), "uploadkit-bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+    public string DataDirectory { get; private set; } = Path.Combine(
+        Path.GetTempPath(), "uploadkit-bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
 
     public string RepositoryRoot { get; private set; } = FindRepositoryRoot();
 
@@ -127,10 +128,14 @@ internal sealed class BenchOptions
     }
 
     private static int PositiveInt(string text) =>
-        int.TryParse(text, CultureInfo.InvariantCulture, out var value) && value > 0 ? value : throw new ArgumentException($"'{text}' is not a positive number.");
+        int.TryParse(text, CultureInfo.InvariantCulture, out var value) && value > 0
+            ? value
+            : throw new ArgumentException($"'{text}' is not a positive number.");
 
     private static double PositiveDouble(string text) =>
-        double.TryParse(text, CultureInfo.InvariantCulture, out var value) && value > 0 ? value : throw new ArgumentException($"'{text}' is not a positive number.");
+        double.TryParse(text, CultureInfo.InvariantCulture, out var value) && value > 0
+            ? value
+            : throw new ArgumentException($"'{text}' is not a positive number.");
 
     private static string FindRepositoryRoot()
     {

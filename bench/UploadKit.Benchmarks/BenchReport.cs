@@ -49,15 +49,31 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
         s.AppendLine(Inv($"- Machine: {machine.ProcessorCount} cores (`nproc`), {machine.Cpu}, {machine.Memory} memory; {machine.Os}"));
         s.AppendLine(Inv($"- .NET: SDK {machine.DotnetSdk} (`dotnet --version`), runtime {machine.Runtime}; server GC mode: {Idle?.GcMode ?? "?"}"));
         s.AppendLine(Inv($"- Load average (1/5/15 min) before: {machine.LoadBefore}; after: {MachineAfter}"));
-        s.AppendLine(Inv($"- Runs: {(options.WarmUpUploads > 0 ? $"first {options.WarmUpUploads} unmeasured uploads of 4 MiB per variant (so that tiered compilation has finished), then " : "")}{options.Runs} measured per variant and size after one warm-up round, variants in rotating order (forwards and backwards in alternate rounds); {(options.Collect ? "a forced full collection in the server before each run" : "no forced collection between runs")}; concurrency: {options.ConcurrentRuns} measured rounds of {options.Concurrency} × {options.ConcurrentSizeMiB} MiB per variant after one warm-up round"));
-        s.AppendLine(Inv($"- Idle server working set: {idle / MiB:F1} MiB (after start-up and a full collection, before any upload); exact peak (VmHWM, reset per run): {(Idle?.HighWaterMarkResettable == true ? "available" : "not available")}"));
+        var warmUp = options.WarmUpUploads > 0
+            ? Inv($"first {options.WarmUpUploads} unmeasured uploads of 4 MiB per variant (so that tiered compilation has finished), then ")
+            : "";
+        var collection = options.Collect ? "a forced full collection in the server before each run" : "no forced collection between runs";
+        s.AppendLine(Inv(
+            $"- Runs: {warmUp}{options.Runs} measured per variant and size after one warm-up round, variants in rotating order (forwards and ",
+            $"backwards in alternate rounds); {collection}; concurrency: {options.ConcurrentRuns} measured rounds of {options.Concurrency} × ",
+            $"{options.ConcurrentSizeMiB} MiB per variant after one warm-up round"));
+        s.AppendLine(
+            Inv(
+                $"- Idle server working set: {idle / MiB:F1} MiB (after start-up and a full collection, before any upload); exact peak (VmHWM, ",
+                $"reset per run): {(Idle?.HighWaterMarkResettable == true ? "available" : "not available")}"));
         s.AppendLine(Inv($"- Files left in the data folder at the end: {(LeftBehind.Count == 0 ? "none" : string.Join(", ", LeftBehind))}"));
         s.AppendLine();
-        s.AppendLine("MiB/s is the file's size over the client's time from sending the request to reading the whole answer. The working set is sampled");
-        s.AppendLine("every 10 ms in the server (resident set from /proc/self/statm); \"exact\" is the kernel's high-water mark (VmHWM), reset before each");
-        s.AppendLine(Inv($"run. \"WS growth in request\" is the largest peak over the working set right before the request{(options.Collect ? " (taken after a forced full collection)" : "")}."));
+        s.AppendLine(
+            "MiB/s is the file's size over the client's time from sending the request to reading the whole answer. The working set is sampled");
+        s.AppendLine(
+            "every 10 ms in the server (resident set from /proc/self/statm); \"exact\" is the kernel's high-water mark (VmHWM), reset before each");
+        s.AppendLine(
+            Inv(
+                $"run. \"WS growth in request\" is the largest peak over the working set right before the ",
+                $"request{(options.Collect ? " (taken after a forced full collection)" : "")}."));
         s.AppendLine("The peak above the idle server is measured apart, on a fresh server per variant (see \"Peak working set\"). Allocation is");
-        s.AppendLine("`GC.GetTotalAllocatedBytes(precise: true)` in the server from the request's start to its answer, per MiB of file, median of runs.");
+        s.AppendLine(
+            "`GC.GetTotalAllocatedBytes(precise: true)` in the server from the request's start to its answer, per MiB of file, median of runs.");
         s.AppendLine();
         s.AppendLine("## Variants");
         s.AppendLine();
@@ -75,7 +91,10 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
             var rawDiscard = MedianRate(runs, Variant.RawDiscard);
             var rawAlloc = MedianAlloc(runs, Variant.RawFile);
             var hwm = Idle?.HighWaterMarkResettable == true;
-            s.AppendLine("| Variant | MiB/s (median) | min–max | × raw-file | × raw-discard | WS growth in request, sampled" + (hwm ? " | exact" : "") + " | allocated B/MiB | × raw-file alloc | failed |");
+            s.AppendLine(
+                "| Variant | MiB/s (median) | min–max | × raw-file | × raw-discard | WS growth in request, sampled"
+                    + (hwm ? " | exact" : "")
+                    + " | allocated B/MiB | × raw-file alloc | failed |");
             s.AppendLine("|---|---:|---:|---:|---:|---:" + (hwm ? "|---:" : "") + "|---:|---:|---:|");
             foreach (var variant in variants)
             {
@@ -91,7 +110,11 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
                 var alloc = Median(ok.Select(r => r.AllocatedPerMiB));
                 var inRequest = ok.Max(r => r.Result!.PeakWorkingSet - r.WorkingSetBefore);
                 var exact = hwm ? Inv($" | {ok.Max(r => r.Result!.HighWaterMark - r.WorkingSetBefore) / MiB:F1} MiB") : "";
-                s.AppendLine(Inv($"| `{variant.Name}` | {rate:F1} | {ok.Min(r => r.MiBPerSecond):F0}–{ok.Max(r => r.MiBPerSecond):F0} | {rate / rawFile:F2}× | {rate / rawDiscard:F2}× | {inRequest / MiB:F1} MiB{exact} | {alloc:F0} | {alloc / rawAlloc:F2}× | {mine.Count(r => r.Error is not null)} |"));
+                s.AppendLine(
+                    Inv(
+                        $"| `{variant.Name}` | {rate:F1} | {ok.Min(r => r.MiBPerSecond):F0}–{ok.Max(r => r.MiBPerSecond):F0} | ",
+                        $"{rate / rawFile:F2}× | {rate / rawDiscard:F2}× | {inRequest / MiB:F1} MiB{exact} | {alloc:F0} | {alloc / rawAlloc:F2}× | ",
+                        $"{mine.Count(r => r.Error is not null)} |"));
             }
 
             s.AppendLine();
@@ -99,7 +122,9 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
             s.AppendLine();
             foreach (var variant in variants)
             {
-                s.AppendLine(Inv($"- `{variant.Name}`: {string.Join(", ", runs.Where(r => r.Variant == variant.Name).Select(r => r.Error is null ? r.MiBPerSecond.ToString("F0", CultureInfo.InvariantCulture) : "failed"))}"));
+                var rates = runs.Where(r => r.Variant == variant.Name)
+                    .Select(r => r.Error is null ? r.MiBPerSecond.ToString("F0", CultureInfo.InvariantCulture) : "failed");
+                s.AppendLine(Inv($"- `{variant.Name}`: {string.Join(", ", rates)}"));
             }
 
             s.AppendLine();
@@ -126,7 +151,11 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
                 }
 
                 var rate = Median(mine.Select(r => r.MiBPerSecond));
-                s.AppendLine(Inv($"| `{variant.Name}` | {rate:F1} | {mine.Min(r => r.MiBPerSecond):F0}–{mine.Max(r => r.MiBPerSecond):F0} | {rate / rawFile:F2}× | {rate / rawDiscard:F2}× | {(mine.Max(r => r.PeakWorkingSet) - idle) / MiB:F1} MiB | {mine.Sum(r => r.Failures)} of {mine.Sum(r => r.Count)} |"));
+                s.AppendLine(
+                    Inv(
+                        $"| `{variant.Name}` | {rate:F1} | {mine.Min(r => r.MiBPerSecond):F0}–{mine.Max(r => r.MiBPerSecond):F0} | ",
+                        $"{rate / rawFile:F2}× | {rate / rawDiscard:F2}× | {(mine.Max(r => r.PeakWorkingSet) - idle) / MiB:F1} MiB | ",
+                        $"{mine.Sum(r => r.Failures)} of {mine.Sum(r => r.Count)} |"));
             }
 
             var errors = _concurrent.Where(r => r.Error is not null).Select(r => $"`{r.Variant}`: {r.Error}").Distinct().ToList();
@@ -140,9 +169,13 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
         if (_memory.Count > 0)
         {
             s.AppendLine();
-            s.AppendLine(Inv($"## Peak working set above the idle server ({SizeLabel(_memory[0].Run.Size / MiB)} uploads, a fresh server per variant)"));
+            s.AppendLine(
+                Inv($"## Peak working set above the idle server ({SizeLabel(_memory[0].Run.Size / MiB)} uploads, a fresh server per variant)"));
             s.AppendLine();
-            s.AppendLine(Inv($"Each variant gets a new server process; its idle working set is read after start-up and a full collection, then {_memory.Count / Math.Max(1, _memory.Select(m => m.Run.Variant).Distinct().Count())} uploads run (the first one cold)."));
+            s.AppendLine(
+                Inv(
+                    $"Each variant gets a new server process; its idle working set is read after start-up and a full collection, then ",
+                    $"{_memory.Count / Math.Max(1, _memory.Select(m => m.Run.Variant).Distinct().Count())} uploads run (the first one cold)."));
             s.AppendLine("The figures are the highest of those uploads.");
             s.AppendLine();
             s.AppendLine("| Variant | idle server WS | peak above idle, sampled | exact (VmHWM) | MiB/s of these uploads | failed |");
@@ -156,7 +189,12 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
                     continue;
                 }
 
-                s.AppendLine(Inv($"| `{variant.Name}` | {ok[0].Idle.IdleWorkingSet / MiB:F1} MiB | {MemoryPeak(ok, exact: false):F1} MiB | {MemoryPeak(ok, exact: true):F1} MiB | {string.Join(", ", ok.Select(m => m.Run.MiBPerSecond.ToString("F0", CultureInfo.InvariantCulture)))} | {mine.Count(m => m.Run.Error is not null)} |"));
+                s.AppendLine(
+                    Inv(
+                        $"| `{variant.Name}` | {ok[0].Idle.IdleWorkingSet / MiB:F1} MiB | {MemoryPeak(ok, exact: false):F1} MiB | ",
+                        $"{MemoryPeak(ok, exact: true):F1} MiB | ",
+                        $"{string.Join(", ", ok.Select(m => m.Run.MiBPerSecond.ToString("F0", CultureInfo.InvariantCulture)))} | ",
+                        $"{mine.Count(m => m.Run.Error is not null)} |"));
             }
         }
 
@@ -167,10 +205,17 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
         s.AppendLine("|---|---:|:---:|");
         foreach (var (target, measured, met) in Targets())
         {
-            s.AppendLine(Inv($"| {target} | {measured} | {(met is null || measured.Contains('–', StringComparison.Ordinal) ? "–" : met.Value ? "yes" : "**no**")} |"));
+            s.AppendLine(
+                Inv(
+                    $"| {target} | {measured} | ",
+                    $"{(met is null || measured.Contains('–', StringComparison.Ordinal) ? "–" : met.Value ? "yes" : "**no**")} |"));
         }
 
-        var failures = _runs.Values.SelectMany(r => r).Where(r => r.Error is not null).Select(r => $"`{r.Variant}` {SizeLabel(r.Size / MiB)}: {r.Error}").Distinct().ToList();
+        var failures = _runs.Values.SelectMany(r => r)
+            .Where(r => r.Error is not null)
+            .Select(r => $"`{r.Variant}` {SizeLabel(r.Size / MiB)}: {r.Error}")
+            .Distinct()
+            .ToList();
         if (failures.Count > 0)
         {
             s.AppendLine();
@@ -192,9 +237,15 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
             var label = SizeLabel(sizeMiB);
             var large = sizeMiB >= 100;
             var file = Ratio(runs, Variant.UploadKitFile, Variant.RawFile);
-            yield return ($"`uploadkit-file` ≥ 0.9× `raw-file`, {label}{(large ? "" : " (not a target at this size)")}", Inv($"{file:F2}×"), large ? file >= 0.9 : null);
+            yield return (
+                $"`uploadkit-file` ≥ 0.9× `raw-file`, {label}{(large ? "" : " (not a target at this size)")}",
+                Inv($"{file:F2}×"),
+                large ? file >= 0.9 : null);
             var discard = Ratio(runs, Variant.UploadKitDiscard, Variant.RawDiscard);
-            yield return ($"`uploadkit-discard` ≥ 0.9× `raw-discard`, {label}{(large ? "" : " (not a target at this size)")}", Inv($"{discard:F2}×"), large ? discard >= 0.9 : null);
+            yield return (
+                $"`uploadkit-discard` ≥ 0.9× `raw-discard`, {label}{(large ? "" : " (not a target at this size)")}",
+                Inv($"{discard:F2}×"),
+                large ? discard >= 0.9 : null);
             if (sizeMiB >= 1024)
             {
                 var formFile = Ratio(runs, Variant.UploadKitFile, Variant.FormFile);
@@ -212,8 +263,11 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
             foreach (var name in new[] { Variant.UploadKitFile, Variant.UploadKitDiscard })
             {
                 var mine = MedianAlloc(runs, name);
-                var versusDiscard = name == Variant.UploadKitDiscard ? Inv($"; {MedianAlloc(runs, Variant.RawDiscard):F0} B/MiB for `raw-discard`") : "";
-                yield return ($"`{name}` allocation per MiB ≤ 1.5× the raw copy's (`raw-file`), {label}{(large ? "" : " (not a target at this size)")}",
+                var versusDiscard = name == Variant.UploadKitDiscard
+                    ? Inv($"; {MedianAlloc(runs, Variant.RawDiscard):F0} B/MiB for `raw-discard`")
+                    : "";
+                yield return (
+                    $"`{name}` allocation per MiB ≤ 1.5× the raw copy's (`raw-file`), {label}{(large ? "" : " (not a target at this size)")}",
                     Inv($"{mine:F0} vs {rawCopy:F0} B/MiB = {mine / rawCopy:F2}×{versusDiscard}"), large ? mine <= 1.5 * rawCopy : null);
             }
         }
@@ -270,7 +324,10 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
         return sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
-    private static string SizeLabel(double sizeMiB) => sizeMiB >= 1024 && sizeMiB % 1024 == 0 ? Inv($"{sizeMiB / 1024:0} GiB") : Inv($"{sizeMiB:0.##} MiB");
+    private static string SizeLabel(double sizeMiB) =>
+        sizeMiB >= 1024 && sizeMiB % 1024 == 0 ? Inv($"{sizeMiB / 1024:0} GiB") : Inv($"{sizeMiB:0.##} MiB");
 
-    private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture).Replace("NaN", "–", StringComparison.Ordinal);
+    /// <summary>The parts, formatted with the invariant culture and joined, with "–" for a figure that is not a number.</summary>
+    private static string Inv(params FormattableString[] parts) =>
+        string.Concat(parts.Select(p => p.ToString(CultureInfo.InvariantCulture))).Replace("NaN", "–", StringComparison.Ordinal);
 }

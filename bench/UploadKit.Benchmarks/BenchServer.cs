@@ -58,7 +58,13 @@ internal static class BenchServer
 
         long idle = 0;
         app.MapGet("/stats", () => Results.Json(
-            new ServerStats(idle, sampler.Current(), sampler.Peak, sampler.HighWaterMark(), sampler.HighWaterMarkResettable, GCSettings.IsServerGC ? "server" : "workstation"),
+            new ServerStats(
+                idle,
+                sampler.Current(),
+                sampler.Peak,
+                sampler.HighWaterMark(),
+                sampler.HighWaterMarkResettable,
+                GCSettings.IsServerGC ? "server" : "workstation"),
             BenchJsonContext.Default.ServerStats));
         app.MapPost("/prepare", (bool? collect) =>
         {
@@ -73,7 +79,8 @@ internal static class BenchServer
             profiler?.Reset();
             var now = sampler.ResetPeak();
             return Results.Json(
-                new ServerStats(idle, now, now, sampler.HighWaterMark(), sampler.HighWaterMarkResettable, GCSettings.IsServerGC ? "server" : "workstation"),
+                new ServerStats(
+                    idle, now, now, sampler.HighWaterMark(), sampler.HighWaterMarkResettable, GCSettings.IsServerGC ? "server" : "workstation"),
                 BenchJsonContext.Default.ServerStats);
         });
 
@@ -87,12 +94,16 @@ internal static class BenchServer
 
             var info = GC.GetGCMemoryInfo();
             return string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"heap {info.HeapSizeBytes >> 20} MiB, committed {info.TotalCommittedBytes >> 20} MiB, fragmented {info.FragmentedBytes >> 20} MiB, gen2 collections {GC.CollectionCount(2)}, working set {sampler.Current() >> 20} MiB");
+                $"heap {info.HeapSizeBytes >> 20} MiB, committed {info.TotalCommittedBytes >> 20} MiB, fragmented {info.FragmentedBytes >> 20} " +
+                $"MiB, gen2 collections {GC.CollectionCount(2)}, working set {sampler.Current() >> 20} MiB");
         });
 
         app.MapGet("/alloc-profile", () => profiler is null
             ? "off"
-            : string.Join('\n', profiler.Top(12).Select(e => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{e.Value / 1024,10:N0} KiB  {e.Key}"))));
+            : string.Join(
+                '\n',
+                profiler.Top(12)
+                    .Select(e => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{e.Value / 1024,10:N0} KiB  {e.Key}"))));
 
         var files = new FileNames(dataDirectory);
         app.MapPost("/raw-file", async (HttpContext context) =>
@@ -191,8 +202,11 @@ internal static class BenchServer
             return Finish(context, sampler, file.Length, path);
         });
 
-        app.MapPost("/multipartreader-4k", (Delegate)((HttpContext context) => ReadWithMultipartReaderAsync(context, sampler, files, bufferSize: null)));
-        app.MapPost("/multipartreader-1m", (Delegate)((HttpContext context) => ReadWithMultipartReaderAsync(context, sampler, files, bufferSize: FileSink.BufferSize)));
+        app.MapPost(
+            "/multipartreader-4k", (Delegate)((HttpContext context) => ReadWithMultipartReaderAsync(context, sampler, files, bufferSize: null)));
+        app.MapPost(
+            "/multipartreader-1m",
+            (Delegate)((HttpContext context) => ReadWithMultipartReaderAsync(context, sampler, files, bufferSize: FileSink.BufferSize)));
 
         // The default chain (memory, then a temporary file), bound as a minimal API parameter.
         app.MapPost("/uploadkit-file", (UploadForm form, HttpContext context) =>
@@ -303,7 +317,8 @@ internal sealed class DiscardHandler : UploadHandler
 {
     public const string LengthKey = "bench.discarded";
 
-    public override ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken) =>
+    public override ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(
+        ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken) =>
         ValueTask.FromResult<ReadOnlyMemory<byte>?>(null);
 
     public override ValueTask<UploadedFile?> FileCompleteAsync(long size, CancellationToken cancellationToken)

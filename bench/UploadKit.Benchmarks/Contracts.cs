@@ -9,10 +9,12 @@ namespace UploadKit.Benchmarks;
 /// <param name="PeakWorkingSet">The sampled peak working set since the last /prepare.</param>
 /// <param name="HighWaterMark">The kernel's peak resident set since the last /prepare, or -1.</param>
 /// <param name="ServerMilliseconds">Time from the request reaching the pipeline to this answer.</param>
-internal sealed record UploadResult(long Bytes, string? Path, long AllocatedBytes, long PeakWorkingSet, long HighWaterMark, double ServerMilliseconds);
+internal sealed record UploadResult(
+    long Bytes, string? Path, long AllocatedBytes, long PeakWorkingSet, long HighWaterMark, double ServerMilliseconds);
 
 /// <summary>The server's memory figures.</summary>
-internal sealed record ServerStats(long IdleWorkingSet, long WorkingSet, long PeakWorkingSet, long HighWaterMark, bool HighWaterMarkResettable, string GcMode);
+internal sealed record ServerStats(
+    long IdleWorkingSet, long WorkingSet, long PeakWorkingSet, long HighWaterMark, bool HighWaterMarkResettable, string GcMode);
 
 /// <summary>What the many-files endpoint answers: each file's SHA-256 as the endpoint read it, in order.</summary>
 /// <param name="Sha256">Lower-case hexadecimal digests.</param>

@@ -82,12 +82,16 @@ internal static class CpuCost
             }
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"In-memory multipart body of {sizeMiB} MiB in {segmentSize / 1024} KiB segments, {segmentsPerRead} more per read; one thread, median of {rounds} samples of at least {SampleTime.TotalMilliseconds} ms:"));
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"In-memory multipart body of {sizeMiB} MiB in {segmentSize / 1024} KiB segments, {segmentsPerRead} more per read; one thread, median " +
+            $"of {rounds} samples of at least {SampleTime.TotalMilliseconds} ms:"));
         foreach (var (name, values) in results)
         {
             values.Sort();
             var median = values[values.Count / 2];
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name,-45} {median,8:F1} µs/MiB  ({1_000_000 / median,7:F0} MiB/s on one core)"));
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture, $"  {name,-45} {median,8:F1} µs/MiB  ({1_000_000 / median,7:F0} MiB/s on one core)"));
         }
 
         if (args.Length <= 4 || "adversarial".Contains(args[4], StringComparison.OrdinalIgnoreCase))
@@ -151,12 +155,15 @@ internal static class CpuCost
             }
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Adversarial shapes, {sizeMiB} MiB each, UploadKit discard chain with part limits lifted; µs per MiB of body offered:"));
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"Adversarial shapes, {sizeMiB} MiB each, UploadKit discard chain with part limits lifted; µs per MiB of body offered:"));
         var random = Median(shapes[0].Samples);
         foreach (var (shape, _, _, samples, status) in shapes)
         {
             var median = Median(samples);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {shape.Name,-40} {status,3} {median,9:F1} µs/MiB  {median / random,6:F2}× random"));
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture, $"  {shape.Name,-40} {status,3} {median,9:F1} µs/MiB  {median / random,6:F2}× random"));
         }
     }
 
@@ -241,7 +248,8 @@ internal static class CpuCost
     }
 
     private static readonly byte[] Prefix = Encoding.ASCII.GetBytes(
-        "--" + Boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bench.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n");
+        "--" + Boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bench.bin\"\r\n" +
+        "Content-Type: application/octet-stream\r\n\r\n");
 
     private static readonly byte[] Suffix = Encoding.ASCII.GetBytes("\r\n--" + Boundary + "--\r\n");
 

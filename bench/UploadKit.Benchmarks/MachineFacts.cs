@@ -32,7 +32,12 @@ internal sealed record MachineFacts(int ProcessorCount, string Cpu, string Memor
     {
         try
         {
-            var start = new ProcessStartInfo("dotnet", "--version") { RedirectStandardOutput = true, UseShellExecute = false, WorkingDirectory = repositoryRoot };
+            var start = new ProcessStartInfo("dotnet", "--version")
+            {
+                RedirectStandardOutput = true,
+                UseShellExecute = false,
+                WorkingDirectory = repositoryRoot,
+            };
             using var process = Process.Start(start)!;
             var version = process.StandardOutput.ReadToEnd().Trim();
             process.WaitForExit();

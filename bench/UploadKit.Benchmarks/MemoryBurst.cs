@@ -32,7 +32,8 @@ internal static class MemoryBurst
     {
         int concurrency = 16, files = 38, fileBytes = 2_500_000, rounds = 1, settle = 30;
         var serverGc = true;
-        var dataDirectory = Path.Combine(Path.GetTempPath(), "uploadkit-bench-memory-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        var dataDirectory = Path.Combine(
+            Path.GetTempPath(), "uploadkit-bench-memory-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         for (var i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -63,8 +64,12 @@ internal static class MemoryBurst
         };
 
         var idle = await GetStatsAsync(http);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"server {idle.GcMode} GC, idle working set {idle.IdleWorkingSet / MiB:F0} MiB"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{rounds} burst(s) of {concurrency} requests x {files} files x {fileBytes:N0} bytes ({concurrency * (double)files * fileBytes / MiB:F0} MiB a burst)"));
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture, $"server {idle.GcMode} GC, idle working set {idle.IdleWorkingSet / MiB:F0} MiB"));
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"{rounds} burst(s) of {concurrency} requests x {files} files x {fileBytes:N0} bytes " +
+            $"({concurrency * (double)files * fileBytes / MiB:F0} MiB a burst)"));
         var failures = 0;
         long peak = 0, highWaterMark = 0;
         int inMemory = 0, temporary = 0;
@@ -85,7 +90,8 @@ internal static class MemoryBurst
             inMemory += results.Sum(r => r.InMemory);
             temporary += results.Sum(r => r.Temporary);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"burst {round + 1}: {seconds:F1} s, peak working set {stats.PeakWorkingSet / MiB:F0} MiB (sampled), {stats.HighWaterMark / MiB:F0} MiB (kernel peak), failures {results.Sum(r => r.Failures)}"));
+                $"burst {round + 1}: {seconds:F1} s, peak working set {stats.PeakWorkingSet / MiB:F0} MiB (sampled), " +
+                $"{stats.HighWaterMark / MiB:F0} MiB (kernel peak), failures {results.Sum(r => r.Failures)}"));
             foreach (var error in results.Select(r => r.Error).Where(e => e is not null).Distinct().Take(3))
             {
                 Console.WriteLine("  " + error);
@@ -104,17 +110,24 @@ internal static class MemoryBurst
             Console.WriteLine("diagnostic, 5 s later: " + await http.GetStringAsync("/gc"));
         }
         var peakFigure = Math.Max(peak, highWaterMark);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"files kept in memory {inMemory}, spilled to temporary files {temporary}, SHA-256 failures {failures}"));
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture, $"files kept in memory {inMemory}, spilled to temporary files {temporary}, SHA-256 failures {failures}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"idle {idle.IdleWorkingSet / MiB:F0} MiB"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"peak {peakFigure / MiB:F0} MiB = idle + {(peakFigure - idle.IdleWorkingSet) / MiB:F0} MiB"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"right after the burst {afterBurst.WorkingSet / MiB:F0} MiB = idle + {(afterBurst.WorkingSet - idle.IdleWorkingSet) / MiB:F0} MiB"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{settle} s after the burst {settled.WorkingSet / MiB:F0} MiB = idle + {(settled.WorkingSet - idle.IdleWorkingSet) / MiB:F0} MiB"));
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture, $"peak {peakFigure / MiB:F0} MiB = idle + {(peakFigure - idle.IdleWorkingSet) / MiB:F0} MiB"));
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"right after the burst {afterBurst.WorkingSet / MiB:F0} MiB = idle + {(afterBurst.WorkingSet - idle.IdleWorkingSet) / MiB:F0} MiB"));
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"{settle} s after the burst {settled.WorkingSet / MiB:F0} MiB = idle + {(settled.WorkingSet - idle.IdleWorkingSet) / MiB:F0} MiB"));
         Directory.Delete(dataDirectory, recursive: true);
         return failures == 0 ? 0 : 1;
     }
 
     private static async Task<ServerStats> GetStatsAsync(HttpClient http) =>
-        await http.GetFromJsonAsync("/stats", BenchJsonContext.Default.ServerStats) ?? throw new InvalidOperationException("The server sent no stats.");
+        await http.GetFromJsonAsync("/stats", BenchJsonContext.Default.ServerStats)
+            ?? throw new InvalidOperationException("The server sent no stats.");
 
     private static async Task<BurstResult> UploadAsync(HttpClient http, Payload payload, int files, int fileBytes, string[] expected)
     {
@@ -126,7 +139,8 @@ internal static class MemoryBurst
                 return new BurstResult(files, 0, 0, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
             }
 
-            var form = await response.Content.ReadFromJsonAsync(BenchJsonContext.Default.FormHashes) ?? throw new InvalidOperationException("No answer.");
+            var form = await response.Content.ReadFromJsonAsync(BenchJsonContext.Default.FormHashes)
+                ?? throw new InvalidOperationException("No answer.");
             var failures = form.Sha256.Length == files ? form.Sha256.Where((hash, i) => hash != expected[i]).Count() : files;
             return new BurstResult(failures, form.InMemory, form.Temporary, failures == 0 ? null : "wrong SHA-256 or file count");
         }

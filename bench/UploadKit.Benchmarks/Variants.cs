@@ -16,15 +16,49 @@ internal sealed record Variant(string Name, bool Multipart, bool StoresFile, str
 
     public static readonly IReadOnlyList<Variant> All =
     [
-        new(RawFile, false, true, "`Request.BodyReader` → pooled 1 MiB buffers → async `FileStream` writes (`Asynchronous | SequentialScan`, one write in flight while the next buffer fills); raw body"),
+        new(
+            RawFile,
+            false,
+            true,
+            "`Request.BodyReader` → pooled 1 MiB buffers → async `FileStream` writes (`Asynchronous | SequentialScan`, one write in flight while " +
+            "the next buffer fills); raw body"),
         new(RawDiscard, false, false, "`Request.BodyReader` read to the end, bytes dropped; raw body"),
-        new(FormFile, true, true, "`Request.ReadFormAsync()` (buffers the file to a temp file) then `Form.Files[0].CopyToAsync` to an async `FileStream`"),
+        new(
+            FormFile,
+            true,
+            true,
+            "`Request.ReadFormAsync()` (buffers the file to a temp file) then `Form.Files[0].CopyToAsync` to an async `FileStream`"),
         new("multipartreader-4k", true, true, "`MultipartReader` with its default 4 KiB buffer, `section.Body` → the raw copy's 1 MiB async writer"),
         new("multipartreader-1m", true, true, "`MultipartReader` with a 1 MiB buffer, `section.Body` → the raw copy's 1 MiB async writer"),
-        new(UploadKitFile, true, true, "UploadKit's default chain (memory → temporary file) through an `UploadForm` minimal-API parameter; the temp file is moved (renamed) out"),
-        new("uploadkit-tempfile-only", true, true, "Diagnostic: UploadKit with `TemporaryFileUploadHandler` alone (no memory handler in front), to tell the handlers' costs apart"),
-        new(UploadKitDiscard, true, false, "UploadKit's parser and chain with one handler that drops every chunk (`.WithUploadHandlers(_ => new DiscardHandler())`)"),
-        new("experiment-raw-randomaccess", false, true, "Experiment: `raw-file` writing with `RandomAccess.WriteAsync` on the file's handle, as `TemporaryFileUploadHandler` does, instead of `FileStream.WriteAsync`", Experiment: true),
-        new("experiment-dedicated-pool", true, true, "Experiment: `uploadkit-file` with the memory handler's growing buffers rented from a dedicated `ArrayPool<byte>.Create(...)` pool instead of `ArrayPool<byte>.Shared`", Experiment: true),
+        new(
+            UploadKitFile,
+            true,
+            true,
+            "UploadKit's default chain (memory → temporary file) through an `UploadForm` minimal-API parameter; the temp file is moved (renamed) " +
+            "out"),
+        new(
+            "uploadkit-tempfile-only",
+            true,
+            true,
+            "Diagnostic: UploadKit with `TemporaryFileUploadHandler` alone (no memory handler in front), to tell the handlers' costs apart"),
+        new(
+            UploadKitDiscard,
+            true,
+            false,
+            "UploadKit's parser and chain with one handler that drops every chunk (`.WithUploadHandlers(_ => new DiscardHandler())`)"),
+        new(
+            "experiment-raw-randomaccess",
+            false,
+            true,
+            "Experiment: `raw-file` writing with `RandomAccess.WriteAsync` on the file's handle, as `TemporaryFileUploadHandler` does, instead of " +
+            "`FileStream.WriteAsync`",
+            Experiment: true),
+        new(
+            "experiment-dedicated-pool",
+            true,
+            true,
+            "Experiment: `uploadkit-file` with the memory handler's growing buffers rented from a dedicated `ArrayPool<byte>.Create(...)` pool " +
+            "instead of `ArrayPool<byte>.Shared`",
+            Experiment: true),
     ];
 }

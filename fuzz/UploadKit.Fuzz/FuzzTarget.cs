@@ -43,7 +43,12 @@ public static class FuzzTarget
             }
         }
 
-        var outcome = await InMemoryRequest.ReadAsync(Services, new PiecewisePipeReader(body, Seed(input)), "multipart/form-data; boundary=" + boundary, body.Length, new MemoryUploadHandler()).ConfigureAwait(false);
+        var outcome = await InMemoryRequest.ReadAsync(
+            Services,
+            new PiecewisePipeReader(body, Seed(input)),
+            "multipart/form-data; boundary=" + boundary,
+            body.Length,
+            new MemoryUploadHandler()).ConfigureAwait(false);
         if (outcome.Status is not (StatusCodes.Status200OK or StatusCodes.Status400BadRequest or StatusCodes.Status413PayloadTooLarge))
         {
             throw new InvalidOperationException($"Unexpected outcome: {outcome}");

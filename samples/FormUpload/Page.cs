@@ -14,8 +14,12 @@ public static class Page
         var tokens = antiforgery.GetAndStoreTokens(http);
         var perRequest = options.Value.MaxRequestBodySize is { } bytes ? $"{bytes / (1 << 20)} MiB" : "no limit";
         var html = Template
-            .Replace("{{types}}", WebUtility.HtmlEncode(string.Join(", ", UploadEndpoint.AllowedExtensions.Select(e => "." + e))), StringComparison.Ordinal)
-            .Replace("{{max-file-size}}", (UploadEndpoint.MaxFileSize >> 20).ToString(CultureInfo.InvariantCulture) + " MiB", StringComparison.Ordinal)
+            .Replace(
+                "{{types}}",
+                WebUtility.HtmlEncode(string.Join(", ", UploadEndpoint.AllowedExtensions.Select(e => "." + e))),
+                StringComparison.Ordinal)
+            .Replace(
+                "{{max-file-size}}", (UploadEndpoint.MaxFileSize >> 20).ToString(CultureInfo.InvariantCulture) + " MiB", StringComparison.Ordinal)
             .Replace("{{max-request-size}}", WebUtility.HtmlEncode(perRequest), StringComparison.Ordinal)
             .Replace("{{token-field}}", WebUtility.HtmlEncode(tokens.FormFieldName), StringComparison.Ordinal)
             .Replace("{{token-header}}", WebUtility.HtmlEncode(tokens.HeaderName ?? "RequestVerificationToken"), StringComparison.Ordinal)

@@ -117,7 +117,8 @@ public static class Files
             {
                 html = Math.Max(html, quality);
             }
-            else if (accept.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || accept.MediaType.Equals("application/problem+json", StringComparison.OrdinalIgnoreCase))
+            else if (accept.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+                || accept.MediaType.Equals("application/problem+json", StringComparison.OrdinalIgnoreCase))
             {
                 json = Math.Max(json, quality);
             }

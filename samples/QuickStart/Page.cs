@@ -11,7 +11,12 @@ namespace QuickStart;
 /// </summary>
 public static class Page
 {
-    public static IResult Render(Limits limits, IReadOnlyList<SavedFile> files, IReadOnlyList<SavedFile>? saved = null, string? error = null, int statusCode = StatusCodes.Status200OK)
+    public static IResult Render(
+        Limits limits,
+        IReadOnlyList<SavedFile> files,
+        IReadOnlyList<SavedFile>? saved = null,
+        string? error = null,
+        int statusCode = StatusCodes.Status200OK)
     {
         var types = string.Join(", ", Limits.Extensions.Select(e => "." + e));
         var perRequest = limits.MaxRequestBodySize == long.MaxValue ? "no limit" : Limits.FormatSize(limits.MaxRequestBodySize);
@@ -41,7 +46,8 @@ public static class Page
         }
 
         var names = string.Join(", ", saved.Select(f => Encode(f.Name)));
-        return $"""<p class="notice ok" id="result" role="status"><strong>Saved {saved.Count} {(saved.Count == 1 ? "file" : "files")}:</strong> {names}.</p>""";
+        var files = saved.Count == 1 ? "file" : "files";
+        return $"""<p class="notice ok" id="result" role="status"><strong>Saved {saved.Count} {files}:</strong> {names}.</p>""";
     }
 
     private static string FileRows(IReadOnlyList<SavedFile> files)
@@ -51,7 +57,9 @@ public static class Page
         {
             var name = Encode(file.Name);
             var link = file.Url is null ? name : $"""<a href="{Encode(file.Url)}">{name}</a>""";
-            rows.Append(CultureInfo.InvariantCulture, $"""<tr><td class="name">{link}</td><td class="size" data-bytes="{file.Size}">{Encode(Limits.FormatSize(file.Size))}</td></tr>""");
+            rows.Append(
+                CultureInfo.InvariantCulture,
+                $"""<tr><td class="name">{link}</td><td class="size" data-bytes="{file.Size}">{Encode(Limits.FormatSize(file.Size))}</td></tr>""");
         }
 
         return rows.ToString();
@@ -78,7 +86,10 @@ public static class Page
             {{result}}
             <form id="upload-form" class="card" method="post" action="/upload" enctype="multipart/form-data">
               <label class="drop" id="drop" for="files">
-                <svg aria-hidden="true" viewBox="0 0 24 24" width="40" height="40"><path d="M12 16V4m0 0-4.5 4.5M12 4l4.5 4.5M4 15v3a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-3" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linecap="round" stroke-linejoin="round"/></svg>
+                <svg aria-hidden="true" viewBox="0 0 24 24" width="40" height="40">
+                  <path d="M12 16V4m0 0-4.5 4.5M12 4l4.5 4.5M4 15v3a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-3" fill="none" stroke="currentColor"
+                    stroke-width="1.6" stroke-linecap="round" stroke-linejoin="round"/>
+                </svg>
                 <span class="drop-title"><span class="with-script">Drop files here or </span><span class="link">choose files</span></span>
                 <input type="file" id="files" name="files" multiple accept="{{accept}}">
               </label>

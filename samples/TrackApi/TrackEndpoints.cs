@@ -31,12 +31,15 @@ public static class TrackEndpoints
         group.MapPost("/{id:int}/presigned-url", (int id, TrackDb db, IDirectUploads uploads, CancellationToken ct) =>
             BeginDirectUploadAsync(id, db, uploads, ct))
             .ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("/{id:int}/confirm-upload", (int id, TrackDb db, IDirectUploads uploads, IStorageRegistry storages, HttpContext http, CancellationToken ct) =>
-            ConfirmDirectUploadAsync(s3, id, db, uploads, storages, http, ct))
+        group.MapPost(
+                "/{id:int}/confirm-upload",
+                (int id, TrackDb db, IDirectUploads uploads, IStorageRegistry storages, HttpContext http, CancellationToken ct) =>
+                    ConfirmDirectUploadAsync(s3, id, db, uploads, storages, http, ct))
             .ProducesProblem(StatusCodes.Status404NotFound);
     }
 
-    private static async Task<Results<Ok<PresignedUrlJson>, ProblemHttpResult>> BeginDirectUploadAsync(int id, TrackDb db, IDirectUploads uploads, CancellationToken ct)
+    private static async Task<Results<Ok<PresignedUrlJson>, ProblemHttpResult>> BeginDirectUploadAsync(
+        int id, TrackDb db, IDirectUploads uploads, CancellationToken ct)
     {
         if (await db.TracksS3.FindAsync([id], ct) is not { } track)
         {
@@ -149,7 +152,8 @@ public sealed record TrackRoutes<TTrack>(string Prefix, string Tag, string? Stor
     public static ProblemHttpResult StorageMissing(string name) => TypedResults.Problem(
         statusCode: StatusCodes.Status503ServiceUnavailable,
         title: "Storage not configured",
-        detail: $"No storage named '{name}' is configured. Add UploadKit:Storages:{name} (Backend \"S3\") to the configuration; see samples/TrackApi/README.md.");
+        detail: $"No storage named '{name}' is configured. Add UploadKit:Storages:{name} (Backend \"S3\") to the configuration; see " +
+            $"samples/TrackApi/README.md.");
 
     public static ProblemHttpResult TrackNotFound(int id) => TypedResults.Problem(
         statusCode: StatusCodes.Status404NotFound,
@@ -184,7 +188,8 @@ public sealed record TrackRoutes<TTrack>(string Prefix, string Tag, string? Stor
         return TypedResults.Ok(json);
     }
 
-    private async Task<Results<Created<TrackJson>, ValidationProblem>> CreateAsync(TrackInput input, TrackDb db, IStorageRegistry storages, HttpContext http, CancellationToken ct)
+    private async Task<Results<Created<TrackJson>, ValidationProblem>> CreateAsync(
+        TrackInput input, TrackDb db, IStorageRegistry storages, HttpContext http, CancellationToken ct)
     {
         var errors = input.Validate(partial: false);
         if (errors.Count > 0)
@@ -199,12 +204,14 @@ public sealed record TrackRoutes<TTrack>(string Prefix, string Tag, string? Stor
         return TypedResults.Created($"{Prefix}/{track.Id}/", await ToJsonAsync(track, storages, http.Request, ct));
     }
 
-    private async Task<Results<Ok<TrackJson>, ProblemHttpResult>> GetAsync(int id, TrackDb db, IStorageRegistry storages, HttpContext http, CancellationToken ct) =>
+    private async Task<Results<Ok<TrackJson>, ProblemHttpResult>> GetAsync(
+        int id, TrackDb db, IStorageRegistry storages, HttpContext http, CancellationToken ct) =>
         await Set(db).FindAsync([id], ct) is { } track
             ? TypedResults.Ok(await ToJsonAsync(track, storages, http.Request, ct))
             : TrackNotFound(id);
 
-    private async Task<Results<Ok<TrackJson>, ValidationProblem, ProblemHttpResult>> UpdateAsync(int id, TrackInput input, bool partial, TrackDb db, IStorageRegistry storages, HttpContext http, CancellationToken ct)
+    private async Task<Results<Ok<TrackJson>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
+        int id, TrackInput input, bool partial, TrackDb db, IStorageRegistry storages, HttpContext http, CancellationToken ct)
     {
         if (await Set(db).FindAsync([id], ct) is not { } track)
         {
@@ -222,7 +229,8 @@ public sealed record TrackRoutes<TTrack>(string Prefix, string Tag, string? Stor
         return TypedResults.Ok(await ToJsonAsync(track, storages, http.Request, ct));
     }
 
-    private async Task<Results<Ok<TrackJson>, ProblemHttpResult>> UploadAsync(int id, string filename, HttpContext http, TrackDb db, IStorageRegistry storages, CancellationToken ct)
+    private async Task<Results<Ok<TrackJson>, ProblemHttpResult>> UploadAsync(
+        int id, string filename, HttpContext http, TrackDb db, IStorageRegistry storages, CancellationToken ct)
     {
         // Answer a missing track or storage before the body is read, then read it through the handler chain.
         if (!TryGetStorage(storages, out var storage))
@@ -241,7 +249,11 @@ public sealed record TrackRoutes<TTrack>(string Prefix, string Tag, string? Stor
         var wanted = FileStorageNames.GetValidName(filename);
         if (TrackBase.FileExtension.ValidateFile(new UploadFileHeader("file", wanted, "application/octet-stream")) is { } error)
         {
-            return TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["file"] = [error] }) { Status = StatusCodes.Status400BadRequest });
+            var problem = new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["file"] = [error] })
+            {
+                Status = StatusCodes.Status400BadRequest,
+            };
+            return TypedResults.Problem(problem);
         }
 
         var form = await http.ReadUploadFormAsync(ct);

@@ -56,7 +56,8 @@ public sealed class TrackDb(DbContextOptions<TrackDb> options) : DbContext(optio
     /// </summary>
     public static string GetConnectionString(IConfiguration configuration, string contentRoot)
     {
-        var connection = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(configuration.GetConnectionString("Tracks") ?? "Data Source=tracks.db");
+        var connection = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(
+            configuration.GetConnectionString("Tracks") ?? "Data Source=tracks.db");
         if (!Path.IsPathRooted(connection.DataSource) && connection.DataSource != ":memory:")
         {
             connection.DataSource = Path.Combine(contentRoot, connection.DataSource);

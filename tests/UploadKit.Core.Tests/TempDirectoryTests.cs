@@ -1,18 +1,22 @@
+using UploadKit.Testing;
+
 namespace UploadKit.Tests;
 
 /// <summary>A base for tests that give an app its own temp folder, created before each test and deleted after it.</summary>
 public abstract class TempDirectoryTests
 {
+    private TempDirectory? _temp;
+
     /// <summary>Gets the test's temp folder.</summary>
-    protected string Temp { get; private set; } = null!;
+    protected string Temp => _temp?.Path ?? throw new InvalidOperationException("The temp folder exists during a test only.");
 
     [SetUp]
-    public void CreateTempDirectory()
-    {
-        Temp = Path.Combine(Path.GetTempPath(), "uploadkit-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Temp);
-    }
+    public void CreateTempDirectory() => _temp = new TempDirectory();
 
     [TearDown]
-    public void DeleteTempDirectory() => Directory.Delete(Temp, recursive: true);
+    public void DeleteTempDirectory()
+    {
+        _temp?.Dispose();
+        _temp = null;
+    }
 }

@@ -41,8 +41,8 @@ public sealed class DirectUploadTwoServerTests
     [Test]
     public async Task DirectUpload_BegunOnOneServer_UploadedAndCompletedOnTheOther()
     {
-        var content = RandomNumberGenerator.GetBytes(50_000);
-        var sha256 = Convert.ToHexStringLower(SHA256.HashData(content));
+        var content = RandomBytes(50_000);
+        var sha256 = Sha256Hex(content);
         using var beginRequest = TestAuthentication.Request(HttpMethod.Post, "/uploads/default", "alice");
         beginRequest.Content = JsonContent.Create(new { fileName = "report.bin", contentType = "application/octet-stream", length = content.Length, checksumSha256 = sha256 });
         using var begin = await _servers.First.Client.SendAsync(beginRequest);
@@ -69,7 +69,7 @@ public sealed class DirectUploadTwoServerTests
 
         var storage = _servers.First.Services.GetRequiredService<IStorageRegistry>().Default;
         await using var stored = await storage.OpenReadAsync(reference.GetProperty("name").GetString()!);
-        Assert.That(Convert.ToHexStringLower(await SHA256.HashDataAsync(stored)), Is.EqualTo(sha256));
+        Assert.That(await Sha256HexAsync(stored), Is.EqualTo(sha256));
         var session = await _servers.First.Services.GetRequiredService<IUploadSessionStore>().GetAsync(id);
         Assert.That(session!.State, Is.EqualTo(UploadSessionState.Completed));
     }

@@ -12,7 +12,7 @@ namespace UploadKit.Redis.Tests;
 public sealed class RedisFixture
 {
     private static ServiceProcess? _server;
-    private static string? _directory;
+    private static TempDirectory? _directory;
     private static string? _unavailable;
     private static ConnectionMultiplexer? _connection;
 
@@ -41,14 +41,16 @@ public sealed class RedisFixture
             return;
         }
 
-        _directory = Path.Combine(Path.GetTempPath(), "uploadkit-redis-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_directory);
+        _directory = new TempDirectory("uploadkit-redis-");
         var port = ServiceProcess.GetFreePort();
         _server = await ServiceProcess.StartAsync(
             program,
-            ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _directory],
+            [
+                "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--dir", _directory.Path,
+            ],
             port,
-            _directory);
+            _directory.Path);
         ConnectionString = $"127.0.0.1:{port}";
         _connection = await ConnectionMultiplexer.ConnectAsync(ConnectionString);
     }
@@ -66,9 +68,6 @@ public sealed class RedisFixture
             await _server.DisposeAsync();
         }
 
-        if (_directory is not null && Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
+        _directory?.Dispose();
     }
 }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -61,7 +60,7 @@ public class TwoServerTests
                 {
                     var file = form.Files.Single();
                     await using var stream = file.OpenReadStream();
-                    return Convert.ToHexString(await SHA256.HashDataAsync(stream));
+                    return await Sha256HexAsync(stream);
                 })
                 .WithUploadHandlers(_ => new ProgressUploadHandler(), _ => new QuotaUploadHandler(), _ => new TemporaryFileUploadHandler());
             app.MapPost("/upload-then-fail", (string how, UploadForm form) =>
@@ -87,13 +86,6 @@ public class TwoServerTests
         return request;
     }
 
-    private static byte[] RandomBytes(int length)
-    {
-        var data = new byte[length];
-        Random.Shared.NextBytes(data);
-        return data;
-    }
-
     [Test]
     public async Task Progress_WrittenByOneServer_ReadFromTheOther()
     {
@@ -106,7 +98,7 @@ public class TwoServerTests
         var body = await snapshot.Content.ReadFromJsonAsync<JsonElement>();
 
         Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        Assert.That(await upload.Content.ReadAsStringAsync(), Is.EqualTo(Convert.ToHexString(SHA256.HashData(data))));
+        Assert.That(await upload.Content.ReadAsStringAsync(), Is.EqualTo(Sha256Hex(data)));
         Assert.That(snapshot.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(body.GetProperty("state").GetString(), Is.EqualTo("complete"));
         Assert.That(body.GetProperty("bytesReceived").GetInt64(), Is.EqualTo(data.Length));

@@ -4,15 +4,16 @@ namespace UploadKit.Redis.Tests;
 
 /// <summary>
 /// Two app instances against one Redis, as two servers behind a load balancer: they share a fresh key prefix and
-/// one throwaway folder (not created here), which disposing deletes.
+/// one throwaway folder, which disposing deletes.
 /// </summary>
 internal sealed class TwoServers : IAsyncDisposable
 {
+    private readonly TempDirectory _folder = new();
     private TestApp? _first;
     private TestApp? _second;
 
     /// <summary>The folder both apps share (temporary files or stored files), below the temp folder.</summary>
-    public string Folder { get; } = Path.Combine(Path.GetTempPath(), "uploadkit-tests", Guid.NewGuid().ToString("N"));
+    public string Folder => _folder.Path;
 
     /// <summary>The Redis key prefix both apps use, fresh for each test.</summary>
     public string KeyPrefix { get; } = "test:" + Guid.NewGuid().ToString("N") + ":";
@@ -54,9 +55,6 @@ internal sealed class TwoServers : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        if (Directory.Exists(Folder))
-        {
-            Directory.Delete(Folder, recursive: true);
-        }
+        _folder.Dispose();
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json;
 using UploadKit.Testing;
 
@@ -18,7 +17,7 @@ internal static class BrowserScript
     {
         var output = await RunCheckedAsync(script, baseAddress);
         var lastLine = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
-        return JsonDocument.Parse(lastLine).RootElement.GetProperty("uploaded").EnumerateArray().Select(e => e.GetString()!.ToUpperInvariant()).Order().ToArray();
+        return JsonDocument.Parse(lastLine).RootElement.GetProperty("uploaded").EnumerateArray().Select(e => e.GetString()!).Order().ToArray();
     }
 
     /// <summary>
@@ -42,7 +41,8 @@ internal static class BrowserScript
 
         if (!File.Exists(Path.Combine(TestEnvironment.RepositoryRoot, "node_modules", "playwright-core", "package.json")))
         {
-            TestEnvironment.Unavailable("node_modules/playwright-core is missing; run `npm ci` in the repository root (eng/install-prerequisites.sh does).");
+            TestEnvironment.Unavailable(
+                "node_modules/playwright-core is missing; run `npm ci` in the repository root (eng/install-prerequisites.sh does).");
         }
 
         var path = Path.Combine(TestEnvironment.RepositoryRoot, "tests", "browser", script);
@@ -59,7 +59,7 @@ internal static class BrowserScript
         return Directory.Exists(media)
             ? Directory.EnumerateFiles(media, "*", SearchOption.AllDirectories)
                 .Where(f => !Path.GetRelativePath(media, f).StartsWith(".uploadkit", StringComparison.Ordinal))
-                .Select(f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))))
+                .Select(f => Sha256Hex(File.ReadAllBytes(f)))
                 .Order()
                 .ToArray()
             : [];

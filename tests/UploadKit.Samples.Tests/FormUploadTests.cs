@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 
 namespace UploadKit.Samples.Tests;
 
@@ -21,7 +20,10 @@ public class FormUploadTests
         var expected = await BrowserScript.RunAsync("formupload.spec.mjs", app.BaseAddress);
 
         Assert.That(expected, Has.Length.EqualTo(3));
-        Assert.That(BrowserScript.StoredHashes(app.Directory), Is.EqualTo(expected), "the storage holds exactly the accepted files, byte for byte; the refused upload left nothing");
+        Assert.That(
+            BrowserScript.StoredHashes(app.Directory),
+            Is.EqualTo(expected),
+            "the storage holds exactly the accepted files, byte for byte; the refused upload left nothing");
     }
 
     [Test]
@@ -32,7 +34,7 @@ public class FormUploadTests
         {
             { new StringContent("Holiday"), "title" },
         };
-        var file = new ByteArrayContent(RandomNumberGenerator.GetBytes(10_000));
+        var file = new ByteArrayContent(RandomBytes(10_000));
         file.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
         form.Add(file, "files", "notes.txt");
 

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text.Json;
 using static UploadKit.Samples.Tests.TrackApiClient;
 
@@ -24,14 +23,17 @@ public class QuickStartTests
         var expected = await BrowserScript.RunAsync("quickstart.spec.mjs", app.BaseAddress);
 
         Assert.That(expected, Has.Length.EqualTo(6), "two chosen, one dropped, the good file beside the refused one, two posted without JavaScript");
-        Assert.That(BrowserScript.StoredHashes(app.Directory), Is.EqualTo(expected), "the storage holds exactly the accepted files, byte for byte; the refused ones left nothing");
+        Assert.That(
+            BrowserScript.StoredHashes(app.Directory),
+            Is.EqualTo(expected),
+            "the storage holds exactly the accepted files, byte for byte; the refused ones left nothing");
     }
 
     [Test]
     public async Task Upload_JsonClient_AnswersNameSizeAndUrlAndStoresTheBytes()
     {
         await using var app = await SampleApp<QuickStart.UploadResult>.StartAsync(Settings);
-        var data = RandomNumberGenerator.GetBytes(70_000);
+        var data = RandomBytes(70_000);
 
         using var response = await app.Client.PostAsync("upload", Form(("photo.png", data)));
         var result = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -41,7 +43,7 @@ public class QuickStartTests
         Assert.That(file.GetProperty("name").GetString(), Is.EqualTo("photo.png"));
         Assert.That(file.GetProperty("size").GetInt64(), Is.EqualTo(data.Length));
         Assert.That(await app.Client.GetByteArrayAsync(file.GetProperty("url").GetString()!.TrimStart('/')), Is.EqualTo(data));
-        Assert.That(BrowserScript.StoredHashes(app.Directory), Is.EqualTo(new[] { Convert.ToHexString(SHA256.HashData(data)) }));
+        Assert.That(BrowserScript.StoredHashes(app.Directory), Is.EqualTo(new[] { Sha256Hex(data) }));
     }
 
     [Test]
@@ -49,7 +51,7 @@ public class QuickStartTests
     {
         await using var app = await SampleApp<QuickStart.UploadResult>.StartAsync(Settings);
 
-        var (response, html) = await PostAsBrowserAsync(app, ("notes.txt", RandomNumberGenerator.GetBytes(3000)), ("report.pdf", RandomNumberGenerator.GetBytes(5000)));
+        var (response, html) = await PostAsBrowserAsync(app, ("notes.txt", RandomBytes(3000, seed: 1)), ("report.pdf", RandomBytes(5000, seed: 2)));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/html"));
@@ -63,7 +65,7 @@ public class QuickStartTests
     {
         await using var app = await SampleApp<QuickStart.UploadResult>.StartAsync(Settings);
 
-        using var response = await app.Client.PostAsync("upload", Form(("setup.exe", RandomNumberGenerator.GetBytes(1000))));
+        using var response = await app.Client.PostAsync("upload", Form(("setup.exe", RandomBytes(1000))));
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
@@ -78,7 +80,7 @@ public class QuickStartTests
     {
         await using var app = await SampleApp<QuickStart.UploadResult>.StartAsync(Settings);
 
-        var (response, html) = await PostAsBrowserAsync(app, ("fine.txt", RandomNumberGenerator.GetBytes(1000)), ("tool.exe", RandomNumberGenerator.GetBytes(1000)));
+        var (response, html) = await PostAsBrowserAsync(app, ("fine.txt", RandomBytes(1000, seed: 1)), ("tool.exe", RandomBytes(1000, seed: 2)));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/html"));
@@ -95,7 +97,10 @@ public class QuickStartTests
         var html = await app.Client.GetStringAsync("");
 
         Assert.That(html, Does.Contain("Up to <strong>20 MiB</strong> per file"));
-        Assert.That(html, Does.Contain("Up to <strong>100 files</strong> and <strong>100 MiB</strong> per upload"), "from UploadKit:MaxFileCount and MaxRequestBodySize");
+        Assert.That(
+            html,
+            Does.Contain("Up to <strong>100 files</strong> and <strong>100 MiB</strong> per upload"),
+            "from UploadKit:MaxFileCount and MaxRequestBodySize");
         Assert.That(html, Does.Contain(string.Join(", ", QuickStart.Limits.Extensions.Select(e => "." + e))));
         Assert.That(html, Does.Not.Match("(src|href)=\"(https?:)?//"), "the page loads nothing from elsewhere");
     }
@@ -122,7 +127,10 @@ public class QuickStartTests
 
         var files = await app.Client.GetFromJsonAsync<JsonElement>("files");
 
-        var listed = files.EnumerateArray().Select(f => (f.GetProperty("name").GetString(), f.GetProperty("size").GetInt64(), f.GetProperty("url").GetString())).OrderBy(f => f.Item1).ToArray();
+        var listed = files.EnumerateArray()
+            .Select(f => (f.GetProperty("name").GetString(), f.GetProperty("size").GetInt64(), f.GetProperty("url").GetString()))
+            .OrderBy(f => f.Item1)
+            .ToArray();
         Assert.That(listed, Is.EqualTo(new[] { ("a.txt", 10L, "/media/a.txt"), ("b.csv", 20L, "/media/b.csv") }));
     }
 
@@ -150,11 +158,12 @@ public class QuickStartTests
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(files.Select(f => f!["name"]!.GetValue<string>()), Is.EqualTo(new[] { "good.txt", "_.uploadkit-meta.txt" }));
         Assert.That(app.StoredFiles(), Is.EquivalentTo(new[] { "good.txt", "_.uploadkit-meta.txt" }));
-        Assert.That(Sha256(await app.Client.GetByteArrayAsync("media/_.uploadkit-meta.txt")), Is.EqualTo(Sha256(content)));
+        Assert.That(Sha256Hex(await app.Client.GetByteArrayAsync("media/_.uploadkit-meta.txt")), Is.EqualTo(Sha256Hex(content)));
     }
 
     /// <summary>Posts files as a browser's plain form post does: it accepts text/html first.</summary>
-    private static async Task<(HttpResponseMessage Response, string Html)> PostAsBrowserAsync(SampleApp<QuickStart.UploadResult> app, params (string Name, byte[] Data)[] files)
+    private static async Task<(HttpResponseMessage Response, string Html)> PostAsBrowserAsync(
+        SampleApp<QuickStart.UploadResult> app, params (string Name, byte[] Data)[] files)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "upload") { Content = Form(files) };
         request.Headers.Accept.ParseAdd("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");

@@ -17,7 +17,10 @@ public partial class ReadmeTests
         Assert.That(start, Is.GreaterThanOrEqualTo(0), "the README has its Django → UploadKit table");
         var end = readme.IndexOf("\n## ", start + 5, StringComparison.Ordinal);
         var rows = readme[start..end].Split('\n').Where(l => l.StartsWith('|')).Skip(2).ToArray();
-        var api = string.Join('\n', Directory.EnumerateFiles(Path.Combine(TestEnvironment.RepositoryRoot, "src"), "PublicAPI.*.txt", SearchOption.AllDirectories).Select(File.ReadAllText));
+        var api = string.Join(
+            '\n',
+            Directory.EnumerateFiles(Path.Combine(TestEnvironment.RepositoryRoot, "src"), "PublicAPI.*.txt", SearchOption.AllDirectories)
+                .Select(File.ReadAllText));
         var known = Identifier().Matches(api).Select(m => m.Value).ToHashSet(StringComparer.Ordinal);
 
         var names = rows

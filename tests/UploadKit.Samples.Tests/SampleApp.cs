@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using UploadKit.Testing;
 
 namespace UploadKit.Samples.Tests;
 
@@ -16,17 +17,18 @@ public sealed class SampleApp<TEntryPoint> : IAsyncDisposable
     where TEntryPoint : class
 {
     private readonly WebApplicationFactory<TEntryPoint> _factory;
+    private readonly TempDirectory _directory;
 
-    private SampleApp(WebApplicationFactory<TEntryPoint> factory, string directory, Uri baseAddress)
+    private SampleApp(WebApplicationFactory<TEntryPoint> factory, TempDirectory directory, Uri baseAddress)
     {
         _factory = factory;
-        Directory = directory;
+        _directory = directory;
         BaseAddress = baseAddress;
         Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(2) };
     }
 
     /// <summary>The app's throwaway folder (database, media).</summary>
-    public string Directory { get; }
+    public string Directory => _directory.Path;
 
     /// <summary>Where the app listens, such as <c>http://127.0.0.1:41234/</c>.</summary>
     public Uri BaseAddress { get; }
@@ -53,13 +55,12 @@ public sealed class SampleApp<TEntryPoint> : IAsyncDisposable
     /// <param name="settings">Configuration keys and values, given a <c>{dir}</c> placeholder for the throwaway folder.</param>
     public static Task<SampleApp<TEntryPoint>> StartAsync(IDictionary<string, string?> settings)
     {
-        var directory = Path.Combine(Path.GetTempPath(), "uploadkit-sample-" + Guid.NewGuid().ToString("N"));
-        System.IO.Directory.CreateDirectory(directory);
+        var directory = new TempDirectory("uploadkit-sample-");
         var factory = new WebApplicationFactory<TEntryPoint>().WithWebHostBuilder(builder =>
         {
             foreach (var (key, value) in settings)
             {
-                builder.UseSetting(key, value?.Replace("{dir}", directory, StringComparison.Ordinal));
+                builder.UseSetting(key, value?.Replace("{dir}", directory.Path, StringComparison.Ordinal));
             }
         });
         factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
@@ -73,9 +74,6 @@ public sealed class SampleApp<TEntryPoint> : IAsyncDisposable
         Client.Dispose();
         await _factory.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        if (System.IO.Directory.Exists(Directory))
-        {
-            System.IO.Directory.Delete(Directory, recursive: true);
-        }
+        _directory.Dispose();
     }
 }

@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -40,7 +39,8 @@ internal static class TrackApiClient
     }
 
     /// <summary><c>curl -X POST -F file=@song.mp3 .../upload/song.mp3/</c></summary>
-    public static Task<HttpResponseMessage> UploadMultipartAsync(HttpClient client, string prefix, int id, string fileName, byte[] content, string declaredType = "audio/mpeg")
+    public static Task<HttpResponseMessage> UploadMultipartAsync(
+        HttpClient client, string prefix, int id, string fileName, byte[] content, string declaredType = "audio/mpeg")
     {
         var form = new MultipartFormDataContent();
         var part = new ByteArrayContent(content);
@@ -65,8 +65,7 @@ internal static class TrackApiClient
     /// <summary>An MP3-looking payload: an ID3 header, then random bytes.</summary>
     public static byte[] Mp3Bytes(int length, int seed)
     {
-        var data = new byte[length];
-        new Random(seed).NextBytes(data);
+        var data = RandomBytes(length, seed);
         "ID3"u8.CopyTo(data);
         data[3] = 4;
         data[4] = 0;
@@ -74,8 +73,6 @@ internal static class TrackApiClient
         data[6] = data[7] = data[8] = data[9] = 0;
         return data;
     }
-
-    public static string Sha256(byte[] data) => Convert.ToHexString(SHA256.HashData(data));
 
     public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web);
 }

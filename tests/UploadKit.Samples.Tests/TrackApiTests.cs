@@ -36,8 +36,8 @@ public class TrackApiTests
         Assert.That(fetched!["file"]!.GetValue<string>(), Is.EqualTo(url));
 
         var downloaded = await app.Client.GetByteArrayAsync(url);
-        Assert.That(Sha256(downloaded), Is.EqualTo(Sha256(content)));
-        Assert.That(Sha256(await File.ReadAllBytesAsync(Path.Combine(app.Directory, "media", "song.mp3"))), Is.EqualTo(Sha256(content)));
+        Assert.That(Sha256Hex(downloaded), Is.EqualTo(Sha256Hex(content)));
+        Assert.That(Sha256Hex(await File.ReadAllBytesAsync(Path.Combine(app.Directory, "media", "song.mp3"))), Is.EqualTo(Sha256Hex(content)));
     }
 
     [Test]
@@ -52,7 +52,7 @@ public class TrackApiTests
         Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.OK), await upload.Content.ReadAsStringAsync());
         var url = (await ReadObjectAsync(upload))["file"]!.GetValue<string>();
         Assert.That(url, Does.EndWith("/media/intro.mp3"));
-        Assert.That(Sha256(await app.Client.GetByteArrayAsync(url)), Is.EqualTo(Sha256(content)));
+        Assert.That(Sha256Hex(await app.Client.GetByteArrayAsync(url)), Is.EqualTo(Sha256Hex(content)));
     }
 
     [Test]
@@ -68,8 +68,9 @@ public class TrackApiTests
 
         var url = (await ReadObjectAsync(b))["file"]!.GetValue<string>();
         Assert.That(url, Does.Match(@"/media/song_[A-Za-z0-9]{7}\.mp3$"), "Django's get_available_name: the taken name is never overwritten");
-        Assert.That(Sha256(await app.Client.GetByteArrayAsync(url)), Is.EqualTo(Sha256(content)));
-        Assert.That((await app.Client.GetFromJsonAsync<JsonObject>($"{Tracks}/{first}"))!["file"]!.GetValue<string>(), Does.EndWith("/media/song.mp3"));
+        Assert.That(Sha256Hex(await app.Client.GetByteArrayAsync(url)), Is.EqualTo(Sha256Hex(content)));
+        Assert.That(
+            (await app.Client.GetFromJsonAsync<JsonObject>($"{Tracks}/{first}"))!["file"]!.GetValue<string>(), Does.EndWith("/media/song.mp3"));
     }
 
     [Test]
@@ -163,7 +164,8 @@ public class TrackApiTests
         var list = await app.Client.GetFromJsonAsync<JsonArray>(Tracks);
         Assert.That(list!.Select(t => t!["id"]!.GetValue<int>()), Is.EqualTo(new[] { id }));
 
-        using var put = await app.Client.PutAsJsonAsync($"{Tracks}/{id}/", new Dictionary<string, object?> { ["title"] = "Stan", ["artist_name"] = "Eminem feat. Dido" });
+        using var put = await app.Client.PutAsJsonAsync(
+            $"{Tracks}/{id}/", new Dictionary<string, object?> { ["title"] = "Stan", ["artist_name"] = "Eminem feat. Dido" });
         var replaced = await ReadObjectAsync(put);
         Assert.That(replaced["title"]!.GetValue<string>(), Is.EqualTo("Stan"));
         Assert.That(replaced["release_date"], Is.Null, "PUT replaces every writable field");
@@ -254,12 +256,20 @@ public class TrackApiTests
             Assert.That(paths["/api/tracks/{id}"]!["delete"]!["responses"]!["204"]!["content"], Is.Null, "204 has no body");
             Assert.That(Schema("/api/tracks/{id}", "delete", "404", "application/problem+json"), Is.EqualTo("#/components/schemas/ProblemDetails"));
             Assert.That(Statuses("/api/tracks/{id}/upload/{filename}", "post"), Is.EqualTo(new[] { "200", "400", "404", "413", "415" }));
-            Assert.That(Schema("/api/tracks/{id}/upload/{filename}", "post", "200", "application/json"), Is.EqualTo("#/components/schemas/TrackJson"));
-            Assert.That(Schema("/api/tracks/{id}/upload/{filename}", "post", "400", "application/problem+json"), Is.EqualTo("#/components/schemas/HttpValidationProblemDetails"));
-            Assert.That(Schema("/api/tracks/{id}/upload/{filename}", "post", "413", "application/problem+json"), Is.EqualTo("#/components/schemas/ProblemDetails"));
-            Assert.That(Statuses("/api/tracks-s3-backend/{id}/upload/{filename}", "post"), Is.EqualTo(new[] { "200", "400", "404", "413", "415", "503" }));
+            Assert.That(
+                Schema("/api/tracks/{id}/upload/{filename}", "post", "200", "application/json"), Is.EqualTo("#/components/schemas/TrackJson"));
+            Assert.That(
+                Schema("/api/tracks/{id}/upload/{filename}", "post", "400", "application/problem+json"),
+                Is.EqualTo("#/components/schemas/HttpValidationProblemDetails"));
+            Assert.That(
+                Schema("/api/tracks/{id}/upload/{filename}", "post", "413", "application/problem+json"),
+                Is.EqualTo("#/components/schemas/ProblemDetails"));
+            Assert.That(
+                Statuses("/api/tracks-s3-backend/{id}/upload/{filename}", "post"), Is.EqualTo(new[] { "200", "400", "404", "413", "415", "503" }));
             Assert.That(Statuses("/api/tracks-s3-backend/{id}/presigned-url", "post"), Is.EqualTo(new[] { "200", "404", "503" }));
-            Assert.That(Schema("/api/tracks-s3-backend/{id}/presigned-url", "post", "200", "application/json"), Is.EqualTo("#/components/schemas/PresignedUrlJson"));
+            Assert.That(
+                Schema("/api/tracks-s3-backend/{id}/presigned-url", "post", "200", "application/json"),
+                Is.EqualTo("#/components/schemas/PresignedUrlJson"));
             Assert.That(Statuses("/api/tracks-s3-backend/{id}/confirm-upload", "post"), Is.EqualTo(new[] { "200", "400", "404", "503" }));
             Assert.That(document["components"]!["schemas"]!.AsObject().Select(s => s.Key), Does.Not.Contain("Stream"));
         });

@@ -30,16 +30,17 @@ public class TrackS3Tests
 
         Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.OK), await upload.Content.ReadAsStringAsync());
         var url = (await ReadObjectAsync(upload))["file"]!.GetValue<string>();
-        Assert.That(url, Does.StartWith($"{S3rverFixture.ServiceUrl}/{S3rverFixture.BucketName}/{name}?"), "django-storages' S3 URLs are presigned GETs");
+        Assert.That(
+            url, Does.StartWith($"{S3rverFixture.ServiceUrl}/{S3rverFixture.BucketName}/{name}?"), "django-storages' S3 URLs are presigned GETs");
         Assert.That((await app.Client.GetFromJsonAsync<JsonObject>($"{TracksS3}/{id}/"))!["file"], Is.Not.Null);
 
         using var plain = new HttpClient();
-        Assert.That(Sha256(await plain.GetByteArrayAsync(url)), Is.EqualTo(Sha256(content)), "downloaded through the file URL");
+        Assert.That(Sha256Hex(await plain.GetByteArrayAsync(url)), Is.EqualTo(Sha256Hex(content)), "downloaded through the file URL");
         using var s3 = S3rverFixture.CreateClient();
         using var stored = await s3.GetObjectAsync(S3rverFixture.BucketName, name);
         using var copy = new MemoryStream();
         await stored.ResponseStream.CopyToAsync(copy);
-        Assert.That(Sha256(copy.ToArray()), Is.EqualTo(Sha256(content)), "read from the bucket");
+        Assert.That(Sha256Hex(copy.ToArray()), Is.EqualTo(Sha256Hex(content)), "read from the bucket");
     }
 
     [Test]
@@ -54,7 +55,8 @@ public class TrackS3Tests
 
         Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.OK), await upload.Content.ReadAsStringAsync());
         using var plain = new HttpClient();
-        Assert.That(Sha256(await plain.GetByteArrayAsync((await ReadObjectAsync(upload))["file"]!.GetValue<string>())), Is.EqualTo(Sha256(content)));
+        Assert.That(
+            Sha256Hex(await plain.GetByteArrayAsync((await ReadObjectAsync(upload))["file"]!.GetValue<string>())), Is.EqualTo(Sha256Hex(content)));
     }
 
     [Test]
@@ -65,7 +67,8 @@ public class TrackS3Tests
         var content = Mp3Bytes(40_000, seed: 24);
         "<html><script>alert(document.domain)</script></html>"u8.CopyTo(content.AsSpan(10));
 
-        using var upload = await UploadMultipartAsync(app.Client, TracksS3, id, $"declared-html-{Guid.NewGuid():N}.mp3", content, declaredType: "text/html");
+        using var upload = await UploadMultipartAsync(
+            app.Client, TracksS3, id, $"declared-html-{Guid.NewGuid():N}.mp3", content, declaredType: "text/html");
 
         Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), "the sample's signature check refuses a type the bytes contradict");
         Assert.That(await ReadFieldErrorsAsync(upload, "file"), Has.Some.Contains("text/html"));
@@ -80,14 +83,18 @@ public class TrackS3Tests
         var content = Mp3Bytes(40_000, seed: 24);
         "<html><script>alert(document.domain)</script></html>"u8.CopyTo(content.AsSpan(10));
 
-        using var upload = await UploadMultipartAsync(app.Client, TracksS3, id, $"declared-binary-{Guid.NewGuid():N}.mp3", content, declaredType: "application/octet-stream");
+        using var upload = await UploadMultipartAsync(
+            app.Client, TracksS3, id, $"declared-binary-{Guid.NewGuid():N}.mp3", content, declaredType: "application/octet-stream");
 
         Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.OK), await upload.Content.ReadAsStringAsync());
         using var plain = new HttpClient();
         using var served = await plain.GetAsync((await ReadObjectAsync(upload))["file"]!.GetValue<string>());
         Assert.That(served.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        Assert.That(served.Content.Headers.ContentType?.MediaType, Is.EqualTo("audio/mpeg"), "the bucket serves the type of the stored name, not the client's declaration");
-        Assert.That(Sha256(await served.Content.ReadAsByteArrayAsync()), Is.EqualTo(Sha256(content)));
+        Assert.That(
+            served.Content.Headers.ContentType?.MediaType,
+            Is.EqualTo("audio/mpeg"),
+            "the bucket serves the type of the stored name, not the client's declaration");
+        Assert.That(Sha256Hex(await served.Content.ReadAsByteArrayAsync()), Is.EqualTo(Sha256Hex(content)));
     }
 
     [TestCase("song.wav", 10_000, "extension \"wav\" is not allowed")]
@@ -135,7 +142,8 @@ public class TrackS3Tests
         var presigned = await PresignAsync(app, id);
         using var put = await PutAsync(presigned, content);
         Assert.That(put.IsSuccessStatusCode, Is.True, await put.Content.ReadAsStringAsync());
-        Assert.That((await app.Client.GetFromJsonAsync<JsonObject>($"{TracksS3}/{id}/"))!["file"], Is.Null, "the object is not bound before it is confirmed");
+        Assert.That(
+            (await app.Client.GetFromJsonAsync<JsonObject>($"{TracksS3}/{id}/"))!["file"], Is.Null, "the object is not bound before it is confirmed");
 
         using var confirm = await app.Client.PostAsync($"{TracksS3}/{id}/confirm-upload/", null);
 
@@ -148,7 +156,7 @@ public class TrackS3Tests
         var sealedKey = key[..(key.LastIndexOf('/') + 1)] + "sealed/" + key[(key.LastIndexOf('/') + 1)..];
         Assert.That(url, Does.StartWith($"{S3rverFixture.ServiceUrl}/{S3rverFixture.BucketName}/{sealedKey}?"));
         using var plain = new HttpClient();
-        Assert.That(Sha256(await plain.GetByteArrayAsync(url)), Is.EqualTo(Sha256(content)));
+        Assert.That(Sha256Hex(await plain.GetByteArrayAsync(url)), Is.EqualTo(Sha256Hex(content)));
         Assert.That((await app.Client.GetFromJsonAsync<JsonObject>($"{TracksS3}/{id}"))!["file"]!.GetValue<string>(), Does.Contain(sealedKey));
         using var s3 = S3rverFixture.CreateClient();
         var listing = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = S3rverFixture.BucketName, Prefix = key });
@@ -226,7 +234,10 @@ public class TrackS3Tests
         return presigned;
     }
 
-    /// <summary><c>curl -X PUT -H 'Content-Type: audio/mpeg' -H 'If-None-Match: *' --data-binary @song.mp3 "$url"</c>, with a plain client: the app is not involved.</summary>
+    /// <summary>
+    /// <c>curl -X PUT -H 'Content-Type: audio/mpeg' -H 'If-None-Match: *' --data-binary @song.mp3 "$url"</c>, with a plain client: the app is not
+    /// involved.
+    /// </summary>
     private static async Task<HttpResponseMessage> PutAsync(JsonObject presigned, byte[] content)
     {
         using var plain = new HttpClient();

@@ -42,7 +42,7 @@ public sealed class S3PresignedUrlTests
     public async Task CreateUploadUrlAsync_Put_ClientUploadsWithGivenHeaders()
     {
         using var storage = S3rverFixture.CreateStorage();
-        var bytes = Hashes.RandomBytes(40_000);
+        var bytes = RandomBytes(40_000);
         var name = Unique("avatar.png");
         var presigned = await storage.CreateUploadUrlAsync(new PresignedUploadRequest(name)
         {
@@ -59,7 +59,7 @@ public sealed class S3PresignedUrlTests
         using var response = await SendPutAsync(presigned, bytes);
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
-        Assert.That(await Hashes.Sha256Async(await storage.OpenReadAsync(name)), Is.EqualTo(Hashes.Sha256(bytes)));
+        Assert.That(await StoredSha256HexAsync(storage, name), Is.EqualTo(Sha256Hex(bytes)));
         Assert.That((await storage.GetMetadataAsync(name))!.ContentType, Is.EqualTo("image/png"));
     }
 
@@ -69,7 +69,7 @@ public sealed class S3PresignedUrlTests
         // The URL signs If-None-Match: *, so it creates the object once and cannot replace it afterwards, while
         // it is still valid: a completed and verified direct upload stays what was verified.
         using var storage = S3rverFixture.CreateStorage();
-        var first = Hashes.RandomBytes(5_000);
+        var first = RandomBytes(5_000);
         var name = Unique("once.bin");
         var presigned = await storage.CreateUploadUrlAsync(new PresignedUploadRequest(name) { ContentType = "application/octet-stream" });
         Assert.That(presigned.Headers["If-None-Match"], Is.EqualTo("*"));
@@ -81,7 +81,7 @@ public sealed class S3PresignedUrlTests
             Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.OK), await created.Content.ReadAsStringAsync());
         }
 
-        using (var again = await SendPutAsync(presigned, Hashes.RandomBytes(5_000)))
+        using (var again = await SendPutAsync(presigned, RandomBytes(5_000)))
         {
             Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.PreconditionFailed));
         }
@@ -91,13 +91,13 @@ public sealed class S3PresignedUrlTests
         {
             Headers = presigned.Headers.Where(h => h.Key != "If-None-Match").ToDictionary(h => h.Key, h => h.Value),
         };
-        using (var unconditional = await SendPutAsync(withoutCondition, Hashes.RandomBytes(5_000)))
+        using (var unconditional = await SendPutAsync(withoutCondition, RandomBytes(5_000)))
         {
             Assert.That(unconditional.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
             Assert.That(await ErrorCodeAsync(unconditional), Is.EqualTo("SignatureDoesNotMatch"));
         }
 
-        Assert.That(await Hashes.Sha256Async(await storage.OpenReadAsync(name)), Is.EqualTo(Hashes.Sha256(first)));
+        Assert.That(await StoredSha256HexAsync(storage, name), Is.EqualTo(Sha256Hex(first)));
     }
 
     [Test]
@@ -118,7 +118,7 @@ public sealed class S3PresignedUrlTests
         var presigned = await storage.CreateUploadUrlAsync(new PresignedUploadRequest(name) { ContentType = "application/octet-stream", ContentLength = 1000 });
 
         using var http = new HttpClient();
-        var request = new HttpRequestMessage(HttpMethod.Put, presigned.Url) { Content = new ByteArrayContent(Hashes.RandomBytes(2000)) };
+        var request = new HttpRequestMessage(HttpMethod.Put, presigned.Url) { Content = new ByteArrayContent(RandomBytes(2000)) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         using var response = await http.SendAsync(request);
 
@@ -134,7 +134,7 @@ public sealed class S3PresignedUrlTests
         // check it. The header itself is signed (see above), so a client cannot swap in another checksum unnoticed.
         using var storage = S3rverFixture.CreateStorage();
         var name = Unique("checksum.bin");
-        var bytes = Hashes.RandomBytes(100);
+        var bytes = RandomBytes(100);
         var presigned = await storage.CreateUploadUrlAsync(new PresignedUploadRequest(name)
         {
             ContentType = "application/octet-stream",
@@ -144,7 +144,7 @@ public sealed class S3PresignedUrlTests
         using var response = await SendPutAsync(presigned, bytes);
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        Assert.That(await Hashes.Sha256Async(await storage.OpenReadAsync(name)), Is.EqualTo(Hashes.Sha256(bytes)));
+        Assert.That(await StoredSha256HexAsync(storage, name), Is.EqualTo(Sha256Hex(bytes)));
     }
 
     [Test]
@@ -183,7 +183,7 @@ public sealed class S3PresignedUrlTests
     public async Task CreateDownloadUrlAsync_Get_ServesBytesWithOverrides()
     {
         using var storage = S3rverFixture.CreateStorage();
-        var bytes = Hashes.RandomBytes(10_000, seed: 9);
+        var bytes = RandomBytes(10_000, seed: 9);
         var name = await storage.SaveAsync(Unique("invoice.pdf"), new MemoryStream(bytes));
 
         var presigned = await storage.CreateDownloadUrlAsync(new PresignedDownloadRequest(name)
@@ -196,7 +196,7 @@ public sealed class S3PresignedUrlTests
         Assert.That(presigned.Method, Is.EqualTo("GET"));
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(response.Content.Headers.ContentDisposition?.FileName, Does.Contain("invoice.pdf"));
-        Assert.That(Hashes.Sha256(await response.Content.ReadAsByteArrayAsync()), Is.EqualTo(Hashes.Sha256(bytes)));
+        Assert.That(Sha256Hex(await response.Content.ReadAsByteArrayAsync()), Is.EqualTo(Sha256Hex(bytes)));
     }
 
     [Test]
@@ -221,7 +221,7 @@ public sealed class S3PresignedUrlTests
     {
         using var storage = S3rverFixture.CreateStorage();
         var name = Unique("form upload.jpg");
-        var bytes = Hashes.RandomBytes(30_000, seed: 11);
+        var bytes = RandomBytes(30_000, seed: 11);
         var presigned = await storage.CreateUploadUrlAsync(new PresignedUploadRequest(name)
         {
             Method = PresignedUploadMethod.Post,
@@ -257,7 +257,7 @@ public sealed class S3PresignedUrlTests
         // 400 EntityTooLarge / 403 AccessDenied). s3rver 5.0.0 enforces neither; the policy's signature is
         // proven against AWS's published example in S3PostPolicyTests instead.
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NoContent), await response.Content.ReadAsStringAsync());
-        Assert.That(await Hashes.Sha256Async(await storage.OpenReadAsync(name)), Is.EqualTo(Hashes.Sha256(bytes)));
+        Assert.That(await StoredSha256HexAsync(storage, name), Is.EqualTo(Sha256Hex(bytes)));
     }
 
     [Test]
@@ -265,7 +265,7 @@ public sealed class S3PresignedUrlTests
     {
         using var storage = S3rverFixture.CreateStorage();
         var name = Unique("large.mp4");
-        var bytes = Hashes.RandomBytes((5 * 1024 * 1024) + 123_456, seed: 12);
+        var bytes = RandomBytes((5 * 1024 * 1024) + 123_456, seed: 12);
         var uploadId = await storage.CreateMultipartUploadAsync(name, "video/mp4");
 
         var parts = new List<S3CompletedPart>();
@@ -280,7 +280,7 @@ public sealed class S3PresignedUrlTests
 
         await storage.CompleteMultipartUploadAsync(name, uploadId, parts);
 
-        Assert.That(await Hashes.Sha256Async(await storage.OpenReadAsync(name)), Is.EqualTo(Hashes.Sha256(bytes)));
+        Assert.That(await StoredSha256HexAsync(storage, name), Is.EqualTo(Sha256Hex(bytes)));
         Assert.That((await storage.GetMetadataAsync(name))!.ContentType, Is.EqualTo("video/mp4"));
     }
 
@@ -291,7 +291,7 @@ public sealed class S3PresignedUrlTests
         var name = Unique("abandoned.bin");
         var uploadId = await storage.CreateMultipartUploadAsync(name);
         var url = await storage.CreateUploadPartUrlAsync(name, uploadId, 1);
-        using (var response = await SendPutAsync(url, Hashes.RandomBytes(1000)))
+        using (var response = await SendPutAsync(url, RandomBytes(1000)))
         {
             Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         }

@@ -15,7 +15,7 @@ public sealed class S3StorageTests
     {
         using var client = S3rverFixture.CreateClient();
         using var response = await client.GetObjectAsync(S3rverFixture.BucketName, key);
-        return await Hashes.Sha256Async(response.ResponseStream);
+        return await Sha256HexAsync(response.ResponseStream);
     }
 
     [Test]
@@ -38,10 +38,10 @@ public sealed class S3StorageTests
     public async Task SaveAsync_SmallStream_StoresExactBytesWithOnePut()
     {
         using var storage = S3rverFixture.CreateStorage();
-        var bytes = Hashes.RandomBytes(300_000);
+        var bytes = RandomBytes(300_000);
         var name = await storage.SaveAsync(Unique("photo.jpg"), new MemoryStream(bytes));
 
-        Assert.That(await Hashes.Sha256Async(await storage.OpenReadAsync(name)), Is.EqualTo(Hashes.Sha256(bytes)));
+        Assert.That(await StoredSha256HexAsync(storage, name), Is.EqualTo(Sha256Hex(bytes)));
         var info = await storage.GetMetadataAsync(name);
         Assert.That(info!.Length, Is.EqualTo(bytes.Length));
         Assert.That(info.ContentType, Is.EqualTo("image/jpeg"));
@@ -62,14 +62,14 @@ public sealed class S3StorageTests
             ["DisableChunkedEncoding"] = disableChunkedEncoding.ToString(),
             ["RequestChecksumCalculation"] = checksumMode,
         });
-        var small = Hashes.RandomBytes(70_000, seed: 3);
-        var large = Hashes.RandomBytes(6 * 1024 * 1024, seed: 4);
+        var small = RandomBytes(70_000, seed: 3);
+        var large = RandomBytes(6 * 1024 * 1024, seed: 4);
 
         var smallName = await storage.SaveAsync(Unique("small.bin"), new MemoryStream(small));
         var largeName = await storage.SaveAsync(Unique("large.bin"), new GeneratedStreamOver(large));
 
-        Assert.That(await StoredSha256Async(storage.GetKey(smallName)), Is.EqualTo(Hashes.Sha256(small)));
-        Assert.That(await StoredSha256Async(storage.GetKey(largeName)), Is.EqualTo(Hashes.Sha256(large)));
+        Assert.That(await StoredSha256Async(storage.GetKey(smallName)), Is.EqualTo(Sha256Hex(small)));
+        Assert.That(await StoredSha256Async(storage.GetKey(largeName)), Is.EqualTo(Sha256Hex(large)));
     }
 
     [Test]
@@ -82,7 +82,7 @@ public sealed class S3StorageTests
         using var storage = S3rverFixture.CreateStorage(new Dictionary<string, string?> { ["RequestChecksumCalculation"] = "WhenSupported" });
         var name = Unique("trailer.bin");
 
-        var error = Assert.ThrowsAsync<AmazonS3Exception>(() => storage.SaveAsync(name, new MemoryStream(Hashes.RandomBytes(1000))));
+        var error = Assert.ThrowsAsync<AmazonS3Exception>(() => storage.SaveAsync(name, new MemoryStream(RandomBytes(1000))));
 
         Assert.That(error!.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(await storage.ExistsAsync(name), Is.False);
@@ -93,16 +93,16 @@ public sealed class S3StorageTests
     {
         using var storage = S3rverFixture.CreateStorage();
         var name = Unique("song.mp3");
-        var first = Hashes.RandomBytes(1000, seed: 1);
-        var second = Hashes.RandomBytes(1000, seed: 2);
+        var first = RandomBytes(1000, seed: 1);
+        var second = RandomBytes(1000, seed: 2);
 
         var firstName = await storage.SaveAsync(name, new MemoryStream(first));
         var secondName = await storage.SaveAsync(name, new MemoryStream(second));
 
         Assert.That(firstName, Is.EqualTo(name));
         Assert.That(secondName, Does.Match(@"/song_[A-Za-z0-9]{7}\.mp3$"));
-        Assert.That(await Hashes.Sha256Async(await storage.OpenReadAsync(firstName)), Is.EqualTo(Hashes.Sha256(first)));
-        Assert.That(await Hashes.Sha256Async(await storage.OpenReadAsync(secondName)), Is.EqualTo(Hashes.Sha256(second)));
+        Assert.That(await StoredSha256HexAsync(storage, firstName), Is.EqualTo(Sha256Hex(first)));
+        Assert.That(await StoredSha256HexAsync(storage, secondName), Is.EqualTo(Sha256Hex(second)));
     }
 
     [Test]
@@ -110,13 +110,13 @@ public sealed class S3StorageTests
     {
         using var storage = S3rverFixture.CreateStorage();
         var name = Unique("report.pdf");
-        await storage.SaveAsync(name, new MemoryStream(Hashes.RandomBytes(500, seed: 1)));
-        var replacement = Hashes.RandomBytes(800, seed: 2);
+        await storage.SaveAsync(name, new MemoryStream(RandomBytes(500, seed: 1)));
+        var replacement = RandomBytes(800, seed: 2);
 
         var saved = await storage.SaveAsync(name, new MemoryStream(replacement), new FileSaveOptions { Overwrite = true });
 
         Assert.That(saved, Is.EqualTo(name));
-        Assert.That(await Hashes.Sha256Async(await storage.OpenReadAsync(name)), Is.EqualTo(Hashes.Sha256(replacement)));
+        Assert.That(await StoredSha256HexAsync(storage, name), Is.EqualTo(Sha256Hex(replacement)));
     }
 
     [Test]
@@ -140,7 +140,7 @@ public sealed class S3StorageTests
         }));
 
         Assert.That(refused!.StatusCode, Is.EqualTo(HttpStatusCode.PreconditionFailed));
-        Assert.That(await StoredSha256Async(key), Is.EqualTo(Hashes.Sha256("first"u8.ToArray())));
+        Assert.That(await StoredSha256Async(key), Is.EqualTo(Sha256Hex("first"u8.ToArray())));
     }
 
     [Test]
@@ -167,7 +167,7 @@ public sealed class S3StorageTests
         var info = await storage.GetMetadataAsync(name);
         Assert.That(info!.Length, Is.EqualTo(length));
         // Amazon S3 gives a multipart object an ETag with a part count ("…-13"); s3rver gives the MD5 of the whole.
-        Assert.That(await Hashes.Sha256Async(await storage.OpenReadAsync(name)), Is.EqualTo(source.Sha256));
+        Assert.That(await StoredSha256HexAsync(storage, name), Is.EqualTo(source.Sha256));
     }
 
     [Test]
@@ -232,7 +232,7 @@ public sealed class S3StorageTests
         var files = new Dictionary<string, byte[]>();
         for (var i = 0; i < 5; i++)
         {
-            var bytes = Hashes.RandomBytes(100 + i, seed: i);
+            var bytes = RandomBytes(100 + i, seed: i);
             files[await storage.SaveAsync($"tracks/{i}.mp3", new MemoryStream(bytes))] = bytes;
         }
 
@@ -246,7 +246,7 @@ public sealed class S3StorageTests
 
         Assert.That(listed.Select(f => f.Name), Is.EquivalentTo(files.Keys));
         Assert.That(listed.Select(f => f.Length), Is.EquivalentTo(files.Values.Select(b => (long)b.Length)));
-        Assert.That(await StoredSha256Async($"{location}/tracks/3.mp3"), Is.EqualTo(Hashes.Sha256(files["tracks/3.mp3"])));
+        Assert.That(await StoredSha256Async($"{location}/tracks/3.mp3"), Is.EqualTo(Sha256Hex(files["tracks/3.mp3"])));
         var all = new List<string>();
         await foreach (var item in storage.ListAsync())
         {
@@ -274,7 +274,7 @@ public sealed class S3StorageTests
         Assert.That(info.LastModified, Is.GreaterThan(before));
         Assert.That(info.Metadata["owner"], Is.EqualTo("track-42"));
         Assert.That(info.Checksums["md5"], Is.EqualTo("5d41402abc4b2a76b9719d911017c592"));
-        Assert.That(await Hashes.Sha256Async(await storage.OpenReadAsync(name)), Is.EqualTo(Hashes.Sha256("hello"u8.ToArray())));
+        Assert.That(await StoredSha256HexAsync(storage, name), Is.EqualTo(Sha256Hex("hello"u8.ToArray())));
     }
 
     [Test]
@@ -297,9 +297,9 @@ public sealed class S3StorageTests
     public async Task DeleteAsync_ExistingThenMissing_ReturnsTrueThenFalse()
     {
         using var storage = S3rverFixture.CreateStorage();
-        var bytes = Hashes.RandomBytes(10);
+        var bytes = RandomBytes(10);
         var name = await storage.SaveAsync(Unique("delete-me.bin"), new MemoryStream(bytes));
-        Assert.That(await Hashes.Sha256Async(await storage.OpenReadAsync(name)), Is.EqualTo(Hashes.Sha256(bytes)));
+        Assert.That(await StoredSha256HexAsync(storage, name), Is.EqualTo(Sha256Hex(bytes)));
 
         Assert.That(await storage.DeleteAsync(name), Is.True);
         Assert.That(await storage.ExistsAsync(name), Is.False);
@@ -310,14 +310,14 @@ public sealed class S3StorageTests
     public async Task GetUrlAsync_QuerystringAuth_ReturnsPresignedGetThatServesTheBytes()
     {
         using var storage = S3rverFixture.CreateStorage();
-        var bytes = Hashes.RandomBytes(2048);
+        var bytes = RandomBytes(2048);
         var name = await storage.SaveAsync(Unique("private.bin"), new MemoryStream(bytes));
 
         var url = await storage.GetUrlAsync(name);
 
         Assert.That(url, Does.Contain("X-Amz-Signature="));
         using var http = new HttpClient();
-        Assert.That(Hashes.Sha256(await http.GetByteArrayAsync(url)), Is.EqualTo(Hashes.Sha256(bytes)));
+        Assert.That(Sha256Hex(await http.GetByteArrayAsync(url)), Is.EqualTo(Sha256Hex(bytes)));
     }
 
     [Test]
@@ -326,14 +326,14 @@ public sealed class S3StorageTests
         // s3rver serves every object to anonymous GETs (it has no bucket policies); on S3 the bucket or the
         // object's ACL (DefaultAcl = public-read) must allow it.
         using var storage = S3rverFixture.CreateStorage(new Dictionary<string, string?> { ["QuerystringAuth"] = "false" });
-        var bytes = Hashes.RandomBytes(2048, seed: 5);
+        var bytes = RandomBytes(2048, seed: 5);
         var name = await storage.SaveAsync(Unique("public file.bin"), new MemoryStream(bytes));
 
         var url = await storage.GetUrlAsync(name);
 
         Assert.That(url, Does.StartWith($"{S3rverFixture.ServiceUrl}/{S3rverFixture.BucketName}/").And.Not.Contain("?"));
         using var http = new HttpClient();
-        Assert.That(Hashes.Sha256(await http.GetByteArrayAsync(url)), Is.EqualTo(Hashes.Sha256(bytes)));
+        Assert.That(Sha256Hex(await http.GetByteArrayAsync(url)), Is.EqualTo(Sha256Hex(bytes)));
     }
 
     [Test]
@@ -441,7 +441,7 @@ public sealed class S3StorageTests
         client.Setup(c => c.CopyPartAsync(It.IsAny<CopyPartRequest>(), It.IsAny<CancellationToken>())).Returns((CopyPartRequest r, CancellationToken t) => real.CopyPartAsync(r, t));
         using var storage = new S3Storage(client.Object, new S3StorageOptions { BucketName = S3rverFixture.BucketName, ServiceUrl = S3rverFixture.ServiceUrl, ForcePathStyle = true, MultipartChunkSize = S3StorageOptions.MinimumPartSize });
         storage.MultipartCopyThreshold = 1;
-        var bytes = Hashes.RandomBytes(11 * 1024 * 1024, seed: 7);
+        var bytes = RandomBytes(11 * 1024 * 1024, seed: 7);
         var options = new FileSaveOptions { ContentType = "audio/mpeg" };
         options.Metadata["track"] = "7";
         var source = await storage.SaveAsync(Unique("long.mp3"), new MemoryStream(bytes), options);
@@ -454,7 +454,7 @@ public sealed class S3StorageTests
         client.Verify(c => c.CopyObjectAsync(It.IsAny<CopyObjectRequest>(), It.IsAny<CancellationToken>()), Times.Never);
         Assert.That(copy.ContentType, Is.EqualTo("audio/mpeg"));
         Assert.That(copy.Metadata["track"], Is.EqualTo("7"));
-        Assert.That(await StoredSha256Async(storage.GetKey(destination)), Is.EqualTo(Hashes.Sha256(bytes)));
+        Assert.That(await StoredSha256Async(storage.GetKey(destination)), Is.EqualTo(Sha256Hex(bytes)));
         var uploads = await real.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = S3rverFixture.BucketName });
         Assert.That((uploads.MultipartUploads ?? []).Select(u => u.Key), Does.Not.Contain(storage.GetKey(destination)));
     }

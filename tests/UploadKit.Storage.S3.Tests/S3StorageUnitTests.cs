@@ -212,17 +212,17 @@ public sealed class S3StorageUnitTests
             {
                 var copy = new MemoryStream();
                 r.InputStream.CopyTo(copy);
-                puts.Add((r.Key, r.IfNoneMatch, Hashes.Sha256(copy.ToArray())));
+                puts.Add((r.Key, r.IfNoneMatch, Sha256Hex(copy.ToArray())));
                 return puts.Count == 1 ? Task.FromException<PutObjectResponse>(Status(HttpStatusCode.PreconditionFailed)) : Task.FromResult(new PutObjectResponse());
             });
         using var storage = new S3Storage(client.Object, new S3StorageOptions { BucketName = "b", AccessKey = "a", SecretKey = "s" });
-        var bytes = Hashes.RandomBytes(1000);
+        var bytes = RandomBytes(1000);
 
         var name = await storage.SaveAsync("docs/a.txt", new MemoryStream(bytes));
 
         Assert.That(puts, Has.Count.EqualTo(2));
         Assert.That(puts.Select(p => p.IfNoneMatch), Is.All.EqualTo("*"));
-        Assert.That(puts.Select(p => p.Sha256), Is.All.EqualTo(Hashes.Sha256(bytes)));
+        Assert.That(puts.Select(p => p.Sha256), Is.All.EqualTo(Sha256Hex(bytes)));
         Assert.That(puts[0].Key, Is.EqualTo("docs/a.txt"));
         Assert.That(name, Does.Match(@"^docs/a_[A-Za-z0-9]{7}\.txt$"));
         Assert.That(puts[1].Key, Is.EqualTo(name));
@@ -311,7 +311,7 @@ public sealed class S3StorageUnitTests
 
         var info = await storage.GetMetadataAsync("a.txt");
 
-        Assert.That(info!.Checksums["sha256"], Is.EqualTo(Hashes.Sha256("hello"u8.ToArray())));
+        Assert.That(info!.Checksums["sha256"], Is.EqualTo(Sha256Hex("hello"u8.ToArray())));
         Assert.That(info.Checksums["md5"], Is.EqualTo("5d41402abc4b2a76b9719d911017c592"));
         Assert.That(info.ContentType, Is.EqualTo("text/plain"));
     }

@@ -1,5 +1,4 @@
 using Amazon.S3;
-using Amazon.S3.Model;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using UploadKit.Storage.S3.Internal;
@@ -8,58 +7,20 @@ using UploadKit.Testing;
 namespace UploadKit.Storage.S3.Tests;
 
 /// <summary>
-/// Starts @20minutes/s3rver 5.0.0 (pinned in the repository's package.json) on 127.0.0.1 for the test run, with a
-/// throwaway data folder, and points the <c>minio</c> storage of appsettings.json at it through the environment
-/// variable a deployment would set (<c>UploadKit__Storages__minio__Options__ServiceUrl</c>).
+/// Runs s3rver for the test run with the bucket <see cref="BucketName"/>, and points the <c>minio</c> storage of
+/// appsettings.json at it through the environment variable a deployment would set
+/// (<c>UploadKit__Storages__minio__Options__ServiceUrl</c>).
 /// </summary>
 [SetUpFixture]
-public sealed class S3rverFixture
+public sealed class S3rverFixture() : S3rverSetUp("the S3 tests", "uploadkit-s3rver-", BucketName)
 {
     public const string StorageName = "minio";
     public const string ServiceUrlVariable = "UploadKit__Storages__minio__Options__ServiceUrl";
+    public const string BucketName = "uploadkit-tests";
 
-    private static S3rverProcess? _s3rver;
+    protected override void OnStarted() => Environment.SetEnvironmentVariable(ServiceUrlVariable, ServiceUrl);
 
-    public static string ServiceUrl { get; private set; } = "";
-
-    public static string DataDirectory => _s3rver?.DataDirectory ?? throw new InvalidOperationException("s3rver is not running.");
-
-    public static string BucketName => "uploadkit-tests";
-
-    [OneTimeSetUp]
-    public async Task StartAsync()
-    {
-        _s3rver = await S3rverProcess.StartAsync("the S3 tests", "uploadkit-s3rver-");
-        if (_s3rver.Unavailable is not null)
-        {
-            return;
-        }
-
-        ServiceUrl = _s3rver.ServiceUrl;
-        Environment.SetEnvironmentVariable(ServiceUrlVariable, ServiceUrl);
-        using var client = CreateClient();
-        try
-        {
-            await client.PutBucketAsync(new PutBucketRequest { BucketName = BucketName });
-        }
-        catch (AmazonS3Exception ex)
-        {
-            throw new InvalidOperationException($"Creating the bucket on s3rver failed: {ex.Message}\n{_s3rver.Output}", ex);
-        }
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        Environment.SetEnvironmentVariable(ServiceUrlVariable, null);
-        if (_s3rver is not null)
-        {
-            await _s3rver.DisposeAsync();
-        }
-    }
-
-    /// <summary>Ends the test as unavailable if s3rver could not be started.</summary>
-    public static void RequireServer() => _s3rver?.RequireRunning();
+    protected override void OnStopping() => Environment.SetEnvironmentVariable(ServiceUrlVariable, null);
 
     /// <summary>
     /// The app's configuration: appsettings.json, then environment variables, then <paramref name="overrides"/>

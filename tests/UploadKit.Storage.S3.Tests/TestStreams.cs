@@ -80,23 +80,3 @@ internal sealed class GeneratedStream(long length, int seed = 1, long? failAfter
         base.Dispose(disposing);
     }
 }
-
-internal static class Hashes
-{
-    public static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
-
-    public static async Task<string> Sha256Async(Stream stream)
-    {
-        await using (stream)
-        {
-            return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream));
-        }
-    }
-
-    public static byte[] RandomBytes(int length, int seed = 7)
-    {
-        var bytes = new byte[length];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
-    }
-}

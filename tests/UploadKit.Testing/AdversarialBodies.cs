@@ -31,7 +31,8 @@ public static class AdversarialBodies
     /// <summary>The multipart Content-Type with <see cref="Boundary"/>.</summary>
     public const string ContentType = "multipart/form-data; boundary=" + Boundary;
 
-    private const string FileHeaders = "Content-Disposition: form-data; name=\"file\"; filename=\"a.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n";
+    private const string FileHeaders = "Content-Disposition: form-data; name=\"file\"; filename=\"a.bin\"\r\n" +
+        "Content-Type: application/octet-stream\r\n\r\n";
 
     /// <summary>Random data in one file part: the baseline the others are measured against.</summary>
     public static AdversarialShape Random { get; } = new("random data in a file", ContentType, 200, size => File(size, Fill(size, random: true)));
@@ -51,14 +52,18 @@ public static class AdversarialBodies
         new("base64 part that is mostly whitespace", ContentType, 200, size =>
         {
             var whitespace = Repeat(" \t\r\n", size);
-            var body = Concat(Text($"--{Boundary}\r\n{FileHeaders[..^2]}Content-Transfer-Encoding: base64\r\n\r\nYW"), whitespace, Text($"Jj\r\n--{Boundary}--\r\n"));
+            var body = Concat(
+                Text($"--{Boundary}\r\n{FileHeaders[..^2]}Content-Transfer-Encoding: base64\r\n\r\nYW"),
+                whitespace,
+                Text($"Jj\r\n--{Boundary}--\r\n"));
             return new AdversarialBody(body, 3);
         }),
         new("base64 file data with line breaks", ContentType, 200, size =>
         {
             var data = Fill(size / 4 * 3 * 76 / 78, random: true);
             var encoded = Text(Convert.ToBase64String(data, Base64FormattingOptions.InsertLineBreaks));
-            var body = Concat(Text($"--{Boundary}\r\n{FileHeaders[..^2]}Content-Transfer-Encoding: base64\r\n\r\n"), encoded, Text($"\r\n--{Boundary}--\r\n"));
+            var body = Concat(
+                Text($"--{Boundary}\r\n{FileHeaders[..^2]}Content-Transfer-Encoding: base64\r\n\r\n"), encoded, Text($"\r\n--{Boundary}--\r\n"));
             return new AdversarialBody(body, data.Length);
         }),
         new("a million empty file parts", ContentType, 413, size =>
@@ -76,7 +81,10 @@ public static class AdversarialBodies
         new("multipart/mixed inside a part", ContentType, 400, size =>
         {
             var inner = Repeat("--inner\r\nContent-Disposition: file; filename=\"x.bin\"\r\n\r\nxxxx\r\n", size);
-            var body = Concat(Text($"--{Boundary}\r\nContent-Disposition: form-data; name=\"files\"\r\nContent-Type: multipart/mixed; boundary=inner\r\n\r\n"), inner, Text($"--inner--\r\n--{Boundary}--\r\n"));
+            var body = Concat(
+                Text($"--{Boundary}\r\nContent-Disposition: form-data; name=\"files\"\r\nContent-Type: multipart/mixed; boundary=inner\r\n\r\n"),
+                inner,
+                Text($"--inner--\r\n--{Boundary}--\r\n"));
             return new AdversarialBody(body, 0);
         }),
     ];

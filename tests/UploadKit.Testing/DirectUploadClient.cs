@@ -25,7 +25,8 @@ public static class DirectUploadClient
             }
 
             var file = new ByteArrayContent(content);
-            file.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType ?? upload.Headers.GetValueOrDefault("Content-Type") ?? "application/octet-stream");
+            file.Headers.ContentType = MediaTypeHeaderValue.Parse(
+                contentType ?? upload.Headers.GetValueOrDefault("Content-Type") ?? "application/octet-stream");
             form.Add(file, upload.FileFieldName ?? "file", "upload");
             request.Content = form;
         }

@@ -74,7 +74,7 @@ public sealed class DirectUploadScenarios : IAsyncDisposable
     /// <returns>A task.</returns>
     public async Task FullCycleAsync(PresignedUploadMethod method = PresignedUploadMethod.Put)
     {
-        var sha256 = Convert.ToHexStringLower(SHA256.HashData(Png));
+        var sha256 = Sha256Hex(Png);
         var request = method == PresignedUploadMethod.Post
             ? new DirectUploadRequest("cover art.png", "image/png", maxLength: 1 << 20) { Method = method }
             : new DirectUploadRequest("cover art.png", "image/png", Png.Length, 1 << 20, sha256);
@@ -100,7 +100,7 @@ public sealed class DirectUploadScenarios : IAsyncDisposable
             Assert.That(method, Is.EqualTo(PresignedUploadMethod.Post), "A checksum given at begin is in the reference.");
         }
 
-        Assert.That(await StoredSha256Async(bound), Is.EqualTo(sha256));
+        Assert.That(await StoredSha256HexAsync(Storage, bound), Is.EqualTo(sha256));
         Assert.That((await Storage.GetMetadataAsync(bound))!.ContentType, Is.EqualTo("image/png"));
 
         // A completed upload survives every later sweep.
@@ -116,7 +116,7 @@ public sealed class DirectUploadScenarios : IAsyncDisposable
     /// <returns>A task.</returns>
     public async Task SealedAgainstReuseAsync()
     {
-        var sha256 = Convert.ToHexStringLower(SHA256.HashData(Png));
+        var sha256 = Sha256Hex(Png);
         var replacement = (byte[])Png.Clone();
         replacement[^1] ^= 0xFF;
 
@@ -130,7 +130,7 @@ public sealed class DirectUploadScenarios : IAsyncDisposable
             // Refused (local endpoint) or stored under the uploaded key: either way not what the app binds.
         }
 
-        Assert.That(await StoredSha256Async(bound), Is.EqualTo(sha256), "the bound object keeps its verified bytes");
+        Assert.That(await StoredSha256HexAsync(Storage, bound), Is.EqualTo(sha256), "the bound object keeps its verified bytes");
         var again = await CompleteOverHttpAsync(completed.Id, HttpStatusCode.OK);
         Assert.That(again.GetProperty("name").GetString(), Is.EqualTo(bound));
         Assert.That(again.GetProperty("length").GetInt64(), Is.EqualTo(Png.Length));
@@ -161,7 +161,7 @@ public sealed class DirectUploadScenarios : IAsyncDisposable
 
         await SweepEndedAsync(completed.Id, cancelled.Id, rejected.Id);
 
-        Assert.That(await StoredSha256Async(bound), Is.EqualTo(sha256), "the sweep never touches the bound object");
+        Assert.That(await StoredSha256HexAsync(Storage, bound), Is.EqualTo(sha256), "the sweep never touches the bound object");
         Assert.That(await ListFolderAsync(completed), Is.EqualTo(new[] { bound }));
         Assert.That(await ListFolderAsync(cancelled), Is.Empty);
         Assert.That(await ListFolderAsync(rejected), Is.Empty);
@@ -270,7 +270,11 @@ public sealed class DirectUploadScenarios : IAsyncDisposable
     private static byte[] CreatePng()
     {
         // An 8-byte signature and a 1x1 IHDR chunk: enough for magic-byte and dimension checks.
-        var bytes = new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1F, 0x15, 0xC4, 0x89 };
+        var bytes = new byte[]
+        {
+            0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1F, 0x15,
+            0xC4, 0x89,
+        };
         return [.. bytes, .. RandomNumberGenerator.GetBytes(64)];
     }
 
@@ -289,12 +293,6 @@ public sealed class DirectUploadScenarios : IAsyncDisposable
     {
         using var sent = await SendAsync(upload, content);
         Assert.That(sent.IsSuccessStatusCode, Is.True, $"{(int)sent.StatusCode}: {await sent.Content.ReadAsStringAsync()}");
-    }
-
-    private async Task<string> StoredSha256Async(string name)
-    {
-        await using var stored = await Storage.OpenReadAsync(name);
-        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stored));
     }
 
     /// <summary>Every object in the upload's own folder (the uploaded key and its sealed copy live there).</summary>

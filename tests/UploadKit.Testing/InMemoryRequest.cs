@@ -28,7 +28,8 @@ public static class InMemoryRequest
     /// <param name="contentLength">The declared Content-Length, if any.</param>
     /// <param name="handler">The one upload handler.</param>
     /// <returns>The outcome.</returns>
-    public static async Task<InMemoryOutcome> ReadAsync(IServiceProvider services, PipeReader body, string contentType, long? contentLength, UploadHandler handler)
+    public static async Task<InMemoryOutcome> ReadAsync(
+        IServiceProvider services, PipeReader body, string contentType, long? contentLength, UploadHandler handler)
     {
         await using var scope = services.CreateAsyncScope();
         var context = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
@@ -42,7 +43,8 @@ public static class InMemoryRequest
         try
         {
             var form = await context.ReadUploadFormAsync().ConfigureAwait(false);
-            return new InMemoryOutcome(StatusCodes.Status200OK, $"{form.Fields.Count} fields, {form.Files.Count} files, {form.Files.Sum(f => f.Length)} bytes");
+            return new InMemoryOutcome(
+                StatusCodes.Status200OK, $"{form.Fields.Count} fields, {form.Files.Count} files, {form.Files.Sum(f => f.Length)} bytes");
         }
         catch (UploadRejectedException ex)
         {

@@ -10,9 +10,9 @@ namespace UploadKit.Testing;
 public sealed class S3rverProcess : IAsyncDisposable
 {
     private readonly ServiceProcess? _server;
-    private readonly string? _directory;
+    private readonly TempDirectory? _directory;
 
-    private S3rverProcess(ServiceProcess? server, string? directory, string? unavailable)
+    private S3rverProcess(ServiceProcess? server, TempDirectory? directory, string? unavailable)
     {
         _server = server;
         _directory = directory;
@@ -26,7 +26,7 @@ public sealed class S3rverProcess : IAsyncDisposable
     public string ServiceUrl => $"http://127.0.0.1:{Running.Port}";
 
     /// <summary>The throwaway folder s3rver keeps its buckets in.</summary>
-    public string DataDirectory => _directory ?? throw new InvalidOperationException("s3rver is not running.");
+    public string DataDirectory => _directory?.Path ?? throw new InvalidOperationException("s3rver is not running.");
 
     /// <summary>Everything s3rver printed so far.</summary>
     public string Output => Running.Output;
@@ -38,9 +38,10 @@ public sealed class S3rverProcess : IAsyncDisposable
     /// </summary>
     /// <param name="testsName">The tests that need it, for the reason when node is missing (e.g. <c>the S3 tests</c>).</param>
     /// <param name="folderPrefix">The start of the throwaway data folder's name in the temp folder.</param>
+    /// <param name="buckets">The buckets s3rver creates before it listens.</param>
     /// <returns>The running server, or the reason it is unavailable.</returns>
     /// <exception cref="InvalidOperationException">s3rver exited or did not listen in time; the folder is deleted.</exception>
-    public static async Task<S3rverProcess> StartAsync(string testsName, string folderPrefix)
+    public static async Task<S3rverProcess> StartAsync(string testsName, string folderPrefix, params string[] buckets)
     {
         var node = ServiceProcess.FindProgram("node");
         var script = Path.Combine(TestEnvironment.RepositoryRoot, "tests", "services", "s3rver.js");
@@ -52,20 +53,22 @@ public sealed class S3rverProcess : IAsyncDisposable
 
         if (!File.Exists(package))
         {
-            return new S3rverProcess(null, null, "node_modules/@20minutes/s3rver is missing; run `npm ci` in the repository root (eng/install-prerequisites.sh does).");
+            return new S3rverProcess(
+                null, null, "node_modules/@20minutes/s3rver is missing; run `npm ci` in the repository root (eng/install-prerequisites.sh does).");
         }
 
-        var directory = Path.Combine(Path.GetTempPath(), folderPrefix + Guid.NewGuid().ToString("N"));
+        var directory = new TempDirectory(folderPrefix);
         var port = ServiceProcess.GetFreePort();
         try
         {
             // s3rver encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 keeps in its legacy provider.
-            var server = await ServiceProcess.StartAsync(node, ["--openssl-legacy-provider", script, port.ToString(CultureInfo.InvariantCulture), directory], port);
+            var server = await ServiceProcess.StartAsync(
+                node, ["--openssl-legacy-provider", script, port.ToString(CultureInfo.InvariantCulture), directory.Path, .. buckets], port);
             return new S3rverProcess(server, directory, null);
         }
         catch
         {
-            DeleteDirectory(directory);
+            directory.Dispose();
             throw;
         }
     }
@@ -88,17 +91,6 @@ public sealed class S3rverProcess : IAsyncDisposable
             await _server.DisposeAsync();
         }
 
-        if (_directory is not null)
-        {
-            DeleteDirectory(_directory);
-        }
-    }
-
-    private static void DeleteDirectory(string directory)
-    {
-        if (Directory.Exists(directory))
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        _directory?.Dispose();
     }
 }

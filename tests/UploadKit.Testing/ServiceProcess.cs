@@ -85,7 +85,8 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <param name="timeout">How long to wait for the port; 30 s by default.</param>
     /// <returns>The running service.</returns>
     /// <exception cref="InvalidOperationException">It exited or did not listen in time; the message carries its output.</exception>
-    public static async Task<ServiceProcess> StartAsync(string fileName, IEnumerable<string> arguments, int port, string? workingDirectory = null, TimeSpan? timeout = null)
+    public static async Task<ServiceProcess> StartAsync(
+        string fileName, IEnumerable<string> arguments, int port, string? workingDirectory = null, TimeSpan? timeout = null)
     {
         var info = new ProcessStartInfo(fileName)
         {

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace UploadKit.Testing;
 
 /// <summary>What every storage's <see cref="IFileStorage.CopyAsync"/> must do, run against each backend's real store.</summary>
@@ -15,7 +13,7 @@ public static class StorageCopyContract
     {
         ArgumentNullException.ThrowIfNull(storage);
         var folder = "copy-" + Guid.NewGuid().ToString("N") + "/";
-        var content = RandomNumberGenerator.GetBytes(70_000);
+        var content = RandomBytes(70_000);
         var options = new FileSaveOptions { ContentType = "image/png" };
         options.Metadata["origin"] = "contract";
         var source = await storage.SaveAsync(folder + "a.png", new MemoryStream(content), options);
@@ -36,8 +34,8 @@ public static class StorageCopyContract
             }
         }
 
-        Assert.That(await Sha256Async(storage, folder + "b.png"), Is.EqualTo(Convert.ToHexStringLower(SHA256.HashData(content))));
-        Assert.That(await Sha256Async(storage, source), Is.EqualTo(Convert.ToHexStringLower(SHA256.HashData(content))));
+        Assert.That(await StoredSha256HexAsync(storage, folder + "b.png"), Is.EqualTo(Sha256Hex(content)));
+        Assert.That(await StoredSha256HexAsync(storage, source), Is.EqualTo(Sha256Hex(content)));
     }
 
     /// <summary>A copy made for an entity tag the source no longer has, or of a missing source, fails and makes no copy.</summary>
@@ -47,20 +45,14 @@ public static class StorageCopyContract
     {
         ArgumentNullException.ThrowIfNull(storage);
         var folder = "copy-" + Guid.NewGuid().ToString("N") + "/";
-        var source = await storage.SaveAsync(folder + "a.bin", new MemoryStream(RandomNumberGenerator.GetBytes(1000)));
+        var source = await storage.SaveAsync(folder + "a.bin", new MemoryStream(RandomBytes(1000, seed: 1)));
         var stale = (await storage.GetMetadataAsync(source))!.ETag;
-        await storage.SaveAsync(source, new MemoryStream(RandomNumberGenerator.GetBytes(1001)), new FileSaveOptions { Overwrite = true });
+        await storage.SaveAsync(source, new MemoryStream(RandomBytes(1001, seed: 2)), new FileSaveOptions { Overwrite = true });
         Assert.That((await storage.GetMetadataAsync(source))!.ETag, Is.Not.EqualTo(stale), "a replaced file has a new entity tag");
 
         Assert.ThrowsAsync<FileNotFoundException>(() => storage.CopyAsync(source, folder + "b.bin", stale));
         Assert.ThrowsAsync<FileNotFoundException>(() => storage.CopyAsync(folder + "missing.bin", folder + "c.bin"));
         Assert.That(await storage.ExistsAsync(folder + "b.bin"), Is.False);
         Assert.That(await storage.ExistsAsync(folder + "c.bin"), Is.False);
-    }
-
-    private static async Task<string> Sha256Async(IFileStorage storage, string name)
-    {
-        await using var stream = await storage.OpenReadAsync(name);
-        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream));
     }
 }

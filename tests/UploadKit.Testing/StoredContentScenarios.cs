@@ -23,13 +23,15 @@ public sealed record StoredContentOutcome(StoredHeaders HtmlDeclaredNamedMp3, St
 public static class StoredContentScenarios
 {
     /// <summary>A page with a script, the payload a client would hope to have served inline.</summary>
-    public static readonly byte[] ScriptPage = Encoding.UTF8.GetBytes("<!doctype html><html><body><script>alert(document.domain)</script></body></html>");
+    public static readonly byte[] ScriptPage = Encoding.UTF8.GetBytes(
+        "<!doctype html><html><body><script>alert(document.domain)</script></body></html>");
 
     private static readonly byte[] SvgImage = Encoding.UTF8.GetBytes("<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>");
 
     /// <summary>Saves the scenario's uploads into <paramref name="storage"/> under a fresh folder and reads back what was stored.</summary>
     /// <param name="storage">The storage under test.</param>
-    /// <param name="readStored">Reads an object's stored headers from the store itself; <see langword="null"/> for <see cref="IFileStorage.GetMetadataAsync"/>.</param>
+    /// <param name="readStored">Reads an object's stored headers from the store itself; <see langword="null"/> for
+    /// <see cref="IFileStorage.GetMetadataAsync"/>.</param>
     /// <returns>What was stored.</returns>
     public static async Task<StoredContentOutcome> RunAsync(IFileStorage storage, Func<string, Task<StoredHeaders>>? readStored = null)
     {
@@ -43,7 +45,8 @@ public static class StoredContentScenarios
         var mp3 = await SaveUploadAsync(storage, "x.mp3", "text/html", ScriptPage, $"{folder}/x.mp3");
         var html = await SaveUploadAsync(storage, "page.html", "text/html", ScriptPage, $"{folder}/page.html");
         var svg = await SaveUploadAsync(storage, "logo.svg", "image/svg+xml", SvgImage, $"{folder}/logo.svg");
-        var inline = await storage.SaveAsync($"{folder}/inline.html", new MemoryStream(ScriptPage), new FileSaveOptions { ContentDisposition = "inline" });
+        var inline = await storage.SaveAsync(
+            $"{folder}/inline.html", new MemoryStream(ScriptPage), new FileSaveOptions { ContentDisposition = "inline" });
         return new StoredContentOutcome(await readStored(mp3), await readStored(html), await readStored(svg), await readStored(inline));
     }
 
@@ -54,7 +57,12 @@ public static class StoredContentScenarios
     {
         ArgumentNullException.ThrowIfNull(outcome);
         var violations = new List<string>();
-        Expect(outcome.HtmlDeclaredNamedMp3, "audio/mpeg", null, "a part declared text/html named x.mp3 is stored as audio/mpeg, without a disposition", violations);
+        Expect(
+            outcome.HtmlDeclaredNamedMp3,
+            "audio/mpeg",
+            null,
+            "a part declared text/html named x.mp3 is stored as audio/mpeg, without a disposition",
+            violations);
         Expect(outcome.Html, "text/html", "attachment", "an .html upload is stored as an attachment", violations);
         Expect(outcome.Svg, "image/svg+xml", "attachment", "an .svg upload is stored as an attachment", violations);
         Expect(outcome.HtmlInlineOptIn, "text/html", "inline", "an app that asks for inline gets it", violations);

@@ -32,7 +32,8 @@ public sealed class TestApp : IAsyncDisposable
     /// <param name="configureApp">Maps endpoints.</param>
     /// <param name="kestrel">True for a real Kestrel server on 127.0.0.1; false for the in-memory TestServer.</param>
     /// <returns>The running app.</returns>
-    public static async Task<TestApp> StartAsync(Action<IServiceCollection> configureServices, Action<WebApplication> configureApp, bool kestrel = false)
+    public static async Task<TestApp> StartAsync(
+        Action<IServiceCollection> configureServices, Action<WebApplication> configureApp, bool kestrel = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();

@@ -56,7 +56,8 @@ public static class TestAuthentication
                 return Task.FromResult(AuthenticateResult.NoResult());
             }
 
-            var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, user), new Claim(ClaimTypes.Name, user)], TestAuthentication.Scheme);
+            var identity = new ClaimsIdentity(
+                [new Claim(ClaimTypes.NameIdentifier, user), new Claim(ClaimTypes.Name, user)], TestAuthentication.Scheme);
             return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), TestAuthentication.Scheme)));
         }
     }

@@ -1,6 +1,7 @@
 'use strict';
 // Starts @20minutes/s3rver on 127.0.0.1 for the test run:
-//   node --openssl-legacy-provider tests/services/s3rver.js <port> <directory>
+//   node --openssl-legacy-provider tests/services/s3rver.js <port> <directory> [bucket...]
+// (the buckets are created before it listens)
 // (s3rver encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 only has in its legacy provider.)
 // It checks SigV4 signatures (access key S3RVER, secret S3RVER). Two gaps are bridged here, both after or
 // with a full signature check:
@@ -22,14 +23,20 @@ const v4 = require('@20minutes/s3rver/lib/signature/v4');
 const S3Error = require('@20minutes/s3rver/lib/models/error');
 const AWSAccount = require('@20minutes/s3rver/lib/models/account');
 
-const [port, directory] = process.argv.slice(2);
+const [port, directory, ...buckets] = process.argv.slice(2);
 if (!port || !directory) {
-  console.error('usage: node s3rver.js <port> <directory>');
+  console.error('usage: node s3rver.js <port> <directory> [bucket...]');
   process.exit(2);
 }
 
 fs.mkdirSync(directory, { recursive: true });
-const server = new S3rver({ port: Number(port), address: '127.0.0.1', directory, silent: true });
+const server = new S3rver({
+  port: Number(port),
+  address: '127.0.0.1',
+  directory,
+  silent: true,
+  configureBuckets: buckets.map((name) => ({ name, configs: [] })),
+});
 const uploadsDir = (bucket) => path.join(directory, bucket, '._S3rver_uploads');
 
 // A part still in flight when its upload is aborted can be written after the abort removed the upload's folder,

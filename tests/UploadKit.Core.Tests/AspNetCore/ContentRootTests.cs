@@ -12,23 +12,19 @@ using UploadKit.Testing;
 namespace UploadKit.Tests.AspNetCore;
 
 /// <summary>Relative folders in the configuration land under the app's content root, where a user looks for them.</summary>
-public class ContentRootTests
+public class ContentRootTests : TempDirectoryTests
 {
-    private string _contentRoot = null!;
     private string _folder = null!;
 
     [SetUp]
     public void SetUp()
     {
-        _contentRoot = Path.Combine(Path.GetTempPath(), "uploadkit-tests", "content-root-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_contentRoot);
         _folder = "uploads-" + Guid.NewGuid().ToString("N")[..8];
     }
 
     [TearDown]
     public void TearDown()
     {
-        Directory.Delete(_contentRoot, recursive: true);
         foreach (var elsewhere in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
         {
             foreach (var name in new[] { _folder + "-media", _folder + "-tmp", _folder + "-endpoint-tmp" })
@@ -45,28 +41,31 @@ public class ContentRootTests
     public async Task RelativeLocationAndTempFolder_ResolveAgainstTheContentRoot()
     {
         await using var app = await StartAsync(a => a.MapPost("/upload", SaveAsync));
-        var data = UploadApp.RandomBytes(50_000);
+        var data = RandomBytes(50_000);
 
-        var response = await app.GetTestClient().PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("file", "song.mp3", data)));
+        var response = await app.GetTestClient()
+            .PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("file", "song.mp3", data)));
         var saved = await response.Content.ReadFromJsonAsync<Saved>();
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        Assert.That(saved!.TempPath, Does.StartWith(Path.Combine(_contentRoot, _folder + "-tmp") + Path.DirectorySeparatorChar));
-        Assert.That(UploadApp.Sha256(await File.ReadAllBytesAsync(Path.Combine(_contentRoot, _folder + "-media", saved.Name))), Is.EqualTo(UploadApp.Sha256(data)));
-        Assert.That(Directory.GetFiles(Path.Combine(_contentRoot, _folder + "-tmp")), Is.Empty, "the temporary file went with the request");
+        Assert.That(saved!.TempPath, Does.StartWith(Path.Combine(Temp, _folder + "-tmp") + Path.DirectorySeparatorChar));
+        Assert.That(Sha256Hex(await File.ReadAllBytesAsync(Path.Combine(Temp, _folder + "-media", saved.Name))), Is.EqualTo(Sha256Hex(data)));
+        Assert.That(Directory.GetFiles(Path.Combine(Temp, _folder + "-tmp")), Is.Empty, "the temporary file went with the request");
         AssertNothingElsewhere();
     }
 
     [Test]
     public async Task EndpointTempFolder_RelativeToo_ResolvesAgainstTheContentRoot()
     {
-        await using var app = await StartAsync(a => a.MapPost("/upload", SaveAsync).WithUploadLimits(o => o.TempFileDirectory = _folder + "-endpoint-tmp"));
+        await using var app = await StartAsync(a => a.MapPost(
+            "/upload", SaveAsync).WithUploadLimits(o => o.TempFileDirectory = _folder + "-endpoint-tmp"));
 
-        var response = await app.GetTestClient().PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("file", "a.bin", UploadApp.RandomBytes(5000))));
+        var response = await app.GetTestClient()
+            .PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("file", "a.bin", RandomBytes(5000))));
         var saved = await response.Content.ReadFromJsonAsync<Saved>();
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        Assert.That(saved!.TempPath, Does.StartWith(Path.Combine(_contentRoot, _folder + "-endpoint-tmp") + Path.DirectorySeparatorChar));
+        Assert.That(saved!.TempPath, Does.StartWith(Path.Combine(Temp, _folder + "-endpoint-tmp") + Path.DirectorySeparatorChar));
         AssertNothingElsewhere();
     }
 
@@ -87,7 +86,7 @@ public class ContentRootTests
 
     private async Task<WebApplication> StartAsync(Action<WebApplication> map)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = _contentRoot });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = Temp });
         builder.Logging.ClearProviders();
         builder.WebHost.UseTestServer();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>

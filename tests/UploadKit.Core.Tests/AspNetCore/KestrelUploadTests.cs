@@ -14,46 +14,42 @@ using UploadKit.Tests.Handlers;
 namespace UploadKit.Tests.AspNetCore;
 
 [Category("Integration")]
-public class KestrelUploadTests
+public class KestrelUploadTests : TempDirectoryTests
 {
-    private string _temp = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        _temp = Path.Combine(Path.GetTempPath(), "uploadkit-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_temp);
-    }
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_temp, recursive: true);
-
     [Test]
     public async Task Upload_LargerThanKestrelDefaultLimit_AcceptedUpToUploadKitLimit()
     {
-        await using var app = await UploadApp.StartAsync(_temp, a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)), o => o.MaxRequestBodySize = 64L << 20, kestrel: true);
-        var data = UploadApp.RandomBytes(40 << 20);
+        await using var app = await UploadApp.StartAsync(
+            Temp,
+            a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)),
+            o => o.MaxRequestBodySize = 64L << 20,
+            kestrel: true);
+        var data = RandomBytes(40 << 20);
 
-        var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "big.bin", data), chunked: true));
+        var response = await app.Client.PostAsync(
+            "/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "big.bin", data), chunked: true));
         var report = await response.Content.ReadFromJsonAsync<FormReport>();
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), "Kestrel's 30 MB default did not decide");
-        Assert.That(report!.Files.Single().Sha256, Is.EqualTo(UploadApp.Sha256(data)));
-        Assert.That(Directory.GetFiles(_temp), Is.Empty);
+        Assert.That(report!.Files.Single().Sha256, Is.EqualTo(Sha256Hex(data)));
+        Assert.That(Directory.GetFiles(Temp), Is.Empty);
     }
 
     [Test]
     public async Task Upload_OverUploadKitLimitWithContentLength_Answers413BeforeReading()
     {
         var counter = new ByteCounter();
-        await using var app = await UploadApp.StartAsync(_temp, a => a.MapPost("/upload", async (HttpContext http) =>
+        await using var app = await UploadApp.StartAsync(Temp, a => a.MapPost("/upload", async (HttpContext http) =>
         {
             http.GetUploadHandlers().Insert(0, counter);
             return await UploadApp.DescribeAsync(await http.ReadUploadFormAsync());
         }).WithUploads(), o => o.MaxRequestBodySize = 1 << 20, kestrel: true);
 
         // Expect: 100-continue lets the client hold the body back until the server asks for it; it never does.
-        var request = new HttpRequestMessage(HttpMethod.Post, "/upload") { Content = UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "big.bin", UploadApp.RandomBytes(4 << 20))) };
+        var request = new HttpRequestMessage(HttpMethod.Post, "/upload")
+        {
+            Content = UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "big.bin", RandomBytes(4 << 20))),
+        };
         request.Headers.ExpectContinue = true;
 
         var response = await app.Client.SendAsync(request);
@@ -67,7 +63,7 @@ public class KestrelUploadTests
     {
         var started = new TaskCompletionSource();
         var finished = new TaskCompletionSource<Exception?>();
-        await using var app = await UploadApp.StartAsync(_temp, a => a.MapPost("/upload", async (HttpContext http) =>
+        await using var app = await UploadApp.StartAsync(Temp, a => a.MapPost("/upload", async (HttpContext http) =>
         {
             try
             {
@@ -79,23 +75,17 @@ public class KestrelUploadTests
                 finished.TrySetResult(ex);
             }
         }), o => o.MemoryBufferThreshold = 1000, kestrel: true);
-        var builder = new MultipartBodyBuilder().AddFile("f", "done.bin", UploadApp.RandomBytes(100_000)).AddFile("f", "half.bin", UploadApp.RandomBytes(8 << 20));
-        var body = builder.Build();
+        var builder = new MultipartBodyBuilder().AddFile("f", "done.bin", RandomBytes(100_000)).AddFile("f", "half.bin", RandomBytes(8 << 20));
 
-        using (var socket = new TcpClient())
-        {
-            await socket.ConnectAsync(app.Client.BaseAddress!.Host, app.Client.BaseAddress.Port);
-            var stream = socket.GetStream();
-            var head = $"POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Type: {builder.ContentType}\r\nContent-Length: {body.Length}\r\n\r\n";
-            await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
-            await stream.WriteAsync(body.AsMemory(0, body.Length / 2));
-            await stream.FlushAsync();
-            await WaitUntilAsync(() => Directory.GetFiles(_temp).Length > 0, "the temp files exist while the upload runs");
-        }
+        await SendPartAndDisconnectAsync(
+            app,
+            builder,
+            length => length / 2,
+            () => WaitUntilAsync(() => Directory.GetFiles(Temp).Length > 0, "the temp files exist while the upload runs"));
 
         var error = await finished.Task.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.That(error, Is.Not.Null, "reading failed when the client went away");
-        await WaitUntilAsync(() => Directory.GetFiles(_temp).Length == 0, "every temp file is deleted after the disconnect");
+        await WaitUntilAsync(() => Directory.GetFiles(Temp).Length == 0, "every temp file is deleted after the disconnect");
     }
 
     [Test]
@@ -103,7 +93,7 @@ public class KestrelUploadTests
     {
         var counter = new ByteCounter();
         await using var app = await UploadApp.StartAsync(
-            _temp,
+            Temp,
             a => a.MapPost("/upload", async (HttpContext http) =>
             {
                 http.GetUploadHandlers().Insert(0, counter);
@@ -112,7 +102,8 @@ public class KestrelUploadTests
             services: s => s.AddAntiforgery(),
             kestrel: true);
 
-        var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", UploadApp.RandomBytes(1000))));
+        var response = await app.Client.PostAsync(
+            "/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", RandomBytes(1000))));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(await response.Content.ReadAsStringAsync(), Does.Contain("antiforgery token is missing"));
@@ -124,7 +115,7 @@ public class KestrelUploadTests
     public async Task Antiforgery_ValidHeaderToken_UploadAccepted_InvalidToken_Answers400()
     {
         await using var app = await UploadApp.StartAsync(
-            _temp,
+            Temp,
             a =>
             {
                 a.MapGet("/token", (HttpContext http, IAntiforgery antiforgery) => antiforgery.GetAndStoreTokens(http).RequestToken);
@@ -136,10 +127,16 @@ public class KestrelUploadTests
         var token = await tokenResponse.Content.ReadAsStringAsync();
         var cookie = tokenResponse.Headers.GetValues("Set-Cookie").First().Split(';')[0];
 
-        var valid = new HttpRequestMessage(HttpMethod.Post, "/upload") { Content = UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", [1, 2])) };
+        var valid = new HttpRequestMessage(HttpMethod.Post, "/upload")
+        {
+            Content = UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", [1, 2])),
+        };
         valid.Headers.Add("RequestVerificationToken", token);
         valid.Headers.Add("Cookie", cookie);
-        var invalid = new HttpRequestMessage(HttpMethod.Post, "/upload") { Content = UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", [1, 2])) };
+        var invalid = new HttpRequestMessage(HttpMethod.Post, "/upload")
+        {
+            Content = UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", [1, 2])),
+        };
         invalid.Headers.Add("RequestVerificationToken", token + "x");
         invalid.Headers.Add("Cookie", cookie);
 
@@ -152,7 +149,7 @@ public class KestrelUploadTests
     {
         var counter = new ByteCounter();
         await using var app = await UploadApp.StartAsync(
-            _temp,
+            Temp,
             a =>
             {
                 a.MapGet("/token", (HttpContext http, IAntiforgery antiforgery) => antiforgery.GetAndStoreTokens(http).RequestToken);
@@ -174,12 +171,15 @@ public class KestrelUploadTests
             return request;
         }
 
-        var first = await app.Client.SendAsync(Post(new MultipartBodyBuilder().AddField("__RequestVerificationToken", token).AddFile("f", "a.bin", [1, 2, 3])));
+        var first = await app.Client.SendAsync(Post(new MultipartBodyBuilder().AddField(
+            "__RequestVerificationToken", token).AddFile("f", "a.bin", [1, 2, 3])));
         Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.OK), "a plain HTML form: the hidden input comes before the file inputs");
         Assert.That(counter.Total, Is.EqualTo(3));
 
-        var late = await app.Client.SendAsync(Post(new MultipartBodyBuilder().AddFile("f", "a.bin", [1, 2, 3]).AddField("__RequestVerificationToken", token)));
-        var invalid = await app.Client.SendAsync(Post(new MultipartBodyBuilder().AddField("__RequestVerificationToken", token + "x").AddFile("f", "a.bin", [1, 2, 3])));
+        var late = await app.Client.SendAsync(Post(new MultipartBodyBuilder().AddFile("f", "a.bin", [1, 2, 3]).AddField(
+            "__RequestVerificationToken", token)));
+        var invalid = await app.Client.SendAsync(Post(new MultipartBodyBuilder().AddField(
+            "__RequestVerificationToken", token + "x").AddFile("f", "a.bin", [1, 2, 3])));
 
         Assert.That(late.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), "a file before the token is refused");
         Assert.That(invalid.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
@@ -190,25 +190,45 @@ public class KestrelUploadTests
     public async Task MvcController_UploadFormParameter_BoundThroughChain()
     {
         await using var app = await UploadApp.StartAsync(
-            _temp,
+            Temp,
             a => a.MapControllers(),
             o => o.MaxFileCount = 1,
             services: s => s.AddControllers().AddApplicationPart(typeof(UploadsController).Assembly),
             kestrel: true);
-        var data = UploadApp.RandomBytes(5000);
+        var data = RandomBytes(5000);
 
-        var ok = await app.Client.PostAsync("/mvc/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddField("title", "t").AddFile("file", "a.bin", data)));
-        var rejected = await app.Client.PostAsync("/mvc/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("file", "a.bin", data).AddFile("file", "b.bin", data)));
+        var ok = await app.Client.PostAsync(
+            "/mvc/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddField("title", "t").AddFile("file", "a.bin", data)));
+        var rejected = await app.Client.PostAsync(
+            "/mvc/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("file", "a.bin", data).AddFile("file", "b.bin", data)));
 
         Assert.That(ok.StatusCode, Is.EqualTo(HttpStatusCode.OK), await ok.Content.ReadAsStringAsync());
         var report = await ok.Content.ReadFromJsonAsync<FormReport>();
-        Assert.That(report!.Files.Single().Sha256, Is.EqualTo(UploadApp.Sha256(data)));
+        Assert.That(report!.Files.Single().Sha256, Is.EqualTo(Sha256Hex(data)));
         Assert.That(report.Fields["title"], Is.EqualTo(new[] { "t" }));
         Assert.That(rejected.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
         Assert.That(rejected.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/problem+json"));
         var problem = await rejected.Content.ReadFromJsonAsync<JsonElement>();
         Assert.That(problem.GetProperty("detail").GetString(), Is.EqualTo("The request has more than 1 file."));
         Assert.That(problem.GetProperty("limit").GetString(), Is.EqualTo("MaxFileCount"));
+    }
+
+    /// <summary>
+    /// POSTs <paramref name="builder"/>'s body to <c>/upload</c> over a connection of its own, stops after
+    /// <paramref name="bytesToSend"/> of its bytes (given its length), runs <paramref name="whileOpen"/> and drops the
+    /// connection, as a client that goes away mid-upload.
+    /// </summary>
+    internal static async Task SendPartAndDisconnectAsync(TestApp app, MultipartBodyBuilder builder, Func<int, int> bytesToSend, Func<Task> whileOpen)
+    {
+        var body = builder.Build();
+        using var socket = new TcpClient();
+        await socket.ConnectAsync(app.Client.BaseAddress!.Host, app.Client.BaseAddress.Port);
+        var stream = socket.GetStream();
+        var head = $"POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Type: {builder.ContentType}\r\nContent-Length: {body.Length}\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
+        await stream.WriteAsync(body.AsMemory(0, bytesToSend(body.Length)));
+        await stream.FlushAsync();
+        await whileOpen();
     }
 
     internal static async Task WaitUntilAsync(Func<bool> condition, string what)

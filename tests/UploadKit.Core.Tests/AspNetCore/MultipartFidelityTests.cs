@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -13,7 +12,8 @@ using UploadKit.Testing;
 namespace UploadKit.Tests.AspNetCore;
 
 /// <summary>What an endpoint saw of one file, parameters included.</summary>
-public sealed record PartReport(string Field, string Name, string Type, string? Charset, Dictionary<string, string> Parameters, long Length, string Sha256);
+public sealed record PartReport(
+    string Field, string Name, string Type, string? Charset, Dictionary<string, string> Parameters, long Length, string Sha256);
 
 /// <summary>What an endpoint saw of a form.</summary>
 public sealed record FidelityReport(Dictionary<string, string[]> Fields, List<PartReport> Files);
@@ -33,8 +33,9 @@ public class MultipartFidelityTests : TempDirectoryTests
         foreach (var file in form.Files)
         {
             await using var stream = file.OpenReadStream();
-            var hash = Convert.ToHexString(await SHA256.HashDataAsync(stream));
-            files.Add(new PartReport(file.FieldName, file.FileName, file.ContentType, file.Charset, file.ContentTypeParameters.ToDictionary(), file.Length, hash));
+            var hash = await Sha256HexAsync(stream);
+            files.Add(new PartReport(
+                file.FieldName, file.FileName, file.ContentType, file.Charset, file.ContentTypeParameters.ToDictionary(), file.Length, hash));
         }
 
         return new FidelityReport(form.Fields.ToDictionary(f => f.Key, f => f.Value.Select(v => v ?? string.Empty).ToArray()), files);
@@ -63,7 +64,8 @@ public class MultipartFidelityTests : TempDirectoryTests
     public async Task UploadForm_QuotedFileNameStar_IsDecoded()
     {
         await using var app = await StartAsync();
-        var body = new MultipartBodyBuilder().AddPart("Content-Disposition: form-data; name=\"f\"; filename*=\"UTF-8''na%C3%AFve.txt\"\r\n", "abc"u8.ToArray());
+        var body = new MultipartBodyBuilder()
+            .AddPart("Content-Disposition: form-data; name=\"f\"; filename*=\"UTF-8''na%C3%AFve.txt\"\r\n", "abc"u8.ToArray());
 
         var report = await PostOkAsync(app, body);
 
@@ -75,7 +77,8 @@ public class MultipartFidelityTests : TempDirectoryTests
     public async Task UploadForm_FileNameStarAndPlain_StarWins()
     {
         await using var app = await StartAsync();
-        var body = new MultipartBodyBuilder().AddPart("Content-Disposition: form-data; name=\"f\"; filename=\"fallback.txt\"; filename*=UTF-8''%E2%82%AC%20rates.txt\r\n", "abc"u8.ToArray());
+        var body = new MultipartBodyBuilder().AddPart(
+            "Content-Disposition: form-data; name=\"f\"; filename=\"fallback.txt\"; filename*=UTF-8''%E2%82%AC%20rates.txt\r\n", "abc"u8.ToArray());
 
         var report = await PostOkAsync(app, body);
 
@@ -119,17 +122,19 @@ public class MultipartFidelityTests : TempDirectoryTests
     public async Task UploadForm_Base64File_IsDecoded(bool chunked)
     {
         await using var app = await StartAsync(o => o.MemoryBufferThreshold = 100_000);
-        var data = UploadApp.RandomBytes(600 * 1024, 7);
+        var data = RandomBytes(600 * 1024, 7);
         var encoded = Encoding.ASCII.GetBytes(Convert.ToBase64String(data, Base64FormattingOptions.InsertLineBreaks));
         var body = new MultipartBodyBuilder()
             .AddPart("Content-Disposition: form-data; name=\"f\"; filename=\"big.bin\"\r\nContent-Transfer-Encoding: base64\r\n", encoded)
-            .AddPart("Content-Disposition: form-data; name=\"t\"\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: BASE64\r\n", Encoding.ASCII.GetBytes(Convert.ToBase64String("héllo wörld"u8)));
+            .AddPart(
+                "Content-Disposition: form-data; name=\"t\"\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: BASE64\r\n",
+                Encoding.ASCII.GetBytes(Convert.ToBase64String("héllo wörld"u8)));
 
         var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(body, chunked));
         var report = (await response.Content.ReadFromJsonAsync<FidelityReport>())!;
 
         Assert.That(report.Files.Single().Length, Is.EqualTo(data.Length), "the decoded length, not the encoded one");
-        Assert.That(report.Files.Single().Sha256, Is.EqualTo(UploadApp.Sha256(data)));
+        Assert.That(report.Files.Single().Sha256, Is.EqualTo(Sha256Hex(data)));
         Assert.That(report.Fields["t"], Is.EqualTo(new[] { "héllo wörld" }));
         Assert.That(Directory.GetFiles(Temp), Is.Empty);
     }
@@ -140,14 +145,16 @@ public class MultipartFidelityTests : TempDirectoryTests
         await using var app = await UploadApp.StartAsync(
             Temp,
             a => a.MapPost("/upload", (UploadForm form) => DescribeAsync(form)).WithFileValidators("f", FileValidators.MaxSize(3000)));
-        var fits = new MultipartBodyBuilder().AddPart("Content-Disposition: form-data; name=\"f\"; filename=\"a.bin\"\r\nContent-Transfer-Encoding: base64\r\n",
+        var fits = new MultipartBodyBuilder().AddPart(
+            "Content-Disposition: form-data; name=\"f\"; filename=\"a.bin\"\r\nContent-Transfer-Encoding: base64\r\n",
             Encoding.ASCII.GetBytes(Convert.ToBase64String(new byte[3000])));
 
         // 4,000 base64 characters carry 3,000 bytes: the limit applies to those.
         var report = await PostOkAsync(app, fits);
         Assert.That(report.Files.Single().Length, Is.EqualTo(3000));
 
-        var over = new MultipartBodyBuilder().AddPart("Content-Disposition: form-data; name=\"f\"; filename=\"a.bin\"\r\nContent-Transfer-Encoding: base64\r\n",
+        var over = new MultipartBodyBuilder().AddPart(
+            "Content-Disposition: form-data; name=\"f\"; filename=\"a.bin\"\r\nContent-Transfer-Encoding: base64\r\n",
             Encoding.ASCII.GetBytes(Convert.ToBase64String(new byte[3003])));
         var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(over));
         Assert.That((int)response.StatusCode, Is.InRange(400, 413));
@@ -161,8 +168,10 @@ public class MultipartFidelityTests : TempDirectoryTests
     {
         await using var app = await StartAsync(o => o.MemoryBufferThreshold = 0);
         var body = new MultipartBodyBuilder()
-            .AddFile("first", "ok.bin", UploadApp.RandomBytes(5000))
-            .AddPart("Content-Disposition: form-data; name=\"scan\"; filename=\"b.bin\"\r\nContent-Transfer-Encoding: base64\r\n", Encoding.ASCII.GetBytes(content));
+            .AddFile("first", "ok.bin", RandomBytes(5000))
+            .AddPart(
+                "Content-Disposition: form-data; name=\"scan\"; filename=\"b.bin\"\r\nContent-Transfer-Encoding: base64\r\n",
+                Encoding.ASCII.GetBytes(content));
 
         var detail = await PostRefusedAsync(app, body, HttpStatusCode.BadRequest);
 
@@ -175,7 +184,8 @@ public class MultipartFidelityTests : TempDirectoryTests
     public async Task UploadForm_UnsupportedTransferEncoding_Is400(string encoding)
     {
         await using var app = await StartAsync();
-        var body = new MultipartBodyBuilder().AddPart($"Content-Disposition: form-data; name=\"q\"; filename=\"q.txt\"\r\nContent-Transfer-Encoding: {encoding}\r\n", "a=3Db"u8.ToArray());
+        var body = new MultipartBodyBuilder().AddPart(
+            $"Content-Disposition: form-data; name=\"q\"; filename=\"q.txt\"\r\nContent-Transfer-Encoding: {encoding}\r\n", "a=3Db"u8.ToArray());
 
         var detail = await PostRefusedAsync(app, body, HttpStatusCode.BadRequest);
 
@@ -188,12 +198,13 @@ public class MultipartFidelityTests : TempDirectoryTests
     public async Task UploadForm_IdentityTransferEncodings_PassThrough(string encoding)
     {
         await using var app = await StartAsync();
-        var data = UploadApp.RandomBytes(2000);
-        var body = new MultipartBodyBuilder().AddPart($"Content-Disposition: form-data; name=\"f\"; filename=\"f.bin\"\r\nContent-Transfer-Encoding: {encoding}\r\n", data);
+        var data = RandomBytes(2000);
+        var body = new MultipartBodyBuilder()
+            .AddPart($"Content-Disposition: form-data; name=\"f\"; filename=\"f.bin\"\r\nContent-Transfer-Encoding: {encoding}\r\n", data);
 
         var report = await PostOkAsync(app, body);
 
-        Assert.That(report.Files.Single().Sha256, Is.EqualTo(UploadApp.Sha256(data)));
+        Assert.That(report.Files.Single().Sha256, Is.EqualTo(Sha256Hex(data)));
     }
 
     // 5. A multipart/form-data request with Content-Length: 0 got 400.
@@ -286,7 +297,9 @@ public class MultipartFidelityTests : TempDirectoryTests
     [Test]
     public async Task AddUploadKit_Configuration_BindsMaxPartHeaderCount()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["MaxPartHeaderCount"] = "40" }).Build();
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["MaxPartHeaderCount"] = "40" })
+            .Build();
         await using var provider = new ServiceCollection().AddUploadKit(configuration).Services.BuildServiceProvider();
 
         Assert.That(provider.GetRequiredService<IOptions<UploadOptions>>().Value.MaxPartHeaderCount, Is.EqualTo(40));
@@ -312,7 +325,9 @@ public class MultipartFidelityTests : TempDirectoryTests
     public async Task UploadForm_ContentTypeParameters_IncludeCharset()
     {
         await using var app = await StartAsync();
-        var body = new MultipartBodyBuilder().AddPart("Content-Disposition: form-data; name=\"f\"; filename=\"a.txt\"\r\nContent-Type: text/plain; charset=\"ISO-8859-1\"; format=flowed\r\n", "abc"u8.ToArray());
+        var body = new MultipartBodyBuilder().AddPart(
+            "Content-Disposition: form-data; name=\"f\"; filename=\"a.txt\"\r\nContent-Type: text/plain; charset=\"ISO-8859-1\"; format=flowed\r\n",
+            "abc"u8.ToArray());
 
         var file = (await PostOkAsync(app, body)).Files.Single();
 
@@ -325,7 +340,8 @@ public class MultipartFidelityTests : TempDirectoryTests
     public async Task UploadForm_NestedMultipartMixed_Is400NamingThePart()
     {
         await using var app = await StartAsync();
-        var body = new MultipartBodyBuilder().AddPart("Content-Disposition: form-data; name=\"files\"\r\nContent-Type: multipart/mixed; boundary=inner\r\n",
+        var body = new MultipartBodyBuilder().AddPart(
+            "Content-Disposition: form-data; name=\"files\"\r\nContent-Type: multipart/mixed; boundary=inner\r\n",
             "--inner\r\nContent-Disposition: file; filename=\"a.txt\"\r\n\r\nabc\r\n--inner--"u8.ToArray());
 
         var detail = await PostRefusedAsync(app, body, HttpStatusCode.BadRequest);

@@ -14,26 +14,24 @@ namespace UploadKit.Tests.AspNetCore;
 /// an error (UploadKit's or the endpoint's own) or when it ends with an unhandled exception, unless the endpoint kept them.
 /// </summary>
 [Category("Integration")]
-public class SaveRollbackTests
+public class SaveRollbackTests : TempDirectoryTests
 {
-    private string _root = null!;
     private string _media = null!;
     private string _temp = null!;
 
     [SetUp]
     public void SetUp()
     {
-        _root = CreateTempDirectory();
-        _media = Path.Combine(_root, "media");
-        _temp = Path.Combine(_root, "tmp");
+        _media = Path.Combine(Temp, "media");
+        _temp = Path.Combine(Temp, "tmp");
         Directory.CreateDirectory(_temp);
     }
 
-    [TearDown]
-    public void TearDown() => Directory.Delete(_root, recursive: true);
-
     /// <summary>The stored files, without the storage's own metadata folder.</summary>
-    private string[] StoredFiles() => AllFiles(_media).Where(p => !p.Contains("/.uploadkit", StringComparison.Ordinal)).Select(p => Path.GetRelativePath(_media, p)).ToArray();
+    private string[] StoredFiles() => AllFiles(_media)
+        .Where(p => !p.Contains("/.uploadkit", StringComparison.Ordinal))
+        .Select(p => Path.GetRelativePath(_media, p))
+        .ToArray();
 
     private Task<TestApp> StartAsync(Action<WebApplication> map) => TestApp.StartAsync(
         s => s.AddUploadKit(o =>
@@ -78,7 +76,10 @@ public class SaveRollbackTests
             {
                 "ok" => Results.Ok(),
                 "problem" => Results.ValidationProblem(new Dictionary<string, string[]> { ["title"] = ["A title is required."] }),
-                "reject" => throw new UploadRejectedException(StatusCodes.Status400BadRequest, "Refused by the app.") { Errors = new Dictionary<string, string[]> { ["files"] = ["Refused by the app."] } },
+                "reject" => throw new UploadRejectedException(StatusCodes.Status400BadRequest, "Refused by the app.")
+                {
+                    Errors = new Dictionary<string, string[]> { ["files"] = ["Refused by the app."] },
+                },
                 "throw" => throw new InvalidOperationException("The app failed after saving."),
                 _ => Results.NoContent(),
             };
@@ -121,7 +122,7 @@ public class SaveRollbackTests
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
         Assert.That(await response.Content.ReadFromJsonAsync<string[]>(), Is.EqualTo(new[] { "first.txt", stored }));
-        Assert.That(Sha256(File.ReadAllBytes(Path.Combine(_media, stored))), Is.EqualTo(Sha256(content)));
+        Assert.That(Sha256Hex(File.ReadAllBytes(Path.Combine(_media, stored))), Is.EqualTo(Sha256Hex(content)));
     }
 
     [TestCase("problem", HttpStatusCode.BadRequest)]
@@ -138,7 +139,8 @@ public class SaveRollbackTests
         {
             // An unhandled exception gives UploadKit no answer of its own to settle before: the files go when the
             // request ends, which may be just after the client has read the 500.
-            await KestrelUploadTests.WaitUntilAsync(() => StoredFiles().Length == 0 && Directory.GetFiles(_temp).Length == 0, "the saved files are deleted when the failed request ends");
+            await KestrelUploadTests.WaitUntilAsync(
+                () => StoredFiles().Length == 0 && Directory.GetFiles(_temp).Length == 0, "the saved files are deleted when the failed request ends");
         }
 
         Assert.That(StoredFiles(), Is.Empty);
@@ -158,8 +160,8 @@ public class SaveRollbackTests
 
         Assert.That(response.StatusCode, Is.EqualTo(status));
         Assert.That(StoredFiles(), Is.EquivalentTo(new[] { "a.txt", "b.txt" }));
-        Assert.That(Sha256(File.ReadAllBytes(Path.Combine(_media, "a.txt"))), Is.EqualTo(Sha256(a)));
-        Assert.That(Sha256(File.ReadAllBytes(Path.Combine(_media, "b.txt"))), Is.EqualTo(Sha256(b)));
+        Assert.That(Sha256Hex(File.ReadAllBytes(Path.Combine(_media, "a.txt"))), Is.EqualTo(Sha256Hex(a)));
+        Assert.That(Sha256Hex(File.ReadAllBytes(Path.Combine(_media, "b.txt"))), Is.EqualTo(Sha256Hex(b)));
     }
 
     [Test]

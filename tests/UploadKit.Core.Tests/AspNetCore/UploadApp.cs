@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,14 +21,20 @@ internal static class UploadApp
         foreach (var file in form.Files)
         {
             await using var stream = file.OpenReadStream();
-            var hash = Convert.ToHexString(await SHA256.HashDataAsync(stream));
-            files.Add(new FileReport(file.FieldName, file.FileName, file.ContentType, file.Length, hash, file.GetType().Name, file.TemporaryFilePath is not null));
+            var hash = await Sha256HexAsync(stream);
+            files.Add(new FileReport(
+                file.FieldName, file.FileName, file.ContentType, file.Length, hash, file.GetType().Name, file.TemporaryFilePath is not null));
         }
 
         return new FormReport(form.Fields.ToDictionary(f => f.Key, f => f.Value.Select(v => v ?? string.Empty).ToArray()), files);
     }
 
-    public static Task<TestApp> StartAsync(string tempDirectory, Action<WebApplication> map, Action<UploadOptions>? configure = null, Action<IServiceCollection>? services = null, bool kestrel = false) =>
+    public static Task<TestApp> StartAsync(
+        string tempDirectory,
+        Action<WebApplication> map,
+        Action<UploadOptions>? configure = null,
+        Action<IServiceCollection>? services = null,
+        bool kestrel = false) =>
         TestApp.StartAsync(
             s =>
             {
@@ -49,15 +54,6 @@ internal static class UploadApp
         HttpContent content = chunked ? new UnknownLengthContent(bytes) : new ByteArrayContent(bytes);
         content.Headers.ContentType = MediaTypeHeaderValue.Parse(builder.ContentType);
         return content;
-    }
-
-    public static string Sha256(byte[] data) => Convert.ToHexString(SHA256.HashData(data));
-
-    public static byte[] RandomBytes(int length, int seed = 1)
-    {
-        var data = new byte[length];
-        new Random(seed).NextBytes(data);
-        return data;
     }
 
     /// <summary>Content whose length is not known up front, so it is sent chunked.</summary>

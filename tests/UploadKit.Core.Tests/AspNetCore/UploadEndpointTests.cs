@@ -9,21 +9,9 @@ using UploadKit.Tests.Handlers;
 
 namespace UploadKit.Tests.AspNetCore;
 
-public class UploadEndpointTests
+public class UploadEndpointTests : TempDirectoryTests
 {
-    private string _temp = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        _temp = Path.Combine(Path.GetTempPath(), "uploadkit-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_temp);
-    }
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_temp, recursive: true);
-
-    private string[] TempFiles => Directory.GetFiles(_temp);
+    private string[] TempFiles => Directory.GetFiles(Temp);
 
     /// <summary>
     /// Temp files are deleted when the request ends, which may be just after the client has read the answer: waits for
@@ -33,13 +21,13 @@ public class UploadEndpointTests
         KestrelUploadTests.WaitUntilAsync(() => TempFiles.Length == 0, "the request's temp files are deleted when it ends");
 
     private Task<TestApp> StartDescribingAppAsync(Action<UploadOptions>? configure = null) =>
-        UploadApp.StartAsync(_temp, app => app.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)), configure);
+        UploadApp.StartAsync(Temp, app => app.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)), configure);
 
     [Test]
     public async Task UploadForm_SmallFileAndField_FileKeptInMemory()
     {
         await using var app = await StartDescribingAppAsync();
-        var data = UploadApp.RandomBytes(1000);
+        var data = RandomBytes(1000);
         var body = new MultipartBodyBuilder().AddField("title", "Ünïcode title").AddFile("file", "song.mp3", data, "audio/mpeg");
 
         var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(body));
@@ -48,7 +36,7 @@ public class UploadEndpointTests
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(report!.Fields["title"], Is.EqualTo(new[] { "Ünïcode title" }));
         var file = report.Files.Single();
-        Assert.That(file, Is.EqualTo(new FileReport("file", "song.mp3", "audio/mpeg", 1000, UploadApp.Sha256(data), nameof(InMemoryUploadedFile), false)));
+        Assert.That(file, Is.EqualTo(new FileReport("file", "song.mp3", "audio/mpeg", 1000, Sha256Hex(data), nameof(InMemoryUploadedFile), false)));
     }
 
     [TestCase(false, TestName = "UploadForm_FileOverThreshold_WithContentLength_SpillsToTempFile")]
@@ -56,16 +44,22 @@ public class UploadEndpointTests
     public async Task UploadForm_FileOverThreshold_SpillsToTempFile(bool chunked)
     {
         await using var app = await StartDescribingAppAsync(o => o.MemoryBufferThreshold = 10_000);
-        var small = UploadApp.RandomBytes(10_000, 2);
-        var large = UploadApp.RandomBytes(3_000_000, 3);
+        var small = RandomBytes(10_000, 2);
+        var large = RandomBytes(3_000_000, 3);
         var body = new MultipartBodyBuilder().AddFile("files", "small.bin", small).AddFile("files", "large.bin", large);
 
         var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(body, chunked));
         var report = await response.Content.ReadFromJsonAsync<FormReport>();
 
         Assert.That(report!.Files, Has.Count.EqualTo(2));
-        Assert.That(report.Files[0], Is.EqualTo(new FileReport("files", "small.bin", "application/octet-stream", 10_000, UploadApp.Sha256(small), nameof(InMemoryUploadedFile), false)));
-        Assert.That(report.Files[1], Is.EqualTo(new FileReport("files", "large.bin", "application/octet-stream", 3_000_000, UploadApp.Sha256(large), nameof(TemporaryUploadedFile), true)));
+        Assert.That(
+            report.Files[0],
+            Is.EqualTo(new FileReport(
+                "files", "small.bin", "application/octet-stream", 10_000, Sha256Hex(small), nameof(InMemoryUploadedFile), false)));
+        Assert.That(
+            report.Files[1],
+            Is.EqualTo(new FileReport(
+                "files", "large.bin", "application/octet-stream", 3_000_000, Sha256Hex(large), nameof(TemporaryUploadedFile), true)));
         await AssertTempFilesGoneAsync();
     }
 
@@ -73,39 +67,41 @@ public class UploadEndpointTests
     public async Task UploadForm_DeclaredLengthIsALie_StillSpills()
     {
         await using var app = await StartDescribingAppAsync(o => o.MemoryBufferThreshold = 1000);
-        var data = UploadApp.RandomBytes(50_000);
-        var body = new MultipartBodyBuilder().AddPart("Content-Disposition: form-data; name=\"f\"; filename=\"x.bin\"\r\nContent-Length: 10\r\n", data);
+        var data = RandomBytes(50_000);
+        var body = new MultipartBodyBuilder()
+            .AddPart("Content-Disposition: form-data; name=\"f\"; filename=\"x.bin\"\r\nContent-Length: 10\r\n", data);
 
         var report = await (await app.Client.PostAsync("/upload", UploadApp.Multipart(body))).Content.ReadFromJsonAsync<FormReport>();
 
         Assert.That(report!.Files.Single().Kind, Is.EqualTo(nameof(TemporaryUploadedFile)));
-        Assert.That(report.Files.Single().Sha256, Is.EqualTo(UploadApp.Sha256(data)));
+        Assert.That(report.Files.Single().Sha256, Is.EqualTo(Sha256Hex(data)));
     }
 
     [Test]
     public async Task GetUploadHandlers_InsertAtZero_CustomHandlerSeesEveryByte()
     {
         var counter = new ByteCounter();
-        await using var app = await UploadApp.StartAsync(_temp, a => a.MapPost("/upload", async (HttpContext http) =>
+        await using var app = await UploadApp.StartAsync(Temp, a => a.MapPost("/upload", async (HttpContext http) =>
         {
             http.GetUploadHandlers().Insert(0, counter);
             var form = await http.ReadUploadFormAsync();
             return await UploadApp.DescribeAsync(form);
         }).WithUploads());
-        var data = UploadApp.RandomBytes(300_000);
+        var data = RandomBytes(300_000);
 
-        var report = await (await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", data)))).Content.ReadFromJsonAsync<FormReport>();
+        var report = await (await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", data))))
+            .Content.ReadFromJsonAsync<FormReport>();
 
         Assert.That(counter.Total, Is.EqualTo(300_000));
         Assert.That(counter.Events, Is.EqualTo(new[] { "new:a.bin", "complete:300000", "upload-complete" }));
-        Assert.That(report!.Files.Single().Sha256, Is.EqualTo(UploadApp.Sha256(data)));
+        Assert.That(report!.Files.Single().Sha256, Is.EqualTo(Sha256Hex(data)));
     }
 
     [Test]
     public async Task GetUploadHandlers_ChangedAfterReading_Throws()
     {
         string? message = null;
-        await using var app = await UploadApp.StartAsync(_temp, a => a.MapPost("/upload", async (HttpContext http) =>
+        await using var app = await UploadApp.StartAsync(Temp, a => a.MapPost("/upload", async (HttpContext http) =>
         {
             await http.ReadUploadFormAsync();
             try
@@ -129,12 +125,12 @@ public class UploadEndpointTests
     public async Task CustomHandler_RejectsMidStream_Answers413AndLeavesNothing()
     {
         var guard = new MaxBytesHandler(100_000);
-        await using var app = await UploadApp.StartAsync(_temp, a => a.MapPost("/upload", async (HttpContext http) =>
+        await using var app = await UploadApp.StartAsync(Temp, a => a.MapPost("/upload", async (HttpContext http) =>
         {
             http.GetUploadHandlers().Insert(0, guard);
             return await UploadApp.DescribeAsync(await http.ReadUploadFormAsync());
         }).WithUploads(), o => o.MemoryBufferThreshold = 1000);
-        var body = new MultipartBodyBuilder().AddFile("f", "ok.bin", UploadApp.RandomBytes(50_000)).AddFile("f", "big.bin", UploadApp.RandomBytes(5_000_000));
+        var body = new MultipartBodyBuilder().AddFile("f", "ok.bin", RandomBytes(50_000)).AddFile("f", "big.bin", RandomBytes(5_000_000));
 
         var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(body));
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -150,13 +146,13 @@ public class UploadEndpointTests
     public async Task Handler_StopFutureHandlers_LaterHandlersDoNotSeeTheFile()
     {
         var after = new ByteCounter();
-        await using var app = await UploadApp.StartAsync(_temp, a => a.MapPost("/upload", async (HttpContext http) =>
+        await using var app = await UploadApp.StartAsync(Temp, a => a.MapPost("/upload", async (HttpContext http) =>
         {
             http.GetUploadHandlers().Insert(0, new SignalHandler(new StopFutureHandlersException(), onNewFile: true, onlyFor: "taken.bin"));
             http.GetUploadHandlers().Insert(1, after);
             return await UploadApp.DescribeAsync(await http.ReadUploadFormAsync());
         }).WithUploads());
-        var body = new MultipartBodyBuilder().AddFile("f", "taken.bin", UploadApp.RandomBytes(100)).AddFile("f", "kept.bin", UploadApp.RandomBytes(200));
+        var body = new MultipartBodyBuilder().AddFile("f", "taken.bin", RandomBytes(100)).AddFile("f", "kept.bin", RandomBytes(200));
 
         var report = await (await app.Client.PostAsync("/upload", UploadApp.Multipart(body))).Content.ReadFromJsonAsync<FormReport>();
 
@@ -169,12 +165,15 @@ public class UploadEndpointTests
     [TestCase(false, TestName = "Handler_SkipFileMidStream_FileIgnoredOthersKept")]
     public async Task Handler_SkipFile_FileIgnoredOthersKept(bool onNewFile)
     {
-        await using var app = await UploadApp.StartAsync(_temp, a => a.MapPost("/upload", async (HttpContext http) =>
+        await using var app = await UploadApp.StartAsync(Temp, a => a.MapPost("/upload", async (HttpContext http) =>
         {
             http.GetUploadHandlers().Insert(0, new SignalHandler(new SkipFileException(), onNewFile, onlyFor: "skip.bin"));
             return await UploadApp.DescribeAsync(await http.ReadUploadFormAsync());
         }).WithUploads(), o => o.MemoryBufferThreshold = 10);
-        var body = new MultipartBodyBuilder().AddFile("f", "skip.bin", UploadApp.RandomBytes(100_000)).AddFile("f", "kept.bin", UploadApp.RandomBytes(200)).AddField("after", "yes");
+        var body = new MultipartBodyBuilder()
+            .AddFile("f", "skip.bin", RandomBytes(100_000))
+            .AddFile("f", "kept.bin", RandomBytes(200))
+            .AddField("after", "yes");
 
         var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(body));
         var report = await response.Content.ReadFromJsonAsync<FormReport>();
@@ -187,12 +186,15 @@ public class UploadEndpointTests
     [Test]
     public async Task Handler_StopUpload_KeepsCompletedFilesAndStops()
     {
-        await using var app = await UploadApp.StartAsync(_temp, a => a.MapPost("/upload", async (HttpContext http) =>
+        await using var app = await UploadApp.StartAsync(Temp, a => a.MapPost("/upload", async (HttpContext http) =>
         {
             http.GetUploadHandlers().Insert(0, new SignalHandler(new StopUploadException(), onNewFile: false, onlyFor: "second.bin"));
             return await UploadApp.DescribeAsync(await http.ReadUploadFormAsync());
         }).WithUploads(), o => o.MemoryBufferThreshold = 10);
-        var body = new MultipartBodyBuilder().AddFile("f", "first.bin", UploadApp.RandomBytes(300)).AddFile("f", "second.bin", UploadApp.RandomBytes(100_000)).AddField("never", "read");
+        var body = new MultipartBodyBuilder()
+            .AddFile("f", "first.bin", RandomBytes(300))
+            .AddFile("f", "second.bin", RandomBytes(100_000))
+            .AddField("never", "read");
 
         var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(body));
         var report = await response.Content.ReadFromJsonAsync<FormReport>();
@@ -206,18 +208,19 @@ public class UploadEndpointTests
     [Test]
     public async Task Handler_FirstFileCompleteWins_LaterHandlersRelease()
     {
-        await using var app = await UploadApp.StartAsync(_temp, a => a.MapPost("/upload", async (HttpContext http) =>
+        await using var app = await UploadApp.StartAsync(Temp, a => a.MapPost("/upload", async (HttpContext http) =>
         {
             // Memory handler sees nothing (threshold 0 means everything spills), temp handler writes, then a custom handler wins first.
             http.GetUploadHandlers().Insert(0, new KeepAllHandler());
             return await UploadApp.DescribeAsync(await http.ReadUploadFormAsync());
         }).WithUploads());
-        var data = UploadApp.RandomBytes(4_000_000);
+        var data = RandomBytes(4_000_000);
 
-        var report = await (await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", data)))).Content.ReadFromJsonAsync<FormReport>();
+        var report = await (await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", data))))
+            .Content.ReadFromJsonAsync<FormReport>();
 
         Assert.That(report!.Files.Single().Kind, Is.EqualTo(nameof(InMemoryUploadedFile)));
-        Assert.That(report.Files.Single().Sha256, Is.EqualTo(UploadApp.Sha256(data)));
+        Assert.That(report.Files.Single().Sha256, Is.EqualTo(Sha256Hex(data)));
         await AssertTempFilesGoneAsync();
     }
 
@@ -242,7 +245,8 @@ public class UploadEndpointTests
     public async Task UploadForm_Rfc2231FileName_IsDecoded()
     {
         await using var app = await StartDescribingAppAsync();
-        var body = new MultipartBodyBuilder().AddPart("Content-Disposition: form-data; name=\"f\"; filename=\"fallback.txt\"; filename*=UTF-8''na%C3%AFve%20r%C3%A9sum%C3%A9.txt\r\n", [1]);
+        var body = new MultipartBodyBuilder().AddPart(
+            "Content-Disposition: form-data; name=\"f\"; filename=\"fallback.txt\"; filename*=UTF-8''na%C3%AFve%20r%C3%A9sum%C3%A9.txt\r\n", [1]);
 
         var report = await (await app.Client.PostAsync("/upload", UploadApp.Multipart(body))).Content.ReadFromJsonAsync<FormReport>();
 
@@ -277,14 +281,19 @@ public class UploadEndpointTests
     [Test]
     public async Task RawBody_FileNameFromRoute_ReadAsOneFile()
     {
-        await using var app = await UploadApp.StartAsync(_temp, a => a.MapPost("/tracks/{id}/upload/{filename}", (UploadForm form) => UploadApp.DescribeAsync(form)), o => o.MemoryBufferThreshold = 1000);
-        var data = UploadApp.RandomBytes(100_000);
+        await using var app = await UploadApp.StartAsync(
+            Temp,
+            a => a.MapPost("/tracks/{id}/upload/{filename}", (UploadForm form) => UploadApp.DescribeAsync(form)),
+            o => o.MemoryBufferThreshold = 1000);
+        var data = RandomBytes(100_000);
         var content = new ByteArrayContent(data);
         content.Headers.ContentType = new("audio/mpeg");
 
         var report = await (await app.Client.PostAsync("/tracks/1/upload/song.mp3", content)).Content.ReadFromJsonAsync<FormReport>();
 
-        Assert.That(report!.Files.Single(), Is.EqualTo(new FileReport("file", "song.mp3", "audio/mpeg", 100_000, UploadApp.Sha256(data), nameof(TemporaryUploadedFile), true)));
+        Assert.That(
+            report!.Files.Single(),
+            Is.EqualTo(new FileReport("file", "song.mp3", "audio/mpeg", 100_000, Sha256Hex(data), nameof(TemporaryUploadedFile), true)));
     }
 
     [Test]
@@ -319,7 +328,8 @@ public class UploadEndpointTests
     {
         await using var app = await StartDescribingAppAsync();
 
-        var report = await (await app.Client.PostAsync("/upload", new FormUrlEncodedContent([new("a", "1"), new("a", "2"), new("b", "é")]))).Content.ReadFromJsonAsync<FormReport>();
+        var report = await (await app.Client.PostAsync("/upload", new FormUrlEncodedContent([new("a", "1"), new("a", "2"), new("b", "é")])))
+            .Content.ReadFromJsonAsync<FormReport>();
 
         Assert.That(report!.Fields["a"], Is.EqualTo(new[] { "1", "2" }));
         Assert.That(report.Fields["b"], Is.EqualTo(new[] { "é" }));
@@ -355,7 +365,7 @@ public class UploadEndpointTests
     public async Task UploadForm_TruncatedBody_Answers400AndLeavesNothing()
     {
         await using var app = await StartDescribingAppAsync(o => o.MemoryBufferThreshold = 10);
-        var builder = new MultipartBodyBuilder().AddFile("f", "a.bin", UploadApp.RandomBytes(200_000));
+        var builder = new MultipartBodyBuilder().AddFile("f", "a.bin", RandomBytes(200_000));
         var content = new ByteArrayContent(builder.BuildWithoutClose()[..150_000]);
         content.Headers.TryAddWithoutValidation("Content-Type", builder.ContentType);
 
@@ -369,7 +379,10 @@ public class UploadEndpointTests
     public async Task UploadForm_TooManyFiles_Answers413AndLeavesNothing()
     {
         await using var app = await StartDescribingAppAsync(o => { o.MaxFileCount = 2; o.MemoryBufferThreshold = 10; });
-        var body = new MultipartBodyBuilder().AddFile("f", "1.bin", UploadApp.RandomBytes(100)).AddFile("f", "2.bin", UploadApp.RandomBytes(100)).AddFile("f", "3.bin", UploadApp.RandomBytes(100));
+        var body = new MultipartBodyBuilder()
+            .AddFile("f", "1.bin", RandomBytes(100))
+            .AddFile("f", "2.bin", RandomBytes(100))
+            .AddFile("f", "3.bin", RandomBytes(100));
 
         var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(body));
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -385,7 +398,7 @@ public class UploadEndpointTests
     public async Task UploadForm_BodyOverLimit_Answers413(bool chunked)
     {
         await using var app = await StartDescribingAppAsync(o => { o.MaxRequestBodySize = 100_000; o.MemoryBufferThreshold = 10; });
-        var body = new MultipartBodyBuilder().AddFile("f", "big.bin", UploadApp.RandomBytes(300_000));
+        var body = new MultipartBodyBuilder().AddFile("f", "big.bin", RandomBytes(300_000));
 
         var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(body, chunked));
 
@@ -398,7 +411,7 @@ public class UploadEndpointTests
     public async Task UploadForm_BodyOverLimit_DetailInHumanUnitsAndOptionInLimit(bool chunked)
     {
         await using var app = await StartDescribingAppAsync(o => { o.MaxRequestBodySize = 1 << 20; o.MemoryBufferThreshold = 10; });
-        var body = new MultipartBodyBuilder().AddFile("f", "big.bin", UploadApp.RandomBytes((1 << 20) + 300_000));
+        var body = new MultipartBodyBuilder().AddFile("f", "big.bin", RandomBytes((1 << 20) + 300_000));
 
         var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(body, chunked));
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -412,12 +425,12 @@ public class UploadEndpointTests
     [Test]
     public async Task WithUploadLimits_EndpointOverridesAppLimits()
     {
-        await using var app = await UploadApp.StartAsync(_temp, a =>
+        await using var app = await UploadApp.StartAsync(Temp, a =>
         {
             a.MapPost("/strict", (UploadForm form) => Results.Ok()).WithUploadLimits(o => o.MaxRequestBodySize = 1000);
             a.MapPost("/loose", (UploadForm form) => Results.Ok());
         });
-        var body = new MultipartBodyBuilder().AddFile("f", "a.bin", UploadApp.RandomBytes(5000));
+        var body = new MultipartBodyBuilder().AddFile("f", "a.bin", RandomBytes(5000));
 
         Assert.That((await app.Client.PostAsync("/strict", UploadApp.Multipart(body))).StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
         Assert.That((await app.Client.PostAsync("/loose", UploadApp.Multipart(body))).StatusCode, Is.EqualTo(HttpStatusCode.OK));
@@ -426,10 +439,11 @@ public class UploadEndpointTests
     [Test]
     public async Task WithUploadHandlers_EndpointChainReplacesAppChain()
     {
-        await using var app = await UploadApp.StartAsync(_temp, a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form))
+        await using var app = await UploadApp.StartAsync(Temp, a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form))
             .WithUploadHandlers(_ => new TemporaryFileUploadHandler()));
 
-        var report = await (await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", [1, 2, 3])))).Content.ReadFromJsonAsync<FormReport>();
+        var report = await (await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", [1, 2, 3]))))
+            .Content.ReadFromJsonAsync<FormReport>();
 
         Assert.That(report!.Files.Single().Kind, Is.EqualTo(nameof(TemporaryUploadedFile)), "no memory handler on this endpoint");
     }
@@ -437,7 +451,8 @@ public class UploadEndpointTests
     [Test]
     public async Task FilesGetRequired_Missing_Answers400WithFieldError()
     {
-        await using var app = await UploadApp.StartAsync(_temp, a => a.MapPost("/upload", (UploadForm form) => Results.Ok(form.Files.GetRequired("file").FileName)));
+        await using var app = await UploadApp.StartAsync(
+            Temp, a => a.MapPost("/upload", (UploadForm form) => Results.Ok(form.Files.GetRequired("file").FileName)));
 
         var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddField("a", "b")));
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -459,7 +474,8 @@ public class UploadEndpointTests
             return ValueTask.CompletedTask;
         }
 
-        public override ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
+        public override ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(
+            ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
         {
             _content!.Write(chunk.Span);
             return ValueTask.FromResult<ReadOnlyMemory<byte>?>(chunk);

@@ -10,21 +10,18 @@ using UploadKit.Tests.AspNetCore;
 namespace UploadKit.Tests.Diagnostics;
 
 [NonParallelizable]
-public class UploadTelemetryTests
+public class UploadTelemetryTests : TempDirectoryTests
 {
     private readonly ConcurrentQueue<(string Instrument, double Value, Dictionary<string, object?> Tags)> _measurements = new();
     private readonly ConcurrentQueue<Activity> _activities = new();
     private MeterListener _meters = null!;
     private ActivityListener _spans = null!;
-    private string _temp = null!;
 
     [SetUp]
     public void SetUp()
     {
         _measurements.Clear();
         _activities.Clear();
-        _temp = Path.Combine(Path.GetTempPath(), "uploadkit-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_temp);
         _meters = new MeterListener
         {
             InstrumentPublished = (instrument, listener) =>
@@ -52,14 +49,13 @@ public class UploadTelemetryTests
     {
         _meters.Dispose();
         _spans.Dispose();
-        Directory.Delete(_temp, recursive: true);
     }
 
     [Test]
     public async Task Upload_Completed_CountsStartCompletionBytesDurationAndOneSpan()
     {
-        await using var app = await UploadApp.StartAsync(_temp, a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)));
-        var data = UploadApp.RandomBytes(123_456);
+        await using var app = await UploadApp.StartAsync(Temp, a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)));
+        var data = RandomBytes(123_456);
 
         var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", data)));
 
@@ -79,9 +75,11 @@ public class UploadTelemetryTests
     [Test]
     public async Task Upload_Rejected_CountsRejectionWithStatusCodeAndMarksSpanFailed()
     {
-        await using var app = await UploadApp.StartAsync(_temp, a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)), o => o.MaxRequestBodySize = 1000);
+        await using var app = await UploadApp.StartAsync(
+            Temp, a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)), o => o.MaxRequestBodySize = 1000);
 
-        var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", UploadApp.RandomBytes(5000)), chunked: true));
+        var response = await app.Client.PostAsync(
+            "/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", RandomBytes(5000)), chunked: true));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
         var rejected = _measurements.Single(m => m.Instrument == "uploadkit.uploads.rejected");

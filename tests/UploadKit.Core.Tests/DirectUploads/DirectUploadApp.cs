@@ -23,18 +23,20 @@ internal sealed class DirectUploadApp : IAsyncDisposable
 {
     public const string UserHeader = "X-User";
 
-    private DirectUploadApp(TestApp app, FakeTimeProvider time, string directory)
+    private readonly TempDirectory _directory;
+
+    private DirectUploadApp(TestApp app, FakeTimeProvider time, TempDirectory directory)
     {
         App = app;
         Time = time;
-        Directory = directory;
+        _directory = directory;
     }
 
     public TestApp App { get; }
 
     public FakeTimeProvider Time { get; }
 
-    public string Directory { get; }
+    public string Directory => _directory.Path;
 
     public HttpClient Client => App.Client;
 
@@ -44,7 +46,9 @@ internal sealed class DirectUploadApp : IAsyncDisposable
 
     public IStorageRegistry Storages => App.Services.GetRequiredService<IStorageRegistry>();
 
-    public DirectUploadSweeper Sweeper => App.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<DirectUploadSweeper>().Single();
+    public DirectUploadSweeper Sweeper => App.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>()
+        .OfType<DirectUploadSweeper>()
+        .Single();
 
     public static async Task<DirectUploadApp> StartAsync(
         Func<RouteGroupBuilder, RouteGroupBuilder>? conventions = null,
@@ -54,14 +58,14 @@ internal sealed class DirectUploadApp : IAsyncDisposable
         Action<UploadEndpointOptions>? security = null)
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var directory = Path.Combine(Path.GetTempPath(), "uploadkit-direct-" + Guid.NewGuid().ToString("N"));
+        var directory = new TempDirectory("uploadkit-direct-");
         var app = await TestApp.StartAsync(
             services =>
             {
                 services.AddSingleton<TimeProvider>(time);
                 var builder = services.AddUploadKit()
                     .AddStorage(FileStorageNames.Default, _ => new InMemoryStorage())
-                    .AddStorage("files", _ => new FileSystemStorage(new FileSystemStorageOptions { Location = directory }));
+                    .AddStorage("files", _ => new FileSystemStorage(new FileSystemStorageOptions { Location = directory.Path }));
                 storages?.Invoke(builder);
                 services.Configure<DirectUploadOptions>(o =>
                 {
@@ -119,10 +123,7 @@ internal sealed class DirectUploadApp : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await App.DisposeAsync();
-        if (System.IO.Directory.Exists(Directory))
-        {
-            System.IO.Directory.Delete(Directory, recursive: true);
-        }
+        _directory.Dispose();
     }
 
     /// <summary>The JSON the begin endpoint answers with.</summary>

@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using UploadKit.Testing;
 using UploadKit.Tests.Validation;
 using UploadKit.Stores;
 
@@ -19,7 +19,8 @@ public sealed class DirectUploadEndpointTests
     public async Task Begin_Anonymous_Returns401()
     {
         await using var app = await DirectUploadApp.StartAsync();
-        using var response = await app.SendAsync(null, HttpMethod.Post, "/uploads/default", new { fileName = "a.png", contentType = "image/png", maxLength = 1000 });
+        using var response = await app.SendAsync(
+            null, HttpMethod.Post, "/uploads/default", new { fileName = "a.png", contentType = "image/png", maxLength = 1000 });
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
         await foreach (var _ in app.Storages.Default.ListAsync())
         {
@@ -47,7 +48,8 @@ public sealed class DirectUploadEndpointTests
     public async Task Begin_AllowAnonymousOptOut_Returns201()
     {
         await using var app = await DirectUploadApp.StartAsync(security: o => o.AllowAnonymous = true);
-        using var response = await app.SendAsync(null, HttpMethod.Post, "/uploads/default", new { fileName = "a.png", contentType = "image/png", maxLength = 1000 });
+        using var response = await app.SendAsync(
+            null, HttpMethod.Post, "/uploads/default", new { fileName = "a.png", contentType = "image/png", maxLength = 1000 });
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created));
     }
 
@@ -55,8 +57,13 @@ public sealed class DirectUploadEndpointTests
     public async Task Begin_PolicyNotMet_Returns403()
     {
         await using var app = await DirectUploadApp.StartAsync(security: o => o.AuthorizationPolicy = "uploaders");
-        using var refused = await app.SendAsync("alice", HttpMethod.Post, "/uploads/default", new { fileName = "a.png", contentType = "image/png", maxLength = 1000 });
-        using var request = DirectUploadApp.As("alice", HttpMethod.Post, "/uploads/default", JsonContent.Create(new { fileName = "a.png", contentType = "image/png", maxLength = 1000 }));
+        using var refused = await app.SendAsync(
+            "alice", HttpMethod.Post, "/uploads/default", new { fileName = "a.png", contentType = "image/png", maxLength = 1000 });
+        using var request = DirectUploadApp.As(
+            "alice",
+            HttpMethod.Post,
+            "/uploads/default",
+            JsonContent.Create(new { fileName = "a.png", contentType = "image/png", maxLength = 1000 }));
         request.Headers.Add("X-Role", "uploader");
         using var allowed = await app.Client.SendAsync(request);
         Assert.Multiple(() =>
@@ -70,7 +77,8 @@ public sealed class DirectUploadEndpointTests
     public async Task Begin_StorageNotOffered_Returns404()
     {
         await using var app = await DirectUploadApp.StartAsync();
-        using var response = await app.SendAsync("alice", HttpMethod.Post, "/uploads/secret", new { fileName = "a.png", contentType = "image/png", maxLength = 1000 });
+        using var response = await app.SendAsync(
+            "alice", HttpMethod.Post, "/uploads/secret", new { fileName = "a.png", contentType = "image/png", maxLength = 1000 });
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
     }
 
@@ -79,8 +87,9 @@ public sealed class DirectUploadEndpointTests
     public async Task FullCycle_PlainHttpPut_CompletesWithSameBytes(string storageName)
     {
         await using var app = await DirectUploadApp.StartAsync(kestrel: storageName == "files");
-        var sha256 = Convert.ToHexStringLower(SHA256.HashData(Png));
-        var upload = await app.BeginAsync("alice", storageName, new { fileName = "my photo.png", contentType = "image/png", length = Png.Length, checksumSha256 = sha256 });
+        var sha256 = Sha256Hex(Png);
+        var upload = await app.BeginAsync(
+            "alice", storageName, new { fileName = "my photo.png", contentType = "image/png", length = Png.Length, checksumSha256 = sha256 });
         Assert.That(upload.Method, Is.EqualTo("PUT"));
         Assert.That(upload.Url, Does.StartWith("http"));
 
@@ -103,7 +112,7 @@ public sealed class DirectUploadEndpointTests
         });
 
         await using var stored = await app.Storages[storageName].OpenReadAsync(name);
-        Assert.That(Convert.ToHexStringLower(await SHA256.HashDataAsync(stored)), Is.EqualTo(sha256));
+        Assert.That(await Sha256HexAsync(stored), Is.EqualTo(sha256));
         var session = await app.Store.GetAsync(upload.Id);
         Assert.That(session!.State, Is.EqualTo(UploadSessionState.Completed));
     }
@@ -171,9 +180,11 @@ public sealed class DirectUploadEndpointTests
         await using var app = await DirectUploadApp.StartAsync();
         var upload = await app.BeginAsync("alice", "default", new { fileName = "a.png", contentType = "image/png", maxLength = 1000 });
         var sig = upload.Url[(upload.Url.IndexOf("sig=", StringComparison.Ordinal) + 4)..];
-        using var forged = await app.PutAsync(upload, Png, url: upload.Url.Replace(sig, (sig[0] == 'A' ? "B" : "A") + sig[1..], StringComparison.Ordinal));
+        using var forged = await app.PutAsync(
+            upload, Png, url: upload.Url.Replace(sig, (sig[0] == 'A' ? "B" : "A") + sig[1..], StringComparison.Ordinal));
         using var unsigned = await app.PutAsync(upload, Png, url: upload.Url[..upload.Url.IndexOf('?', StringComparison.Ordinal)]);
-        using var other = await app.PutAsync(upload, Png, url: upload.Url.Replace(upload.Id, (upload.Id[0] == 'x' ? "y" : "x") + upload.Id[1..], StringComparison.Ordinal));
+        using var other = await app.PutAsync(
+            upload, Png, url: upload.Url.Replace(upload.Id, (upload.Id[0] == 'x' ? "y" : "x") + upload.Id[1..], StringComparison.Ordinal));
         Assert.Multiple(() =>
         {
             Assert.That(forged.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
@@ -211,8 +222,9 @@ public sealed class DirectUploadEndpointTests
     public async Task Put_OverSignedMaximum_Returns413AndLeavesNothing(string storageName, bool chunked)
     {
         await using var app = await DirectUploadApp.StartAsync(kestrel: true);
-        var upload = await app.BeginAsync("alice", storageName, new { fileName = "big.bin", contentType = "application/octet-stream", maxLength = 64 * 1024 });
-        var content = RandomNumberGenerator.GetBytes(1024 * 1024);
+        var upload = await app.BeginAsync(
+            "alice", storageName, new { fileName = "big.bin", contentType = "application/octet-stream", maxLength = 64 * 1024 });
+        var content = RandomBytes(1024 * 1024);
         using var request = new HttpRequestMessage(HttpMethod.Put, upload.Url)
         {
             Content = chunked ? new StreamContent(new NonSeekableStream(content)) : new ByteArrayContent(content),
@@ -256,7 +268,7 @@ public sealed class DirectUploadEndpointTests
         Assert.That(second.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
         var session = await app.Store.GetAsync(upload.Id);
         await using var stored = await app.Storages.Default.OpenReadAsync(session!.ObjectName);
-        Assert.That(Convert.ToHexString(await SHA256.HashDataAsync(stored)), Is.EqualTo(Convert.ToHexString(SHA256.HashData(Png))));
+        Assert.That(await Sha256HexAsync(stored), Is.EqualTo(Sha256Hex(Png)));
     }
 
     [Test]
@@ -283,7 +295,8 @@ public sealed class DirectUploadEndpointTests
     [Test]
     public async Task Complete_RealPngWithSignatureValidator_Returns200()
     {
-        await using var app = await DirectUploadApp.StartAsync(group => group.WithFileValidators("file", FileValidators.Signature(), FileValidators.Extensions("png")));
+        await using var app = await DirectUploadApp.StartAsync(group => group.WithFileValidators(
+            "file", FileValidators.Signature(), FileValidators.Extensions("png")));
         var upload = await app.BeginAsync("alice", "default", new { fileName = "cat.png", contentType = "image/png", maxLength = 1000 });
         using (await app.PutAsync(upload, Png))
         {
@@ -307,7 +320,8 @@ public sealed class DirectUploadEndpointTests
     public async Task Begin_PostToLocalStorage_Returns400()
     {
         await using var app = await DirectUploadApp.StartAsync();
-        using var response = await app.SendAsync("alice", HttpMethod.Post, "/uploads/default", new { fileName = "a.png", contentType = "image/png", maxLength = 1000, method = "POST" });
+        using var response = await app.SendAsync(
+            "alice", HttpMethod.Post, "/uploads/default", new { fileName = "a.png", contentType = "image/png", maxLength = 1000, method = "POST" });
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
     }
 
@@ -345,7 +359,8 @@ public sealed class DirectUploadEndpointTests
     public async Task Begin_ActiveContent_Returns400AndLeavesNoSession(string fileName)
     {
         await using var app = await DirectUploadApp.StartAsync();
-        using var response = await app.SendAsync("alice", HttpMethod.Post, "/uploads/default", new { fileName, contentType = "image/png", maxLength = 1000 });
+        using var response = await app.SendAsync(
+            "alice", HttpMethod.Post, "/uploads/default", new { fileName, contentType = "image/png", maxLength = 1000 });
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         var pending = await app.Store.ListExpiredAsync(DateTimeOffset.MaxValue).ToListAsync();
         var ended = await app.Store.ListEndedAsync(DateTimeOffset.MaxValue).ToListAsync();
@@ -392,8 +407,10 @@ public sealed class DirectUploadEndpointTests
     {
         await using var app = await DirectUploadApp.StartAsync();
         using var noType = await app.SendAsync("alice", HttpMethod.Post, "/uploads/default", new { fileName = "a.png" });
-        using var badChecksum = await app.SendAsync("alice", HttpMethod.Post, "/uploads/default", new { fileName = "a.png", contentType = "image/png", checksumSha256 = "abc" });
-        using var request = DirectUploadApp.As("alice", HttpMethod.Post, "/uploads/default", new StringContent("{", Encoding.UTF8, "application/json"));
+        using var badChecksum = await app.SendAsync(
+            "alice", HttpMethod.Post, "/uploads/default", new { fileName = "a.png", contentType = "image/png", checksumSha256 = "abc" });
+        using var request = DirectUploadApp.As(
+            "alice", HttpMethod.Post, "/uploads/default", new StringContent("{", Encoding.UTF8, "application/json"));
         using var malformed = await app.Client.SendAsync(request);
         Assert.Multiple(() =>
         {
@@ -420,7 +437,10 @@ public sealed class DirectUploadEndpointTests
 
     private static async Task<HttpResponseMessage> PutSignedAsync(DirectUploadApp app, DirectUpload upload)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(app.Client.BaseAddress!, upload.Url)) { Content = new ByteArrayContent(Png) };
+        using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(app.Client.BaseAddress!, upload.Url))
+        {
+            Content = new ByteArrayContent(Png),
+        };
         request.Content.Headers.ContentType = new("image/png");
         return await app.Client.SendAsync(request);
     }
@@ -443,31 +463,18 @@ public sealed class DirectUploadEndpointTests
     }
 
     /// <summary>An in-memory storage whose saves wait for the test, to act while a body is being received.</summary>
-    private sealed class GatedStorage : IFileStorage
+    private sealed class GatedStorage() : DelegatingStorage(new InMemoryStorage())
     {
-        private readonly InMemoryStorage _inner = new();
-
         public TaskCompletionSource SaveStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public async Task<string> SaveAsync(string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
+        public override async Task<string> SaveAsync(
+            string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
         {
             SaveStarted.TrySetResult();
             await Release.Task;
-            return await _inner.SaveAsync(name, content, options, cancellationToken);
+            return await Inner.SaveAsync(name, content, options, cancellationToken);
         }
-
-        public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default) => _inner.OpenReadAsync(name, cancellationToken);
-
-        public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default) => _inner.DeleteAsync(name, cancellationToken);
-
-        public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) => _inner.ExistsAsync(name, cancellationToken);
-
-        public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default) => _inner.GetMetadataAsync(name, cancellationToken);
-
-        public IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, CancellationToken cancellationToken = default) => _inner.ListAsync(prefix, cancellationToken);
-
-        public Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default) => _inner.GetUrlAsync(name, cancellationToken);
     }
 }

@@ -12,7 +12,9 @@ using UploadKit.Stores;
 
 namespace UploadKit.Tests.DirectUploads;
 
-/// <summary>The service outside a request (as an app's own code or a background job calls it), with storages written behind its back as a client would.</summary>
+/// <summary>
+/// The service outside a request (as an app's own code or a background job calls it), with storages written behind its back as a client would.
+/// </summary>
 [TestFixture]
 public sealed class DirectUploadServiceTests
 {
@@ -113,7 +115,8 @@ public sealed class DirectUploadServiceTests
     public async Task BeginAsync_ActiveContent_Throws400AndLeavesNoSession(string fileName, string declared, bool storeClientType = false)
     {
         _services.GetRequiredService<IOptions<DirectUploadOptions>>().Value.StoreClientContentType = storeClientType;
-        var ex = Assert.ThrowsAsync<UploadRejectedException>(() => _uploads.BeginAsync("tracks", new(fileName, declared, maxLength: 1000) { FieldName = "track" }));
+        var ex = Assert.ThrowsAsync<UploadRejectedException>(() => _uploads.BeginAsync(
+            "tracks", new(fileName, declared, maxLength: 1000) { FieldName = "track" }));
         var pending = await _store.ListExpiredAsync(DateTimeOffset.MaxValue).ToListAsync();
         var ended = await _store.ListEndedAsync(DateTimeOffset.MaxValue).ToListAsync();
         var objects = await _storage.ListAsync().ToListAsync();
@@ -213,7 +216,7 @@ public sealed class DirectUploadServiceTests
     [Test]
     public async Task CompleteAsync_ChecksumMismatch_Throws400AndDeletesObject()
     {
-        var other = Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes("other")));
+        var other = Sha256Hex(Encoding.ASCII.GetBytes("other"));
         var upload = await _uploads.BeginAsync("tracks", new("song.mp3", "audio/mpeg", checksumSha256: other));
         await PutBehindTheBackAsync(upload, Content, "audio/mpeg");
         var ex = Assert.ThrowsAsync<UploadRejectedException>(() => _uploads.CompleteAsync(upload.Id));
@@ -225,7 +228,7 @@ public sealed class DirectUploadServiceTests
     public async Task CompleteAsync_RecordedChecksumForged_HashesTheObjectItself()
     {
         // Metadata the uploader may set claims the expected checksum; the bytes are something else.
-        var sha256 = Convert.ToHexStringLower(SHA256.HashData(Content));
+        var sha256 = Sha256Hex(Content);
         var upload = await _uploads.BeginAsync("tracks", new("song.mp3", "audio/mpeg", checksumSha256: sha256.ToUpperInvariant()));
         var other = Content.Reverse().ToArray();
         var options = new FileSaveOptions { ContentType = "audio/mpeg" };
@@ -238,7 +241,7 @@ public sealed class DirectUploadServiceTests
     [Test]
     public async Task CompleteAsync_Valid_ReturnsReferenceAndIsRepeatable()
     {
-        var sha256 = Convert.ToHexStringLower(SHA256.HashData(Content));
+        var sha256 = Sha256Hex(Content);
         var upload = await _uploads.BeginAsync("tracks", new("My Song.mp3", "audio/mpeg", Content.Length, 1000, sha256));
         await PutBehindTheBackAsync(upload, Content, "audio/mpeg");
         var reference = await _uploads.CompleteAsync(upload.Id);
@@ -256,7 +259,7 @@ public sealed class DirectUploadServiceTests
         Assert.That(again.Name, Is.EqualTo(reference.Name));
         Assert.That(await _storage.ExistsAsync(upload.ObjectName), Is.False);
         await using var stored = await _storage.OpenReadAsync(reference.Name);
-        Assert.That(Convert.ToHexStringLower(await SHA256.HashDataAsync(stored)), Is.EqualTo(sha256));
+        Assert.That(await Sha256HexAsync(stored), Is.EqualTo(sha256));
     }
 
     [Test]
@@ -265,20 +268,25 @@ public sealed class DirectUploadServiceTests
         // As a still-valid Azure SAS could: new bytes under the uploaded key after the checks read the old ones.
         var upload = await _uploads.BeginAsync("tracks", new("song.mp3", "audio/mpeg", maxLength: 1000));
         await PutBehindTheBackAsync(upload, Content, "audio/mpeg");
-        _duringValidation = () => _storage.SaveAsync(upload.ObjectName, new MemoryStream([1, 2, 3]), new FileSaveOptions { Overwrite = true }).GetAwaiter().GetResult();
+        _duringValidation = () => _storage.SaveAsync(upload.ObjectName, new MemoryStream([1, 2, 3]), new FileSaveOptions { Overwrite = true })
+            .GetAwaiter()
+            .GetResult();
 
         var ex = Assert.ThrowsAsync<UploadRejectedException>(() => _uploads.CompleteAsync(upload.Id));
 
         Assert.That(ex!.StatusCode, Is.EqualTo(StatusCodes.Status400BadRequest));
         Assert.That(ex.Message, Does.Contain("changed"));
         Assert.That((await _store.GetAsync(upload.Id))!.State, Is.EqualTo(UploadSessionState.Rejected));
-        Assert.That(await _storage.ListAsync(upload.ObjectName[..upload.ObjectName.LastIndexOf('/')]).CountAsync(), Is.Zero, "neither the replacement nor a copy stays");
+        Assert.That(
+            await _storage.ListAsync(upload.ObjectName[..upload.ObjectName.LastIndexOf('/')]).CountAsync(),
+            Is.Zero,
+            "neither the replacement nor a copy stays");
     }
 
     [Test]
     public async Task CompleteAsync_TwiceAtOnce_BothGetTheOneSealedCopy()
     {
-        var sha256 = Convert.ToHexStringLower(SHA256.HashData(Content));
+        var sha256 = Sha256Hex(Content);
         var upload = await _uploads.BeginAsync("tracks", new("song.mp3", "audio/mpeg", Content.Length, 1000, sha256));
         await PutBehindTheBackAsync(upload, Content, "audio/mpeg");
 
@@ -288,7 +296,7 @@ public sealed class DirectUploadServiceTests
         Assert.That((await _store.GetAsync(upload.Id))!.State, Is.EqualTo(UploadSessionState.Completed));
         Assert.That(await _storage.ExistsAsync(upload.ObjectName), Is.False);
         await using var stored = await _storage.OpenReadAsync(both[0].Name);
-        Assert.That(Convert.ToHexStringLower(await SHA256.HashDataAsync(stored)), Is.EqualTo(sha256));
+        Assert.That(await Sha256HexAsync(stored), Is.EqualTo(sha256));
     }
 
     [Test]
@@ -435,7 +443,8 @@ public sealed class DirectUploadServiceTests
         registry.Setup(r => r.TryGetStorage("tracks", out storage)).Returns(true);
         var store = new InMemoryUploadSessionStore();
         await store.CreateAsync(new UploadSession("s1", "tracks", "uploads/x/a.mp3", _time.GetUtcNow().AddMinutes(-1)));
-        var sweeper = new DirectUploadSweeper(store, registry.Object, _time, Options.Create(new DirectUploadOptions()), NullLogger<DirectUploadSweeper>.Instance);
+        var sweeper = new DirectUploadSweeper(
+            store, registry.Object, _time, Options.Create(new DirectUploadOptions()), NullLogger<DirectUploadSweeper>.Instance);
         Assert.That(await sweeper.SweepAsync(CancellationToken.None), Is.Zero);
         Assert.That((await store.GetAsync("s1"))!.State, Is.EqualTo(UploadSessionState.Pending));
     }

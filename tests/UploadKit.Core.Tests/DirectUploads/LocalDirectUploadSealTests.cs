@@ -11,13 +11,13 @@ namespace UploadKit.Tests.DirectUploads;
 public sealed class LocalDirectUploadSealTests(string backend)
 {
     private DirectUploadScenarios _scenarios = null!;
-    private string? _directory;
+    private TempDirectory? _directory;
 
     [SetUp]
     public async Task SetUp()
     {
-        _directory = Path.Combine(Path.GetTempPath(), "uploadkit-seal-" + Guid.NewGuid().ToString("N"));
-        var location = _directory;
+        _directory = new TempDirectory("uploadkit-seal-");
+        var location = _directory.Path;
         _scenarios = await DirectUploadScenarios.StartAsync(
             "files",
             _ => backend == "FileSystem" ? new FileSystemStorage(new FileSystemStorageOptions { Location = location }) : new InMemoryStorage());
@@ -27,10 +27,7 @@ public sealed class LocalDirectUploadSealTests(string backend)
     public async Task TearDown()
     {
         await _scenarios.DisposeAsync();
-        if (_directory is not null && Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
+        _directory?.Dispose();
     }
 
     [Test]

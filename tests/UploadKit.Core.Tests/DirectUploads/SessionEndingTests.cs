@@ -36,7 +36,8 @@ public class SessionEndingTests
         await store.TryTransitionAsync(session.Id, UploadSessionState.Pending, UploadSessionState.Completed);
         var storage = new Mock<IFileStorage>(MockBehavior.Strict);
 
-        var result = await SessionEnding.EndAndDeleteAsync(store, storage.Object, session, UploadSessionState.Cancelled, null, CancellationToken.None);
+        var result = await SessionEnding.EndAndDeleteAsync(
+            store, storage.Object, session, UploadSessionState.Cancelled, null, CancellationToken.None);
 
         Assert.That(result, Is.Null);
     }

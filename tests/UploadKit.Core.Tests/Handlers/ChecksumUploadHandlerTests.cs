@@ -49,7 +49,7 @@ public class ChecksumUploadHandlerTests
         var result = await StreamAsync(handler, Header(), content, 4093);
 
         Assert.That(result, Is.Null, "the handler computes, it does not keep files");
-        Assert.That(context.CurrentFileChecksums["sha256"], Is.EqualTo(Sha256(content)));
+        Assert.That(context.CurrentFileChecksums["sha256"], Is.EqualTo(Sha256Hex(content)));
         Assert.That(context.CurrentFileChecksums["md5"], Is.EqualTo(Convert.ToHexStringLower(MD5.HashData(content))));
         Assert.That(context.CurrentFileChecksums["crc32c"], Is.EqualTo(Crc32Castagnoli.Compute(content).ToString("x8")));
     }
@@ -74,7 +74,7 @@ public class ChecksumUploadHandlerTests
         var context = Attach(handlers: handler);
         var headers = new HeaderDictionary { [headerName] = $"sha-512=:AAAA:, sha-256=:{Convert.ToBase64String(SHA256.HashData(content))}:" };
         await StreamAsync(handler, Header(headers: headers), content, 1000);
-        Assert.That(context.CurrentFileChecksums["sha256"], Is.EqualTo(Sha256(content)));
+        Assert.That(context.CurrentFileChecksums["sha256"], Is.EqualTo(Sha256Hex(content)));
     }
 
     [Test]
@@ -110,7 +110,8 @@ public class ChecksumUploadHandlerTests
         var handler = new ChecksumUploadHandler();
         Attach(handlers: handler);
         var headers = new HeaderDictionary { ["Content-Digest"] = value };
-        var ex = Assert.ThrowsAsync<UploadRejectedException>(async () => await handler.NewFileAsync(Header(headers: headers), CancellationToken.None));
+        var ex = Assert.ThrowsAsync<UploadRejectedException>(async () => await handler.NewFileAsync(
+            Header(headers: headers), CancellationToken.None));
         Assert.That(ex!.StatusCode, Is.EqualTo(400));
         Assert.That(ex.Errors!.Keys, Is.EquivalentTo(new[] { "file" }));
     }

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using System.Buffers;
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
+using UploadKit.Testing;
 
 namespace UploadKit.Tests.Handlers;
 
@@ -16,8 +16,8 @@ public class ChunkLifetimeTests
     [TestCase(30_000, 10_000, TestName = "MemoryThenTemporary_SpillWithOverwrittenChunks_KeepsCorrectContent")]
     public async Task Chain_ChunksOverwrittenAfterEachCall_KeepsCorrectContent(int length, int threshold)
     {
-        var temp = Path.Combine(Path.GetTempPath(), "uploadkit-tests", Guid.NewGuid().ToString("N"));
-        var options = new UploadOptions { MemoryBufferThreshold = threshold, TempFileDirectory = temp };
+        using var temp = new TempDirectory();
+        var options = new UploadOptions { MemoryBufferThreshold = threshold, TempFileDirectory = temp.Path };
         UploadHandler[] handlers = [new MemoryUploadHandler(), new TemporaryFileUploadHandler()];
         var context = new UploadRequestContext(options, handlers, new ServiceCollection().BuildServiceProvider());
         foreach (var handler in handlers)
@@ -25,8 +25,7 @@ public class ChunkLifetimeTests
             handler.Attach(context);
         }
 
-        var data = new byte[length];
-        new Random(length).NextBytes(data);
+        var data = RandomBytes(length, seed: length);
         var header = new UploadFileHeader("f", "a.bin", "application/octet-stream");
         foreach (var handler in handlers)
         {
@@ -63,15 +62,11 @@ public class ChunkLifetimeTests
         await using (file)
         {
             await using var stream = file!.OpenReadStream();
-            Assert.That(Convert.ToHexString(await SHA256.HashDataAsync(stream)), Is.EqualTo(Convert.ToHexString(SHA256.HashData(data))));
+            Assert.That(await Sha256HexAsync(stream), Is.EqualTo(Sha256Hex(data)));
             Assert.That(file.Length, Is.EqualTo(length));
         }
 
-        if (Directory.Exists(temp))
-        {
-            Assert.That(Directory.GetFiles(temp), Is.Empty, "the temp file went with the file");
-            Directory.Delete(temp, recursive: true);
-        }
+        Assert.That(Directory.GetFiles(temp.Path), Is.Empty, "the temp file went with the file");
     }
 
     [Test]
@@ -80,15 +75,16 @@ public class ChunkLifetimeTests
         var handler = new MemoryUploadHandler();
         handler.Attach(new UploadRequestContext(new UploadOptions(), [handler], new ServiceCollection().BuildServiceProvider()) { ContentLength = 100L << 20 });
         await handler.NewFileAsync(new UploadFileHeader("f", "small.txt", "text/plain"), CancellationToken.None);
-        var data = new byte[1000];
-        new Random(3).NextBytes(data);
+        var data = RandomBytes(1000, seed: 3);
 
         Assert.That(await handler.ReceiveChunkAsync(data, 0, CancellationToken.None), Is.Null);
         var file = (InMemoryUploadedFile)(await handler.FileCompleteAsync(data.Length, CancellationToken.None))!;
 
         Assert.That(file.Content.ToArray(), Is.EqualTo(data));
         Assert.That(file.Content.IsSingleSegment, Is.True);
-        Assert.That(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(file.Content.First, out var segment) ? segment.Array!.Length : 0, Is.EqualTo(data.Length),
+        Assert.That(
+            System.Runtime.InteropServices.MemoryMarshal.TryGetArray(file.Content.First, out var segment) ? segment.Array!.Length : 0,
+            Is.EqualTo(data.Length),
             "a 1 KB file in a 100 MiB request holds an array of its own length, not a threshold-sized buffer or a pooled block");
         await file.DisposeAsync();
     }

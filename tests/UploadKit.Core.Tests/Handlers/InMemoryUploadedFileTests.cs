@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using static UploadKit.Tests.StorageTestHelpers;
 
 namespace UploadKit.Tests.Handlers;
@@ -38,7 +37,8 @@ public class InMemoryUploadedFileTests
         await file.DisposeAsync();
         ReuseThePool(content.Length);
 
-        Assert.That(Convert.ToHexStringLower(await SHA256.HashDataAsync(stream)), Is.EqualTo(Sha256(content)), "the memory was not handed to another request while the stream was open");
+        Assert.That(
+            await Sha256HexAsync(stream), Is.EqualTo(Sha256Hex(content)), "the memory was not handed to another request while the stream was open");
         await stream.DisposeAsync();
         Assert.Throws<ObjectDisposedException>(() => stream.ReadByte());
     }
@@ -62,8 +62,8 @@ public class InMemoryUploadedFileTests
         await using var file = CreatePooled(content);
         await using var first = file.OpenReadStream();
         await using var second = file.OpenReadStream();
-        Assert.That(Convert.ToHexStringLower(await SHA256.HashDataAsync(first)), Is.EqualTo(Sha256(content)));
-        Assert.That(Convert.ToHexStringLower(await SHA256.HashDataAsync(second)), Is.EqualTo(Sha256(content)));
-        Assert.That(Sha256(file.Content.ToArray()), Is.EqualTo(Sha256(content)));
+        Assert.That(await Sha256HexAsync(first), Is.EqualTo(Sha256Hex(content)));
+        Assert.That(await Sha256HexAsync(second), Is.EqualTo(Sha256Hex(content)));
+        Assert.That(Sha256Hex(file.Content.ToArray()), Is.EqualTo(Sha256Hex(content)));
     }
 }

@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
-using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,20 +13,12 @@ namespace UploadKit.Tests.Handlers;
 /// Files held in memory are bounded per request and per application, sized to what they hold, and their memory is
 /// given back on every path a request can take.
 /// </summary>
-public class MemoryLimitsTests
+public class MemoryLimitsTests : TempDirectoryTests
 {
     private const int Block = UploadMemoryPool.BlockSize;
 
-    private string _temp = null!;
-
-    [SetUp]
-    public void SetUp() => _temp = StorageTestHelpers.CreateTempDirectory();
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_temp, recursive: true);
-
     private Task<TestApp> StartDescribingAppAsync(Action<UploadOptions> configure, bool kestrel = false) =>
-        UploadApp.StartAsync(_temp, app => app.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)), configure, kestrel: kestrel);
+        UploadApp.StartAsync(Temp, app => app.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)), configure, kestrel: kestrel);
 
     private static UploadMemoryBudget Budget(TestApp app) => app.Services.GetRequiredService<UploadMemoryBudget>();
 
@@ -39,7 +29,7 @@ public class MemoryLimitsTests
         // 300,000 bytes take five blocks: three files fit in 1 MiB, the fourth crosses it after one block and spills
         // with that block's bytes, the fifth spills at its first chunk.
         await using var app = await StartDescribingAppAsync(o => o.MaxRequestMemoryBufferSize = 1 << 20);
-        var files = Enumerable.Range(0, 5).Select(i => UploadApp.RandomBytes(300_000, seed: 10 + i)).ToArray();
+        var files = Enumerable.Range(0, 5).Select(i => RandomBytes(300_000, seed: 10 + i)).ToArray();
         var body = new MultipartBodyBuilder();
         for (var i = 0; i < files.Length; i++)
         {
@@ -52,11 +42,15 @@ public class MemoryLimitsTests
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(report!.Files.Select(f => f.Kind), Is.EqualTo(new[]
         {
-            nameof(InMemoryUploadedFile), nameof(InMemoryUploadedFile), nameof(InMemoryUploadedFile), nameof(TemporaryUploadedFile), nameof(TemporaryUploadedFile),
+            nameof(InMemoryUploadedFile), nameof(InMemoryUploadedFile), nameof(InMemoryUploadedFile), nameof(
+                TemporaryUploadedFile), nameof(TemporaryUploadedFile),
         }));
-        Assert.That(report.Files.Select(f => f.Sha256), Is.EqualTo(files.Select(UploadApp.Sha256)), "the bytes held at the spill reached the temporary file first, in order");
+        Assert.That(
+            report.Files.Select(f => f.Sha256),
+            Is.EqualTo(files.Select(f => Sha256Hex(f))),
+            "the bytes held at the spill reached the temporary file first, in order");
         await WaitUntilReleasedAsync(Budget(app));
-        Assert.That(Directory.GetFiles(_temp), Is.Empty);
+        Assert.That(Directory.GetFiles(Temp), Is.Empty);
     }
 
     [Test]
@@ -65,7 +59,7 @@ public class MemoryLimitsTests
         var holding = new TaskCompletionSource();
         var release = new TaskCompletionSource();
         await using var app = await UploadApp.StartAsync(
-            _temp,
+            Temp,
             a =>
             {
                 a.MapPost("/hold", async (UploadForm form) =>
@@ -77,20 +71,21 @@ public class MemoryLimitsTests
                 a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form));
             },
             o => o.MaxProcessMemoryBufferSize = 6 * Block);
-        var held = UploadApp.RandomBytes(4 * Block, seed: 1);
-        var second = UploadApp.RandomBytes(3 * Block, seed: 2);
+        var held = RandomBytes(4 * Block, seed: 1);
+        var second = RandomBytes(3 * Block, seed: 2);
 
         var first = app.Client.PostAsync("/hold", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "held.bin", held)));
         await holding.Task.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.That(Budget(app).Used, Is.EqualTo(4 * Block), "the held file reserved what it holds, no more");
-        var report = await (await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "second.bin", second)))).Content.ReadFromJsonAsync<FormReport>();
+        var report = await (await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "second.bin", second))))
+            .Content.ReadFromJsonAsync<FormReport>();
         release.SetResult();
         var firstReport = await (await first).Content.ReadFromJsonAsync<FormReport>();
 
         Assert.That(report!.Files.Single().Kind, Is.EqualTo(nameof(TemporaryUploadedFile)), "two blocks were left of the application's six");
-        Assert.That(report.Files.Single().Sha256, Is.EqualTo(UploadApp.Sha256(second)));
+        Assert.That(report.Files.Single().Sha256, Is.EqualTo(Sha256Hex(second)));
         Assert.That(firstReport!.Files.Single().Kind, Is.EqualTo(nameof(InMemoryUploadedFile)));
-        Assert.That(firstReport.Files.Single().Sha256, Is.EqualTo(UploadApp.Sha256(held)));
+        Assert.That(firstReport.Files.Single().Sha256, Is.EqualTo(Sha256Hex(held)));
         await WaitUntilReleasedAsync(Budget(app));
     }
 
@@ -98,18 +93,18 @@ public class MemoryLimitsTests
     public async Task UploadForm_RejectedByValidator_ReleasesTheMemoryOfEarlierFiles()
     {
         await using var app = await UploadApp.StartAsync(
-            _temp,
+            Temp,
             a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)).WithFileValidators("f", FileValidators.Extensions("bin")));
         var body = new MultipartBodyBuilder()
-            .AddFile("f", "a.bin", UploadApp.RandomBytes(200_000, seed: 1))
-            .AddFile("f", "b.bin", UploadApp.RandomBytes(200_000, seed: 2))
-            .AddFile("f", "c.exe", UploadApp.RandomBytes(1000, seed: 3));
+            .AddFile("f", "a.bin", RandomBytes(200_000, seed: 1))
+            .AddFile("f", "b.bin", RandomBytes(200_000, seed: 2))
+            .AddFile("f", "c.exe", RandomBytes(1000, seed: 3));
 
         var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(body));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         await WaitUntilReleasedAsync(Budget(app));
-        Assert.That(Directory.GetFiles(_temp), Is.Empty);
+        Assert.That(Directory.GetFiles(Temp), Is.Empty);
     }
 
     [Test]
@@ -118,7 +113,7 @@ public class MemoryLimitsTests
         UploadMemoryBudget? budget = null;
         long usedInEndpoint = 0;
         await using var app = await UploadApp.StartAsync(
-            _temp,
+            Temp,
             a => a.MapPost("/upload", (UploadForm form, HttpContext http) =>
             {
                 budget = http.RequestServices.GetRequiredService<UploadMemoryBudget>();
@@ -127,7 +122,8 @@ public class MemoryLimitsTests
             }),
             kestrel: true);
 
-        var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", UploadApp.RandomBytes(500_000))));
+        var response = await app.Client.PostAsync(
+            "/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("f", "a.bin", RandomBytes(500_000))));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.InternalServerError));
         Assert.That(usedInEndpoint, Is.EqualTo(8L * Block), "500,000 bytes hold eight blocks while the request runs");
@@ -139,7 +135,7 @@ public class MemoryLimitsTests
     {
         var finished = new TaskCompletionSource<Exception?>();
         await using var app = await UploadApp.StartAsync(
-            _temp,
+            Temp,
             a => a.MapPost("/upload", async (HttpContext http) =>
             {
                 try
@@ -153,19 +149,15 @@ public class MemoryLimitsTests
                 }
             }),
             kestrel: true);
-        var builder = new MultipartBodyBuilder().AddFile("f", "done.bin", UploadApp.RandomBytes(300_000, seed: 1)).AddFile("f", "half.bin", UploadApp.RandomBytes(2_000_000, seed: 2));
-        var body = builder.Build();
+        var builder = new MultipartBodyBuilder()
+            .AddFile("f", "done.bin", RandomBytes(300_000, seed: 1))
+            .AddFile("f", "half.bin", RandomBytes(2_000_000, seed: 2));
 
-        using (var socket = new TcpClient())
-        {
-            await socket.ConnectAsync(app.Client.BaseAddress!.Host, app.Client.BaseAddress.Port);
-            var stream = socket.GetStream();
-            var head = $"POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Type: {builder.ContentType}\r\nContent-Length: {body.Length}\r\n\r\n";
-            await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
-            await stream.WriteAsync(body.AsMemory(0, 1_000_000));
-            await stream.FlushAsync();
-            await KestrelUploadTests.WaitUntilAsync(() => Budget(app).Used > 5 * Block, "the second file is held in memory while the upload runs");
-        }
+        await KestrelUploadTests.SendPartAndDisconnectAsync(
+            app,
+            builder,
+            _ => 1_000_000,
+            () => KestrelUploadTests.WaitUntilAsync(() => Budget(app).Used > 5 * Block, "the second file is held in memory while the upload runs"));
 
         Assert.That(await finished.Task.WaitAsync(TimeSpan.FromSeconds(30)), Is.Not.Null, "reading failed when the client went away");
         await WaitUntilReleasedAsync(Budget(app));
@@ -176,17 +168,22 @@ public class MemoryLimitsTests
     {
         var budget = new UploadMemoryBudget(long.MaxValue);
         var (handler, _) = Attach(budget, new UploadOptions());
-        var data = UploadApp.RandomBytes(UploadOptions.DefaultMemoryBufferThreshold - 1000);
+        var data = RandomBytes(UploadOptions.DefaultMemoryBufferThreshold - 1000);
         await handler.NewFileAsync(new UploadFileHeader("f", "a.bin", "application/octet-stream"), CancellationToken.None);
         for (var offset = 0; offset < data.Length; offset += 16_000)
         {
-            Assert.That(await handler.ReceiveChunkAsync(data.AsMemory(offset, Math.Min(16_000, data.Length - offset)), offset, CancellationToken.None), Is.Null);
+            Assert.That(
+                await handler.ReceiveChunkAsync(data.AsMemory(offset, Math.Min(16_000, data.Length - offset)), offset, CancellationToken.None),
+                Is.Null);
         }
 
         var file = (InMemoryUploadedFile)(await handler.FileCompleteAsync(data.Length, CancellationToken.None))!;
 
         Assert.That(file.Content.ToArray(), Is.EqualTo(data));
-        Assert.That(budget.Used, Is.InRange(data.Length, data.Length + Block - 1), "a 2.5 MB file holds its bytes plus less than one block, not a 4 MiB array");
+        Assert.That(
+            budget.Used,
+            Is.InRange(data.Length, data.Length + Block - 1),
+            "a 2.5 MB file holds its bytes plus less than one block, not a 4 MiB array");
         await file.DisposeAsync();
         Assert.That(budget.Used, Is.Zero);
     }
@@ -196,7 +193,7 @@ public class MemoryLimitsTests
     {
         var budget = new UploadMemoryBudget(long.MaxValue);
         var (handler, _) = Attach(budget, new UploadOptions { MaxRequestMemoryBufferSize = 2 * Block });
-        var data = UploadApp.RandomBytes(3 * Block);
+        var data = RandomBytes(3 * Block);
         await handler.NewFileAsync(new UploadFileHeader("f", "a.bin", "application/octet-stream"), CancellationToken.None);
 
         Assert.That(await handler.ReceiveChunkAsync(data.AsMemory(0, 2 * Block), 0, CancellationToken.None), Is.Null);
@@ -216,7 +213,7 @@ public class MemoryLimitsTests
         for (var i = 0; i < 50; i++)
         {
             await handler.NewFileAsync(new UploadFileHeader("f", $"{i}.txt", "text/plain"), CancellationToken.None);
-            await handler.ReceiveChunkAsync(UploadApp.RandomBytes(1000, seed: i), 0, CancellationToken.None);
+            await handler.ReceiveChunkAsync(RandomBytes(1000, seed: i), 0, CancellationToken.None);
             files.Add((await handler.FileCompleteAsync(1000, CancellationToken.None))!);
         }
 
@@ -249,7 +246,8 @@ public class MemoryLimitsTests
     [Test]
     public void UploadMemoryPool_WriteBuffersReturned_ReusedAndDroppedWithTheBlocksWhenIdle()
     {
-        using var pool = new UploadMemoryPool(maxRetainedBytes: 4 * Block, idleTrimInterval: null, maxRetainedWriteBufferBytes: 2 * UploadMemoryPool.WriteBufferSize);
+        using var pool = new UploadMemoryPool(
+            maxRetainedBytes: 4 * Block, idleTrimInterval: null, maxRetainedWriteBufferBytes: 2 * UploadMemoryPool.WriteBufferSize);
         var buffers = Enumerable.Range(0, 3).Select(_ => pool.RentWriteBuffer()).ToArray();
         var block = pool.Rent();
         foreach (var buffer in buffers)
@@ -260,7 +258,8 @@ public class MemoryLimitsTests
 
         pool.Return(block);
 
-        Assert.That(pool.RetainedBytes, Is.EqualTo((2 * UploadMemoryPool.WriteBufferSize) + Block), "two buffers kept, the third over the limit dropped");
+        Assert.That(
+            pool.RetainedBytes, Is.EqualTo((2 * UploadMemoryPool.WriteBufferSize) + Block), "two buffers kept, the third over the limit dropped");
         Assert.That(pool.RentWriteBuffer(), Is.SameAs(buffers[1]));
         Assert.That(pool.Trim(), Is.EqualTo(UploadMemoryPool.WriteBufferSize + Block));
         Assert.That(pool.RetainedBytes, Is.Zero);

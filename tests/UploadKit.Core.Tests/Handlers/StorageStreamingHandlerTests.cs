@@ -1,21 +1,18 @@
+using UploadKit.Testing;
+
 using static UploadKit.Tests.StorageTestHelpers;
 
 namespace UploadKit.Tests.Handlers;
 
-public class StorageStreamingHandlerTests
+public class StorageStreamingHandlerTests : TempDirectoryTests
 {
-    private string _directory = null!;
     private FileSystemStorage _storage = null!;
 
     [SetUp]
     public void SetUp()
     {
-        _directory = CreateTempDirectory();
-        _storage = new FileSystemStorage(new FileSystemStorageOptions { Location = _directory });
+        _storage = new FileSystemStorage(new FileSystemStorageOptions { Location = Temp });
     }
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_directory, recursive: true);
 
     [Test]
     public async Task FileCompleteAsync_StreamedChunks_ReturnsStoredFileWithSameBytes()
@@ -23,7 +20,7 @@ public class StorageStreamingHandlerTests
         var handler = new StorageStreamingHandler(_storage);
         var context = Attach(handlers: handler);
         var content = RandomBytes(3_000_000);
-        context.CurrentFileChecksums["sha256"] = Sha256(content);
+        context.CurrentFileChecksums["sha256"] = Sha256Hex(content);
 
         var file = await StreamAsync(handler, Header("my song.mp3"), content, 65_536);
         await handler.UploadCompleteAsync(CancellationToken.None);
@@ -31,18 +28,25 @@ public class StorageStreamingHandlerTests
         var stored = (StoredUploadedFile)file!;
         Assert.That(stored.StoredName, Is.EqualTo("my_song.mp3"));
         Assert.That(stored.Length, Is.EqualTo(content.Length));
-        Assert.That(await StoredSha256Async(_storage, stored.StoredName), Is.EqualTo(Sha256(content)), "chunks were copied before their buffer was reused");
+        Assert.That(
+            await StoredSha256HexAsync(_storage, stored.StoredName),
+            Is.EqualTo(Sha256Hex(content)),
+            "chunks were copied before their buffer was reused");
         var info = await _storage.GetMetadataAsync(stored.StoredName);
         Assert.That(info!.ContentType, Is.EqualTo("audio/mpeg"));
         Assert.That(info.Checksums, Is.Empty, "the save started before the checksums were known");
         await using (var read = stored.OpenReadStream())
         {
-            Assert.That(Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(read)), Is.EqualTo(Sha256(content)));
+            Assert.That(await Sha256HexAsync(read), Is.EqualTo(Sha256Hex(content)));
         }
 
-        Assert.That(await stored.SaveAsync(_storage, stored.StoredName), Is.EqualTo(stored.StoredName), "saving into its own storage under its own name is free");
+        Assert.That(
+            await stored.SaveAsync(_storage, stored.StoredName),
+            Is.EqualTo(stored.StoredName),
+            "saving into its own storage under its own name is free");
         await stored.DisposeAsync();
-        Assert.That(await StoredSha256Async(_storage, stored.StoredName), Is.EqualTo(Sha256(content)), "the saved file stays after the request");
+        Assert.That(
+            await StoredSha256HexAsync(_storage, stored.StoredName), Is.EqualTo(Sha256Hex(content)), "the saved file stays after the request");
     }
 
     [Test]
@@ -54,12 +58,12 @@ public class StorageStreamingHandlerTests
         var content = RandomBytes(100_000);
         await handler.NewFileAsync(Header(), CancellationToken.None);
         await handler.ReceiveChunkAsync(content, 0, CancellationToken.None);
-        context.CurrentFileChecksums["sha256"] = Sha256(content);
+        context.CurrentFileChecksums["sha256"] = Sha256Hex(content);
         var file = (StoredUploadedFile)(await handler.FileCompleteAsync(content.Length, CancellationToken.None))!;
         await handler.UploadCompleteAsync(CancellationToken.None);
 
         Assert.That(storage.ChecksumsAtEnd, Is.EqualTo(storage.ChecksumsAtStart), "the options never change while the storage uses them");
-        Assert.That(await StoredSha256Async(_storage, file.StoredName), Is.EqualTo(Sha256(content)));
+        Assert.That(await StoredSha256HexAsync(_storage, file.StoredName), Is.EqualTo(Sha256Hex(content)));
     }
 
     [Test]
@@ -81,7 +85,10 @@ public class StorageStreamingHandlerTests
         var file = (StoredUploadedFile)(await handler.FileCompleteAsync(content.Length, CancellationToken.None))!;
         await handler.UploadCompleteAsync(CancellationToken.None);
 
-        Assert.That(await StoredSha256Async(_storage, file.StoredName), Is.EqualTo(Sha256(content)), "the bytes short of a flush reached the storage at the end");
+        Assert.That(
+            await StoredSha256HexAsync(_storage, file.StoredName),
+            Is.EqualTo(Sha256Hex(content)),
+            "the bytes short of a flush reached the storage at the end");
         Assert.That(storage.Reads, Is.LessThanOrEqualTo(2), "16 KiB in 1 KiB chunks wake the storage once, not once per chunk");
     }
 
@@ -94,7 +101,7 @@ public class StorageStreamingHandlerTests
         var content = RandomBytes(1000);
         var file = (StoredUploadedFile)(await StreamAsync(handler, Header(), content, 100))!;
         Assert.That(file.StoredName, Does.Match("^tracks/1_[A-Za-z0-9]{7}\\.mp3$"));
-        Assert.That(await StoredSha256Async(_storage, file.StoredName), Is.EqualTo(Sha256(content)));
+        Assert.That(await StoredSha256HexAsync(_storage, file.StoredName), Is.EqualTo(Sha256Hex(content)));
     }
 
     [Test]
@@ -115,7 +122,7 @@ public class StorageStreamingHandlerTests
         await write;
         await handler.ReceiveChunkAsync(content.AsMemory(512 * 1024), 512 * 1024, CancellationToken.None);
         var file = (StoredUploadedFile)(await handler.FileCompleteAsync(content.Length, CancellationToken.None))!;
-        Assert.That(await StoredSha256Async(_storage, file.StoredName), Is.EqualTo(Sha256(content)));
+        Assert.That(await StoredSha256HexAsync(_storage, file.StoredName), Is.EqualTo(Sha256Hex(content)));
     }
 
     [Test]
@@ -126,7 +133,7 @@ public class StorageStreamingHandlerTests
         await handler.NewFileAsync(Header(), CancellationToken.None);
         await handler.ReceiveChunkAsync(RandomBytes(200_000), 0, CancellationToken.None);
         await handler.UploadInterruptedAsync(CancellationToken.None);
-        Assert.That(AllFiles(_directory), Is.Empty);
+        Assert.That(AllFiles(Temp), Is.Empty);
     }
 
     [Test]
@@ -138,7 +145,7 @@ public class StorageStreamingHandlerTests
         await handler.ReceiveChunkAsync(RandomBytes(200_000), 0, CancellationToken.None);
         await handler.FileSkippedAsync(CancellationToken.None);
         await handler.UploadCompleteAsync(CancellationToken.None);
-        Assert.That(AllFiles(_directory), Is.Empty);
+        Assert.That(AllFiles(Temp), Is.Empty);
     }
 
     [Test]
@@ -151,7 +158,7 @@ public class StorageStreamingHandlerTests
         await handler.NewFileAsync(Header("b.mp3"), CancellationToken.None);
         await handler.ReceiveChunkAsync(RandomBytes(100), 0, CancellationToken.None);
         await handler.UploadInterruptedAsync(CancellationToken.None);
-        Assert.That(AllFiles(_directory), Is.Empty);
+        Assert.That(AllFiles(Temp), Is.Empty);
     }
 
     [Test]
@@ -181,53 +188,43 @@ public class StorageStreamingHandlerTests
         Attach(handlers: handler);
         var ex = Assert.ThrowsAsync<UploadRejectedException>(async () => await handler.NewFileAsync(Header(), CancellationToken.None));
         Assert.That(ex!.StatusCode, Is.EqualTo(400));
-        Assert.That(AllFiles(_directory), Is.Empty);
+        Assert.That(AllFiles(Temp), Is.Empty);
     }
 
     /// <summary>A storage that starts reading only once a gate opens.</summary>
-    private sealed class GatedStorage(IFileStorage inner, Task gate) : IFileStorage
+    private sealed class GatedStorage(IFileStorage inner, Task gate) : DelegatingStorage(inner)
     {
-        public async Task<string> SaveAsync(string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
+        public override async Task<string> SaveAsync(
+            string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
         {
             await gate;
-            return await inner.SaveAsync(name, content, options, cancellationToken);
+            return await Inner.SaveAsync(name, content, options, cancellationToken);
         }
-
-        public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default) => inner.OpenReadAsync(name, cancellationToken);
-        public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default) => inner.DeleteAsync(name, cancellationToken);
-        public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) => inner.ExistsAsync(name, cancellationToken);
-        public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default) => inner.GetMetadataAsync(name, cancellationToken);
-        public IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, cancellationToken);
-        public Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default) => inner.GetUrlAsync(name, cancellationToken);
     }
 
-    /// <summary>A storage that notes the checksums it was given when the save starts and when the content ended, as a network storage reads them.</summary>
-    private sealed class OptionsRecordingStorage(IFileStorage inner) : IFileStorage
+    /// <summary>
+    /// A storage that notes the checksums it was given when the save starts and when the content ended, as a network storage reads them.
+    /// </summary>
+    private sealed class OptionsRecordingStorage(IFileStorage inner) : DelegatingStorage(inner)
     {
         public string[] ChecksumsAtStart { get; private set; } = [];
 
         public string[] ChecksumsAtEnd { get; private set; } = [];
 
-        public async Task<string> SaveAsync(string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
+        public override async Task<string> SaveAsync(
+            string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
         {
             ChecksumsAtStart = options!.Checksums.Select(c => $"{c.Key}={c.Value}").ToArray();
             using var buffer = new MemoryStream();
             await content.CopyToAsync(buffer, cancellationToken);
             ChecksumsAtEnd = options.Checksums.Select(c => $"{c.Key}={c.Value}").ToArray();
             buffer.Position = 0;
-            return await inner.SaveAsync(name, buffer, options, cancellationToken);
+            return await Inner.SaveAsync(name, buffer, options, cancellationToken);
         }
-
-        public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default) => inner.OpenReadAsync(name, cancellationToken);
-        public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default) => inner.DeleteAsync(name, cancellationToken);
-        public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) => inner.ExistsAsync(name, cancellationToken);
-        public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default) => inner.GetMetadataAsync(name, cancellationToken);
-        public IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, cancellationToken);
-        public Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default) => inner.GetUrlAsync(name, cancellationToken);
     }
 
     /// <summary>A storage that counts the reads that returned bytes.</summary>
-    private sealed class ReadCountingStorage(IFileStorage inner) : IFileStorage
+    private sealed class ReadCountingStorage(IFileStorage inner) : DelegatingStorage(inner)
     {
         private long _received;
         private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -242,7 +239,8 @@ public class StorageStreamingHandlerTests
             }
         }
 
-        public async Task<string> SaveAsync(string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
+        public override async Task<string> SaveAsync(
+            string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
         {
             using var buffer = new MemoryStream();
             var chunk = new byte[1024 * 1024];
@@ -256,15 +254,8 @@ public class StorageStreamingHandlerTests
             }
 
             buffer.Position = 0;
-            return await inner.SaveAsync(name, buffer, options, cancellationToken);
+            return await Inner.SaveAsync(name, buffer, options, cancellationToken);
         }
-
-        public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default) => inner.OpenReadAsync(name, cancellationToken);
-        public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default) => inner.DeleteAsync(name, cancellationToken);
-        public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) => inner.ExistsAsync(name, cancellationToken);
-        public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default) => inner.GetMetadataAsync(name, cancellationToken);
-        public IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, cancellationToken);
-        public Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default) => inner.GetUrlAsync(name, cancellationToken);
     }
 
     /// <summary>A storage whose upload fails after reading some bytes, as a network storage might.</summary>
@@ -272,7 +263,8 @@ public class StorageStreamingHandlerTests
     {
         public List<string> Deleted { get; } = [];
 
-        public async Task<string> SaveAsync(string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
+        public async Task<string> SaveAsync(
+            string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
         {
             var buffer = new byte[10_000];
             await content.ReadAtLeastAsync(buffer, buffer.Length, cancellationToken: cancellationToken);
@@ -287,8 +279,10 @@ public class StorageStreamingHandlerTests
 
         public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default) => throw new FileNotFoundException();
         public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) => Task.FromResult(false);
-        public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default) => Task.FromResult<StoredFileInfo?>(null);
-        public IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, CancellationToken cancellationToken = default) => AsyncEnumerable.Empty<StoredFileInfo>();
+        public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default) =>
+            Task.FromResult<StoredFileInfo?>(null);
+        public IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, CancellationToken cancellationToken = default) =>
+            AsyncEnumerable.Empty<StoredFileInfo>();
         public Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default) => Task.FromResult<string?>(null);
     }
 }

@@ -32,7 +32,8 @@ public class AttackClassTests : TempDirectoryTests
     public async Task UploadForm_AttackShape_AnswersAndLeavesNothing(AdversarialShape shape)
     {
         // Files spill to disk early, so a body that is accepted or refused halfway must clean up what it wrote.
-        await using var app = await UploadApp.StartAsync(Temp, a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)), o => o.MemoryBufferThreshold = 16 * 1024);
+        await using var app = await UploadApp.StartAsync(
+            Temp, a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)), o => o.MemoryBufferThreshold = 16 * 1024);
         var body = shape.Build(Small);
         var content = new ByteArrayContent(body.Body);
         content.Headers.TryAddWithoutValidation("Content-Type", shape.ContentType);
@@ -68,7 +69,9 @@ public class AttackClassTests : TempDirectoryTests
     [Test]
     public async Task ReadUploadFormAsync_HugeDeclaredLengthTinyBody_Is400WithoutSizingBuffersByIt()
     {
-        var body = Encoding.ASCII.GetBytes($"--{AdversarialBodies.Boundary}\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.bin\"\r\nContent-Length: 200000000\r\n\r\nabc");
+        var body = Encoding.ASCII.GetBytes(
+            $"--{AdversarialBodies.Boundary}\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.bin\"\r\nContent-Length: 200000000\r\n\r\n" +
+            $"abc");
 
         var (smallStatus, smallBytes) = await InMemoryParse.MeasureAsync(body, AdversarialBodies.ContentType, declaredLength: Small);
         var (largeStatus, largeBytes) = await InMemoryParse.MeasureAsync(body, AdversarialBodies.ContentType, declaredLength: 200_000_000);
@@ -81,12 +84,15 @@ public class AttackClassTests : TempDirectoryTests
     [Test]
     public async Task Kestrel_HugeDeclaredLengthTinyBody_Is400AndLeavesNothing()
     {
-        var app = await UploadApp.StartAsync(Temp, a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)), o => o.MemoryBufferThreshold = 0, kestrel: true);
+        var app = await UploadApp.StartAsync(
+            Temp, a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)), o => o.MemoryBufferThreshold = 0, kestrel: true);
         string? statusLine;
         try
         {
-            var part = $"--{AdversarialBodies.Boundary}\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.bin\"\r\n\r\n" + new string('x', 5000);
-            var request = $"POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Type: {AdversarialBodies.ContentType}\r\nContent-Length: 200000000\r\n\r\n{part}";
+            var part = $"--{AdversarialBodies.Boundary}\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.bin\"\r\n\r\n" + new string(
+                'x', 5000);
+            var request = $"POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Type: {AdversarialBodies.ContentType}\r\n" +
+                $"Content-Length: 200000000\r\n\r\n{part}";
             using var client = new TcpClient();
             await client.ConnectAsync(app.Client.BaseAddress!.Host, app.Client.BaseAddress.Port);
             var stream = client.GetStream();
@@ -150,7 +156,8 @@ public class AttackClassTests : TempDirectoryTests
 
     private sealed class DiscardHandler : UploadHandler
     {
-        public override ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken) =>
+        public override ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(
+            ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken) =>
             ValueTask.FromResult<ReadOnlyMemory<byte>?>(null);
     }
 

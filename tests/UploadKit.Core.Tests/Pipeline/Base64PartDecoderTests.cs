@@ -84,7 +84,8 @@ public class Base64PartDecoderTests
     public void ParseAsync_InvalidBase64_Throws400NamingThePart(string encoded)
     {
         var body = Body(encoded);
-        var ex = Assert.ThrowsAsync<UploadRejectedException>(() => ParserHarness.ParseWithOursAsync(ParserHarness.TrickleReader(body, new Random(2), 3), Boundary));
+        var ex = Assert.ThrowsAsync<UploadRejectedException>(() => ParserHarness.ParseWithOursAsync(
+            ParserHarness.TrickleReader(body, new Random(2), 3), Boundary));
 
         Assert.That(ex!.StatusCode, Is.EqualTo(400));
         Assert.That(ex.Message, Does.Contain("'f'"));
@@ -93,7 +94,8 @@ public class Base64PartDecoderTests
     [Test]
     public void ParseAsync_ManyPaddingCharacters_Throws400()
     {
-        var ex = Assert.ThrowsAsync<UploadRejectedException>(() => ParserHarness.ParseWithOursAsync(ParserHarness.SegmentedReader(Body("YQ" + new string('=', 10_000)), []), Boundary));
+        var ex = Assert.ThrowsAsync<UploadRejectedException>(() => ParserHarness.ParseWithOursAsync(
+            ParserHarness.SegmentedReader(Body("YQ" + new string('=', 10_000)), []), Boundary));
 
         Assert.That(ex!.StatusCode, Is.EqualTo(400));
     }
@@ -107,6 +109,7 @@ public class Base64PartDecoderTests
             ParserHarness.ParseWithOursAsync(ParserHarness.SegmentedReader(body, []), Boundary, new UploadOptions { MaxFieldsSize = 999 }));
         Assert.That(ex!.StatusCode, Is.EqualTo(413));
 
-        Assert.DoesNotThrowAsync(() => ParserHarness.ParseWithOursAsync(ParserHarness.SegmentedReader(body, []), Boundary, new UploadOptions { MaxFieldsSize = 1001 }));
+        Assert.DoesNotThrowAsync(() => ParserHarness.ParseWithOursAsync(
+            ParserHarness.SegmentedReader(body, []), Boundary, new UploadOptions { MaxFieldsSize = 1001 }));
     }
 }

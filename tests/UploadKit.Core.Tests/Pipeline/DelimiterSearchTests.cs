@@ -7,7 +7,11 @@ namespace UploadKit.Tests.Pipeline;
 public class DelimiterSearchTests
 {
     [Test]
-    public void IndexOf_RandomDataWithPlantedDelimitersAndPrefixes_AgreesWithSpanIndexOf([Values("b", "xYz123", "----WebKitFormBoundary7MA4YWxkTrZu0gW", "0123456789012345678901234567890123456789012345678901234567890123456789")] string boundary)
+    public void IndexOf_RandomDataWithPlantedDelimitersAndPrefixes_AgreesWithSpanIndexOf([Values(
+        "b",
+        "xYz123",
+        "----WebKitFormBoundary7MA4YWxkTrZu0gW",
+        "0123456789012345678901234567890123456789012345678901234567890123456789")] string boundary)
     {
         var delimiter = Encoding.ASCII.GetBytes("\r\n--" + boundary);
         var random = new Random(boundary.Length);
@@ -28,7 +32,8 @@ public class DelimiterSearchTests
                 delimiter.AsSpan(0, Math.Min(length, data.Length - at)).CopyTo(data.AsSpan(at));
             }
 
-            Assert.That(DelimiterSearch.IndexOf(data, delimiter), Is.EqualTo(data.AsSpan().IndexOf(delimiter)), $"trial {trial}, {data.Length} bytes");
+            Assert.That(
+                DelimiterSearch.IndexOf(data, delimiter), Is.EqualTo(data.AsSpan().IndexOf(delimiter)), $"trial {trial}, {data.Length} bytes");
         }
     }
 

@@ -11,11 +11,15 @@ public class FuzzCorpusTests
     private static readonly string CorpusDirectory = Path.Combine(AppContext.BaseDirectory, "FuzzCorpus");
 
     private static IEnumerable<TestCaseData> Inputs() =>
-        Directory.GetFiles(CorpusDirectory).Order(StringComparer.Ordinal).Select(path => new TestCaseData(Path.GetFileName(path)).SetArgDisplayNames(Path.GetFileName(path)));
+        Directory.GetFiles(CorpusDirectory)
+            .Order(StringComparer.Ordinal)
+            .Select(path => new TestCaseData(Path.GetFileName(path)).SetArgDisplayNames(Path.GetFileName(path)));
 
     [Test]
     public void Corpus_HasTheRegressionSeeds() =>
-        Assert.That(Directory.GetFiles(CorpusDirectory).Select(Path.GetFileName), Is.SupersetOf(new[] { "base64-file", "empty", "unnamed-files", "nested-mixed", "long-boundary" }));
+        Assert.That(
+            Directory.GetFiles(CorpusDirectory).Select(Path.GetFileName),
+            Is.SupersetOf(new[] { "base64-file", "empty", "unnamed-files", "nested-mixed", "long-boundary" }));
 
     [TestCaseSource(nameof(Inputs))]
     public async Task RunAsync_CorpusInput_EndsInAFormOrA400Or413(string name)

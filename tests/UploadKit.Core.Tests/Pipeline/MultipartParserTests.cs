@@ -69,7 +69,8 @@ public class MultipartParserTests
     public void ParseAsync_MalformedBody_Throws400(string text)
     {
         var body = Encoding.ASCII.GetBytes(text);
-        var ex = Assert.ThrowsAsync<UploadRejectedException>(() => ParserHarness.ParseWithOursAsync(ParserHarness.TrickleReader(body, new Random(1), 5), "b"));
+        var ex = Assert.ThrowsAsync<UploadRejectedException>(() => ParserHarness.ParseWithOursAsync(
+            ParserHarness.TrickleReader(body, new Random(1), 5), "b"));
         Assert.That(ex!.StatusCode, Is.EqualTo(400));
     }
 
@@ -123,7 +124,9 @@ public class MultipartParserTests
     [Test]
     public void ParseAsync_HeadersOverLimit_Throws413()
     {
-        var body = new MultipartBodyBuilder("b").AddPart($"Content-Disposition: form-data; name=\"a\"\r\nX-Big: {new string('x', 20_000)}\r\n", [1]).Build();
+        var body = new MultipartBodyBuilder("b")
+            .AddPart($"Content-Disposition: form-data; name=\"a\"\r\nX-Big: {new string('x', 20_000)}\r\n", [1])
+            .Build();
         var ex = Assert.ThrowsAsync<UploadRejectedException>(() => ParserHarness.ParseWithOursAsync(ParserHarness.SegmentedReader(body, []), "b"));
         Assert.That(ex!.StatusCode, Is.EqualTo(413));
     }
@@ -132,7 +135,8 @@ public class MultipartParserTests
     public void ParseAsync_FieldsOverLimit_Throws413()
     {
         var body = new MultipartBodyBuilder("b").AddField("a", new string('x', 100)).AddField("b", new string('y', 100)).Build();
-        var ex = Assert.ThrowsAsync<UploadRejectedException>(() => ParserHarness.ParseWithOursAsync(ParserHarness.SegmentedReader(body, []), "b", new UploadOptions { MaxFieldsSize = 150 }));
+        var ex = Assert.ThrowsAsync<UploadRejectedException>(() => ParserHarness.ParseWithOursAsync(
+            ParserHarness.SegmentedReader(body, []), "b", new UploadOptions { MaxFieldsSize = 150 }));
         Assert.That(ex!.StatusCode, Is.EqualTo(413));
         Assert.That(ex.Message, Is.EqualTo("The form's fields are larger than 150 bytes."));
     }
@@ -146,7 +150,8 @@ public class MultipartParserTests
             builder.AddField("f" + i, "v");
         }
 
-        var ex = Assert.ThrowsAsync<UploadRejectedException>(() => ParserHarness.ParseWithOursAsync(ParserHarness.SegmentedReader(builder.Build(), []), "b", new UploadOptions { MaxFieldCount = 3 }));
+        var ex = Assert.ThrowsAsync<UploadRejectedException>(() => ParserHarness.ParseWithOursAsync(
+            ParserHarness.SegmentedReader(builder.Build(), []), "b", new UploadOptions { MaxFieldCount = 3 }));
         Assert.That(ex!.StatusCode, Is.EqualTo(413));
         Assert.That(ex.Message, Is.EqualTo("The form has more than 3 fields."));
     }

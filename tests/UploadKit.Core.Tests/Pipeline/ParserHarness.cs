@@ -19,7 +19,8 @@ internal static class ParserHarness
     public static async Task<List<ParsedPart>> ParseWithOursAsync(PipeReader reader, string boundary, UploadOptions? options = null)
     {
         var sink = new RecordingSink();
-        await new MultipartParser(reader, boundary, options ?? new UploadOptions { MaxFieldCount = 10_000, MaxFileCount = 10_000 }).ParseAsync(sink, CancellationToken.None);
+        await new MultipartParser(reader, boundary, options ?? new UploadOptions { MaxFieldCount = 10_000, MaxFileCount = 10_000 })
+            .ParseAsync(sink, CancellationToken.None);
         return sink.Parts;
     }
 
@@ -35,7 +36,11 @@ internal static class ParserHarness
             var name = HeaderUtilities.RemoveQuotes(disposition!.Name).ToString();
             var isFile = disposition.FileName.HasValue || disposition.FileNameStar.HasValue;
             parts.Add(isFile
-                ? new ParsedPart(name, FileNameSanitizer.Sanitize(HeaderUtilities.RemoveQuotes(disposition.FileName).ToString()), section.ContentType ?? "application/octet-stream", Convert.ToHexString(content.ToArray()))
+                ? new ParsedPart(
+                    name,
+                    FileNameSanitizer.Sanitize(HeaderUtilities.RemoveQuotes(disposition.FileName).ToString()),
+                    section.ContentType ?? "application/octet-stream",
+                    Convert.ToHexString(content.ToArray()))
                 : new ParsedPart(name, null, null, Convert.ToHexString(Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(content.ToArray())))));
         }
 

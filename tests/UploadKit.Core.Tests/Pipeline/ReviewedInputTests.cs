@@ -12,7 +12,7 @@ using UploadKit.Tests.AspNetCore;
 namespace UploadKit.Tests.Pipeline;
 
 /// <summary>Client inputs that once reached the app as server errors, or slipped past a limit.</summary>
-public class ReviewedInputTests
+public class ReviewedInputTests : TempDirectoryTests
 {
     [TestCase("\r\n--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--b--")]
     [TestCase("hello preamble\r\n--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--b--")]
@@ -26,7 +26,7 @@ public class ReviewedInputTests
     [Test]
     public async Task UploadForm_Utf7CharsetAndFileNames_NeverAServerError()
     {
-        await using var app = await UploadApp.StartAsync(Path.GetTempPath(), a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)));
+        await using var app = await UploadApp.StartAsync(Temp, a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)));
         var body = new MultipartBodyBuilder()
             .AddPart("Content-Disposition: form-data; name=\"t\"\r\nContent-Type: text/plain; charset=utf-7\r\n", "plain"u8.ToArray())
             .AddPart("Content-Disposition: form-data; name=\"f\"; filename*=utf-7''x.txt\r\n", [1, 2])
@@ -50,14 +50,16 @@ public class ReviewedInputTests
             builder.AddField(new string('n', 1000) + i, string.Empty);
         }
 
-        var ex = Assert.ThrowsAsync<UploadRejectedException>(() => ParserHarness.ParseWithOursAsync(ParserHarness.SegmentedReader(builder.Build(), []), "b", new UploadOptions { MaxFieldsSize = 1000 }));
+        var ex = Assert.ThrowsAsync<UploadRejectedException>(() => ParserHarness.ParseWithOursAsync(
+            ParserHarness.SegmentedReader(builder.Build(), []), "b", new UploadOptions { MaxFieldsSize = 1000 }));
         Assert.That(ex!.StatusCode, Is.EqualTo(413));
     }
 
     [Test]
     public async Task UrlEncodedForm_ChunkedOverLimit_Answers413AsItArrives()
     {
-        await using var app = await UploadApp.StartAsync(Path.GetTempPath(), a => a.MapPost("/upload", (UploadForm form) => Results.Ok()), o => o.MaxFieldsSize = 10_000);
+        await using var app = await UploadApp.StartAsync(
+            Temp, a => a.MapPost("/upload", (UploadForm form) => Results.Ok()), o => o.MaxFieldsSize = 10_000);
         var content = new UploadApp.UnknownLengthContent(Encoding.ASCII.GetBytes("a=" + new string('x', 100_000)));
         content.Headers.ContentType = new("application/x-www-form-urlencoded");
 
@@ -72,7 +74,8 @@ public class ReviewedInputTests
     [Test]
     public async Task UrlEncodedForm_TooManyFields_Answers413NamingTheLimit()
     {
-        await using var app = await UploadApp.StartAsync(Path.GetTempPath(), a => a.MapPost("/upload", (UploadForm form) => Results.Ok()), o => o.MaxFieldCount = 3);
+        await using var app = await UploadApp.StartAsync(
+            Temp, a => a.MapPost("/upload", (UploadForm form) => Results.Ok()), o => o.MaxFieldCount = 3);
 
         var response = await app.Client.PostAsync("/upload", new FormUrlEncodedContent([new("a", "1"), new("b", "2"), new("c", "3"), new("d", "4")]));
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -86,7 +89,7 @@ public class ReviewedInputTests
     public async Task RawBody_FileHeaders_DoNotCarryTheRequestsCredentials()
     {
         IHeaderDictionary? seen = null;
-        await using var app = await UploadApp.StartAsync(Path.GetTempPath(), a => a.MapPost("/upload/{filename}", (UploadForm form) =>
+        await using var app = await UploadApp.StartAsync(Temp, a => a.MapPost("/upload/{filename}", (UploadForm form) =>
         {
             seen = form.Files.Single().Headers;
             return Results.Ok();

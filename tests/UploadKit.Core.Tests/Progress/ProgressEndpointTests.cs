@@ -10,21 +10,14 @@ using UploadKit.Stores;
 
 namespace UploadKit.Tests.Progress;
 
-public class ProgressEndpointTests
+public class ProgressEndpointTests : TempDirectoryTests
 {
-    private string _temp = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        _temp = Path.Combine(Path.GetTempPath(), "uploadkit-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_temp);
-    }
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_temp, recursive: true);
-
-    internal static Task<TestApp> StartAsync(string temp, Action<UploadEndpointOptions>? security = null, Action<UploadOptions>? limits = null, bool kestrel = false, TimeSpan? eventsStartTimeout = null) =>
+    internal static Task<TestApp> StartAsync(
+        string temp,
+        Action<UploadEndpointOptions>? security = null,
+        Action<UploadOptions>? limits = null,
+        bool kestrel = false,
+        TimeSpan? eventsStartTimeout = null) =>
         UploadApp.StartAsync(
             temp,
             app =>
@@ -69,9 +62,9 @@ public class ProgressEndpointTests
     [Test]
     public async Task Upload_WithProgressHeader_SnapshotShowsCompleteWithAllBytes()
     {
-        await using var app = await StartAsync(_temp);
+        await using var app = await StartAsync(Temp);
         var id = Guid.NewGuid().ToString("N");
-        var data = UploadApp.RandomBytes(300_000);
+        var data = RandomBytes(300_000);
         var request = Upload("alice", id, data);
         var expected = request.Content!.Headers.ContentLength;
 
@@ -88,9 +81,9 @@ public class ProgressEndpointTests
     [Test]
     public async Task Upload_WithProgressQueryValue_SnapshotRecorded()
     {
-        await using var app = await StartAsync(_temp);
+        await using var app = await StartAsync(Temp);
         var id = Guid.NewGuid().ToString();
-        var request = Upload("alice", null, UploadApp.RandomBytes(1000));
+        var request = Upload("alice", null, RandomBytes(1000));
         request.RequestUri = new Uri("/upload?progress_id=" + id, UriKind.Relative);
 
         var upload = await app.Client.SendAsync(request);
@@ -106,9 +99,9 @@ public class ProgressEndpointTests
     [TestCase("not an id at all, but long enough!!")]
     public async Task Upload_GuessableProgressId_Answers400(string id)
     {
-        await using var app = await StartAsync(_temp);
+        await using var app = await StartAsync(Temp);
 
-        var upload = await app.Client.SendAsync(Upload("alice", id, UploadApp.RandomBytes(1000)));
+        var upload = await app.Client.SendAsync(Upload("alice", id, RandomBytes(1000)));
 
         Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(upload.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"));
@@ -117,11 +110,11 @@ public class ProgressEndpointTests
     [Test]
     public async Task Upload_ProgressIdOfAnotherUser_Answers400AndKeepsTheirEntry()
     {
-        await using var app = await StartAsync(_temp);
+        await using var app = await StartAsync(Temp);
         var id = Guid.NewGuid().ToString("N");
-        await app.Client.SendAsync(Upload("alice", id, UploadApp.RandomBytes(1000)));
+        await app.Client.SendAsync(Upload("alice", id, RandomBytes(1000)));
 
-        var upload = await app.Client.SendAsync(Upload("mallory", id, UploadApp.RandomBytes(10)));
+        var upload = await app.Client.SendAsync(Upload("mallory", id, RandomBytes(10)));
         var snapshot = await GetSnapshotAsync(app.Client, id, "alice");
 
         Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
@@ -131,9 +124,9 @@ public class ProgressEndpointTests
     [Test]
     public async Task Snapshot_ReadByAnotherUser_Answers404()
     {
-        await using var app = await StartAsync(_temp);
+        await using var app = await StartAsync(Temp);
         var id = Guid.NewGuid().ToString("N");
-        await app.Client.SendAsync(Upload("alice", id, UploadApp.RandomBytes(1000)));
+        await app.Client.SendAsync(Upload("alice", id, RandomBytes(1000)));
 
         var snapshot = await app.Client.SendAsync(TestAuthentication.Request(HttpMethod.Get, "/upload-progress/" + id, "bob"));
         var events = await app.Client.SendAsync(TestAuthentication.Request(HttpMethod.Get, $"/upload-progress/{id}/events", "bob"));
@@ -145,9 +138,10 @@ public class ProgressEndpointTests
     [Test]
     public async Task Snapshot_UnknownId_Answers404()
     {
-        await using var app = await StartAsync(_temp);
+        await using var app = await StartAsync(Temp);
 
-        var snapshot = await app.Client.SendAsync(TestAuthentication.Request(HttpMethod.Get, "/upload-progress/" + Guid.NewGuid().ToString("N"), "alice"));
+        var snapshot = await app.Client.SendAsync(TestAuthentication.Request(
+            HttpMethod.Get, "/upload-progress/" + Guid.NewGuid().ToString("N"), "alice"));
 
         Assert.That(snapshot.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
     }
@@ -155,9 +149,9 @@ public class ProgressEndpointTests
     [Test]
     public async Task Snapshot_Anonymous_Answers401ByDefault()
     {
-        await using var app = await StartAsync(_temp);
+        await using var app = await StartAsync(Temp);
         var id = Guid.NewGuid().ToString("N");
-        await app.Client.SendAsync(Upload(null, id, UploadApp.RandomBytes(1000)));
+        await app.Client.SendAsync(Upload(null, id, RandomBytes(1000)));
 
         var snapshot = await app.Client.SendAsync(TestAuthentication.Request(HttpMethod.Get, "/upload-progress/" + id, null));
         var events = await app.Client.SendAsync(TestAuthentication.Request(HttpMethod.Get, $"/upload-progress/{id}/events", null));
@@ -169,9 +163,9 @@ public class ProgressEndpointTests
     [Test]
     public async Task Snapshot_AnonymousWhenAppOptsOut_ReadsAnonymousUpload()
     {
-        await using var app = await StartAsync(_temp, o => o.AllowAnonymous = true);
+        await using var app = await StartAsync(Temp, o => o.AllowAnonymous = true);
         var id = Guid.NewGuid().ToString("N");
-        await app.Client.SendAsync(Upload(null, id, UploadApp.RandomBytes(1000)));
+        await app.Client.SendAsync(Upload(null, id, RandomBytes(1000)));
 
         var snapshot = await GetSnapshotAsync(app.Client, id, null);
         var signedIn = await app.Client.SendAsync(TestAuthentication.Request(HttpMethod.Get, "/upload-progress/" + id, "alice"));
@@ -184,7 +178,7 @@ public class ProgressEndpointTests
     public async Task Snapshot_PolicyTheUserFails_Answers403()
     {
         await using var app = await UploadApp.StartAsync(
-            _temp,
+            Temp,
             a => a.MapUploadProgress("/upload-progress", o => o.AuthorizationPolicy = "admins"),
             services: s =>
             {
@@ -192,7 +186,8 @@ public class ProgressEndpointTests
                 s.AddAuthorizationBuilder().AddPolicy("admins", p => p.RequireUserName("root"));
             });
 
-        var response = await app.Client.SendAsync(TestAuthentication.Request(HttpMethod.Get, "/upload-progress/" + Guid.NewGuid().ToString("N"), "alice"));
+        var response = await app.Client.SendAsync(TestAuthentication.Request(
+            HttpMethod.Get, "/upload-progress/" + Guid.NewGuid().ToString("N"), "alice"));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
     }
@@ -200,15 +195,18 @@ public class ProgressEndpointTests
     [Test]
     public async Task Upload_RejectedByLimit_SnapshotShowsRejected()
     {
-        await using var app = await StartAsync(_temp, limits: o => o.MaxRequestBodySize = 100_000);
+        await using var app = await StartAsync(Temp, limits: o => o.MaxRequestBodySize = 100_000);
         var id = Guid.NewGuid().ToString("N");
 
-        var upload = await app.Client.SendAsync(Upload("alice", id, UploadApp.RandomBytes(300_000), chunked: true));
+        var upload = await app.Client.SendAsync(Upload("alice", id, RandomBytes(300_000), chunked: true));
         var snapshot = await GetSnapshotAsync(app.Client, id, "alice");
 
         Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
         Assert.That(snapshot.GetProperty("state").GetString(), Is.EqualTo("rejected"));
-        Assert.That(snapshot.TryGetProperty("bytesExpected", out var expected) && expected.ValueKind == JsonValueKind.Null, Is.True, "a chunked body has no expected length");
+        Assert.That(
+            snapshot.TryGetProperty("bytesExpected", out var expected) && expected.ValueKind == JsonValueKind.Null,
+            Is.True,
+            "a chunked body has no expected length");
     }
 
     [Test]
@@ -216,11 +214,12 @@ public class ProgressEndpointTests
     {
         var store = new Mock<IUploadProgressStore>(MockBehavior.Strict);
         await using var app = await UploadApp.StartAsync(
-            _temp,
-            a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)).WithUploadHandlers(_ => new ProgressUploadHandler(), _ => new MemoryUploadHandler()),
+            Temp,
+            a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form))
+                .WithUploadHandlers(_ => new ProgressUploadHandler(), _ => new MemoryUploadHandler()),
             services: s => s.AddSingleton(store.Object));
 
-        var upload = await app.Client.SendAsync(Upload(null, null, UploadApp.RandomBytes(1000)));
+        var upload = await app.Client.SendAsync(Upload(null, null, RandomBytes(1000)));
 
         Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         store.VerifyNoOtherCalls();
@@ -230,9 +229,9 @@ public class ProgressEndpointTests
     [Category("Integration")]
     public async Task Events_WhileUploadRuns_PushUpdatesAndEndWhenComplete()
     {
-        await using var app = await StartAsync(_temp, kestrel: true);
+        await using var app = await StartAsync(Temp, kestrel: true);
         var id = Guid.NewGuid().ToString("N");
-        var data = UploadApp.RandomBytes(512 * 1024);
+        var data = RandomBytes(512 * 1024);
         var body = new MultipartBodyBuilder().AddFile("file", "data.bin", data);
         var gate = new TaskCompletionSource();
         var request = TestAuthentication.Request(HttpMethod.Post, "/upload", "alice");
@@ -271,12 +270,13 @@ public class ProgressEndpointTests
     [Category("Integration")]
     public async Task Events_OpenedBeforeTheUploadBegins_WaitForItThenPushItsProgress()
     {
-        await using var app = await StartAsync(_temp, kestrel: true, eventsStartTimeout: TimeSpan.FromSeconds(30));
+        await using var app = await StartAsync(Temp, kestrel: true, eventsStartTimeout: TimeSpan.FromSeconds(30));
         var id = Guid.NewGuid().ToString("N");
-        var data = UploadApp.RandomBytes(200_000);
+        var data = RandomBytes(200_000);
 
         // As a page does: the events first, then the upload.
-        var opening = app.Client.SendAsync(TestAuthentication.Request(HttpMethod.Get, $"/upload-progress/{id}/events", "alice"), HttpCompletionOption.ResponseHeadersRead);
+        var opening = app.Client.SendAsync(
+            TestAuthentication.Request(HttpMethod.Get, $"/upload-progress/{id}/events", "alice"), HttpCompletionOption.ResponseHeadersRead);
         await Task.Delay(100);
         Assert.That(opening.IsCompleted, Is.False, "the events wait for the upload to begin instead of answering 404");
         var uploaded = await app.Client.SendAsync(Upload("alice", id, data));
@@ -293,7 +293,7 @@ public class ProgressEndpointTests
     [Test]
     public async Task Events_UploadThatNeverBegins_Answers404AfterTheStartTimeout()
     {
-        await using var app = await StartAsync(_temp, eventsStartTimeout: TimeSpan.FromMilliseconds(300));
+        await using var app = await StartAsync(Temp, eventsStartTimeout: TimeSpan.FromMilliseconds(300));
 
         var started = System.Diagnostics.Stopwatch.StartNew();
         var events = await app.Client.SendAsync(TestAuthentication.Request(HttpMethod.Get, $"/upload-progress/{Guid.NewGuid():N}/events", "alice"));
@@ -305,9 +305,10 @@ public class ProgressEndpointTests
     [Test]
     public async Task Events_MalformedId_Answers404AtOnce()
     {
-        await using var app = await StartAsync(_temp, eventsStartTimeout: TimeSpan.FromSeconds(30));
+        await using var app = await StartAsync(Temp, eventsStartTimeout: TimeSpan.FromSeconds(30));
 
-        var events = await app.Client.SendAsync(TestAuthentication.Request(HttpMethod.Get, "/upload-progress/1234/events", "alice")).WaitAsync(TimeSpan.FromSeconds(10));
+        var events = await app.Client.SendAsync(TestAuthentication.Request(HttpMethod.Get, "/upload-progress/1234/events", "alice"))
+            .WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.That(events.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
     }

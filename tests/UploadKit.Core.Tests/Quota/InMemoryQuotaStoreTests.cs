@@ -36,7 +36,10 @@ public class InMemoryQuotaStoreTests
         var clock = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         var store = new InMemoryQuotaStore(clock);
         Assert.That(await store.TrySetReservationAsync("alice", "upload-1", 600, 1000, TimeSpan.FromMinutes(5)), Is.True);
-        Assert.That(await store.TrySetReservationAsync("alice", "upload-2", 600, 1000, TimeSpan.FromMinutes(5)), Is.False, "both together would cross the limit");
+        Assert.That(
+            await store.TrySetReservationAsync("alice", "upload-2", 600, 1000, TimeSpan.FromMinutes(5)),
+            Is.False,
+            "both together would cross the limit");
 
         clock.Advance(TimeSpan.FromMinutes(4));
         Assert.That(await store.TrySetReservationAsync("alice", "upload-1", 700, 1000, TimeSpan.FromMinutes(5)), Is.True, "grown and renewed");

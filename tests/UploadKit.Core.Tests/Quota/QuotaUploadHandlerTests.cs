@@ -11,24 +11,13 @@ using UploadKit.Stores;
 
 namespace UploadKit.Tests.Quota;
 
-public class QuotaUploadHandlerTests
+public class QuotaUploadHandlerTests : TempDirectoryTests
 {
     private const long Limit = 1_000_000;
-    private string _temp = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        _temp = Path.Combine(Path.GetTempPath(), "uploadkit-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_temp);
-    }
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_temp, recursive: true);
 
     private Task<TestApp> StartAsync(IQuotaStore? store = null, Action<QuotaOptions>? configure = null, bool kestrel = false) =>
         UploadApp.StartAsync(
-            _temp,
+            Temp,
             a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form))
                 .WithUploadHandlers(_ => new QuotaUploadHandler(), _ => new TemporaryFileUploadHandler()),
             services: s =>
@@ -58,14 +47,14 @@ public class QuotaUploadHandlerTests
     public async Task Upload_WithinQuota_KeepsFileBytesAsUsage()
     {
         await using var app = await StartAsync();
-        var data = UploadApp.RandomBytes(600_000);
+        var data = RandomBytes(600_000);
 
         var response = await app.Client.SendAsync(Upload("alice", data));
         var report = await response.Content.ReadFromJsonAsync<FormReport>();
         var usage = await app.Services.GetRequiredService<IQuotaStore>().GetUsageAsync("alice");
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        Assert.That(report!.Files.Single().Sha256, Is.EqualTo(UploadApp.Sha256(data)));
+        Assert.That(report!.Files.Single().Sha256, Is.EqualTo(Sha256Hex(data)));
         Assert.That(usage, Is.EqualTo(data.Length), "the reservation ahead is given back down to the bytes kept");
     }
 
@@ -74,7 +63,7 @@ public class QuotaUploadHandlerTests
     {
         await using var app = await StartAsync();
 
-        var response = await app.Client.SendAsync(Upload("alice", UploadApp.RandomBytes((int)Limit)));
+        var response = await app.Client.SendAsync(Upload("alice", RandomBytes((int)Limit)));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(await app.Services.GetRequiredService<IQuotaStore>().GetUsageAsync("alice"), Is.EqualTo(Limit));
@@ -85,15 +74,18 @@ public class QuotaUploadHandlerTests
     {
         Handlers.ByteCounter counter = null!;
         await using var app = await UploadApp.StartAsync(
-            _temp,
+            Temp,
             a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form))
-                .WithUploadHandlers(_ => new QuotaUploadHandler(new QuotaOptions { Name = "user storage", LimitBytes = Limit }), _ => counter = new Handlers.ByteCounter(), _ => new TemporaryFileUploadHandler()),
+                .WithUploadHandlers(
+                    _ => new QuotaUploadHandler(new QuotaOptions { Name = "user storage", LimitBytes = Limit }),
+                    _ => counter = new Handlers.ByteCounter(),
+                    _ => new TemporaryFileUploadHandler()),
             services: s => s.AddTestAuthentication());
         var store = app.Services.GetRequiredService<IQuotaStore>();
-        var kept = await app.Client.SendAsync(Upload("alice", UploadApp.RandomBytes(400_000)));
+        var kept = await app.Client.SendAsync(Upload("alice", RandomBytes(400_000)));
         Assert.That(kept.StatusCode, Is.EqualTo(HttpStatusCode.OK), await kept.Content.ReadAsStringAsync());
 
-        var response = await app.Client.SendAsync(Upload("alice", UploadApp.RandomBytes(700_000), chunked: true));
+        var response = await app.Client.SendAsync(Upload("alice", RandomBytes(700_000), chunked: true));
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
@@ -103,23 +95,26 @@ public class QuotaUploadHandlerTests
         Assert.That(problem.GetProperty("limit").GetString(), Is.EqualTo("QuotaOptions.LimitBytes"));
         Assert.That(await store.GetUsageAsync("alice"), Is.EqualTo(400_000), "the refused upload gave back everything it reserved");
         Assert.That(counter.Total, Is.LessThanOrEqualTo(Limit - 400_000), "no byte over the quota reached later handlers");
-        Assert.That(Directory.GetFiles(_temp), Is.Empty);
+        Assert.That(Directory.GetFiles(Temp), Is.Empty);
     }
 
     [Test]
     public async Task Upload_LaterHandlerFailsAfterQuotaCompleted_GivesTheKeptBytesBack()
     {
         await using var app = await UploadApp.StartAsync(
-            _temp,
+            Temp,
             a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form))
-                .WithUploadHandlers(_ => new QuotaUploadHandler(new QuotaOptions { LimitBytes = Limit }), _ => new TemporaryFileUploadHandler(), _ => new FailsAtCompletion()),
+                .WithUploadHandlers(
+                    _ => new QuotaUploadHandler(new QuotaOptions { LimitBytes = Limit }),
+                    _ => new TemporaryFileUploadHandler(),
+                    _ => new FailsAtCompletion()),
             services: s => s.AddTestAuthentication());
 
-        var response = await app.Client.SendAsync(Upload("alice", UploadApp.RandomBytes(300_000)));
+        var response = await app.Client.SendAsync(Upload("alice", RandomBytes(300_000)));
 
         Assert.That(response.IsSuccessStatusCode, Is.False);
         Assert.That(await app.Services.GetRequiredService<IQuotaStore>().GetUsageAsync("alice"), Is.Zero);
-        Assert.That(Directory.GetFiles(_temp), Is.Empty);
+        Assert.That(Directory.GetFiles(Temp), Is.Empty);
     }
 
     /// <summary>An app whose endpoint saves the file into an in-memory storage, then answers as <c>?then=</c> says.</summary>
@@ -127,7 +122,7 @@ public class QuotaUploadHandlerTests
         TestApp.StartAsync(
             s =>
             {
-                s.AddUploadKit(o => o.TempFileDirectory = _temp).AddStorage("default", _ => new InMemoryStorage());
+                s.AddUploadKit(o => o.TempFileDirectory = Temp).AddStorage("default", _ => new InMemoryStorage());
                 s.AddTestAuthentication();
                 s.Configure<QuotaOptions>(o => o.LimitBytes = Limit);
             },
@@ -164,12 +159,12 @@ public class QuotaUploadHandlerTests
         await using var app = await StartSavingAsync();
         var storage = app.Services.GetRequiredService<IStorageRegistry>().Default;
 
-        var response = await app.Client.SendAsync(UploadThen(then, UploadApp.RandomBytes(600_000)));
+        var response = await app.Client.SendAsync(UploadThen(then, RandomBytes(600_000)));
 
         Assert.That(response.StatusCode, Is.EqualTo(status));
         Assert.That(await app.Services.GetRequiredService<IQuotaStore>().GetUsageAsync("alice"), Is.Zero, "nothing is kept, so nothing counts");
         Assert.That(await storage.ListAsync().CountAsync(), Is.Zero);
-        var next = await app.Client.SendAsync(UploadThen("ok", UploadApp.RandomBytes(900_000)));
+        var next = await app.Client.SendAsync(UploadThen("ok", RandomBytes(900_000)));
         Assert.That(next.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the given-back quota is usable again");
         Assert.That(await app.Services.GetRequiredService<IQuotaStore>().GetUsageAsync("alice"), Is.EqualTo(900_000));
     }
@@ -179,7 +174,7 @@ public class QuotaUploadHandlerTests
     {
         await using var app = await StartSavingAsync();
 
-        var response = await app.Client.SendAsync(UploadThen("keep-throw", UploadApp.RandomBytes(600_000)));
+        var response = await app.Client.SendAsync(UploadThen("keep-throw", RandomBytes(600_000)));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.InternalServerError));
         Assert.That(await app.Services.GetRequiredService<IQuotaStore>().GetUsageAsync("alice"), Is.EqualTo(600_000));
@@ -193,9 +188,12 @@ public class QuotaUploadHandlerTests
         // user reserves most of the quota. The stalled upload's next renewal checks its bytes again and is refused.
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var app = await UploadApp.StartAsync(
-            _temp,
+            Temp,
             a => a.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form))
-                .WithUploadHandlers(_ => new QuotaUploadHandler(new QuotaOptions { LimitBytes = Limit }), _ => new StallThenCompete(clock), _ => new TemporaryFileUploadHandler()),
+                .WithUploadHandlers(
+                    _ => new QuotaUploadHandler(new QuotaOptions { LimitBytes = Limit }),
+                    _ => new StallThenCompete(clock),
+                    _ => new TemporaryFileUploadHandler()),
             services: s =>
             {
                 s.AddTestAuthentication();
@@ -203,11 +201,11 @@ public class QuotaUploadHandlerTests
             });
         var store = app.Services.GetRequiredService<IQuotaStore>();
 
-        var response = await app.Client.SendAsync(Upload("alice", UploadApp.RandomBytes(600_000), chunked: true));
+        var response = await app.Client.SendAsync(Upload("alice", RandomBytes(600_000), chunked: true));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge), await response.Content.ReadAsStringAsync());
         Assert.That(await store.GetUsageAsync("alice"), Is.EqualTo(900_000), "only the competing reservation counts");
-        Assert.That(Directory.GetFiles(_temp), Is.Empty);
+        Assert.That(Directory.GetFiles(Temp), Is.Empty);
     }
 
     [Test]
@@ -215,7 +213,7 @@ public class QuotaUploadHandlerTests
     {
         await using var app = await StartAsync();
 
-        var response = await app.Client.SendAsync(Upload(null, UploadApp.RandomBytes(1000)));
+        var response = await app.Client.SendAsync(Upload(null, RandomBytes(1000)));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
     }
@@ -224,7 +222,7 @@ public class QuotaUploadHandlerTests
     public async Task Upload_KeySelector_CountsAgainstSelectedKey()
     {
         await using var app = await StartAsync(configure: o => o.KeySelector = request => "tenant:" + request.Headers["X-Tenant"]);
-        var request = Upload(null, UploadApp.RandomBytes(1000));
+        var request = Upload(null, RandomBytes(1000));
         request.Headers.Add("X-Tenant", "acme");
 
         var response = await app.Client.SendAsync(request);
@@ -237,9 +235,9 @@ public class QuotaUploadHandlerTests
     public async Task Upload_OtherUsersUsage_DoesNotCount()
     {
         await using var app = await StartAsync();
-        await app.Client.SendAsync(Upload("alice", UploadApp.RandomBytes(900_000)));
+        await app.Client.SendAsync(Upload("alice", RandomBytes(900_000)));
 
-        var response = await app.Client.SendAsync(Upload("bob", UploadApp.RandomBytes(900_000)));
+        var response = await app.Client.SendAsync(Upload("bob", RandomBytes(900_000)));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
     }
@@ -251,8 +249,8 @@ public class QuotaUploadHandlerTests
     {
         var store = new RecordingQuotaStore(new InMemoryQuotaStore(TimeProvider.System));
         await using var app = await StartAsync(store, o => o.ReservationSliceBytes = 64 * 1024, kestrel: true);
-        var first = UploadApp.RandomBytes(600_000, seed: 1);
-        var second = UploadApp.RandomBytes(600_000, seed: 2);
+        var first = RandomBytes(600_000, seed: 1);
+        var second = RandomBytes(600_000, seed: 2);
 
         var responses = await Task.WhenAll(
             app.Client.SendAsync(Upload("alice", first, chunked: true)),
@@ -272,8 +270,8 @@ public class QuotaUploadHandlerTests
         await using var app = await StartAsync(kestrel: true);
 
         var responses = await Task.WhenAll(
-            app.Client.SendAsync(Upload("alice", UploadApp.RandomBytes(450_000, seed: 1), chunked: true)),
-            app.Client.SendAsync(Upload("alice", UploadApp.RandomBytes(450_000, seed: 2), chunked: true)));
+            app.Client.SendAsync(Upload("alice", RandomBytes(450_000, seed: 1), chunked: true)),
+            app.Client.SendAsync(Upload("alice", RandomBytes(450_000, seed: 2), chunked: true)));
 
         Assert.That(responses.Select(r => r.StatusCode), Is.All.EqualTo(HttpStatusCode.OK));
         Assert.That(await app.Services.GetRequiredService<IQuotaStore>().GetUsageAsync("alice"), Is.EqualTo(900_000));
@@ -284,14 +282,16 @@ public class QuotaUploadHandlerTests
     {
         private bool _done;
 
-        public override async ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
+        public override async ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(
+            ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
         {
             if (!_done)
             {
                 _done = true;
                 clock.Advance(TimeSpan.FromMinutes(6));
                 var store = Context.Services.GetRequiredService<IQuotaStore>();
-                Assert.That(await store.TrySetReservationAsync("alice", "competitor", 900_000, Limit, TimeSpan.FromMinutes(30), cancellationToken), Is.True);
+                Assert.That(
+                    await store.TrySetReservationAsync("alice", "competitor", 900_000, Limit, TimeSpan.FromMinutes(30), cancellationToken), Is.True);
             }
 
             return chunk;
@@ -301,7 +301,8 @@ public class QuotaUploadHandlerTests
     /// <summary>Fails the upload in its last step, after the handlers before it have completed.</summary>
     private sealed class FailsAtCompletion : UploadHandler
     {
-        public override ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken) =>
+        public override ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(
+            ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken) =>
             ValueTask.FromResult<ReadOnlyMemory<byte>?>(chunk);
 
         public override ValueTask UploadCompleteAsync(CancellationToken cancellationToken) =>
@@ -327,7 +328,8 @@ public class QuotaUploadHandlerTests
             return reserved;
         }
 
-        public async Task<bool> TrySetReservationAsync(string key, string reservationId, long bytes, long limit, TimeSpan lease, CancellationToken cancellationToken = default)
+        public async Task<bool> TrySetReservationAsync(
+            string key, string reservationId, long bytes, long limit, TimeSpan lease, CancellationToken cancellationToken = default)
         {
             var reserved = await inner.TrySetReservationAsync(key, reservationId, bytes, limit, lease, cancellationToken);
             var usage = await inner.GetUsageAsync(key, cancellationToken);
@@ -342,7 +344,8 @@ public class QuotaUploadHandlerTests
         public Task EndReservationAsync(string key, string reservationId, long keptBytes, CancellationToken cancellationToken = default) =>
             inner.EndReservationAsync(key, reservationId, keptBytes, cancellationToken);
 
-        public Task ReleaseAsync(string key, long bytes, CancellationToken cancellationToken = default) => inner.ReleaseAsync(key, bytes, cancellationToken);
+        public Task ReleaseAsync(string key, long bytes, CancellationToken cancellationToken = default) =>
+            inner.ReleaseAsync(key, bytes, cancellationToken);
 
         public Task<long> GetUsageAsync(string key, CancellationToken cancellationToken = default) => inner.GetUsageAsync(key, cancellationToken);
     }

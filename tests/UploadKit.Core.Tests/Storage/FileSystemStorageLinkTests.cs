@@ -10,9 +10,8 @@ namespace UploadKit.Tests.Storage;
 /// A storage never reaches outside its folder, whatever links the folder holds: every operation follows the links
 /// of a name to its real path and refuses one that ends outside. The links here are real symbolic links.
 /// </summary>
-public class FileSystemStorageLinkTests
+public class FileSystemStorageLinkTests : TempDirectoryTests
 {
-    private string _directory = null!;
     private string _media = null!;
     private string _outside = null!;
     private string _secret = null!;
@@ -20,9 +19,8 @@ public class FileSystemStorageLinkTests
     [SetUp]
     public void SetUp()
     {
-        _directory = CreateTempDirectory();
-        _media = Path.Combine(_directory, "media");
-        _outside = Path.Combine(_directory, "outside");
+        _media = Path.Combine(Temp, "media");
+        _outside = Path.Combine(Temp, "outside");
         Directory.CreateDirectory(_media);
         Directory.CreateDirectory(_outside);
         _secret = Path.Combine(_outside, "secret.txt");
@@ -32,9 +30,6 @@ public class FileSystemStorageLinkTests
         Directory.CreateSymbolicLink(Path.Combine(_media, "link"), _outside);
         File.CreateSymbolicLink(Path.Combine(_media, "secret-link.txt"), Path.Combine("..", "outside", "secret.txt"));
     }
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_directory, recursive: true);
 
     private FileSystemStorage Storage() => new(new FileSystemStorageOptions { Location = _media });
 
@@ -103,8 +98,8 @@ public class FileSystemStorageLinkTests
         Directory.CreateSymbolicLink(Path.Combine(_media, "alias"), Path.Combine(_media, "real"));
         File.CreateSymbolicLink(Path.Combine(_media, "song-link.mp3"), Path.Combine("real", "song.mp3"));
 
-        Assert.That(await StoredSha256Async(storage, "alias/song.mp3"), Is.EqualTo(Sha256([1, 2, 3])));
-        Assert.That(await StoredSha256Async(storage, "song-link.mp3"), Is.EqualTo(Sha256([1, 2, 3])));
+        Assert.That(await StoredSha256HexAsync(storage, "alias/song.mp3"), Is.EqualTo(Sha256Hex([1, 2, 3])));
+        Assert.That(await StoredSha256HexAsync(storage, "song-link.mp3"), Is.EqualTo(Sha256Hex([1, 2, 3])));
         Assert.That(await storage.DeleteAsync("song-link.mp3"), Is.True);
         Assert.That(File.Exists(Path.Combine(_media, "song-link.mp3")), Is.False);
         Assert.That(await storage.ExistsAsync(name), Is.True, "the link went, not the file it pointed at");
@@ -146,7 +141,7 @@ public class FileSystemStorageLinkTests
 
         var read = Assert.ThrowsAsync<SuspiciousFileNameException>(() => storage.OpenReadAsync("loop1"));
         Assert.ThrowsAsync<SuspiciousFileNameException>(() => storage.SaveAsync("loop1/x.txt", new MemoryStream([1])));
-        Assert.That(read!.Message, Does.Not.Contain(_directory));
+        Assert.That(read!.Message, Does.Not.Contain(Temp));
     }
 
     [Test]
@@ -204,7 +199,7 @@ public class FileSystemStorageLinkTests
         // that is the same file gets a fresh name instead of replacing it. Each returned name reads its own bytes.
         for (var i = 0; i < names.Length; i++)
         {
-            Assert.That(await StoredSha256Async(storage, saved[i]), Is.EqualTo(Sha256([(byte)i])), saved[i]);
+            Assert.That(await StoredSha256HexAsync(storage, saved[i]), Is.EqualTo(Sha256Hex([(byte)i])), saved[i]);
         }
 
         Assert.That(saved, Is.Unique);

@@ -3,16 +3,8 @@ using static UploadKit.Tests.StorageTestHelpers;
 
 namespace UploadKit.Tests.Storage;
 
-public class FileSystemStorageTests
+public class FileSystemStorageTests : TempDirectoryTests
 {
-    private string _directory = null!;
-
-    [SetUp]
-    public void SetUp() => _directory = CreateTempDirectory();
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_directory, recursive: true);
-
     [Test]
     public void Ctor_MissingLocation_ThrowsNamingTheOption()
     {
@@ -23,7 +15,7 @@ public class FileSystemStorageTests
     [Test]
     public void Ctor_BadPermissions_ThrowsNamingTheOption()
     {
-        var ex = Assert.Throws<OptionsValidationException>(() => new FileSystemStorage(new FileSystemStorageOptions { Location = _directory, FilePermissions = "rw-" }));
+        var ex = Assert.Throws<OptionsValidationException>(() => new FileSystemStorage(new FileSystemStorageOptions { Location = Temp, FilePermissions = "rw-" }));
         Assert.That(ex!.Message, Does.Contain("'FilePermissions'"));
     }
 
@@ -36,88 +28,80 @@ public class FileSystemStorageTests
             return;
         }
 
-        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = _directory, FilePermissions = "640", DirectoryPermissions = "750" });
+        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = Temp, FilePermissions = "640", DirectoryPermissions = "750" });
         var content = RandomBytes(10);
         var name = await storage.SaveAsync("dir/file.bin", new MemoryStream(content));
-        Assert.That(File.GetUnixFileMode(Path.Combine(_directory, "dir", "file.bin")), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead));
-        Assert.That(File.GetUnixFileMode(Path.Combine(_directory, "dir")), Is.EqualTo(
+        Assert.That(File.GetUnixFileMode(Path.Combine(Temp, "dir", "file.bin")), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead));
+        Assert.That(File.GetUnixFileMode(Path.Combine(Temp, "dir")), Is.EqualTo(
             UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute));
-        Assert.That(await StoredSha256Async(storage, name), Is.EqualTo(Sha256(content)));
+        Assert.That(await StoredSha256HexAsync(storage, name), Is.EqualTo(Sha256Hex(content)));
     }
 
     [TestCase(".uploadkit/meta/x")]
     [TestCase("a/.uploadkit-123.tmp")]
     public void SaveAsync_ReservedName_Throws(string name)
     {
-        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = _directory });
+        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = Temp });
         Assert.ThrowsAsync<SuspiciousFileNameException>(() => storage.SaveAsync(name, new MemoryStream([1])));
-        Assert.That(AllFiles(_directory), Is.Empty);
+        Assert.That(AllFiles(Temp), Is.Empty);
     }
 
     [Test]
     public async Task SaveAsync_NestedLocation_WritesInsideIt()
     {
-        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = Path.Combine(_directory, "media") });
+        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = Path.Combine(Temp, "media") });
         var content = RandomBytes(64);
         var name = await storage.SaveAsync("a.bin", new MemoryStream(content));
-        Assert.That(File.Exists(Path.Combine(_directory, "media", "a.bin")), Is.True);
-        Assert.That(await StoredSha256Async(storage, name), Is.EqualTo(Sha256(content)));
+        Assert.That(File.Exists(Path.Combine(Temp, "media", "a.bin")), Is.True);
+        Assert.That(await StoredSha256HexAsync(storage, name), Is.EqualTo(Sha256Hex(content)));
     }
 
     [Test]
     public async Task GetMetadataAsync_ContentReplacedBeforeItsMetadata_DoesNotReportOldMetadata()
     {
-        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = _directory, Overwrite = true });
+        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = Temp, Overwrite = true });
         var old = RandomBytes(100, seed: 1);
         var options = new FileSaveOptions { ContentType = "text/plain" };
-        options.Checksums["sha256"] = Sha256(old);
+        options.Checksums["sha256"] = Sha256Hex(old);
         await storage.SaveAsync("a.bin", new MemoryStream(old), options);
 
         // What a reader sees after an overwriting save replaced the bytes and before it replaced the metadata.
         var replacement = RandomBytes(200, seed: 2);
-        var temp = Path.Combine(_directory, "replacement.tmp");
+        var temp = Path.Combine(Temp, "replacement.tmp");
         await File.WriteAllBytesAsync(temp, replacement);
-        File.Move(temp, Path.Combine(_directory, "a.bin"), overwrite: true);
+        File.Move(temp, Path.Combine(Temp, "a.bin"), overwrite: true);
 
         var info = await storage.GetMetadataAsync("a.bin");
         Assert.That(info!.Length, Is.EqualTo(replacement.Length));
         Assert.That(info.ContentType, Is.Not.EqualTo("text/plain"), "the old content type does not describe the new bytes");
         Assert.That(info.Checksums, Is.Empty, "the old checksum does not describe the new bytes");
-        Assert.That(await StoredSha256Async(storage, "a.bin"), Is.EqualTo(Sha256(replacement)));
+        Assert.That(await StoredSha256HexAsync(storage, "a.bin"), Is.EqualTo(Sha256Hex(replacement)));
     }
 
     [Test]
     public async Task SaveAsync_Overwrite_ReplacesContentAndMetadataTogether()
     {
-        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = _directory, Overwrite = true });
+        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = Temp, Overwrite = true });
         await storage.SaveAsync("a.bin", new MemoryStream(RandomBytes(100, seed: 1)), new FileSaveOptions { ContentType = "text/plain" });
         var content = RandomBytes(300, seed: 3);
         var options = new FileSaveOptions { ContentType = "image/png" };
-        options.Checksums["sha256"] = Sha256(content);
+        options.Checksums["sha256"] = Sha256Hex(content);
         Assert.That(await storage.SaveAsync("a.bin", new MemoryStream(content), options), Is.EqualTo("a.bin"));
 
         var info = await storage.GetMetadataAsync("a.bin");
         Assert.That(info!.ContentType, Is.EqualTo("image/png"));
-        Assert.That(info.Checksums["sha256"], Is.EqualTo(Sha256(content)));
-        Assert.That(await StoredSha256Async(storage, "a.bin"), Is.EqualTo(Sha256(content)));
-        Assert.That(AllFiles(_directory).Where(f => f.EndsWith(".tmp", StringComparison.Ordinal)), Is.Empty);
+        Assert.That(info.Checksums["sha256"], Is.EqualTo(Sha256Hex(content)));
+        Assert.That(await StoredSha256HexAsync(storage, "a.bin"), Is.EqualTo(Sha256Hex(content)));
+        Assert.That(AllFiles(Temp).Where(f => f.EndsWith(".tmp", StringComparison.Ordinal)), Is.Empty);
     }
 }
 
-public class FileSystemStorageConcurrencyTests
+public class FileSystemStorageConcurrencyTests : TempDirectoryTests
 {
-    private string _directory = null!;
-
-    [SetUp]
-    public void SetUp() => _directory = CreateTempDirectory();
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_directory, recursive: true);
-
     [Test]
     public async Task SaveAsync_ConcurrentSavesOfOneName_NeverReplaceEachOther()
     {
-        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = _directory });
+        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = Temp });
         for (var round = 0; round < 30; round++)
         {
             var name = $"round{round}/same.bin";
@@ -130,18 +114,18 @@ public class FileSystemStorageConcurrencyTests
             Assert.That(names.Distinct().Count(), Is.EqualTo(contents.Length), "every save got its own name");
             for (var i = 0; i < contents.Length; i++)
             {
-                Assert.That(await StoredSha256Async(storage, names[i]), Is.EqualTo(Sha256(contents[i])), $"save {i} kept its own bytes");
+                Assert.That(await StoredSha256HexAsync(storage, names[i]), Is.EqualTo(Sha256Hex(contents[i])), $"save {i} kept its own bytes");
             }
 
-            Assert.That(AllFiles(Path.Combine(_directory, $"round{round}")), Has.Length.EqualTo(contents.Length), "no temporary file is left");
+            Assert.That(AllFiles(Path.Combine(Temp, $"round{round}")), Has.Length.EqualTo(contents.Length), "no temporary file is left");
         }
     }
 
     [Test]
     public async Task SaveByMovingAsync_ConcurrentSavesOfOneName_NeverReplaceEachOther()
     {
-        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = _directory });
-        var temp = Path.Combine(_directory, "incoming");
+        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = Temp });
+        var temp = Path.Combine(Temp, "incoming");
         Directory.CreateDirectory(temp);
         for (var round = 0; round < 30; round++)
         {
@@ -162,10 +146,10 @@ public class FileSystemStorageConcurrencyTests
             Assert.That(names.Distinct().Count(), Is.EqualTo(contents.Length), "every save got its own name");
             for (var i = 0; i < contents.Length; i++)
             {
-                Assert.That(await StoredSha256Async(storage, names[i]), Is.EqualTo(Sha256(contents[i])), $"save {i} kept its own bytes");
+                Assert.That(await StoredSha256HexAsync(storage, names[i]), Is.EqualTo(Sha256Hex(contents[i])), $"save {i} kept its own bytes");
             }
 
-            Assert.That(AllFiles(Path.Combine(_directory, $"round{round}")), Has.Length.EqualTo(contents.Length), "no temporary file is left");
+            Assert.That(AllFiles(Path.Combine(Temp, $"round{round}")), Has.Length.EqualTo(contents.Length), "no temporary file is left");
         }
 
         Assert.That(AllFiles(temp), Is.Empty, "every upload was moved");

@@ -6,23 +6,18 @@ namespace UploadKit.Tests.Storage;
 /// <summary>What every built-in storage does the same way, run against each of them.</summary>
 [TestFixture("FileSystem")]
 [TestFixture("InMemory")]
-public class StorageContractTests(string backend)
+public class StorageContractTests(string backend) : TempDirectoryTests
 {
-    private string _directory = null!;
     private IFileStorage _storage = null!;
 
     [SetUp]
     public void SetUp()
     {
-        _directory = CreateTempDirectory();
         _storage = Create(overwrite: false);
     }
 
-    [TearDown]
-    public void TearDown() => Directory.Delete(_directory, recursive: true);
-
     private IFileStorage Create(bool overwrite) => backend == "FileSystem"
-        ? new FileSystemStorage(new FileSystemStorageOptions { Location = Path.Combine(_directory, "media"), BaseUrl = "/media/", Overwrite = overwrite })
+        ? new FileSystemStorage(new FileSystemStorageOptions { Location = Path.Combine(Temp, "media"), BaseUrl = "/media/", Overwrite = overwrite })
         : new InMemoryStorage(new InMemoryStorageOptions { BaseUrl = "/media/", Overwrite = overwrite });
 
     [Test]
@@ -39,7 +34,7 @@ public class StorageContractTests(string backend)
         var content = RandomBytes(300_000);
         var name = await _storage.SaveAsync("tracks/song.mp3", new UnknownLengthStream(content));
         Assert.That(name, Is.EqualTo("tracks/song.mp3"));
-        Assert.That(await StoredSha256Async(_storage, name), Is.EqualTo(Sha256(content)));
+        Assert.That(await StoredSha256HexAsync(_storage, name), Is.EqualTo(Sha256Hex(content)));
     }
 
     [Test]
@@ -48,7 +43,7 @@ public class StorageContractTests(string backend)
         var name = await _storage.SaveAsync("empty.txt", new MemoryStream());
         var info = await _storage.GetMetadataAsync(name);
         Assert.That(info!.Length, Is.Zero);
-        Assert.That(await StoredSha256Async(_storage, name), Is.EqualTo(Sha256([])));
+        Assert.That(await StoredSha256HexAsync(_storage, name), Is.EqualTo(Sha256Hex([])));
     }
 
     [Test]
@@ -60,8 +55,8 @@ public class StorageContractTests(string backend)
         var name2 = await _storage.SaveAsync("tracks/song.mp3", new MemoryStream(second));
         Assert.That(name1, Is.EqualTo("tracks/song.mp3"));
         Assert.That(name2, Does.Match("^tracks/song_[A-Za-z0-9]{7}\\.mp3$"));
-        Assert.That(await StoredSha256Async(_storage, name1), Is.EqualTo(Sha256(first)));
-        Assert.That(await StoredSha256Async(_storage, name2), Is.EqualTo(Sha256(second)));
+        Assert.That(await StoredSha256HexAsync(_storage, name1), Is.EqualTo(Sha256Hex(first)));
+        Assert.That(await StoredSha256HexAsync(_storage, name2), Is.EqualTo(Sha256Hex(second)));
     }
 
     [Test]
@@ -72,7 +67,7 @@ public class StorageContractTests(string backend)
         Assert.That(names.Distinct().Count(), Is.EqualTo(16));
         for (var i = 0; i < names.Length; i++)
         {
-            Assert.That(await StoredSha256Async(_storage, names[i]), Is.EqualTo(Sha256(contents[i])));
+            Assert.That(await StoredSha256HexAsync(_storage, names[i]), Is.EqualTo(Sha256Hex(contents[i])));
         }
     }
 
@@ -83,7 +78,7 @@ public class StorageContractTests(string backend)
         await storage.SaveAsync("a.txt", new MemoryStream("old"u8.ToArray()));
         var name = await storage.SaveAsync("a.txt", new MemoryStream("new"u8.ToArray()));
         Assert.That(name, Is.EqualTo("a.txt"));
-        Assert.That(await StoredSha256Async(storage, name), Is.EqualTo(Sha256("new"u8)));
+        Assert.That(await StoredSha256HexAsync(storage, name), Is.EqualTo(Sha256Hex("new"u8)));
     }
 
     [Test]
@@ -92,7 +87,7 @@ public class StorageContractTests(string backend)
         await _storage.SaveAsync("a.txt", new MemoryStream("old"u8.ToArray()));
         var name = await _storage.SaveAsync("a.txt", new MemoryStream("new"u8.ToArray()), new FileSaveOptions { Overwrite = true });
         Assert.That(name, Is.EqualTo("a.txt"));
-        Assert.That(await StoredSha256Async(_storage, name), Is.EqualTo(Sha256("new"u8)));
+        Assert.That(await StoredSha256HexAsync(_storage, name), Is.EqualTo(Sha256Hex("new"u8)));
     }
 
     [TestCase("../escape.txt")]
@@ -109,7 +104,7 @@ public class StorageContractTests(string backend)
     public async Task SaveAsync_MaliciousName_ThrowsAndWritesNothing(string name)
     {
         Assert.ThrowsAsync<SuspiciousFileNameException>(() => _storage.SaveAsync(name, new MemoryStream("x"u8.ToArray())));
-        Assert.That(AllFiles(_directory), Is.Empty);
+        Assert.That(AllFiles(Temp), Is.Empty);
         Assert.That(await ToListAsync(_storage.ListAsync()), Is.Empty);
     }
 
@@ -130,7 +125,7 @@ public class StorageContractTests(string backend)
     {
         Assert.ThrowsAsync<IOException>(() => _storage.SaveAsync("broken.bin", new UnknownLengthStream(RandomBytes(100_000), failAt: 50_000)));
         Assert.That(await _storage.ExistsAsync("broken.bin"), Is.False);
-        Assert.That(AllFiles(_directory), Is.Empty);
+        Assert.That(AllFiles(Temp), Is.Empty);
     }
 
     [Test]
@@ -144,7 +139,7 @@ public class StorageContractTests(string backend)
         await cts.CancelAsync();
         Assert.That(async () => await save, Throws.InstanceOf<OperationCanceledException>());
         Assert.That(await _storage.ExistsAsync("cancelled.bin"), Is.False);
-        Assert.That(AllFiles(_directory), Is.Empty);
+        Assert.That(AllFiles(Temp), Is.Empty);
     }
 
     [Test]
@@ -160,7 +155,7 @@ public class StorageContractTests(string backend)
         Assert.That(await ToListAsync(_storage.ListAsync()), Is.Empty);
         pause.SetResult();
         var name = await save;
-        Assert.That(await StoredSha256Async(_storage, name), Is.EqualTo(Sha256(content)));
+        Assert.That(await StoredSha256HexAsync(_storage, name), Is.EqualTo(Sha256Hex(content)));
     }
 
     [Test]
@@ -174,7 +169,7 @@ public class StorageContractTests(string backend)
         Assert.That(await _storage.DeleteAsync(name), Is.True);
         Assert.That(await _storage.ExistsAsync(name), Is.False);
         Assert.That(await _storage.DeleteAsync(name), Is.False);
-        Assert.That(AllFiles(_directory), Is.Empty);
+        Assert.That(AllFiles(Temp), Is.Empty);
     }
 
     [Test]
@@ -182,7 +177,7 @@ public class StorageContractTests(string backend)
     {
         var content = Encoding.UTF8.GetBytes("hello");
         var options = new FileSaveOptions { ContentType = "text/x-custom" };
-        options.Checksums["sha256"] = Sha256(content);
+        options.Checksums["sha256"] = Sha256Hex(content);
         options.Metadata["owner"] = "42";
         var before = DateTimeOffset.UtcNow.AddMinutes(-1);
         var name = await _storage.SaveAsync("notes/hello.txt", new MemoryStream(content), options);
@@ -191,11 +186,11 @@ public class StorageContractTests(string backend)
         Assert.That(info!.Name, Is.EqualTo("notes/hello.txt"));
         Assert.That(info.Length, Is.EqualTo(5));
         Assert.That(info.ContentType, Is.EqualTo("text/x-custom"));
-        Assert.That(info.Checksums["sha256"], Is.EqualTo(Sha256(content)));
+        Assert.That(info.Checksums["sha256"], Is.EqualTo(Sha256Hex(content)));
         Assert.That(info.Metadata["owner"], Is.EqualTo("42"));
         Assert.That(info.LastModified, Is.GreaterThan(before));
         Assert.That(info.ETag, Does.StartWith("\"").And.EndWith("\""));
-        Assert.That(await StoredSha256Async(_storage, name), Is.EqualTo(Sha256(content)));
+        Assert.That(await StoredSha256HexAsync(_storage, name), Is.EqualTo(Sha256Hex(content)));
     }
 
     [Test]
@@ -203,7 +198,7 @@ public class StorageContractTests(string backend)
     {
         var name = await _storage.SaveAsync("a.png", new MemoryStream([1, 2, 3]));
         Assert.That((await _storage.GetMetadataAsync(name))!.ContentType, Is.EqualTo("image/png"));
-        Assert.That(await StoredSha256Async(_storage, name), Is.EqualTo(Sha256([1, 2, 3])));
+        Assert.That(await StoredSha256HexAsync(_storage, name), Is.EqualTo(Sha256Hex([1, 2, 3])));
     }
 
     [Test]
@@ -217,7 +212,7 @@ public class StorageContractTests(string backend)
         var listed = await ToListAsync(_storage.ListAsync("tracks/"));
         Assert.That(listed.Select(f => f.Name), Is.EqualTo(new[] { "tracks/a.mp3", "tracks/b.mp3", "tracks/sub/c.mp3" }));
         Assert.That(listed[0].Length, Is.EqualTo("tracks/a.mp3".Length));
-        Assert.That(await StoredSha256Async(_storage, "tracks/sub/c.mp3"), Is.EqualTo(Sha256(Encoding.UTF8.GetBytes("tracks/sub/c.mp3"))));
+        Assert.That(await StoredSha256HexAsync(_storage, "tracks/sub/c.mp3"), Is.EqualTo(Sha256Hex(Encoding.UTF8.GetBytes("tracks/sub/c.mp3"))));
         Assert.That((await ToListAsync(_storage.ListAsync())).Count, Is.EqualTo(5));
         Assert.That(await ToListAsync(_storage.ListAsync("nothing/")), Is.Empty);
     }

@@ -16,23 +16,18 @@ namespace UploadKit.Tests.Storage;
 
 /// <summary>Upload, store, list, serve and delete through Kestrel on 127.0.0.1, with storages from configuration.</summary>
 [Category("Integration")]
-public class StorageEndToEndTests
+public class StorageEndToEndTests : TempDirectoryTests
 {
-    private string _root = null!;
     private string _temp = null!;
     private string _media = null!;
 
     [SetUp]
     public void SetUp()
     {
-        _root = CreateTempDirectory();
-        _temp = Path.Combine(_root, "tmp");
-        _media = Path.Combine(_root, "media");
+        _temp = Path.Combine(Temp, "tmp");
+        _media = Path.Combine(Temp, "media");
         Directory.CreateDirectory(_temp);
     }
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_root, recursive: true);
 
     private Task<TestApp> StartAsync(Action<WebApplication> map, int memoryThreshold = 1000) =>
         TestApp.StartAsync(
@@ -100,7 +95,7 @@ public class StorageEndToEndTests
         var saved = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.That(saved.GetProperty("name").GetString(), Is.EqualTo("tracks/my_song.mp3"));
         Assert.That(saved.GetProperty("url").GetString(), Is.EqualTo("/media/tracks/my_song.mp3"));
-        Assert.That(Sha256(File.ReadAllBytes(Path.Combine(_media, "tracks", "my_song.mp3"))), Is.EqualTo(Sha256(content)));
+        Assert.That(Sha256Hex(File.ReadAllBytes(Path.Combine(_media, "tracks", "my_song.mp3"))), Is.EqualTo(Sha256Hex(content)));
         Assert.That(Directory.GetFiles(_temp), Is.Empty, "the temporary file was moved, not left behind");
 
         // A second upload of the same name gets a fresh name.
@@ -111,7 +106,7 @@ public class StorageEndToEndTests
         // List: with the checksum computed while streaming.
         var listed = await app.Client.GetFromJsonAsync<JsonElement[]>("/files?prefix=tracks/");
         Assert.That(listed!.Select(f => f.GetProperty("name").GetString()), Is.EquivalentTo(new[] { "tracks/my_song.mp3", secondName }));
-        Assert.That(listed!.Select(f => f.GetProperty("sha256").GetString()), Is.All.EqualTo(Sha256(content)));
+        Assert.That(listed!.Select(f => f.GetProperty("sha256").GetString()), Is.All.EqualTo(Sha256Hex(content)));
         Assert.That(listed![0].GetProperty("contentType").GetString(), Is.EqualTo("audio/mpeg"));
 
         // Serve: whole, and a range.
@@ -120,14 +115,14 @@ public class StorageEndToEndTests
         Assert.That(served.Content.Headers.ContentType!.MediaType, Is.EqualTo("audio/mpeg"));
         Assert.That(served.Headers.GetValues("X-Content-Type-Options"), Is.EqualTo(new[] { "nosniff" }));
         Assert.That(served.Headers.AcceptRanges, Does.Contain("bytes"));
-        Assert.That(Sha256(await served.Content.ReadAsByteArrayAsync()), Is.EqualTo(Sha256(content)));
+        Assert.That(Sha256Hex(await served.Content.ReadAsByteArrayAsync()), Is.EqualTo(Sha256Hex(content)));
 
         using var rangeRequest = new HttpRequestMessage(HttpMethod.Get, "/media/tracks/my_song.mp3");
         rangeRequest.Headers.Range = new RangeHeaderValue(1000, 1999);
         var range = await app.Client.SendAsync(rangeRequest);
         Assert.That(range.StatusCode, Is.EqualTo(HttpStatusCode.PartialContent));
         Assert.That(range.Content.Headers.ContentRange!.ToString(), Is.EqualTo($"bytes 1000-1999/{content.Length}"));
-        Assert.That(Sha256(await range.Content.ReadAsByteArrayAsync()), Is.EqualTo(Sha256(content.AsSpan(1000, 1000))));
+        Assert.That(Sha256Hex(await range.Content.ReadAsByteArrayAsync()), Is.EqualTo(Sha256Hex(content.AsSpan(1000, 1000))));
 
         // Conditional request with the entity tag.
         using var conditional = new HttpRequestMessage(HttpMethod.Get, "/media/tracks/my_song.mp3");
@@ -160,16 +155,16 @@ public class StorageEndToEndTests
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
         var files = await response.Content.ReadFromJsonAsync<JsonElement[]>();
         Assert.That(files!.Select(f => f.GetProperty("name").GetString()), Is.EqualTo(new[] { "a.mp3", "b.mp3" }));
-        Assert.That(files![0].GetProperty("sha256").GetString(), Is.EqualTo(Sha256(first)));
+        Assert.That(files![0].GetProperty("sha256").GetString(), Is.EqualTo(Sha256Hex(first)));
 
         var storage = app.Services.GetRequiredService<IStorageRegistry>()["tracks"];
-        Assert.That(await StoredSha256Async(storage, "a.mp3"), Is.EqualTo(Sha256(first)));
-        Assert.That(await StoredSha256Async(storage, "b.mp3"), Is.EqualTo(Sha256(second)));
+        Assert.That(await StoredSha256HexAsync(storage, "a.mp3"), Is.EqualTo(Sha256Hex(first)));
+        Assert.That(await StoredSha256HexAsync(storage, "b.mp3"), Is.EqualTo(Sha256Hex(second)));
         Assert.That((await storage.GetMetadataAsync("a.mp3"))!.ContentType, Is.EqualTo("audio/mpeg"));
         Assert.That(Directory.GetFiles(_temp), Is.Empty);
 
         var served = await app.Client.GetAsync("/tracks-media/b.mp3");
-        Assert.That(Sha256(await served.Content.ReadAsByteArrayAsync()), Is.EqualTo(Sha256(second)));
+        Assert.That(Sha256Hex(await served.Content.ReadAsByteArrayAsync()), Is.EqualTo(Sha256Hex(second)));
     }
 
     [Test]
@@ -271,7 +266,7 @@ public class StorageEndToEndTests
         var problem = await rejected.Content.ReadFromJsonAsync<JsonElement>();
         Assert.That(problem.GetProperty("errors").GetProperty("file")[0].GetString(), Does.Contain("SHA-256"));
         Assert.That(StoredFiles().Select(Path.GetFileName), Is.EqualTo(new[] { "a.mp3" }));
-        Assert.That(Sha256(File.ReadAllBytes(Path.Combine(_media, "a.mp3"))), Is.EqualTo(Sha256(data)));
+        Assert.That(Sha256Hex(File.ReadAllBytes(Path.Combine(_media, "a.mp3"))), Is.EqualTo(Sha256Hex(data)));
         Assert.That(Directory.GetFiles(_temp), Is.Empty);
     }
 
@@ -290,7 +285,7 @@ public class StorageEndToEndTests
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(response.Content.Headers.ContentDisposition!.DispositionType, Is.EqualTo("attachment"));
         Assert.That(response.Headers.GetValues("X-Content-Type-Options"), Is.EqualTo(new[] { "nosniff" }));
-        Assert.That(Sha256(await response.Content.ReadAsByteArrayAsync()), Is.EqualTo(Sha256(content)));
+        Assert.That(Sha256Hex(await response.Content.ReadAsByteArrayAsync()), Is.EqualTo(Sha256Hex(content)));
     }
 
     [Test]
@@ -302,7 +297,7 @@ public class StorageEndToEndTests
         var response = await app.Client.GetAsync("/media/trick.html");
         Assert.That(response.Content.Headers.ContentDisposition?.DispositionType, Is.EqualTo("attachment"));
         Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("text/html"), "the stored name's type, not the declared one");
-        Assert.That(Sha256(await response.Content.ReadAsByteArrayAsync()), Is.EqualTo(Sha256(SampleFiles.Html())));
+        Assert.That(Sha256Hex(await response.Content.ReadAsByteArrayAsync()), Is.EqualTo(Sha256Hex(SampleFiles.Html())));
     }
 
     [TestCase("song.mp3", "application/octet-stream", "audio/mpeg")]
@@ -322,7 +317,7 @@ public class StorageEndToEndTests
         Assert.That(response.Content.Headers.ContentDisposition, Is.Null, "passive content stays inline");
         Assert.That(response.Headers.GetValues("X-Content-Type-Options"), Is.EqualTo(new[] { "nosniff" }));
         Assert.That(response.Headers.GetValues("Content-Security-Policy").Single(), Does.Contain("sandbox"));
-        Assert.That(Sha256(await response.Content.ReadAsByteArrayAsync()), Is.EqualTo(Sha256(content)));
+        Assert.That(Sha256Hex(await response.Content.ReadAsByteArrayAsync()), Is.EqualTo(Sha256Hex(content)));
     }
 
     [Test]
@@ -338,7 +333,7 @@ public class StorageEndToEndTests
         var response = await app.Client.GetAsync("/media/" + saved.GetProperty("name").GetString());
 
         Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("audio/mpeg"));
-        Assert.That(Sha256(await response.Content.ReadAsByteArrayAsync()), Is.EqualTo(Sha256(data)));
+        Assert.That(Sha256Hex(await response.Content.ReadAsByteArrayAsync()), Is.EqualTo(Sha256Hex(data)));
     }
 
     [TestCase("/media/missing.png")]
@@ -348,7 +343,7 @@ public class StorageEndToEndTests
     [TestCase("/media/.uploadkit/meta/a.png")]
     public async Task MapStorageFiles_MissingOrSuspiciousName_Answers404(string path)
     {
-        await File.WriteAllTextAsync(Path.Combine(_root, "secret.txt"), "secret");
+        await File.WriteAllTextAsync(Path.Combine(Temp, "secret.txt"), "secret");
         await using var app = await StartAsync(_ => { });
         await app.Services.GetRequiredService<IStorageRegistry>().Default.SaveAsync("a.png", new MemoryStream(SampleFiles.Png()), new FileSaveOptions { ContentType = "image/png" });
         var response = await app.Client.GetAsync(path);

@@ -6,16 +6,8 @@ using static UploadKit.Tests.StorageTestHelpers;
 
 namespace UploadKit.Tests.Storage;
 
-public class StorageRegistryTests
+public class StorageRegistryTests : TempDirectoryTests
 {
-    private string _directory = null!;
-
-    [SetUp]
-    public void SetUp() => _directory = CreateTempDirectory();
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_directory, recursive: true);
-
     private ServiceProvider Build(Dictionary<string, string?> settings, Action<IUploadKitBuilder>? configure = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
@@ -30,7 +22,7 @@ public class StorageRegistryTests
     private Dictionary<string, string?> DefaultAndTracks() => new()
     {
         ["UploadKit:Storages:default:Backend"] = "FileSystem",
-        ["UploadKit:Storages:default:Options:Location"] = _directory,
+        ["UploadKit:Storages:default:Options:Location"] = Temp,
         ["UploadKit:Storages:default:Options:BaseUrl"] = "/media/",
         ["UploadKit:Storages:tracks:Backend"] = "inmemory",
     };
@@ -48,8 +40,8 @@ public class StorageRegistryTests
 
         var content = RandomBytes(100);
         var name = await registry.Default.SaveAsync("a.bin", new MemoryStream(content));
-        Assert.That(File.Exists(Path.Combine(_directory, "a.bin")), Is.True);
-        Assert.That(await StoredSha256Async(registry.Default, name), Is.EqualTo(Sha256(content)));
+        Assert.That(File.Exists(Path.Combine(Temp, "a.bin")), Is.True);
+        Assert.That(await StoredSha256HexAsync(registry.Default, name), Is.EqualTo(Sha256Hex(content)));
         Assert.That(await registry.Default.GetUrlAsync(name), Is.EqualTo("/media/a.bin"));
     }
 
@@ -181,7 +173,7 @@ public class StorageRegistryTests
     [Test]
     public void HostStart_BadStorage_FailsBeforeServing()
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = _directory });
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = Temp });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["UploadKit:Storages:default:Backend"] = "Nope" });
         builder.Services.AddUploadKit(builder.Configuration.GetSection("UploadKit"));
         using var host = builder.Build();
@@ -192,7 +184,7 @@ public class StorageRegistryTests
     [Test]
     public async Task FileSystemBackend_RelativeLocation_ResolvesAgainstContentRoot()
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = _directory });
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = Temp });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["UploadKit:Storages:default:Backend"] = "FileSystem",
@@ -204,8 +196,8 @@ public class StorageRegistryTests
         var storage = host.Services.GetRequiredService<IStorageRegistry>().Default;
         var content = RandomBytes(10);
         var name = await storage.SaveAsync("x.bin", new MemoryStream(content));
-        Assert.That(File.Exists(Path.Combine(_directory, "media", "x.bin")), Is.True);
-        Assert.That(await StoredSha256Async(storage, name), Is.EqualTo(Sha256(content)));
+        Assert.That(File.Exists(Path.Combine(Temp, "media", "x.bin")), Is.True);
+        Assert.That(await StoredSha256HexAsync(storage, name), Is.EqualTo(Sha256Hex(content)));
         await host.StopAsync();
     }
 }

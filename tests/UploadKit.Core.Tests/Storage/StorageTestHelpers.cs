@@ -1,33 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
 
 namespace UploadKit.Tests;
 
 internal static class StorageTestHelpers
 {
-    public static byte[] RandomBytes(int length, int seed = 1)
-    {
-        var bytes = new byte[length];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
-    }
-
-    public static string Sha256(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
-
-    public static async Task<string> StoredSha256Async(IFileStorage storage, string name)
-    {
-        await using var stream = await storage.OpenReadAsync(name);
-        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream));
-    }
-
-    public static string CreateTempDirectory()
-    {
-        var path = Path.Combine(Path.GetTempPath(), "uploadkit-tests-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(path);
-        return path;
-    }
-
     public static string[] AllFiles(string directory) =>
         Directory.Exists(directory)
             ? Directory.GetFiles(directory, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })

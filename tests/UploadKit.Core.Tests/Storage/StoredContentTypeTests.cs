@@ -6,17 +6,9 @@ using UploadKit.Tests.AspNetCore;
 namespace UploadKit.Tests.Storage;
 
 /// <summary>The content type and disposition an upload is stored with come from the server, over HTTP as in unit.</summary>
-public class StoredContentTypeTests
+public class StoredContentTypeTests : TempDirectoryTests
 {
     private static readonly byte[] Png = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, (byte)'I', (byte)'H', (byte)'D', (byte)'R', 0, 0, 0, 1];
-
-    private string _temp = null!;
-
-    [SetUp]
-    public void SetUp() => _temp = StorageTestHelpers.CreateTempDirectory();
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_temp, recursive: true);
 
     [TestCase(false, "x.mp3", "audio/mpeg", null, TestName = "SaveAsync_OverHttp_PartDeclaredHtmlNamedMp3_StoredAsAudioMpeg")]
     [TestCase(false, "x.dat", "image/png", null, TestName = "SaveAsync_OverHttp_UnknownExtension_StoredWithTheSignaturesType")]
@@ -25,7 +17,7 @@ public class StoredContentTypeTests
     public async Task SaveAsync_OverHttp_StoresTheServersType(bool trustClient, string fileName, string storedType, string? storedDisposition)
     {
         var storage = new InMemoryStorage();
-        await using var app = await UploadApp.StartAsync(_temp, a =>
+        await using var app = await UploadApp.StartAsync(Temp, a =>
         {
             var endpoint = a.MapPost("/upload", async (UploadForm form) => await form.Files.GetRequired("file").SaveAsync(storage, fileName));
             if (trustClient)
@@ -46,8 +38,8 @@ public class StoredContentTypeTests
     [TestCase("x.svg", "image/svg+xml", "attachment", TestName = "StorageStreamingHandler_OverHttp_SvgUpload_StoredAsAttachment")]
     public async Task StorageStreamingHandler_OverHttp_StoresTheServersType(string fileName, string storedType, string? storedDisposition)
     {
-        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = Path.Combine(_temp, "media") });
-        await using var app = await UploadApp.StartAsync(_temp, a => a
+        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = Path.Combine(Temp, "media") });
+        await using var app = await UploadApp.StartAsync(Temp, a => a
             .MapPost("/upload", (UploadForm form) =>
             {
                 var file = (StoredUploadedFile)form.Files.GetRequired("file");

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using UploadKit.Testing;
 using static UploadKit.Tests.StorageTestHelpers;
 
 namespace UploadKit.Tests.Storage;
@@ -17,7 +18,7 @@ public class StoredUploadedFileTests
         using var target = new MemoryStream();
         await file.CopyToAsync(target, cancel.Token);
 
-        Assert.That(Sha256(target.ToArray()), Is.EqualTo(Sha256(content)));
+        Assert.That(Sha256Hex(target.ToArray()), Is.EqualTo(Sha256Hex(content)));
         Assert.That(storage.OpenTokens, Is.EqualTo(new[] { cancel.Token }), "the storage was awaited, not waited on");
     }
 
@@ -36,7 +37,7 @@ public class StoredUploadedFileTests
             hash.AppendData(chunk.Span);
         }
 
-        Assert.That(Convert.ToHexStringLower(hash.GetHashAndReset()), Is.EqualTo(Sha256(content)));
+        Assert.That(Convert.ToHexStringLower(hash.GetHashAndReset()), Is.EqualTo(Sha256Hex(content)));
         Assert.That(storage.OpenTokens, Is.EqualTo(new[] { cancel.Token }));
     }
 
@@ -65,7 +66,7 @@ public class StoredUploadedFileTests
         file.Keep();
         await file.DisposeAsync();
 
-        Assert.That(await StoredSha256Async(storage, name), Is.EqualTo(Sha256(content)));
+        Assert.That(await StoredSha256HexAsync(storage, name), Is.EqualTo(Sha256Hex(content)));
     }
 
     [Test]
@@ -81,7 +82,7 @@ public class StoredUploadedFileTests
 
         Assert.That(storage.Saved, Is.EqualTo(new[] { name }), "no copy was made");
         Assert.That(storage.Deleted, Is.Empty);
-        Assert.That(await StoredSha256Async(storage, name), Is.EqualTo(Sha256(content)));
+        Assert.That(await StoredSha256HexAsync(storage, name), Is.EqualTo(Sha256Hex(content)));
     }
 
     [Test]
@@ -91,15 +92,15 @@ public class StoredUploadedFileTests
         var content = RandomBytes(100);
         var name = await storage.SaveAsync("incoming/a.bin", new MemoryStream(content));
         var file = new StoredUploadedFile(Header("a.bin"), storage, name, content.Length);
-        file.Checksums["sha256"] = Sha256(content);
+        file.Checksums["sha256"] = Sha256Hex(content);
 
         var saved = await file.SaveAsync(storage, "kept/a.bin");
         await file.DisposeAsync();
 
         Assert.That(saved, Is.EqualTo("kept/a.bin"));
         Assert.That(await storage.ExistsAsync(name), Is.False, "the original does not stay behind");
-        Assert.That(await StoredSha256Async(storage, saved), Is.EqualTo(Sha256(content)), "the copy is kept at request end");
-        Assert.That((await storage.GetMetadataAsync(saved))!.Checksums["sha256"], Is.EqualTo(Sha256(content)), "the copy carries the checksums");
+        Assert.That(await StoredSha256HexAsync(storage, saved), Is.EqualTo(Sha256Hex(content)), "the copy is kept at request end");
+        Assert.That((await storage.GetMetadataAsync(saved))!.Checksums["sha256"], Is.EqualTo(Sha256Hex(content)), "the copy carries the checksums");
         Assert.That(file.StoredName, Is.EqualTo(saved));
     }
 
@@ -116,7 +117,7 @@ public class StoredUploadedFileTests
         await file.DisposeAsync();
 
         Assert.That(await source.ExistsAsync(name), Is.False);
-        Assert.That(await StoredSha256Async(target, saved), Is.EqualTo(Sha256(content)));
+        Assert.That(await StoredSha256HexAsync(target, saved), Is.EqualTo(Sha256Hex(content)));
         Assert.That(file.Storage, Is.SameAs(target));
     }
 
@@ -129,7 +130,7 @@ public class StoredUploadedFileTests
         var file = new StoredUploadedFile(Header("a.bin"), source, name, content.Length);
 
         Assert.ThrowsAsync<SuspiciousFileNameException>(() => file.SaveAsync(source, "../escape.bin"));
-        Assert.That(await StoredSha256Async(source, name), Is.EqualTo(Sha256(content)), "a failed save leaves the original");
+        Assert.That(await StoredSha256HexAsync(source, name), Is.EqualTo(Sha256Hex(content)), "a failed save leaves the original");
 
         await file.DisposeAsync();
         Assert.That(await source.ExistsAsync(name), Is.False);
@@ -141,12 +142,12 @@ public class StoredUploadedFileTests
         var content = RandomBytes(100);
         await using var file = new InMemoryUploadedFile(Header(), content);
         await using var stream = await file.OpenReadStreamAsync();
-        Assert.That(Convert.ToHexStringLower(await SHA256.HashDataAsync(stream)), Is.EqualTo(Sha256(content)));
+        Assert.That(await Sha256HexAsync(stream), Is.EqualTo(Sha256Hex(content)));
     }
 }
 
 /// <summary>A storage that records how it was used.</summary>
-internal sealed class RecordingStorage(IFileStorage inner) : IFileStorage
+internal sealed class RecordingStorage(IFileStorage inner) : DelegatingStorage(inner)
 {
     public List<CancellationToken> OpenTokens { get; } = [];
 
@@ -154,27 +155,23 @@ internal sealed class RecordingStorage(IFileStorage inner) : IFileStorage
 
     public List<string> Saved { get; } = [];
 
-    public async Task<string> SaveAsync(string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
+    public override async Task<string> SaveAsync(
+        string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var saved = await inner.SaveAsync(name, content, options, cancellationToken);
+        var saved = await Inner.SaveAsync(name, content, options, cancellationToken);
         Saved.Add(saved);
         return saved;
     }
 
-    public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default)
+    public override Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default)
     {
         OpenTokens.Add(cancellationToken);
-        return inner.OpenReadAsync(name, cancellationToken);
+        return Inner.OpenReadAsync(name, cancellationToken);
     }
 
-    public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default)
+    public override Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default)
     {
         Deleted.Add(name);
-        return inner.DeleteAsync(name, cancellationToken);
+        return Inner.DeleteAsync(name, cancellationToken);
     }
-
-    public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) => inner.ExistsAsync(name, cancellationToken);
-    public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default) => inner.GetMetadataAsync(name, cancellationToken);
-    public IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, cancellationToken);
-    public Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default) => inner.GetUrlAsync(name, cancellationToken);
 }

@@ -2,19 +2,11 @@ using static UploadKit.Tests.StorageTestHelpers;
 
 namespace UploadKit.Tests.Storage;
 
-public class UploadedFileSaveTests
+public class UploadedFileSaveTests : TempDirectoryTests
 {
-    private string _directory = null!;
-
-    [SetUp]
-    public void SetUp() => _directory = CreateTempDirectory();
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_directory, recursive: true);
-
     private TemporaryUploadedFile CreateTemporaryFile(byte[] content, string fileName = "my song.mp3")
     {
-        var path = Path.Combine(_directory, "tmp", "uploadkit-" + Guid.NewGuid().ToString("N") + ".upload");
+        var path = Path.Combine(Temp, "tmp", "uploadkit-" + Guid.NewGuid().ToString("N") + ".upload");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllBytes(path, content);
         return new TemporaryUploadedFile(Header(fileName), path, content.Length);
@@ -23,7 +15,7 @@ public class UploadedFileSaveTests
     [Test]
     public async Task SaveAsync_TemporaryFileIntoFileSystemStorage_MovesInsteadOfCopying()
     {
-        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = Path.Combine(_directory, "media") });
+        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = Path.Combine(Temp, "media") });
         var content = RandomBytes(200_000);
         await using var file = CreateTemporaryFile(content);
         var temporaryPath = file.TemporaryFilePath!;
@@ -35,21 +27,21 @@ public class UploadedFileSaveTests
         Assert.That(name, Is.EqualTo("tracks/song.mp3"));
         Assert.That(File.Exists(temporaryPath), Is.False, "the temporary file was moved");
         Assert.That(file.TemporaryFilePath, Is.Null);
-        Assert.That(new FileInfo(Path.Combine(_directory, "media", "tracks", "song.mp3")).LastWriteTimeUtc, Is.EqualTo(marker), "a move keeps the file itself; a copy through a stream would be written now");
-        Assert.That(await StoredSha256Async(storage, name), Is.EqualTo(Sha256(content)));
+        Assert.That(new FileInfo(Path.Combine(Temp, "media", "tracks", "song.mp3")).LastWriteTimeUtc, Is.EqualTo(marker), "a move keeps the file itself; a copy through a stream would be written now");
+        Assert.That(await StoredSha256HexAsync(storage, name), Is.EqualTo(Sha256Hex(content)));
         Assert.That((await storage.GetMetadataAsync(name))!.ContentType, Is.EqualTo("audio/mpeg"));
     }
 
     [Test]
     public async Task SaveAsync_NameTakenWhileMoving_ReturnsAlternateName()
     {
-        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = Path.Combine(_directory, "media") });
+        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = Path.Combine(Temp, "media") });
         await storage.SaveAsync("song.mp3", new MemoryStream([1]));
         var content = RandomBytes(1000);
         await using var file = CreateTemporaryFile(content);
         var name = await file.SaveAsync(storage, "song.mp3");
         Assert.That(name, Does.Match("^song_[A-Za-z0-9]{7}\\.mp3$"));
-        Assert.That(await StoredSha256Async(storage, name), Is.EqualTo(Sha256(content)));
+        Assert.That(await StoredSha256HexAsync(storage, name), Is.EqualTo(Sha256Hex(content)));
     }
 
     [Test]
@@ -60,7 +52,7 @@ public class UploadedFileSaveTests
         await using var file = new InMemoryUploadedFile(Header("john's portrait in 2004.jpg", "image/jpeg"), content);
         var name = await file.SaveAsync(storage);
         Assert.That(name, Is.EqualTo("johns_portrait_in_2004.jpg"));
-        Assert.That(await StoredSha256Async(storage, name), Is.EqualTo(Sha256(content)));
+        Assert.That(await StoredSha256HexAsync(storage, name), Is.EqualTo(Sha256Hex(content)));
     }
 
     [Test]
@@ -70,12 +62,12 @@ public class UploadedFileSaveTests
         var storage = new InMemoryStorage();
         var content = RandomBytes(100);
         await using var file = new InMemoryUploadedFile(Header("a.bin", "application/x-thing"), content);
-        file.Checksums["sha256"] = Sha256(content);
+        file.Checksums["sha256"] = Sha256Hex(content);
         var name = await file.SaveAsync(storage, "a.bin");
         var info = await storage.GetMetadataAsync(name);
         Assert.That(info!.ContentType, Is.EqualTo("application/octet-stream"), "an unknown extension and no known signature");
-        Assert.That(info.Checksums["sha256"], Is.EqualTo(Sha256(content)));
-        Assert.That(await StoredSha256Async(storage, name), Is.EqualTo(Sha256(content)));
+        Assert.That(info.Checksums["sha256"], Is.EqualTo(Sha256Hex(content)));
+        Assert.That(await StoredSha256HexAsync(storage, name), Is.EqualTo(Sha256Hex(content)));
     }
 
     [Test]
@@ -86,16 +78,16 @@ public class UploadedFileSaveTests
         await using var file = CreateTemporaryFile(content);
         var name = await file.SaveAsync(storage, "x.mp3");
         Assert.That(File.Exists(file.TemporaryFilePath), Is.True);
-        Assert.That(await StoredSha256Async(storage, name), Is.EqualTo(Sha256(content)));
+        Assert.That(await StoredSha256HexAsync(storage, name), Is.EqualTo(Sha256Hex(content)));
     }
 
     [Test]
     public async Task SaveAsync_MaliciousName_ThrowsAndKeepsTemporaryFile()
     {
-        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = Path.Combine(_directory, "media") });
+        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = Path.Combine(Temp, "media") });
         await using var file = CreateTemporaryFile(RandomBytes(10));
         Assert.ThrowsAsync<SuspiciousFileNameException>(() => file.SaveAsync(storage, "../../etc/passwd"));
         Assert.That(File.Exists(file.TemporaryFilePath), Is.True);
-        Assert.That(AllFiles(Path.Combine(_directory, "media")), Is.Empty);
+        Assert.That(AllFiles(Path.Combine(Temp, "media")), Is.Empty);
     }
 }

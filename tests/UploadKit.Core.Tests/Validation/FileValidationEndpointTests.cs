@@ -10,21 +10,13 @@ using static UploadKit.Tests.StorageTestHelpers;
 
 namespace UploadKit.Tests.Validation;
 
-public class FileValidationEndpointTests
+public class FileValidationEndpointTests : TempDirectoryTests
 {
-    private string _temp = null!;
-
-    [SetUp]
-    public void SetUp() => _temp = CreateTempDirectory();
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_temp, recursive: true);
-
     [Test]
     public async Task AddValidator_AppWide_RejectsOnEveryUploadEndpoint()
     {
         await using var app = await TestApp.StartAsync(
-            s => s.AddUploadKit(o => { o.TempFileDirectory = _temp; o.MemoryBufferThreshold = 10; })
+            s => s.AddUploadKit(o => { o.TempFileDirectory = Temp; o.MemoryBufferThreshold = 10; })
                 .AddValidator(FileValidators.Extensions("png"), "image")
                 .AddValidator(FileValidators.MaxSize(1000)),
             a => a.MapPost("/upload", (UploadForm form) => form.Files.Select(f => f.FileName)));
@@ -32,27 +24,32 @@ public class FileValidationEndpointTests
         var ok = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("image", "a.png", RandomBytes(500))));
         Assert.That(await ok.Content.ReadFromJsonAsync<string[]>(), Is.EqualTo(new[] { "a.png" }));
 
-        var badExtension = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("image", "a.gif", RandomBytes(500))));
+        var badExtension = await app.Client.PostAsync(
+            "/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("image", "a.gif", RandomBytes(500))));
         Assert.That(badExtension.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         var problem = await badExtension.Content.ReadFromJsonAsync<JsonElement>();
         Assert.That(problem.GetProperty("title").GetString(), Is.EqualTo("One or more validation errors occurred."));
-        Assert.That(problem.GetProperty("errors").GetProperty("image")[0].GetString(), Is.EqualTo("File extension \"gif\" is not allowed. Allowed extensions are: png."));
+        Assert.That(
+            problem.GetProperty("errors").GetProperty("image")[0].GetString(),
+            Is.EqualTo("File extension \"gif\" is not allowed. Allowed extensions are: png."));
 
-        var tooLarge = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("other", "a.bin", RandomBytes(5000))));
+        var tooLarge = await app.Client.PostAsync(
+            "/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("other", "a.bin", RandomBytes(5000))));
         var largeProblem = await tooLarge.Content.ReadFromJsonAsync<JsonElement>();
         Assert.That(largeProblem.GetProperty("errors").GetProperty("other")[0].GetString(), Is.EqualTo("File is larger than 1000 bytes."));
-        Assert.That(Directory.GetFiles(_temp), Is.Empty);
+        Assert.That(Directory.GetFiles(Temp), Is.Empty);
     }
 
     [Test]
     public async Task WithFileValidators_SeveralFailures_AllReportedOnTheField()
     {
         await using var app = await TestApp.StartAsync(
-            s => s.AddUploadKit(o => o.TempFileDirectory = _temp),
+            s => s.AddUploadKit(o => o.TempFileDirectory = Temp),
             a => a.MapPost("/upload", (UploadForm form) => Results.Ok())
                 .WithFileValidators("file", FileValidators.Extensions("mp3"), FileValidators.ContentTypes("audio/mpeg")));
 
-        var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("file", "x.exe", RandomBytes(10), "application/x-msdownload")));
+        var response = await app.Client.PostAsync(
+            "/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("file", "x.exe", RandomBytes(10), "application/x-msdownload")));
 
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
@@ -63,12 +60,18 @@ public class FileValidationEndpointTests
     public async Task WithFileValidators_SecondFileRefused_ProblemNamesThatFile()
     {
         await using var app = await TestApp.StartAsync(
-            s => s.AddUploadKit(o => o.TempFileDirectory = _temp),
+            s => s.AddUploadKit(o => o.TempFileDirectory = Temp),
             a => a.MapPost("/upload", (UploadForm form) => Results.Ok())
                 .WithFileValidators("files", FileValidators.Extensions("txt"), FileValidators.MaxSize(1000)));
 
-        var badType = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("files", "fine.txt", RandomBytes(10)).AddFile("files", "setup.exe", RandomBytes(10))));
-        var tooLarge = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("files", "fine.txt", RandomBytes(10)).AddFile("files", "big.txt", RandomBytes(5000))));
+        var badType = await app.Client.PostAsync(
+            "/upload",
+            UploadApp.Multipart(new MultipartBodyBuilder().AddFile("files", "fine.txt", RandomBytes(10)).AddFile(
+                "files", "setup.exe", RandomBytes(10))));
+        var tooLarge = await app.Client.PostAsync(
+            "/upload",
+            UploadApp.Multipart(new MultipartBodyBuilder().AddFile("files", "fine.txt", RandomBytes(10)).AddFile(
+                "files", "big.txt", RandomBytes(5000))));
 
         var badTypeProblem = await badType.Content.ReadFromJsonAsync<JsonElement>();
         var tooLargeProblem = await tooLarge.Content.ReadFromJsonAsync<JsonElement>();
@@ -83,10 +86,12 @@ public class FileValidationEndpointTests
     public async Task Rejection_NotAboutOneFile_ProblemHasNoFileName()
     {
         await using var app = await TestApp.StartAsync(
-            s => s.AddUploadKit(o => { o.TempFileDirectory = _temp; o.MaxFileCount = 1; }),
+            s => s.AddUploadKit(o => { o.TempFileDirectory = Temp; o.MaxFileCount = 1; }),
             a => a.MapPost("/upload", (UploadForm form) => Results.Ok()).WithFileValidators("files", FileValidators.MaxSize(1000)));
 
-        var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("files", "a.txt", RandomBytes(10)).AddFile("files", "b.txt", RandomBytes(10))));
+        var response = await app.Client.PostAsync(
+            "/upload",
+            UploadApp.Multipart(new MultipartBodyBuilder().AddFile("files", "a.txt", RandomBytes(10)).AddFile("files", "b.txt", RandomBytes(10))));
 
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.That((int)response.StatusCode, Is.EqualTo(StatusCodes.Status400BadRequest).Or.EqualTo(StatusCodes.Status413PayloadTooLarge));

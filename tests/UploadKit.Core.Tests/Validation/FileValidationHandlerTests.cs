@@ -38,7 +38,8 @@ public class FileValidationHandlerTests
     public void NewFileAsync_DisallowedExtension_RejectsBeforeAnyByteWithEveryError()
     {
         var handler = Create("file", FileValidators.Extensions("mp3"), FileValidators.ContentTypes("audio/mpeg"));
-        var ex = Assert.ThrowsAsync<UploadRejectedException>(async () => await handler.NewFileAsync(Header("evil.exe", "application/x-msdownload"), CancellationToken.None));
+        var ex = Assert.ThrowsAsync<UploadRejectedException>(async () => await handler.NewFileAsync(
+            Header("evil.exe", "application/x-msdownload"), CancellationToken.None));
         Assert.That(ex!.StatusCode, Is.EqualTo(400));
         Assert.That(ex.Title, Is.EqualTo("One or more validation errors occurred."));
         Assert.That(ex.Errors!["file"], Is.EqualTo(new[]
@@ -65,7 +66,8 @@ public class FileValidationHandlerTests
         var html = SampleFiles.Html();
         var first = await handler.ReceiveChunkAsync(html.AsMemory(0, 5), 0, CancellationToken.None);
         Assert.That(first, Is.Not.Null, "chunks pass through while the head fills");
-        var ex = Assert.ThrowsAsync<UploadRejectedException>(async () => await handler.ReceiveChunkAsync(html.AsMemory(5, 20), 5, CancellationToken.None));
+        var ex = Assert.ThrowsAsync<UploadRejectedException>(async () => await handler.ReceiveChunkAsync(
+            html.AsMemory(5, 20), 5, CancellationToken.None));
         Assert.That(ex!.Errors!["file"].Single(), Is.EqualTo("File content does not match its type."));
     }
 
@@ -77,7 +79,8 @@ public class FileValidationHandlerTests
         var chunk = new byte[64 * 1024];
         SampleFiles.Html().CopyTo(chunk, 0);
         var ex = Assert.ThrowsAsync<UploadRejectedException>(async () => await handler.ReceiveChunkAsync(chunk, 0, CancellationToken.None));
-        Assert.That(ex!.Errors!["file"], Is.EqualTo(new[] { "File content does not match its type." }), "the image header check waits for its own 256 KiB");
+        Assert.That(
+            ex!.Errors!["file"], Is.EqualTo(new[] { "File content does not match its type." }), "the image header check waits for its own 256 KiB");
     }
 
     [Test]
@@ -92,7 +95,8 @@ public class FileValidationHandlerTests
             await handler.ReceiveChunkAsync(chunk, offset, CancellationToken.None);
         }
 
-        var ex = Assert.ThrowsAsync<UploadRejectedException>(async () => await handler.ReceiveChunkAsync(chunk.AsMemory(0, 1), offset, CancellationToken.None));
+        var ex = Assert.ThrowsAsync<UploadRejectedException>(async () => await handler.ReceiveChunkAsync(
+            chunk.AsMemory(0, 1), offset, CancellationToken.None));
         Assert.That(ex!.Errors!["file"], Is.EqualTo(new[] { "File is larger than 1 MiB." }));
     }
 
@@ -108,7 +112,12 @@ public class FileValidationHandlerTests
     [Test]
     public async Task FileCompleteAsync_ValidFile_PassesAndKeepsNothing()
     {
-        var handler = Create("file", FileValidators.Extensions("png"), FileValidators.Signature(), FileValidators.ImageDimensions(maxWidth: 200), FileValidators.MaxSize(1000));
+        var handler = Create(
+            "file",
+            FileValidators.Extensions("png"),
+            FileValidators.Signature(),
+            FileValidators.ImageDimensions(maxWidth: 200),
+            FileValidators.MaxSize(1000));
         var result = await StreamAsync(handler, Header("a.png", "image/png"), SampleFiles.Png(100, 20), 3);
         Assert.That(result, Is.Null);
     }
@@ -117,9 +126,16 @@ public class FileValidationHandlerTests
     public async Task ValidateStoredAsync_StoredSpoofedObject_ReportsFromHeadReadFromStorage()
     {
         var storage = new InMemoryStorage();
-        var name = await storage.SaveAsync("uploads/track.mp3", new MemoryStream(SampleFiles.Html()), new FileSaveOptions { ContentType = "audio/mpeg" });
+        var name = await storage.SaveAsync(
+            "uploads/track.mp3", new MemoryStream(SampleFiles.Html()), new FileSaveOptions { ContentType = "audio/mpeg" });
         var info = (await storage.GetMetadataAsync(name))!;
-        var errors = await FileValidation.ValidateStoredAsync(storage, info, "file", [FileValidators.Extensions("mp3"), FileValidators.Signature(), FileValidators.MinSize(1)], "track.mp3", CancellationToken.None);
+        var errors = await FileValidation.ValidateStoredAsync(
+            storage,
+            info,
+            "file",
+            [FileValidators.Extensions("mp3"), FileValidators.Signature(), FileValidators.MinSize(1)],
+            "track.mp3",
+            CancellationToken.None);
         Assert.That(errors, Is.EqualTo(new[] { "File content does not match its type." }));
     }
 
@@ -128,7 +144,13 @@ public class FileValidationHandlerTests
     {
         var storage = new InMemoryStorage();
         var name = await storage.SaveAsync("uploads/a.png", new MemoryStream(SampleFiles.Png()), new FileSaveOptions { ContentType = "image/png" });
-        var errors = await FileValidation.ValidateStoredAsync(storage, (await storage.GetMetadataAsync(name))!, "file", [FileValidators.Signature(), FileValidators.MaxSize(100)], null, CancellationToken.None);
+        var errors = await FileValidation.ValidateStoredAsync(
+            storage,
+            (await storage.GetMetadataAsync(name))!,
+            "file",
+            [FileValidators.Signature(), FileValidators.MaxSize(100)],
+            null,
+            CancellationToken.None);
         Assert.That(errors, Is.Empty);
     }
 

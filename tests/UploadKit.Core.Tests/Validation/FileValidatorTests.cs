@@ -160,12 +160,17 @@ public class FileValidatorTests
     {
         var validator = FileValidators.ImageDimensions(minWidth: 10, maxWidth: 1000, maxHeight: 1000);
         Assert.That(validator.ValidateHead(Header("a.png", "image/png"), SampleFiles.Png(100, 50)), Is.Null);
-        Assert.That(validator.ValidateHead(Header("a.png", "image/png"), SampleFiles.Png(2000, 50)), Is.EqualTo("Image width 2000 px is larger than 1000 px."));
-        Assert.That(validator.ValidateHead(Header("a.png", "image/png"), SampleFiles.Png(5, 50)), Is.EqualTo("Image width 5 px is smaller than 10 px."));
+        Assert.That(
+            validator.ValidateHead(Header("a.png", "image/png"), SampleFiles.Png(2000, 50)),
+            Is.EqualTo("Image width 2000 px is larger than 1000 px."));
+        Assert.That(
+            validator.ValidateHead(Header("a.png", "image/png"), SampleFiles.Png(5, 50)), Is.EqualTo("Image width 5 px is smaller than 10 px."));
         Assert.That(validator.ValidateHead(Header("a.png", "image/png"), SampleFiles.Html()), Does.StartWith("Upload a valid image."));
     }
 
     [Test]
     public void ImageDimensions_TruncatedJpeg_FailsAsInvalidImage() =>
-        Assert.That(FileValidators.ImageDimensions(maxWidth: 10).ValidateHead(Header("a.jpg", "image/jpeg"), SampleFiles.Jpeg()[..100]), Does.StartWith("Upload a valid image."));
+        Assert.That(
+            FileValidators.ImageDimensions(maxWidth: 10).ValidateHead(Header("a.jpg", "image/jpeg"), SampleFiles.Jpeg()[..100]),
+            Does.StartWith("Upload a valid image."));
 }

@@ -19,7 +19,7 @@ public sealed class AzuriteServer
     public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private static ServiceProcess? s_process;
-    private static string? s_dataDirectory;
+    private static TempDirectory? s_dataDirectory;
     private static string? s_unavailable;
 
     /// <summary>Gets the Blob service endpoint of the running Azurite.</summary>
@@ -46,14 +46,14 @@ public sealed class AzuriteServer
             return;
         }
 
-        s_dataDirectory = Directory.CreateTempSubdirectory("uploadkit-azurite-").FullName;
+        s_dataDirectory = new TempDirectory("uploadkit-azurite-");
         var port = ServiceProcess.GetFreePort();
         try
         {
             s_process = await ServiceProcess.StartAsync(node,
             [
                 entry, "--blobHost", "127.0.0.1", "--blobPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "--location", s_dataDirectory, "--skipApiVersionCheck", "--disableTelemetry", "--silent",
+                "--location", s_dataDirectory.Path, "--skipApiVersionCheck", "--disableTelemetry", "--silent",
             ], port);
         }
         catch (InvalidOperationException ex)
@@ -71,10 +71,8 @@ public sealed class AzuriteServer
             s_process = null;
         }
 
-        if (s_dataDirectory is not null && Directory.Exists(s_dataDirectory))
-        {
-            Directory.Delete(s_dataDirectory, recursive: true);
-        }
+        s_dataDirectory?.Dispose();
+        s_dataDirectory = null;
     }
 
     /// <summary>Ends the test as unavailable unless Azurite runs.</summary>

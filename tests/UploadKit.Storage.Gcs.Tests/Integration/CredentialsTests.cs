@@ -48,11 +48,11 @@ public sealed class CredentialsTests : GcsIntegrationTest
     {
         var data = RandomBytes(1500);
         var name = await storage.SaveAsync("k/file.bin", new MemoryStream(data));
-        Assert.That(StoredSha256(name), Is.EqualTo(Sha256(data)));
+        Assert.That(StoredSha256(name), Is.EqualTo(Sha256Hex(data)));
 
         using var http = new HttpClient();
         using var response = await http.GetAsync(await storage.GetUrlAsync(name));
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        Assert.That(Sha256(await response.Content.ReadAsByteArrayAsync()), Is.EqualTo(Sha256(data)));
+        Assert.That(Sha256Hex(await response.Content.ReadAsByteArrayAsync()), Is.EqualTo(Sha256Hex(data)));
     }
 }

@@ -46,7 +46,7 @@ public sealed class FakeGcsServerTests : GcsIntegrationTest
             Assert.That(all, Is.EqualTo(new[] { "a/1", "a/2", "a/b/3", "c", "d", "e" }));
             Assert.That(page.Select(o => o.Name), Is.EqualTo(new[] { "c", "d", "e" }));
             Assert.That(nested.Select(o => o.Name), Is.EqualTo(new[] { "a/1", "a/2" }));
-            Assert.That(StoredSha256("a/b/3"), Is.EqualTo(Sha256(data)));
+            Assert.That(StoredSha256("a/b/3"), Is.EqualTo(Sha256Hex(data)));
         });
         Assert.That(Server.RequestLog.Count(r => r.Contains("pageToken=", StringComparison.Ordinal)), Is.GreaterThanOrEqualTo(2), "the client followed next page tokens");
     }
@@ -60,7 +60,7 @@ public sealed class FakeGcsServerTests : GcsIntegrationTest
 
         await _client.DownloadObjectAsync(Bucket, "r.bin", part, new DownloadObjectOptions { Range = new System.Net.Http.Headers.RangeHeaderValue(1000, 50_999), DownloadValidationMode = DownloadValidationMode.Never });
 
-        Assert.That(Sha256(part.ToArray()), Is.EqualTo(Sha256(data[1000..51_000])));
+        Assert.That(Sha256Hex(part.ToArray()), Is.EqualTo(Sha256Hex(data[1000..51_000])));
         Assert.That(Server.RequestLog, Has.Some.EndsWith("Range: bytes=1000-50999").Or.Some.EndsWith("bytes=1000-50999"));
     }
 
@@ -83,7 +83,7 @@ public sealed class FakeGcsServerTests : GcsIntegrationTest
             Assert.That(patched.ContentType, Is.EqualTo("text/markdown"));
             Assert.That(patched.Metadata["k"], Is.EqualTo("v"));
             Assert.That(patched.Metageneration, Is.EqualTo(created.Metageneration + 1));
-            Assert.That(StoredSha256("p.txt"), Is.EqualTo(Sha256(data)));
+            Assert.That(StoredSha256("p.txt"), Is.EqualTo(Sha256Hex(data)));
         });
     }
 
@@ -96,8 +96,8 @@ public sealed class FakeGcsServerTests : GcsIntegrationTest
         var copy = await _client.CopyObjectAsync(Bucket, "src.bin", Bucket, "dst.bin");
 
         Assert.That(copy.Generation, Is.Not.EqualTo(source.Generation));
-        Assert.That(StoredSha256("dst.bin"), Is.EqualTo(Sha256(data)));
-        Assert.That(StoredSha256("src.bin"), Is.EqualTo(Sha256(data)));
+        Assert.That(StoredSha256("dst.bin"), Is.EqualTo(Sha256Hex(data)));
+        Assert.That(StoredSha256("src.bin"), Is.EqualTo(Sha256Hex(data)));
     }
 
     [Test]
@@ -107,10 +107,10 @@ public sealed class FakeGcsServerTests : GcsIntegrationTest
         await _client.UploadObjectAsync(Bucket, "once.bin", null, new MemoryStream(data));
 
         var ex = Assert.ThrowsAsync<GoogleApiException>(async () =>
-            await _client.UploadObjectAsync(Bucket, "once.bin", null, new MemoryStream(RandomBytes(10)), new UploadObjectOptions { IfGenerationMatch = 0 }));
+            await _client.UploadObjectAsync(Bucket, "once.bin", null, new MemoryStream(RandomBytes(10, seed: 2)), new UploadObjectOptions { IfGenerationMatch = 0 }));
 
         Assert.That(ex!.HttpStatusCode, Is.EqualTo(HttpStatusCode.PreconditionFailed));
-        Assert.That(StoredSha256("once.bin"), Is.EqualTo(Sha256(data)));
+        Assert.That(StoredSha256("once.bin"), Is.EqualTo(Sha256Hex(data)));
     }
 
     [Test]

@@ -76,19 +76,8 @@ public abstract class GcsIntegrationTest
 
     internal static FakeTimeProvider HourAgo() => new(DateTimeOffset.UtcNow.AddHours(-1));
 
-    protected static byte[] RandomBytes(int length)
-    {
-        var bytes = new byte[length];
-        Random.Shared.NextBytes(bytes);
-        return bytes;
-    }
-
-    protected static string Sha256(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
-
-    protected static async Task<string> Sha256Async(Stream stream) => Convert.ToHexStringLower(await SHA256.HashDataAsync(stream));
-
     protected string StoredSha256(string objectName) =>
-        Server.Find(Bucket, objectName) is { } obj ? Sha256(obj.Data) : "(missing)";
+        Server.Find(Bucket, objectName) is { } obj ? Sha256Hex(obj.Data) : "(missing)";
 }
 
 /// <summary>A stream of pseudo-random bytes of a set length that cannot seek, with an optional failure or gate.</summary>

@@ -32,9 +32,9 @@ public sealed class GcsStorageTests : GcsIntegrationTest
         var name = await storage.SaveAsync("docs/a.png", new MemoryStream(data), options);
 
         Assert.That(name, Is.EqualTo("docs/a.png"));
-        Assert.That(StoredSha256("docs/a.png"), Is.EqualTo(Sha256(data)));
+        Assert.That(StoredSha256("docs/a.png"), Is.EqualTo(Sha256Hex(data)));
         await using var read = await storage.OpenReadAsync(name);
-        Assert.That(await Sha256Async(read), Is.EqualTo(Sha256(data)));
+        Assert.That(await Sha256HexAsync(read), Is.EqualTo(Sha256Hex(data)));
         var stored = Server.Find(Bucket, "docs/a.png")!;
         Assert.Multiple(() =>
         {
@@ -51,9 +51,9 @@ public sealed class GcsStorageTests : GcsIntegrationTest
 
         await storage.SaveAsync("empty.txt", new MemoryStream());
 
-        Assert.That(StoredSha256("empty.txt"), Is.EqualTo(Sha256([])));
+        Assert.That(StoredSha256("empty.txt"), Is.EqualTo(Sha256Hex([])));
         await using var read = await storage.OpenReadAsync("empty.txt");
-        Assert.That(await Sha256Async(read), Is.EqualTo(Sha256([])));
+        Assert.That(await Sha256HexAsync(read), Is.EqualTo(Sha256Hex([])));
     }
 
     [Test]
@@ -75,7 +75,7 @@ public sealed class GcsStorageTests : GcsIntegrationTest
             Assert.That(StoredSha256("big/video.bin"), Is.EqualTo(source.Sha256));
         });
         await using var read = await storage.OpenReadAsync("big/video.bin");
-        Assert.That(await Sha256Async(read), Is.EqualTo(source.Sha256));
+        Assert.That(await Sha256HexAsync(read), Is.EqualTo(source.Sha256));
     }
 
     [Test]
@@ -131,8 +131,8 @@ public sealed class GcsStorageTests : GcsIntegrationTest
 
         Assert.That(name, Does.Match(@"^tracks/song_[A-Za-z0-9]{7}\.mp3$"));
         Assert.That(Server.RequestLog, Has.Some.Contains($"/b/{Bucket}/o?uploadType=resumable&ifGenerationMatch=0"), "saves are create-only");
-        Assert.That(StoredSha256("tracks/song.mp3"), Is.EqualTo(Sha256(first)));
-        Assert.That(StoredSha256(name), Is.EqualTo(Sha256(second)));
+        Assert.That(StoredSha256("tracks/song.mp3"), Is.EqualTo(Sha256Hex(first)));
+        Assert.That(StoredSha256(name), Is.EqualTo(Sha256Hex(second)));
     }
 
     [Test]
@@ -146,7 +146,7 @@ public sealed class GcsStorageTests : GcsIntegrationTest
 
         Assert.That(name, Is.EqualTo("a.bin"));
         Assert.That(Server.RequestLog.Where(r => r.Contains($"/b/{Bucket}/o?uploadType=resumable", StringComparison.Ordinal)), Has.None.Contains("ifGenerationMatch"));
-        Assert.That(StoredSha256("a.bin"), Is.EqualTo(Sha256(second)));
+        Assert.That(StoredSha256("a.bin"), Is.EqualTo(Sha256Hex(second)));
         Assert.That(Server.ObjectNames(Bucket), Is.EqualTo(new[] { "a.bin" }));
     }
 
@@ -189,8 +189,8 @@ public sealed class GcsStorageTests : GcsIntegrationTest
         var secondName = await secondSave;
 
         Assert.That(secondName, Does.Match(@"^seek_[A-Za-z0-9]{7}\.bin$"));
-        Assert.That(StoredSha256("seek.bin"), Is.EqualTo(Sha256(firstData)));
-        Assert.That(StoredSha256(secondName), Is.EqualTo(Sha256(secondData)));
+        Assert.That(StoredSha256("seek.bin"), Is.EqualTo(Sha256Hex(firstData)));
+        Assert.That(StoredSha256(secondName), Is.EqualTo(Sha256Hex(secondData)));
     }
 
     [Test]
@@ -222,7 +222,7 @@ public sealed class GcsStorageTests : GcsIntegrationTest
         var data = RandomBytes(5000);
         var options = new FileSaveOptions { ContentType = "text/plain" };
         options.Checksums["md5"] = Convert.ToHexStringLower(MD5.HashData(data));
-        options.Checksums["sha256"] = Sha256(data);
+        options.Checksums["sha256"] = Sha256Hex(data);
         options.Metadata["kind"] = "report";
         await storage.SaveAsync("r.txt", new MemoryStream(data), options);
 
@@ -235,11 +235,11 @@ public sealed class GcsStorageTests : GcsIntegrationTest
             Assert.That(info.Length, Is.EqualTo(5000));
             Assert.That(info.ContentType, Is.EqualTo("text/plain"));
             Assert.That(info.Checksums["md5"], Is.EqualTo(Convert.ToHexStringLower(MD5.HashData(data))));
-            Assert.That(info.Checksums["sha256"], Is.EqualTo(Sha256(data)));
+            Assert.That(info.Checksums["sha256"], Is.EqualTo(Sha256Hex(data)));
             Assert.That(info.Checksums["crc32c"], Is.EqualTo(Convert.ToHexStringLower(Convert.FromBase64String(FakeGcs.Crc32C.Base64(data)))));
             Assert.That(info.Metadata, Is.EqualTo(new Dictionary<string, string> { ["kind"] = "report" }));
             Assert.That(info.LastModified, Is.Not.Null);
-            Assert.That(StoredSha256("r.txt"), Is.EqualTo(Sha256(data)));
+            Assert.That(StoredSha256("r.txt"), Is.EqualTo(Sha256Hex(data)));
         });
         Assert.That(await storage.GetMetadataAsync("missing.txt"), Is.Null);
     }
@@ -250,7 +250,7 @@ public sealed class GcsStorageTests : GcsIntegrationTest
         using var storage = Storage();
         var data = RandomBytes(10);
         await storage.SaveAsync("x.bin", new MemoryStream(data));
-        Assert.That(StoredSha256("x.bin"), Is.EqualTo(Sha256(data)));
+        Assert.That(StoredSha256("x.bin"), Is.EqualTo(Sha256Hex(data)));
 
         Assert.That(await storage.ExistsAsync("x.bin"), Is.True);
         Assert.That(await storage.DeleteAsync("x.bin"), Is.True);
@@ -302,7 +302,7 @@ public sealed class GcsStorageTests : GcsIntegrationTest
         Assert.That(Server.ObjectNames(Bucket), Does.Contain("media/covers/a.png"));
         foreach (var (name, data) in files)
         {
-            Assert.That(StoredSha256("media/" + name), Is.EqualTo(Sha256(data)), name);
+            Assert.That(StoredSha256("media/" + name), Is.EqualTo(Sha256Hex(data)), name);
         }
     }
 
@@ -320,7 +320,7 @@ public sealed class GcsStorageTests : GcsIntegrationTest
 
         await storage.SaveAsync("f.bin", new MemoryStream(data));
 
-        Assert.That(Server.Find(bucket, "f.bin") is { } obj ? Sha256(obj.Data) : null, Is.EqualTo(Sha256(data)));
+        Assert.That(Server.Find(bucket, "f.bin") is { } obj ? Sha256Hex(obj.Data) : null, Is.EqualTo(Sha256Hex(data)));
     }
 
     [Test]
@@ -336,7 +336,7 @@ public sealed class GcsStorageTests : GcsIntegrationTest
         Assert.That(url, Does.Contain("X-Goog-Signature="));
         using var response = await http.GetAsync(url);
         Assert.That(response.StatusCode, Is.EqualTo(System.Net.HttpStatusCode.OK));
-        Assert.That(Sha256(await response.Content.ReadAsByteArrayAsync()), Is.EqualTo(Sha256(data)));
+        Assert.That(Sha256Hex(await response.Content.ReadAsByteArrayAsync()), Is.EqualTo(Sha256Hex(data)));
         Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("image/jpeg"));
     }
 
@@ -355,7 +355,7 @@ public sealed class GcsStorageTests : GcsIntegrationTest
         var url = await storage.GetUrlAsync("pub/a b.txt");
 
         Assert.That(url, Is.EqualTo($"{Server.BaseAddress}{Bucket}/pub/a%20b.txt"));
-        Assert.That(Sha256(await http.GetByteArrayAsync(url)), Is.EqualTo(Sha256(data)));
+        Assert.That(Sha256Hex(await http.GetByteArrayAsync(url)), Is.EqualTo(Sha256Hex(data)));
     }
 
     [Test]
@@ -364,7 +364,7 @@ public sealed class GcsStorageTests : GcsIntegrationTest
         using var storage = Storage(o => o.QueryStringAuth = false);
         var data = RandomBytes(128);
         await storage.SaveAsync("private.txt", new MemoryStream(data));
-        Assert.That(StoredSha256("private.txt"), Is.EqualTo(Sha256(data)));
+        Assert.That(StoredSha256("private.txt"), Is.EqualTo(Sha256Hex(data)));
         using var http = new HttpClient();
 
         using var response = await http.GetAsync(await storage.GetUrlAsync("private.txt"));

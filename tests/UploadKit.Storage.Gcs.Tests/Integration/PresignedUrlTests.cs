@@ -26,7 +26,7 @@ public sealed class PresignedUrlTests : GcsIntegrationTest
         });
         using var response = await Http.SendAsync(Request(signed, data));
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
-        Assert.That(StoredSha256("up/a.pdf"), Is.EqualTo(Sha256(data)));
+        Assert.That(StoredSha256("up/a.pdf"), Is.EqualTo(Sha256Hex(data)));
         Assert.That(Server.Find(Bucket, "up/a.pdf")!.ContentType, Is.EqualTo("application/pdf"));
     }
 
@@ -117,7 +117,7 @@ public sealed class PresignedUrlTests : GcsIntegrationTest
         using var response = await Http.SendAsync(Request(signed, RandomBytes(60)));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.PreconditionFailed));
-        Assert.That(StoredSha256("keep.bin"), Is.EqualTo(Sha256(original)));
+        Assert.That(StoredSha256("keep.bin"), Is.EqualTo(Sha256Hex(original)));
     }
 
     [Test]
@@ -133,7 +133,7 @@ public sealed class PresignedUrlTests : GcsIntegrationTest
         };
         var signed = await storage.CreateUploadUrlAsync(request);
 
-        using (var wrong = await Http.SendAsync(Request(signed, RandomBytes(777))))
+        using (var wrong = await Http.SendAsync(Request(signed, RandomBytes(777, seed: 2))))
         {
             Assert.That(wrong.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
             Assert.That(await wrong.Content.ReadAsStringAsync(), Does.Contain("BadDigest"));
@@ -142,7 +142,7 @@ public sealed class PresignedUrlTests : GcsIntegrationTest
         Assert.That(Server.ObjectNames(Bucket), Is.Empty);
         using var right = await Http.SendAsync(Request(signed, data));
         Assert.That(right.StatusCode, Is.EqualTo(HttpStatusCode.OK), await right.Content.ReadAsStringAsync());
-        Assert.That(StoredSha256("sum.bin"), Is.EqualTo(Sha256(data)));
+        Assert.That(StoredSha256("sum.bin"), Is.EqualTo(Sha256Hex(data)));
         Assert.That(signed.Headers["x-goog-content-length-range"], Is.EqualTo("777,777"));
     }
 
@@ -163,7 +163,7 @@ public sealed class PresignedUrlTests : GcsIntegrationTest
 
         Assert.That(signed.Method, Is.EqualTo("GET"));
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        Assert.That(Sha256(await response.Content.ReadAsByteArrayAsync()), Is.EqualTo(Sha256(data)));
+        Assert.That(Sha256Hex(await response.Content.ReadAsByteArrayAsync()), Is.EqualTo(Sha256Hex(data)));
         Assert.That(response.Content.Headers.ContentDisposition?.FileName, Is.EqualTo("report.pdf").Or.EqualTo("\"report.pdf\""));
         Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/pdf"));
     }
@@ -189,7 +189,7 @@ public sealed class PresignedUrlTests : GcsIntegrationTest
 
         using var last = await Http.SendAsync(Chunk(session, data, 2 * 256 * 1024, data.Length - (2 * 256 * 1024), total: data.Length));
         Assert.That(last.StatusCode, Is.EqualTo(HttpStatusCode.OK), await last.Content.ReadAsStringAsync());
-        Assert.That(StoredSha256("r/movie.mp4"), Is.EqualTo(Sha256(data)));
+        Assert.That(StoredSha256("r/movie.mp4"), Is.EqualTo(Sha256Hex(data)));
         Assert.That(Server.Find(Bucket, "r/movie.mp4")!.ContentType, Is.EqualTo("video/mp4"));
     }
 
@@ -218,7 +218,7 @@ public sealed class PresignedUrlTests : GcsIntegrationTest
 
         using var rest = await Http.SendAsync(Chunk(session, data, 256 * 1024, 3 * 256 * 1024, total: data.Length));
         Assert.That(rest.StatusCode, Is.EqualTo(HttpStatusCode.OK), await rest.Content.ReadAsStringAsync());
-        Assert.That(StoredSha256("resume.bin"), Is.EqualTo(Sha256(data)));
+        Assert.That(StoredSha256("resume.bin"), Is.EqualTo(Sha256Hex(data)));
     }
 
     [Test]
@@ -249,7 +249,7 @@ public sealed class PresignedUrlTests : GcsIntegrationTest
         Assert.That(signed.FormFields.Select(f => f.Key), Is.SupersetOf(new[] { "key", "Content-Type", "policy", "x-goog-algorithm", "x-goog-credential", "x-goog-date", "x-goog-signature" }));
         using var response = await Http.PostAsync(signed.Url, Form(signed, data));
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NoContent), await response.Content.ReadAsStringAsync());
-        Assert.That(StoredSha256("forms/cv.pdf"), Is.EqualTo(Sha256(data)));
+        Assert.That(StoredSha256("forms/cv.pdf"), Is.EqualTo(Sha256Hex(data)));
         Assert.That(Server.Find(Bucket, "forms/cv.pdf")!.ContentType, Is.EqualTo("application/pdf"));
     }
 
