@@ -135,7 +135,7 @@ public sealed class StorageStreamingHandler : UploadHandler
         await FlushAsync(cancellationToken).ConfigureAwait(false);
         await _pipe.Writer.CompleteAsync().ConfigureAwait(false);
         var name = await _save.ConfigureAwait(false);
-        var stored = new StoredUploadedFile(file, _storage, name, size);
+        var stored = new StoredUploadedFile(file, _storage, name, size, _logger);
         _saved.Add(stored);
         _cancel?.Dispose();
         Reset();
