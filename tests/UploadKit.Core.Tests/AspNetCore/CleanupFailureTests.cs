@@ -11,26 +11,14 @@ using UploadKit.Testing;
 namespace UploadKit.Tests.AspNetCore;
 
 /// <summary>A cleanup that fails after a refusal is logged; the client still gets the refusal's 4xx, never a 500.</summary>
-public class CleanupFailureTests
+public class CleanupFailureTests : TempDirectoryTests
 {
-    private string _temp = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        _temp = Path.Combine(Path.GetTempPath(), "uploadkit-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_temp);
-    }
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_temp, recursive: true);
-
     [Test]
     public async Task HandlerCleanupThrows_AfterALimitRefusal_Answers413_LogsIt_AndOtherHandlersStillClean()
     {
         var logs = new CapturingLoggerProvider();
         await using var app = await UploadApp.StartAsync(
-            _temp,
+            Temp,
             a => a.MapPost("/upload", (UploadForm form) => Results.Ok())
                 .WithUploadHandlers(_ => new ThrowsOnInterrupt(), _ => new TemporaryFileUploadHandler()),
             o => o.MaxFileCount = 1,
@@ -48,7 +36,7 @@ public class CleanupFailureTests
         Assert.That(failure.Level, Is.EqualTo(LogLevel.Error));
         Assert.That(failure.Message, Does.Contain(nameof(ThrowsOnInterrupt)));
         Assert.That(failure.Exception, Is.InstanceOf<IOException>());
-        await KestrelUploadTests.WaitUntilAsync(() => Directory.GetFiles(_temp).Length == 0, "the temp-file handler after the failing one still deleted its file");
+        await KestrelUploadTests.WaitUntilAsync(() => Directory.GetFiles(Temp).Length == 0, "the temp-file handler after the failing one still deleted its file");
     }
 
     [Test]
@@ -57,7 +45,7 @@ public class CleanupFailureTests
         var logs = new CapturingLoggerProvider();
         var storage = new UndeletableStorage();
         await using var app = await UploadApp.StartAsync(
-            _temp,
+            Temp,
             a => a.MapPost("/upload", (UploadForm form) => Results.Ok())
                 .WithUploadHandlers(sp => ActivatorUtilities.CreateInstance<StorageStreamingHandler>(sp, storage)),
             o => o.MaxFileCount = 1,

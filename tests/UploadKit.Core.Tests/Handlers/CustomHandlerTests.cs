@@ -11,22 +11,10 @@ using UploadKit.Tests.AspNetCore;
 namespace UploadKit.Tests.Handlers;
 
 /// <summary>Handlers an app writes on top of the built-in ones, run through real requests.</summary>
-public class CustomHandlerTests
+public class CustomHandlerTests : TempDirectoryTests
 {
-    private string _temp = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        _temp = Path.Combine(Path.GetTempPath(), "uploadkit-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_temp);
-    }
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_temp, recursive: true);
-
     private Task<TestApp> StartAsync() => UploadApp.StartAsync(
-        _temp,
+        Temp,
         a => a.MapPost("/upload", async (HttpContext http) =>
         {
             var form = await http.ReadUploadFormAsync();
@@ -63,12 +51,12 @@ public class CustomHandlerTests
         // The scanner saw the path and the file on disk, growing, before the file completed; the file it completed is there.
         var seen = result.GetProperty("seen").EnumerateArray().Select(e => e.GetString()).ToList();
         var photoPath = files[1].GetProperty("temporaryFilePath").GetString()!;
-        Assert.That(Path.GetDirectoryName(photoPath), Is.EqualTo(_temp));
+        Assert.That(Path.GetDirectoryName(photoPath), Is.EqualTo(Temp));
         Assert.That(seen, Does.Contain("start:" + photoPath));
         Assert.That(seen, Does.Contain("writing:" + photoPath + ":exists"));
         Assert.That(seen.Last(), Is.EqualTo("complete:" + photoPath + ":" + image.Length));
         Assert.That(files[1].GetProperty("length").GetInt64(), Is.EqualTo(image.Length));
-        await KestrelUploadTests.WaitUntilAsync(() => Directory.GetFiles(_temp).Length == 0, "the temp file is deleted when the request ends");
+        await KestrelUploadTests.WaitUntilAsync(() => Directory.GetFiles(Temp).Length == 0, "the temp file is deleted when the request ends");
     }
 
     [Test]
@@ -83,7 +71,7 @@ public class CustomHandlerTests
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.UnprocessableEntity));
         Assert.That(problem.GetProperty("detail").GetString(), Is.EqualTo("photo.png did not pass the scan."));
-        await KestrelUploadTests.WaitUntilAsync(() => Directory.GetFiles(_temp).Length == 0, "the refused file's temp file is deleted");
+        await KestrelUploadTests.WaitUntilAsync(() => Directory.GetFiles(Temp).Length == 0, "the refused file's temp file is deleted");
     }
 
     /// <summary>Keeps only text in memory; everything else goes on to disk at once.</summary>
