@@ -36,7 +36,8 @@ public class TemporaryFileUploadHandler : UploadHandler
     /// <see langword="null"/>. The file itself is created when its first byte reaches this handler, and holds the
     /// bytes up to <see cref="BytesWritten"/>; nothing is created for a file an earlier handler keeps.
     /// </summary>
-    public string? TemporaryFilePath => _path;
+    /// <remarks>The path is chosen when first asked for or at the first byte, so files kept in memory cost nothing here.</remarks>
+    public string? TemporaryFilePath => _handle is not null ? _path : _file is null ? null : _path ??= TemporaryFiles.NewPath(Context.Options);
 
     /// <summary>Gets how many bytes of the current file are written to <see cref="TemporaryFilePath"/> so far.</summary>
     public long BytesWritten => _handle is null ? 0 : _written - (_isWriting ? _writingCount : 0);
@@ -47,7 +48,6 @@ public class TemporaryFileUploadHandler : UploadHandler
         ArgumentNullException.ThrowIfNull(file);
         await DiscardAsync().ConfigureAwait(false);
         _file = file;
-        _path = TemporaryFiles.NewPath(Context.Options);
     }
 
     /// <inheritdoc />
