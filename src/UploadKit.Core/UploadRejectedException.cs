@@ -46,12 +46,39 @@ public sealed class UploadRejectedException : Exception
     /// </summary>
     internal string? Limit { get; init; }
 
-    internal static UploadRejectedException BadRequest(string message, Exception? inner = null) =>
-        new(StatusCodes.Status400BadRequest, message, inner) { Title = "Malformed upload" };
+    /// <summary>The problem title of a failed validation, as ASP.NET Core's <c>ValidationProblemDetails</c> has it.</summary>
+    internal const string ValidationTitle = "One or more validation errors occurred.";
 
-    internal static UploadRejectedException TooLarge(string message, string? limit = null) =>
-        new(StatusCodes.Status413PayloadTooLarge, message) { Title = "Upload limit exceeded", Limit = limit };
+    // UploadKit refuses through these factories only, so that a kind of refusal always carries the same status and title.
+
+    /// <summary>A body that cannot be read as sent (400, or the server's own 4xx for a body it could not read).</summary>
+    internal static UploadRejectedException BadRequest(string message, Exception? inner = null, int statusCode = StatusCodes.Status400BadRequest) =>
+        new(statusCode, message, inner) { Title = "Malformed upload" };
+
+    /// <summary>An exceeded limit (413); <paramref name="limit"/> names the setting for the developer.</summary>
+    internal static UploadRejectedException TooLarge(string message, string? limit = null, Exception? inner = null) =>
+        new(StatusCodes.Status413PayloadTooLarge, message, inner) { Title = "Upload limit exceeded", Limit = limit };
 
     internal static UploadRejectedException UnsupportedMediaType(string message) =>
         new(StatusCodes.Status415UnsupportedMediaType, message) { Title = "Unsupported media type" };
+
+    /// <summary>
+    /// A field that failed validation (400), in the shape of Django REST framework's validation errors: the first
+    /// message is the detail, and every message is listed under <paramref name="field"/>.
+    /// </summary>
+    internal static UploadRejectedException Invalid(string field, IReadOnlyList<string> messages, string? fileName = null) =>
+        new(StatusCodes.Status400BadRequest, messages[0])
+        {
+            Title = ValidationTitle,
+            Errors = new Dictionary<string, string[]> { [field] = [.. messages] },
+            FileName = fileName,
+        };
+
+    /// <summary>A client's file name that a storage refused (400): bad input, not a server fault.</summary>
+    internal static UploadRejectedException InvalidFileName(Exception exception) =>
+        new(StatusCodes.Status400BadRequest, exception.Message, exception) { Title = "Invalid file name" };
+
+    /// <summary>A form-post request without a valid antiforgery token (400).</summary>
+    internal static UploadRejectedException Antiforgery(string message, bool missing) =>
+        new(StatusCodes.Status400BadRequest, message) { Title = missing ? "Antiforgery token required" : "Antiforgery token invalid" };
 }

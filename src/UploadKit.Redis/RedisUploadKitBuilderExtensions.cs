@@ -1,9 +1,9 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using UploadKit;
 using UploadKit.Redis;
 using UploadKit.Stores;
 
-namespace UploadKit;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Keeps UploadKit's shared state in Redis.</summary>
 public static class RedisUploadKitBuilderExtensions

@@ -1,6 +1,6 @@
-using Microsoft.Extensions.DependencyInjection;
+using UploadKit;
 
-namespace UploadKit;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Adds app-wide file validators on an <see cref="IUploadKitBuilder"/>.</summary>
 public static class FileValidationBuilderExtensions

@@ -161,10 +161,9 @@ internal sealed class UploadFeature(HttpContext httpContext) : IUploadFormFeatur
             return FormAntiforgeryCheck.ForFirstField(httpContext, antiforgery, headerName, options.FormFieldName);
         }
 
-        throw new UploadRejectedException(StatusCodes.Status400BadRequest, $"The antiforgery token is missing; send it in the '{headerName ?? "RequestVerificationToken"}' header, or as the form's first field '{options.FormFieldName}'.")
-        {
-            Title = "Antiforgery token required",
-        };
+        throw UploadRejectedException.Antiforgery(
+            $"The antiforgery token is missing; send it in the '{headerName ?? "RequestVerificationToken"}' header, or as the form's first field '{options.FormFieldName}'.",
+            missing: true);
     }
 
     private static UploadHandlerChainOptions GetChainOptions(IServiceProvider services) =>

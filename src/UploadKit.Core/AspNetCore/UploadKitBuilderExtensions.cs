@@ -1,8 +1,8 @@
 using System.Diagnostics.CodeAnalysis;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using UploadKit;
 
-namespace UploadKit;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers storages, storage backends and handlers on an <see cref="IUploadKitBuilder"/>.</summary>
 public static class UploadKitBuilderExtensions

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.Configuration;
@@ -75,34 +76,63 @@ public static class UploadKitServiceCollectionExtensions
         services.TryAddSingleton<IUploadProgressStore, InMemoryUploadProgressStore>();
         services.TryAddSingleton<IQuotaStore, InMemoryQuotaStore>();
         services.TryAddSingleton(sp => new UploadMemoryBudget(sp.GetRequiredService<IOptions<UploadOptions>>().Value.MaxProcessMemoryBufferSize));
-        services.AddOptions<UploadOptions>().Validate(UploadOptionsValidation.IsValid, UploadOptionsValidation.Message).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UploadOptions>, UploadOptionsValidation>());
+        services.AddOptions<UploadOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<UploadOptions>, UploadOptionsContentRoot>());
         services.AddDirectUploads();
         return new UploadKitBuilder(services);
     }
 }
 
-internal static class UploadOptionsValidation
+/// <summary>
+/// Checks the limits the built-in handlers and the reader work with when the app starts, naming each option that is
+/// wrong and why, so a bad setting stops start-up instead of failing the first upload.
+/// </summary>
+internal sealed class UploadOptionsValidation : IValidateOptions<UploadOptions>
 {
-    public const string Message = "UploadKit options are invalid: limits must be positive and TempFilePermissions an octal mode such as \"600\".";
-
-    public static bool IsValid(UploadOptions o)
+    public ValidateOptionsResult Validate(string? name, UploadOptions options)
     {
-        if (o.MaxRequestBodySize is <= 0 || o.MemoryBufferThreshold < 0 || o.MaxFieldCount < 0 || o.MaxFieldsSize < 0 ||
-            o.MaxFileCount < 0 || o.MaxPartHeadersSize <= 0 || o.MaxPartHeaderCount <= 0 ||
-            o.MaxRequestMemoryBufferSize < 0 || o.MaxProcessMemoryBufferSize < 0)
-        {
-            return false;
-        }
-
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        Positive(errors, nameof(UploadOptions.MaxRequestBodySize), options.MaxRequestBodySize ?? 1);
+        NotNegative(errors, nameof(UploadOptions.MemoryBufferThreshold), options.MemoryBufferThreshold);
+        NotNegative(errors, nameof(UploadOptions.MaxRequestMemoryBufferSize), options.MaxRequestMemoryBufferSize);
+        NotNegative(errors, nameof(UploadOptions.MaxProcessMemoryBufferSize), options.MaxProcessMemoryBufferSize);
+        NotNegative(errors, nameof(UploadOptions.MaxFieldCount), options.MaxFieldCount);
+        NotNegative(errors, nameof(UploadOptions.MaxFieldsSize), options.MaxFieldsSize);
+        NotNegative(errors, nameof(UploadOptions.MaxFileCount), options.MaxFileCount);
+        Positive(errors, nameof(UploadOptions.MaxPartHeadersSize), options.MaxPartHeadersSize);
+        Positive(errors, nameof(UploadOptions.MaxPartHeaderCount), options.MaxPartHeaderCount);
         try
         {
-            TemporaryFiles.ParseMode(o.TempFilePermissions);
-            return true;
+            TemporaryFiles.ParseMode(options.TempFilePermissions);
         }
         catch (FormatException)
         {
-            return false;
+            errors.Add($"UploadOptions.TempFilePermissions is '{options.TempFilePermissions}'; it must be an octal file mode such as \"600\".");
+        }
+
+        if (options.TempFileDirectory is { } directory && File.Exists(directory))
+        {
+            errors.Add($"UploadOptions.TempFileDirectory '{directory}' is a file; it must be a directory, or left unset for the system's temporary directory.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void Positive(List<string> errors, string option, long value)
+    {
+        if (value <= 0)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"UploadOptions.{option} is {value}; it must be more than 0."));
+        }
+    }
+
+    private static void NotNegative(List<string> errors, string option, long value)
+    {
+        if (value < 0)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"UploadOptions.{option} is {value}; it must be 0 or more."));
         }
     }
 }

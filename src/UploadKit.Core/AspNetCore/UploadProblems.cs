@@ -12,7 +12,7 @@ internal static class UploadProblems
     public static UploadRejectedException? AsRejection(Exception exception) => exception switch
     {
         UploadRejectedException rejection => rejection,
-        SuspiciousFileNameException suspicious => new UploadRejectedException(StatusCodes.Status400BadRequest, suspicious.Message, suspicious) { Title = "Invalid file name" },
+        SuspiciousFileNameException suspicious => UploadRejectedException.InvalidFileName(suspicious),
         _ => null,
     };
 

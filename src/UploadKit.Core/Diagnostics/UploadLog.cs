@@ -20,6 +20,9 @@ internal static partial class UploadLog
     [LoggerMessage(EventId = 403, Level = LogLevel.Warning, Message = "Upload failed.", EventName = "UploadFailed")]
     public static partial void UploadFailed(this ILogger logger, Exception exception);
 
+    [LoggerMessage(EventId = 404, Level = LogLevel.Error, Message = "Cleaning up after an upload failed in {Part}; what it held may be left behind.", EventName = "UploadCleanupFailed")]
+    public static partial void CleanupFailed(this ILogger logger, string part, Exception exception);
+
     [LoggerMessage(EventId = 410, Level = LogLevel.Debug, Message = "Upload progress id refused: it is not an unguessable id.", EventName = "ProgressIdRefused")]
     public static partial void ProgressIdRefused(this ILogger logger);
 

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace UploadKit;
 
 /// <summary>
@@ -18,13 +20,16 @@ public sealed class StoredUploadedFile : UploadedFile
     private const int Released = 2;
 
     private int _state;
+    private readonly ILogger? _logger;
     private (IFileStorage Storage, string Name)? _leftover;
 
-    internal StoredUploadedFile(UploadFileHeader header, IFileStorage storage, string storedName, long length)
+    // The logger reports an object that could not be removed.
+    internal StoredUploadedFile(UploadFileHeader header, IFileStorage storage, string storedName, long length, ILogger? logger = null)
         : base(header, length)
     {
         Storage = storage;
         StoredName = storedName;
+        _logger = logger;
     }
 
     /// <summary>Gets the storage holding the file.</summary>
@@ -116,13 +121,13 @@ public sealed class StoredUploadedFile : UploadedFile
     {
         if (Interlocked.CompareExchange(ref _state, Released, Pending) == Pending)
         {
-            await StorageHelpers.TryDeleteAsync(Storage, StoredName).ConfigureAwait(false);
+            await StorageHelpers.TryDeleteAsync(Storage, StoredName, _logger).ConfigureAwait(false);
         }
 
         if (_leftover is { } leftover)
         {
             _leftover = null;
-            await StorageHelpers.TryDeleteAsync(leftover.Storage, leftover.Name).ConfigureAwait(false);
+            await StorageHelpers.TryDeleteAsync(leftover.Storage, leftover.Name, _logger).ConfigureAwait(false);
         }
     }
 }

@@ -43,11 +43,7 @@ public sealed class UploadFileCollection : IReadOnlyList<UploadedFile>
     /// <returns>The file.</returns>
     /// <exception cref="UploadRejectedException">No file was sent in the field (400, with the error on the field).</exception>
     public UploadedFile GetRequired(string fieldName) =>
-        GetFile(fieldName) ?? throw new UploadRejectedException(StatusCodes.Status400BadRequest, "No file was submitted.")
-        {
-            Title = "One or more validation errors occurred.",
-            Errors = new Dictionary<string, string[]> { [fieldName] = ["No file was submitted."] },
-        };
+        GetFile(fieldName) ?? throw UploadRejectedException.Invalid(fieldName, ["No file was submitted."]);
 
     /// <inheritdoc />
     public IEnumerator<UploadedFile> GetEnumerator() => _files.GetEnumerator();

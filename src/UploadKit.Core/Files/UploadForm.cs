@@ -50,13 +50,29 @@ public sealed partial class UploadForm : IAsyncDisposable
         }
     }
 
-    /// <summary>Releases every file of the form.</summary>
+    /// <summary>Releases every file of the form; a file that fails to release does not keep the others.</summary>
     /// <returns>A task that completes when the files are released.</returns>
+    /// <exception cref="AggregateException">One or more files failed to release; every other file was released.</exception>
     public async ValueTask DisposeAsync()
     {
+        List<Exception>? failures = null;
         foreach (var file in Files)
         {
-            await file.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                await file.DisposeAsync().ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // Collected and thrown below, once every file has had its turn.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                (failures ??= []).Add(ex);
+            }
+        }
+
+        if (failures is not null)
+        {
+            throw new AggregateException("Uploaded files failed to release.", failures);
         }
     }
 }

@@ -41,7 +41,7 @@ internal sealed class UploadSaveScope(ILogger? logger)
 
     /// <summary>
     /// Registers what to give back when the request fails: called with the bytes of the files that stay stored
-    /// (those kept with <see cref="Keep"/>). The callback must not throw.
+    /// (those kept with <see cref="Keep"/>). A callback that throws is logged.
     /// </summary>
     public void OnFailure(Func<long, Task> refund)
     {
@@ -92,8 +92,17 @@ internal sealed class UploadSaveScope(ILogger? logger)
 
         foreach (var refund in refunds)
         {
-            // Each refund logs its own failure and does not throw: the answer is on its way.
-            await refund(keptBytes).ConfigureAwait(false);
+            // The answer is on its way: a refund that fails is logged, and neither stops the others nor changes the answer.
+            try
+            {
+                await refund(keptBytes).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // A failed cleanup is logged; the request's answer stands.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                logger?.CleanupFailed(nameof(OnFailure), ex);
+            }
         }
     }
 }

@@ -8,16 +8,25 @@ namespace UploadKit;
 /// so far included, whatever length the client declared.
 /// </summary>
 /// <remarks>
+/// <para>
 /// The bytes are held in pooled 64 KiB blocks, so a file holds what it received plus at most one partly used block,
 /// and a file of 16 KiB or less is moved into an array of its own length when it completes. No file holds more
 /// than the threshold in memory.
+/// </para>
+/// <para>
+/// Derive from it to build a handler of your own on it, as Django's handlers are subclassed: override
+/// <see cref="GetMemoryThreshold"/> to choose per file how much may stay in memory, or override a hook, call the base
+/// method and work with what it returns (the <see cref="InMemoryUploadedFile"/> of <see cref="FileCompleteAsync"/>).
+/// An override of <see cref="ReceiveChunkAsync"/> must return what the base method returned.
+/// </para>
 /// </remarks>
-public sealed class MemoryUploadHandler : UploadHandler
+public class MemoryUploadHandler : UploadHandler
 {
     private UploadFileHeader? _file;
     private MemoryBlockBuffer? _buffer;
     private MemoryBlockBuffer? _spilled;
     private bool _active;
+    private long _threshold;
 
     /// <inheritdoc />
     public override ValueTask NewFileAsync(UploadFileHeader file, CancellationToken cancellationToken)
@@ -26,9 +35,19 @@ public sealed class MemoryUploadHandler : UploadHandler
         Release();
         _file = file;
         // A declared length over the threshold is believed only in the direction that costs nothing.
-        _active = !(file.DeclaredLength > Context.Options.MemoryBufferThreshold);
+        _threshold = GetMemoryThreshold(file);
+        _active = _threshold >= 0 && !(file.DeclaredLength > _threshold);
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>
+    /// Chooses how many bytes of <paramref name="file"/> may stay in memory before it is handed on to the next handler.
+    /// The request's and the application's memory limits apply as well. The default is
+    /// <see cref="UploadOptions.MemoryBufferThreshold"/> of the request.
+    /// </summary>
+    /// <param name="file">The file that starts.</param>
+    /// <returns>The most bytes the file may hold in memory; a negative value hands the whole file on.</returns>
+    protected virtual long GetMemoryThreshold(UploadFileHeader file) => Context.Options.MemoryBufferThreshold;
 
     /// <inheritdoc />
     public override ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
@@ -40,7 +59,7 @@ public sealed class MemoryUploadHandler : UploadHandler
         }
 
         var buffer = _buffer ??= new MemoryBlockBuffer(Context.Memory, UploadMemoryPool.Shared);
-        if ((long)buffer.Length + chunk.Length <= Context.Options.MemoryBufferThreshold && buffer.TryAppend(chunk.Span))
+        if ((long)buffer.Length + chunk.Length <= _threshold && buffer.TryAppend(chunk.Span))
         {
             return ValueTask.FromResult<ReadOnlyMemory<byte>?>(null);
         }

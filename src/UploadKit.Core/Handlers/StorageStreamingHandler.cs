@@ -32,6 +32,7 @@ public sealed class StorageStreamingHandler : UploadHandler
     private readonly Func<UploadFileHeader, string> _nameSelector;
     private readonly long _bufferSize;
     private readonly long _flushThreshold;
+    private readonly ILogger? _logger;
     private readonly List<StoredUploadedFile> _saved = [];
     private Pipe? _pipe;
     private Task<string>? _save;
@@ -49,13 +50,16 @@ public sealed class StorageStreamingHandler : UploadHandler
     /// <param name="storage">Where files go.</param>
     /// <param name="nameSelector">Chooses the wanted name of a file; <see langword="null"/> for <see cref="FileStorageNames.GetValidName"/> of its file name.</param>
     /// <param name="bufferSize">How many bytes may wait for the storage before reading pauses.</param>
-    public StorageStreamingHandler(IFileStorage storage, Func<UploadFileHeader, string>? nameSelector, long bufferSize = DefaultBufferSize)
+    /// <param name="logger">Where a stored object that could not be removed after a failure is reported.</param>
+    [ActivatorUtilitiesConstructor]
+    public StorageStreamingHandler(IFileStorage storage, Func<UploadFileHeader, string>? nameSelector = null, long bufferSize = DefaultBufferSize, ILogger<StorageStreamingHandler>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(storage);
         ArgumentOutOfRangeException.ThrowIfLessThan(bufferSize, 4096);
         _storage = storage;
         _nameSelector = nameSelector ?? (f => FileStorageNames.GetValidName(f.FileName));
         _bufferSize = bufferSize;
+        _logger = logger;
 
         // Each flush wakes the storage's reader: once per 64 KiB, not once per chunk of the request.
         _flushThreshold = Math.Min(64 * 1024, bufferSize / 2);
@@ -131,7 +135,7 @@ public sealed class StorageStreamingHandler : UploadHandler
         await FlushAsync(cancellationToken).ConfigureAwait(false);
         await _pipe.Writer.CompleteAsync().ConfigureAwait(false);
         var name = await _save.ConfigureAwait(false);
-        var stored = new StoredUploadedFile(file, _storage, name, size);
+        var stored = new StoredUploadedFile(file, _storage, name, size, _logger);
         _saved.Add(stored);
         _cancel?.Dispose();
         Reset();
@@ -212,7 +216,7 @@ public sealed class StorageStreamingHandler : UploadHandler
     }
 
     private Task<bool> TryDeleteAsync(string name) =>
-        StorageHelpers.TryDeleteAsync(_storage, name, Context.Services.GetService<ILoggerFactory>()?.CreateLogger<StorageStreamingHandler>());
+        StorageHelpers.TryDeleteAsync(_storage, name, _logger);
 
     private void Reset()
     {

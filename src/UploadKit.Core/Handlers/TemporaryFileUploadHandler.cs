@@ -10,7 +10,13 @@ namespace UploadKit;
 /// system after a burst. The temporary file is created at the first byte and
 /// deleted when the request ends, unless the file was moved into storage first.
 /// </summary>
-public sealed class TemporaryFileUploadHandler : UploadHandler
+/// <remarks>
+/// Derive from it to build a handler of your own on it, as Django's handlers are subclassed: override a hook, call the
+/// base method, and use <see cref="TemporaryFilePath"/> while the file is written (to feed a scanner or a preview) or
+/// the <see cref="TemporaryUploadedFile"/> that <see cref="FileCompleteAsync"/> returns. An override of
+/// <see cref="ReceiveChunkAsync"/> must return what the base method returned.
+/// </remarks>
+public class TemporaryFileUploadHandler : UploadHandler
 {
     private UploadFileHeader? _file;
     private FileStream? _stream;
@@ -22,6 +28,19 @@ public sealed class TemporaryFileUploadHandler : UploadHandler
     private ValueTask _writing;
     private bool _isWriting;
     private long _written;
+    private int _writingCount;
+
+    /// <summary>
+    /// Gets the path of the current file's temporary file, from <see cref="NewFileAsync"/> on until the file completes
+    /// (its path then is <see cref="UploadedFile.TemporaryFilePath"/> of the returned file) or is discarded; otherwise
+    /// <see langword="null"/>. The file itself is created when its first byte reaches this handler, and holds the
+    /// bytes up to <see cref="BytesWritten"/>; nothing is created for a file an earlier handler keeps.
+    /// </summary>
+    /// <remarks>The path is chosen when first asked for or at the first byte, so files kept in memory cost nothing here.</remarks>
+    public string? TemporaryFilePath => _handle is not null ? _path : _file is null ? null : _path ??= TemporaryFiles.NewPath(Context.Options);
+
+    /// <summary>Gets how many bytes of the current file are written to <see cref="TemporaryFilePath"/> so far.</summary>
+    public long BytesWritten => _handle is null ? 0 : _written - (_isWriting ? _writingCount : 0);
 
     /// <inheritdoc />
     public override async ValueTask NewFileAsync(UploadFileHeader file, CancellationToken cancellationToken)
@@ -37,10 +56,7 @@ public sealed class TemporaryFileUploadHandler : UploadHandler
     {
         if (_handle is null)
         {
-            _stream = TemporaryFiles.Create(Context.Options, out var path);
-            _path = path;
-            _handle = _stream.SafeFileHandle;
-            _written = 0;
+            Open();
         }
 
         while (!chunk.IsEmpty)
@@ -74,12 +90,11 @@ public sealed class TemporaryFileUploadHandler : UploadHandler
             if (size != 0)
             {
                 _file = null;
+                _path = null;
                 return null;
             }
 
-            _stream = TemporaryFiles.Create(Context.Options, out var emptyPath);
-            _path = emptyPath;
-            _handle = _stream.SafeFileHandle;
+            Open();
         }
 
         await FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -101,6 +116,14 @@ public sealed class TemporaryFileUploadHandler : UploadHandler
     /// <inheritdoc />
     public override ValueTask UploadCompleteAsync(CancellationToken cancellationToken) => DiscardAsync();
 
+    private void Open()
+    {
+        _path ??= TemporaryFiles.NewPath(Context.Options);
+        _stream = TemporaryFiles.Create(_path, Context.Options);
+        _handle = _stream.SafeFileHandle;
+        _written = 0;
+    }
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
@@ -117,6 +140,7 @@ public sealed class TemporaryFileUploadHandler : UploadHandler
         _filling = _writingBuffer;
         _filled = 0;
         _writingBuffer = buffer;
+        _writingCount = count;
         _writing = RandomAccess.WriteAsync(_handle!, buffer.AsMemory(0, count), position, cancellationToken);
         _isWriting = true;
     }
@@ -156,7 +180,8 @@ public sealed class TemporaryFileUploadHandler : UploadHandler
 
     private async ValueTask DiscardAsync()
     {
-        var path = _path;
+        // A path is only reserved until the first byte: there is a file to delete once the handler opened one.
+        var path = _handle is null ? null : _path;
         _path = null;
         _file = null;
         try

@@ -78,14 +78,9 @@ internal sealed class UploadReader : IMultipartSink
         {
             var translated = Translate(ex);
             context.Interruption = translated;
-            try
-            {
-                await reader.InterruptAsync().ConfigureAwait(false);
-            }
-            finally
-            {
-                Record(translated, Stopwatch.GetElapsedTime(started).TotalSeconds, activity, logger);
-            }
+            // Cleanup logs its own failures and never replaces why the upload ended: a refusal stays the client's 4xx.
+            await reader.InterruptAsync(logger).ConfigureAwait(false);
+            Record(translated, Stopwatch.GetElapsedTime(started).TotalSeconds, activity, logger);
 
             if (ReferenceEquals(translated, ex))
             {
@@ -563,41 +558,51 @@ internal sealed class UploadReader : IMultipartSink
         _context.CurrentFile = null;
     }
 
-    private async ValueTask InterruptAsync()
+    /// <summary>
+    /// Tells every handler the upload was interrupted and releases the files read so far. Every step runs whatever the
+    /// others do; a step that fails is logged, not thrown, so the interruption's own reason is what the client hears.
+    /// </summary>
+    private async ValueTask InterruptAsync(ILogger logger)
     {
-        List<Exception>? failures = null;
         foreach (var handler in _handlers)
         {
             try
             {
                 await handler.UploadInterruptedAsync(CancellationToken.None).ConfigureAwait(false);
             }
+#pragma warning disable CA1031 // A failed cleanup is logged; the upload's own outcome stands.
             catch (Exception ex)
+#pragma warning restore CA1031
             {
-                (failures ??= []).Add(ex);
+                logger.CleanupFailed(handler.GetType().Name, ex);
             }
         }
 
         foreach (var file in _files)
         {
-            await file.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                await file.DisposeAsync().ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // As above.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                logger.CleanupFailed(file.GetType().Name, ex);
+            }
         }
 
         _files.Clear();
         _context.CurrentFile = null;
-        if (failures is not null)
-        {
-            throw new AggregateException("Upload handlers failed to clean up after an interrupted upload.", failures);
-        }
     }
 
     private static Exception Translate(Exception exception) => exception switch
     {
         UploadRejectedException => exception,
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } bad =>
-            new UploadRejectedException(StatusCodes.Status413PayloadTooLarge, "The request body is larger than the server accepts.", bad) { Title = "Upload limit exceeded" },
+            UploadRejectedException.TooLarge("The request body is larger than the server accepts.", inner: bad),
         BadHttpRequestException bad when bad.StatusCode is >= 400 and < 500 =>
-            new UploadRejectedException(bad.StatusCode, "The request body could not be read: " + bad.Message, bad) { Title = "Malformed upload" },
+            UploadRejectedException.BadRequest("The request body could not be read: " + bad.Message, bad, bad.StatusCode),
         _ => exception,
     };
 }

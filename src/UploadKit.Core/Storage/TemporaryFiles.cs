@@ -8,9 +8,18 @@ internal static class TemporaryFiles
 
     public static FileStream Create(UploadOptions options, out string path)
     {
-        var directory = options.TempFileDirectory ?? Path.GetTempPath();
-        Directory.CreateDirectory(directory);
-        path = Path.Combine(directory, Prefix + Guid.NewGuid().ToString("N") + ".upload");
+        path = NewPath(options);
+        return Create(path, options);
+    }
+
+    /// <summary>A fresh, unguessable temporary file path in <see cref="UploadOptions.TempFileDirectory"/>; nothing is created yet.</summary>
+    public static string NewPath(UploadOptions options) =>
+        Path.Combine(options.TempFileDirectory ?? Path.GetTempPath(), Prefix + Guid.NewGuid().ToString("N") + ".upload");
+
+    /// <summary>Creates the temporary file at <paramref name="path"/> (from <see cref="NewPath"/>), which must not exist yet.</summary>
+    public static FileStream Create(string path, UploadOptions options)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var streamOptions = new FileStreamOptions
         {
             Mode = FileMode.CreateNew,

@@ -1,23 +1,13 @@
-using Microsoft.AspNetCore.Http;
-
 namespace UploadKit;
 
 /// <summary>Runs validators and turns their messages into a DRF-shaped 400 rejection.</summary>
 internal static class FileValidation
 {
-    /// <summary>The problem title of a validation failure, as ASP.NET Core's <c>ValidationProblemDetails</c>.</summary>
-    public const string Title = "One or more validation errors occurred.";
-
     /// <summary>The field name errors are reported under when a file came without one (a raw body).</summary>
     public const string DefaultField = "file";
 
     public static UploadRejectedException Reject(UploadFileHeader file, IReadOnlyList<string> messages) =>
-        new(StatusCodes.Status400BadRequest, messages[0])
-        {
-            Title = Title,
-            Errors = new Dictionary<string, string[]> { [file.FieldName.Length > 0 ? file.FieldName : DefaultField] = messages.ToArray() },
-            FileName = file.FileName,
-        };
+        UploadRejectedException.Invalid(file.FieldName.Length > 0 ? file.FieldName : DefaultField, messages, file.FileName);
 
     public static int GetHeadLength(IReadOnlyList<IFileValidator> validators)
     {
