@@ -46,7 +46,7 @@ internal static class StorageServiceCollectionExtensions
     {
         var options = new InMemoryStorageOptions();
         Bind<InMemoryStorageOptions>(context, () => context.Options.Bind(options, o => o.ErrorOnUnknownConfiguration = true));
-        return new InMemoryStorage(options);
+        return new InMemoryStorage(options, context.Services.GetService<TimeProvider>() ?? TimeProvider.System, context.StorageName);
     }
 
     private static void Bind<TOptions>(StorageBackendContext context, Action bind)
