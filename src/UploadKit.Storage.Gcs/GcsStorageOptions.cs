@@ -64,13 +64,13 @@ public sealed class GcsStorageOptions
     public bool VirtualHostedStyle { get; set; }
 
     /// <summary>
-    /// Gets or sets whether <see cref="GcsStorage.GetUrlAsync"/> returns a V4 signed URL (<c>GS_QUERYSTRING_AUTH</c>);
+    /// Gets or sets whether <see cref="FileStorage.GetUrlAsync"/> returns a V4 signed URL (<c>GS_QUERYSTRING_AUTH</c>);
     /// turn it off for public buckets to get plain URLs.
     /// </summary>
     /// <value>Defaults to <see langword="true"/>.</value>
     public bool QueryStringAuth { get; set; } = true;
 
-    /// <summary>Gets or sets how long the URLs of <see cref="GcsStorage.GetUrlAsync"/> stay valid (<c>GS_EXPIRATION</c>), at most 7 days.</summary>
+    /// <summary>Gets or sets how long the URLs of <see cref="FileStorage.GetUrlAsync"/> stay valid (<c>GS_EXPIRATION</c>), at most 7 days.</summary>
     /// <value>Defaults to <see cref="DefaultExpiration"/>.</value>
     public TimeSpan Expiration { get; set; } = DefaultExpiration;
 

@@ -17,17 +17,14 @@ namespace UploadKit.Storage.S3;
 /// unknown length that turns out longer) in a multipart upload with bounded memory, aborted on any failure.
 /// Also hands out presigned <c>PUT</c>, <c>POST</c>-policy, multipart-part and <c>GET</c> URLs.
 /// </summary>
-public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
+public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
 {
-    private const int MaxNameAttempts = 100;
-
     private readonly IAmazonS3 _client;
     private readonly S3StorageOptions _options;
     private readonly AWSCredentials? _credentials;
     private readonly bool _ownsClient;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly string _storageName;
     private readonly string _prefix;
     private readonly PartBufferPool _parts;
 
@@ -48,6 +45,7 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
     }
 
     internal S3Storage(IAmazonS3 client, S3StorageOptions options, AWSCredentials? credentials, bool ownsClient, ILogger? logger, TimeProvider timeProvider, string storageName)
+        : base(storageName, options.FileOverwrite, options.ObjectParameters.ContentDisposition)
     {
         ArgumentNullException.ThrowIfNull(client);
         _client = client;
@@ -56,7 +54,6 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
         _ownsClient = ownsClient;
         _logger = logger ?? NullLogger.Instance;
         _time = timeProvider;
-        _storageName = storageName;
         _prefix = options.Location.Trim('/') is { Length: > 0 } location ? location + "/" : string.Empty;
         _parts = new PartBufferPool(options.MultipartChunkSize, options.MaxConcurrency + 1);
         _cannedAcl = options.DefaultAcl is { } acl ? S3CannedACL.FindValue(acl) : null;
@@ -68,18 +65,9 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
     public IAmazonS3 Client => _client;
 
     /// <inheritdoc />
-    public async Task<string> SaveAsync(string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
+    protected override async Task<string> SaveCoreAsync(Stream content, StorageSave save, CancellationToken cancellationToken)
     {
-        name = FileStorageNames.Validate(name);
-        ArgumentNullException.ThrowIfNull(content);
-        var overwrite = options?.Overwrite ?? _options.FileOverwrite;
-        if (!overwrite)
-        {
-            name = await GetAvailableNameAsync(name, cancellationToken).ConfigureAwait(false);
-        }
-
-        var contentType = StoredContentTypes.GetContentType(name, options);
-        var conditional = !overwrite && _options.ConditionalWrites;
+        var conditional = !save.Overwrite && _options.ConditionalWrites;
 
         // Read up to the threshold (in part-sized buffers) to choose between one PUT and a multipart upload.
         var buffered = new List<PartBuffer>();
@@ -104,12 +92,12 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
 
             if (ended && total < threshold)
             {
-                return await PutSingleAsync(name, buffered, total, contentType, options, conditional, cancellationToken).ConfigureAwait(false);
+                return await PutSingleAsync(save, buffered, total, conditional, cancellationToken).ConfigureAwait(false);
             }
 
             var parts = buffered.ToList();
             buffered.Clear();
-            return await PutMultipartAsync(name, parts, ended, content, contentType, options, conditional, cancellationToken).ConfigureAwait(false);
+            return await PutMultipartAsync(save, parts, ended, content, conditional, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -121,9 +109,8 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
     }
 
     /// <inheritdoc />
-    public async Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default)
+    protected override async Task<Stream> OpenReadCoreAsync(string name, CancellationToken cancellationToken)
     {
-        name = FileStorageNames.Validate(name);
         try
         {
             var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _options.BucketName, Key = GetKey(name) }, cancellationToken).ConfigureAwait(false);
@@ -131,14 +118,13 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
         {
-            throw new FileNotFoundException($"No file named '{name}' in storage '{_storageName}'.", name, ex);
+            throw new FileNotFoundException($"No file named '{name}' in storage '{StorageName}'.", name, ex);
         }
     }
 
     /// <inheritdoc />
-    public async Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default)
+    protected override async Task<bool> DeleteCoreAsync(string name, CancellationToken cancellationToken)
     {
-        name = FileStorageNames.Validate(name);
         var key = GetKey(name);
         if (!await KeyExistsAsync(key, cancellationToken).ConfigureAwait(false))
         {
@@ -150,13 +136,12 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
     }
 
     /// <inheritdoc />
-    public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) =>
-        KeyExistsAsync(GetKey(FileStorageNames.Validate(name)), cancellationToken);
+    protected override Task<bool> ExistsCoreAsync(string name, CancellationToken cancellationToken) =>
+        KeyExistsAsync(GetKey(name), cancellationToken);
 
     /// <inheritdoc />
-    public async Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default)
+    protected override async Task<StoredFileInfo?> GetMetadataCoreAsync(string name, CancellationToken cancellationToken)
     {
-        name = FileStorageNames.Validate(name);
         GetObjectMetadataResponse response;
         try
         {
@@ -201,9 +186,9 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
     }
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    protected override async IAsyncEnumerable<StoredFileInfo> ListCoreAsync(string prefix, string folder, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var request = new ListObjectsV2Request { BucketName = _options.BucketName, Prefix = _prefix + (prefix ?? string.Empty), MaxKeys = ListPageSize };
+        var request = new ListObjectsV2Request { BucketName = _options.BucketName, Prefix = _prefix + prefix, MaxKeys = ListPageSize };
         do
         {
             var response = await _client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
@@ -232,14 +217,12 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
     /// S3's limit for one copy, a multipart upload of <c>UploadPartCopy</c> ranges; each request is conditional on the
     /// source's ETag (<c>x-amz-copy-source-if-match</c>), so a source replaced meanwhile fails the copy.
     /// </remarks>
-    public async Task<StoredFileInfo> CopyAsync(string sourceName, string destinationName, string? sourceETag = null, CancellationToken cancellationToken = default)
+    protected override async Task<StoredFileInfo> CopyCoreAsync(string sourceName, string destinationName, string? sourceETag, CancellationToken cancellationToken)
     {
-        sourceName = FileStorageNames.Validate(sourceName);
-        destinationName = FileStorageNames.Validate(destinationName);
-        var source = await GetMetadataAsync(sourceName, cancellationToken).ConfigureAwait(false);
+        var source = await GetMetadataCoreAsync(sourceName, cancellationToken).ConfigureAwait(false);
         if (source is null || (sourceETag is not null && !string.Equals(source.ETag, sourceETag, StringComparison.Ordinal)))
         {
-            throw new FileNotFoundException($"Storage '{_storageName}' has no file named '{sourceName}' with the expected content.", sourceName);
+            throw new FileNotFoundException($"Storage '{StorageName}' has no file named '{sourceName}' with the expected content.", sourceName);
         }
 
         var etag = sourceETag ?? source.ETag;
@@ -269,18 +252,17 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.PreconditionFailed)
         {
-            throw new FileNotFoundException($"Storage '{_storageName}': '{sourceName}' changed or went away during the copy.", sourceName, ex);
+            throw new FileNotFoundException($"Storage '{StorageName}': '{sourceName}' changed or went away during the copy.", sourceName, ex);
         }
 
-        _logger.Copied(_storageName, sourceName, destinationName, source.Length);
+        _logger.Copied(StorageName, sourceName, destinationName, source.Length);
         return await GetMetadataAsync(destinationName, cancellationToken).ConfigureAwait(false)
-            ?? throw new IOException($"Storage '{_storageName}': the copy '{destinationName}' disappeared as soon as it was made.");
+            ?? throw new IOException($"Storage '{StorageName}': the copy '{destinationName}' disappeared as soon as it was made.");
     }
 
     /// <inheritdoc />
-    public async Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default)
+    protected override async Task<string?> GetUrlCoreAsync(string name, CancellationToken cancellationToken)
     {
-        name = FileStorageNames.Validate(name);
         var key = GetKey(name);
         if (_options.CustomDomain is { Length: > 0 } domain)
         {
@@ -334,8 +316,9 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
     public async Task<string> CreateMultipartUploadAsync(string name, string? contentType = null, CancellationToken cancellationToken = default)
     {
         name = FileStorageNames.Validate(name);
+        var type = contentType ?? StoredContentTypes.FromName(name);
         var response = await _client.InitiateMultipartUploadAsync(
-            CreateInitiateRequest(GetKey(name), contentType ?? StoredContentTypes.FromName(name), null), cancellationToken).ConfigureAwait(false);
+            CreateInitiateRequest(GetKey(name), type, StoredContentTypes.GetContentDisposition(type, null, _options.ObjectParameters.ContentDisposition), null), cancellationToken).ConfigureAwait(false);
         return response.UploadId;
     }
 
@@ -464,25 +447,10 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
         }
     }
 
-    private async Task<string> GetAvailableNameAsync(string name, CancellationToken cancellationToken)
-    {
-        var candidate = name;
-        for (var attempt = 0; attempt < MaxNameAttempts; attempt++)
-        {
-            if (!await KeyExistsAsync(GetKey(candidate), cancellationToken).ConfigureAwait(false))
-            {
-                return candidate;
-            }
+    /// <inheritdoc />
+    protected override void OnNameTaken(string name, string alternateName) => _logger.NameTaken(StorageName, name, alternateName);
 
-            var alternate = FileStorageNames.GetAlternateName(name);
-            _logger.NameTaken(_storageName, candidate, alternate);
-            candidate = alternate;
-        }
-
-        throw new IOException($"Storage '{_storageName}' found no free name for '{name}' after {MaxNameAttempts} attempts.");
-    }
-
-    private void ApplyObjectParameters(HeadersCollection headers, MetadataCollection metadata, string contentType, FileSaveOptions? options)
+    private void ApplyObjectParameters(HeadersCollection headers, MetadataCollection metadata, string contentType, string? contentDisposition, IDictionary<string, string>? userMetadata)
     {
         var parameters = _options.ObjectParameters;
         headers.ContentType = contentType;
@@ -491,10 +459,9 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
             headers.CacheControl = cacheControl;
         }
 
-        // Active content (HTML, SVG, XML, JavaScript) is an attachment unless the app or the storage's options say otherwise.
-        if (StoredContentTypes.GetContentDisposition(contentType, options, parameters.ContentDisposition) is { } disposition)
+        if (contentDisposition is not null)
         {
-            headers.ContentDisposition = disposition;
+            headers.ContentDisposition = contentDisposition;
         }
 
         if (parameters.ContentEncoding is { } encoding)
@@ -507,19 +474,16 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
             headers["Content-Language"] = language;
         }
 
-        if (options is not null)
+        foreach (var (key, value) in userMetadata ?? new Dictionary<string, string>())
         {
-            foreach (var (key, value) in options.Metadata)
-            {
-                metadata.Add(key, value);
-            }
+            metadata.Add(key, value);
         }
     }
 
-    private InitiateMultipartUploadRequest CreateInitiateRequest(string key, string contentType, FileSaveOptions? options)
+    private InitiateMultipartUploadRequest CreateInitiateRequest(string key, string contentType, string? contentDisposition, IDictionary<string, string>? userMetadata)
     {
         var request = new InitiateMultipartUploadRequest { BucketName = _options.BucketName, Key = key };
-        ApplyObjectParameters(request.Headers, request.Metadata, contentType, options);
+        ApplyObjectParameters(request.Headers, request.Metadata, contentType, contentDisposition, userMetadata);
         request.ContentType = contentType;
         request.CannedACL = _cannedAcl;
         request.ServerSideEncryptionMethod = _serverSideEncryption;
@@ -529,7 +493,7 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
         return request;
     }
 
-    private async Task<string> PutSingleAsync(string name, List<PartBuffer> buffered, long total, string contentType, FileSaveOptions? options, bool conditional, CancellationToken cancellationToken)
+    private async Task<string> PutSingleAsync(StorageSave save, List<PartBuffer> buffered, long total, bool conditional, CancellationToken cancellationToken)
     {
         MemoryStream body;
         if (buffered.Count == 1)
@@ -547,9 +511,10 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
 
         using (body)
         {
-            for (var attempt = 0; ; attempt++)
+            while (true)
             {
                 body.Position = 0;
+                var name = save.Name;
                 var request = new PutObjectRequest
                 {
                     BucketName = _options.BucketName,
@@ -559,8 +524,8 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
                     AutoResetStreamPosition = false,
                     UseChunkEncoding = !_options.DisableChunkedEncoding,
                 };
-                ApplyObjectParameters(request.Headers, request.Metadata, contentType, options);
-                request.ContentType = contentType;
+                ApplyObjectParameters(request.Headers, request.Metadata, save.ContentType, save.ContentDisposition, save.Metadata);
+                request.ContentType = save.ContentType;
                 if (conditional)
                 {
                     request.IfNoneMatch = "*";
@@ -571,7 +536,7 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
                 request.ServerSideEncryptionKeyManagementServiceKeyId = _options.ObjectParameters.SseKmsKeyId;
                 request.StorageClass = _storageClass;
 
-                if (options is not null && options.Checksums.TryGetValue("sha256", out var sha256))
+                if (save.Checksums.TryGetValue("sha256", out var sha256))
                 {
                     // The store verifies the bytes against the caller's checksum and refuses a mismatch.
                     request.ChecksumSHA256 = Convert.ToBase64String(Convert.FromHexString(sha256));
@@ -580,25 +545,27 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
                 try
                 {
                     await _client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
-                    _logger.Saved(_storageName, name, total, 1);
+                    _logger.Saved(StorageName, name, total, 1);
                     return name;
                 }
-                catch (AmazonS3Exception ex) when (conditional && IsConditionalConflict(ex) && attempt < MaxNameAttempts)
+                catch (AmazonS3Exception ex) when (conditional && IsConditionalConflict(ex))
                 {
-                    _logger.ConditionalWriteConflict(_storageName, name);
-                    name = await GetAvailableNameAsync(FileStorageNames.GetAlternateName(name), cancellationToken).ConfigureAwait(false);
+                    _logger.ConditionalWriteConflict(StorageName, name);
+                    await save.NextFreeNameAsync(cancellationToken).ConfigureAwait(false);
                 }
             }
         }
     }
 
-    private async Task<string> PutMultipartAsync(string name, List<PartBuffer> buffered, bool ended, Stream content, string contentType, FileSaveOptions? options, bool conditional, CancellationToken cancellationToken)
+    private async Task<string> PutMultipartAsync(StorageSave save, List<PartBuffer> buffered, bool ended, Stream content, bool conditional, CancellationToken cancellationToken)
     {
+        var name = save.Name;
         var key = GetKey(name);
         string uploadId;
         try
         {
-            uploadId = (await _client.InitiateMultipartUploadAsync(CreateInitiateRequest(key, contentType, options), cancellationToken).ConfigureAwait(false)).UploadId;
+            var initiate = CreateInitiateRequest(key, save.ContentType, save.ContentDisposition, save.Metadata);
+            uploadId = (await _client.InitiateMultipartUploadAsync(initiate, cancellationToken).ConfigureAwait(false)).UploadId;
         }
         catch
         {
@@ -666,10 +633,10 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
             }
             catch (AmazonS3Exception ex) when (conditional && IsConditionalConflict(ex))
             {
-                throw new IOException($"Storage '{_storageName}': '{name}' was created by another writer while this save was uploading; nothing was saved.", ex);
+                throw new IOException($"Storage '{StorageName}': '{name}' was created by another writer while this save was uploading; nothing was saved.", ex);
             }
 
-            _logger.Saved(_storageName, name, total, etags.Length);
+            _logger.Saved(StorageName, name, total, etags.Length);
             return name;
         }
         catch (Exception ex)
@@ -773,11 +740,11 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
         {
             await _client.AbortMultipartUploadAsync(
                 new AbortMultipartUploadRequest { BucketName = _options.BucketName, Key = key, UploadId = uploadId }, CancellationToken.None).ConfigureAwait(false);
-            _logger.MultipartAborted(_storageName, name, cause);
+            _logger.MultipartAborted(StorageName, name, cause);
         }
         catch (Exception abortFailure) when (abortFailure is AmazonServiceException or HttpRequestException or IOException)
         {
-            _logger.AbortFailed(_storageName, name, abortFailure);
+            _logger.AbortFailed(StorageName, name, abortFailure);
         }
     }
 
@@ -816,7 +783,8 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
             BucketName = _options.BucketName,
             Key = key,
             Verb = verb,
-            Expires = DateTime.UtcNow + expiresIn,
+            // The storage's clock, which also gives the expiry it reports; the SDK signs with its own (X-Amz-Date).
+            Expires = _time.GetUtcNow().UtcDateTime + expiresIn,
             Protocol = _options.ServiceUrl is { } url && url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) ? Protocol.HTTP : Protocol.HTTPS,
         };
         configure?.Invoke(request);

@@ -68,7 +68,7 @@ public sealed class S3StorageOptions
 
     /// <summary>
     /// Gets or sets a host name (and optional path) that serves the bucket, such as a CDN, e.g.
-    /// <c>cdn.example.com</c>; <see cref="S3Storage.GetUrlAsync"/> then returns unsigned URLs on it.
+    /// <c>cdn.example.com</c>; <see cref="FileStorage.GetUrlAsync"/> then returns unsigned URLs on it.
     /// </summary>
     public string? CustomDomain { get; set; }
 
@@ -77,13 +77,13 @@ public sealed class S3StorageOptions
     public string UrlProtocol { get; set; } = "https:";
 
     /// <summary>
-    /// Gets or sets whether <see cref="S3Storage.GetUrlAsync"/> returns presigned, expiring URLs (for private
+    /// Gets or sets whether <see cref="FileStorage.GetUrlAsync"/> returns presigned, expiring URLs (for private
     /// objects); <see langword="false"/> for plain URLs of a public bucket.
     /// </summary>
     /// <value>Defaults to <see langword="true"/>.</value>
     public bool QuerystringAuth { get; set; } = true;
 
-    /// <summary>Gets or sets how long, in seconds, a presigned URL from <see cref="S3Storage.GetUrlAsync"/> stays valid.</summary>
+    /// <summary>Gets or sets how long, in seconds, a presigned URL from <see cref="FileStorage.GetUrlAsync"/> stays valid.</summary>
     /// <value>Defaults to <see cref="DefaultQuerystringExpire"/> (one hour); at most 604800 (seven days).</value>
     public int QuerystringExpire { get; set; } = DefaultQuerystringExpire;
 
