@@ -45,7 +45,7 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
     }
 
     internal S3Storage(IAmazonS3 client, S3StorageOptions options, AWSCredentials? credentials, bool ownsClient, ILogger? logger, TimeProvider timeProvider, string storageName)
-        : base(storageName, options.FileOverwrite, options.ObjectParameters.ContentDisposition)
+        : base(storageName, options.Overwrite, options.ContentDisposition)
     {
         ArgumentNullException.ThrowIfNull(client);
         _client = client;
@@ -54,8 +54,8 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
         _ownsClient = ownsClient;
         _logger = logger ?? NullLogger.Instance;
         _time = timeProvider;
-        _prefix = options.Location.Trim('/') is { Length: > 0 } location ? location + "/" : string.Empty;
-        _parts = new PartBufferPool(options.MultipartChunkSize, options.MaxConcurrency + 1);
+        _prefix = options.KeyPrefix.Trim('/') is { Length: > 0 } location ? location + "/" : string.Empty;
+        _parts = new PartBufferPool(options.ChunkSize, options.MaxConcurrency + 1);
         _cannedAcl = options.DefaultAcl is { } acl ? S3CannedACL.FindValue(acl) : null;
         _serverSideEncryption = options.ObjectParameters.ServerSideEncryption is { } sse ? ServerSideEncryptionMethod.FindValue(sse) : null;
         _storageClass = options.ObjectParameters.StorageClass is { } storageClass ? S3StorageClass.FindValue(storageClass) : null;
@@ -113,7 +113,7 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
     {
         try
         {
-            var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _options.BucketName, Key = GetKey(name) }, cancellationToken).ConfigureAwait(false);
+            var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _options.Bucket, Key = GetKey(name) }, cancellationToken).ConfigureAwait(false);
             return response.ResponseStream;
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
@@ -131,7 +131,7 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
             return false;
         }
 
-        await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.BucketName, Key = key }, cancellationToken).ConfigureAwait(false);
+        await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.Bucket, Key = key }, cancellationToken).ConfigureAwait(false);
         return true;
     }
 
@@ -146,7 +146,7 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
         try
         {
             response = await _client.GetObjectMetadataAsync(
-                new GetObjectMetadataRequest { BucketName = _options.BucketName, Key = GetKey(name), ChecksumMode = ChecksumMode.ENABLED },
+                new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = GetKey(name), ChecksumMode = ChecksumMode.ENABLED },
                 cancellationToken).ConfigureAwait(false);
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
@@ -188,7 +188,7 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
     /// <inheritdoc />
     protected override async IAsyncEnumerable<StoredFileInfo> ListCoreAsync(string prefix, string folder, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var request = new ListObjectsV2Request { BucketName = _options.BucketName, Prefix = _prefix + prefix, MaxKeys = ListPageSize };
+        var request = new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = _prefix + prefix, MaxKeys = ListPageSize };
         do
         {
             var response = await _client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
@@ -236,9 +236,9 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
             {
                 var request = new CopyObjectRequest
                 {
-                    SourceBucket = _options.BucketName,
+                    SourceBucket = _options.Bucket,
                     SourceKey = GetKey(sourceName),
-                    DestinationBucket = _options.BucketName,
+                    DestinationBucket = _options.Bucket,
                     DestinationKey = GetKey(destinationName),
                     ETagToMatch = etag,
                     MetadataDirective = S3MetadataDirective.COPY,
@@ -269,8 +269,8 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
             return $"{_options.UrlProtocol}//{domain.TrimEnd('/')}/{EscapeKey(key)}";
         }
 
-        var url = await PresignAsync(key, HttpVerb.GET, TimeSpan.FromSeconds(_options.QuerystringExpire), null).ConfigureAwait(false);
-        return _options.QuerystringAuth ? url : url.Split('?', 2)[0];
+        var url = await PresignAsync(key, HttpVerb.GET, _options.UrlExpiry, null).ConfigureAwait(false);
+        return _options.SignedUrls ? url : url.Split('?', 2)[0];
     }
 
     /// <inheritdoc />
@@ -318,7 +318,7 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
         name = FileStorageNames.Validate(name);
         var type = contentType ?? StoredContentTypes.FromName(name);
         var response = await _client.InitiateMultipartUploadAsync(
-            CreateInitiateRequest(GetKey(name), type, StoredContentTypes.GetContentDisposition(type, null, _options.ObjectParameters.ContentDisposition), null), cancellationToken).ConfigureAwait(false);
+            CreateInitiateRequest(GetKey(name), type, StoredContentTypes.GetContentDisposition(type, null, _options.ContentDisposition), null), cancellationToken).ConfigureAwait(false);
         return response.UploadId;
     }
 
@@ -359,7 +359,7 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
         ArgumentNullException.ThrowIfNull(parts);
         var request = new CompleteMultipartUploadRequest
         {
-            BucketName = _options.BucketName,
+            BucketName = _options.Bucket,
             Key = GetKey(name),
             UploadId = uploadId,
             PartETags = parts.OrderBy(p => p.PartNumber).Select(p => new PartETag(p.PartNumber, p.ETag)).ToList(),
@@ -378,7 +378,7 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
         name = FileStorageNames.Validate(name);
         ArgumentException.ThrowIfNullOrEmpty(uploadId);
         await _client.AbortMultipartUploadAsync(
-            new AbortMultipartUploadRequest { BucketName = _options.BucketName, Key = GetKey(name), UploadId = uploadId }, cancellationToken).ConfigureAwait(false);
+            new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = GetKey(name), UploadId = uploadId }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Disposes the S3 client if the storage created it.</summary>
@@ -438,7 +438,7 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
     {
         try
         {
-            await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _options.BucketName, Key = key }, cancellationToken).ConfigureAwait(false);
+            await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = key }, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
@@ -454,7 +454,7 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
     {
         var parameters = _options.ObjectParameters;
         headers.ContentType = contentType;
-        if (parameters.CacheControl is { } cacheControl)
+        if (_options.CacheControl is { } cacheControl)
         {
             headers.CacheControl = cacheControl;
         }
@@ -482,7 +482,7 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
 
     private InitiateMultipartUploadRequest CreateInitiateRequest(string key, string contentType, string? contentDisposition, IDictionary<string, string>? userMetadata)
     {
-        var request = new InitiateMultipartUploadRequest { BucketName = _options.BucketName, Key = key };
+        var request = new InitiateMultipartUploadRequest { BucketName = _options.Bucket, Key = key };
         ApplyObjectParameters(request.Headers, request.Metadata, contentType, contentDisposition, userMetadata);
         request.ContentType = contentType;
         request.CannedACL = _cannedAcl;
@@ -517,7 +517,7 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
                 var name = save.Name;
                 var request = new PutObjectRequest
                 {
-                    BucketName = _options.BucketName,
+                    BucketName = _options.Bucket,
                     Key = GetKey(name),
                     InputStream = body,
                     AutoCloseStream = false,
@@ -617,7 +617,7 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
             var etags = await Task.WhenAll(uploads).ConfigureAwait(false);
             var complete = new CompleteMultipartUploadRequest
             {
-                BucketName = _options.BucketName,
+                BucketName = _options.Bucket,
                 Key = key,
                 UploadId = uploadId,
                 PartETags = [.. etags],
@@ -674,10 +674,10 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
     private async Task CopyMultipartAsync(string sourceName, string destinationName, StoredFileInfo source, string? etag, CancellationToken cancellationToken)
     {
         var key = GetKey(destinationName);
-        var head = await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _options.BucketName, Key = GetKey(sourceName), EtagToMatch = etag }, cancellationToken).ConfigureAwait(false);
+        var head = await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = GetKey(sourceName), EtagToMatch = etag }, cancellationToken).ConfigureAwait(false);
         var initiate = new InitiateMultipartUploadRequest
         {
-            BucketName = _options.BucketName,
+            BucketName = _options.Bucket,
             Key = key,
             ContentType = head.Headers.ContentType,
             CannedACL = _cannedAcl,
@@ -697,7 +697,7 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
         try
         {
             // At most 10,000 parts, each at least the configured chunk size.
-            var partSize = Math.Max(_options.MultipartChunkSize, (source.Length + 9_999) / 10_000);
+            var partSize = Math.Max(_options.ChunkSize, (source.Length + 9_999) / 10_000);
             var count = (int)((source.Length + partSize - 1) / partSize);
             var etags = new PartETag[count];
             await Parallel.ForEachAsync(
@@ -709,9 +709,9 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
                     var part = await _client.CopyPartAsync(
                         new CopyPartRequest
                         {
-                            SourceBucket = _options.BucketName,
+                            SourceBucket = _options.Bucket,
                             SourceKey = GetKey(sourceName),
-                            DestinationBucket = _options.BucketName,
+                            DestinationBucket = _options.Bucket,
                             DestinationKey = key,
                             UploadId = uploadId,
                             PartNumber = index + 1,
@@ -723,7 +723,7 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
                     etags[index] = new PartETag(index + 1, part.ETag);
                 }).ConfigureAwait(false);
             await _client.CompleteMultipartUploadAsync(
-                new CompleteMultipartUploadRequest { BucketName = _options.BucketName, Key = key, UploadId = uploadId, PartETags = [.. etags] },
+                new CompleteMultipartUploadRequest { BucketName = _options.Bucket, Key = key, UploadId = uploadId, PartETags = [.. etags] },
                 cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
@@ -739,7 +739,7 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
         try
         {
             await _client.AbortMultipartUploadAsync(
-                new AbortMultipartUploadRequest { BucketName = _options.BucketName, Key = key, UploadId = uploadId }, CancellationToken.None).ConfigureAwait(false);
+                new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = key, UploadId = uploadId }, CancellationToken.None).ConfigureAwait(false);
             _logger.MultipartAborted(StorageName, name, cause);
         }
         catch (Exception abortFailure) when (abortFailure is AmazonServiceException or HttpRequestException or IOException)
@@ -755,7 +755,7 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
             using var body = part.OpenRead();
             var response = await _client.UploadPartAsync(new UploadPartRequest
             {
-                BucketName = _options.BucketName,
+                BucketName = _options.Bucket,
                 Key = key,
                 UploadId = uploadId,
                 PartNumber = partNumber,
@@ -780,12 +780,12 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
     {
         var request = new GetPreSignedUrlRequest
         {
-            BucketName = _options.BucketName,
+            BucketName = _options.Bucket,
             Key = key,
             Verb = verb,
             // The storage's clock, which also gives the expiry it reports; the SDK signs with its own (X-Amz-Date).
             Expires = _time.GetUtcNow().UtcDateTime + expiresIn,
-            Protocol = _options.ServiceUrl is { } url && url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) ? Protocol.HTTP : Protocol.HTTPS,
+            Protocol = _options.Endpoint is { Scheme: "http" } ? Protocol.HTTP : Protocol.HTTPS,
         };
         configure?.Invoke(request);
         return await _client.GetPreSignedURLAsync(request).ConfigureAwait(false);
@@ -827,7 +827,7 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
                 headers["x-amz-acl"] = acl;
             }
 
-            if (!_options.FileOverwrite && _options.ConditionalWrites)
+            if (!_options.Overwrite && _options.ConditionalWrites)
             {
                 // Signed, so the client must send it: the store refuses the PUT (412) once the object exists, and
                 // the URL cannot replace an upload after it was completed and verified.
@@ -865,12 +865,12 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
             fields.Add(new("acl", acl));
         }
 
-        if (_options.ObjectParameters.CacheControl is { } cacheControl)
+        if (_options.CacheControl is { } cacheControl)
         {
             fields.Add(new("Cache-Control", cacheControl));
         }
 
-        if (_options.ObjectParameters.ContentDisposition is { } disposition)
+        if (_options.ContentDisposition is { } disposition)
         {
             fields.Add(new("Content-Disposition", disposition));
         }
@@ -890,7 +890,7 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
 
         var min = request.ContentLength ?? 1;
         var max = request.ContentLength ?? request.MaxLength!.Value;
-        var conditions = new List<KeyValuePair<string, string>> { new("bucket", _options.BucketName) };
+        var conditions = new List<KeyValuePair<string, string>> { new("bucket", _options.Bucket) };
         conditions.AddRange(fields);
         var policy = S3PostPolicy.Encode(now + request.ExpiresIn, conditions, (min, max));
         fields.Add(new("policy", policy));
@@ -911,16 +911,15 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
 
     private Uri GetBucketUri(string region)
     {
-        if (_options.ServiceUrl is { Length: > 0 } serviceUrl)
+        if (_options.Endpoint is { } service)
         {
-            var service = new Uri(serviceUrl);
             return _options.ForcePathStyle
-                ? new Uri($"{service.GetLeftPart(UriPartial.Authority)}{service.AbsolutePath.TrimEnd('/')}/{_options.BucketName}/")
-                : new Uri($"{service.Scheme}://{_options.BucketName}.{service.Authority}{service.AbsolutePath.TrimEnd('/')}/");
+                ? new Uri($"{service.GetLeftPart(UriPartial.Authority)}{service.AbsolutePath.TrimEnd('/')}/{_options.Bucket}/")
+                : new Uri($"{service.Scheme}://{_options.Bucket}.{service.Authority}{service.AbsolutePath.TrimEnd('/')}/");
         }
 
         return _options.ForcePathStyle
-            ? new Uri($"https://s3.{region}.amazonaws.com/{_options.BucketName}/")
-            : new Uri($"https://{_options.BucketName}.s3.{region}.amazonaws.com/");
+            ? new Uri($"https://s3.{region}.amazonaws.com/{_options.Bucket}/")
+            : new Uri($"https://{_options.Bucket}.s3.{region}.amazonaws.com/");
     }
 }

@@ -103,7 +103,7 @@ public sealed class S3PresignedUrlTests
     [Test]
     public async Task CreateUploadUrlAsync_PutWithOverwriteOn_SignsNoCondition()
     {
-        using var storage = S3rverFixture.CreateStorage(new Dictionary<string, string?> { ["FileOverwrite"] = "true" });
+        using var storage = S3rverFixture.CreateStorage(new Dictionary<string, string?> { ["Overwrite"] = "true" });
         var presigned = await storage.CreateUploadUrlAsync(new PresignedUploadRequest(Unique("replace.bin")));
 
         Assert.That(presigned.Headers, Does.Not.ContainKey("If-None-Match"));
@@ -312,8 +312,8 @@ public sealed class S3PresignedUrlTests
         S3rverFixture.RequireServer();
         var options = new S3StorageOptions
         {
-            BucketName = "bucket",
-            ServiceUrl = S3rverFixture.ServiceUrl,
+            Bucket = "bucket",
+            Endpoint = new Uri(S3rverFixture.ServiceUrl),
             ForcePathStyle = true,
             AccessKey = "AK",
             SecretKey = "SK",
@@ -338,7 +338,7 @@ public sealed class S3PresignedUrlTests
         // The storage's clock runs an hour ahead; the URL must still expire at the instant the storage reports.
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(1));
         S3rverFixture.RequireServer();
-        var options = new S3StorageOptions { BucketName = "bucket", ServiceUrl = S3rverFixture.ServiceUrl, ForcePathStyle = true, AccessKey = "AK", SecretKey = "SK" };
+        var options = new S3StorageOptions { Bucket = "bucket", Endpoint = new Uri(S3rverFixture.ServiceUrl), ForcePathStyle = true, AccessKey = "AK", SecretKey = "SK" };
         using var storage = new S3Storage(S3rverFixture.CreateClient(), options, timeProvider: time);
 
         var download = await storage.CreateDownloadUrlAsync(new PresignedDownloadRequest("a.txt") { ExpiresIn = TimeSpan.FromMinutes(5) });

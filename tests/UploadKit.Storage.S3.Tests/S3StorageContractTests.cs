@@ -15,8 +15,8 @@ public sealed class S3StorageContractTests : StorageContract
         _prefixes.Add(prefix);
         return Task.FromResult<IFileStorage>(S3rverFixture.CreateStorage(new Dictionary<string, string?>
         {
-            ["Location"] = prefix,
-            ["FileOverwrite"] = overwrite ? "true" : "false",
+            ["KeyPrefix"] = prefix,
+            ["Overwrite"] = overwrite ? "true" : "false",
         }));
     }
 

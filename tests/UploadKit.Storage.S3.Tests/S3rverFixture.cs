@@ -10,13 +10,13 @@ namespace UploadKit.Storage.S3.Tests;
 /// <summary>
 /// Starts @20minutes/s3rver 5.0.0 (pinned in the repository's package.json) on 127.0.0.1 for the test run, with a
 /// throwaway data folder, and points the <c>minio</c> storage of appsettings.json at it through the environment
-/// variable a deployment would set (<c>UploadKit__Storages__minio__Options__ServiceUrl</c>).
+/// variable a deployment would set (<c>UploadKit__Storages__minio__Options__Endpoint</c>).
 /// </summary>
 [SetUpFixture]
 public sealed class S3rverFixture
 {
     public const string StorageName = "minio";
-    public const string ServiceUrlVariable = "UploadKit__Storages__minio__Options__ServiceUrl";
+    public const string ServiceUrlVariable = "UploadKit__Storages__minio__Options__Endpoint";
 
     private static S3rverProcess? _s3rver;
 
@@ -90,7 +90,7 @@ public sealed class S3rverFixture
     /// <summary>A plain SDK client for checking the bucket behind the storage's back.</summary>
     public static AmazonS3Client CreateClient()
     {
-        var options = new S3StorageOptions { ServiceUrl = ServiceUrl, ForcePathStyle = true, RequestChecksumCalculation = S3ChecksumMode.WhenRequired };
+        var options = new S3StorageOptions { Endpoint = new Uri(ServiceUrl), ForcePathStyle = true, RequestChecksumCalculation = S3ChecksumMode.WhenRequired };
         return new AmazonS3Client(new Amazon.Runtime.BasicAWSCredentials("S3RVER", "S3RVER"), S3StorageFactory.CreateClientConfig(options));
     }
 }
