@@ -36,7 +36,7 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
     private readonly BlobServiceClient _service;
     private readonly string _prefix;
     private readonly string? _customDomain;
-    private readonly bool _publicUrls;
+    private readonly bool _signedUrls;
     private readonly TimeSpan _urlExpiry;
     private readonly bool _overwrite;
     private readonly string? _cacheControl;
@@ -56,17 +56,17 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
         ArgumentException.ThrowIfNullOrEmpty(storageName);
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentException.ThrowIfNullOrEmpty(options.ContainerName);
+        ArgumentException.ThrowIfNullOrEmpty(options.Container);
         _service = service;
-        Container = service.GetBlobContainerClient(options.ContainerName);
+        Container = service.GetBlobContainerClient(options.Container);
         _prefix = string.IsNullOrEmpty(options.KeyPrefix) ? string.Empty : FileStorageNames.Validate(options.KeyPrefix.TrimEnd('/')) + "/";
         _customDomain = string.IsNullOrEmpty(options.CustomDomain) ? null : options.CustomDomain;
-        _publicUrls = options.PublicUrls;
+        _signedUrls = options.SignedUrls;
         _urlExpiry = options.UrlExpiry;
         _overwrite = options.Overwrite;
         _cacheControl = options.CacheControl;
         _contentDisposition = options.ContentDisposition;
-        _blockSize = options.BlockSize;
+        _blockSize = options.ChunkSize;
         _maxConcurrency = options.MaxConcurrency;
         _createContainer = options.CreateContainer;
         _time = timeProvider ?? TimeProvider.System;
@@ -78,7 +78,7 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
 
     /// <inheritdoc/>
     /// <remarks>
-    /// Content no longer than <see cref="AzureBlobStorageOptions.BlockSize"/> is stored with one request. Longer content
+    /// Content no longer than <see cref="AzureBlobStorageOptions.ChunkSize"/> is stored with one request. Longer content
     /// is staged in blocks, up to <see cref="AzureBlobStorageOptions.MaxConcurrency"/> at once, and committed as a block
     /// list; if anything fails first, nothing is committed and Azure discards the staged blocks within a week. The
     /// content's MD5 is computed on the way and stored; <c>md5</c> and <c>sha256</c> values in
@@ -234,15 +234,15 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
 
     /// <inheritdoc/>
     /// <remarks>
-    /// With <see cref="AzureBlobStorageOptions.PublicUrls"/> the plain blob URL; otherwise a read-only SAS URL valid for
+    /// Without <see cref="AzureBlobStorageOptions.SignedUrls"/> the plain blob URL; otherwise a read-only SAS URL valid for
     /// <see cref="AzureBlobStorageOptions.UrlExpiry"/>. <see cref="AzureBlobStorageOptions.CustomDomain"/> replaces the host.
     /// </remarks>
     protected override async Task<string?> GetUrlCoreAsync(string name, CancellationToken cancellationToken)
     {
         var blob = GetBlob(name);
-        var uri = _publicUrls
-            ? blob.Uri
-            : await CreateSasUriAsync(blob, BlobSasPermissions.Read, _time.GetUtcNow() + _urlExpiry, null, null, cancellationToken).ConfigureAwait(false);
+        var uri = _signedUrls
+            ? await CreateSasUriAsync(blob, BlobSasPermissions.Read, _time.GetUtcNow() + _urlExpiry, null, null, cancellationToken).ConfigureAwait(false)
+            : blob.Uri;
         return ApplyCustomDomain(uri).AbsoluteUri;
     }
 
@@ -441,7 +441,7 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
                 if (blockIds.Count == MaxBlockCount)
                 {
                     pool.Return(buffer);
-                    throw new IOException($"The content is longer than {MaxBlockCount} blocks of {_blockSize} bytes, the most a blob can hold; raise BlockSize.");
+                    throw new IOException($"The content is longer than {MaxBlockCount} blocks of {_blockSize} bytes, the most a blob can hold; raise ChunkSize.");
                 }
 
                 var blockId = Convert.ToBase64String(Encoding.ASCII.GetBytes($"{uploadId}{blockIds.Count:D6}"));
