@@ -208,14 +208,14 @@ public sealed class GcsStorage : FileStorage, IPresignedUrlProvider, IDisposable
 
     /// <inheritdoc />
     /// <remarks>
-    /// With <see cref="GcsStorageOptions.QueryStringAuth"/> on, a V4 signed <c>GET</c> valid for
-    /// <see cref="GcsStorageOptions.Expiration"/>; otherwise the object's plain URL, for public buckets.
+    /// With <see cref="GcsStorageOptions.SignedUrls"/> on, a V4 signed <c>GET</c> valid for
+    /// <see cref="GcsStorageOptions.UrlExpiry"/>; otherwise the object's plain URL, for public buckets.
     /// </remarks>
     protected override async Task<string?> GetUrlCoreAsync(string name, CancellationToken cancellationToken)
     {
-        if (_options.QueryStringAuth)
+        if (_options.SignedUrls)
         {
-            var url = await CreateDownloadUrlAsync(new PresignedDownloadRequest(name) { ExpiresIn = _options.Expiration }, cancellationToken).ConfigureAwait(false);
+            var url = await CreateDownloadUrlAsync(new PresignedDownloadRequest(name) { ExpiresIn = _options.UrlExpiry }, cancellationToken).ConfigureAwait(false);
             return url.Url.AbsoluteUri;
         }
 
@@ -657,7 +657,7 @@ public sealed class GcsStorage : FileStorage, IPresignedUrlProvider, IDisposable
                 {
                     throw new NotSupportedException(
                         "Signing URLs needs a service-account key: the application default credentials are not one. " +
-                        "Set CredentialsFile or CredentialsJson, or turn QueryStringAuth off for a public bucket.");
+                        "Set CredentialsFile or CredentialsJson, or turn SignedUrls off for a public bucket.");
                 }
 
                 key = new GcsSigningKey(serviceAccount.Id, serviceAccount.Key);

@@ -345,7 +345,7 @@ public sealed class GcsStorageTests : GcsIntegrationTest
     {
         using var storage = Storage(o =>
         {
-            o.QueryStringAuth = false;
+            o.SignedUrls = false;
             o.DefaultAcl = "publicRead";
         });
         var data = RandomBytes(128);
@@ -361,7 +361,7 @@ public sealed class GcsStorageTests : GcsIntegrationTest
     [Test]
     public async Task GetUrlAsync_PrivateObjectWithoutQueryStringAuth_PlainUrlRefused()
     {
-        using var storage = Storage(o => o.QueryStringAuth = false);
+        using var storage = Storage(o => o.SignedUrls = false);
         var data = RandomBytes(128);
         await storage.SaveAsync("private.txt", new MemoryStream(data));
         Assert.That(StoredSha256("private.txt"), Is.EqualTo(Sha256(data)));
