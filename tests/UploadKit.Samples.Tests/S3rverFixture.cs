@@ -23,8 +23,8 @@ public sealed class S3rverFixture
     public static Dictionary<string, string?> MinioSettings => new()
     {
         ["UploadKit:Storages:minio:Backend"] = "S3",
-        ["UploadKit:Storages:minio:Options:BucketName"] = BucketName,
-        ["UploadKit:Storages:minio:Options:ServiceUrl"] = ServiceUrl,
+        ["UploadKit:Storages:minio:Options:Bucket"] = BucketName,
+        ["UploadKit:Storages:minio:Options:Endpoint"] = ServiceUrl,
         ["UploadKit:Storages:minio:Options:ForcePathStyle"] = "true",
         ["UploadKit:Storages:minio:Options:AccessKey"] = "S3RVER",
         ["UploadKit:Storages:minio:Options:SecretKey"] = "S3RVER",
