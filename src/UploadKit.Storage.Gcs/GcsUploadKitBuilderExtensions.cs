@@ -64,20 +64,8 @@ public static class GcsUploadKitBuilderExtensions
     }
 
     /// <summary>Binds <paramref name="section"/>; an unknown or malformed key becomes an <see cref="OptionsValidationException"/>.</summary>
-    internal static GcsStorageOptions Bind(string storageName, IConfiguration section)
-    {
-        var options = new GcsStorageOptions();
-        try
-        {
-            section.Bind(options, o => o.ErrorOnUnknownConfiguration = true);
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw new OptionsValidationException(storageName, typeof(GcsStorageOptions), [$"GCS storage '{storageName}': {ex.Message}"]);
-        }
-
-        return options;
-    }
+    internal static GcsStorageOptions Bind(string storageName, IConfiguration section) =>
+        StorageOptionsBinder.Bind<GcsStorageOptions>(storageName, BackendName, section, (s, o, b) => s.Bind(o, b));
 
     private static GcsStorage Create(string name, GcsStorageOptions options, IServiceProvider services)
     {

@@ -22,28 +22,10 @@ internal static partial class AzureBlobStorageFactory
     /// <summary>Binds a storage's <c>Options</c> section; unknown keys and bad values are validation errors.</summary>
     public static AzureBlobStorageOptions Bind(string storageName, IConfiguration section)
     {
-        ArgumentNullException.ThrowIfNull(section);
-        // The binder skips properties it cannot create, so the code-only ones are refused here.
-        var codeOnly = new[] { nameof(AzureBlobStorageOptions.Credential), nameof(AzureBlobStorageOptions.ClientFactory) }
-            .Where(key => section.GetSection(key).Exists())
-            .Select(key => $"{key} can only be set in code, not in configuration.")
-            .ToList();
-        if (codeOnly.Count > 0)
-        {
-            throw Invalid(storageName, codeOnly);
-        }
-
-        var options = new AzureBlobStorageOptions();
-        try
-        {
-            section.Bind(options, o => o.ErrorOnUnknownConfiguration = true);
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw Invalid(storageName, [ex.Message]);
-        }
-
-        return options;
+        // The binder skips properties it cannot create, so the code-only ones are refused by name.
+        return StorageOptionsBinder.Bind<AzureBlobStorageOptions>(
+            storageName, AzureBlobStorage.BackendName, section, (s, o, b) => s.Bind(o, b),
+            nameof(AzureBlobStorageOptions.Credential), nameof(AzureBlobStorageOptions.ClientFactory));
     }
 
     /// <summary>Validates <paramref name="options"/> and creates the storage.</summary>

@@ -20,16 +20,8 @@ internal static class S3StorageFactory
     /// <summary>Binds a storage's <c>Options</c> section; unknown keys and invalid values throw <see cref="OptionsValidationException"/>.</summary>
     public static S3StorageOptions Bind(string storageName, IConfigurationSection section)
     {
-        var options = new S3StorageOptions();
-        try
-        {
-            section.Bind(options, o => o.ErrorOnUnknownConfiguration = true);
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw new OptionsValidationException(storageName, typeof(S3StorageOptions), [$"{section.Path}: {ex.Message}"]);
-        }
-
+        var options = StorageOptionsBinder.Bind<S3StorageOptions>(
+            storageName, S3UploadKitBuilderExtensions.BackendName, section, (s, o, b) => s.Bind(o, b), nameof(S3StorageOptions.ClientFactory));
         Validate(storageName, section.Path, options);
         return options;
     }
