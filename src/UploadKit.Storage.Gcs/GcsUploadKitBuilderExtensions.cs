@@ -30,18 +30,8 @@ public static class GcsUploadKitBuilderExtensions
     /// <param name="name">The storage name, such as <c>"media"</c>.</param>
     /// <param name="configure">Sets the options.</param>
     /// <returns>The builder, for chaining.</returns>
-    public static IUploadKitBuilder AddGcsStorage(this IUploadKitBuilder builder, string name, Action<GcsStorageOptions> configure)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentException.ThrowIfNullOrEmpty(name);
-        ArgumentNullException.ThrowIfNull(configure);
-        return builder.AddStorage(name, sp =>
-        {
-            var options = new GcsStorageOptions();
-            configure(options);
-            return Create(name, options, sp);
-        });
-    }
+    public static IUploadKitBuilder AddGcsStorage(this IUploadKitBuilder builder, string name, Action<GcsStorageOptions> configure) =>
+        builder.AddStorage<GcsStorageOptions>(name, configure, Create);
 
     /// <summary>Registers a GCS storage under <paramref name="name"/>, bound from <paramref name="section"/> (unknown keys are errors).</summary>
     /// <param name="builder">The builder.</param>
