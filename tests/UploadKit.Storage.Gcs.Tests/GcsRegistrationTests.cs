@@ -118,7 +118,7 @@ public sealed class GcsRegistrationTests
     }
 
     [Test]
-    public async Task GetUrlAsync_WithoutQueryStringAuth_UsesConfiguredUrlStyle()
+    public async Task GetUrlAsync_SignedUrlsOff_UsesConfiguredUrlStyle()
     {
         using var pathStyle = new GcsStorage(new GcsStorageOptions { Bucket = "b", SignedUrls = false });
         using var virtualHosted = new GcsStorage(new GcsStorageOptions { Bucket = "b", SignedUrls = false, VirtualHostedStyle = true });

@@ -324,7 +324,7 @@ public sealed class GcsStorageTests : GcsIntegrationTest
     }
 
     [Test]
-    public async Task GetUrlAsync_QueryStringAuth_SignedUrlServesTheBytes()
+    public async Task GetUrlAsync_SignedUrls_SignedUrlServesTheBytes()
     {
         using var storage = Storage();
         var data = RandomBytes(2048);
@@ -341,7 +341,7 @@ public sealed class GcsStorageTests : GcsIntegrationTest
     }
 
     [Test]
-    public async Task GetUrlAsync_PublicObjectWithoutQueryStringAuth_PlainUrlServesTheBytes()
+    public async Task GetUrlAsync_PublicObjectSignedUrlsOff_PlainUrlServesTheBytes()
     {
         using var storage = Storage(o =>
         {
@@ -359,7 +359,7 @@ public sealed class GcsStorageTests : GcsIntegrationTest
     }
 
     [Test]
-    public async Task GetUrlAsync_PrivateObjectWithoutQueryStringAuth_PlainUrlRefused()
+    public async Task GetUrlAsync_PrivateObjectSignedUrlsOff_PlainUrlRefused()
     {
         using var storage = Storage(o => o.SignedUrls = false);
         var data = RandomBytes(128);
