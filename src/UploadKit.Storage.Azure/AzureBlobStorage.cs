@@ -23,7 +23,7 @@ namespace UploadKit.Storage.Azure;
 /// Azure's own blob limits. <see cref="PresignedUploadRequest.MaxLength"/> is therefore not enforced by Azure; the
 /// direct-upload confirmation step checks the stored blob's size and type before the file is accepted.
 /// </remarks>
-public sealed class AzureBlobStorage : IFileStorage, IPresignedUrlProvider
+public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
 {
     /// <summary>The backend name used in configuration: <c>"AzureBlob"</c>.</summary>
     public const string BackendName = "AzureBlob";
@@ -32,13 +32,11 @@ public sealed class AzureBlobStorage : IFileStorage, IPresignedUrlProvider
     public static readonly TimeSpan MaxSasLifetime = TimeSpan.FromDays(7);
 
     private const int MaxBlockCount = 50_000;
-    private const int MaxNameAttempts = 10;
 
-    private readonly string _storageName;
     private readonly BlobServiceClient _service;
     private readonly string _prefix;
     private readonly string? _customDomain;
-    private readonly bool _publicUrls;
+    private readonly bool _signedUrls;
     private readonly TimeSpan _urlExpiry;
     private readonly bool _overwrite;
     private readonly string? _cacheControl;
@@ -53,22 +51,22 @@ public sealed class AzureBlobStorage : IFileStorage, IPresignedUrlProvider
     private UserDelegationKey? _delegationKey;
 
     internal AzureBlobStorage(string storageName, BlobServiceClient service, AzureBlobStorageOptions options, TimeProvider? timeProvider = null, ILogger? logger = null)
+        : base(storageName, (options ?? throw new ArgumentNullException(nameof(options))).Overwrite, options.ContentDisposition)
     {
         ArgumentException.ThrowIfNullOrEmpty(storageName);
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentException.ThrowIfNullOrEmpty(options.ContainerName);
-        _storageName = storageName;
+        ArgumentException.ThrowIfNullOrEmpty(options.Container);
         _service = service;
-        Container = service.GetBlobContainerClient(options.ContainerName);
+        Container = service.GetBlobContainerClient(options.Container);
         _prefix = string.IsNullOrEmpty(options.KeyPrefix) ? string.Empty : FileStorageNames.Validate(options.KeyPrefix.TrimEnd('/')) + "/";
         _customDomain = string.IsNullOrEmpty(options.CustomDomain) ? null : options.CustomDomain;
-        _publicUrls = options.PublicUrls;
+        _signedUrls = options.SignedUrls;
         _urlExpiry = options.UrlExpiry;
         _overwrite = options.Overwrite;
         _cacheControl = options.CacheControl;
         _contentDisposition = options.ContentDisposition;
-        _blockSize = options.BlockSize;
+        _blockSize = options.ChunkSize;
         _maxConcurrency = options.MaxConcurrency;
         _createContainer = options.CreateContainer;
         _time = timeProvider ?? TimeProvider.System;
@@ -80,7 +78,7 @@ public sealed class AzureBlobStorage : IFileStorage, IPresignedUrlProvider
 
     /// <inheritdoc/>
     /// <remarks>
-    /// Content no longer than <see cref="AzureBlobStorageOptions.BlockSize"/> is stored with one request. Longer content
+    /// Content no longer than <see cref="AzureBlobStorageOptions.ChunkSize"/> is stored with one request. Longer content
     /// is staged in blocks, up to <see cref="AzureBlobStorageOptions.MaxConcurrency"/> at once, and committed as a block
     /// list; if anything fails first, nothing is committed and Azure discards the staged blocks within a week. The
     /// content's MD5 is computed on the way and stored; <c>md5</c> and <c>sha256</c> values in
@@ -88,29 +86,21 @@ public sealed class AzureBlobStorage : IFileStorage, IPresignedUrlProvider
     /// long, non-seekable stream is being staged, the save fails with an <see cref="IOException"/>, since the content
     /// cannot be read again to store it under a fresh name.
     /// </remarks>
-    /// <exception cref="InvalidDataException">The content does not match a checksum in <paramref name="options"/>.</exception>
-    public async Task<string> SaveAsync(string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
+    /// <exception cref="InvalidDataException">The content does not match a checksum in the save's <see cref="FileSaveOptions.Checksums"/>.</exception>
+    protected override async Task<string> SaveCoreAsync(Stream content, StorageSave save, CancellationToken cancellationToken)
     {
-        name = FileStorageNames.Validate(name);
-        ArgumentNullException.ThrowIfNull(content);
         if (!content.CanRead)
         {
             throw new ArgumentException("The content stream must be readable.", nameof(content));
         }
 
         await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
-        var overwrite = options?.Overwrite ?? _overwrite;
-        var headers = CreateHttpHeaders(name, options);
-        var metadata = options is { Metadata.Count: > 0 } ? new Dictionary<string, string>(options.Metadata) : null;
+        var headers = CreateHttpHeaders(save);
+        var metadata = save.Metadata.Count > 0 ? new Dictionary<string, string>(save.Metadata) : null;
         var start = content.CanSeek ? content.Position : (long?)null;
-        if (!overwrite)
+        while (true)
         {
-            name = await GetAvailableNameAsync(name, cancellationToken).ConfigureAwait(false);
-        }
-
-        for (var attempt = 1; ; attempt++)
-        {
-            var saved = await TrySaveAsync(name, content, headers, metadata, options?.Checksums, overwrite, cancellationToken).ConfigureAwait(false);
+            var saved = await TrySaveAsync(save, content, headers, metadata, cancellationToken).ConfigureAwait(false);
             if (saved is not null)
             {
                 return saved;
@@ -118,23 +108,16 @@ public sealed class AzureBlobStorage : IFileStorage, IPresignedUrlProvider
 
             if (start is null)
             {
-                throw new IOException($"Another writer created '{name}' in storage '{_storageName}' while this save was staging it, and the content stream cannot be read again; nothing was saved.");
-            }
-
-            if (attempt == MaxNameAttempts)
-            {
-                throw new IOException($"Could not find a free name for '{name}' in storage '{_storageName}' after {MaxNameAttempts} attempts.");
+                throw new IOException($"Another writer created '{save.Name}' in storage '{StorageName}' while this save was staging it, and the content stream cannot be read again; nothing was saved.");
             }
 
             content.Position = start.Value;
-            var alternate = FileStorageNames.GetAlternateName(name);
-            _logger.NameTaken(_storageName, name, alternate);
-            name = alternate;
+            save.NextName();
         }
     }
 
     /// <inheritdoc/>
-    public async Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default)
+    protected override async Task<Stream> OpenReadCoreAsync(string name, CancellationToken cancellationToken)
     {
         var blob = GetBlob(name);
         try
@@ -144,12 +127,12 @@ public sealed class AzureBlobStorage : IFileStorage, IPresignedUrlProvider
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
-            throw new FileNotFoundException($"Storage '{_storageName}' has no file named '{name}'.", name, ex);
+            throw new FileNotFoundException($"Storage '{StorageName}' has no file named '{name}'.", name, ex);
         }
     }
 
     /// <inheritdoc/>
-    public async Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default)
+    protected override async Task<bool> DeleteCoreAsync(string name, CancellationToken cancellationToken)
     {
         var blob = GetBlob(name);
         var response = await blob.DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -157,7 +140,7 @@ public sealed class AzureBlobStorage : IFileStorage, IPresignedUrlProvider
     }
 
     /// <inheritdoc/>
-    public async Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default)
+    protected override async Task<bool> ExistsCoreAsync(string name, CancellationToken cancellationToken)
     {
         var blob = GetBlob(name);
         var response = await blob.ExistsAsync(cancellationToken).ConfigureAwait(false);
@@ -166,9 +149,8 @@ public sealed class AzureBlobStorage : IFileStorage, IPresignedUrlProvider
 
     /// <inheritdoc/>
     /// <remarks>The blob's <c>Content-MD5</c>, when it has one, is returned as the <c>md5</c> checksum.</remarks>
-    public async Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default)
+    protected override async Task<StoredFileInfo?> GetMetadataCoreAsync(string name, CancellationToken cancellationToken)
     {
-        name = FileStorageNames.Validate(name);
         var blob = GetBlob(name);
         try
         {
@@ -196,10 +178,8 @@ public sealed class AzureBlobStorage : IFileStorage, IPresignedUrlProvider
     /// conditional on the source's ETag (<c>x-ms-source-if-match</c>); the blob's properties, Content-MD5 and metadata
     /// are copied with it. A copy the service runs in the background is waited for.
     /// </remarks>
-    public async Task<StoredFileInfo> CopyAsync(string sourceName, string destinationName, string? sourceETag = null, CancellationToken cancellationToken = default)
+    protected override async Task<StoredFileInfo> CopyCoreAsync(string sourceName, string destinationName, string? sourceETag, CancellationToken cancellationToken)
     {
-        sourceName = FileStorageNames.Validate(sourceName);
-        destinationName = FileStorageNames.Validate(destinationName);
         var source = GetBlob(sourceName);
         var destination = GetBlob(destinationName);
         var options = new BlobCopyFromUriOptions
@@ -213,25 +193,24 @@ public sealed class AzureBlobStorage : IFileStorage, IPresignedUrlProvider
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 412)
         {
-            throw new FileNotFoundException($"Storage '{_storageName}' has no file named '{sourceName}' with the expected content.", sourceName, ex);
+            throw new FileNotFoundException($"Storage '{StorageName}' has no file named '{sourceName}' with the expected content.", sourceName, ex);
         }
 
         var copied = await destination.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         if (copied.Value.BlobCopyStatus is { } status && status != CopyStatus.Success)
         {
             await destination.DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: CancellationToken.None).ConfigureAwait(false);
-            throw new IOException($"Storage '{_storageName}': copying '{sourceName}' ended {status}: {copied.Value.CopyStatusDescription}");
+            throw new IOException($"Storage '{StorageName}': copying '{sourceName}' ended {status}: {copied.Value.CopyStatusDescription}");
         }
 
-        _logger.Copied(_storageName, sourceName, destinationName, copied.Value.ContentLength);
-        return await GetMetadataAsync(destinationName, cancellationToken).ConfigureAwait(false)
-            ?? throw new IOException($"Storage '{_storageName}': the copy '{destinationName}' disappeared as soon as it was made.");
+        _logger.Copied(StorageName, sourceName, destinationName, copied.Value.ContentLength);
+        return await GetMetadataCoreAsync(destinationName, cancellationToken).ConfigureAwait(false)
+            ?? throw new IOException($"Storage '{StorageName}': the copy '{destinationName}' disappeared as soon as it was made.");
     }
 
     /// <inheritdoc/>
-    public async IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    protected override async IAsyncEnumerable<StoredFileInfo> ListCoreAsync(string prefix, string folder, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        ValidatePrefix(prefix);
         var options = new GetBlobsOptions { Traits = BlobTraits.Metadata, Prefix = _prefix + prefix };
         await foreach (var item in Container.GetBlobsAsync(options, cancellationToken).ConfigureAwait(false))
         {
@@ -255,15 +234,15 @@ public sealed class AzureBlobStorage : IFileStorage, IPresignedUrlProvider
 
     /// <inheritdoc/>
     /// <remarks>
-    /// With <see cref="AzureBlobStorageOptions.PublicUrls"/> the plain blob URL; otherwise a read-only SAS URL valid for
+    /// Without <see cref="AzureBlobStorageOptions.SignedUrls"/> the plain blob URL; otherwise a read-only SAS URL valid for
     /// <see cref="AzureBlobStorageOptions.UrlExpiry"/>. <see cref="AzureBlobStorageOptions.CustomDomain"/> replaces the host.
     /// </remarks>
-    public async Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default)
+    protected override async Task<string?> GetUrlCoreAsync(string name, CancellationToken cancellationToken)
     {
         var blob = GetBlob(name);
-        var uri = _publicUrls
-            ? blob.Uri
-            : await CreateSasUriAsync(blob, BlobSasPermissions.Read, _time.GetUtcNow() + _urlExpiry, null, null, cancellationToken).ConfigureAwait(false);
+        var uri = _signedUrls
+            ? await CreateSasUriAsync(blob, BlobSasPermissions.Read, _time.GetUtcNow() + _urlExpiry, null, null, cancellationToken).ConfigureAwait(false)
+            : blob.Uri;
         return ApplyCustomDomain(uri).AbsoluteUri;
     }
 
@@ -344,11 +323,11 @@ public sealed class AzureBlobStorage : IFileStorage, IPresignedUrlProvider
 
     internal BlockBlobClient GetBlob(string name) => Container.GetBlockBlobClient(_prefix + FileStorageNames.Validate(name));
 
-    private async Task<string?> TrySaveAsync(string name, Stream content, BlobHttpHeaders headers, Dictionary<string, string>? metadata, IDictionary<string, string>? checksums, bool overwrite, CancellationToken cancellationToken)
+    private async Task<string?> TrySaveAsync(StorageSave save, Stream content, BlobHttpHeaders headers, Dictionary<string, string>? metadata, CancellationToken cancellationToken)
     {
         var pool = ArrayPool<byte>.Shared;
-        using var hashes = new ContentHashes(checksums);
-        var conditions = overwrite ? null : new BlobRequestConditions { IfNoneMatch = ETag.All };
+        using var hashes = new ContentHashes(save.Checksums);
+        var conditions = save.Overwrite ? null : new BlobRequestConditions { IfNoneMatch = ETag.All };
         var first = pool.Rent(_blockSize);
         byte[]? second = null;
         try
@@ -366,13 +345,13 @@ public sealed class AzureBlobStorage : IFileStorage, IPresignedUrlProvider
             if (secondLength == 0)
             {
                 headers.ContentHash = hashes.Verify();
-                return await PutSingleAsync(name, first, firstLength, headers, metadata, conditions, cancellationToken).ConfigureAwait(false);
+                return await PutSingleAsync(save, first, firstLength, headers, metadata, conditions, cancellationToken).ConfigureAwait(false);
             }
 
             var blocks = new Queue<(byte[] Buffer, int Length)>([(first, firstLength), (second!, secondLength)]);
             first = null;
             second = null;
-            return await StageAndCommitAsync(name, blocks, content, hashes, headers, metadata, conditions, cancellationToken).ConfigureAwait(false);
+            return await StageAndCommitAsync(save.Name, blocks, content, hashes, headers, metadata, conditions, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -388,23 +367,22 @@ public sealed class AzureBlobStorage : IFileStorage, IPresignedUrlProvider
         }
     }
 
-    private async Task<string> PutSingleAsync(string name, byte[] buffer, int length, BlobHttpHeaders headers, Dictionary<string, string>? metadata, BlobRequestConditions? conditions, CancellationToken cancellationToken)
+    private async Task<string> PutSingleAsync(StorageSave save, byte[] buffer, int length, BlobHttpHeaders headers, Dictionary<string, string>? metadata, BlobRequestConditions? conditions, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        while (true)
         {
+            var name = save.Name;
             try
             {
                 using var body = new MemoryStream(buffer, 0, length, writable: false);
                 var options = new BlobUploadOptions { HttpHeaders = headers, Metadata = metadata, Conditions = conditions };
                 await GetBlob(name).UploadAsync(body, options, cancellationToken).ConfigureAwait(false);
-                _logger.BlobSaved(_storageName, name, length, 1);
+                _logger.BlobSaved(StorageName, name, length, 1);
                 return name;
             }
-            catch (RequestFailedException ex) when (conditions is not null && IsNameTaken(ex) && attempt < MaxNameAttempts)
+            catch (RequestFailedException ex) when (conditions is not null && IsNameTaken(ex))
             {
-                var alternate = FileStorageNames.GetAlternateName(name);
-                _logger.NameTaken(_storageName, name, alternate);
-                name = alternate;
+                save.NextName();
             }
         }
     }
@@ -463,7 +441,7 @@ public sealed class AzureBlobStorage : IFileStorage, IPresignedUrlProvider
                 if (blockIds.Count == MaxBlockCount)
                 {
                     pool.Return(buffer);
-                    throw new IOException($"The content is longer than {MaxBlockCount} blocks of {_blockSize} bytes, the most a blob can hold; raise BlockSize.");
+                    throw new IOException($"The content is longer than {MaxBlockCount} blocks of {_blockSize} bytes, the most a blob can hold; raise ChunkSize.");
                 }
 
                 var blockId = Convert.ToBase64String(Encoding.ASCII.GetBytes($"{uploadId}{blockIds.Count:D6}"));
@@ -488,13 +466,13 @@ public sealed class AzureBlobStorage : IFileStorage, IPresignedUrlProvider
                 return null;
             }
 
-            _logger.BlobSaved(_storageName, name, length, blockIds.Count);
+            _logger.BlobSaved(StorageName, name, length, blockIds.Count);
             return name;
         }
         catch (Exception ex)
         {
             await staging.CancelAsync().ConfigureAwait(false);
-            _logger.SaveAbandoned(_storageName, name, blockIds.Count, ex);
+            _logger.SaveAbandoned(StorageName, name, blockIds.Count, ex);
             throw;
         }
         finally
@@ -559,17 +537,8 @@ public sealed class AzureBlobStorage : IFileStorage, IPresignedUrlProvider
         return total;
     }
 
-    private async Task<string> GetAvailableNameAsync(string name, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; attempt < MaxNameAttempts && await ExistsAsync(name, cancellationToken).ConfigureAwait(false); attempt++)
-        {
-            var alternate = FileStorageNames.GetAlternateName(name);
-            _logger.NameTaken(_storageName, name, alternate);
-            name = alternate;
-        }
-
-        return name;
-    }
+    /// <inheritdoc/>
+    protected override void OnNameTaken(string name, string alternateName) => _logger.NameTaken(StorageName, name, alternateName);
 
     private static bool IsNameTaken(RequestFailedException ex) =>
         ex.Status == 412 || (ex.Status == 409 && ex.ErrorCode == BlobErrorCode.BlobAlreadyExists.ToString());
@@ -589,7 +558,7 @@ public sealed class AzureBlobStorage : IFileStorage, IPresignedUrlProvider
                 var created = await Container.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: cancellationToken).ConfigureAwait(false);
                 if (created is not null)
                 {
-                    _logger.ContainerCreated(_storageName, Container.Name);
+                    _logger.ContainerCreated(StorageName, Container.Name);
                 }
 
                 _containerReady = true;
@@ -640,7 +609,7 @@ public sealed class AzureBlobStorage : IFileStorage, IPresignedUrlProvider
         }
 
         var response = await _service.GetUserDelegationKeyAsync(null, keyExpiresOn, cancellationToken).ConfigureAwait(false);
-        _logger.UserDelegationKeyRequested(_storageName, keyExpiresOn);
+        _logger.UserDelegationKeyRequested(StorageName, keyExpiresOn);
         _delegationKey = response.Value;
         return response.Value;
     }
@@ -657,17 +626,12 @@ public sealed class AzureBlobStorage : IFileStorage, IPresignedUrlProvider
         return new UriBuilder(Uri.UriSchemeHttps, _customDomain) { Path = path, Query = parts.Sas?.ToString() ?? string.Empty, Port = -1 }.Uri;
     }
 
-    private BlobHttpHeaders CreateHttpHeaders(string name, FileSaveOptions? options)
+    private BlobHttpHeaders CreateHttpHeaders(StorageSave save) => new()
     {
-        var contentType = StoredContentTypes.GetContentType(name, options);
-        return new()
-        {
-            ContentType = contentType,
-            CacheControl = _cacheControl,
-            // Active content (HTML, SVG, XML, JavaScript) is an attachment unless the app or the storage's options say otherwise.
-            ContentDisposition = StoredContentTypes.GetContentDisposition(contentType, options, _contentDisposition),
-        };
-    }
+        ContentType = save.ContentType,
+        CacheControl = _cacheControl,
+        ContentDisposition = save.ContentDisposition,
+    };
 
     private static Dictionary<string, string> GetChecksums(byte[]? contentHash) =>
         contentHash is { Length: > 0 }
@@ -679,19 +643,6 @@ public sealed class AzureBlobStorage : IFileStorage, IPresignedUrlProvider
         if (expiresIn <= TimeSpan.Zero || expiresIn > MaxSasLifetime)
         {
             throw new ArgumentOutOfRangeException(nameof(expiresIn), expiresIn, $"A presigned URL's expiry must be positive and at most {MaxSasLifetime.TotalDays} days.");
-        }
-    }
-
-    private static void ValidatePrefix(string? prefix)
-    {
-        if (string.IsNullOrEmpty(prefix))
-        {
-            return;
-        }
-
-        if (prefix[0] == '/' || prefix.Contains('\\', StringComparison.Ordinal) || prefix.Any(char.IsControl) || prefix.Split('/').Any(s => s is "." or ".."))
-        {
-            throw new SuspiciousFileNameException("A listing prefix must be a relative name prefix with '/' separators and no '.' or '..' segments.");
         }
     }
 

@@ -6,15 +6,15 @@ namespace UploadKit.Storage.Azure;
 /// <summary>
 /// Options of an Azure Blob Storage storage (backend <c>AzureBlob</c>), after django-storages' <c>AzureStorage</c>.
 /// Give one way to reach the account: <see cref="ConnectionString"/>; or <see cref="AccountName"/> with
-/// <see cref="AccountKey"/>; or <see cref="ServiceUri"/> with <see cref="Credential"/>; or <see cref="ClientFactory"/>.
+/// <see cref="AccountKey"/>; or <see cref="Endpoint"/> with <see cref="Credential"/>; or <see cref="ClientFactory"/>.
 /// </summary>
 public sealed class AzureBlobStorageOptions
 {
-    /// <summary>The default of <see cref="BlockSize"/>: 4 MiB.</summary>
-    public const int DefaultBlockSize = 4 * 1024 * 1024;
+    /// <summary>The default of <see cref="ChunkSize"/>: 4 MiB.</summary>
+    public const int DefaultChunkSize = 4 * 1024 * 1024;
 
-    /// <summary>The largest <see cref="BlockSize"/>: 1 GiB (Azure accepts up to 4000 MiB, but a block is held in memory).</summary>
-    public const int MaxBlockSize = 1024 * 1024 * 1024;
+    /// <summary>The largest <see cref="ChunkSize"/>: 1 GiB (Azure accepts up to 4000 MiB, but a block is held in memory).</summary>
+    public const int MaxChunkSize = 1024 * 1024 * 1024;
 
     /// <summary>The default of <see cref="MaxConcurrency"/>: 2 blocks in flight (django-storages' <c>upload_max_conn</c>).</summary>
     public const int DefaultMaxConcurrency = 2;
@@ -40,7 +40,7 @@ public sealed class AzureBlobStorageOptions
     /// private endpoint).
     /// </summary>
     /// <value>Defaults to <c>https://{AccountName}.blob.{EndpointSuffix}</c>.</value>
-    public Uri? ServiceUri { get; set; }
+    public Uri? Endpoint { get; set; }
 
     /// <summary>Gets or sets the DNS suffix of the cloud, used to build the endpoint from <see cref="AccountName"/>.</summary>
     /// <value>Defaults to <see cref="DefaultEndpointSuffix"/>.</value>
@@ -48,7 +48,7 @@ public sealed class AzureBlobStorageOptions
 
     /// <summary>
     /// Gets or sets a Microsoft Entra credential (for example <c>DefaultAzureCredential</c> from Azure.Identity), used with
-    /// <see cref="ServiceUri"/> (django-storages' <c>token_credential</c>). Set in code only. Presigned URLs are then user
+    /// <see cref="Endpoint"/> (django-storages' <c>token_credential</c>). Set in code only. Presigned URLs are then user
     /// delegation SAS, which needs the <c>Storage Blob Delegator</c> role.
     /// </summary>
     public TokenCredential? Credential { get; set; }
@@ -60,7 +60,7 @@ public sealed class AzureBlobStorageOptions
     public Func<IServiceProvider, BlobServiceClient>? ClientFactory { get; set; }
 
     /// <summary>Gets or sets the container's name (django-storages' <c>azure_container</c>). Required.</summary>
-    public string? ContainerName { get; set; }
+    public string? Container { get; set; }
 
     /// <summary>
     /// Gets or sets a prefix put before every file name, such as <c>media/</c> (django-storages' <c>location</c>). Names
@@ -75,11 +75,11 @@ public sealed class AzureBlobStorageOptions
     public string? CustomDomain { get; set; }
 
     /// <summary>
-    /// Gets or sets whether the container allows anonymous reads, so <see cref="IFileStorage.GetUrlAsync"/> returns the
-    /// plain blob URL. When off, it returns a read-only SAS URL valid for <see cref="UrlExpiry"/>.
+    /// Gets or sets whether <see cref="IFileStorage.GetUrlAsync"/> returns a read-only SAS URL valid for
+    /// <see cref="UrlExpiry"/>; turn it off for a container that allows anonymous reads, to get the plain blob URL.
     /// </summary>
-    /// <value>Defaults to <see langword="false"/>.</value>
-    public bool PublicUrls { get; set; }
+    /// <value>Defaults to <see langword="true"/>.</value>
+    public bool SignedUrls { get; set; } = true;
 
     /// <summary>Gets or sets how long URLs from <see cref="IFileStorage.GetUrlAsync"/> stay valid (django-storages' <c>expiration_secs</c>).</summary>
     /// <value>Defaults to <see cref="DefaultUrlExpiry"/>; at most 7 days.</value>
@@ -100,10 +100,10 @@ public sealed class AzureBlobStorageOptions
 
     /// <summary>
     /// Gets or sets the size of the blocks a save stages. Content no longer than one block is stored in a single request.
-    /// A save holds at most <c>(MaxConcurrency + 1) × BlockSize</c> bytes in memory, and a blob can have at most 50,000 blocks.
+    /// A save holds at most <c>(MaxConcurrency + 1) × ChunkSize</c> bytes in memory, and a blob can have at most 50,000 blocks.
     /// </summary>
-    /// <value>Defaults to <see cref="DefaultBlockSize"/>; between 1 byte and <see cref="MaxBlockSize"/>.</value>
-    public int BlockSize { get; set; } = DefaultBlockSize;
+    /// <value>Defaults to <see cref="DefaultChunkSize"/>; between 1 byte and <see cref="MaxChunkSize"/>.</value>
+    public int ChunkSize { get; set; } = DefaultChunkSize;
 
     /// <summary>Gets or sets how many blocks a save uploads at once.</summary>
     /// <value>Defaults to <see cref="DefaultMaxConcurrency"/>; between 1 and 64.</value>

@@ -26,18 +26,8 @@ public static class AzureBlobUploadKitBuilderExtensions
     /// <param name="configure">Sets the options.</param>
     /// <returns>The builder, for chaining.</returns>
     /// <remarks>The options are validated when the storage is first created; invalid ones throw an <see cref="Options.OptionsValidationException"/>.</remarks>
-    public static IUploadKitBuilder AddAzureBlobStorage(this IUploadKitBuilder builder, string name, Action<AzureBlobStorageOptions> configure)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentException.ThrowIfNullOrEmpty(name);
-        ArgumentNullException.ThrowIfNull(configure);
-        return builder.AddStorage(name, services =>
-        {
-            var options = new AzureBlobStorageOptions();
-            configure(options);
-            return AzureBlobStorageFactory.Create(name, options, services);
-        });
-    }
+    public static IUploadKitBuilder AddAzureBlobStorage(this IUploadKitBuilder builder, string name, Action<AzureBlobStorageOptions> configure) =>
+        builder.AddStorage<AzureBlobStorageOptions>(name, configure, AzureBlobStorageFactory.Create);
 
     /// <summary>Registers an Azure Blob Storage storage under <paramref name="name"/>, with options bound from <paramref name="section"/>.</summary>
     /// <param name="builder">The builder.</param>

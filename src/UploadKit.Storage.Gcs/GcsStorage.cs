@@ -16,9 +16,8 @@ namespace UploadKit.Storage.Gcs;
 /// (<c>ifGenerationMatch=0</c>), V4 signed URLs for reading, and signed <c>PUT</c> URLs, resumable-upload starts and
 /// POST policies for direct uploads.
 /// </summary>
-public sealed class GcsStorage : IFileStorage, IPresignedUrlProvider, IDisposable
+public sealed class GcsStorage : FileStorage, IPresignedUrlProvider, IDisposable
 {
-    private const int MaxNameAttempts = 10;
     private const string Sha256MetadataKey = "uploadkit-sha256";
 
     private readonly GcsStorageOptions _options;
@@ -39,6 +38,7 @@ public sealed class GcsStorage : IFileStorage, IPresignedUrlProvider, IDisposabl
     }
 
     internal GcsStorage(string storageName, GcsStorageOptions options, ILogger logger, TimeProvider timeProvider)
+        : base(storageName, (options ?? throw new ArgumentNullException(nameof(options))).Overwrite, options.ContentDisposition)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(logger);
@@ -57,47 +57,32 @@ public sealed class GcsStorage : IFileStorage, IPresignedUrlProvider, IDisposabl
     }
 
     /// <inheritdoc />
-    public async Task<string> SaveAsync(string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
+    protected override async Task<string> SaveCoreAsync(Stream content, StorageSave save, CancellationToken cancellationToken)
     {
-        name = FileStorageNames.Validate(name);
-        ArgumentNullException.ThrowIfNull(content);
         var client = await GetClientAsync(cancellationToken).ConfigureAwait(false);
-        var overwrite = options?.Overwrite ?? _options.Overwrite;
         var tracked = new ReadTrackingStream(content);
         var start = content.CanSeek ? content.Position : 0;
-
-        var candidate = name;
-        for (var attempt = 0; ; attempt++)
+        while (true)
         {
-            if (!overwrite)
-            {
-                while (await ExistsAsync(candidate, cancellationToken).ConfigureAwait(false))
-                {
-                    _logger.NameTaken(candidate, _bucket);
-                    candidate = FileStorageNames.GetAlternateName(name);
-                }
-            }
-
-            var target = CreateObject(candidate, options);
+            var target = CreateObject(save);
             var uploadOptions = new UploadObjectOptions
             {
                 ChunkSize = _options.ChunkSize,
-                IfGenerationMatch = overwrite ? null : 0,
+                IfGenerationMatch = save.Overwrite ? null : 0,
                 PredefinedAcl = PredefinedAcl(),
             };
             try
             {
                 var result = await client.UploadObjectAsync(target, tracked, uploadOptions, cancellationToken).ConfigureAwait(false);
                 _logger.ObjectSaved(target.Name, (long)(result.Size ?? 0), _bucket);
-                return candidate;
+                return save.Name;
             }
-            catch (GoogleApiException ex) when (ex.HttpStatusCode == HttpStatusCode.PreconditionFailed && !overwrite)
+            catch (GoogleApiException ex) when (ex.HttpStatusCode == HttpStatusCode.PreconditionFailed && !save.Overwrite)
             {
                 // Another writer created the name after the existence check. Nothing was overwritten.
-                _logger.NameTaken(candidate, _bucket);
-                if (attempt + 1 >= MaxNameAttempts || (tracked.HasRead && !content.CanSeek))
+                if (tracked.HasRead && !content.CanSeek)
                 {
-                    throw new IOException($"Another writer created '{candidate}' while it was being saved; nothing was overwritten and no object was created.", ex);
+                    throw new IOException($"Another writer created '{save.Name}' while it was being saved; nothing was overwritten and no object was created.", ex);
                 }
 
                 if (content.CanSeek)
@@ -106,7 +91,7 @@ public sealed class GcsStorage : IFileStorage, IPresignedUrlProvider, IDisposabl
                 }
 
                 tracked.Reset();
-                candidate = FileStorageNames.GetAlternateName(name);
+                await save.NextFreeNameAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -117,34 +102,39 @@ public sealed class GcsStorage : IFileStorage, IPresignedUrlProvider, IDisposabl
     }
 
     /// <inheritdoc />
-    public async Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default)
+    /// <remarks>The object's media is streamed as it arrives (a JSON API <c>alt=media</c> download); nothing is kept on disk.</remarks>
+    protected override async Task<Stream> OpenReadCoreAsync(string name, CancellationToken cancellationToken)
     {
-        name = FileStorageNames.Validate(name);
         var client = await GetClientAsync(cancellationToken).ConfigureAwait(false);
-        var path = Path.Combine(Path.GetTempPath(), "uploadkit-gcs-" + Guid.NewGuid().ToString("N"));
-        var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.Asynchronous | FileOptions.DeleteOnClose);
+        var uri = new Uri($"{client.Service.BaseUri}b/{Uri.EscapeDataString(_bucket)}/o/{Uri.EscapeDataString(ObjectName(name))}?alt=media");
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        var response = await client.Service.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         try
         {
-            await client.DownloadObjectAsync(_bucket, ObjectName(name), file, new DownloadObjectOptions { ChunkSize = _options.ChunkSize }, cancellationToken).ConfigureAwait(false);
-            file.Position = 0;
-            return file;
-        }
-        catch (GoogleApiException ex) when (ex.HttpStatusCode == HttpStatusCode.NotFound)
-        {
-            await file.DisposeAsync().ConfigureAwait(false);
-            throw new FileNotFoundException($"No file named '{name}' in the storage.", name, ex);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                throw new FileNotFoundException($"No file named '{name}' in the storage.", name);
+            }
+
+            if (!response.IsSuccessStatusCode)
+            {
+                var error = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                throw new IOException($"Reading '{name}' from bucket '{_bucket}' failed with {(int)response.StatusCode}: {error}");
+            }
+
+            var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            return new MediaStream(response, body);
         }
         catch
         {
-            await file.DisposeAsync().ConfigureAwait(false);
+            response.Dispose();
             throw;
         }
     }
 
     /// <inheritdoc />
-    public async Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default)
+    protected override async Task<bool> DeleteCoreAsync(string name, CancellationToken cancellationToken)
     {
-        name = FileStorageNames.Validate(name);
         var client = await GetClientAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -158,13 +148,12 @@ public sealed class GcsStorage : IFileStorage, IPresignedUrlProvider, IDisposabl
     }
 
     /// <inheritdoc />
-    public async Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) =>
-        await GetObjectAsync(FileStorageNames.Validate(name), cancellationToken).ConfigureAwait(false) is not null;
+    protected override async Task<bool> ExistsCoreAsync(string name, CancellationToken cancellationToken) =>
+        await GetObjectAsync(name, cancellationToken).ConfigureAwait(false) is not null;
 
     /// <inheritdoc />
-    public async Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default)
+    protected override async Task<StoredFileInfo?> GetMetadataCoreAsync(string name, CancellationToken cancellationToken)
     {
-        name = FileStorageNames.Validate(name);
         var obj = await GetObjectAsync(name, cancellationToken).ConfigureAwait(false);
         return obj is null ? null : ToInfo(name, obj);
     }
@@ -174,10 +163,8 @@ public sealed class GcsStorage : IFileStorage, IPresignedUrlProvider, IDisposabl
     /// A rewrite inside the bucket (repeated until done, for large objects), conditional on the generation of the source
     /// whose ETag was given (<c>ifSourceGenerationMatch</c>); content type, checksums and metadata are copied with it.
     /// </remarks>
-    public async Task<StoredFileInfo> CopyAsync(string sourceName, string destinationName, string? sourceETag = null, CancellationToken cancellationToken = default)
+    protected override async Task<StoredFileInfo> CopyCoreAsync(string sourceName, string destinationName, string? sourceETag, CancellationToken cancellationToken)
     {
-        sourceName = FileStorageNames.Validate(sourceName);
-        destinationName = FileStorageNames.Validate(destinationName);
         var source = await GetObjectAsync(sourceName, cancellationToken).ConfigureAwait(false);
         if (source is null || (sourceETag is not null && !string.Equals(source.ETag, sourceETag, StringComparison.Ordinal)))
         {
@@ -206,13 +193,8 @@ public sealed class GcsStorage : IFileStorage, IPresignedUrlProvider, IDisposabl
     }
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    protected override async IAsyncEnumerable<StoredFileInfo> ListCoreAsync(string prefix, string folder, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        if (!string.IsNullOrEmpty(prefix) && (prefix.Contains('\\', StringComparison.Ordinal) || prefix.StartsWith('/') || prefix.Split('/').Any(s => s is "." or "..")))
-        {
-            throw new SuspiciousFileNameException("A listing prefix must be a relative path with '/' separators.");
-        }
-
         var client = await GetClientAsync(cancellationToken).ConfigureAwait(false);
         var objects = client.ListObjectsAsync(_bucket, _keyPrefix + prefix, new ListObjectsOptions { PageSize = 1000 });
         await foreach (var obj in objects.WithCancellation(cancellationToken).ConfigureAwait(false))
@@ -226,15 +208,14 @@ public sealed class GcsStorage : IFileStorage, IPresignedUrlProvider, IDisposabl
 
     /// <inheritdoc />
     /// <remarks>
-    /// With <see cref="GcsStorageOptions.QueryStringAuth"/> on, a V4 signed <c>GET</c> valid for
-    /// <see cref="GcsStorageOptions.Expiration"/>; otherwise the object's plain URL, for public buckets.
+    /// With <see cref="GcsStorageOptions.SignedUrls"/> on, a V4 signed <c>GET</c> valid for
+    /// <see cref="GcsStorageOptions.UrlExpiry"/>; otherwise the object's plain URL, for public buckets.
     /// </remarks>
-    public async Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default)
+    protected override async Task<string?> GetUrlCoreAsync(string name, CancellationToken cancellationToken)
     {
-        name = FileStorageNames.Validate(name);
-        if (_options.QueryStringAuth)
+        if (_options.SignedUrls)
         {
-            var url = await CreateDownloadUrlAsync(new PresignedDownloadRequest(name) { ExpiresIn = _options.Expiration }, cancellationToken).ConfigureAwait(false);
+            var url = await CreateDownloadUrlAsync(new PresignedDownloadRequest(name) { ExpiresIn = _options.UrlExpiry }, cancellationToken).ConfigureAwait(false);
             return url.Url.AbsoluteUri;
         }
 
@@ -465,19 +446,17 @@ public sealed class GcsStorage : IFileStorage, IPresignedUrlProvider, IDisposabl
         return bytes;
     }
 
-    private GcsObject CreateObject(string name, FileSaveOptions? options)
+    private GcsObject CreateObject(StorageSave save)
     {
-        var contentType = StoredContentTypes.GetContentType(name, options);
         var obj = new GcsObject
         {
             Bucket = _bucket,
-            Name = ObjectName(name),
-            ContentType = contentType,
+            Name = ObjectName(save.Name),
+            ContentType = save.ContentType,
             CacheControl = _options.CacheControl,
-            // Active content (HTML, SVG, XML, JavaScript) is an attachment unless the app or the storage's options say otherwise.
-            ContentDisposition = StoredContentTypes.GetContentDisposition(contentType, options, _options.ContentDisposition),
+            ContentDisposition = save.ContentDisposition,
         };
-        if (options is null)
+        if (save.Options is not { } options)
         {
             return obj;
         }
@@ -644,6 +623,9 @@ public sealed class GcsStorage : IFileStorage, IPresignedUrlProvider, IDisposabl
         }
     }
 
+    /// <inheritdoc />
+    protected override void OnNameTaken(string name, string alternateName) => _logger.NameTaken(name, _bucket);
+
     private async Task<GcsSigningKey> GetSigningKeyAsync(CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref _signingKey) is { } existing)
@@ -675,7 +657,7 @@ public sealed class GcsStorage : IFileStorage, IPresignedUrlProvider, IDisposabl
                 {
                     throw new NotSupportedException(
                         "Signing URLs needs a service-account key: the application default credentials are not one. " +
-                        "Set CredentialsFile or CredentialsJson, or turn QueryStringAuth off for a public bucket.");
+                        "Set CredentialsFile or CredentialsJson, or turn SignedUrls off for a public bucket.");
                 }
 
                 key = new GcsSigningKey(serviceAccount.Id, serviceAccount.Key);

@@ -12,8 +12,8 @@ public sealed class GcsStorageOptions
     /// <summary>The unit <see cref="ChunkSize"/> must be a multiple of: 256 KiB, as GCS requires.</summary>
     public const int ChunkSizeUnit = 256 * 1024;
 
-    /// <summary>The default of <see cref="Expiration"/>: one day, as django-storages' <c>GS_EXPIRATION</c>.</summary>
-    public static readonly TimeSpan DefaultExpiration = TimeSpan.FromDays(1);
+    /// <summary>The default of <see cref="UrlExpiry"/>: one day, as django-storages' <c>GS_EXPIRATION</c>.</summary>
+    public static readonly TimeSpan DefaultUrlExpiry = TimeSpan.FromDays(1);
 
     /// <summary>Gets or sets the bucket (<c>GS_BUCKET_NAME</c>). Required.</summary>
     public string? Bucket { get; set; }
@@ -64,15 +64,15 @@ public sealed class GcsStorageOptions
     public bool VirtualHostedStyle { get; set; }
 
     /// <summary>
-    /// Gets or sets whether <see cref="GcsStorage.GetUrlAsync"/> returns a V4 signed URL (<c>GS_QUERYSTRING_AUTH</c>);
+    /// Gets or sets whether <see cref="FileStorage.GetUrlAsync"/> returns a V4 signed URL (<c>GS_QUERYSTRING_AUTH</c>);
     /// turn it off for public buckets to get plain URLs.
     /// </summary>
     /// <value>Defaults to <see langword="true"/>.</value>
-    public bool QueryStringAuth { get; set; } = true;
+    public bool SignedUrls { get; set; } = true;
 
-    /// <summary>Gets or sets how long the URLs of <see cref="GcsStorage.GetUrlAsync"/> stay valid (<c>GS_EXPIRATION</c>), at most 7 days.</summary>
-    /// <value>Defaults to <see cref="DefaultExpiration"/>.</value>
-    public TimeSpan Expiration { get; set; } = DefaultExpiration;
+    /// <summary>Gets or sets how long the URLs of <see cref="FileStorage.GetUrlAsync"/> stay valid (<c>GS_EXPIRATION</c>), at most 7 days.</summary>
+    /// <value>Defaults to <see cref="DefaultUrlExpiry"/>.</value>
+    public TimeSpan UrlExpiry { get; set; } = DefaultUrlExpiry;
 
     /// <summary>
     /// Gets or sets whether saving under a taken name replaces the object (<c>GS_FILE_OVERWRITE</c>). When off, a save

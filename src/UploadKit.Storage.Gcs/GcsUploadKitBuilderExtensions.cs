@@ -30,18 +30,8 @@ public static class GcsUploadKitBuilderExtensions
     /// <param name="name">The storage name, such as <c>"media"</c>.</param>
     /// <param name="configure">Sets the options.</param>
     /// <returns>The builder, for chaining.</returns>
-    public static IUploadKitBuilder AddGcsStorage(this IUploadKitBuilder builder, string name, Action<GcsStorageOptions> configure)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentException.ThrowIfNullOrEmpty(name);
-        ArgumentNullException.ThrowIfNull(configure);
-        return builder.AddStorage(name, sp =>
-        {
-            var options = new GcsStorageOptions();
-            configure(options);
-            return Create(name, options, sp);
-        });
-    }
+    public static IUploadKitBuilder AddGcsStorage(this IUploadKitBuilder builder, string name, Action<GcsStorageOptions> configure) =>
+        builder.AddStorage<GcsStorageOptions>(name, configure, Create);
 
     /// <summary>Registers a GCS storage under <paramref name="name"/>, bound from <paramref name="section"/> (unknown keys are errors).</summary>
     /// <param name="builder">The builder.</param>
@@ -64,20 +54,8 @@ public static class GcsUploadKitBuilderExtensions
     }
 
     /// <summary>Binds <paramref name="section"/>; an unknown or malformed key becomes an <see cref="OptionsValidationException"/>.</summary>
-    internal static GcsStorageOptions Bind(string storageName, IConfiguration section)
-    {
-        var options = new GcsStorageOptions();
-        try
-        {
-            section.Bind(options, o => o.ErrorOnUnknownConfiguration = true);
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw new OptionsValidationException(storageName, typeof(GcsStorageOptions), [$"GCS storage '{storageName}': {ex.Message}"]);
-        }
-
-        return options;
-    }
+    internal static GcsStorageOptions Bind(string storageName, IConfiguration section) =>
+        StorageOptionsBinder.Bind<GcsStorageOptions>(storageName, BackendName, section, (s, o, b) => s.Bind(o, b));
 
     private static GcsStorage Create(string name, GcsStorageOptions options, IServiceProvider services)
     {

@@ -17,17 +17,14 @@ namespace UploadKit.Storage.S3;
 /// unknown length that turns out longer) in a multipart upload with bounded memory, aborted on any failure.
 /// Also hands out presigned <c>PUT</c>, <c>POST</c>-policy, multipart-part and <c>GET</c> URLs.
 /// </summary>
-public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
+public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
 {
-    private const int MaxNameAttempts = 100;
-
     private readonly IAmazonS3 _client;
     private readonly S3StorageOptions _options;
     private readonly AWSCredentials? _credentials;
     private readonly bool _ownsClient;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly string _storageName;
     private readonly string _prefix;
     private readonly PartBufferPool _parts;
 
@@ -48,6 +45,7 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
     }
 
     internal S3Storage(IAmazonS3 client, S3StorageOptions options, AWSCredentials? credentials, bool ownsClient, ILogger? logger, TimeProvider timeProvider, string storageName)
+        : base(storageName, options.Overwrite, options.ContentDisposition)
     {
         ArgumentNullException.ThrowIfNull(client);
         _client = client;
@@ -56,9 +54,8 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
         _ownsClient = ownsClient;
         _logger = logger ?? NullLogger.Instance;
         _time = timeProvider;
-        _storageName = storageName;
-        _prefix = options.Location.Trim('/') is { Length: > 0 } location ? location + "/" : string.Empty;
-        _parts = new PartBufferPool(options.MultipartChunkSize, options.MaxConcurrency + 1);
+        _prefix = options.KeyPrefix.Trim('/') is { Length: > 0 } location ? location + "/" : string.Empty;
+        _parts = new PartBufferPool(options.ChunkSize, options.MaxConcurrency + 1);
         _cannedAcl = options.DefaultAcl is { } acl ? S3CannedACL.FindValue(acl) : null;
         _serverSideEncryption = options.ObjectParameters.ServerSideEncryption is { } sse ? ServerSideEncryptionMethod.FindValue(sse) : null;
         _storageClass = options.ObjectParameters.StorageClass is { } storageClass ? S3StorageClass.FindValue(storageClass) : null;
@@ -68,18 +65,9 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
     public IAmazonS3 Client => _client;
 
     /// <inheritdoc />
-    public async Task<string> SaveAsync(string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
+    protected override async Task<string> SaveCoreAsync(Stream content, StorageSave save, CancellationToken cancellationToken)
     {
-        name = FileStorageNames.Validate(name);
-        ArgumentNullException.ThrowIfNull(content);
-        var overwrite = options?.Overwrite ?? _options.FileOverwrite;
-        if (!overwrite)
-        {
-            name = await GetAvailableNameAsync(name, cancellationToken).ConfigureAwait(false);
-        }
-
-        var contentType = StoredContentTypes.GetContentType(name, options);
-        var conditional = !overwrite && _options.ConditionalWrites;
+        var conditional = !save.Overwrite && _options.ConditionalWrites;
 
         // Read up to the threshold (in part-sized buffers) to choose between one PUT and a multipart upload.
         var buffered = new List<PartBuffer>();
@@ -104,12 +92,12 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
 
             if (ended && total < threshold)
             {
-                return await PutSingleAsync(name, buffered, total, contentType, options, conditional, cancellationToken).ConfigureAwait(false);
+                return await PutSingleAsync(save, buffered, total, conditional, cancellationToken).ConfigureAwait(false);
             }
 
             var parts = buffered.ToList();
             buffered.Clear();
-            return await PutMultipartAsync(name, parts, ended, content, contentType, options, conditional, cancellationToken).ConfigureAwait(false);
+            return await PutMultipartAsync(save, parts, ended, content, conditional, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -121,47 +109,44 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
     }
 
     /// <inheritdoc />
-    public async Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default)
+    protected override async Task<Stream> OpenReadCoreAsync(string name, CancellationToken cancellationToken)
     {
-        name = FileStorageNames.Validate(name);
         try
         {
-            var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _options.BucketName, Key = GetKey(name) }, cancellationToken).ConfigureAwait(false);
+            var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _options.Bucket, Key = GetKey(name) }, cancellationToken).ConfigureAwait(false);
             return response.ResponseStream;
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
         {
-            throw new FileNotFoundException($"No file named '{name}' in storage '{_storageName}'.", name, ex);
+            throw new FileNotFoundException($"No file named '{name}' in storage '{StorageName}'.", name, ex);
         }
     }
 
     /// <inheritdoc />
-    public async Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default)
+    protected override async Task<bool> DeleteCoreAsync(string name, CancellationToken cancellationToken)
     {
-        name = FileStorageNames.Validate(name);
         var key = GetKey(name);
         if (!await KeyExistsAsync(key, cancellationToken).ConfigureAwait(false))
         {
             return false;
         }
 
-        await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.BucketName, Key = key }, cancellationToken).ConfigureAwait(false);
+        await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.Bucket, Key = key }, cancellationToken).ConfigureAwait(false);
         return true;
     }
 
     /// <inheritdoc />
-    public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) =>
-        KeyExistsAsync(GetKey(FileStorageNames.Validate(name)), cancellationToken);
+    protected override Task<bool> ExistsCoreAsync(string name, CancellationToken cancellationToken) =>
+        KeyExistsAsync(GetKey(name), cancellationToken);
 
     /// <inheritdoc />
-    public async Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default)
+    protected override async Task<StoredFileInfo?> GetMetadataCoreAsync(string name, CancellationToken cancellationToken)
     {
-        name = FileStorageNames.Validate(name);
         GetObjectMetadataResponse response;
         try
         {
             response = await _client.GetObjectMetadataAsync(
-                new GetObjectMetadataRequest { BucketName = _options.BucketName, Key = GetKey(name), ChecksumMode = ChecksumMode.ENABLED },
+                new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = GetKey(name), ChecksumMode = ChecksumMode.ENABLED },
                 cancellationToken).ConfigureAwait(false);
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
@@ -201,9 +186,9 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
     }
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    protected override async IAsyncEnumerable<StoredFileInfo> ListCoreAsync(string prefix, string folder, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var request = new ListObjectsV2Request { BucketName = _options.BucketName, Prefix = _prefix + (prefix ?? string.Empty), MaxKeys = ListPageSize };
+        var request = new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = _prefix + prefix, MaxKeys = ListPageSize };
         do
         {
             var response = await _client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
@@ -232,14 +217,12 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
     /// S3's limit for one copy, a multipart upload of <c>UploadPartCopy</c> ranges; each request is conditional on the
     /// source's ETag (<c>x-amz-copy-source-if-match</c>), so a source replaced meanwhile fails the copy.
     /// </remarks>
-    public async Task<StoredFileInfo> CopyAsync(string sourceName, string destinationName, string? sourceETag = null, CancellationToken cancellationToken = default)
+    protected override async Task<StoredFileInfo> CopyCoreAsync(string sourceName, string destinationName, string? sourceETag, CancellationToken cancellationToken)
     {
-        sourceName = FileStorageNames.Validate(sourceName);
-        destinationName = FileStorageNames.Validate(destinationName);
-        var source = await GetMetadataAsync(sourceName, cancellationToken).ConfigureAwait(false);
+        var source = await GetMetadataCoreAsync(sourceName, cancellationToken).ConfigureAwait(false);
         if (source is null || (sourceETag is not null && !string.Equals(source.ETag, sourceETag, StringComparison.Ordinal)))
         {
-            throw new FileNotFoundException($"Storage '{_storageName}' has no file named '{sourceName}' with the expected content.", sourceName);
+            throw new FileNotFoundException($"Storage '{StorageName}' has no file named '{sourceName}' with the expected content.", sourceName);
         }
 
         var etag = sourceETag ?? source.ETag;
@@ -253,9 +236,9 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
             {
                 var request = new CopyObjectRequest
                 {
-                    SourceBucket = _options.BucketName,
+                    SourceBucket = _options.Bucket,
                     SourceKey = GetKey(sourceName),
-                    DestinationBucket = _options.BucketName,
+                    DestinationBucket = _options.Bucket,
                     DestinationKey = GetKey(destinationName),
                     ETagToMatch = etag,
                     MetadataDirective = S3MetadataDirective.COPY,
@@ -269,26 +252,25 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.PreconditionFailed)
         {
-            throw new FileNotFoundException($"Storage '{_storageName}': '{sourceName}' changed or went away during the copy.", sourceName, ex);
+            throw new FileNotFoundException($"Storage '{StorageName}': '{sourceName}' changed or went away during the copy.", sourceName, ex);
         }
 
-        _logger.Copied(_storageName, sourceName, destinationName, source.Length);
+        _logger.Copied(StorageName, sourceName, destinationName, source.Length);
         return await GetMetadataAsync(destinationName, cancellationToken).ConfigureAwait(false)
-            ?? throw new IOException($"Storage '{_storageName}': the copy '{destinationName}' disappeared as soon as it was made.");
+            ?? throw new IOException($"Storage '{StorageName}': the copy '{destinationName}' disappeared as soon as it was made.");
     }
 
     /// <inheritdoc />
-    public async Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default)
+    protected override async Task<string?> GetUrlCoreAsync(string name, CancellationToken cancellationToken)
     {
-        name = FileStorageNames.Validate(name);
         var key = GetKey(name);
         if (_options.CustomDomain is { Length: > 0 } domain)
         {
             return $"{_options.UrlProtocol}//{domain.TrimEnd('/')}/{EscapeKey(key)}";
         }
 
-        var url = await PresignAsync(key, HttpVerb.GET, TimeSpan.FromSeconds(_options.QuerystringExpire), null).ConfigureAwait(false);
-        return _options.QuerystringAuth ? url : url.Split('?', 2)[0];
+        var url = await PresignAsync(key, HttpVerb.GET, _options.UrlExpiry, null).ConfigureAwait(false);
+        return _options.SignedUrls ? url : url.Split('?', 2)[0];
     }
 
     /// <inheritdoc />
@@ -334,8 +316,9 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
     public async Task<string> CreateMultipartUploadAsync(string name, string? contentType = null, CancellationToken cancellationToken = default)
     {
         name = FileStorageNames.Validate(name);
+        var type = contentType ?? StoredContentTypes.FromName(name);
         var response = await _client.InitiateMultipartUploadAsync(
-            CreateInitiateRequest(GetKey(name), contentType ?? StoredContentTypes.FromName(name), null), cancellationToken).ConfigureAwait(false);
+            CreateInitiateRequest(GetKey(name), type, StoredContentTypes.GetContentDisposition(type, null, _options.ContentDisposition), null), cancellationToken).ConfigureAwait(false);
         return response.UploadId;
     }
 
@@ -376,7 +359,7 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
         ArgumentNullException.ThrowIfNull(parts);
         var request = new CompleteMultipartUploadRequest
         {
-            BucketName = _options.BucketName,
+            BucketName = _options.Bucket,
             Key = GetKey(name),
             UploadId = uploadId,
             PartETags = parts.OrderBy(p => p.PartNumber).Select(p => new PartETag(p.PartNumber, p.ETag)).ToList(),
@@ -395,7 +378,7 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
         name = FileStorageNames.Validate(name);
         ArgumentException.ThrowIfNullOrEmpty(uploadId);
         await _client.AbortMultipartUploadAsync(
-            new AbortMultipartUploadRequest { BucketName = _options.BucketName, Key = GetKey(name), UploadId = uploadId }, cancellationToken).ConfigureAwait(false);
+            new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = GetKey(name), UploadId = uploadId }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Disposes the S3 client if the storage created it.</summary>
@@ -455,7 +438,7 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
     {
         try
         {
-            await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _options.BucketName, Key = key }, cancellationToken).ConfigureAwait(false);
+            await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = key }, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
@@ -464,37 +447,21 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
         }
     }
 
-    private async Task<string> GetAvailableNameAsync(string name, CancellationToken cancellationToken)
-    {
-        var candidate = name;
-        for (var attempt = 0; attempt < MaxNameAttempts; attempt++)
-        {
-            if (!await KeyExistsAsync(GetKey(candidate), cancellationToken).ConfigureAwait(false))
-            {
-                return candidate;
-            }
+    /// <inheritdoc />
+    protected override void OnNameTaken(string name, string alternateName) => _logger.NameTaken(StorageName, name, alternateName);
 
-            var alternate = FileStorageNames.GetAlternateName(name);
-            _logger.NameTaken(_storageName, candidate, alternate);
-            candidate = alternate;
-        }
-
-        throw new IOException($"Storage '{_storageName}' found no free name for '{name}' after {MaxNameAttempts} attempts.");
-    }
-
-    private void ApplyObjectParameters(HeadersCollection headers, MetadataCollection metadata, string contentType, FileSaveOptions? options)
+    private void ApplyObjectParameters(HeadersCollection headers, MetadataCollection metadata, string contentType, string? contentDisposition, IDictionary<string, string>? userMetadata)
     {
         var parameters = _options.ObjectParameters;
         headers.ContentType = contentType;
-        if (parameters.CacheControl is { } cacheControl)
+        if (_options.CacheControl is { } cacheControl)
         {
             headers.CacheControl = cacheControl;
         }
 
-        // Active content (HTML, SVG, XML, JavaScript) is an attachment unless the app or the storage's options say otherwise.
-        if (StoredContentTypes.GetContentDisposition(contentType, options, parameters.ContentDisposition) is { } disposition)
+        if (contentDisposition is not null)
         {
-            headers.ContentDisposition = disposition;
+            headers.ContentDisposition = contentDisposition;
         }
 
         if (parameters.ContentEncoding is { } encoding)
@@ -507,19 +474,16 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
             headers["Content-Language"] = language;
         }
 
-        if (options is not null)
+        foreach (var (key, value) in userMetadata ?? new Dictionary<string, string>())
         {
-            foreach (var (key, value) in options.Metadata)
-            {
-                metadata.Add(key, value);
-            }
+            metadata.Add(key, value);
         }
     }
 
-    private InitiateMultipartUploadRequest CreateInitiateRequest(string key, string contentType, FileSaveOptions? options)
+    private InitiateMultipartUploadRequest CreateInitiateRequest(string key, string contentType, string? contentDisposition, IDictionary<string, string>? userMetadata)
     {
-        var request = new InitiateMultipartUploadRequest { BucketName = _options.BucketName, Key = key };
-        ApplyObjectParameters(request.Headers, request.Metadata, contentType, options);
+        var request = new InitiateMultipartUploadRequest { BucketName = _options.Bucket, Key = key };
+        ApplyObjectParameters(request.Headers, request.Metadata, contentType, contentDisposition, userMetadata);
         request.ContentType = contentType;
         request.CannedACL = _cannedAcl;
         request.ServerSideEncryptionMethod = _serverSideEncryption;
@@ -529,7 +493,7 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
         return request;
     }
 
-    private async Task<string> PutSingleAsync(string name, List<PartBuffer> buffered, long total, string contentType, FileSaveOptions? options, bool conditional, CancellationToken cancellationToken)
+    private async Task<string> PutSingleAsync(StorageSave save, List<PartBuffer> buffered, long total, bool conditional, CancellationToken cancellationToken)
     {
         MemoryStream body;
         if (buffered.Count == 1)
@@ -547,20 +511,21 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
 
         using (body)
         {
-            for (var attempt = 0; ; attempt++)
+            while (true)
             {
                 body.Position = 0;
+                var name = save.Name;
                 var request = new PutObjectRequest
                 {
-                    BucketName = _options.BucketName,
+                    BucketName = _options.Bucket,
                     Key = GetKey(name),
                     InputStream = body,
                     AutoCloseStream = false,
                     AutoResetStreamPosition = false,
                     UseChunkEncoding = !_options.DisableChunkedEncoding,
                 };
-                ApplyObjectParameters(request.Headers, request.Metadata, contentType, options);
-                request.ContentType = contentType;
+                ApplyObjectParameters(request.Headers, request.Metadata, save.ContentType, save.ContentDisposition, save.Metadata);
+                request.ContentType = save.ContentType;
                 if (conditional)
                 {
                     request.IfNoneMatch = "*";
@@ -571,7 +536,7 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
                 request.ServerSideEncryptionKeyManagementServiceKeyId = _options.ObjectParameters.SseKmsKeyId;
                 request.StorageClass = _storageClass;
 
-                if (options is not null && options.Checksums.TryGetValue("sha256", out var sha256))
+                if (save.Checksums.TryGetValue("sha256", out var sha256))
                 {
                     // The store verifies the bytes against the caller's checksum and refuses a mismatch.
                     request.ChecksumSHA256 = Convert.ToBase64String(Convert.FromHexString(sha256));
@@ -580,25 +545,27 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
                 try
                 {
                     await _client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
-                    _logger.Saved(_storageName, name, total, 1);
+                    _logger.Saved(StorageName, name, total, 1);
                     return name;
                 }
-                catch (AmazonS3Exception ex) when (conditional && IsConditionalConflict(ex) && attempt < MaxNameAttempts)
+                catch (AmazonS3Exception ex) when (conditional && IsConditionalConflict(ex))
                 {
-                    _logger.ConditionalWriteConflict(_storageName, name);
-                    name = await GetAvailableNameAsync(FileStorageNames.GetAlternateName(name), cancellationToken).ConfigureAwait(false);
+                    _logger.ConditionalWriteConflict(StorageName, name);
+                    await save.NextFreeNameAsync(cancellationToken).ConfigureAwait(false);
                 }
             }
         }
     }
 
-    private async Task<string> PutMultipartAsync(string name, List<PartBuffer> buffered, bool ended, Stream content, string contentType, FileSaveOptions? options, bool conditional, CancellationToken cancellationToken)
+    private async Task<string> PutMultipartAsync(StorageSave save, List<PartBuffer> buffered, bool ended, Stream content, bool conditional, CancellationToken cancellationToken)
     {
+        var name = save.Name;
         var key = GetKey(name);
         string uploadId;
         try
         {
-            uploadId = (await _client.InitiateMultipartUploadAsync(CreateInitiateRequest(key, contentType, options), cancellationToken).ConfigureAwait(false)).UploadId;
+            var initiate = CreateInitiateRequest(key, save.ContentType, save.ContentDisposition, save.Metadata);
+            uploadId = (await _client.InitiateMultipartUploadAsync(initiate, cancellationToken).ConfigureAwait(false)).UploadId;
         }
         catch
         {
@@ -650,7 +617,7 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
             var etags = await Task.WhenAll(uploads).ConfigureAwait(false);
             var complete = new CompleteMultipartUploadRequest
             {
-                BucketName = _options.BucketName,
+                BucketName = _options.Bucket,
                 Key = key,
                 UploadId = uploadId,
                 PartETags = [.. etags],
@@ -666,10 +633,10 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
             }
             catch (AmazonS3Exception ex) when (conditional && IsConditionalConflict(ex))
             {
-                throw new IOException($"Storage '{_storageName}': '{name}' was created by another writer while this save was uploading; nothing was saved.", ex);
+                throw new IOException($"Storage '{StorageName}': '{name}' was created by another writer while this save was uploading; nothing was saved.", ex);
             }
 
-            _logger.Saved(_storageName, name, total, etags.Length);
+            _logger.Saved(StorageName, name, total, etags.Length);
             return name;
         }
         catch (Exception ex)
@@ -707,10 +674,10 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
     private async Task CopyMultipartAsync(string sourceName, string destinationName, StoredFileInfo source, string? etag, CancellationToken cancellationToken)
     {
         var key = GetKey(destinationName);
-        var head = await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _options.BucketName, Key = GetKey(sourceName), EtagToMatch = etag }, cancellationToken).ConfigureAwait(false);
+        var head = await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = GetKey(sourceName), EtagToMatch = etag }, cancellationToken).ConfigureAwait(false);
         var initiate = new InitiateMultipartUploadRequest
         {
-            BucketName = _options.BucketName,
+            BucketName = _options.Bucket,
             Key = key,
             ContentType = head.Headers.ContentType,
             CannedACL = _cannedAcl,
@@ -730,7 +697,7 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
         try
         {
             // At most 10,000 parts, each at least the configured chunk size.
-            var partSize = Math.Max(_options.MultipartChunkSize, (source.Length + 9_999) / 10_000);
+            var partSize = Math.Max(_options.ChunkSize, (source.Length + 9_999) / 10_000);
             var count = (int)((source.Length + partSize - 1) / partSize);
             var etags = new PartETag[count];
             await Parallel.ForEachAsync(
@@ -742,9 +709,9 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
                     var part = await _client.CopyPartAsync(
                         new CopyPartRequest
                         {
-                            SourceBucket = _options.BucketName,
+                            SourceBucket = _options.Bucket,
                             SourceKey = GetKey(sourceName),
-                            DestinationBucket = _options.BucketName,
+                            DestinationBucket = _options.Bucket,
                             DestinationKey = key,
                             UploadId = uploadId,
                             PartNumber = index + 1,
@@ -756,7 +723,7 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
                     etags[index] = new PartETag(index + 1, part.ETag);
                 }).ConfigureAwait(false);
             await _client.CompleteMultipartUploadAsync(
-                new CompleteMultipartUploadRequest { BucketName = _options.BucketName, Key = key, UploadId = uploadId, PartETags = [.. etags] },
+                new CompleteMultipartUploadRequest { BucketName = _options.Bucket, Key = key, UploadId = uploadId, PartETags = [.. etags] },
                 cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
@@ -772,12 +739,12 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
         try
         {
             await _client.AbortMultipartUploadAsync(
-                new AbortMultipartUploadRequest { BucketName = _options.BucketName, Key = key, UploadId = uploadId }, CancellationToken.None).ConfigureAwait(false);
-            _logger.MultipartAborted(_storageName, name, cause);
+                new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = key, UploadId = uploadId }, CancellationToken.None).ConfigureAwait(false);
+            _logger.MultipartAborted(StorageName, name, cause);
         }
         catch (Exception abortFailure) when (abortFailure is AmazonServiceException or HttpRequestException or IOException)
         {
-            _logger.AbortFailed(_storageName, name, abortFailure);
+            _logger.AbortFailed(StorageName, name, abortFailure);
         }
     }
 
@@ -788,7 +755,7 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
             using var body = part.OpenRead();
             var response = await _client.UploadPartAsync(new UploadPartRequest
             {
-                BucketName = _options.BucketName,
+                BucketName = _options.Bucket,
                 Key = key,
                 UploadId = uploadId,
                 PartNumber = partNumber,
@@ -813,11 +780,12 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
     {
         var request = new GetPreSignedUrlRequest
         {
-            BucketName = _options.BucketName,
+            BucketName = _options.Bucket,
             Key = key,
             Verb = verb,
-            Expires = DateTime.UtcNow + expiresIn,
-            Protocol = _options.ServiceUrl is { } url && url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) ? Protocol.HTTP : Protocol.HTTPS,
+            // The storage's clock, which also gives the expiry it reports; the SDK signs with its own (X-Amz-Date).
+            Expires = _time.GetUtcNow().UtcDateTime + expiresIn,
+            Protocol = _options.Endpoint is { Scheme: "http" } ? Protocol.HTTP : Protocol.HTTPS,
         };
         configure?.Invoke(request);
         return await _client.GetPreSignedURLAsync(request).ConfigureAwait(false);
@@ -859,7 +827,7 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
                 headers["x-amz-acl"] = acl;
             }
 
-            if (!_options.FileOverwrite && _options.ConditionalWrites)
+            if (!_options.Overwrite && _options.ConditionalWrites)
             {
                 // Signed, so the client must send it: the store refuses the PUT (412) once the object exists, and
                 // the URL cannot replace an upload after it was completed and verified.
@@ -897,12 +865,12 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
             fields.Add(new("acl", acl));
         }
 
-        if (_options.ObjectParameters.CacheControl is { } cacheControl)
+        if (_options.CacheControl is { } cacheControl)
         {
             fields.Add(new("Cache-Control", cacheControl));
         }
 
-        if (_options.ObjectParameters.ContentDisposition is { } disposition)
+        if (_options.ContentDisposition is { } disposition)
         {
             fields.Add(new("Content-Disposition", disposition));
         }
@@ -922,7 +890,7 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
 
         var min = request.ContentLength ?? 1;
         var max = request.ContentLength ?? request.MaxLength!.Value;
-        var conditions = new List<KeyValuePair<string, string>> { new("bucket", _options.BucketName) };
+        var conditions = new List<KeyValuePair<string, string>> { new("bucket", _options.Bucket) };
         conditions.AddRange(fields);
         var policy = S3PostPolicy.Encode(now + request.ExpiresIn, conditions, (min, max));
         fields.Add(new("policy", policy));
@@ -943,16 +911,15 @@ public sealed class S3Storage : IFileStorage, IPresignedUrlProvider, IDisposable
 
     private Uri GetBucketUri(string region)
     {
-        if (_options.ServiceUrl is { Length: > 0 } serviceUrl)
+        if (_options.Endpoint is { } service)
         {
-            var service = new Uri(serviceUrl);
             return _options.ForcePathStyle
-                ? new Uri($"{service.GetLeftPart(UriPartial.Authority)}{service.AbsolutePath.TrimEnd('/')}/{_options.BucketName}/")
-                : new Uri($"{service.Scheme}://{_options.BucketName}.{service.Authority}{service.AbsolutePath.TrimEnd('/')}/");
+                ? new Uri($"{service.GetLeftPart(UriPartial.Authority)}{service.AbsolutePath.TrimEnd('/')}/{_options.Bucket}/")
+                : new Uri($"{service.Scheme}://{_options.Bucket}.{service.Authority}{service.AbsolutePath.TrimEnd('/')}/");
         }
 
         return _options.ForcePathStyle
-            ? new Uri($"https://s3.{region}.amazonaws.com/{_options.BucketName}/")
-            : new Uri($"https://{_options.BucketName}.s3.{region}.amazonaws.com/");
+            ? new Uri($"https://s3.{region}.amazonaws.com/{_options.Bucket}/")
+            : new Uri($"https://{_options.Bucket}.s3.{region}.amazonaws.com/");
     }
 }

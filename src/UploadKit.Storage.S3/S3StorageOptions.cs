@@ -8,14 +8,12 @@ namespace UploadKit.Storage.S3;
 /// </summary>
 public sealed class S3StorageOptions
 {
-    /// <summary>The default of <see cref="QuerystringExpire"/>: 3600 seconds.</summary>
-    public const int DefaultQuerystringExpire = 3600;
 
     /// <summary>The default of <see cref="MultipartThreshold"/>: 8 MiB.</summary>
     public const long DefaultMultipartThreshold = 8 * 1024 * 1024;
 
-    /// <summary>The default of <see cref="MultipartChunkSize"/>: 8 MiB.</summary>
-    public const int DefaultMultipartChunkSize = 8 * 1024 * 1024;
+    /// <summary>The default of <see cref="ChunkSize"/>: 8 MiB.</summary>
+    public const int DefaultChunkSize = 8 * 1024 * 1024;
 
     /// <summary>The default of <see cref="MaxConcurrency"/>: 4 parts in flight.</summary>
     public const int DefaultMaxConcurrency = 4;
@@ -26,17 +24,20 @@ public sealed class S3StorageOptions
     /// <summary>The largest part size this storage accepts: 1 GiB, since a part is buffered in memory.</summary>
     public const int MaximumPartSize = 1024 * 1024 * 1024;
 
+    /// <summary>The default of <see cref="UrlExpiry"/>: one hour.</summary>
+    public static readonly TimeSpan DefaultUrlExpiry = TimeSpan.FromHours(1);
+
     /// <summary>Gets or sets the bucket (django-storages' <c>bucket_name</c>). Required.</summary>
-    public string BucketName { get; set; } = string.Empty;
+    public string Bucket { get; set; } = string.Empty;
 
     /// <summary>
     /// Gets or sets the endpoint of an S3-compatible store such as MinIO, e.g. <c>http://127.0.0.1:9000</c>
     /// (django-storages' <c>endpoint_url</c>); <see langword="null"/> for Amazon S3 itself.
     /// </summary>
-    public string? ServiceUrl { get; set; }
+    public Uri? Endpoint { get; set; }
 
-    /// <summary>Gets or sets the region, e.g. <c>eu-west-1</c> (django-storages' <c>region_name</c>); used for signing with <see cref="ServiceUrl"/> too.</summary>
-    /// <value>Defaults to <see langword="null"/>: the SDK's region resolution, or <c>us-east-1</c> with a <see cref="ServiceUrl"/>.</value>
+    /// <summary>Gets or sets the region, e.g. <c>eu-west-1</c> (django-storages' <c>region_name</c>); used for signing with <see cref="Endpoint"/> too.</summary>
+    /// <value>Defaults to <see langword="null"/>: the SDK's region resolution, or <c>us-east-1</c> with a <see cref="Endpoint"/>.</value>
     public string? Region { get; set; }
 
     /// <summary>Gets or sets the access key id; leave it and <see cref="SecretKey"/> unset to use the SDK's default credential chain.</summary>
@@ -57,7 +58,7 @@ public sealed class S3StorageOptions
 
     /// <summary>Gets or sets a key prefix every name is stored under, e.g. <c>media</c> (django-storages' <c>location</c>).</summary>
     /// <value>Defaults to empty: names are keys.</value>
-    public string Location { get; set; } = string.Empty;
+    public string KeyPrefix { get; set; } = string.Empty;
 
     /// <summary>
     /// Gets or sets the canned ACL of new objects: <c>private</c>, <c>public-read</c>, <c>public-read-write</c>,
@@ -68,7 +69,7 @@ public sealed class S3StorageOptions
 
     /// <summary>
     /// Gets or sets a host name (and optional path) that serves the bucket, such as a CDN, e.g.
-    /// <c>cdn.example.com</c>; <see cref="S3Storage.GetUrlAsync"/> then returns unsigned URLs on it.
+    /// <c>cdn.example.com</c>; <see cref="FileStorage.GetUrlAsync"/> then returns unsigned URLs on it.
     /// </summary>
     public string? CustomDomain { get; set; }
 
@@ -77,22 +78,22 @@ public sealed class S3StorageOptions
     public string UrlProtocol { get; set; } = "https:";
 
     /// <summary>
-    /// Gets or sets whether <see cref="S3Storage.GetUrlAsync"/> returns presigned, expiring URLs (for private
+    /// Gets or sets whether <see cref="FileStorage.GetUrlAsync"/> returns presigned, expiring URLs (for private
     /// objects); <see langword="false"/> for plain URLs of a public bucket.
     /// </summary>
     /// <value>Defaults to <see langword="true"/>.</value>
-    public bool QuerystringAuth { get; set; } = true;
+    public bool SignedUrls { get; set; } = true;
 
-    /// <summary>Gets or sets how long, in seconds, a presigned URL from <see cref="S3Storage.GetUrlAsync"/> stays valid.</summary>
-    /// <value>Defaults to <see cref="DefaultQuerystringExpire"/> (one hour); at most 604800 (seven days).</value>
-    public int QuerystringExpire { get; set; } = DefaultQuerystringExpire;
+    /// <summary>Gets or sets how long a presigned URL from <see cref="FileStorage.GetUrlAsync"/> stays valid.</summary>
+    /// <value>Defaults to <see cref="DefaultUrlExpiry"/>; at most seven days.</value>
+    public TimeSpan UrlExpiry { get; set; } = DefaultUrlExpiry;
 
     /// <summary>
     /// Gets or sets whether a save replaces an existing object of the same name. Unlike django-storages, off by
     /// default: a taken name gets a fresh one (<see cref="FileStorageNames.GetAlternateName"/>).
     /// </summary>
     /// <value>Defaults to <see langword="false"/>.</value>
-    public bool FileOverwrite { get; set; }
+    public bool Overwrite { get; set; }
 
     /// <summary>
     /// Gets or sets whether create-only saves send <c>If-None-Match: *</c> so the store itself refuses to replace
@@ -102,7 +103,16 @@ public sealed class S3StorageOptions
     /// <value>Defaults to <see langword="true"/>.</value>
     public bool ConditionalWrites { get; set; } = true;
 
-    /// <summary>Gets parameters sent with every new object: caching, disposition, encryption, storage class.</summary>
+    /// <summary>Gets or sets the <c>Cache-Control</c> stored with new objects, e.g. <c>max-age=86400</c>.</summary>
+    public string? CacheControl { get; set; }
+
+    /// <summary>
+    /// Gets or sets the <c>Content-Disposition</c> stored with new objects, e.g. <c>attachment</c>; <see langword="null"/>
+    /// for <c>attachment</c> on active content and none on the rest.
+    /// </summary>
+    public string? ContentDisposition { get; set; }
+
+    /// <summary>Gets parameters sent with every new object: encoding, language, encryption, storage class.</summary>
     public S3ObjectParameters ObjectParameters { get; set; } = new();
 
     /// <summary>Gets or sets the size from which a save uses a multipart upload instead of one <c>PUT</c>.</summary>
@@ -110,8 +120,8 @@ public sealed class S3StorageOptions
     public long MultipartThreshold { get; set; } = DefaultMultipartThreshold;
 
     /// <summary>Gets or sets the part size of multipart uploads, between <see cref="MinimumPartSize"/> and <see cref="MaximumPartSize"/>.</summary>
-    /// <value>Defaults to <see cref="DefaultMultipartChunkSize"/>.</value>
-    public int MultipartChunkSize { get; set; } = DefaultMultipartChunkSize;
+    /// <value>Defaults to <see cref="DefaultChunkSize"/>.</value>
+    public int ChunkSize { get; set; } = DefaultChunkSize;
 
     /// <summary>
     /// Gets or sets how many parts upload at once. A save holds at most <c>MaxConcurrency</c> parts in memory
@@ -151,12 +161,6 @@ public sealed class S3StorageOptions
 /// <summary>Parameters sent with every new object (django-storages' <c>object_parameters</c>).</summary>
 public sealed class S3ObjectParameters
 {
-    /// <summary>Gets or sets the <c>Cache-Control</c> of new objects, e.g. <c>max-age=86400</c>.</summary>
-    public string? CacheControl { get; set; }
-
-    /// <summary>Gets or sets the <c>Content-Disposition</c> of new objects, e.g. <c>attachment</c>.</summary>
-    public string? ContentDisposition { get; set; }
-
     /// <summary>Gets or sets the <c>Content-Encoding</c> of new objects.</summary>
     public string? ContentEncoding { get; set; }
 

@@ -29,19 +29,12 @@ public static class S3UploadKitBuilderExtensions
     /// <param name="configure">Sets the options.</param>
     /// <returns>The builder, for chaining.</returns>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The options are invalid (thrown when the storage is created).</exception>
-    public static IUploadKitBuilder AddS3Storage(this IUploadKitBuilder builder, string name, Action<S3StorageOptions> configure)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentException.ThrowIfNullOrEmpty(name);
-        ArgumentNullException.ThrowIfNull(configure);
-        return builder.AddStorage(name, sp =>
+    public static IUploadKitBuilder AddS3Storage(this IUploadKitBuilder builder, string name, Action<S3StorageOptions> configure) =>
+        builder.AddStorage<S3StorageOptions>(name, configure, (storageName, options, services) =>
         {
-            var options = new S3StorageOptions();
-            configure(options);
-            S3StorageFactory.Validate(name, $"UploadKit:Storages:{name}:Options", options);
-            return S3StorageFactory.Create(name, options, sp);
+            S3StorageFactory.Validate(storageName, $"UploadKit:Storages:{storageName}:Options", options);
+            return S3StorageFactory.Create(storageName, options, services);
         });
-    }
 
     /// <summary>
     /// Adds an S3 storage named <paramref name="name"/>, bound from <paramref name="section"/>: either the

@@ -17,8 +17,8 @@ public sealed class S3rverFixture() : S3rverSetUp("the S3 tests of the samples",
     public static Dictionary<string, string?> MinioSettings => new()
     {
         ["UploadKit:Storages:minio:Backend"] = "S3",
-        ["UploadKit:Storages:minio:Options:BucketName"] = BucketName,
-        ["UploadKit:Storages:minio:Options:ServiceUrl"] = ServiceUrl,
+        ["UploadKit:Storages:minio:Options:Bucket"] = BucketName,
+        ["UploadKit:Storages:minio:Options:Endpoint"] = ServiceUrl,
         ["UploadKit:Storages:minio:Options:ForcePathStyle"] = "true",
         ["UploadKit:Storages:minio:Options:AccessKey"] = "S3RVER",
         ["UploadKit:Storages:minio:Options:SecretKey"] = "S3RVER",

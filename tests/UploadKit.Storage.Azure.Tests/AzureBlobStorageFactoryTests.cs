@@ -17,10 +17,10 @@ public sealed class AzureBlobStorageFactoryTests
     public void Bind_AppsettingsWithEveryOption_BindsThemAll()
     {
         var section = Section($$"""
-            {{Access}}, "ServiceUri": "http://127.0.0.1:10000/myaccount", "EndpointSuffix": "core.chinacloudapi.cn",
-            "ContainerName": "media", "KeyPrefix": "uploads/", "CustomDomain": "cdn.example.com", "PublicUrls": true,
+            {{Access}}, "Endpoint": "http://127.0.0.1:10000/myaccount", "EndpointSuffix": "core.chinacloudapi.cn",
+            "Container": "media", "KeyPrefix": "uploads/", "CustomDomain": "cdn.example.com", "SignedUrls": false,
             "UrlExpiry": "00:10:00", "Overwrite": true, "CacheControl": "max-age=60", "ContentDisposition": "inline",
-            "BlockSize": 1048576, "MaxConcurrency": 8, "CreateContainer": true
+            "ChunkSize": 1048576, "MaxConcurrency": 8, "CreateContainer": true
             """);
 
         var options = AzureBlobStorageFactory.Bind("azure", section);
@@ -29,17 +29,17 @@ public sealed class AzureBlobStorageFactoryTests
         {
             Assert.That(options.AccountName, Is.EqualTo("myaccount"));
             Assert.That(options.AccountKey, Is.EqualTo(Key));
-            Assert.That(options.ServiceUri, Is.EqualTo(new Uri("http://127.0.0.1:10000/myaccount")));
+            Assert.That(options.Endpoint, Is.EqualTo(new Uri("http://127.0.0.1:10000/myaccount")));
             Assert.That(options.EndpointSuffix, Is.EqualTo("core.chinacloudapi.cn"));
-            Assert.That(options.ContainerName, Is.EqualTo("media"));
+            Assert.That(options.Container, Is.EqualTo("media"));
             Assert.That(options.KeyPrefix, Is.EqualTo("uploads/"));
             Assert.That(options.CustomDomain, Is.EqualTo("cdn.example.com"));
-            Assert.That(options.PublicUrls, Is.True);
+            Assert.That(options.SignedUrls, Is.False);
             Assert.That(options.UrlExpiry, Is.EqualTo(TimeSpan.FromMinutes(10)));
             Assert.That(options.Overwrite, Is.True);
             Assert.That(options.CacheControl, Is.EqualTo("max-age=60"));
             Assert.That(options.ContentDisposition, Is.EqualTo("inline"));
-            Assert.That(options.BlockSize, Is.EqualTo(1048576));
+            Assert.That(options.ChunkSize, Is.EqualTo(1048576));
             Assert.That(options.MaxConcurrency, Is.EqualTo(8));
             Assert.That(options.CreateContainer, Is.True);
         });
@@ -52,20 +52,20 @@ public sealed class AzureBlobStorageFactoryTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(options.BlockSize, Is.EqualTo(AzureBlobStorageOptions.DefaultBlockSize));
+            Assert.That(options.ChunkSize, Is.EqualTo(AzureBlobStorageOptions.DefaultChunkSize));
             Assert.That(options.MaxConcurrency, Is.EqualTo(AzureBlobStorageOptions.DefaultMaxConcurrency));
             Assert.That(options.UrlExpiry, Is.EqualTo(AzureBlobStorageOptions.DefaultUrlExpiry));
             Assert.That(options.EndpointSuffix, Is.EqualTo(AzureBlobStorageOptions.DefaultEndpointSuffix));
             Assert.That(options.Overwrite, Is.False);
             Assert.That(options.CreateContainer, Is.False);
-            Assert.That(options.PublicUrls, Is.False);
+            Assert.That(options.SignedUrls, Is.True);
         });
     }
 
     [TestCase("\"ContainerNme\": \"media\"", "ContainerNme")]
     [TestCase("\"Credential\": \"secret\"", "Credential")]
     [TestCase("\"ClientFactory\": \"x\"", "ClientFactory")]
-    [TestCase("\"BlockSize\": \"big\"", "BlockSize")]
+    [TestCase("\"ChunkSize\": \"big\"", "ChunkSize")]
     [TestCase("\"UrlExpiry\": \"soon\"", "UrlExpiry")]
     public void Bind_UnknownKeyOrBadValue_ThrowsNamingTheStorageAndTheOption(string options, string option)
     {
@@ -76,26 +76,26 @@ public sealed class AzureBlobStorageFactoryTests
         Assert.That(ex.Message, Does.Contain("Storage 'tracks' (AzureBlob)").And.Contain(option));
     }
 
-    [TestCase("\"ContainerName\": \"media\"", "exactly one way")]
-    [TestCase($"{Access}, \"ConnectionString\": \"UseDevelopmentStorage=true\", \"ContainerName\": \"media\"", "exactly one way")]
-    [TestCase($"\"AccountKey\": \"{Key}\", \"ContainerName\": \"media\"", "AccountName is required")]
-    [TestCase("\"AccountName\": \"a\", \"AccountKey\": \"not base64!\", \"ContainerName\": \"media\"", "AccountKey must be")]
-    [TestCase($"{Access}, \"ServiceUri\": \"ftp://host/x\", \"ContainerName\": \"media\"", "ServiceUri must be")]
-    [TestCase($"{Access}, \"ServiceUri\": \"/relative\", \"ContainerName\": \"media\"", "ServiceUri must be")]
-    [TestCase(Access, "ContainerName is required")]
-    [TestCase($"{Access}, \"ContainerName\": \"Media\"", "not a valid container name")]
-    [TestCase($"{Access}, \"ContainerName\": \"ab\"", "not a valid container name")]
-    [TestCase($"{Access}, \"ContainerName\": \"a--b\"", "not a valid container name")]
-    [TestCase($"{Access}, \"ContainerName\": \"media\", \"KeyPrefix\": \"../up\"", "KeyPrefix")]
-    [TestCase($"{Access}, \"ContainerName\": \"media\", \"KeyPrefix\": \"/abs\"", "KeyPrefix")]
-    [TestCase($"{Access}, \"ContainerName\": \"media\", \"CustomDomain\": \"https://cdn.example.com/x\"", "CustomDomain")]
-    [TestCase($"{Access}, \"ContainerName\": \"media\", \"UrlExpiry\": \"00:00:00\"", "UrlExpiry")]
-    [TestCase($"{Access}, \"ContainerName\": \"media\", \"UrlExpiry\": \"8.00:00:00\"", "UrlExpiry")]
-    [TestCase($"{Access}, \"ContainerName\": \"media\", \"BlockSize\": 0", "BlockSize")]
-    [TestCase($"{Access}, \"ContainerName\": \"media\", \"BlockSize\": 2000000000", "BlockSize")]
-    [TestCase($"{Access}, \"ContainerName\": \"media\", \"MaxConcurrency\": 0", "MaxConcurrency")]
-    [TestCase($"{Access}, \"ContainerName\": \"media\", \"MaxConcurrency\": 65", "MaxConcurrency")]
-    [TestCase("\"ConnectionString\": \"nonsense\", \"ContainerName\": \"media\"", "ConnectionString is not a valid")]
+    [TestCase("\"Container\": \"media\"", "exactly one way")]
+    [TestCase($"{Access}, \"ConnectionString\": \"UseDevelopmentStorage=true\", \"Container\": \"media\"", "exactly one way")]
+    [TestCase($"\"AccountKey\": \"{Key}\", \"Container\": \"media\"", "AccountName is required")]
+    [TestCase("\"AccountName\": \"a\", \"AccountKey\": \"not base64!\", \"Container\": \"media\"", "AccountKey must be")]
+    [TestCase($"{Access}, \"Endpoint\": \"ftp://host/x\", \"Container\": \"media\"", "Endpoint must be")]
+    [TestCase($"{Access}, \"Endpoint\": \"/relative\", \"Container\": \"media\"", "Endpoint must be")]
+    [TestCase(Access, "Container is required")]
+    [TestCase($"{Access}, \"Container\": \"Media\"", "not a valid container name")]
+    [TestCase($"{Access}, \"Container\": \"ab\"", "not a valid container name")]
+    [TestCase($"{Access}, \"Container\": \"a--b\"", "not a valid container name")]
+    [TestCase($"{Access}, \"Container\": \"media\", \"KeyPrefix\": \"../up\"", "KeyPrefix")]
+    [TestCase($"{Access}, \"Container\": \"media\", \"KeyPrefix\": \"/abs\"", "KeyPrefix")]
+    [TestCase($"{Access}, \"Container\": \"media\", \"CustomDomain\": \"https://cdn.example.com/x\"", "CustomDomain")]
+    [TestCase($"{Access}, \"Container\": \"media\", \"UrlExpiry\": \"00:00:00\"", "UrlExpiry")]
+    [TestCase($"{Access}, \"Container\": \"media\", \"UrlExpiry\": \"8.00:00:00\"", "UrlExpiry")]
+    [TestCase($"{Access}, \"Container\": \"media\", \"ChunkSize\": 0", "ChunkSize")]
+    [TestCase($"{Access}, \"Container\": \"media\", \"ChunkSize\": 2000000000", "ChunkSize")]
+    [TestCase($"{Access}, \"Container\": \"media\", \"MaxConcurrency\": 0", "MaxConcurrency")]
+    [TestCase($"{Access}, \"Container\": \"media\", \"MaxConcurrency\": 65", "MaxConcurrency")]
+    [TestCase("\"ConnectionString\": \"nonsense\", \"Container\": \"media\"", "ConnectionString is not a valid")]
     public void Create_InvalidOptions_ThrowsNamingTheStorageAndTheOption(string options, string message)
     {
         var bound = AzureBlobStorageFactory.Bind("tracks", Section(options));
@@ -107,19 +107,19 @@ public sealed class AzureBlobStorageFactoryTests
     }
 
     [Test]
-    public void Create_CredentialWithoutServiceUri_Throws()
+    public void Create_CredentialWithoutEndpoint_Throws()
     {
-        var options = new AzureBlobStorageOptions { ContainerName = "media", Credential = Mock.Of<TokenCredential>() };
+        var options = new AzureBlobStorageOptions { Container = "media", Credential = Mock.Of<TokenCredential>() };
 
         var ex = Assert.Throws<OptionsValidationException>(() => AzureBlobStorageFactory.Create("tracks", options, EmptyServices()));
 
-        Assert.That(ex!.Message, Does.Contain("ServiceUri is required with a Credential"));
+        Assert.That(ex!.Message, Does.Contain("Endpoint is required with a Credential"));
     }
 
     [Test]
     public void Create_AccountNameAndKey_UsesTheAccountEndpointAndPrefix()
     {
-        var options = AzureBlobStorageFactory.Bind("azure", Section($"{Access}, \"ContainerName\": \"media\", \"KeyPrefix\": \"up\""));
+        var options = AzureBlobStorageFactory.Bind("azure", Section($"{Access}, \"Container\": \"media\", \"KeyPrefix\": \"up\""));
 
         var storage = AzureBlobStorageFactory.Create("azure", options, EmptyServices());
 
@@ -132,7 +132,7 @@ public sealed class AzureBlobStorageFactoryTests
     public void Create_ConnectionString_UsesItsEndpoint()
     {
         var options = AzureBlobStorageFactory.Bind("azure", Section(
-            $"\"ConnectionString\": \"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Key};BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;\", \"ContainerName\": \"media\""));
+            $"\"ConnectionString\": \"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Key};BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;\", \"Container\": \"media\""));
 
         var storage = AzureBlobStorageFactory.Create("azure", options, EmptyServices());
 
@@ -140,13 +140,13 @@ public sealed class AzureBlobStorageFactoryTests
     }
 
     [Test]
-    public void Create_ServiceUriAndCredential_SignsInWithTheCredential()
+    public void Create_EndpointAndCredential_SignsInWithTheCredential()
     {
         var options = new AzureBlobStorageOptions
         {
-            ServiceUri = new Uri("https://myaccount.blob.core.windows.net"),
+            Endpoint = new Uri("https://myaccount.blob.core.windows.net"),
             Credential = Mock.Of<TokenCredential>(),
-            ContainerName = "media",
+            Container = "media",
         };
 
         var storage = AzureBlobStorageFactory.Create("azure", options, EmptyServices());
@@ -160,7 +160,7 @@ public sealed class AzureBlobStorageFactoryTests
     {
         var client = new BlobServiceClient(new Uri("https://fromfactory.blob.core.windows.net"));
         var services = new ServiceCollection().AddSingleton(client).BuildServiceProvider();
-        var options = new AzureBlobStorageOptions { ClientFactory = sp => sp.GetRequiredService<BlobServiceClient>(), ContainerName = "media" };
+        var options = new AzureBlobStorageOptions { ClientFactory = sp => sp.GetRequiredService<BlobServiceClient>(), Container = "media" };
 
         var storage = AzureBlobStorageFactory.Create("azure", options, services);
 
@@ -179,7 +179,7 @@ public sealed class AzureBlobStorageFactoryTests
             .Single(i => i?.GetType().Name == "StorageBackendRegistration" && (string?)i.GetType().GetProperty("BackendName")!.GetValue(i) == "AzureBlob")!;
         Assert.That(registration.GetType().GetProperty("BackendName")!.GetValue(registration), Is.EqualTo("AzureBlob"));
         var factory = (Func<StorageBackendContext, IFileStorage>)registration.GetType().GetProperty("Factory")!.GetValue(registration)!;
-        var storage = factory(new StorageBackendContext("azure", Section($"{Access}, \"ContainerName\": \"media\""), EmptyServices()));
+        var storage = factory(new StorageBackendContext("azure", Section($"{Access}, \"Container\": \"media\""), EmptyServices()));
         Assert.That(storage, Is.InstanceOf<AzureBlobStorage>());
         Assert.Throws<OptionsValidationException>(() => factory(new StorageBackendContext("azure", Section("\"Bucket\": \"x\""), EmptyServices())));
     }
@@ -193,7 +193,7 @@ public sealed class AzureBlobStorageFactoryTests
         {
             o.AccountName = "myaccount";
             o.AccountKey = Key;
-            o.ContainerName = "tracks";
+            o.Container = "tracks";
         });
 
         var storage = CreateRegisteredStorage(services, "tracks");
@@ -207,12 +207,12 @@ public sealed class AzureBlobStorageFactoryTests
     {
         var services = new ServiceCollection();
         services.AddUploadKit()
-            .AddAzureBlobStorage("good", Section($"{Access}, \"ContainerName\": \"media\""))
-            .AddAzureBlobStorage("bad", Section($"{Access}, \"ContainerName\": \"media\", \"BlockSize\": -1"));
+            .AddAzureBlobStorage("good", Section($"{Access}, \"Container\": \"media\""))
+            .AddAzureBlobStorage("bad", Section($"{Access}, \"Container\": \"media\", \"ChunkSize\": -1"));
 
         Assert.That(CreateRegisteredStorage(services, "good"), Is.InstanceOf<AzureBlobStorage>());
         var ex = Assert.Throws<OptionsValidationException>(() => CreateRegisteredStorage(services, "bad"));
-        Assert.That(ex!.Message, Does.Contain("Storage 'bad'").And.Contain("BlockSize"));
+        Assert.That(ex!.Message, Does.Contain("Storage 'bad'").And.Contain("ChunkSize"));
     }
 
     private static IFileStorage CreateRegisteredStorage(IServiceCollection services, string name)

@@ -133,9 +133,9 @@ public sealed class AzureBlobStorageSasTests
     }
 
     [Test]
-    public async Task GetUrlAsync_PublicUrls_ReturnsThePlainUrl()
+    public async Task GetUrlAsync_SignedUrlsOff_ReturnsThePlainUrl()
     {
-        var storage = SharedKeyStorage(o => o.PublicUrls = true);
+        var storage = SharedKeyStorage(o => o.SignedUrls = false);
 
         var url = await storage.GetUrlAsync("a.txt");
 
@@ -176,7 +176,7 @@ public sealed class AzureBlobStorageSasTests
         return new AzureBlobStorage("azure", service, options, new FakeTimeProvider(Now));
     }
 
-    private static AzureBlobStorageOptions Options() => new() { ContainerName = "media" };
+    private static AzureBlobStorageOptions Options() => new() { Container = "media" };
 
     private static (Mock<BlobServiceClient> Service, List<DateTimeOffset> KeyExpiries) MockDelegatingService()
     {

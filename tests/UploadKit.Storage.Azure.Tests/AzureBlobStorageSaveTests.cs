@@ -96,7 +96,7 @@ public sealed class AzureBlobStorageSaveTests
         container.Protected().Setup<BlockBlobClient>("GetBlockBlobClientCore", ItExpr.IsAny<string>()).Returns(_blob.Object);
         var service = new Mock<BlobServiceClient>();
         service.Setup(s => s.GetBlobContainerClient("media")).Returns(container.Object);
-        var options = new AzureBlobStorageOptions { ContainerName = "media", BlockSize = blockSize, MaxConcurrency = maxConcurrency };
+        var options = new AzureBlobStorageOptions { Container = "media", ChunkSize = blockSize, MaxConcurrency = maxConcurrency };
         return new AzureBlobStorage("azure", service.Object, options);
     }
 

@@ -24,8 +24,8 @@ public sealed class GcsRegistrationTests
             ["KeyPrefix"] = "uploads/",
             ["DefaultAcl"] = "publicRead",
             ["Endpoint"] = "http://127.0.0.1:4443",
-            ["QueryStringAuth"] = "false",
-            ["Expiration"] = "02:00:00",
+            ["SignedUrls"] = "false",
+            ["UrlExpiry"] = "02:00:00",
             ["Overwrite"] = "true",
             ["ChunkSize"] = "524288",
             ["CacheControl"] = "no-cache",
@@ -42,8 +42,8 @@ public sealed class GcsRegistrationTests
             Assert.That(options.KeyPrefix, Is.EqualTo("uploads/"));
             Assert.That(options.DefaultAcl, Is.EqualTo("publicRead"));
             Assert.That(options.Endpoint, Is.EqualTo(new Uri("http://127.0.0.1:4443")));
-            Assert.That(options.QueryStringAuth, Is.False);
-            Assert.That(options.Expiration, Is.EqualTo(TimeSpan.FromHours(2)));
+            Assert.That(options.SignedUrls, Is.False);
+            Assert.That(options.UrlExpiry, Is.EqualTo(TimeSpan.FromHours(2)));
             Assert.That(options.Overwrite, Is.True);
             Assert.That(options.ChunkSize, Is.EqualTo(524288));
             Assert.That(options.CacheControl, Is.EqualTo("no-cache"));
@@ -65,7 +65,7 @@ public sealed class GcsRegistrationTests
 
     [TestCase("Bucket", "", "Bucket")]
     [TestCase("ChunkSize", "1000", "ChunkSize")]
-    [TestCase("Expiration", "8.00:00:00", "Expiration")]
+    [TestCase("UrlExpiry", "8.00:00:00", "UrlExpiry")]
     [TestCase("DefaultAcl", "everyone", "DefaultAcl")]
     [TestCase("KeyPrefix", "../up", "KeyPrefix")]
     [TestCase("Endpoint", "http://localhost:4443/storage/v1/", "Endpoint")]
@@ -118,11 +118,11 @@ public sealed class GcsRegistrationTests
     }
 
     [Test]
-    public async Task GetUrlAsync_WithoutQueryStringAuth_UsesConfiguredUrlStyle()
+    public async Task GetUrlAsync_SignedUrlsOff_UsesConfiguredUrlStyle()
     {
-        using var pathStyle = new GcsStorage(new GcsStorageOptions { Bucket = "b", QueryStringAuth = false });
-        using var virtualHosted = new GcsStorage(new GcsStorageOptions { Bucket = "b", QueryStringAuth = false, VirtualHostedStyle = true });
-        using var bound = new GcsStorage(new GcsStorageOptions { Bucket = "b", QueryStringAuth = false, BucketBoundHostname = new Uri("https://cdn.example.com"), KeyPrefix = "m" });
+        using var pathStyle = new GcsStorage(new GcsStorageOptions { Bucket = "b", SignedUrls = false });
+        using var virtualHosted = new GcsStorage(new GcsStorageOptions { Bucket = "b", SignedUrls = false, VirtualHostedStyle = true });
+        using var bound = new GcsStorage(new GcsStorageOptions { Bucket = "b", SignedUrls = false, BucketBoundHostname = new Uri("https://cdn.example.com"), KeyPrefix = "m" });
 
         Assert.Multiple(async () =>
         {

@@ -103,7 +103,7 @@ public sealed class S3PresignedUrlTests
     [Test]
     public async Task CreateUploadUrlAsync_PutWithOverwriteOn_SignsNoCondition()
     {
-        using var storage = S3rverFixture.CreateStorage(new Dictionary<string, string?> { ["FileOverwrite"] = "true" });
+        using var storage = S3rverFixture.CreateStorage(new Dictionary<string, string?> { ["Overwrite"] = "true" });
         var presigned = await storage.CreateUploadUrlAsync(new PresignedUploadRequest(Unique("replace.bin")));
 
         Assert.That(presigned.Headers, Does.Not.ContainKey("If-None-Match"));
@@ -312,8 +312,8 @@ public sealed class S3PresignedUrlTests
         S3rverFixture.RequireServer();
         var options = new S3StorageOptions
         {
-            BucketName = "bucket",
-            ServiceUrl = S3rverFixture.ServiceUrl,
+            Bucket = "bucket",
+            Endpoint = new Uri(S3rverFixture.ServiceUrl),
             ForcePathStyle = true,
             AccessKey = "AK",
             SecretKey = "SK",
@@ -330,5 +330,33 @@ public sealed class S3PresignedUrlTests
         var policy = Encoding.UTF8.GetString(Convert.FromBase64String(fields["policy"]));
         Assert.That(policy, Does.StartWith("{\"expiration\":\"2030-01-02T03:09:05.000Z\""));
         Assert.That(fields["x-amz-signature"], Is.EqualTo(Internal.S3PostPolicy.Sign(fields["policy"], "SK", "20300102", "eu-west-1")));
+    }
+
+    [Test]
+    public async Task PresignedUrls_ClockAheadOfTheSdks_ExpireWhenTheyReport()
+    {
+        // The storage's clock runs an hour ahead; the URL must still expire at the instant the storage reports.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(1));
+        S3rverFixture.RequireServer();
+        var options = new S3StorageOptions { Bucket = "bucket", Endpoint = new Uri(S3rverFixture.ServiceUrl), ForcePathStyle = true, AccessKey = "AK", SecretKey = "SK" };
+        using var storage = new S3Storage(S3rverFixture.CreateClient(), options, timeProvider: time);
+
+        var download = await storage.CreateDownloadUrlAsync(new PresignedDownloadRequest("a.txt") { ExpiresIn = TimeSpan.FromMinutes(5) });
+        var upload = await storage.CreateUploadUrlAsync(new PresignedUploadRequest("a.txt") { ExpiresIn = TimeSpan.FromMinutes(5) });
+        var part = await storage.CreateUploadPartUrlAsync("a.txt", "upload-1", 1, TimeSpan.FromMinutes(5));
+
+        foreach (var presigned in new[] { download, upload, part })
+        {
+            Assert.That(presigned.ExpiresOn, Is.EqualTo(time.GetUtcNow().AddMinutes(5)));
+            Assert.That(SignedExpiry(presigned.Url), Is.EqualTo(presigned.ExpiresOn).Within(TimeSpan.FromSeconds(5)), presigned.Method);
+        }
+    }
+
+    /// <summary>When a SigV4 query-signed URL stops working: X-Amz-Date plus X-Amz-Expires.</summary>
+    private static DateTimeOffset SignedExpiry(Uri url)
+    {
+        var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(url.Query);
+        var signedAt = DateTimeOffset.ParseExact(query["X-Amz-Date"].ToString(), "yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal);
+        return signedAt.AddSeconds(int.Parse(query["X-Amz-Expires"].ToString(), System.Globalization.CultureInfo.InvariantCulture));
     }
 }

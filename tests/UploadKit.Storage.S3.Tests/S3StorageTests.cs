@@ -227,7 +227,7 @@ public sealed class S3StorageTests
     public async Task SaveAsync_Location_StoresUnderPrefixAndListsWithoutIt()
     {
         var location = "media-" + Guid.NewGuid().ToString("N")[..8];
-        using var storage = S3rverFixture.CreateStorage(new Dictionary<string, string?> { ["Location"] = location });
+        using var storage = S3rverFixture.CreateStorage(new Dictionary<string, string?> { ["KeyPrefix"] = location });
         storage.ListPageSize = 2;
         var files = new Dictionary<string, byte[]>();
         for (var i = 0; i < 5; i++)
@@ -259,7 +259,7 @@ public sealed class S3StorageTests
     [Test]
     public async Task GetMetadataAsync_SavedWithMetadata_ReturnsProperties()
     {
-        using var storage = S3rverFixture.CreateStorage(new Dictionary<string, string?> { ["ObjectParameters:CacheControl"] = "max-age=60" });
+        using var storage = S3rverFixture.CreateStorage(new Dictionary<string, string?> { ["CacheControl"] = "max-age=60" });
         var options = new FileSaveOptions { ContentType = "text/plain" };
         options.Metadata["owner"] = "track-42";
         var before = DateTimeOffset.UtcNow.AddMinutes(-1);
@@ -325,7 +325,7 @@ public sealed class S3StorageTests
     {
         // s3rver serves every object to anonymous GETs (it has no bucket policies); on S3 the bucket or the
         // object's ACL (DefaultAcl = public-read) must allow it.
-        using var storage = S3rverFixture.CreateStorage(new Dictionary<string, string?> { ["QuerystringAuth"] = "false" });
+        using var storage = S3rverFixture.CreateStorage(new Dictionary<string, string?> { ["SignedUrls"] = "false" });
         var bytes = RandomBytes(2048, seed: 5);
         var name = await storage.SaveAsync(Unique("public file.bin"), new MemoryStream(bytes));
 
@@ -339,7 +339,7 @@ public sealed class S3StorageTests
     [Test]
     public async Task GetUrlAsync_CustomDomain_ReturnsUrlOnTheDomain()
     {
-        using var storage = S3rverFixture.CreateStorage(new Dictionary<string, string?> { ["CustomDomain"] = "cdn.example.com", ["Location"] = "media" });
+        using var storage = S3rverFixture.CreateStorage(new Dictionary<string, string?> { ["CustomDomain"] = "cdn.example.com", ["KeyPrefix"] = "media" });
 
         var url = await storage.GetUrlAsync("a b/ü.png");
 
@@ -421,7 +421,7 @@ public sealed class S3StorageTests
     [Test]
     public async Task CopyAsync_ReplacedOrMissingSource_FailsAndCopiesNothing()
     {
-        using var storage = S3rverFixture.CreateStorage(new Dictionary<string, string?> { ["FileOverwrite"] = "true" });
+        using var storage = S3rverFixture.CreateStorage(new Dictionary<string, string?> { ["Overwrite"] = "true" });
         await UploadKit.Testing.StorageCopyContract.CopyOfChangedOrMissingSourceFailsAsync(storage);
     }
 
@@ -439,7 +439,7 @@ public sealed class S3StorageTests
         client.Setup(c => c.CompleteMultipartUploadAsync(It.IsAny<CompleteMultipartUploadRequest>(), It.IsAny<CancellationToken>())).Returns((CompleteMultipartUploadRequest r, CancellationToken t) => real.CompleteMultipartUploadAsync(r, t));
         client.Setup(c => c.GetObjectMetadataAsync(It.IsAny<GetObjectMetadataRequest>(), It.IsAny<CancellationToken>())).Returns((GetObjectMetadataRequest r, CancellationToken t) => real.GetObjectMetadataAsync(r, t));
         client.Setup(c => c.CopyPartAsync(It.IsAny<CopyPartRequest>(), It.IsAny<CancellationToken>())).Returns((CopyPartRequest r, CancellationToken t) => real.CopyPartAsync(r, t));
-        using var storage = new S3Storage(client.Object, new S3StorageOptions { BucketName = S3rverFixture.BucketName, ServiceUrl = S3rverFixture.ServiceUrl, ForcePathStyle = true, MultipartChunkSize = S3StorageOptions.MinimumPartSize });
+        using var storage = new S3Storage(client.Object, new S3StorageOptions { Bucket = S3rverFixture.BucketName, Endpoint = new Uri(S3rverFixture.ServiceUrl), ForcePathStyle = true, ChunkSize = S3StorageOptions.MinimumPartSize });
         storage.MultipartCopyThreshold = 1;
         var bytes = RandomBytes(11 * 1024 * 1024, seed: 7);
         var options = new FileSaveOptions { ContentType = "audio/mpeg" };

@@ -75,28 +75,28 @@ public sealed class S3StorageOptionsTests
     {
         var options = S3StorageFactory.Bind("minio", Section("""
             {
-              "BucketName": "media", "ServiceUrl": "http://127.0.0.1:9000", "Region": "eu-west-1",
-              "AccessKey": "ak", "SecretKey": "sk", "ForcePathStyle": true, "Location": "uploads",
-              "DefaultAcl": "public-read", "CustomDomain": "cdn.example.com", "QuerystringAuth": false,
-              "QuerystringExpire": 600, "FileOverwrite": true, "ConditionalWrites": false,
-              "ObjectParameters": { "CacheControl": "max-age=86400", "ContentDisposition": "attachment", "ServerSideEncryption": "AES256" },
-              "MultipartThreshold": 16777216, "MultipartChunkSize": 10485760, "MaxConcurrency": 8,
+              "Bucket": "media", "Endpoint": "http://127.0.0.1:9000", "Region": "eu-west-1",
+              "AccessKey": "ak", "SecretKey": "sk", "ForcePathStyle": true, "KeyPrefix": "uploads",
+              "DefaultAcl": "public-read", "CustomDomain": "cdn.example.com", "SignedUrls": false,
+              "UrlExpiry": "00:10:00", "Overwrite": true, "ConditionalWrites": false,
+              "CacheControl": "max-age=86400", "ContentDisposition": "attachment", "ObjectParameters": { "ServerSideEncryption": "AES256" },
+              "MultipartThreshold": 16777216, "ChunkSize": 10485760, "MaxConcurrency": 8,
               "RequestChecksumCalculation": "WhenRequired", "ResponseChecksumValidation": "WhenRequired", "DisableChunkedEncoding": true
             }
             """));
 
-        Assert.That(options.BucketName, Is.EqualTo("media"));
-        Assert.That(options.ServiceUrl, Is.EqualTo("http://127.0.0.1:9000"));
+        Assert.That(options.Bucket, Is.EqualTo("media"));
+        Assert.That(options.Endpoint, Is.EqualTo(new Uri("http://127.0.0.1:9000")));
         Assert.That(options.ForcePathStyle, Is.True);
-        Assert.That(options.Location, Is.EqualTo("uploads"));
+        Assert.That(options.KeyPrefix, Is.EqualTo("uploads"));
         Assert.That(options.DefaultAcl, Is.EqualTo("public-read"));
-        Assert.That(options.QuerystringAuth, Is.False);
-        Assert.That(options.QuerystringExpire, Is.EqualTo(600));
-        Assert.That(options.FileOverwrite, Is.True);
+        Assert.That(options.SignedUrls, Is.False);
+        Assert.That(options.UrlExpiry, Is.EqualTo(TimeSpan.FromMinutes(10)));
+        Assert.That(options.Overwrite, Is.True);
         Assert.That(options.ConditionalWrites, Is.False);
-        Assert.That(options.ObjectParameters.CacheControl, Is.EqualTo("max-age=86400"));
+        Assert.That(options.CacheControl, Is.EqualTo("max-age=86400"));
         Assert.That(options.ObjectParameters.ServerSideEncryption, Is.EqualTo("AES256"));
-        Assert.That(options.MultipartChunkSize, Is.EqualTo(10485760));
+        Assert.That(options.ChunkSize, Is.EqualTo(10485760));
         Assert.That(options.MaxConcurrency, Is.EqualTo(8));
         Assert.That(options.RequestChecksumCalculation, Is.EqualTo(S3ChecksumMode.WhenRequired));
         Assert.That(options.DisableChunkedEncoding, Is.True);
@@ -105,10 +105,10 @@ public sealed class S3StorageOptionsTests
     [Test]
     public void Bind_EnvironmentVariable_OverridesAppSettings()
     {
-        Environment.SetEnvironmentVariable("UPLOADKIT_S3_TESTS_UploadKit__Storages__minio__Options__ServiceUrl", "http://10.1.2.3:9000");
+        Environment.SetEnvironmentVariable("UPLOADKIT_S3_TESTS_UploadKit__Storages__minio__Options__Endpoint", "http://10.1.2.3:9000");
         try
         {
-            var json = """{ "UploadKit": { "Storages": { "minio": { "Backend": "S3", "Options": { "BucketName": "media", "ServiceUrl": "http://127.0.0.1:9000" } } } } }""";
+            var json = """{ "UploadKit": { "Storages": { "minio": { "Backend": "S3", "Options": { "Bucket": "media", "Endpoint": "http://127.0.0.1:9000" } } } } }""";
             var configuration = new ConfigurationBuilder()
                 .AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json)))
                 .AddEnvironmentVariables("UPLOADKIT_S3_TESTS_")
@@ -116,39 +116,39 @@ public sealed class S3StorageOptionsTests
 
             var options = S3StorageFactory.Bind("minio", configuration.GetSection("UploadKit:Storages:minio:Options"));
 
-            Assert.That(options.ServiceUrl, Is.EqualTo("http://10.1.2.3:9000"));
+            Assert.That(options.Endpoint, Is.EqualTo(new Uri("http://10.1.2.3:9000")));
         }
         finally
         {
-            Environment.SetEnvironmentVariable("UPLOADKIT_S3_TESTS_UploadKit__Storages__minio__Options__ServiceUrl", null);
+            Environment.SetEnvironmentVariable("UPLOADKIT_S3_TESTS_UploadKit__Storages__minio__Options__Endpoint", null);
         }
     }
 
     [Test]
-    public void Bind_MissingBucketName_ThrowsNamingTheOption()
+    public void Bind_MissingBucket_ThrowsNamingTheOption()
     {
-        var error = Assert.Throws<OptionsValidationException>(() => S3StorageFactory.Bind("minio", Section("""{ "ServiceUrl": "http://127.0.0.1:9000" }""")));
+        var error = Assert.Throws<OptionsValidationException>(() => S3StorageFactory.Bind("minio", Section("""{ "Endpoint": "http://127.0.0.1:9000" }""")));
 
         Assert.That(error!.OptionsName, Is.EqualTo("minio"));
-        Assert.That(error.Failures, Does.Contain("UploadKit:Storages:minio:Options:BucketName is required."));
+        Assert.That(error.Failures, Does.Contain("UploadKit:Storages:minio:Options:Bucket is required."));
     }
 
     [Test]
     public void Bind_UnknownKey_ThrowsNamingTheKey()
     {
-        var error = Assert.Throws<OptionsValidationException>(() => S3StorageFactory.Bind("minio", Section("""{ "BucketName": "b", "BuckeName": "typo" }""")));
+        var error = Assert.Throws<OptionsValidationException>(() => S3StorageFactory.Bind("minio", Section("""{ "Bucket": "b", "BuckeName": "typo" }""")));
 
         Assert.That(error!.OptionsName, Is.EqualTo("minio"));
         Assert.That(error.Message, Does.Contain("BuckeName"));
     }
 
-    [TestCase("""{ "BucketName": "b", "AccessKey": "ak" }""", "SecretKey")]
-    [TestCase("""{ "BucketName": "b", "MultipartChunkSize": 1024 }""", "MultipartChunkSize")]
-    [TestCase("""{ "BucketName": "b", "MaxConcurrency": 0 }""", "MaxConcurrency")]
-    [TestCase("""{ "BucketName": "b", "QuerystringExpire": 700000 }""", "QuerystringExpire")]
-    [TestCase("""{ "BucketName": "b", "DefaultAcl": "world-writable" }""", "DefaultAcl")]
-    [TestCase("""{ "BucketName": "b", "ServiceUrl": "127.0.0.1:9000" }""", "ServiceUrl")]
-    [TestCase("""{ "BucketName": "b", "Location": "../other" }""", "Location")]
+    [TestCase("""{ "Bucket": "b", "AccessKey": "ak" }""", "SecretKey")]
+    [TestCase("""{ "Bucket": "b", "ChunkSize": 1024 }""", "ChunkSize")]
+    [TestCase("""{ "Bucket": "b", "MaxConcurrency": 0 }""", "MaxConcurrency")]
+    [TestCase("""{ "Bucket": "b", "UrlExpiry": "8.00:00:00" }""", "UrlExpiry")]
+    [TestCase("""{ "Bucket": "b", "DefaultAcl": "world-writable" }""", "DefaultAcl")]
+    [TestCase("""{ "Bucket": "b", "Endpoint": "127.0.0.1:9000" }""", "Endpoint")]
+    [TestCase("""{ "Bucket": "b", "KeyPrefix": "../other" }""", "KeyPrefix")]
     public void Bind_InvalidValue_ThrowsNamingTheOption(string json, string option)
     {
         var error = Assert.Throws<OptionsValidationException>(() => S3StorageFactory.Bind("minio", Section(json)));
@@ -160,7 +160,7 @@ public sealed class S3StorageOptionsTests
     public void Create_BackendContext_ReturnsS3StorageWithPrefix()
     {
         var services = new ServiceCollection().BuildServiceProvider();
-        var section = Section("""{ "BucketName": "b", "ServiceUrl": "http://127.0.0.1:9", "ForcePathStyle": true, "AccessKey": "a", "SecretKey": "s", "Location": "media/" }""");
+        var section = Section("""{ "Bucket": "b", "Endpoint": "http://127.0.0.1:9", "ForcePathStyle": true, "AccessKey": "a", "SecretKey": "s", "KeyPrefix": "media/" }""");
 
         using var storage = (S3Storage)S3StorageFactory.Create(new StorageBackendContext("minio", section, services));
 
@@ -173,7 +173,7 @@ public sealed class S3StorageOptionsTests
     {
         var client = new Mock<IAmazonS3>().Object;
         var services = new ServiceCollection().AddSingleton(client).BuildServiceProvider();
-        var options = new S3StorageOptions { BucketName = "b", ClientFactory = sp => sp.GetRequiredService<IAmazonS3>() };
+        var options = new S3StorageOptions { Bucket = "b", ClientFactory = sp => sp.GetRequiredService<IAmazonS3>() };
 
         using var storage = S3StorageFactory.Create("minio", options, services);
 
@@ -186,7 +186,7 @@ public sealed class S3StorageOptionsTests
         var services = new ServiceCollection();
         var builder = services.AddUploadKit();
 
-        builder.AddS3Storage().AddS3Storage("avatars", o => o.BucketName = "avatars");
+        builder.AddS3Storage().AddS3Storage("avatars", o => o.Bucket = "avatars");
 
         Assert.That(services.Any(d => d.ServiceType.Name == "StorageBackendRegistration"), Is.True);
         Assert.That(services.Any(d => d.ServiceType.Name == "StorageRegistration"), Is.True);
@@ -215,7 +215,7 @@ public sealed class S3StorageUnitTests
                 puts.Add((r.Key, r.IfNoneMatch, Sha256Hex(copy.ToArray())));
                 return puts.Count == 1 ? Task.FromException<PutObjectResponse>(Status(HttpStatusCode.PreconditionFailed)) : Task.FromResult(new PutObjectResponse());
             });
-        using var storage = new S3Storage(client.Object, new S3StorageOptions { BucketName = "b", AccessKey = "a", SecretKey = "s" });
+        using var storage = new S3Storage(client.Object, new S3StorageOptions { Bucket = "b", AccessKey = "a", SecretKey = "s" });
         var bytes = RandomBytes(1000);
 
         var name = await storage.SaveAsync("docs/a.txt", new MemoryStream(bytes));
@@ -236,7 +236,7 @@ public sealed class S3StorageUnitTests
         client.Setup(c => c.PutObjectAsync(It.IsAny<PutObjectRequest>(), It.IsAny<CancellationToken>()))
             .Callback((PutObjectRequest r, CancellationToken _) => sent = r)
             .ReturnsAsync(new PutObjectResponse());
-        using var storage = new S3Storage(client.Object, new S3StorageOptions { BucketName = "b", FileOverwrite = true, DefaultAcl = "public-read", Location = "m" });
+        using var storage = new S3Storage(client.Object, new S3StorageOptions { Bucket = "b", Overwrite = true, DefaultAcl = "public-read", KeyPrefix = "m" });
 
         var name = await storage.SaveAsync("a.css", new MemoryStream([1, 2, 3]));
 
@@ -257,7 +257,7 @@ public sealed class S3StorageUnitTests
             .ThrowsAsync(Status(HttpStatusCode.InternalServerError));
         client.Setup(c => c.AbortMultipartUploadAsync(It.Is<AbortMultipartUploadRequest>(r => r.UploadId == "u1" && r.Key == "big.bin"), It.IsAny<CancellationToken>()))
             .ReturnsAsync(new AbortMultipartUploadResponse());
-        var options = new S3StorageOptions { BucketName = "b", FileOverwrite = true, MultipartThreshold = 5 << 20, MultipartChunkSize = 5 << 20 };
+        var options = new S3StorageOptions { Bucket = "b", Overwrite = true, MultipartThreshold = 5 << 20, ChunkSize = 5 << 20 };
         using var storage = new S3Storage(client.Object, options);
 
         Assert.ThrowsAsync<AmazonS3Exception>(() => storage.SaveAsync("big.bin", new GeneratedStream(20 << 20)));
@@ -284,7 +284,7 @@ public sealed class S3StorageUnitTests
             .ThrowsAsync(Status(HttpStatusCode.PreconditionFailed));
         client.Setup(c => c.AbortMultipartUploadAsync(It.Is<AbortMultipartUploadRequest>(r => r.UploadId == "u2"), It.IsAny<CancellationToken>()))
             .ReturnsAsync(new AbortMultipartUploadResponse());
-        var options = new S3StorageOptions { BucketName = "b", MultipartThreshold = 5 << 20, MultipartChunkSize = 5 << 20 };
+        var options = new S3StorageOptions { Bucket = "b", MultipartThreshold = 5 << 20, ChunkSize = 5 << 20 };
         using var storage = new S3Storage(client.Object, options);
 
         Assert.ThrowsAsync<IOException>(() => storage.SaveAsync("big.bin", new GeneratedStream(12 << 20)));
@@ -307,7 +307,7 @@ public sealed class S3StorageUnitTests
         response.Headers.ContentType = "text/plain";
         client.Setup(c => c.GetObjectMetadataAsync(It.Is<GetObjectMetadataRequest>(r => r.Key == "m/a.txt" && r.ChecksumMode == ChecksumMode.ENABLED), It.IsAny<CancellationToken>()))
             .ReturnsAsync(response);
-        using var storage = new S3Storage(client.Object, new S3StorageOptions { BucketName = "b", Location = "m" });
+        using var storage = new S3Storage(client.Object, new S3StorageOptions { Bucket = "b", KeyPrefix = "m" });
 
         var info = await storage.GetMetadataAsync("a.txt");
 
@@ -319,7 +319,7 @@ public sealed class S3StorageUnitTests
     [Test]
     public void CreateUploadUrlAsync_PostWithoutSizeLimit_Throws()
     {
-        using var storage = new S3Storage(new Mock<IAmazonS3>().Object, new S3StorageOptions { BucketName = "b", AccessKey = "a", SecretKey = "s" });
+        using var storage = new S3Storage(new Mock<IAmazonS3>().Object, new S3StorageOptions { Bucket = "b", AccessKey = "a", SecretKey = "s" });
 
         Assert.ThrowsAsync<ArgumentException>(() => storage.CreateUploadUrlAsync(new PresignedUploadRequest("a.txt") { Method = PresignedUploadMethod.Post }));
     }

@@ -9,13 +9,13 @@ namespace UploadKit.Storage.S3.Tests;
 /// <summary>
 /// Runs s3rver for the test run with the bucket <see cref="BucketName"/>, and points the <c>minio</c> storage of
 /// appsettings.json at it through the environment variable a deployment would set
-/// (<c>UploadKit__Storages__minio__Options__ServiceUrl</c>).
+/// (<c>UploadKit__Storages__minio__Options__Endpoint</c>).
 /// </summary>
 [SetUpFixture]
 public sealed class S3rverFixture() : S3rverSetUp("the S3 tests", "uploadkit-s3rver-", BucketName)
 {
     public const string StorageName = "minio";
-    public const string ServiceUrlVariable = "UploadKit__Storages__minio__Options__ServiceUrl";
+    public const string ServiceUrlVariable = "UploadKit__Storages__minio__Options__Endpoint";
     public const string BucketName = "uploadkit-tests";
 
     protected override void OnStarted() => Environment.SetEnvironmentVariable(ServiceUrlVariable, ServiceUrl);
@@ -51,7 +51,7 @@ public sealed class S3rverFixture() : S3rverSetUp("the S3 tests", "uploadkit-s3r
     /// <summary>A plain SDK client for checking the bucket behind the storage's back.</summary>
     public static AmazonS3Client CreateClient()
     {
-        var options = new S3StorageOptions { ServiceUrl = ServiceUrl, ForcePathStyle = true, RequestChecksumCalculation = S3ChecksumMode.WhenRequired };
+        var options = new S3StorageOptions { Endpoint = new Uri(ServiceUrl), ForcePathStyle = true, RequestChecksumCalculation = S3ChecksumMode.WhenRequired };
         return new AmazonS3Client(new Amazon.Runtime.BasicAWSCredentials("S3RVER", "S3RVER"), S3StorageFactory.CreateClientConfig(options));
     }
 }

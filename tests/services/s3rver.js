@@ -101,13 +101,25 @@ async function createOnly(ctx, next) {
   const write =
     (ctx.method === 'PUT' && !('partNumber' in ctx.query) && !ctx.headers['x-amz-copy-source']) ||
     (ctx.method === 'POST' && 'uploadId' in ctx.query);
-  if (write && (await ctx.store.existsObject(bucket, key))) {
-    throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
+  if (!write) return next();
+  // Check and write as one step, as S3 does: a second create-only write of a key waits for none and fails while
+  // the first is in flight, so two concurrent writers can never both succeed.
+  const id = `${bucket}/${key}`;
+  const taken = () =>
+    new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
       Condition: 'If-None-Match',
     });
+  if (creating.has(id)) throw taken();
+  creating.add(id);
+  try {
+    if (await ctx.store.existsObject(bucket, key)) throw taken();
+    return await next();
+  } finally {
+    creating.delete(id);
   }
-  return next();
 }
+
+const creating = new Set();
 
 const rfc3986 = (value) =>
   encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);

@@ -36,29 +36,14 @@ internal static class StorageServiceCollectionExtensions
 
     private static FileSystemStorage CreateFileSystemStorage(StorageBackendContext context)
     {
-        var options = new FileSystemStorageOptions();
-        Bind<FileSystemStorageOptions>(context, () => context.Options.Bind(options, o => o.ErrorOnUnknownConfiguration = true));
+        var options = StorageOptionsBinder.Bind<FileSystemStorageOptions>(context.StorageName, FileSystemBackend, context.Options, (s, o, b) => s.Bind(o, b));
         var contentRoot = context.Services.GetService<IHostEnvironment>()?.ContentRootPath;
         return new FileSystemStorage(options, contentRoot, context.StorageName);
     }
 
     private static InMemoryStorage CreateInMemoryStorage(StorageBackendContext context)
     {
-        var options = new InMemoryStorageOptions();
-        Bind<InMemoryStorageOptions>(context, () => context.Options.Bind(options, o => o.ErrorOnUnknownConfiguration = true));
-        return new InMemoryStorage(options);
-    }
-
-    private static void Bind<TOptions>(StorageBackendContext context, Action bind)
-    {
-        try
-        {
-            bind();
-        }
-        catch (InvalidOperationException ex)
-        {
-            // The binder names the unknown keys or the value it could not convert.
-            throw new OptionsValidationException(context.StorageName, typeof(TOptions), [ex.Message]);
-        }
+        var options = StorageOptionsBinder.Bind<InMemoryStorageOptions>(context.StorageName, InMemoryBackend, context.Options, (s, o, b) => s.Bind(o, b));
+        return new InMemoryStorage(options, context.Services.GetService<TimeProvider>() ?? TimeProvider.System, context.StorageName);
     }
 }

@@ -16,19 +16,17 @@ namespace UploadKit;
 /// <remarks>
 /// Every operation resolves the real path of a name, following every symbolic link along it, and refuses a name that
 /// ends outside <see cref="Location"/> or in its reserved folder with <see cref="SuspiciousFileNameException"/>: a link
-/// in the folder can neither serve, overwrite nor delete a file elsewhere. <see cref="ListAsync"/> follows links only
+/// in the folder can neither serve, overwrite nor delete a file elsewhere. <see cref="FileStorage.ListAsync"/> follows links only
 /// where they stay inside, visits each folder once, and stops when cancelled. Names are used exactly as given, so
 /// whether <c>Song.mp3</c> and <c>song.mp3</c> (or the NFC and NFD forms of <c>café.txt</c>) are one file or two is the
 /// file system's answer; a save never replaces an existing file of either name unless asked to.
 /// </remarks>
-public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
+public sealed class FileSystemStorage : FileStorage, ILocalFileStorage
 {
     private const string Reserved = FileStorageNames.ReservedPrefix;
-    private const int MaxAttempts = 100;
 
     private readonly string _root;
     private readonly string? _baseUrl;
-    private readonly bool _overwrite;
     private readonly UnixFileMode _fileMode;
     private readonly UnixFileMode _directoryMode;
     private string? _realRoot;
@@ -42,8 +40,8 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
     }
 
     internal FileSystemStorage(FileSystemStorageOptions options, string? contentRoot, string storageName)
+        : base(storageName, (options ?? throw new ArgumentNullException(nameof(options))).Overwrite)
     {
-        ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
         if (string.IsNullOrWhiteSpace(options.Location))
         {
@@ -68,18 +66,19 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
         var location = Path.GetFullPath(options.Location!, contentRoot ?? Directory.GetCurrentDirectory());
         _root = Path.TrimEndingDirectorySeparator(location) + Path.DirectorySeparatorChar;
         _baseUrl = options.BaseUrl;
-        _overwrite = options.Overwrite;
     }
 
     /// <summary>Gets the full path of the storage's folder.</summary>
     public string Location => _root;
 
     /// <inheritdoc />
-    public async Task<string> SaveAsync(string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
+    /// <remarks>The content is written to a temporary file first, which then takes a free name atomically.</remarks>
+    protected override bool ChecksNameBeforeWrite => false;
+
+    /// <inheritdoc />
+    protected override async Task<string> SaveCoreAsync(Stream content, StorageSave save, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(content);
-        name = ValidateName(name);
-        var temp = CreateTemporaryPath(name);
+        var temp = CreateTemporaryPath(save.Name);
         try
         {
             var stream = new FileStream(temp, CreateOptions());
@@ -89,7 +88,7 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
                 await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            return await CommitAsync(name, temp, options, cancellationToken).ConfigureAwait(false);
+            return await CommitAsync(save, temp, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -111,7 +110,7 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
                 File.SetUnixFileMode(temp, _fileMode);
             }
 
-            return await CommitAsync(name, temp, options, cancellationToken).ConfigureAwait(false);
+            return await CommitAsync(CreateSave(name, options), temp, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -121,9 +120,9 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
     }
 
     /// <inheritdoc />
-    public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default)
+    protected override Task<Stream> OpenReadCoreAsync(string name, CancellationToken cancellationToken)
     {
-        var path = Resolve(ValidateName(name));
+        var path = Resolve(name);
         try
         {
             Stream stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
@@ -136,10 +135,8 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
     }
 
     /// <inheritdoc />
-    public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default)
+    protected override Task<bool> DeleteCoreAsync(string name, CancellationToken cancellationToken)
     {
-        name = ValidateName(name);
-
         // The name itself goes (a link, not what it points at), once its real path is known to be inside.
         Resolve(name);
         var slash = name.LastIndexOf('/');
@@ -155,22 +152,19 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
     }
 
     /// <inheritdoc />
-    public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) =>
-        Task.FromResult(File.Exists(Resolve(ValidateName(name))));
+    protected override Task<bool> ExistsCoreAsync(string name, CancellationToken cancellationToken) =>
+        Task.FromResult(File.Exists(Resolve(name)));
 
     /// <inheritdoc />
-    public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default)
+    protected override Task<StoredFileInfo?> GetMetadataCoreAsync(string name, CancellationToken cancellationToken)
     {
-        name = ValidateName(name);
         var info = new FileInfo(Resolve(name));
         return Task.FromResult(info.Exists ? Describe(name, info) : null);
     }
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    protected override async IAsyncEnumerable<StoredFileInfo> ListCoreAsync(string prefix, string folder, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        prefix ??= string.Empty;
-        var folder = StorageHelpers.ValidatePrefix(prefix);
         var realRoot = RealRoot();
         var start = folder.Length > 0 ? Resolve(ValidateName(folder)) : realRoot;
         if (!Directory.Exists(start))
@@ -278,15 +272,15 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
 
     /// <inheritdoc />
     /// <remarks>The bytes are copied on the disk into a temporary file beside the destination, which then takes its name.</remarks>
-    public Task<StoredFileInfo> CopyAsync(string sourceName, string destinationName, string? sourceETag = null, CancellationToken cancellationToken = default) =>
+    protected override Task<StoredFileInfo> CopyCoreAsync(string sourceName, string destinationName, string? sourceETag, CancellationToken cancellationToken) =>
         CopyOrLinkAsync(sourceName, destinationName, sourceETag, link: false, cancellationToken);
 
     Task<StoredFileInfo> ILocalFileStorage.LinkAsync(string sourceName, string destinationName, string? sourceETag, CancellationToken cancellationToken) =>
         CopyOrLinkAsync(sourceName, destinationName, sourceETag, link: true, cancellationToken);
 
     /// <inheritdoc />
-    public Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default) =>
-        Task.FromResult(StorageHelpers.BuildUrl(_baseUrl, ValidateName(name)));
+    protected override Task<string?> GetUrlCoreAsync(string name, CancellationToken cancellationToken) =>
+        Task.FromResult(StorageHelpers.BuildUrl(_baseUrl, name));
 
     private async Task<StoredFileInfo> CopyOrLinkAsync(string sourceName, string destinationName, string? sourceETag, bool link, CancellationToken cancellationToken)
     {
@@ -300,17 +294,7 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
             throw new FileNotFoundException($"No file named '{sourceName}' with the expected content exists.", sourceName);
         }
 
-        var options = new FileSaveOptions { ContentType = described.ContentType, Overwrite = true };
-        foreach (var (key, value) in described.Checksums)
-        {
-            options.Checksums[key] = value;
-        }
-
-        foreach (var (key, value) in described.Metadata)
-        {
-            options.Metadata[key] = value;
-        }
-
+        var options = StorageHelpers.SaveOptionsOf(described);
         var temp = CreateTemporaryPath(destinationName);
         try
         {
@@ -323,7 +307,7 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            await CommitAsync(destinationName, temp, options, cancellationToken).ConfigureAwait(false);
+            await CommitAsync(CreateSave(destinationName, options), temp, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -335,10 +319,11 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
         return copied.Exists ? Describe(destinationName, copied) : throw new IOException($"The copy '{destinationName}' disappeared as soon as it was made.");
     }
 
-    private static string ValidateName(string name)
+    /// <inheritdoc />
+    /// <exception cref="SuspiciousFileNameException">The name escapes the storage, or enters its reserved <c>.uploadkit</c> folder.</exception>
+    protected override string ValidateName(string name)
     {
-        ArgumentNullException.ThrowIfNull(name);
-        name = FileStorageNames.Validate(name);
+        name = base.ValidateName(name);
         if (IsReserved(name))
         {
             throw new SuspiciousFileNameException($"Names starting with '{Reserved}' are reserved by the storage.");
@@ -461,16 +446,17 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
         return options;
     }
 
-    private async Task<string> CommitAsync(string name, string temp, FileSaveOptions? options, CancellationToken cancellationToken)
+    private async Task<string> CommitAsync(StorageSave save, string temp, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var overwrite = options?.Overwrite ?? _overwrite;
+        var name = save.Name;
+        var options = save.Options;
 
         // The metadata names the content it describes (its ETag, which renames and links keep), and is ignored beside
         // other content: two files cannot be swapped together, so a reader between the two steps, or after a replace
         // by a concurrent save, sees the file without its metadata, never with another file's.
         var contentTag = GetContentTag(new FileInfo(temp));
-        if (overwrite)
+        if (save.Overwrite)
         {
             // Known name: the metadata goes first, so it is in place the moment the new content is.
             var path = Resolve(name);
@@ -488,23 +474,13 @@ public sealed class FileSystemStorage : IFileStorage, ILocalFileStorage
             return name;
         }
 
-        var candidate = name;
         var linksUnsupported = false;
-        for (var attempt = 0; ; attempt++)
+        while (Resolve(save.Name) is var path && (Directory.Exists(path) || !TryCommitNew(temp, path, ref linksUnsupported)))
         {
-            var path = Resolve(candidate);
-            if (!Directory.Exists(path) && TryCommitNew(temp, path, ref linksUnsupported))
-            {
-                break;
-            }
-
-            if (attempt >= MaxAttempts)
-            {
-                throw new IOException($"No free name was found for '{name}'.");
-            }
-
-            candidate = FileStorageNames.GetAlternateName(name);
+            save.NextName();
         }
+
+        var candidate = save.Name;
 
         // A new name is known only once taken; until the metadata follows, a reader sees the file's own properties.
         try

@@ -70,34 +70,8 @@ public interface IFileStorage
     /// <returns>The copy's properties, as the store reports them after the copy.</returns>
     /// <exception cref="FileNotFoundException">The source does not exist, or no longer has the entity tag <paramref name="sourceETag"/>.</exception>
     /// <exception cref="SuspiciousFileNameException">A name escapes the storage or is not a valid name.</exception>
-    async Task<StoredFileInfo> CopyAsync(string sourceName, string destinationName, string? sourceETag = null, CancellationToken cancellationToken = default)
-    {
-        var info = await GetMetadataAsync(sourceName, cancellationToken).ConfigureAwait(false);
-        if (info is null || (sourceETag is not null && !string.Equals(info.ETag, sourceETag, StringComparison.Ordinal)))
-        {
-            throw new FileNotFoundException($"No file named '{sourceName}' with the expected content exists.", sourceName);
-        }
-
-        var options = new FileSaveOptions { ContentType = info.ContentType, Overwrite = true, Length = info.Length };
-        foreach (var (key, value) in info.Checksums)
-        {
-            options.Checksums[key] = value;
-        }
-
-        foreach (var (key, value) in info.Metadata)
-        {
-            options.Metadata[key] = value;
-        }
-
-        var content = await OpenReadAsync(sourceName, cancellationToken).ConfigureAwait(false);
-        await using (content.ConfigureAwait(false))
-        {
-            await SaveAsync(destinationName, content, options, cancellationToken).ConfigureAwait(false);
-        }
-
-        return await GetMetadataAsync(destinationName, cancellationToken).ConfigureAwait(false)
-            ?? throw new IOException($"The copy '{destinationName}' disappeared as soon as it was made.");
-    }
+    Task<StoredFileInfo> CopyAsync(string sourceName, string destinationName, string? sourceETag = null, CancellationToken cancellationToken = default) =>
+        StorageHelpers.CopyThroughAppAsync(this, sourceName, destinationName, sourceETag, cancellationToken);
 
     /// <summary>
     /// Gets a URL a client can read the file from (Django's <c>url()</c>): a public or custom-domain URL,

@@ -7,13 +7,11 @@ namespace UploadKit;
 /// Keeps files in memory for the life of the instance: Django's <c>InMemoryStorage</c>, meant for tests.
 /// It follows the same name rules as every storage and never shows a partly saved file.
 /// </summary>
-public sealed class InMemoryStorage : IFileStorage
+public sealed class InMemoryStorage : FileStorage
 {
-    private const int MaxAttempts = 100;
-
     private readonly ConcurrentDictionary<string, Entry> _files = new(StringComparer.Ordinal);
     private readonly string? _baseUrl;
-    private readonly bool _overwrite;
+    private readonly TimeProvider _time;
     private long _version;
 
     /// <summary>Creates an empty storage with default settings.</summary>
@@ -25,50 +23,58 @@ public sealed class InMemoryStorage : IFileStorage
     /// <summary>Creates an empty storage.</summary>
     /// <param name="options">The storage's settings.</param>
     public InMemoryStorage(InMemoryStorageOptions options)
+        : this(options, TimeProvider.System)
     {
-        ArgumentNullException.ThrowIfNull(options);
+    }
+
+    /// <summary>Creates an empty storage whose modification times come from <paramref name="timeProvider"/>.</summary>
+    /// <param name="options">The storage's settings.</param>
+    /// <param name="timeProvider">The clock for <see cref="StoredFileInfo.LastModified"/>.</param>
+    public InMemoryStorage(InMemoryStorageOptions options, TimeProvider timeProvider)
+        : this(options, timeProvider, "InMemory")
+    {
+    }
+
+    internal InMemoryStorage(InMemoryStorageOptions options, TimeProvider timeProvider, string storageName)
+        : base(storageName, (options ?? throw new ArgumentNullException(nameof(options))).Overwrite)
+    {
+        ArgumentNullException.ThrowIfNull(timeProvider);
         _baseUrl = options.BaseUrl;
-        _overwrite = options.Overwrite;
+        _time = timeProvider;
     }
 
     /// <inheritdoc />
-    public async Task<string> SaveAsync(string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
+    /// <remarks>The whole content is read into memory first; a name is then taken atomically.</remarks>
+    protected override bool ChecksNameBeforeWrite => false;
+
+    /// <inheritdoc />
+    protected override async Task<string> SaveCoreAsync(Stream content, StorageSave save, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(content);
-        name = FileStorageNames.Validate(name);
         using var buffer = new MemoryStream();
         await content.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         var data = buffer.ToArray();
-        var overwrite = options?.Overwrite ?? _overwrite;
-        var candidate = name;
-        for (var attempt = 0; ; attempt++)
+        while (true)
         {
-            var entry = new Entry(data, Describe(candidate, data, options));
-            if (overwrite)
+            var entry = new Entry(data, Describe(save.Name, data, save));
+            if (save.Overwrite)
             {
-                _files[candidate] = entry;
-                return candidate;
+                _files[save.Name] = entry;
+                return save.Name;
             }
 
-            if (_files.TryAdd(candidate, entry))
+            if (_files.TryAdd(save.Name, entry))
             {
-                return candidate;
+                return save.Name;
             }
 
-            if (attempt >= MaxAttempts)
-            {
-                throw new IOException($"No free name was found for '{name}'.");
-            }
-
-            candidate = FileStorageNames.GetAlternateName(name);
+            save.NextName();
         }
     }
 
     /// <inheritdoc />
-    public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default)
+    protected override Task<Stream> OpenReadCoreAsync(string name, CancellationToken cancellationToken)
     {
-        name = FileStorageNames.Validate(name);
         if (!_files.TryGetValue(name, out var entry))
         {
             throw new FileNotFoundException($"No file is named '{name}'.", name);
@@ -78,22 +84,20 @@ public sealed class InMemoryStorage : IFileStorage
     }
 
     /// <inheritdoc />
-    public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default) =>
-        Task.FromResult(_files.TryRemove(FileStorageNames.Validate(name), out _));
+    protected override Task<bool> DeleteCoreAsync(string name, CancellationToken cancellationToken) =>
+        Task.FromResult(_files.TryRemove(name, out _));
 
     /// <inheritdoc />
-    public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) =>
-        Task.FromResult(_files.ContainsKey(FileStorageNames.Validate(name)));
+    protected override Task<bool> ExistsCoreAsync(string name, CancellationToken cancellationToken) =>
+        Task.FromResult(_files.ContainsKey(name));
 
     /// <inheritdoc />
-    public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default) =>
-        Task.FromResult(_files.TryGetValue(FileStorageNames.Validate(name), out var entry) ? entry.Info : null);
+    protected override Task<StoredFileInfo?> GetMetadataCoreAsync(string name, CancellationToken cancellationToken) =>
+        Task.FromResult(_files.TryGetValue(name, out var entry) ? entry.Info : null);
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    protected override async IAsyncEnumerable<StoredFileInfo> ListCoreAsync(string prefix, string folder, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        prefix ??= string.Empty;
-        StorageHelpers.ValidatePrefix(prefix);
         var entries = _files.Where(p => p.Key.StartsWith(prefix, StringComparison.Ordinal)).Select(p => p.Value.Info).ToList();
         entries.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         foreach (var info in entries)
@@ -107,10 +111,8 @@ public sealed class InMemoryStorage : IFileStorage
 
     /// <inheritdoc />
     /// <remarks>The copy shares the source's bytes, which no save changes in place: the copy costs no memory.</remarks>
-    public Task<StoredFileInfo> CopyAsync(string sourceName, string destinationName, string? sourceETag = null, CancellationToken cancellationToken = default)
+    protected override Task<StoredFileInfo> CopyCoreAsync(string sourceName, string destinationName, string? sourceETag, CancellationToken cancellationToken)
     {
-        sourceName = FileStorageNames.Validate(sourceName);
-        destinationName = FileStorageNames.Validate(destinationName);
         if (!_files.TryGetValue(sourceName, out var source) || (sourceETag is not null && !string.Equals(source.Info.ETag, sourceETag, StringComparison.Ordinal)))
         {
             throw new FileNotFoundException($"No file named '{sourceName}' with the expected content exists.", sourceName);
@@ -119,7 +121,7 @@ public sealed class InMemoryStorage : IFileStorage
         var info = new StoredFileInfo(destinationName, source.Data.Length)
         {
             ContentType = source.Info.ContentType,
-            LastModified = DateTimeOffset.UtcNow,
+            LastModified = _time.GetUtcNow(),
             ETag = StorageHelpers.MakeETag(Interlocked.Increment(ref _version), source.Data.Length),
             Checksums = source.Info.Checksums,
             Metadata = source.Info.Metadata,
@@ -129,17 +131,17 @@ public sealed class InMemoryStorage : IFileStorage
     }
 
     /// <inheritdoc />
-    public Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default) =>
-        Task.FromResult(StorageHelpers.BuildUrl(_baseUrl, FileStorageNames.Validate(name)));
+    protected override Task<string?> GetUrlCoreAsync(string name, CancellationToken cancellationToken) =>
+        Task.FromResult(StorageHelpers.BuildUrl(_baseUrl, name));
 
-    private StoredFileInfo Describe(string name, byte[] data, FileSaveOptions? options)
+    private StoredFileInfo Describe(string name, byte[] data, StorageSave save)
     {
-        var contentType = StoredContentTypes.GetContentType(name, options);
+        var options = save.Options;
         return new(name, data.Length)
         {
-            ContentType = contentType,
-            ContentDisposition = StoredContentTypes.GetContentDisposition(contentType, options),
-            LastModified = DateTimeOffset.UtcNow,
+            ContentType = save.ContentType,
+            ContentDisposition = save.ContentDisposition,
+            LastModified = _time.GetUtcNow(),
             ETag = StorageHelpers.MakeETag(Interlocked.Increment(ref _version), data.Length),
             Checksums = StorageHelpers.Freeze(options?.Checksums),
             Metadata = StorageHelpers.Freeze(options?.Metadata),

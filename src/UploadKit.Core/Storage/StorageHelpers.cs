@@ -27,6 +27,45 @@ internal static class StorageHelpers
         }
     }
 
+    /// <summary>
+    /// Copies a file by reading it and saving it under the new name (replacing a file there), so the bytes pass through
+    /// the app once: the copy of a storage that has no native one.
+    /// </summary>
+    public static async Task<StoredFileInfo> CopyThroughAppAsync(IFileStorage storage, string sourceName, string destinationName, string? sourceETag, CancellationToken cancellationToken)
+    {
+        var info = await storage.GetMetadataAsync(sourceName, cancellationToken).ConfigureAwait(false);
+        if (info is null || (sourceETag is not null && !string.Equals(info.ETag, sourceETag, StringComparison.Ordinal)))
+        {
+            throw new FileNotFoundException($"No file named '{sourceName}' with the expected content exists.", sourceName);
+        }
+
+        var content = await storage.OpenReadAsync(sourceName, cancellationToken).ConfigureAwait(false);
+        await using (content.ConfigureAwait(false))
+        {
+            await storage.SaveAsync(destinationName, content, SaveOptionsOf(info, info.Length), cancellationToken).ConfigureAwait(false);
+        }
+
+        return await storage.GetMetadataAsync(destinationName, cancellationToken).ConfigureAwait(false)
+            ?? throw new IOException($"The copy '{destinationName}' disappeared as soon as it was made.");
+    }
+
+    /// <summary>The options that save a copy of a stored file: its content type, checksums and metadata, replacing the destination.</summary>
+    public static FileSaveOptions SaveOptionsOf(StoredFileInfo info, long? length = null)
+    {
+        var options = new FileSaveOptions { ContentType = info.ContentType, Overwrite = true, Length = length };
+        foreach (var (key, value) in info.Checksums)
+        {
+            options.Checksums[key] = value;
+        }
+
+        foreach (var (key, value) in info.Metadata)
+        {
+            options.Metadata[key] = value;
+        }
+
+        return options;
+    }
+
     /// <summary>Guesses a media type from a name's extension (<see cref="StoredContentTypes.FromName"/>), or null for an unknown one.</summary>
     public static string? GuessContentType(string name) =>
         StoredContentTypes.FromName(name) is var contentType && contentType != StoredContentTypes.Unknown ? contentType : null;

@@ -22,28 +22,10 @@ internal static partial class AzureBlobStorageFactory
     /// <summary>Binds a storage's <c>Options</c> section; unknown keys and bad values are validation errors.</summary>
     public static AzureBlobStorageOptions Bind(string storageName, IConfiguration section)
     {
-        ArgumentNullException.ThrowIfNull(section);
-        // The binder skips properties it cannot create, so the code-only ones are refused here.
-        var codeOnly = new[] { nameof(AzureBlobStorageOptions.Credential), nameof(AzureBlobStorageOptions.ClientFactory) }
-            .Where(key => section.GetSection(key).Exists())
-            .Select(key => $"{key} can only be set in code, not in configuration.")
-            .ToList();
-        if (codeOnly.Count > 0)
-        {
-            throw Invalid(storageName, codeOnly);
-        }
-
-        var options = new AzureBlobStorageOptions();
-        try
-        {
-            section.Bind(options, o => o.ErrorOnUnknownConfiguration = true);
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw Invalid(storageName, [ex.Message]);
-        }
-
-        return options;
+        // The binder skips properties it cannot create, so the code-only ones are refused by name.
+        return StorageOptionsBinder.Bind<AzureBlobStorageOptions>(
+            storageName, AzureBlobStorage.BackendName, section, (s, o, b) => s.Bind(o, b),
+            nameof(AzureBlobStorageOptions.Credential), nameof(AzureBlobStorageOptions.ClientFactory));
     }
 
     /// <summary>Validates <paramref name="options"/> and creates the storage.</summary>
@@ -79,7 +61,7 @@ internal static partial class AzureBlobStorageFactory
                    (string.IsNullOrEmpty(options.AccountKey) ? 0 : 1) + (options.Credential is not null ? 1 : 0);
         if (ways != 1)
         {
-            errors.Add("Give exactly one way to reach the account: ConnectionString; AccountName with AccountKey; ServiceUri with a Credential (code only); or a ClientFactory (code only).");
+            errors.Add("Give exactly one way to reach the account: ConnectionString; AccountName with AccountKey; Endpoint with a Credential (code only); or a ClientFactory (code only).");
         }
 
         if (!string.IsNullOrEmpty(options.AccountKey))
@@ -94,29 +76,29 @@ internal static partial class AzureBlobStorageFactory
                 errors.Add("AccountKey must be the account's base64 key.");
             }
 
-            if (options.ServiceUri is null && string.IsNullOrEmpty(options.EndpointSuffix))
+            if (options.Endpoint is null && string.IsNullOrEmpty(options.EndpointSuffix))
             {
-                errors.Add("EndpointSuffix must not be empty when ServiceUri is not given.");
+                errors.Add("EndpointSuffix must not be empty when Endpoint is not given.");
             }
         }
 
-        if (options.Credential is not null && options.ServiceUri is null)
+        if (options.Credential is not null && options.Endpoint is null)
         {
-            errors.Add("ServiceUri is required with a Credential.");
+            errors.Add("Endpoint is required with a Credential.");
         }
 
-        if (options.ServiceUri is { } uri && (!uri.IsAbsoluteUri || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp)))
+        if (options.Endpoint is { } uri && (!uri.IsAbsoluteUri || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp)))
         {
-            errors.Add("ServiceUri must be an absolute http or https URL, such as https://myaccount.blob.core.windows.net.");
+            errors.Add("Endpoint must be an absolute http or https URL, such as https://myaccount.blob.core.windows.net.");
         }
 
-        if (string.IsNullOrEmpty(options.ContainerName))
+        if (string.IsNullOrEmpty(options.Container))
         {
-            errors.Add("ContainerName is required.");
+            errors.Add("Container is required.");
         }
-        else if (!ContainerNamePattern().IsMatch(options.ContainerName) && options.ContainerName is not ("$root" or "$web"))
+        else if (!ContainerNamePattern().IsMatch(options.Container) && options.Container is not ("$root" or "$web"))
         {
-            errors.Add($"ContainerName '{options.ContainerName}' is not a valid container name: 3 to 63 lower-case letters, digits and single hyphens, starting with a letter or digit.");
+            errors.Add($"Container '{options.Container}' is not a valid container name: 3 to 63 lower-case letters, digits and single hyphens, starting with a letter or digit.");
         }
 
         if (!string.IsNullOrEmpty(options.KeyPrefix))
@@ -141,9 +123,9 @@ internal static partial class AzureBlobStorageFactory
             errors.Add("UrlExpiry must be positive and at most 7 days.");
         }
 
-        if (options.BlockSize is < 1 or > AzureBlobStorageOptions.MaxBlockSize)
+        if (options.ChunkSize is < 1 or > AzureBlobStorageOptions.MaxChunkSize)
         {
-            errors.Add($"BlockSize must be between 1 and {AzureBlobStorageOptions.MaxBlockSize} bytes.");
+            errors.Add($"ChunkSize must be between 1 and {AzureBlobStorageOptions.MaxChunkSize} bytes.");
         }
 
         if (options.MaxConcurrency is < 1 or > 64)
@@ -168,11 +150,11 @@ internal static partial class AzureBlobStorageFactory
 
         if (!string.IsNullOrEmpty(options.AccountKey))
         {
-            var endpoint = options.ServiceUri ?? new Uri($"https://{options.AccountName}.blob.{options.EndpointSuffix}");
+            var endpoint = options.Endpoint ?? new Uri($"https://{options.AccountName}.blob.{options.EndpointSuffix}");
             return new BlobServiceClient(endpoint, new StorageSharedKeyCredential(options.AccountName, options.AccountKey));
         }
 
-        return new BlobServiceClient(options.ServiceUri, options.Credential);
+        return new BlobServiceClient(options.Endpoint, options.Credential);
     }
 
     private static OptionsValidationException Invalid(string storageName, IEnumerable<string> errors) =>

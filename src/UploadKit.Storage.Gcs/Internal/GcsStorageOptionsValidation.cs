@@ -58,9 +58,9 @@ internal static class GcsStorageOptionsValidation
             failures.Add(prefix + "VirtualHostedStyle and BucketBoundHostname exclude each other.");
         }
 
-        if (options.Expiration < TimeSpan.FromSeconds(1) || options.Expiration > V4Signer.MaxExpiry)
+        if (options.UrlExpiry < TimeSpan.FromSeconds(1) || options.UrlExpiry > V4Signer.MaxExpiry)
         {
-            failures.Add(prefix + "Expiration must be between 1 second and 7 days.");
+            failures.Add(prefix + "UrlExpiry must be between 1 second and 7 days.");
         }
 
         if (options.ChunkSize <= 0 || options.ChunkSize % GcsStorageOptions.ChunkSizeUnit != 0)

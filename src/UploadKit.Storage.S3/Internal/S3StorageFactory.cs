@@ -20,16 +20,8 @@ internal static class S3StorageFactory
     /// <summary>Binds a storage's <c>Options</c> section; unknown keys and invalid values throw <see cref="OptionsValidationException"/>.</summary>
     public static S3StorageOptions Bind(string storageName, IConfigurationSection section)
     {
-        var options = new S3StorageOptions();
-        try
-        {
-            section.Bind(options, o => o.ErrorOnUnknownConfiguration = true);
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw new OptionsValidationException(storageName, typeof(S3StorageOptions), [$"{section.Path}: {ex.Message}"]);
-        }
-
+        var options = StorageOptionsBinder.Bind<S3StorageOptions>(
+            storageName, S3UploadKitBuilderExtensions.BackendName, section, (s, o, b) => s.Bind(o, b), nameof(S3StorageOptions.ClientFactory));
         Validate(storageName, section.Path, options);
         return options;
     }
@@ -40,15 +32,14 @@ internal static class S3StorageFactory
         var failures = new List<string>();
         void Fail(string option, string message) => failures.Add($"{path}:{option} {message}");
 
-        if (string.IsNullOrWhiteSpace(options.BucketName))
+        if (string.IsNullOrWhiteSpace(options.Bucket))
         {
-            Fail(nameof(options.BucketName), "is required.");
+            Fail(nameof(options.Bucket), "is required.");
         }
 
-        if (options.ServiceUrl is { Length: > 0 } url &&
-            (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)))
+        if (options.Endpoint is { } endpoint && (!endpoint.IsAbsoluteUri || (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps)))
         {
-            Fail(nameof(options.ServiceUrl), "must be an absolute http or https URL.");
+            Fail(nameof(options.Endpoint), "must be an absolute http or https URL.");
         }
 
         if (string.IsNullOrEmpty(options.AccessKey) != string.IsNullOrEmpty(options.SecretKey))
@@ -62,14 +53,14 @@ internal static class S3StorageFactory
             Fail(nameof(options.DefaultAcl), $"'{acl}' is not a canned ACL ({string.Join(", ", CannedAcls)}).");
         }
 
-        if (options.QuerystringExpire is < 1 or > 604800)
+        if (options.UrlExpiry < TimeSpan.FromSeconds(1) || options.UrlExpiry > TimeSpan.FromDays(7))
         {
-            Fail(nameof(options.QuerystringExpire), "must be between 1 and 604800 seconds.");
+            Fail(nameof(options.UrlExpiry), "must be between 1 second and 7 days.");
         }
 
-        if (options.MultipartChunkSize is < S3StorageOptions.MinimumPartSize or > S3StorageOptions.MaximumPartSize)
+        if (options.ChunkSize is < S3StorageOptions.MinimumPartSize or > S3StorageOptions.MaximumPartSize)
         {
-            Fail(nameof(options.MultipartChunkSize), $"must be between {S3StorageOptions.MinimumPartSize} and {S3StorageOptions.MaximumPartSize} bytes.");
+            Fail(nameof(options.ChunkSize), $"must be between {S3StorageOptions.MinimumPartSize} and {S3StorageOptions.MaximumPartSize} bytes.");
         }
 
         if (options.MultipartThreshold is < 0 or > S3StorageOptions.MaximumPartSize)
@@ -87,9 +78,9 @@ internal static class S3StorageFactory
             Fail(nameof(options.UrlProtocol), "must be 'http:' or 'https:'.");
         }
 
-        if (!IsValidLocation(options.Location))
+        if (!IsValidLocation(options.KeyPrefix))
         {
-            Fail(nameof(options.Location), "must be a relative key prefix with '/' separators.");
+            Fail(nameof(options.KeyPrefix), "must be a relative key prefix with '/' separators.");
         }
 
         if (failures.Count > 0)
@@ -166,9 +157,9 @@ internal static class S3StorageFactory
                 : ResponseChecksumValidation.WHEN_SUPPORTED,
         };
 
-        if (!string.IsNullOrEmpty(options.ServiceUrl))
+        if (options.Endpoint is { } endpoint)
         {
-            config.ServiceURL = options.ServiceUrl;
+            config.ServiceURL = endpoint.AbsoluteUri;
             config.AuthenticationRegion = options.Region ?? "us-east-1";
         }
         else if (!string.IsNullOrEmpty(options.Region))

@@ -108,7 +108,7 @@ public sealed class AzureBlobStorageTests
     [Test]
     public async Task SaveAsync_OverwriteConfigured_ReplacesContent()
     {
-        var storage = await CreateStorageAsync("\"Overwrite\": true, \"BlockSize\": 1024");
+        var storage = await CreateStorageAsync("\"Overwrite\": true, \"ChunkSize\": 1024");
         await storage.SaveAsync("a.bin", new PatternStream(5000, 1));
         var name = await storage.SaveAsync("a.bin", new PatternStream(7000, 2));
 
@@ -122,7 +122,7 @@ public sealed class AzureBlobStorageTests
     [TestCase(0)]
     public async Task SaveAsync_LengthAroundBlockSize_StoresExactBytes(int length)
     {
-        var storage = await CreateStorageAsync("\"BlockSize\": 1024, \"MaxConcurrency\": 3");
+        var storage = await CreateStorageAsync("\"ChunkSize\": 1024, \"MaxConcurrency\": 3");
         var name = await storage.SaveAsync("edge.bin", new PatternStream(length, 7));
 
         var info = await storage.GetMetadataAsync(name);
@@ -138,7 +138,7 @@ public sealed class AzureBlobStorageTests
         const int blockSize = 1024 * 1024;
         const int concurrency = 2;
         const long length = 64L * 1024 * 1024;
-        var storage = await CreateStorageAsync($"\"BlockSize\": {blockSize}, \"MaxConcurrency\": {concurrency}");
+        var storage = await CreateStorageAsync($"\"ChunkSize\": {blockSize}, \"MaxConcurrency\": {concurrency}");
         // Warm up the client, the connection pool and the buffer pool, so the measurement sees the steady state.
         await storage.SaveAsync("warmup.bin", new PatternStream(3 * blockSize, 1));
 
@@ -157,7 +157,7 @@ public sealed class AzureBlobStorageTests
     [Test]
     public async Task SaveAsync_SourceFailsMidway_CommitsNothing()
     {
-        var storage = await CreateStorageAsync("\"BlockSize\": 1024");
+        var storage = await CreateStorageAsync("\"ChunkSize\": 1024");
         var source = new PatternStream(10_000, 3, failAt: 5000);
 
         Assert.ThrowsAsync<IOException>(() => storage.SaveAsync("broken.bin", source));
@@ -169,7 +169,7 @@ public sealed class AzureBlobStorageTests
     [Test]
     public async Task SaveAsync_Cancelled_CommitsNothing()
     {
-        var storage = await CreateStorageAsync("\"BlockSize\": 1024");
+        var storage = await CreateStorageAsync("\"ChunkSize\": 1024");
         using var cancellation = new CancellationTokenSource();
         var source = new PatternStream(100_000, 3, atEnd: () => cancellation.CancelAsync());
 
@@ -181,7 +181,7 @@ public sealed class AzureBlobStorageTests
     [Test]
     public async Task SaveAsync_ChecksumMismatch_ThrowsAndCommitsNothing([Values(100, 5000)] int length)
     {
-        var storage = await CreateStorageAsync("\"BlockSize\": 1024");
+        var storage = await CreateStorageAsync("\"ChunkSize\": 1024");
         var options = new FileSaveOptions();
         options.Checksums["sha256"] = Convert.ToHexStringLower(PatternStream.Sha256(length, 9));
 
@@ -193,7 +193,7 @@ public sealed class AzureBlobStorageTests
     [Test]
     public async Task SaveAsync_MatchingChecksums_Saves()
     {
-        var storage = await CreateStorageAsync("\"BlockSize\": 1024");
+        var storage = await CreateStorageAsync("\"ChunkSize\": 1024");
         var options = new FileSaveOptions();
         options.Checksums["sha256"] = Convert.ToHexStringLower(PatternStream.Sha256(5000, 8));
         using (var md5Source = new PatternStream(5000, 8))
@@ -209,7 +209,7 @@ public sealed class AzureBlobStorageTests
     [Test]
     public async Task SaveAsync_ConcurrentCreateOnlyWriters_OneWinsTheNameTheOtherGetsAFreshOne()
     {
-        var storage = await CreateStorageAsync("\"BlockSize\": 4096, \"MaxConcurrency\": 2");
+        var storage = await CreateStorageAsync("\"ChunkSize\": 4096, \"MaxConcurrency\": 2");
         var lengths = new[] { 50_000, 60_000 };
 
         var names = await Task.WhenAll(
@@ -225,7 +225,7 @@ public sealed class AzureBlobStorageTests
     [Test]
     public async Task SaveAsync_NameTakenWhileStagingSeekableStream_SavesUnderFreshName()
     {
-        var storage = await CreateStorageAsync("\"BlockSize\": 1024");
+        var storage = await CreateStorageAsync("\"ChunkSize\": 1024");
         // The other writer stages blocks too: Azurite refuses a single-request create-only Put Blob on a name that only
         // has uncommitted blocks (Azure accepts it), which would hand the other writer the fresh name instead.
         var source = new PatternStream(5000, 12, canSeek: true,
@@ -241,7 +241,7 @@ public sealed class AzureBlobStorageTests
     [Test]
     public async Task SaveAsync_NameTakenWhileStagingNonSeekableStream_ThrowsAndLeavesTheWinnerIntact()
     {
-        var storage = await CreateStorageAsync("\"BlockSize\": 1024");
+        var storage = await CreateStorageAsync("\"ChunkSize\": 1024");
         var source = new PatternStream(5000, 12,
             atEnd: () => storage.SaveAsync("taken.bin", new PatternStream(3000, 13)));
 
@@ -307,9 +307,9 @@ public sealed class AzureBlobStorageTests
     }
 
     [Test]
-    public async Task GetUrlAsync_PublicUrls_ReturnsThePlainBlobUrl()
+    public async Task GetUrlAsync_SignedUrlsOff_ReturnsThePlainBlobUrl()
     {
-        var storage = await CreateStorageAsync("\"PublicUrls\": true");
+        var storage = await CreateStorageAsync("\"SignedUrls\": false");
         await storage.Container.SetAccessPolicyAsync(PublicAccessType.Blob);
         var name = await storage.SaveAsync("public.bin", new PatternStream(500, 6));
 

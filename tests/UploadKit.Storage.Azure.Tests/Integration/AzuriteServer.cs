@@ -92,14 +92,14 @@ public sealed class AzuriteServer
     {
         var access = connectionString
             ? $"\"ConnectionString\": \"{ConnectionString}\""
-            : $"\"AccountName\": \"{AccountName}\", \"AccountKey\": \"{AccountKey}\", \"ServiceUri\": \"{ServiceUri}\"";
+            : $"\"AccountName\": \"{AccountName}\", \"AccountKey\": \"{AccountKey}\", \"Endpoint\": \"{ServiceUri}\"";
         var json = $$"""
             {
               "UploadKit": {
                 "Storages": {
                   "azure": {
                     "Backend": "AzureBlob",
-                    "Options": { {{access}}, "ContainerName": "{{containerName}}"{{(extraOptions.Length > 0 ? ", " + extraOptions : "")}} }
+                    "Options": { {{access}}, "Container": "{{containerName}}"{{(extraOptions.Length > 0 ? ", " + extraOptions : "")}} }
                   }
                 }
               }

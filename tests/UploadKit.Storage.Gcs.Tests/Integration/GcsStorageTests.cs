@@ -324,7 +324,7 @@ public sealed class GcsStorageTests : GcsIntegrationTest
     }
 
     [Test]
-    public async Task GetUrlAsync_QueryStringAuth_SignedUrlServesTheBytes()
+    public async Task GetUrlAsync_SignedUrls_SignedUrlServesTheBytes()
     {
         using var storage = Storage();
         var data = RandomBytes(2048);
@@ -341,11 +341,11 @@ public sealed class GcsStorageTests : GcsIntegrationTest
     }
 
     [Test]
-    public async Task GetUrlAsync_PublicObjectWithoutQueryStringAuth_PlainUrlServesTheBytes()
+    public async Task GetUrlAsync_PublicObjectSignedUrlsOff_PlainUrlServesTheBytes()
     {
         using var storage = Storage(o =>
         {
-            o.QueryStringAuth = false;
+            o.SignedUrls = false;
             o.DefaultAcl = "publicRead";
         });
         var data = RandomBytes(128);
@@ -359,9 +359,9 @@ public sealed class GcsStorageTests : GcsIntegrationTest
     }
 
     [Test]
-    public async Task GetUrlAsync_PrivateObjectWithoutQueryStringAuth_PlainUrlRefused()
+    public async Task GetUrlAsync_PrivateObjectSignedUrlsOff_PlainUrlRefused()
     {
-        using var storage = Storage(o => o.QueryStringAuth = false);
+        using var storage = Storage(o => o.SignedUrls = false);
         var data = RandomBytes(128);
         await storage.SaveAsync("private.txt", new MemoryStream(data));
         Assert.That(StoredSha256("private.txt"), Is.EqualTo(Sha256Hex(data)));
