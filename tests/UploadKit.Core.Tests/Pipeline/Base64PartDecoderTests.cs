@@ -37,9 +37,15 @@ public class Base64PartDecoderTests
         var data = Enumerable.Range(0, 100).Select(i => (byte)(i * 7)).ToArray();
         var body = Body(Sprinkle(data, new Random(3)));
 
+        await AssertDecodedAtEverySplitAsync(body, data, 1, 5);
+    }
+
+    /// <summary>Parses <paramref name="body"/> cut at every offset (and at the given distances after it) and checks each decodes to <paramref name="data"/>.</summary>
+    private static async Task AssertDecodedAtEverySplitAsync(byte[] body, byte[] data, params int[] more)
+    {
         for (var split = 1; split < body.Length; split++)
         {
-            var parts = await ParserHarness.ParseWithOursAsync(ParserHarness.SegmentedReader(body, [split, split + 1, split + 5]), Boundary);
+            var parts = await ParserHarness.ParseWithOursAsync(ParserHarness.SegmentedReader(body, [split, .. more.Select(m => split + m)]), Boundary);
             Assert.That(parts.Single().Content, Is.EqualTo(Convert.ToHexString(data)), $"split at {split}");
         }
     }
@@ -89,11 +95,7 @@ public class Base64PartDecoderTests
         var data = Enumerable.Range(0, 600).Select(i => (byte)(i * 13)).ToArray();
         var body = Body(Convert.ToBase64String(data, Base64FormattingOptions.InsertLineBreaks) + "\r\n");
 
-        for (var split = 1; split < body.Length; split++)
-        {
-            var parts = await ParserHarness.ParseWithOursAsync(ParserHarness.SegmentedReader(body, [split, split + 1, split + 78, split + 200]), Boundary);
-            Assert.That(parts.Single().Content, Is.EqualTo(Convert.ToHexString(data)), $"split at {split}");
-        }
+        await AssertDecodedAtEverySplitAsync(body, data, 1, 78, 200);
     }
 
     [Test]
