@@ -42,6 +42,7 @@ internal static class BenchServer
             kestrel.Listen(IPAddress.Loopback, 0);
         });
         builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = BodyLimit);
+        builder.Services.AddScoped<DiscardedLength>();
         builder.Services.AddUploadKit(o =>
         {
             o.MaxRequestBodySize = BodyLimit;
@@ -252,7 +253,7 @@ internal static class BenchServer
 
         // The parser and chain alone: one handler that drops every chunk.
         app.MapPost("/uploadkit-discard", (UploadForm form, HttpContext context) =>
-            Finish(context, sampler, context.Items[DiscardHandler.LengthKey] is long length ? length : -1, null))
+            Finish(context, sampler, context.RequestServices.GetRequiredService<DiscardedLength>().Value, null))
             .WithUploadHandlers(_ => new DiscardHandler());
 
         await app.StartAsync();
@@ -312,18 +313,26 @@ internal static class BenchServer
     }
 }
 
-/// <summary>A chain of one handler that drops every chunk and counts the bytes it saw.</summary>
+/// <summary>The length of the file a request's <see cref="DiscardHandler"/> dropped; -1 until it has seen one.</summary>
+internal sealed class DiscardedLength
+{
+    public long Value { get; set; } = -1;
+}
+
+/// <summary>A chain of one handler that drops every chunk and counts the bytes it saw (in the request's <see cref="DiscardedLength"/>, when registered).</summary>
 internal sealed class DiscardHandler : UploadHandler
 {
-    public const string LengthKey = "bench.discarded";
-
     public override ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(
         ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken) =>
         ValueTask.FromResult<ReadOnlyMemory<byte>?>(null);
 
     public override ValueTask<UploadedFile?> FileCompleteAsync(long size, CancellationToken cancellationToken)
     {
-        Context.HttpContext.Items[LengthKey] = size;
+        if (Context.Services.GetService<DiscardedLength>() is { } length)
+        {
+            length.Value = size;
+        }
+
         return ValueTask.FromResult<UploadedFile?>(null);
     }
 }

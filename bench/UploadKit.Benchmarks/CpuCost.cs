@@ -32,6 +32,7 @@ internal static class CpuCost
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddUploadKit(o => o.MaxRequestBodySize = BenchServer.BodyLimit);
+        services.AddScoped<DiscardedLength>();
         await using var provider = services.BuildServiceProvider();
 
         var cases = new (string Name, Func<PipeReader, Task<long>> Read)[]
@@ -225,7 +226,7 @@ internal static class CpuCost
         handlers.Clear();
         handlers.Add(new DiscardHandler());
         await context.ReadUploadFormAsync();
-        return context.Items[DiscardHandler.LengthKey] is long length ? length : -1;
+        return scope.ServiceProvider.GetRequiredService<DiscardedLength>().Value;
     }
 
     private static async Task<long> ReadMultipartReaderAsync(PipeReader pipe, int bufferSize)

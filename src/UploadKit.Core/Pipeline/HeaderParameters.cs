@@ -31,8 +31,9 @@ internal static class HeaderParameters
             return false;
         }
 
-        var isFile = Find(header.Parameters, "filename") is not null || Find(header.Parameters, "filename*") is not null;
-        disposition = new FormDataDisposition(Get(header.Parameters, "name") ?? string.Empty, isFile, isFile ? Get(header.Parameters, "filename") : null);
+        var parameters = header.Parameters;
+        var isFile = Find(parameters, "filename") is not null || Find(parameters, "filename*") is not null;
+        disposition = new FormDataDisposition(Get(parameters, "name", "name*") ?? string.Empty, isFile, isFile ? Get(parameters, "filename", "filename*") : null);
         return true;
     }
 
@@ -40,9 +41,11 @@ internal static class HeaderParameters
     /// The decoded value of parameter <paramref name="name"/>: its <c>*</c> form when present and decodable, else
     /// the plain one unquoted; <see langword="null"/> when neither is present or usable.
     /// </summary>
-    public static string? Get(IList<NameValueHeaderValue> parameters, string name)
+    public static string? Get(IList<NameValueHeaderValue> parameters, string name) => Get(parameters, name, name + "*");
+
+    private static string? Get(IList<NameValueHeaderValue> parameters, string name, string extendedName)
     {
-        if (Find(parameters, name + "*") is { } extended && DecodeExtValue(Unquote(extended.Value)) is { } decoded)
+        if (Find(parameters, extendedName) is { } extended && DecodeExtValue(Unquote(extended.Value)) is { } decoded)
         {
             return decoded;
         }

@@ -97,7 +97,7 @@ internal sealed class MultipartParser
         }
     }
 
-    private async Task ReadPartAsync(IHeaderDictionary headers, IMultipartSink sink, CancellationToken cancellationToken)
+    private async ValueTask ReadPartAsync(IHeaderDictionary headers, IMultipartSink sink, CancellationToken cancellationToken)
     {
         if (!HeaderParameters.TryParseFormData(headers.ContentDisposition.ToString(), out var disposition))
         {
@@ -202,14 +202,17 @@ internal sealed class MultipartParser
         };
     }
 
-    private async Task ReadFieldAsync(string name, IHeaderDictionary headers, bool base64, IMultipartSink sink, CancellationToken cancellationToken)
+    private async ValueTask ReadFieldAsync(string name, IHeaderDictionary headers, bool base64, IMultipartSink sink, CancellationToken cancellationToken)
     {
         if (++_fieldCount > _options.MaxFieldCount)
         {
             throw UploadLimits.TooManyFields(_options.MaxFieldCount);
         }
 
-        if (MediaTypeHeaderValue.TryParse(headers.ContentType.ToString(), out var type) && type.MediaType.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase))
+        // A part without a Content-Type (most fields) is text in UTF-8: nothing to parse.
+        var contentType = headers.ContentType.ToString();
+        MediaTypeHeaderValue? type = null;
+        if (contentType.Length > 0 && MediaTypeHeaderValue.TryParse(contentType, out type) && type.MediaType.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase))
         {
             // RFC 2388's multipart/mixed for several files, deprecated by RFC 7578 §4.3: its files would arrive as text.
             throw UploadRejectedException.BadRequest($"Part '{name}' is itself a multipart body ({type.MediaType}), which is not supported; send each file as its own part.");
@@ -230,7 +233,7 @@ internal sealed class MultipartParser
                 await ReadBodyAsync(collector, cancellationToken).ConfigureAwait(false);
             }
 
-            var encoding = GetEncoding(headers);
+            var encoding = GetEncoding(type);
             var value = encoding.GetString(collector.WrittenSpan);
             await sink.OnFieldAsync(name, value, cancellationToken).ConfigureAwait(false);
         }
@@ -240,9 +243,10 @@ internal sealed class MultipartParser
         }
     }
 
-    private static Encoding GetEncoding(IHeaderDictionary headers)
+    /// <summary>The charset a field's Content-Type (<see langword="null"/> when absent or malformed) names; UTF-8 by default.</summary>
+    private static Encoding GetEncoding(MediaTypeHeaderValue? mediaType)
     {
-        if (MediaTypeHeaderValue.TryParse(headers.ContentType.ToString(), out var mediaType) && mediaType.Charset.HasValue)
+        if (mediaType is not null && mediaType.Charset.HasValue)
         {
             try
             {
@@ -308,7 +312,7 @@ internal sealed class MultipartParser
     }
 
     /// <summary>After a delimiter: "--" closes the body (false); otherwise optional padding and CRLF open a part (true).</summary>
-    private async Task<bool> ReadAfterDelimiterAsync(CancellationToken cancellationToken)
+    private async ValueTask<bool> ReadAfterDelimiterAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -344,7 +348,7 @@ internal sealed class MultipartParser
         }
     }
 
-    private async Task<IHeaderDictionary> ReadHeadersAsync(CancellationToken cancellationToken)
+    private async ValueTask<IHeaderDictionary> ReadHeadersAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -388,59 +392,51 @@ internal sealed class MultipartParser
     {
         var headers = new HeaderDictionary();
         var count = 0;
-        foreach (var line in DecodeHeaderLines(block))
+        var bytes = block.IsSingleSegment ? block.FirstSpan : block.ToArray();
+        while (true)
         {
             if (++count > maxCount)
             {
                 throw UploadLimits.TooManyPartHeaders(maxCount);
             }
 
-            var colon = line.IndexOf(':', StringComparison.Ordinal);
-            if (colon <= 0 || line.AsSpan(0, colon).ContainsAny(" \t") || line.AsSpan().ContainsAny('\r', '\n', '\0'))
+            var end = bytes.IndexOf("\r\n"u8);
+            var line = end < 0 ? bytes : bytes[..end];
+
+            // Everything looked for here is ASCII, which UTF-8 and ISO-8859-1 keep as the same single byte, so the
+            // line's bytes answer for its text: the first ':' byte is the first ':' character, and so on.
+            var colon = line.IndexOf((byte)':');
+            if (colon <= 0 || line[..colon].ContainsAny((byte)' ', (byte)'\t') || line.ContainsAny((byte)'\r', (byte)'\n', (byte)0))
             {
                 throw UploadRejectedException.BadRequest("A part has a malformed header line.");
             }
 
-            var name = line[..colon];
-            var value = line[(colon + 1)..].Trim(' ', '\t');
+            // A line that is not valid UTF-8 (a file name sent as raw ISO-8859-1 bytes, as older clients do) is read as
+            // ISO-8859-1, name and value alike, so such a name is read rather than failing the request.
+            var encoding = Utf8.IsValid(line) ? Encoding.UTF8 : Encoding.Latin1;
+            var name = HeaderName(line[..colon], encoding);
+            var value = encoding.GetString(line[(colon + 1)..].Trim(" \t"u8));
             headers[name] = StringValues.Concat(headers[name], value);
-        }
-
-        return headers;
-    }
-
-    /// <summary>
-    /// A part's header lines as text: UTF-8, or, for a line that is not valid UTF-8 (a file name sent as raw
-    /// ISO-8859-1 bytes, as older clients do), ISO-8859-1, so such a name is read rather than failing the request.
-    /// </summary>
-    private static string[] DecodeHeaderLines(in ReadOnlySequence<byte> block)
-    {
-        var bytes = block.IsSingleSegment ? block.FirstSpan : block.ToArray();
-        if (Utf8.IsValid(bytes))
-        {
-            return Encoding.UTF8.GetString(bytes).Split("\r\n");
-        }
-
-        var lines = new List<string>();
-        while (true)
-        {
-            var end = bytes.IndexOf("\r\n"u8);
-            var line = end < 0 ? bytes : bytes[..end];
-            lines.Add(Utf8.IsValid(line) ? Encoding.UTF8.GetString(line) : Encoding.Latin1.GetString(line));
             if (end < 0)
             {
-                return [.. lines];
+                return headers;
             }
 
             bytes = bytes[(end + 2)..];
         }
     }
 
+    /// <summary>A header's name as text; the names every part carries are not allocated again for each part.</summary>
+    private static string HeaderName(ReadOnlySpan<byte> name, Encoding encoding) =>
+        name.SequenceEqual("Content-Disposition"u8) ? HeaderNames.ContentDisposition :
+        name.SequenceEqual("Content-Type"u8) ? HeaderNames.ContentType :
+        encoding.GetString(name);
+
     /// <summary>
     /// Reads a part's body up to the next delimiter, handing its bytes to <paramref name="target"/> (or
     /// dropping them), then consumes the delimiter.
     /// </summary>
-    private async Task<long> ReadBodyAsync(IChunkTarget? target, CancellationToken cancellationToken)
+    private async ValueTask<long> ReadBodyAsync(IChunkTarget? target, CancellationToken cancellationToken)
     {
         long length = 0;
         while (true)

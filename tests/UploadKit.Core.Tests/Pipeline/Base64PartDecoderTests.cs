@@ -37,9 +37,15 @@ public class Base64PartDecoderTests
         var data = Enumerable.Range(0, 100).Select(i => (byte)(i * 7)).ToArray();
         var body = Body(Sprinkle(data, new Random(3)));
 
+        await AssertDecodedAtEverySplitAsync(body, data, 1, 5);
+    }
+
+    /// <summary>Parses <paramref name="body"/> cut at every offset (and at the given distances after it) and checks each decodes to <paramref name="data"/>.</summary>
+    private static async Task AssertDecodedAtEverySplitAsync(byte[] body, byte[] data, params int[] more)
+    {
         for (var split = 1; split < body.Length; split++)
         {
-            var parts = await ParserHarness.ParseWithOursAsync(ParserHarness.SegmentedReader(body, [split, split + 1, split + 5]), Boundary);
+            var parts = await ParserHarness.ParseWithOursAsync(ParserHarness.SegmentedReader(body, [split, .. more.Select(m => split + m)]), Boundary);
             Assert.That(parts.Single().Content, Is.EqualTo(Convert.ToHexString(data)), $"split at {split}");
         }
     }
@@ -55,6 +61,102 @@ public class Base64PartDecoderTests
         var parts = await ParserHarness.ParseWithOursAsync(ParserHarness.TrickleReader(body, random, random.Next(1, 5000)), Boundary);
 
         Assert.That(parts.Single().Content, Is.EqualTo(Convert.ToHexString(data)));
+    }
+
+    /// <summary>
+    /// Base64 in lines of <paramref name="lineLength"/> characters ending in CRLF, where every line whose index is in
+    /// <paramref name="spacedLines"/> has the same length but carries one space and one tab among its characters.
+    /// </summary>
+    private static string Lines(byte[] data, int lineLength, Func<int, bool> spacedLines, Random random)
+    {
+        var encoded = Convert.ToBase64String(data);
+        var builder = new StringBuilder();
+        for (int at = 0, line = 0; at < encoded.Length; line++)
+        {
+            var spaced = spacedLines(line);
+            var take = Math.Min(spaced ? lineLength - 2 : lineLength, encoded.Length - at);
+            var text = encoded.Substring(at, take);
+            at += take;
+            if (spaced)
+            {
+                text = text.Insert(random.Next(text.Length + 1), " ");
+                text = text.Insert(random.Next(1, text.Length + 1), "\t");
+            }
+
+            builder.Append(text).Append("\r\n");
+        }
+
+        return builder.ToString();
+    }
+
+    [Test]
+    public async Task ParseAsync_MimeLinesSplitAtEveryOffset_DecodesTheSameBytes()
+    {
+        var data = Enumerable.Range(0, 600).Select(i => (byte)(i * 13)).ToArray();
+        var body = Body(Convert.ToBase64String(data, Base64FormattingOptions.InsertLineBreaks) + "\r\n");
+
+        await AssertDecodedAtEverySplitAsync(body, data, 1, 78, 200);
+    }
+
+    [Test]
+    public async Task ParseAsync_LargeMimeLines_DecodeWhateverTheSegmentation([Range(0, 19)] int seed)
+    {
+        var random = new Random(seed);
+        var data = new byte[random.Next(10_000, 60_000)];
+        random.NextBytes(data);
+        var body = Body(Lines(data, random.Next(1, 30) * 4, _ => false, random));
+
+        var parts = await ParserHarness.ParseWithOursAsync(ParserHarness.TrickleReader(body, random, random.Next(100, 9000)), Boundary);
+
+        Assert.That(parts.Single().Content, Is.EqualTo(Convert.ToHexString(data)));
+    }
+
+    [TestCase(5, TestName = "ParseAsync_LinesOfOneLengthWithWhitespaceInside_DecodeTheSameBytes(every 5th line)")]
+    [TestCase(1, TestName = "ParseAsync_LinesOfOneLengthWithWhitespaceInside_DecodeTheSameBytes(every line)")]
+    [TestCase(97, TestName = "ParseAsync_LinesOfOneLengthWithWhitespaceInside_DecodeTheSameBytes(one late line)")]
+    public async Task ParseAsync_LinesOfOneLengthWithWhitespaceInside_DecodeTheSameBytes(int every)
+    {
+        // Lines with a space and a tab inside have the measured length too: taken whole, they must be collected again.
+        for (var seed = 0; seed < 10; seed++)
+        {
+            var random = new Random(seed);
+            var data = new byte[random.Next(5_000, 30_000)];
+            random.NextBytes(data);
+            var body = Body(Lines(data, 76, line => line > 0 && line % every == 0, random));
+
+            var parts = await ParserHarness.ParseWithOursAsync(ParserHarness.TrickleReader(body, random, random.Next(200, 5000)), Boundary);
+
+            Assert.That(parts.Single().Content, Is.EqualTo(Convert.ToHexString(data)), $"seed {seed}");
+        }
+    }
+
+    [TestCase("YQ==", TestName = "ParseAsync_MimeLinesThenDataAfterPadding_Throws400")]
+    [TestCase("x", TestName = "ParseAsync_MimeLinesThenTextAfterPadding_Throws400")]
+    public void ParseAsync_MimeLinesThenDataAfterPadding_Throws400(string after)
+    {
+        // 57 × 40 - 1 bytes: 40 whole lines of 76 characters, the last ending in '=', then more text on its own line.
+        var encoded = Convert.ToBase64String(new byte[(57 * 40) - 1], Base64FormattingOptions.InsertLineBreaks);
+        Assert.That(encoded, Does.EndWith("="));
+        var body = Body(encoded + "\r\n" + after + "\r\n");
+
+        foreach (var chunk in new[] { 3, 500, 5000 })
+        {
+            var ex = Assert.ThrowsAsync<UploadRejectedException>(() => ParserHarness.ParseWithOursAsync(ParserHarness.TrickleReader(body, new Random(chunk), chunk), Boundary));
+            Assert.That(ex!.StatusCode, Is.EqualTo(400), $"chunks up to {chunk}");
+        }
+    }
+
+    [Test]
+    public void ParseAsync_MimeLineWithNonAlphabetCharacter_Throws400()
+    {
+        var encoded = Convert.ToBase64String(new byte[57 * 100], Base64FormattingOptions.InsertLineBreaks).ToCharArray();
+        encoded[78 * 60 + 10] = '-';
+        var body = Body(new string(encoded) + "\r\n");
+
+        var ex = Assert.ThrowsAsync<UploadRejectedException>(() => ParserHarness.ParseWithOursAsync(ParserHarness.TrickleReader(body, new Random(5), 4096), Boundary));
+
+        Assert.That(ex!.StatusCode, Is.EqualTo(400));
+        Assert.That(ex.Message, Does.Contain("'f'"));
     }
 
     [Test]
