@@ -66,7 +66,8 @@ internal static class DirectUploadEndpoints
             {
                 Method = string.Equals(body.Method, "POST", StringComparison.OrdinalIgnoreCase) ? PresignedUploadMethod.Post : PresignedUploadMethod.Put,
             };
-            upload = await context.RequestServices.GetRequiredService<IDirectUploads>().BeginAsync(storage, request, context.RequestAborted).ConfigureAwait(false);
+            upload = await context.RequestServices.GetRequiredService<IDirectUploads>()
+                .BeginAsync(storage, request, UploadKitEndpointSecurity.GetUserId(context), context.RequestAborted).ConfigureAwait(false);
         }
         catch (UploadRejectedException ex)
         {
@@ -79,7 +80,7 @@ internal static class DirectUploadEndpoints
             return;
         }
 
-        var response = new BeginResponse(upload.Id, upload.Method, upload.Url.ToString(), upload.Headers, upload.FormFields.ToDictionary(f => f.Key, f => f.Value), upload.FileFieldName, upload.ExpiresOn);
+        var response = new BeginResponse(upload.Id, upload.Method, ResolveUrl(context.Request, upload.Url), upload.Headers, upload.FormFields.ToDictionary(f => f.Key, f => f.Value), upload.FileFieldName, upload.ExpiresOn);
         context.Response.StatusCode = StatusCodes.Status201Created;
         await context.Response.WriteAsJsonAsync(response, DirectUploadJsonContext.Default.BeginResponse, cancellationToken: context.RequestAborted).ConfigureAwait(false);
     }
@@ -90,7 +91,9 @@ internal static class DirectUploadEndpoints
         StoredFileReference reference;
         try
         {
-            reference = await context.RequestServices.GetRequiredService<IDirectUploads>().CompleteAsync(id, context.RequestAborted).ConfigureAwait(false);
+            var metadata = context.GetEndpoint()?.Metadata.GetMetadata<UploadEndpointMetadata>();
+            reference = await context.RequestServices.GetRequiredService<DirectUploadService>()
+                .CompleteAsync(id, UploadKitEndpointSecurity.GetUserId(context), field => GetFileValidators(metadata, field), context.RequestAborted).ConfigureAwait(false);
         }
         catch (UploadRejectedException ex)
         {
@@ -105,7 +108,8 @@ internal static class DirectUploadEndpoints
     private static async Task GetAsync(HttpContext context)
     {
         var id = (string)context.GetRouteValue("id")!;
-        var session = await context.RequestServices.GetRequiredService<IDirectUploads>().GetAsync(id, context.RequestAborted).ConfigureAwait(false);
+        var session = await context.RequestServices.GetRequiredService<IDirectUploads>()
+            .GetAsync(id, UploadKitEndpointSecurity.GetUserId(context), context.RequestAborted).ConfigureAwait(false);
         if (session is null)
         {
             await Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Direct upload not found", detail: "No direct upload has this id.").ExecuteAsync(context).ConfigureAwait(false);
@@ -121,7 +125,8 @@ internal static class DirectUploadEndpoints
         var id = (string)context.GetRouteValue("id")!;
         try
         {
-            var cancelled = await context.RequestServices.GetRequiredService<IDirectUploads>().CancelAsync(id, context.RequestAborted).ConfigureAwait(false);
+            var cancelled = await context.RequestServices.GetRequiredService<IDirectUploads>()
+                .CancelAsync(id, UploadKitEndpointSecurity.GetUserId(context), context.RequestAborted).ConfigureAwait(false);
             if (!cancelled)
             {
                 await Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Direct upload ended", detail: "The direct upload has already ended.").ExecuteAsync(context).ConfigureAwait(false);
@@ -228,6 +233,27 @@ internal static class DirectUploadEndpoints
         logger.LocalUploadReceived(id, session.StorageName, body.Position);
         context.Response.StatusCode = StatusCodes.Status200OK;
     }
+
+    /// <summary>The file validators the completing endpoint was given for <paramref name="field"/> with <c>WithFileValidators</c>.</summary>
+    private static List<IFileValidator> GetFileValidators(UploadEndpointMetadata? metadata, string field)
+    {
+        var validators = new List<IFileValidator>();
+        foreach (var (name, list) in metadata?.FileValidators ?? [])
+        {
+            if (string.Equals(name, field, StringComparison.Ordinal))
+            {
+                validators.AddRange(list);
+            }
+        }
+
+        return validators;
+    }
+
+    /// <summary>Makes an app-relative upload URL absolute, on the scheme, host and base path of the request that began it.</summary>
+    private static string ResolveUrl(HttpRequest request, Uri url) =>
+        url.IsAbsoluteUri || !request.Host.HasValue
+            ? url.ToString()
+            : request.Scheme + "://" + request.Host.ToUriComponent() + request.PathBase.ToUriComponent() + url.OriginalString;
 
     private static Task BadRequest(HttpContext context, string detail) =>
         Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid direct upload request", detail: detail).ExecuteAsync(context);

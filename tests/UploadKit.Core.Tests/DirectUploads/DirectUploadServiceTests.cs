@@ -182,6 +182,41 @@ public sealed class DirectUploadServiceTests
     }
 
     [Test]
+    public async Task Owner_IsAnArgument_OnlyTheSameOwnerFindsTheSession()
+    {
+        var upload = await _uploads.BeginAsync("tracks", new("song.mp3", "audio/mpeg", maxLength: 1000), ownerId: "alice");
+        await PutBehindTheBackAsync(upload, Content, "audio/mpeg");
+        var byBob = Assert.ThrowsAsync<UploadRejectedException>(() => _uploads.CompleteAsync(upload.Id, "bob"));
+        var byNoOwner = Assert.ThrowsAsync<UploadRejectedException>(() => _uploads.CancelAsync(upload.Id));
+        await Assert.MultipleAsync(async () =>
+        {
+            Assert.That(byBob!.StatusCode, Is.EqualTo(StatusCodes.Status404NotFound));
+            Assert.That(byNoOwner!.StatusCode, Is.EqualTo(StatusCodes.Status404NotFound));
+            Assert.That(await _uploads.GetAsync(upload.Id), Is.Null);
+            Assert.That((await _uploads.GetAsync(upload.Id, "alice"))!.OwnerId, Is.EqualTo("alice"));
+            Assert.That((await _store.GetAsync(upload.Id))!.State, Is.EqualTo(UploadSessionState.Pending), "another owner's calls change nothing");
+        });
+
+        var reference = await _uploads.CompleteAsync(upload.Id, "alice");
+        Assert.That(reference.Length, Is.EqualTo(Content.Length));
+    }
+
+    [Test]
+    public async Task CompleteAsync_ValidatorsArgument_RefusesAndDeletesObject()
+    {
+        var upload = await _uploads.BeginAsync("tracks", new("song.mp3", "audio/mpeg", maxLength: 1000));
+        await PutBehindTheBackAsync(upload, Content, "audio/mpeg");
+        var ex = Assert.ThrowsAsync<UploadRejectedException>(() => _uploads.CompleteAsync(upload.Id, validators: [FileValidators.MaxSize(5)]));
+        await Assert.MultipleAsync(async () =>
+        {
+            Assert.That(ex!.StatusCode, Is.EqualTo(StatusCodes.Status400BadRequest));
+            Assert.That(ex.Errors!["file"], Is.Not.Empty);
+            Assert.That(await _storage.ExistsAsync(upload.ObjectName), Is.False);
+            Assert.That((await _store.GetAsync(upload.Id))!.State, Is.EqualTo(UploadSessionState.Rejected));
+        });
+    }
+
+    [Test]
     public async Task CompleteAsync_OverMaximum_Throws400AndDeletesObject()
     {
         var upload = await _uploads.BeginAsync("tracks", new("song.mp3", "audio/mpeg", maxLength: 5) { FieldName = "track" });
