@@ -19,6 +19,7 @@ internal static class DirectUploadServiceCollectionExtensions
         services.TryAddSingleton<IUploadSessionStore, InMemoryUploadSessionStore>();
         services.TryAddSingleton<LocalUploadSigner>();
         services.TryAddSingleton<DirectUploadService>();
+        services.TryAddSingleton<LocalUploadReceiver>();
         services.TryAddSingleton<IDirectUploads>(sp => sp.GetRequiredService<DirectUploadService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DirectUploadSweeper>());
         services.AddOptions<DirectUploadOptions>().Validate(IsValid, OptionsMessage).ValidateOnStart();

@@ -443,7 +443,7 @@ public sealed class DirectUploadEndpointTests
     }
 
     /// <summary>An in-memory storage whose saves wait for the test, to act while a body is being received.</summary>
-    private sealed class GatedStorage : IFileStorage
+    internal sealed class GatedStorage : IFileStorage
     {
         private readonly InMemoryStorage _inner = new();
 
