@@ -79,7 +79,14 @@ internal static class DirectUploadEndpoints
             return;
         }
 
-        var response = new BeginResponse(upload.Id, upload.Method, ResolveUrl(context.Request, upload.Url), upload.Headers, upload.FormFields.ToDictionary(f => f.Key, f => f.Value), upload.FileFieldName, upload.ExpiresOn);
+        var response = new BeginResponse(
+            upload.Id,
+            upload.SignedRequest.Method,
+            ResolveUrl(context.Request, upload.SignedRequest.Url),
+            upload.SignedRequest.Headers,
+            upload.SignedRequest.FormFields.ToDictionary(f => f.Key, f => f.Value),
+            upload.SignedRequest.FileFieldName,
+            upload.SignedRequest.ExpiresOn);
         context.Response.StatusCode = StatusCodes.Status201Created;
         await context.Response.WriteAsJsonAsync(response, DirectUploadJsonContext.Default.BeginResponse, cancellationToken: context.RequestAborted).ConfigureAwait(false);
     }
@@ -115,7 +122,7 @@ internal static class DirectUploadEndpoints
             return;
         }
 
-        var response = new SessionResponse(session.Id, session.State.ToString(), session.StorageName, session.FileName, session.ContentType, session.ExpectedLength, session.MaxLength, session.ExpiresOn, session.RejectionReason);
+        var response = new SessionResponse(session.Id, session.State.ToString(), session.StorageName, session.FileName, session.ContentType, session.Length, session.MaxLength, session.ExpiresOn, session.RejectionReason);
         await context.Response.WriteAsJsonAsync(response, DirectUploadJsonContext.Default.SessionResponse, cancellationToken: context.RequestAborted).ConfigureAwait(false);
     }
 

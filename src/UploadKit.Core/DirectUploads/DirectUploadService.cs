@@ -221,10 +221,22 @@ internal sealed class DirectUploadService : IDirectUploads
         return true;
     }
 
-    public Task<UploadSession?> GetAsync(string id, string? ownerId = null, CancellationToken cancellationToken = default)
+    public async Task<DirectUploadStatus?> GetAsync(string id, string? ownerId = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
-        return GetOwnedAsync(id, ownerId, cancellationToken);
+        if (await GetOwnedAsync(id, ownerId, cancellationToken).ConfigureAwait(false) is not { } session)
+        {
+            return null;
+        }
+
+        StoredFileReference? stored = null;
+        if (session.State == UploadSessionState.Completed &&
+            await _storages[session.StorageName].GetMetadataAsync(DirectUploadSealing.GetSealedName(session), cancellationToken).ConfigureAwait(false) is { } info)
+        {
+            stored = CreateReference(session, info, session.ChecksumSha256);
+        }
+
+        return new DirectUploadStatus(session, stored);
     }
 
     /// <summary>The media type without parameters, lower-cased: <c>Text/Plain; charset=utf-8</c> → <c>text/plain</c>.</summary>

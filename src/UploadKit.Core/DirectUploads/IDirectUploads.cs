@@ -1,5 +1,3 @@
-using UploadKit.Stores;
-
 namespace UploadKit;
 
 /// <summary>
@@ -65,10 +63,10 @@ public interface IDirectUploads
     /// <exception cref="UploadRejectedException">404 for an unknown session or one of another owner.</exception>
     Task<bool> CancelAsync(string id, string? ownerId = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Reads a session.</summary>
+    /// <summary>Reads where a direct upload stands, with its sealed object once it is completed.</summary>
     /// <param name="id">The session id.</param>
     /// <param name="ownerId">The owner the session was begun for; <see langword="null"/> for none.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The session, or <see langword="null"/> if there is none with that id or it belongs to another owner.</returns>
-    Task<UploadSession?> GetAsync(string id, string? ownerId = null, CancellationToken cancellationToken = default);
+    /// <returns>The upload's status, or <see langword="null"/> if there is none with that id or it belongs to another owner.</returns>
+    Task<DirectUploadStatus?> GetAsync(string id, string? ownerId = null, CancellationToken cancellationToken = default);
 }

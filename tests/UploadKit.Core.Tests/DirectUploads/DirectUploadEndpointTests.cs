@@ -420,7 +420,7 @@ public sealed class DirectUploadEndpointTests
 
     private static async Task<HttpResponseMessage> PutSignedAsync(DirectUploadApp app, DirectUpload upload)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(app.Client.BaseAddress!, upload.Url)) { Content = new ByteArrayContent(Png) };
+        using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(app.Client.BaseAddress!, upload.SignedRequest.Url)) { Content = new ByteArrayContent(Png) };
         request.Content.Headers.ContentType = new("image/png");
         return await app.Client.SendAsync(request);
     }

@@ -58,9 +58,9 @@ public sealed class DirectUploadServiceTests
             Assert.That(first.Id, Is.Not.EqualTo(second.Id));
             Assert.That(first.ObjectName, Is.Not.EqualTo(second.ObjectName));
             Assert.That(first.ObjectName, Does.Match("^uploads/[a-z0-9]{20}/song\\.mp3$"));
-            Assert.That(first.Url.IsAbsoluteUri, Is.False, "Outside a request and without PublicBaseUrl the URL is app-relative.");
-            Assert.That(first.Url.OriginalString, Does.StartWith("/uploads/" + first.Id + "?"));
-            Assert.That(first.ExpiresOn, Is.EqualTo(_time.GetUtcNow() + DirectUploadOptions.DefaultDefaultExpiry));
+            Assert.That(first.SignedRequest.Url.IsAbsoluteUri, Is.False, "Outside a request and without PublicBaseUrl the URL is app-relative.");
+            Assert.That(first.SignedRequest.Url.OriginalString, Does.StartWith("/uploads/" + first.Id + "?"));
+            Assert.That(first.SignedRequest.ExpiresOn, Is.EqualTo(_time.GetUtcNow() + DirectUploadOptions.DefaultDefaultExpiry));
         });
         var session = await _store.GetAsync(first.Id);
         Assert.Multiple(() =>
@@ -68,7 +68,7 @@ public sealed class DirectUploadServiceTests
             Assert.That(session!.State, Is.EqualTo(UploadSessionState.Pending));
             Assert.That(session.MaxLength, Is.EqualTo(1000));
             Assert.That(session.ContentType, Is.EqualTo("audio/mpeg"));
-            Assert.That(session.ExpiresOn, Is.EqualTo(first.ExpiresOn + DirectUploadOptions.DefaultCompletionWindow));
+            Assert.That(session.ExpiresOn, Is.EqualTo(first.SignedRequest.ExpiresOn + DirectUploadOptions.DefaultCompletionWindow));
             Assert.That(session.OwnerId, Is.Null);
         });
     }
@@ -80,7 +80,7 @@ public sealed class DirectUploadServiceTests
         var session = await _store.GetAsync(upload.Id);
         Assert.Multiple(() =>
         {
-            Assert.That(upload.Headers["Content-Type"], Is.EqualTo("audio/mpeg"));
+            Assert.That(upload.SignedRequest.Headers["Content-Type"], Is.EqualTo("audio/mpeg"));
             Assert.That(session!.ContentType, Is.EqualTo("audio/mpeg"));
         });
 
@@ -144,7 +144,7 @@ public sealed class DirectUploadServiceTests
         var reference = await _uploads.CompleteAsync(upload.Id);
         Assert.Multiple(() =>
         {
-            Assert.That(upload.Headers["Content-Type"], Is.EqualTo("audio/ogg"));
+            Assert.That(upload.SignedRequest.Headers["Content-Type"], Is.EqualTo("audio/ogg"));
             Assert.That(reference.ContentType, Is.EqualTo("audio/ogg"));
         });
     }
@@ -198,7 +198,14 @@ public sealed class DirectUploadServiceTests
         });
 
         var reference = await _uploads.CompleteAsync(upload.Id, "alice");
-        Assert.That(reference.Length, Is.EqualTo(Content.Length));
+        var status = await _uploads.GetAsync(upload.Id, "alice");
+        Assert.Multiple(() =>
+        {
+            Assert.That(reference.Length, Is.EqualTo(Content.Length));
+            Assert.That(status!.State, Is.EqualTo(UploadSessionState.Completed));
+            Assert.That(status.StoredFile!.Name, Is.EqualTo(reference.Name), "the status names the sealed object");
+            Assert.That(status.StoredFile.Length, Is.EqualTo(Content.Length));
+        });
     }
 
     [Test]
@@ -549,7 +556,7 @@ public sealed class DirectUploadServiceTests
             "cloud", new("a.mp3", "audio/mpeg", Content.Length, 100, Convert.ToHexString(sha)) { ExpiresIn = TimeSpan.FromMinutes(5) });
         Assert.Multiple(() =>
         {
-            Assert.That(upload.Url, Is.EqualTo(new Uri("https://store.example/x")));
+            Assert.That(upload.SignedRequest.Url, Is.EqualTo(new Uri("https://store.example/x")));
             Assert.That(seen!.Name, Is.EqualTo(upload.ObjectName));
             Assert.That(seen.ContentType, Is.EqualTo("audio/mpeg"));
             Assert.That(seen.ContentLength, Is.EqualTo(Content.Length));

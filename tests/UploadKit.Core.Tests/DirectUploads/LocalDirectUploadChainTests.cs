@@ -72,7 +72,7 @@ public sealed class LocalDirectUploadChainTests
         var gated = new DirectUploadEndpointTests.GatedStorage();
         await using var app = await DirectUploadApp.StartAsync(storages: b => { WithQuota(10_000)(b); b.AddStorage("gated", _ => gated); });
         var upload = await app.Uploads.BeginAsync("gated", new("a.png", "image/png", maxLength: 1000), ownerId: "alice");
-        using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(app.Client.BaseAddress!, upload.Url)) { Content = new ByteArrayContent(Png) };
+        using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(app.Client.BaseAddress!, upload.SignedRequest.Url)) { Content = new ByteArrayContent(Png) };
         request.Content.Headers.ContentType = new("image/png");
         var put = app.Client.SendAsync(request);
         await gated.SaveStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
