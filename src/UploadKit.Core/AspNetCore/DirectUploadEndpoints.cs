@@ -94,7 +94,7 @@ internal static class DirectUploadEndpoints
     private static async Task CompleteAsync(HttpContext context)
     {
         var id = (string)context.GetRouteValue("id")!;
-        StoredFileReference reference;
+        StoredFileInfo reference;
         try
         {
             var metadata = context.GetEndpoint()?.Metadata.GetMetadata<UploadEndpointMetadata>();
@@ -107,7 +107,7 @@ internal static class DirectUploadEndpoints
             return;
         }
 
-        var response = new CompleteResponse(reference.StorageName, reference.Name, reference.Length, reference.ContentType, reference.FileName, reference.ChecksumSha256, reference.ETag);
+        var response = new CompleteResponse(reference.StorageName!, reference.Name, reference.Length, reference.ContentType, reference.Checksums.GetValueOrDefault("sha256"), reference.ETag);
         await context.Response.WriteAsJsonAsync(response, DirectUploadJsonContext.Default.CompleteResponse, cancellationToken: context.RequestAborted).ConfigureAwait(false);
     }
 
@@ -231,7 +231,7 @@ internal static class DirectUploadEndpoints
 
     internal sealed record BeginResponse(string Id, string Method, string Url, IReadOnlyDictionary<string, string> Headers, Dictionary<string, string> FormFields, string? FileFieldName, DateTimeOffset ExpiresOn);
 
-    internal sealed record CompleteResponse(string StorageName, string Name, long Length, string? ContentType, string? FileName, string? ChecksumSha256, string? ETag);
+    internal sealed record CompleteResponse(string StorageName, string Name, long Length, string? ContentType, string? ChecksumSha256, string? ETag);
 
     internal sealed record SessionResponse(string Id, string State, string StorageName, string? FileName, string? ContentType, long? Length, long? MaxLength, DateTimeOffset ExpiresOn, string? RejectionReason);
 }

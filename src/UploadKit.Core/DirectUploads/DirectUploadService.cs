@@ -101,14 +101,14 @@ internal sealed class DirectUploadService : IDirectUploads
         return new DirectUpload(session, url);
     }
 
-    public Task<StoredFileReference> CompleteAsync(string id, string? ownerId = null, IEnumerable<IFileValidator>? validators = null, CancellationToken cancellationToken = default)
+    public Task<StoredFileInfo> CompleteAsync(string id, string? ownerId = null, IEnumerable<IFileValidator>? validators = null, CancellationToken cancellationToken = default)
     {
         IFileValidator[] extra = validators is null ? [] : [.. validators];
         return CompleteAsync(id, ownerId, _ => extra, cancellationToken);
     }
 
     /// <summary>Completes a session of <paramref name="ownerId"/>, with the validators <paramref name="validators"/> gives for the session's field.</summary>
-    internal async Task<StoredFileReference> CompleteAsync(string id, string? ownerId, Func<string, IReadOnlyList<IFileValidator>> validators, CancellationToken cancellationToken)
+    internal async Task<StoredFileInfo> CompleteAsync(string id, string? ownerId, Func<string, IReadOnlyList<IFileValidator>> validators, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         ArgumentNullException.ThrowIfNull(validators);
@@ -229,7 +229,7 @@ internal sealed class DirectUploadService : IDirectUploads
             return null;
         }
 
-        StoredFileReference? stored = null;
+        StoredFileInfo? stored = null;
         if (session.State == UploadSessionState.Completed &&
             await _storages[session.StorageName].GetMetadataAsync(DirectUploadSealing.GetSealedName(session), cancellationToken).ConfigureAwait(false) is { } info)
         {
@@ -287,14 +287,29 @@ internal sealed class DirectUploadService : IDirectUploads
         }
     }
 
-    private static StoredFileReference CreateReference(UploadSession session, StoredFileInfo info, string? sha256) =>
-        new(session.StorageName, info.Name, info.Length)
+    /// <summary>
+    /// Describes the sealed file for the app's record: what the store says of it, with the storage's registry name, the
+    /// media type the session signed where the store keeps none, and its SHA-256 where it was checked or recorded.
+    /// </summary>
+    private static StoredFileInfo CreateReference(UploadSession session, StoredFileInfo info, string? sha256)
+    {
+        var checksums = new Dictionary<string, string>(info.Checksums, StringComparer.OrdinalIgnoreCase);
+        if ((sha256 ?? (checksums.TryGetValue("sha256", out var recorded) ? recorded : null)) is { } known)
         {
+            checksums["sha256"] = known.ToLowerInvariant();
+        }
+
+        return new StoredFileInfo(info.Name, info.Length)
+        {
+            StorageName = session.StorageName,
             ContentType = info.ContentType ?? session.ContentType,
-            FileName = session.FileName,
-            ChecksumSha256 = sha256 ?? (info.Checksums.TryGetValue("sha256", out var recorded) ? recorded.ToLowerInvariant() : null),
+            ContentDisposition = info.ContentDisposition,
+            LastModified = info.LastModified,
             ETag = info.ETag,
+            Checksums = checksums,
+            Metadata = info.Metadata,
         };
+    }
 
     /// <summary>
     /// Gets the media type a direct upload is signed for and stored with: the stored name's, not the client's declaration
@@ -333,7 +348,7 @@ internal sealed class DirectUploadService : IDirectUploads
             Errors = new Dictionary<string, string[]> { [string.IsNullOrEmpty(session.FieldName) ? "file" : session.FieldName] = [.. errors] },
         };
 
-    private async Task<StoredFileReference> GetCompletedReferenceAsync(UploadSession session, IFileStorage storage, CancellationToken cancellationToken)
+    private async Task<StoredFileInfo> GetCompletedReferenceAsync(UploadSession session, IFileStorage storage, CancellationToken cancellationToken)
     {
         var info = await storage.GetMetadataAsync(DirectUploadSealing.GetSealedName(session), cancellationToken).ConfigureAwait(false)
             ?? throw Gone("The completed upload's file no longer exists.");
@@ -341,7 +356,7 @@ internal sealed class DirectUploadService : IDirectUploads
     }
 
     /// <summary>Rejects a pending upload and deletes its object (and a sealed copy, if one was made); or answers the race it lost.</summary>
-    private async Task<StoredFileReference> RejectAsync(UploadSession session, IFileStorage storage, string? sealedName, IReadOnlyList<string> errors, CancellationToken cancellationToken)
+    private async Task<StoredFileInfo> RejectAsync(UploadSession session, IFileStorage storage, string? sealedName, IReadOnlyList<string> errors, CancellationToken cancellationToken)
     {
         var reason = string.Join(" ", errors);
         if (await SessionEnding.EndAndDeleteAsync(_store, storage, session, UploadSessionState.Rejected, reason, CancellationToken.None).ConfigureAwait(false) is null)
@@ -362,7 +377,7 @@ internal sealed class DirectUploadService : IDirectUploads
     /// Answers a completion that found no object: the session's answer if another caller ended it meanwhile (a
     /// completion that sealed and deleted it, a cancellation); otherwise a 400, and the client may still upload.
     /// </summary>
-    private async Task<StoredFileReference> AnswerMissingAsync(UploadSession session, IFileStorage storage, CancellationToken cancellationToken)
+    private async Task<StoredFileInfo> AnswerMissingAsync(UploadSession session, IFileStorage storage, CancellationToken cancellationToken)
     {
         if ((await _store.GetAsync(session.Id, cancellationToken).ConfigureAwait(false))?.State is not UploadSessionState.Pending)
         {
@@ -373,7 +388,7 @@ internal sealed class DirectUploadService : IDirectUploads
     }
 
     /// <summary>Answers a completion that lost a race with another completion, a cancellation or the sweeper.</summary>
-    private async Task<StoredFileReference> AnswerRaceAsync(string id, IFileStorage storage, CancellationToken cancellationToken)
+    private async Task<StoredFileInfo> AnswerRaceAsync(string id, IFileStorage storage, CancellationToken cancellationToken)
     {
         var session = await _store.GetAsync(id, cancellationToken).ConfigureAwait(false) ?? throw NotFound();
         return session.State switch

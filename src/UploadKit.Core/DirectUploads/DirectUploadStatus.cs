@@ -5,7 +5,7 @@ namespace UploadKit;
 /// <summary>Where a direct upload stands, as <see cref="IDirectUploads.GetAsync"/> reads it.</summary>
 public sealed class DirectUploadStatus
 {
-    internal DirectUploadStatus(UploadSession session, StoredFileReference? storedFile)
+    internal DirectUploadStatus(UploadSession session, StoredFileInfo? storedFile)
     {
         Id = session.Id;
         State = session.State;
@@ -51,5 +51,5 @@ public sealed class DirectUploadStatus
     public string? RejectionReason { get; }
 
     /// <summary>Gets the sealed object of a completed upload; <see langword="null"/> before completion, or if it no longer exists.</summary>
-    public StoredFileReference? StoredFile { get; }
+    public StoredFileInfo? StoredFile { get; }
 }

@@ -290,10 +290,10 @@ public sealed class DirectUploadServiceTests
             // Sealed: the reference names the copy beside the uploaded key, which is gone.
             Assert.That(reference.Name, Is.EqualTo(upload.ObjectName.Replace("/My_Song.mp3", "/sealed/My_Song.mp3", StringComparison.Ordinal)));
             Assert.That(reference.Name, Does.EndWith("/My_Song.mp3"));
-            Assert.That(reference.FileName, Is.EqualTo("My Song.mp3"));
-            Assert.That(reference.ChecksumSha256, Is.EqualTo(sha256));
+            Assert.That(reference.Checksums["sha256"], Is.EqualTo(sha256));
             Assert.That(reference.ContentType, Is.EqualTo("audio/mpeg"));
         });
+        Assert.That((await _uploads.GetAsync(upload.Id))!.FileName, Is.EqualTo("My Song.mp3"), "the client's name is the upload's, not the stored file's");
         var again = await _uploads.CompleteAsync(upload.Id);
         Assert.That(again.Name, Is.EqualTo(reference.Name));
         Assert.That(await _storage.ExistsAsync(upload.ObjectName), Is.False);
