@@ -52,6 +52,18 @@ public sealed class LocalDirectUploadChainTests
     }
 
     [Test]
+    public async Task Put_AppWideQuotaAndNoOwner_Returns401AndLeavesNothing()
+    {
+        await using var app = await DirectUploadApp.StartAsync(storages: WithQuota(10_000));
+        var upload = await app.Uploads.BeginAsync(FileStorageNames.Default, new("a.png", "image/png", maxLength: 1000));
+        using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(app.Client.BaseAddress!, upload.SignedRequest.Url)) { Content = new ByteArrayContent(Png) };
+        request.Content.Headers.ContentType = new("image/png");
+        using var put = await app.Client.SendAsync(request);
+        Assert.That(put.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "a quota counts a user's bytes; an upload without an owner has none, as an anonymous upload has none");
+        await DirectUploadEndpointTests.AssertEmptyAsync(app.Storages.Default);
+    }
+
+    [Test]
     public async Task Put_AppWideStreamingValidatorRefuses_Returns400AndLeavesNothing()
     {
         await using var app = await DirectUploadApp.StartAsync(storages: b => b.AddValidator(FileValidators.MaxSize(Png.Length - 1), "file"));
