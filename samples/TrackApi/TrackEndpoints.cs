@@ -51,10 +51,10 @@ public static class TrackEndpoints
         var upload = await uploads.BeginAsync(
             S3StorageName,
             new DirectUploadRequest($"track-{id}.mp3", "audio/mpeg", maxLength: TrackBase.MaxFileSize),
-            ct);
+            cancellationToken: ct);
         track.PendingUploadId = upload.Id;
         await db.SaveChangesAsync(ct);
-        return TypedResults.Ok(new PresignedUrlJson(upload.Url.ToString(), upload.Method, upload.Headers, upload.ExpiresOn));
+        return TypedResults.Ok(new PresignedUrlJson(upload.SignedRequest.Url.ToString(), upload.SignedRequest.Method, upload.SignedRequest.Headers, upload.SignedRequest.ExpiresOn));
     }
 
     private static async Task<Results<Ok<TrackJson>, ValidationProblem, ProblemHttpResult>> ConfirmDirectUploadAsync(
@@ -73,7 +73,7 @@ public static class TrackEndpoints
 
         // Checks that the object exists with the signed type and size and passes the model's validators (the magic
         // bytes are read from the bucket); anything else deletes it and answers 400 (problem details from UseUploadKit).
-        var file = await uploads.CompleteAsync(pending, ct);
+        var file = await uploads.CompleteAsync(pending, cancellationToken: ct);
         var storage = storages[S3StorageName];
         var previous = track.File;
         track.File = file.Name;

@@ -15,25 +15,25 @@ public static class DirectUploadClient
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(upload);
-        using var request = new HttpRequestMessage(new HttpMethod(upload.Method), upload.Url);
-        if (upload.Method == "POST")
+        using var request = new HttpRequestMessage(new HttpMethod(upload.SignedRequest.Method), upload.SignedRequest.Url);
+        if (upload.SignedRequest.Method == "POST")
         {
             var form = new MultipartFormDataContent();
-            foreach (var field in upload.FormFields)
+            foreach (var field in upload.SignedRequest.FormFields)
             {
                 form.Add(new StringContent(field.Value), field.Key);
             }
 
             var file = new ByteArrayContent(content);
             file.Headers.ContentType = MediaTypeHeaderValue.Parse(
-                contentType ?? upload.Headers.GetValueOrDefault("Content-Type") ?? "application/octet-stream");
-            form.Add(file, upload.FileFieldName ?? "file", "upload");
+                contentType ?? upload.SignedRequest.Headers.GetValueOrDefault("Content-Type") ?? "application/octet-stream");
+            form.Add(file, upload.SignedRequest.FileFieldName ?? "file", "upload");
             request.Content = form;
         }
         else
         {
             request.Content = new ByteArrayContent(content);
-            foreach (var (name, value) in upload.Headers)
+            foreach (var (name, value) in upload.SignedRequest.Headers)
             {
                 if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
                 {

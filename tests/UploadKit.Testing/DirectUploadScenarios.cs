@@ -79,7 +79,7 @@ public sealed class DirectUploadScenarios : IAsyncDisposable
             ? new DirectUploadRequest("cover art.png", "image/png", maxLength: 1 << 20) { Method = method }
             : new DirectUploadRequest("cover art.png", "image/png", Png.Length, 1 << 20, sha256);
         var upload = await Uploads.BeginAsync(StorageName, request);
-        Assert.That(upload.Method, Is.EqualTo(method == PresignedUploadMethod.Post ? "POST" : "PUT"));
+        Assert.That(upload.SignedRequest.Method, Is.EqualTo(method == PresignedUploadMethod.Post ? "POST" : "PUT"));
         using (var sent = await SendAsync(upload, Png))
         {
             Assert.That(sent.IsSuccessStatusCode, Is.True, $"{(int)sent.StatusCode}: {await sent.Content.ReadAsStringAsync()}");
@@ -287,7 +287,7 @@ public sealed class DirectUploadScenarios : IAsyncDisposable
 
     /// <summary>Sends the signed request: straight to the store, or for a local storage to the app's own endpoint.</summary>
     private Task<HttpResponseMessage> SendAsync(DirectUpload upload, byte[] content, string? contentType = null) =>
-        DirectUploadClient.SendAsync(upload.Url.IsAbsoluteUri ? _plain : App.Client, upload, content, contentType);
+        DirectUploadClient.SendAsync(upload.SignedRequest.Url.IsAbsoluteUri ? _plain : App.Client, upload, content, contentType);
 
     private async Task SendExpectingSuccessAsync(DirectUpload upload, byte[] content)
     {

@@ -11,7 +11,8 @@ public static class DirectUploadEndpointRouteBuilderExtensions
     /// <list type="bullet">
     /// <item><c>PUT {pattern}/{id}</c> receives the uploads of storages without presigned URLs of their own
     /// (<c>FileSystem</c>, <c>InMemory</c>). Its URL's HMAC signature is the authorization, as a presigned S3 URL
-    /// is: signature, expiry, session, media type and size limit are checked, and the body streams into the storage.</item>
+    /// is: signature, expiry, session, media type and size limit are checked, and the body streams through the app-wide
+    /// handler chain (validators, quota, progress) into the storage.</item>
     /// <item><c>POST {pattern}/{storage}</c> begins an upload (JSON <c>{"fileName", "contentType", "length", "maxLength", "checksumSha256"}</c>)
     /// to one of <paramref name="storageNames"/>; <c>POST {pattern}/{id}/complete</c> completes it; <c>GET {pattern}/{id}</c>
     /// reads it; <c>DELETE {pattern}/{id}</c> cancels it. These require authorization (the default policy, or

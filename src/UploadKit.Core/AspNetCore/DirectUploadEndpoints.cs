@@ -1,13 +1,12 @@
-using System.Globalization;
+using System.Security.Claims;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using UploadKit.Stores;
+using Microsoft.Net.Http.Headers;
 
 namespace UploadKit;
 
@@ -66,7 +65,8 @@ internal static class DirectUploadEndpoints
             {
                 Method = string.Equals(body.Method, "POST", StringComparison.OrdinalIgnoreCase) ? PresignedUploadMethod.Post : PresignedUploadMethod.Put,
             };
-            upload = await context.RequestServices.GetRequiredService<IDirectUploads>().BeginAsync(storage, request, context.RequestAborted).ConfigureAwait(false);
+            upload = await context.RequestServices.GetRequiredService<IDirectUploads>()
+                .BeginAsync(storage, request, UploadKitEndpointSecurity.GetUserId(context), context.RequestAborted).ConfigureAwait(false);
         }
         catch (UploadRejectedException ex)
         {
@@ -79,7 +79,14 @@ internal static class DirectUploadEndpoints
             return;
         }
 
-        var response = new BeginResponse(upload.Id, upload.Method, upload.Url.ToString(), upload.Headers, upload.FormFields.ToDictionary(f => f.Key, f => f.Value), upload.FileFieldName, upload.ExpiresOn);
+        var response = new BeginResponse(
+            upload.Id,
+            upload.SignedRequest.Method,
+            ResolveUrl(context.Request, upload.SignedRequest.Url),
+            upload.SignedRequest.Headers,
+            upload.SignedRequest.FormFields.ToDictionary(f => f.Key, f => f.Value),
+            upload.SignedRequest.FileFieldName,
+            upload.SignedRequest.ExpiresOn);
         context.Response.StatusCode = StatusCodes.Status201Created;
         await context.Response.WriteAsJsonAsync(response, DirectUploadJsonContext.Default.BeginResponse, cancellationToken: context.RequestAborted).ConfigureAwait(false);
     }
@@ -87,10 +94,12 @@ internal static class DirectUploadEndpoints
     private static async Task CompleteAsync(HttpContext context)
     {
         var id = (string)context.GetRouteValue("id")!;
-        StoredFileReference reference;
+        StoredFileInfo reference;
         try
         {
-            reference = await context.RequestServices.GetRequiredService<IDirectUploads>().CompleteAsync(id, context.RequestAborted).ConfigureAwait(false);
+            var metadata = context.GetEndpoint()?.Metadata.GetMetadata<UploadEndpointMetadata>();
+            reference = await context.RequestServices.GetRequiredService<DirectUploadService>()
+                .CompleteAsync(id, UploadKitEndpointSecurity.GetUserId(context), field => GetFileValidators(metadata, field), context.RequestAborted).ConfigureAwait(false);
         }
         catch (UploadRejectedException ex)
         {
@@ -98,21 +107,22 @@ internal static class DirectUploadEndpoints
             return;
         }
 
-        var response = new CompleteResponse(reference.StorageName, reference.Name, reference.Length, reference.ContentType, reference.FileName, reference.ChecksumSha256, reference.ETag);
+        var response = new CompleteResponse(reference.StorageName!, reference.Name, reference.Length, reference.ContentType, reference.Checksums.GetValueOrDefault("sha256"), reference.ETag);
         await context.Response.WriteAsJsonAsync(response, DirectUploadJsonContext.Default.CompleteResponse, cancellationToken: context.RequestAborted).ConfigureAwait(false);
     }
 
     private static async Task GetAsync(HttpContext context)
     {
         var id = (string)context.GetRouteValue("id")!;
-        var session = await context.RequestServices.GetRequiredService<IDirectUploads>().GetAsync(id, context.RequestAborted).ConfigureAwait(false);
+        var session = await context.RequestServices.GetRequiredService<IDirectUploads>()
+            .GetAsync(id, UploadKitEndpointSecurity.GetUserId(context), context.RequestAborted).ConfigureAwait(false);
         if (session is null)
         {
             await Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Direct upload not found", detail: "No direct upload has this id.").ExecuteAsync(context).ConfigureAwait(false);
             return;
         }
 
-        var response = new SessionResponse(session.Id, session.State.ToString(), session.StorageName, session.FileName, session.ContentType, session.ExpectedLength, session.MaxLength, session.ExpiresOn, session.RejectionReason);
+        var response = new SessionResponse(session.Id, session.State.ToString(), session.StorageName, session.FileName, session.ContentType, session.Length, session.MaxLength, session.ExpiresOn, session.RejectionReason);
         await context.Response.WriteAsJsonAsync(response, DirectUploadJsonContext.Default.SessionResponse, cancellationToken: context.RequestAborted).ConfigureAwait(false);
     }
 
@@ -121,7 +131,8 @@ internal static class DirectUploadEndpoints
         var id = (string)context.GetRouteValue("id")!;
         try
         {
-            var cancelled = await context.RequestServices.GetRequiredService<IDirectUploads>().CancelAsync(id, context.RequestAborted).ConfigureAwait(false);
+            var cancelled = await context.RequestServices.GetRequiredService<IDirectUploads>()
+                .CancelAsync(id, UploadKitEndpointSecurity.GetUserId(context), context.RequestAborted).ConfigureAwait(false);
             if (!cancelled)
             {
                 await Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Direct upload ended", detail: "The direct upload has already ended.").ExecuteAsync(context).ConfigureAwait(false);
@@ -136,113 +147,102 @@ internal static class DirectUploadEndpoints
         }
     }
 
-    /// <summary>The signed PUT of a local direct upload: checks signature, expiry, session, type and size, then streams the body into the storage.</summary>
+    /// <summary>
+    /// The signed PUT of a local direct upload: hands the route value, query, headers and body to the receiver, which
+    /// checks them and streams the body through the handler chain into the storage, and answers its refusals.
+    /// </summary>
     private static async Task ReceiveAsync(HttpContext context)
     {
-        var services = context.RequestServices;
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DirectUploadEndpoints));
-        var id = (string)context.GetRouteValue("id")!;
         var query = context.Request.Query;
-        if (!long.TryParse(query["expires"], NumberStyles.None, CultureInfo.InvariantCulture, out var expires) ||
-            !long.TryParse(query["max"], NumberStyles.None, CultureInfo.InvariantCulture, out var max) ||
-            query["sig"].ToString() is not { Length: > 0 } signature)
+        var request = new LocalUploadRequest(
+            (string)context.GetRouteValue("id")!,
+            query["expires"],
+            query["max"],
+            query["sig"],
+            context.Request.ContentType,
+            context.Request.ContentLength,
+            context.Request.BodyReader,
+            context.RequestServices)
         {
-            await Refuse(context, logger, id, StatusCodes.Status403Forbidden, "The upload URL is not signed.").ConfigureAwait(false);
-            return;
-        }
+            // The signed maximum is the limit here, not the server's default request size limit.
+            AcceptBody = () =>
+            {
+                if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+                {
+                    sizeFeature.MaxRequestBodySize = null;
+                }
+            },
+        };
 
-        var session = await services.GetRequiredService<IUploadSessionStore>().GetAsync(id, context.RequestAborted).ConfigureAwait(false);
-        var contentType = session?.ContentType ?? string.Empty;
-        if (session is null || !services.GetRequiredService<LocalUploadSigner>().Verify(HttpMethods.Put, id, session.ObjectName, expires, max, contentType, signature))
-        {
-            await Refuse(context, logger, id, StatusCodes.Status403Forbidden, "The upload URL's signature is not valid.").ConfigureAwait(false);
-            return;
-        }
-
-        if (services.GetRequiredService<TimeProvider>().GetUtcNow().ToUnixTimeSeconds() > expires)
-        {
-            await Refuse(context, logger, id, StatusCodes.Status403Forbidden, "The upload URL has expired.").ConfigureAwait(false);
-            return;
-        }
-
-        if (session.State != UploadSessionState.Pending)
-        {
-            await Refuse(context, logger, id, StatusCodes.Status409Conflict, "The direct upload no longer accepts a file.").ConfigureAwait(false);
-            return;
-        }
-
-        if (contentType.Length > 0 && DirectUploadService.NormalizeMediaType(context.Request.ContentType) != DirectUploadService.NormalizeMediaType(contentType))
-        {
-            await Refuse(context, logger, id, StatusCodes.Status415UnsupportedMediaType, $"The upload must be sent with Content-Type '{contentType}'.").ConfigureAwait(false);
-            return;
-        }
-
-        if (context.Request.ContentLength > max)
-        {
-            await Refuse(context, logger, id, StatusCodes.Status413PayloadTooLarge, $"The upload is larger than {ByteSize.Format(max)}, the most this upload URL allows.").ConfigureAwait(false);
-            return;
-        }
-
-        var storage = services.GetRequiredService<IStorageRegistry>()[session.StorageName];
-        if (await storage.ExistsAsync(session.ObjectName, context.RequestAborted).ConfigureAwait(false))
-        {
-            await Refuse(context, logger, id, StatusCodes.Status409Conflict, "The file has already been uploaded.").ConfigureAwait(false);
-            return;
-        }
-
-        // The signed maximum is the limit here, not the server's default request size limit.
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
-        {
-            sizeFeature.MaxRequestBodySize = null;
-        }
-
-        var body = new LengthLimitedStream(context.Request.Body, max);
-        var saveOptions = new FileSaveOptions { ContentType = contentType.Length > 0 ? contentType : context.Request.ContentType, Overwrite = false, Length = context.Request.ContentLength };
-        string saved;
         try
         {
-            saved = await storage.SaveAsync(session.ObjectName, body, saveOptions, context.RequestAborted).ConfigureAwait(false);
+            await context.RequestServices.GetRequiredService<LocalUploadReceiver>()
+                .ReceiveAsync(request, chain => CreateChainContext(context, chain), context.RequestAborted).ConfigureAwait(false);
         }
-        catch (LengthLimitExceededException)
+        catch (UploadRejectedException ex)
         {
-            await Refuse(context, logger, id, StatusCodes.Status413PayloadTooLarge, $"The upload is larger than {ByteSize.Format(max)}, the most this upload URL allows.").ConfigureAwait(false);
+            await UploadProblems.ToResult(ex).ExecuteAsync(context).ConfigureAwait(false);
             return;
         }
 
-        if (!string.Equals(saved, session.ObjectName, StringComparison.Ordinal))
-        {
-            // Another upload to the same URL won the race: keep its file, drop this one.
-            await storage.DeleteAsync(saved, CancellationToken.None).ConfigureAwait(false);
-            await Refuse(context, logger, id, StatusCodes.Status409Conflict, "The file has already been uploaded.").ConfigureAwait(false);
-            return;
-        }
-
-        // A slow upload may end after the session was swept or cancelled: then nothing may stay behind.
-        if ((await services.GetRequiredService<IUploadSessionStore>().GetAsync(id, CancellationToken.None).ConfigureAwait(false))?.State != UploadSessionState.Pending)
-        {
-            await storage.DeleteAsync(saved, CancellationToken.None).ConfigureAwait(false);
-            await Refuse(context, logger, id, StatusCodes.Status409Conflict, "The direct upload ended while the file was being received.").ConfigureAwait(false);
-            return;
-        }
-
-        logger.LocalUploadReceived(id, session.StorageName, body.Position);
         context.Response.StatusCode = StatusCodes.Status200OK;
     }
 
+    /// <summary>
+    /// The request context of a local direct upload's chain. The signed URL acts for the user who began the upload, as a
+    /// presigned URL acts for whoever signed it: handlers that read the owner (the quota's key) see the session's owner.
+    /// </summary>
+    private static UploadRequestContext CreateChainContext(HttpContext context, LocalUploadChain chain)
+    {
+        var request = context.Request;
+        MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType);
+        var identity = chain.OwnerId is { } owner
+            ? new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, owner)], "DirectUploadSignature")
+            : new ClaimsIdentity();
+        return new UploadRequestContext(chain.Options, chain.Handlers, context.RequestServices)
+        {
+            User = new ClaimsPrincipal(identity),
+            OwnerId = chain.OwnerId,
+            Headers = request.Headers,
+            Query = request.Query,
+            RouteValues = request.RouteValues,
+            ContentType = contentType,
+            ContentLength = request.ContentLength,
+            Body = request.BodyReader,
+            RequestAborted = context.RequestAborted,
+            Saves = chain.Saves,
+        };
+    }
+
+    /// <summary>The file validators the completing endpoint was given for <paramref name="field"/> with <c>WithFileValidators</c>.</summary>
+    private static List<IFileValidator> GetFileValidators(UploadEndpointMetadata? metadata, string field)
+    {
+        var validators = new List<IFileValidator>();
+        foreach (var (name, list) in metadata?.FileValidators ?? [])
+        {
+            if (string.Equals(name, field, StringComparison.Ordinal))
+            {
+                validators.AddRange(list);
+            }
+        }
+
+        return validators;
+    }
+
+    /// <summary>Makes an app-relative upload URL absolute, on the scheme, host and base path of the request that began it.</summary>
+    private static string ResolveUrl(HttpRequest request, Uri url) =>
+        url.IsAbsoluteUri || !request.Host.HasValue
+            ? url.ToString()
+            : request.Scheme + "://" + request.Host.ToUriComponent() + request.PathBase.ToUriComponent() + url.OriginalString;
+
     private static Task BadRequest(HttpContext context, string detail) =>
         Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid direct upload request", detail: detail).ExecuteAsync(context);
-
-    private static Task Refuse(HttpContext context, ILogger logger, string id, int statusCode, string detail)
-    {
-        logger.LocalUploadRefused(id, detail);
-        return Results.Problem(statusCode: statusCode, title: "Upload refused", detail: detail).ExecuteAsync(context);
-    }
 
     internal sealed record BeginBody(string? FileName, string? ContentType, long? Length, long? MaxLength, string? ChecksumSha256, string? Method);
 
     internal sealed record BeginResponse(string Id, string Method, string Url, IReadOnlyDictionary<string, string> Headers, Dictionary<string, string> FormFields, string? FileFieldName, DateTimeOffset ExpiresOn);
 
-    internal sealed record CompleteResponse(string StorageName, string Name, long Length, string? ContentType, string? FileName, string? ChecksumSha256, string? ETag);
+    internal sealed record CompleteResponse(string StorageName, string Name, long Length, string? ContentType, string? ChecksumSha256, string? ETag);
 
     internal sealed record SessionResponse(string Id, string State, string StorageName, string? FileName, string? ContentType, long? Length, long? MaxLength, DateTimeOffset ExpiresOn, string? RejectionReason);
 }
@@ -253,57 +253,3 @@ internal static class DirectUploadEndpoints
 [JsonSerializable(typeof(DirectUploadEndpoints.CompleteResponse))]
 [JsonSerializable(typeof(DirectUploadEndpoints.SessionResponse))]
 internal sealed partial class DirectUploadJsonContext : JsonSerializerContext;
-
-/// <summary>Thrown by <see cref="LengthLimitedStream"/> when more bytes arrive than allowed.</summary>
-internal sealed class LengthLimitExceededException() : IOException("The upload is longer than its signed maximum.");
-
-/// <summary>Reads at most a given number of bytes from a stream, and fails the read that goes past it.</summary>
-internal sealed class LengthLimitedStream(Stream inner, long limit) : Stream
-{
-    private long _position;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => _position;
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override int Read(Span<byte> buffer) => Count(inner.Read(buffer));
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    private int Count(int read)
-    {
-        _position += read;
-        if (_position > limit)
-        {
-            throw new LengthLimitExceededException();
-        }
-
-        return read;
-    }
-}

@@ -15,11 +15,12 @@ internal static class DirectUploadServiceCollectionExtensions
 
     public static void AddDirectUploads(this IServiceCollection services)
     {
-        services.AddHttpContextAccessor();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IUploadSessionStore, InMemoryUploadSessionStore>();
         services.TryAddSingleton<LocalUploadSigner>();
-        services.TryAddSingleton<IDirectUploads, DirectUploadService>();
+        services.TryAddSingleton<DirectUploadService>();
+        services.TryAddSingleton<LocalUploadReceiver>();
+        services.TryAddSingleton<IDirectUploads>(sp => sp.GetRequiredService<DirectUploadService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DirectUploadSweeper>());
         services.AddOptions<DirectUploadOptions>().Validate(IsValid, OptionsMessage).ValidateOnStart();
     }

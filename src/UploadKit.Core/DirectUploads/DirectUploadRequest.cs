@@ -56,8 +56,9 @@ public sealed class DirectUploadRequest
     public string? ChecksumSha256 { get; }
 
     /// <summary>
-    /// Gets or sets the form field whose file validators the object must pass when it is completed: those given with
-    /// <c>WithFileValidators(fieldName, ...)</c> on the endpoint that completes it.
+    /// Gets or sets the form field whose file validators the object must pass when it is completed: the app-wide ones
+    /// (<c>AddValidator(validator, fieldName)</c>), and, completed by <c>MapDirectUploads</c>, those given to it with
+    /// <c>WithFileValidators(fieldName, ...)</c>.
     /// </summary>
     /// <value>Defaults to <c>"file"</c>.</value>
     public string FieldName { get; set; } = "file";

@@ -20,7 +20,6 @@ internal sealed class DirectUploadService : IDirectUploads
     private readonly LocalUploadSigner _signer;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly IHttpContextAccessor? _http;
     private readonly long? _maxRequestBodySize;
     private readonly AppFileValidators _appValidators;
 
@@ -32,8 +31,7 @@ internal sealed class DirectUploadService : IDirectUploads
         LocalUploadSigner signer,
         TimeProvider time,
         ILogger<DirectUploadService> logger,
-        IOptions<AppFileValidators> appValidators,
-        IHttpContextAccessor? http = null)
+        IOptions<AppFileValidators> appValidators)
     {
         _appValidators = appValidators.Value;
         _storages = storages;
@@ -43,10 +41,9 @@ internal sealed class DirectUploadService : IDirectUploads
         _signer = signer;
         _time = time;
         _logger = logger;
-        _http = http;
     }
 
-    public async Task<DirectUpload> BeginAsync(string storageName, DirectUploadRequest request, CancellationToken cancellationToken = default)
+    public async Task<DirectUpload> BeginAsync(string storageName, DirectUploadRequest request, string? ownerId = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(storageName);
         ArgumentNullException.ThrowIfNull(request);
@@ -65,7 +62,7 @@ internal sealed class DirectUploadService : IDirectUploads
         var contentType = GetStoredContentType(objectName, request);
         var session = new UploadSession(NewId(), storageName, objectName, urlExpiresOn + _options.CompletionWindow)
         {
-            OwnerId = CurrentOwner(out _),
+            OwnerId = ownerId,
             FileName = request.FileName,
             ContentType = contentType,
             ExpectedLength = request.Length,
@@ -104,10 +101,18 @@ internal sealed class DirectUploadService : IDirectUploads
         return new DirectUpload(session, url);
     }
 
-    public async Task<StoredFileReference> CompleteAsync(string id, CancellationToken cancellationToken = default)
+    public Task<StoredFileInfo> CompleteAsync(string id, string? ownerId = null, IEnumerable<IFileValidator>? validators = null, CancellationToken cancellationToken = default)
+    {
+        IFileValidator[] extra = validators is null ? [] : [.. validators];
+        return CompleteAsync(id, ownerId, _ => extra, cancellationToken);
+    }
+
+    /// <summary>Completes a session of <paramref name="ownerId"/>, with the validators <paramref name="validators"/> gives for the session's field.</summary>
+    internal async Task<StoredFileInfo> CompleteAsync(string id, string? ownerId, Func<string, IReadOnlyList<IFileValidator>> validators, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
-        var session = await GetOwnedAsync(id, cancellationToken).ConfigureAwait(false) ?? throw NotFound();
+        ArgumentNullException.ThrowIfNull(validators);
+        var session = await GetOwnedAsync(id, ownerId, cancellationToken).ConfigureAwait(false) ?? throw NotFound();
         var storage = _storages[session.StorageName];
         switch (session.State)
         {
@@ -154,7 +159,7 @@ internal sealed class DirectUploadService : IDirectUploads
 
             if (errors.Count == 0)
             {
-                errors.AddRange(await DirectUploadValidation.ValidateAsync(_appValidators, _http?.HttpContext, session, storage, info, cancellationToken).ConfigureAwait(false));
+                errors.AddRange(await DirectUploadValidation.ValidateAsync(_appValidators, validators, session, storage, info, cancellationToken).ConfigureAwait(false));
             }
         }
         catch (FileNotFoundException)
@@ -203,10 +208,10 @@ internal sealed class DirectUploadService : IDirectUploads
         return CreateReference(session, copy, sha256);
     }
 
-    public async Task<bool> CancelAsync(string id, CancellationToken cancellationToken = default)
+    public async Task<bool> CancelAsync(string id, string? ownerId = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
-        var session = await GetOwnedAsync(id, cancellationToken).ConfigureAwait(false) ?? throw NotFound();
+        var session = await GetOwnedAsync(id, ownerId, cancellationToken).ConfigureAwait(false) ?? throw NotFound();
         if (await SessionEnding.EndAndDeleteAsync(_store, _storages[session.StorageName], session, UploadSessionState.Cancelled, null, cancellationToken).ConfigureAwait(false) is null)
         {
             return false;
@@ -216,10 +221,22 @@ internal sealed class DirectUploadService : IDirectUploads
         return true;
     }
 
-    public Task<UploadSession?> GetAsync(string id, CancellationToken cancellationToken = default)
+    public async Task<DirectUploadStatus?> GetAsync(string id, string? ownerId = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
-        return GetOwnedAsync(id, cancellationToken);
+        if (await GetOwnedAsync(id, ownerId, cancellationToken).ConfigureAwait(false) is not { } session)
+        {
+            return null;
+        }
+
+        StoredFileInfo? stored = null;
+        if (session.State == UploadSessionState.Completed &&
+            await _storages[session.StorageName].GetMetadataAsync(DirectUploadSealing.GetSealedName(session), cancellationToken).ConfigureAwait(false) is { } info)
+        {
+            stored = CreateReference(session, info, session.ChecksumSha256);
+        }
+
+        return new DirectUploadStatus(session, stored);
     }
 
     /// <summary>The media type without parameters, lower-cased: <c>Text/Plain; charset=utf-8</c> → <c>text/plain</c>.</summary>
@@ -270,14 +287,29 @@ internal sealed class DirectUploadService : IDirectUploads
         }
     }
 
-    private static StoredFileReference CreateReference(UploadSession session, StoredFileInfo info, string? sha256) =>
-        new(session.StorageName, info.Name, info.Length)
+    /// <summary>
+    /// Describes the sealed file for the app's record: what the store says of it, with the storage's registry name, the
+    /// media type the session signed where the store keeps none, and its SHA-256 where it was checked or recorded.
+    /// </summary>
+    private static StoredFileInfo CreateReference(UploadSession session, StoredFileInfo info, string? sha256)
+    {
+        var checksums = new Dictionary<string, string>(info.Checksums, StringComparer.OrdinalIgnoreCase);
+        if ((sha256 ?? (checksums.TryGetValue("sha256", out var recorded) ? recorded : null)) is { } known)
         {
+            checksums["sha256"] = known.ToLowerInvariant();
+        }
+
+        return new StoredFileInfo(info.Name, info.Length)
+        {
+            StorageName = session.StorageName,
             ContentType = info.ContentType ?? session.ContentType,
-            FileName = session.FileName,
-            ChecksumSha256 = sha256 ?? (info.Checksums.TryGetValue("sha256", out var recorded) ? recorded.ToLowerInvariant() : null),
+            ContentDisposition = info.ContentDisposition,
+            LastModified = info.LastModified,
             ETag = info.ETag,
+            Checksums = checksums,
+            Metadata = info.Metadata,
         };
+    }
 
     /// <summary>
     /// Gets the media type a direct upload is signed for and stored with: the stored name's, not the client's declaration
@@ -316,7 +348,7 @@ internal sealed class DirectUploadService : IDirectUploads
             Errors = new Dictionary<string, string[]> { [string.IsNullOrEmpty(session.FieldName) ? "file" : session.FieldName] = [.. errors] },
         };
 
-    private async Task<StoredFileReference> GetCompletedReferenceAsync(UploadSession session, IFileStorage storage, CancellationToken cancellationToken)
+    private async Task<StoredFileInfo> GetCompletedReferenceAsync(UploadSession session, IFileStorage storage, CancellationToken cancellationToken)
     {
         var info = await storage.GetMetadataAsync(DirectUploadSealing.GetSealedName(session), cancellationToken).ConfigureAwait(false)
             ?? throw Gone("The completed upload's file no longer exists.");
@@ -324,7 +356,7 @@ internal sealed class DirectUploadService : IDirectUploads
     }
 
     /// <summary>Rejects a pending upload and deletes its object (and a sealed copy, if one was made); or answers the race it lost.</summary>
-    private async Task<StoredFileReference> RejectAsync(UploadSession session, IFileStorage storage, string? sealedName, IReadOnlyList<string> errors, CancellationToken cancellationToken)
+    private async Task<StoredFileInfo> RejectAsync(UploadSession session, IFileStorage storage, string? sealedName, IReadOnlyList<string> errors, CancellationToken cancellationToken)
     {
         var reason = string.Join(" ", errors);
         if (await SessionEnding.EndAndDeleteAsync(_store, storage, session, UploadSessionState.Rejected, reason, CancellationToken.None).ConfigureAwait(false) is null)
@@ -345,7 +377,7 @@ internal sealed class DirectUploadService : IDirectUploads
     /// Answers a completion that found no object: the session's answer if another caller ended it meanwhile (a
     /// completion that sealed and deleted it, a cancellation); otherwise a 400, and the client may still upload.
     /// </summary>
-    private async Task<StoredFileReference> AnswerMissingAsync(UploadSession session, IFileStorage storage, CancellationToken cancellationToken)
+    private async Task<StoredFileInfo> AnswerMissingAsync(UploadSession session, IFileStorage storage, CancellationToken cancellationToken)
     {
         if ((await _store.GetAsync(session.Id, cancellationToken).ConfigureAwait(false))?.State is not UploadSessionState.Pending)
         {
@@ -356,7 +388,7 @@ internal sealed class DirectUploadService : IDirectUploads
     }
 
     /// <summary>Answers a completion that lost a race with another completion, a cancellation or the sweeper.</summary>
-    private async Task<StoredFileReference> AnswerRaceAsync(string id, IFileStorage storage, CancellationToken cancellationToken)
+    private async Task<StoredFileInfo> AnswerRaceAsync(string id, IFileStorage storage, CancellationToken cancellationToken)
     {
         var session = await _store.GetAsync(id, cancellationToken).ConfigureAwait(false) ?? throw NotFound();
         return session.State switch
@@ -368,23 +400,10 @@ internal sealed class DirectUploadService : IDirectUploads
         };
     }
 
-    private async Task<UploadSession?> GetOwnedAsync(string id, CancellationToken cancellationToken)
+    private async Task<UploadSession?> GetOwnedAsync(string id, string? ownerId, CancellationToken cancellationToken)
     {
         var session = await _store.GetAsync(id, cancellationToken).ConfigureAwait(false);
-        if (session is null)
-        {
-            return null;
-        }
-
-        var owner = CurrentOwner(out var inRequest);
-        return !inRequest || string.Equals(session.OwnerId, owner, StringComparison.Ordinal) ? session : null;
-    }
-
-    private string? CurrentOwner(out bool inRequest)
-    {
-        var context = _http?.HttpContext;
-        inRequest = context is not null;
-        return context is null ? null : UploadKitEndpointSecurity.GetUserId(context);
+        return session is not null && string.Equals(session.OwnerId, ownerId, StringComparison.Ordinal) ? session : null;
     }
 
     private PresignedUrl CreateLocalUrl(UploadSession session, PresignedUploadMethod method, DateTimeOffset expiresOn)
@@ -400,11 +419,10 @@ internal sealed class DirectUploadService : IDirectUploads
         var signature = _signer.Sign("PUT", session.Id, session.ObjectName, expires, max, contentType);
         var path = "/" + _options.LocalUploadPath.Trim('/') + "/" + Uri.EscapeDataString(session.Id)
             + string.Create(CultureInfo.InvariantCulture, $"?expires={expires}&max={max}&sig={signature}");
+        // Without a public base URL the URL is relative to the app: the mapped endpoints resolve it against their request.
         var url = _options.PublicBaseUrl is { } baseUrl
             ? new Uri(baseUrl.GetLeftPart(UriPartial.Authority) + baseUrl.AbsolutePath.TrimEnd('/') + path)
-            : _http?.HttpContext?.Request is { Host.HasValue: true } request
-                ? new Uri(request.Scheme + "://" + request.Host.ToUriComponent() + request.PathBase.ToUriComponent() + path)
-                : new Uri(path, UriKind.Relative);
+            : new Uri(path, UriKind.Relative);
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         if (contentType.Length > 0)
         {

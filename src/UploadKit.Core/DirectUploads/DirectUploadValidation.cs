@@ -1,16 +1,15 @@
-using Microsoft.AspNetCore.Http;
 using UploadKit.Stores;
 
 namespace UploadKit;
 
 /// <summary>
 /// Runs the file validators of a direct upload's field on its stored object: the app-wide ones (<c>AddValidator</c>)
-/// and those the completing endpoint was given with <c>WithFileValidators</c>. Magic bytes are read from the object.
+/// and those the caller passes for the field (the completing endpoint's <c>WithFileValidators</c>). Magic bytes are read from the object.
 /// </summary>
 internal static class DirectUploadValidation
 {
     public static Task<IReadOnlyList<string>> ValidateAsync(
-        AppFileValidators app, HttpContext? context, UploadSession session, IFileStorage storage, StoredFileInfo info, CancellationToken cancellationToken)
+        AppFileValidators app, Func<string, IReadOnlyList<IFileValidator>> extra, UploadSession session, IFileStorage storage, StoredFileInfo info, CancellationToken cancellationToken)
     {
         var field = string.IsNullOrEmpty(session.FieldName) ? FileValidation.DefaultField : session.FieldName;
         var validators = new List<IFileValidator>();
@@ -22,17 +21,7 @@ internal static class DirectUploadValidation
             }
         }
 
-        if (context?.GetEndpoint()?.Metadata.GetMetadata<UploadEndpointMetadata>() is { } metadata)
-        {
-            foreach (var (name, list) in metadata.FileValidators)
-            {
-                if (string.Equals(name, field, StringComparison.Ordinal))
-                {
-                    validators.AddRange(list);
-                }
-            }
-        }
-
+        validators.AddRange(extra(field));
         return validators.Count == 0
             ? Task.FromResult<IReadOnlyList<string>>([])
             : FileValidation.ValidateStoredAsync(storage, info, field, validators, session.FileName, cancellationToken);

@@ -65,6 +65,12 @@ public sealed class StorageStreamingHandler : UploadHandler
         _flushThreshold = Math.Min(64 * 1024, bufferSize / 2);
     }
 
+    /// <summary>
+    /// Gets the options every file is saved with, instead of those derived from its header and the upload's options:
+    /// a local direct upload saves with the media type and overwrite rule its session signed.
+    /// </summary>
+    internal FileSaveOptions? SaveOptions { get; init; }
+
     /// <inheritdoc />
     public override async ValueTask NewFileAsync(UploadFileHeader file, CancellationToken cancellationToken)
     {
@@ -83,7 +89,7 @@ public sealed class StorageStreamingHandler : UploadHandler
         _file = file;
 
         // The storage reads the options while the bytes stream in: they are complete now and never change afterwards.
-        var options = new FileSaveOptions
+        var options = SaveOptions ?? new FileSaveOptions
         {
             // The client's declared type only where the endpoint trusts it: otherwise the storage takes the stored name's.
             ContentType = Context.Options.StoreClientContentType && file.ContentType.Length > 0 ? file.ContentType : null,

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Text;
@@ -45,7 +46,35 @@ internal sealed class UploadReader : IMultipartSink
         _options = context.Options;
     }
 
-    public static async Task<UploadForm> ReadAsync(UploadRequestContext context, CancellationToken cancellationToken)
+    public static Task<UploadForm> ReadAsync(UploadRequestContext context, CancellationToken cancellationToken) =>
+        RunChainAsync(context, reader => reader.RunAsync(cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// Reads a body that is one file whose header the caller already knows (a signed direct upload) through the chain:
+    /// no handler may take the body over, and the body is refused with <paramref name="tooLarge"/> the moment it
+    /// passes <paramref name="maxLength"/> bytes.
+    /// </summary>
+    public static Task<UploadForm> ReadFileAsync(
+        UploadRequestContext context, UploadFileHeader header, PipeReader body, long maxLength, Func<Exception> tooLarge, CancellationToken cancellationToken) =>
+        RunChainAsync(
+            context,
+            async reader =>
+            {
+                try
+                {
+                    await reader.ReadFileBodyAsync(header, body, maxLength, tooLarge, cancellationToken).ConfigureAwait(false);
+                }
+                catch (StopUploadException)
+                {
+                    // As in any upload: the file in progress is dropped, and the caller finds no file.
+                    await reader.AbandonFileAsync(reader._active, CancellationToken.None).ConfigureAwait(false);
+                }
+
+                return new UploadForm(reader._fields, reader._files);
+            },
+            cancellationToken);
+
+    private static async Task<UploadForm> RunChainAsync(UploadRequestContext context, Func<UploadReader, Task<UploadForm>> run, CancellationToken cancellationToken)
     {
         var reader = new UploadReader(context);
         context.SegmentedSpill = true;
@@ -61,7 +90,7 @@ internal sealed class UploadReader : IMultipartSink
         logger.UploadStarted(context.ContentLength);
         try
         {
-            var form = await reader.RunAsync(cancellationToken).ConfigureAwait(false);
+            var form = await run(reader).ConfigureAwait(false);
             foreach (var handler in context.Handlers)
             {
                 await handler.UploadCompleteAsync(cancellationToken).ConfigureAwait(false);
@@ -222,7 +251,12 @@ internal sealed class UploadReader : IMultipartSink
         }
 
         var fileHeader = MultipartParser.CreateFileHeader(fieldName, fileName, headers);
-        var body = _context.Body;
+        await ReadFileBodyAsync(fileHeader, _context.Body, _options.MaxRequestBodySize, () => UploadLimits.RequestBodyTooLarge(_options.MaxRequestBodySize), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Hands a body that is one file to the chain, refusing it with <paramref name="tooLarge"/> once it passes <paramref name="limit"/> bytes (<see langword="null"/>: no limit).</summary>
+    private async Task ReadFileBodyAsync(UploadFileHeader fileHeader, PipeReader body, long? limit, Func<Exception> tooLarge, CancellationToken cancellationToken)
+    {
         var accepted = await OnFileStartAsync(fileHeader, cancellationToken).ConfigureAwait(false);
         long length = 0;
         while (true)
@@ -232,9 +266,9 @@ internal sealed class UploadReader : IMultipartSink
             try
             {
                 length += buffer.Length;
-                if (length > _options.MaxRequestBodySize)
+                if (length > limit)
                 {
-                    throw UploadLimits.RequestBodyTooLarge(_options.MaxRequestBodySize);
+                    throw tooLarge();
                 }
 
                 if (accepted)

@@ -16,6 +16,13 @@ public sealed class StoredFileInfo
     /// <summary>Gets the file's name in its storage.</summary>
     public string Name { get; }
 
+    /// <summary>
+    /// Gets the registry name of the storage holding the file, where whoever described the file knows it: set on the
+    /// sealed file a completed direct upload returns, so that the app's record can name both; <see langword="null"/>
+    /// on what a storage describes of itself (<see cref="IFileStorage.GetMetadataAsync"/>, <see cref="IFileStorage.ListAsync"/>).
+    /// </summary>
+    public string? StorageName { get; init; }
+
     /// <summary>Gets the file's length in bytes.</summary>
     public long Length { get; }
 

@@ -438,7 +438,7 @@ public sealed class DirectUploadEndpointTests
 
     private static async Task<HttpResponseMessage> PutSignedAsync(DirectUploadApp app, DirectUpload upload)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(app.Client.BaseAddress!, upload.Url))
+        using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(app.Client.BaseAddress!, upload.SignedRequest.Url))
         {
             Content = new ByteArrayContent(Png),
         };
@@ -464,7 +464,7 @@ public sealed class DirectUploadEndpointTests
     }
 
     /// <summary>An in-memory storage whose saves wait for the test, to act while a body is being received.</summary>
-    private sealed class GatedStorage() : DelegatingStorage(new InMemoryStorage())
+    internal sealed class GatedStorage() : DelegatingStorage(new InMemoryStorage())
     {
         public TaskCompletionSource SaveStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

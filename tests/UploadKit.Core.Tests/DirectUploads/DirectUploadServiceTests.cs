@@ -60,9 +60,9 @@ public sealed class DirectUploadServiceTests
             Assert.That(first.Id, Is.Not.EqualTo(second.Id));
             Assert.That(first.ObjectName, Is.Not.EqualTo(second.ObjectName));
             Assert.That(first.ObjectName, Does.Match("^uploads/[a-z0-9]{20}/song\\.mp3$"));
-            Assert.That(first.Url.IsAbsoluteUri, Is.False, "Outside a request and without PublicBaseUrl the URL is app-relative.");
-            Assert.That(first.Url.OriginalString, Does.StartWith("/uploads/" + first.Id + "?"));
-            Assert.That(first.ExpiresOn, Is.EqualTo(_time.GetUtcNow() + DirectUploadOptions.DefaultDefaultExpiry));
+            Assert.That(first.SignedRequest.Url.IsAbsoluteUri, Is.False, "Outside a request and without PublicBaseUrl the URL is app-relative.");
+            Assert.That(first.SignedRequest.Url.OriginalString, Does.StartWith("/uploads/" + first.Id + "?"));
+            Assert.That(first.SignedRequest.ExpiresOn, Is.EqualTo(_time.GetUtcNow() + DirectUploadOptions.DefaultDefaultExpiry));
         });
         var session = await _store.GetAsync(first.Id);
         Assert.Multiple(() =>
@@ -70,7 +70,7 @@ public sealed class DirectUploadServiceTests
             Assert.That(session!.State, Is.EqualTo(UploadSessionState.Pending));
             Assert.That(session.MaxLength, Is.EqualTo(1000));
             Assert.That(session.ContentType, Is.EqualTo("audio/mpeg"));
-            Assert.That(session.ExpiresOn, Is.EqualTo(first.ExpiresOn + DirectUploadOptions.DefaultCompletionWindow));
+            Assert.That(session.ExpiresOn, Is.EqualTo(first.SignedRequest.ExpiresOn + DirectUploadOptions.DefaultCompletionWindow));
             Assert.That(session.OwnerId, Is.Null);
         });
     }
@@ -82,7 +82,7 @@ public sealed class DirectUploadServiceTests
         var session = await _store.GetAsync(upload.Id);
         Assert.Multiple(() =>
         {
-            Assert.That(upload.Headers["Content-Type"], Is.EqualTo("audio/mpeg"));
+            Assert.That(upload.SignedRequest.Headers["Content-Type"], Is.EqualTo("audio/mpeg"));
             Assert.That(session!.ContentType, Is.EqualTo("audio/mpeg"));
         });
 
@@ -147,7 +147,7 @@ public sealed class DirectUploadServiceTests
         var reference = await _uploads.CompleteAsync(upload.Id);
         Assert.Multiple(() =>
         {
-            Assert.That(upload.Headers["Content-Type"], Is.EqualTo("audio/ogg"));
+            Assert.That(upload.SignedRequest.Headers["Content-Type"], Is.EqualTo("audio/ogg"));
             Assert.That(reference.ContentType, Is.EqualTo("audio/ogg"));
         });
     }
@@ -182,6 +182,48 @@ public sealed class DirectUploadServiceTests
         // Asking again gives the same answer, without a second delete.
         var again = Assert.ThrowsAsync<UploadRejectedException>(() => _uploads.CompleteAsync(upload.Id));
         Assert.That(again!.Errors!["file"][0], Does.Contain("bytes were expected"));
+    }
+
+    [Test]
+    public async Task Owner_IsAnArgument_OnlyTheSameOwnerFindsTheSession()
+    {
+        var upload = await _uploads.BeginAsync("tracks", new("song.mp3", "audio/mpeg", maxLength: 1000), ownerId: "alice");
+        await PutBehindTheBackAsync(upload, Content, "audio/mpeg");
+        var byBob = Assert.ThrowsAsync<UploadRejectedException>(() => _uploads.CompleteAsync(upload.Id, "bob"));
+        var byNoOwner = Assert.ThrowsAsync<UploadRejectedException>(() => _uploads.CancelAsync(upload.Id));
+        await Assert.MultipleAsync(async () =>
+        {
+            Assert.That(byBob!.StatusCode, Is.EqualTo(StatusCodes.Status404NotFound));
+            Assert.That(byNoOwner!.StatusCode, Is.EqualTo(StatusCodes.Status404NotFound));
+            Assert.That(await _uploads.GetAsync(upload.Id), Is.Null);
+            Assert.That((await _uploads.GetAsync(upload.Id, "alice"))!.OwnerId, Is.EqualTo("alice"));
+            Assert.That((await _store.GetAsync(upload.Id))!.State, Is.EqualTo(UploadSessionState.Pending), "another owner's calls change nothing");
+        });
+
+        var reference = await _uploads.CompleteAsync(upload.Id, "alice");
+        var status = await _uploads.GetAsync(upload.Id, "alice");
+        Assert.Multiple(() =>
+        {
+            Assert.That(reference.Length, Is.EqualTo(Content.Length));
+            Assert.That(status!.State, Is.EqualTo(UploadSessionState.Completed));
+            Assert.That(status.StoredFile!.Name, Is.EqualTo(reference.Name), "the status names the sealed object");
+            Assert.That(status.StoredFile.Length, Is.EqualTo(Content.Length));
+        });
+    }
+
+    [Test]
+    public async Task CompleteAsync_ValidatorsArgument_RefusesAndDeletesObject()
+    {
+        var upload = await _uploads.BeginAsync("tracks", new("song.mp3", "audio/mpeg", maxLength: 1000));
+        await PutBehindTheBackAsync(upload, Content, "audio/mpeg");
+        var ex = Assert.ThrowsAsync<UploadRejectedException>(() => _uploads.CompleteAsync(upload.Id, validators: [FileValidators.MaxSize(5)]));
+        await Assert.MultipleAsync(async () =>
+        {
+            Assert.That(ex!.StatusCode, Is.EqualTo(StatusCodes.Status400BadRequest));
+            Assert.That(ex.Errors!["file"], Is.Not.Empty);
+            Assert.That(await _storage.ExistsAsync(upload.ObjectName), Is.False);
+            Assert.That((await _store.GetAsync(upload.Id))!.State, Is.EqualTo(UploadSessionState.Rejected));
+        });
     }
 
     [Test]
@@ -251,10 +293,10 @@ public sealed class DirectUploadServiceTests
             // Sealed: the reference names the copy beside the uploaded key, which is gone.
             Assert.That(reference.Name, Is.EqualTo(upload.ObjectName.Replace("/My_Song.mp3", "/sealed/My_Song.mp3", StringComparison.Ordinal)));
             Assert.That(reference.Name, Does.EndWith("/My_Song.mp3"));
-            Assert.That(reference.FileName, Is.EqualTo("My Song.mp3"));
-            Assert.That(reference.ChecksumSha256, Is.EqualTo(sha256));
+            Assert.That(reference.Checksums["sha256"], Is.EqualTo(sha256));
             Assert.That(reference.ContentType, Is.EqualTo("audio/mpeg"));
         });
+        Assert.That((await _uploads.GetAsync(upload.Id))!.FileName, Is.EqualTo("My Song.mp3"), "the client's name is the upload's, not the stored file's");
         var again = await _uploads.CompleteAsync(upload.Id);
         Assert.That(again.Name, Is.EqualTo(reference.Name));
         Assert.That(await _storage.ExistsAsync(upload.ObjectName), Is.False);
@@ -523,7 +565,7 @@ public sealed class DirectUploadServiceTests
             "cloud", new("a.mp3", "audio/mpeg", Content.Length, 100, Convert.ToHexString(sha)) { ExpiresIn = TimeSpan.FromMinutes(5) });
         Assert.Multiple(() =>
         {
-            Assert.That(upload.Url, Is.EqualTo(new Uri("https://store.example/x")));
+            Assert.That(upload.SignedRequest.Url, Is.EqualTo(new Uri("https://store.example/x")));
             Assert.That(seen!.Name, Is.EqualTo(upload.ObjectName));
             Assert.That(seen.ContentType, Is.EqualTo("audio/mpeg"));
             Assert.That(seen.ContentLength, Is.EqualTo(Content.Length));
