@@ -16,8 +16,8 @@ public static class DirectUploadEndpointRouteBuilderExtensions
     /// <item><c>POST {pattern}/{storage}</c> begins an upload (JSON <c>{"fileName", "contentType", "length", "maxLength", "checksumSha256"}</c>)
     /// to one of <paramref name="storageNames"/>; <c>POST {pattern}/{id}/complete</c> completes it; <c>GET {pattern}/{id}</c>
     /// reads it; <c>DELETE {pattern}/{id}</c> cancels it. These require authorization (the default policy, or
-    /// <see cref="UploadEndpointOptions.AuthorizationPolicy"/>) unless <paramref name="configure"/> opts out
-    /// explicitly with <see cref="UploadEndpointOptions.AllowAnonymous"/>, and act only on the signed-in user's sessions.</item>
+    /// <see cref="UploadEndpointAuthorization.AuthorizationPolicy"/>) unless <paramref name="configure"/> opts out
+    /// explicitly with <see cref="UploadEndpointAuthorization.AllowAnonymous"/>, and act only on the signed-in user's sessions.</item>
     /// </list>
     /// File validators for completion are attached with <c>.WithFileValidators(fieldName, ...)</c> on the returned builder.
     /// </summary>
@@ -26,7 +26,7 @@ public static class DirectUploadEndpointRouteBuilderExtensions
     /// <param name="storageNames">The storages clients may begin uploads to; <see cref="FileStorageNames.Default"/> when empty.</param>
     /// <param name="configure">Sets the authorization policy, or opts out of authorization explicitly.</param>
     /// <returns>A builder for the endpoints' conventions.</returns>
-    public static RouteGroupBuilder MapDirectUploads(this IEndpointRouteBuilder endpoints, string pattern, IEnumerable<string> storageNames, Action<UploadEndpointOptions>? configure = null)
+    public static RouteGroupBuilder MapDirectUploads(this IEndpointRouteBuilder endpoints, string pattern, IEnumerable<string> storageNames, Action<UploadEndpointAuthorization>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentException.ThrowIfNullOrEmpty(pattern);
@@ -37,7 +37,7 @@ public static class DirectUploadEndpointRouteBuilderExtensions
     /// <summary>
     /// Maps the direct-upload endpoints under <paramref name="pattern"/>, requiring authorization (the app's default
     /// policy) on all but the signed upload endpoint; see
-    /// <see cref="MapDirectUploads(IEndpointRouteBuilder, string, IEnumerable{string}, Action{UploadEndpointOptions}?)"/>.
+    /// <see cref="MapDirectUploads(IEndpointRouteBuilder, string, IEnumerable{string}, Action{UploadEndpointAuthorization}?)"/>.
     /// </summary>
     /// <param name="endpoints">The app's endpoints.</param>
     /// <param name="pattern">The route prefix, such as <c>/uploads</c>.</param>

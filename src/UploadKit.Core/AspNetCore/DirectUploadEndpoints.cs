@@ -13,7 +13,7 @@ namespace UploadKit;
 /// <summary>The endpoints <c>MapDirectUploads</c> maps.</summary>
 internal static class DirectUploadEndpoints
 {
-    public static RouteGroupBuilder Map(IEndpointRouteBuilder endpoints, string pattern, IEnumerable<string> storageNames, UploadEndpointOptions security)
+    public static RouteGroupBuilder Map(IEndpointRouteBuilder endpoints, string pattern, IEnumerable<string> storageNames, UploadEndpointAuthorization security)
     {
         var options = endpoints.ServiceProvider.GetRequiredService<IOptions<DirectUploadOptions>>().Value;
         options.LocalUploadPath = pattern;

@@ -10,25 +10,25 @@ namespace UploadKit;
 /// </summary>
 internal static class UploadKitEndpointSecurity
 {
-    /// <summary>Requires authorization on <paramref name="builder"/> unless <paramref name="options"/> allow anonymous callers.</summary>
-    public static TBuilder Secure<TBuilder>(TBuilder builder, UploadEndpointOptions? options)
+    /// <summary>Requires authorization on <paramref name="builder"/> unless <paramref name="authorization"/> lets anonymous callers in.</summary>
+    public static TBuilder Secure<TBuilder>(TBuilder builder, UploadEndpointAuthorization? authorization)
         where TBuilder : IEndpointConventionBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
-        if (options is { AllowAnonymous: true })
+        if (authorization is { AllowAnonymous: true })
         {
             return builder.AllowAnonymous();
         }
 
-        return options?.AuthorizationPolicy is { Length: > 0 } policy
+        return authorization?.AuthorizationPolicy is { Length: > 0 } policy
             ? builder.RequireAuthorization(policy)
             : builder.RequireAuthorization();
     }
 
     /// <summary>Builds options from a configure callback; no callback means authorization required.</summary>
-    public static UploadEndpointOptions CreateOptions(Action<UploadEndpointOptions>? configure)
+    public static UploadEndpointAuthorization CreateOptions(Action<UploadEndpointAuthorization>? configure)
     {
-        var options = new UploadEndpointOptions();
+        var options = new UploadEndpointAuthorization();
         configure?.Invoke(options);
         return options;
     }

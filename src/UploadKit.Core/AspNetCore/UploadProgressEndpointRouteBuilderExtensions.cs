@@ -29,7 +29,7 @@ public static class UploadProgressEndpointRouteBuilderExtensions
     /// <param name="prefix">The route prefix, such as <c>/upload-progress</c>.</param>
     /// <param name="configure">Sets the authorization policy, or opts out of authorization explicitly.</param>
     /// <returns>The endpoints' group, for further conventions.</returns>
-    public static RouteGroupBuilder MapUploadProgress(this IEndpointRouteBuilder endpoints, string prefix = "/upload-progress", Action<UploadEndpointOptions>? configure = null)
+    public static RouteGroupBuilder MapUploadProgress(this IEndpointRouteBuilder endpoints, string prefix = "/upload-progress", Action<UploadEndpointAuthorization>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(prefix);

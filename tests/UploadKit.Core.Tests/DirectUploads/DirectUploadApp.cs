@@ -55,7 +55,7 @@ internal sealed class DirectUploadApp : IAsyncDisposable
         Action<DirectUploadOptions>? configure = null,
         bool kestrel = false,
         Action<IUploadKitBuilder>? storages = null,
-        Action<UploadEndpointOptions>? security = null)
+        Action<UploadEndpointAuthorization>? security = null)
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var directory = new TempDirectory("uploadkit-direct-");

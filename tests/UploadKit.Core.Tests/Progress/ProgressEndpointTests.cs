@@ -14,7 +14,7 @@ public class ProgressEndpointTests : TempDirectoryTests
 {
     internal static Task<TestApp> StartAsync(
         string temp,
-        Action<UploadEndpointOptions>? security = null,
+        Action<UploadEndpointAuthorization>? security = null,
         Action<UploadOptions>? limits = null,
         bool kestrel = false,
         TimeSpan? eventsStartTimeout = null) =>

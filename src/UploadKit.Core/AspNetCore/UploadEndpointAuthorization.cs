@@ -5,7 +5,7 @@ namespace UploadKit;
 /// user is required (the app's default authorization policy); opting out takes an explicit
 /// <see cref="AllowAnonymous"/>.
 /// </summary>
-public sealed class UploadEndpointOptions
+public sealed class UploadEndpointAuthorization
 {
     /// <summary>
     /// Gets or sets the authorization policy the endpoints require; <see langword="null"/> (the default) requires
