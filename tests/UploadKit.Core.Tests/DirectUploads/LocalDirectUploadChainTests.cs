@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using UploadKit.Stores;
 using UploadKit.Tests.Validation;
+using UploadKit.Tests.AspNetCore;
 
 namespace UploadKit.Tests.DirectUploads;
 

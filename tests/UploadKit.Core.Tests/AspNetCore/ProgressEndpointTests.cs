@@ -8,7 +8,7 @@ using UploadKit.Testing;
 using UploadKit.Tests.AspNetCore;
 using UploadKit.Stores;
 
-namespace UploadKit.Tests.Progress;
+namespace UploadKit.Tests.AspNetCore;
 
 public class ProgressEndpointTests : TempDirectoryTests
 {

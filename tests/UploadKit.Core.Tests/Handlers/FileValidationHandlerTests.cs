@@ -2,8 +2,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using static UploadKit.Tests.StorageTestHelpers;
+using UploadKit.Tests.Validation;
 
-namespace UploadKit.Tests.Validation;
+namespace UploadKit.Tests.Handlers;
 
 public class FileValidationHandlerTests
 {

@@ -9,7 +9,7 @@ using UploadKit.Testing;
 using UploadKit.Tests.AspNetCore;
 using UploadKit.Stores;
 
-namespace UploadKit.Tests.Quota;
+namespace UploadKit.Tests.Handlers;
 
 public class QuotaUploadHandlerTests : TempDirectoryTests
 {

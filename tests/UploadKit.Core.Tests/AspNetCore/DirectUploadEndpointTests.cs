@@ -6,10 +6,11 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using UploadKit.Testing;
+using UploadKit.Tests.DirectUploads;
 using UploadKit.Tests.Validation;
 using UploadKit.Stores;
 
-namespace UploadKit.Tests.DirectUploads;
+namespace UploadKit.Tests.AspNetCore;
 
 [TestFixture]
 public sealed class DirectUploadEndpointTests

@@ -5,7 +5,7 @@ using UploadKit.Testing;
 using UploadKit.Tests.AspNetCore;
 using UploadKit.Stores;
 
-namespace UploadKit.Tests.Progress;
+namespace UploadKit.Tests.Handlers;
 
 public class ProgressUploadHandlerTests : TempDirectoryTests
 {

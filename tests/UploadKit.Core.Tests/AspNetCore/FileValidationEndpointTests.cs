@@ -7,8 +7,9 @@ using Microsoft.Extensions.DependencyInjection;
 using UploadKit.Testing;
 using UploadKit.Tests.AspNetCore;
 using static UploadKit.Tests.StorageTestHelpers;
+using UploadKit.Tests.Validation;
 
-namespace UploadKit.Tests.Validation;
+namespace UploadKit.Tests.AspNetCore;
 
 public class FileValidationEndpointTests : TempDirectoryTests
 {

@@ -1,7 +1,7 @@
 using System.Buffers;
 using static UploadKit.Tests.StorageTestHelpers;
 
-namespace UploadKit.Tests.Handlers;
+namespace UploadKit.Tests.Files;
 
 public class InMemoryUploadedFileTests
 {

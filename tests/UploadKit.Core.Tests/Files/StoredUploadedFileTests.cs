@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using UploadKit.Testing;
 using static UploadKit.Tests.StorageTestHelpers;
 
-namespace UploadKit.Tests.Storage;
+namespace UploadKit.Tests.Files;
 
 public class StoredUploadedFileTests
 {

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
 using UploadKit.Stores;
 
-namespace UploadKit.Tests.Progress;
+namespace UploadKit.Tests.Stores;
 
 public class InMemoryUploadProgressStoreTests
 {

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Time.Testing;
 using UploadKit.Testing;
 using UploadKit.Stores;
 
-namespace UploadKit.Tests.Quota;
+namespace UploadKit.Tests.Stores;
 
 public class InMemoryQuotaStoreTests
 {

@@ -1,6 +1,6 @@
 using static UploadKit.Tests.StorageTestHelpers;
 
-namespace UploadKit.Tests.Storage;
+namespace UploadKit.Tests.Files;
 
 public class UploadedFileSaveTests : TempDirectoryTests
 {
