@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using UploadKit.Testing;
 using UploadKit.Stores;
+using UploadKit.Testing;
 
 namespace UploadKit.Redis.Tests;
 

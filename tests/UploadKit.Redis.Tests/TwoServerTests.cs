@@ -5,8 +5,8 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using UploadKit.Testing;
 using UploadKit.Stores;
+using UploadKit.Testing;
 
 namespace UploadKit.Redis.Tests;
 

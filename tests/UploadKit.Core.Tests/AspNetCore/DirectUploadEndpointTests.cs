@@ -5,10 +5,10 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using UploadKit.Stores;
 using UploadKit.Testing;
 using UploadKit.Tests.DirectUploads;
 using UploadKit.Tests.Validation;
-using UploadKit.Stores;
 
 namespace UploadKit.Tests.AspNetCore;
 

@@ -6,8 +6,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using UploadKit.Testing;
 using UploadKit.Tests.AspNetCore;
-using static UploadKit.Tests.StorageTestHelpers;
 using UploadKit.Tests.Validation;
+using static UploadKit.Tests.StorageTestHelpers;
 
 namespace UploadKit.Tests.AspNetCore;
 

@@ -4,9 +4,9 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using UploadKit.Stores;
 using UploadKit.Testing;
 using UploadKit.Tests.AspNetCore;
-using UploadKit.Stores;
 
 namespace UploadKit.Tests.AspNetCore;
 

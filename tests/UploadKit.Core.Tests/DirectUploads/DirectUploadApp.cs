@@ -10,8 +10,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
-using UploadKit.Testing;
 using UploadKit.Stores;
+using UploadKit.Testing;
 
 namespace UploadKit.Tests.DirectUploads;
 

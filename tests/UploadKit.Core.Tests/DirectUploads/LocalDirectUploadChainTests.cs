@@ -3,8 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using UploadKit.Stores;
-using UploadKit.Tests.Validation;
 using UploadKit.Tests.AspNetCore;
+using UploadKit.Tests.Validation;
 
 namespace UploadKit.Tests.DirectUploads;
 

@@ -1,6 +1,6 @@
-using Microsoft.Extensions.DependencyInjection;
 using System.Buffers;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using UploadKit.Testing;
 
 namespace UploadKit.Tests.Handlers;

@@ -1,8 +1,8 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using static UploadKit.Tests.StorageTestHelpers;
 using UploadKit.Tests.Validation;
+using static UploadKit.Tests.StorageTestHelpers;
 
 namespace UploadKit.Tests.Handlers;
 

@@ -1,9 +1,9 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using UploadKit.Stores;
 using UploadKit.Testing;
 using UploadKit.Tests.AspNetCore;
-using UploadKit.Stores;
 
 namespace UploadKit.Tests.Handlers;
 

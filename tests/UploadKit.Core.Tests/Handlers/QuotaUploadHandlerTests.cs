@@ -5,9 +5,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using UploadKit.Stores;
 using UploadKit.Testing;
 using UploadKit.Tests.AspNetCore;
-using UploadKit.Stores;
 
 namespace UploadKit.Tests.Handlers;
 

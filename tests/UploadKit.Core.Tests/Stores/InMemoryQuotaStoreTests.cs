@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
-using UploadKit.Testing;
 using UploadKit.Stores;
+using UploadKit.Testing;
 
 namespace UploadKit.Tests.Stores;
 
