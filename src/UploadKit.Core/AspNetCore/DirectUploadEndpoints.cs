@@ -194,24 +194,12 @@ internal static class DirectUploadEndpoints
     /// </summary>
     private static UploadRequestContext CreateChainContext(HttpContext context, LocalUploadChain chain)
     {
-        var request = context.Request;
-        MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType);
+        MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var contentType);
         var identity = chain.OwnerId is { } owner
             ? new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, owner)], "DirectUploadSignature")
             : new ClaimsIdentity();
-        return new UploadRequestContext(chain.Options, chain.Handlers, context.RequestServices)
-        {
-            User = new ClaimsPrincipal(identity),
-            OwnerId = chain.OwnerId,
-            Headers = request.Headers,
-            Query = request.Query,
-            RouteValues = request.RouteValues,
-            ContentType = contentType,
-            ContentLength = request.ContentLength,
-            Body = request.BodyReader,
-            RequestAborted = context.RequestAborted,
-            Saves = chain.Saves,
-        };
+        return UploadFeature.CreateRequestContext(
+            context, chain.Options, chain.Handlers, contentType, new ClaimsPrincipal(identity), chain.OwnerId, chain.Saves);
     }
 
     /// <summary>The file validators the completing endpoint was given for <paramref name="field"/> with <c>WithFileValidators</c>.</summary>

@@ -1,4 +1,5 @@
 using System.Collections.ObjectModel;
+using System.Security.Claims;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -96,21 +97,8 @@ internal sealed class UploadFeature(HttpContext httpContext) : IUploadFormFeatur
         }
 
         var saves = new UploadSaveScope(services.GetService<ILoggerFactory>()?.CreateLogger(UploadLog.UploadCategory));
-        var request = httpContext.Request;
-        var context = new UploadRequestContext(options, chain.AsReadOnly(), services)
-        {
-            User = httpContext.User,
-            OwnerId = UploadKitEndpointSecurity.GetUserId(httpContext),
-            Headers = request.Headers,
-            Query = request.Query,
-            RouteValues = request.RouteValues,
-            ContentType = contentType,
-            ContentLength = request.ContentLength,
-            Body = request.BodyReader,
-            RequestAborted = httpContext.RequestAborted,
-            PendingFormToken = antiforgeryField,
-            Saves = saves,
-        };
+        var owner = UploadKitEndpointSecurity.GetUserId(httpContext);
+        var context = CreateRequestContext(httpContext, options, chain.AsReadOnly(), contentType, httpContext.User, owner, saves, antiforgeryField);
         var form = await UploadReader.ReadAsync(context, cancellationToken).ConfigureAwait(false);
         httpContext.Response.RegisterForDisposeAsync(form);
         foreach (var file in form.Files)
@@ -128,6 +116,37 @@ internal sealed class UploadFeature(HttpContext httpContext) : IUploadFormFeatur
 
         response.RegisterForDisposeAsync(new SettleOnDispose(saves, response));
         return form;
+    }
+
+    /// <summary>
+    /// What a handler chain sees of <paramref name="httpContext"/>: the request as plain data, acting for
+    /// <paramref name="user"/> and <paramref name="ownerId"/>.
+    /// </summary>
+    internal static UploadRequestContext CreateRequestContext(
+        HttpContext httpContext,
+        UploadOptions options,
+        IReadOnlyList<UploadHandler> chain,
+        MediaTypeHeaderValue? contentType,
+        ClaimsPrincipal user,
+        string? ownerId,
+        UploadSaveScope? saves,
+        FormFieldToken? formToken = null)
+    {
+        var request = httpContext.Request;
+        return new UploadRequestContext(options, chain, httpContext.RequestServices)
+        {
+            User = user,
+            OwnerId = ownerId,
+            Headers = request.Headers,
+            Query = request.Query,
+            RouteValues = request.RouteValues,
+            ContentType = contentType,
+            ContentLength = request.ContentLength,
+            Body = request.BodyReader,
+            RequestAborted = httpContext.RequestAborted,
+            PendingFormToken = formToken,
+            Saves = saves,
+        };
     }
 
     /// <summary>Settles a request's saves when it ends, if its answer did not already.</summary>
