@@ -50,7 +50,8 @@ public class MemoryLimitsTests : TempDirectoryTests
             Is.EqualTo(files.Select(f => Sha256Hex(f))),
             "the bytes held at the spill reached the temporary file first, in order");
         await WaitUntilReleasedAsync(Budget(app));
-        Assert.That(Directory.GetFiles(Temp), Is.Empty);
+        // The files are released when the request ends, which may be just after the client has read the answer.
+        await KestrelUploadTests.WaitUntilAsync(() => Directory.GetFiles(Temp).Length == 0, "the temporary files are deleted");
     }
 
     [Test]
@@ -104,7 +105,8 @@ public class MemoryLimitsTests : TempDirectoryTests
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         await WaitUntilReleasedAsync(Budget(app));
-        Assert.That(Directory.GetFiles(Temp), Is.Empty);
+        // The files are released when the request ends, which may be just after the client has read the answer.
+        await KestrelUploadTests.WaitUntilAsync(() => Directory.GetFiles(Temp).Length == 0, "the temporary files are deleted");
     }
 
     [Test]
