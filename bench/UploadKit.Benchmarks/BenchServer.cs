@@ -319,7 +319,8 @@ internal sealed class DiscardedLength
     public long Value { get; set; } = -1;
 }
 
-/// <summary>A chain of one handler that drops every chunk and counts the bytes it saw (in the request's <see cref="DiscardedLength"/>, when registered).</summary>
+/// <summary>A chain of one handler that drops every chunk and counts the bytes it saw (in the request's <see cref="DiscardedLength"/>, when
+/// registered).</summary>
 internal sealed class DiscardHandler : UploadHandler
 {
     public override ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(

@@ -54,7 +54,8 @@ public static class TrackEndpoints
             cancellationToken: ct);
         track.PendingUploadId = upload.Id;
         await db.SaveChangesAsync(ct);
-        return TypedResults.Ok(new PresignedUrlJson(upload.SignedRequest.Url.ToString(), upload.SignedRequest.Method, upload.SignedRequest.Headers, upload.SignedRequest.ExpiresOn));
+        return TypedResults.Ok(new PresignedUrlJson(
+            upload.SignedRequest.Url.ToString(), upload.SignedRequest.Method, upload.SignedRequest.Headers, upload.SignedRequest.ExpiresOn));
     }
 
     private static async Task<Results<Ok<TrackJson>, ValidationProblem, ProblemHttpResult>> ConfirmDirectUploadAsync(

@@ -5,7 +5,8 @@ using UploadKit.Stores;
 namespace UploadKit.Redis;
 
 /// <summary>A progress snapshot as stored in Redis.</summary>
-internal sealed record RedisProgressRecord(string Id, string? OwnerId, long BytesReceived, long? BytesExpected, UploadProgressState State, string? FileName, DateTimeOffset UpdatedOn);
+internal sealed record RedisProgressRecord(
+    string Id, string? OwnerId, long BytesReceived, long? BytesExpected, UploadProgressState State, string? FileName, DateTimeOffset UpdatedOn);
 
 /// <summary>A session's fixed fields as stored in Redis; its state and rejection reason are hash fields of their own.</summary>
 internal sealed record RedisSessionRecord(

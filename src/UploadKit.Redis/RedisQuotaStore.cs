@@ -81,7 +81,8 @@ internal sealed class RedisQuotaStore(RedisConnection connection) : IQuotaStore
         return ReserveAsync(key, string.Empty, bytes, limit, 0, cancellationToken);
     }
 
-    public Task<bool> TrySetReservationAsync(string key, string reservationId, long bytes, long limit, TimeSpan lease, CancellationToken cancellationToken = default)
+    public Task<bool> TrySetReservationAsync(
+        string key, string reservationId, long bytes, long limit, TimeSpan lease, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentException.ThrowIfNullOrEmpty(reservationId);
@@ -119,11 +120,13 @@ internal sealed class RedisQuotaStore(RedisConnection connection) : IQuotaStore
         return (long)await database.ScriptEvaluateAsync(GetUsageScript, Keys(key)).ConfigureAwait(false);
     }
 
-    private async Task<bool> ReserveAsync(string key, string reservationId, long bytes, long limit, long leaseMilliseconds, CancellationToken cancellationToken)
+    private async Task<bool> ReserveAsync(
+        string key, string reservationId, long bytes, long limit, long leaseMilliseconds, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var database = await connection.GetDatabaseAsync().ConfigureAwait(false);
-        var result = await database.ScriptEvaluateAsync(ReserveScript, Keys(key), [bytes, limit, reservationId, leaseMilliseconds]).ConfigureAwait(false);
+        var result = await database.ScriptEvaluateAsync(
+            ReserveScript, Keys(key), [bytes, limit, reservationId, leaseMilliseconds]).ConfigureAwait(false);
         return (long)result == 1;
     }
 

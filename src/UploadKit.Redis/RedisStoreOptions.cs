@@ -3,10 +3,12 @@ namespace UploadKit.Redis;
 /// <summary>Where the Redis stores keep their data.</summary>
 public sealed class RedisStoreOptions
 {
-    /// <summary>Gets or sets the StackExchange.Redis connection string, such as <c>localhost:6379</c> or <c>redis1:6379,password=...,ssl=true</c>.</summary>
+    /// <summary>Gets or sets the StackExchange.Redis connection string, such as <c>localhost:6379</c> or
+    /// <c>redis1:6379,password=...,ssl=true</c>.</summary>
     public string? ConnectionString { get; set; }
 
-    /// <summary>Gets or sets the prefix of every key the stores write. <c>uploadkit:</c> by default; give each app its own on a shared server.</summary>
+    /// <summary>Gets or sets the prefix of every key the stores write. <c>uploadkit:</c> by default; give each app its own on a shared
+    /// server.</summary>
     public string KeyPrefix { get; set; } = "uploadkit:";
 
     /// <summary>

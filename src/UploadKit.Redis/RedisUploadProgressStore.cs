@@ -12,7 +12,8 @@ internal sealed class RedisUploadProgressStore(RedisConnection connection) : IUp
         ArgumentNullException.ThrowIfNull(progress);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeToLive, TimeSpan.Zero);
         cancellationToken.ThrowIfCancellationRequested();
-        var record = new RedisProgressRecord(progress.Id, progress.OwnerId, progress.BytesReceived, progress.BytesExpected, progress.State, progress.FileName, progress.UpdatedOn);
+        var record = new RedisProgressRecord(
+            progress.Id, progress.OwnerId, progress.BytesReceived, progress.BytesExpected, progress.State, progress.FileName, progress.UpdatedOn);
         var json = JsonSerializer.Serialize(record, RedisJsonContext.Default.RedisProgressRecord);
         var database = await connection.GetDatabaseAsync().ConfigureAwait(false);
         await database.StringSetAsync(Key(progress.Id), json, timeToLive).ConfigureAwait(false);

@@ -63,7 +63,13 @@ internal sealed class RedisUploadSessionStore(RedisConnection connection, TimePr
         var created = await database.ScriptEvaluateAsync(
             CreateScript,
             [Key(session.Id), PendingKey, EndedKey],
-            [json, State(session.State), session.RejectionReason ?? string.Empty, keepUntil.ToUnixTimeMilliseconds(), session.ExpiresOn.ToUnixTimeMilliseconds(), session.Id]).ConfigureAwait(false);
+            [
+                json,
+                State(session.State),
+                session.RejectionReason ?? string.Empty,
+                keepUntil.ToUnixTimeMilliseconds(),
+                session.ExpiresOn.ToUnixTimeMilliseconds(),
+                session.Id]).ConfigureAwait(false);
         if ((long)created != 1)
         {
             throw new InvalidOperationException("An upload session with this id exists already.");
@@ -102,7 +108,8 @@ internal sealed class RedisUploadSessionStore(RedisConnection connection, TimePr
         };
     }
 
-    public async Task<bool> TryTransitionAsync(string id, UploadSessionState expected, UploadSessionState next, string? reason = null, CancellationToken cancellationToken = default)
+    public async Task<bool> TryTransitionAsync(
+        string id, UploadSessionState expected, UploadSessionState next, string? reason = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(id);
         cancellationToken.ThrowIfCancellationRequested();
@@ -130,11 +137,14 @@ internal sealed class RedisUploadSessionStore(RedisConnection connection, TimePr
         await database.SortedSetRemoveAsync(EndedKey, id).ConfigureAwait(false);
     }
 
-    /// <summary>Lists the sessions of an index (pending or ended) that expired before <paramref name="before"/> and are still in that state.</summary>
-    private async IAsyncEnumerable<UploadSession> ListIndexedAsync(RedisKey index, DateTimeOffset before, bool pending, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>Lists the sessions of an index (pending or ended) that expired before <paramref name="before"/> and are still in that
+    /// state.</summary>
+    private async IAsyncEnumerable<UploadSession> ListIndexedAsync(
+        RedisKey index, DateTimeOffset before, bool pending, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var database = await connection.GetDatabaseAsync().ConfigureAwait(false);
-        var ids = await database.SortedSetRangeByScoreAsync(index, double.NegativeInfinity, before.ToUnixTimeMilliseconds(), Exclude.Stop).ConfigureAwait(false);
+        var ids = await database.SortedSetRangeByScoreAsync(
+            index, double.NegativeInfinity, before.ToUnixTimeMilliseconds(), Exclude.Stop).ConfigureAwait(false);
         foreach (var value in ids)
         {
             cancellationToken.ThrowIfCancellationRequested();

@@ -50,7 +50,8 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
     private volatile bool _containerReady;
     private UserDelegationKey? _delegationKey;
 
-    internal AzureBlobStorage(string storageName, BlobServiceClient service, AzureBlobStorageOptions options, TimeProvider? timeProvider = null, ILogger? logger = null)
+    internal AzureBlobStorage(
+        string storageName, BlobServiceClient service, AzureBlobStorageOptions options, TimeProvider? timeProvider = null, ILogger? logger = null)
         : base(storageName, (options ?? throw new ArgumentNullException(nameof(options))).Overwrite, options.ContentDisposition)
     {
         ArgumentException.ThrowIfNullOrEmpty(storageName);
@@ -86,7 +87,8 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
     /// long, non-seekable stream is being staged, the save fails with an <see cref="IOException"/>, since the content
     /// cannot be read again to store it under a fresh name.
     /// </remarks>
-    /// <exception cref="InvalidDataException">The content does not match a checksum in the save's <see cref="FileSaveOptions.Checksums"/>.</exception>
+    /// <exception cref="InvalidDataException">The content does not match a checksum in the save's
+    /// <see cref="FileSaveOptions.Checksums"/>.</exception>
     protected override async Task<string> SaveCoreAsync(Stream content, StorageSave save, CancellationToken cancellationToken)
     {
         if (!content.CanRead)
@@ -108,7 +110,8 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
 
             if (start is null)
             {
-                throw new IOException($"Another writer created '{save.Name}' in storage '{StorageName}' while this save was staging it, and the content stream cannot be read again; nothing was saved.");
+                throw new IOException($"Another writer created '{save.Name}' in storage '{StorageName}' while this save was " +
+                    "staging it, and the content stream cannot be read again; nothing was saved.");
             }
 
             content.Position = start.Value;
@@ -135,7 +138,8 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
     protected override async Task<bool> DeleteCoreAsync(string name, CancellationToken cancellationToken)
     {
         var blob = GetBlob(name);
-        var response = await blob.DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var response = await blob.DeleteIfExistsAsync(
+            DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken).ConfigureAwait(false);
         return response.Value;
     }
 
@@ -178,7 +182,8 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
     /// conditional on the source's ETag (<c>x-ms-source-if-match</c>); the blob's properties, Content-MD5 and metadata
     /// are copied with it. A copy the service runs in the background is waited for.
     /// </remarks>
-    protected override async Task<StoredFileInfo> CopyCoreAsync(string sourceName, string destinationName, string? sourceETag, CancellationToken cancellationToken)
+    protected override async Task<StoredFileInfo> CopyCoreAsync(
+        string sourceName, string destinationName, string? sourceETag, CancellationToken cancellationToken)
     {
         var source = GetBlob(sourceName);
         var destination = GetBlob(destinationName);
@@ -199,7 +204,8 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
         var copied = await destination.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         if (copied.Value.BlobCopyStatus is { } status && status != CopyStatus.Success)
         {
-            await destination.DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+            await destination.DeleteIfExistsAsync(
+                DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: CancellationToken.None).ConfigureAwait(false);
             throw new IOException($"Storage '{StorageName}': copying '{sourceName}' ended {status}: {copied.Value.CopyStatusDescription}");
         }
 
@@ -209,7 +215,8 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
     }
 
     /// <inheritdoc/>
-    protected override async IAsyncEnumerable<StoredFileInfo> ListCoreAsync(string prefix, string folder, [EnumeratorCancellation] CancellationToken cancellationToken)
+    protected override async IAsyncEnumerable<StoredFileInfo> ListCoreAsync(
+        string prefix, string folder, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var options = new GetBlobsOptions { Traits = BlobTraits.Metadata, Prefix = _prefix + prefix };
         await foreach (var item in Container.GetBlobsAsync(options, cancellationToken).ConfigureAwait(false))
@@ -227,7 +234,9 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
                 LastModified = properties.LastModified,
                 ETag = properties.ETag?.ToString(),
                 Checksums = GetChecksums(properties.ContentHash),
-                Metadata = item.Metadata is { Count: > 0 } ? new Dictionary<string, string>(item.Metadata, StringComparer.OrdinalIgnoreCase) : new Dictionary<string, string>(),
+                Metadata = item.Metadata is { Count: > 0 }
+                    ? new Dictionary<string, string>(item.Metadata, StringComparer.OrdinalIgnoreCase)
+                    : new Dictionary<string, string>(),
             };
         }
     }
@@ -241,7 +250,8 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
     {
         var blob = GetBlob(name);
         var uri = _signedUrls
-            ? await CreateSasUriAsync(blob, BlobSasPermissions.Read, _time.GetUtcNow() + _urlExpiry, null, null, cancellationToken).ConfigureAwait(false)
+            ? await CreateSasUriAsync(
+                blob, BlobSasPermissions.Read, _time.GetUtcNow() + _urlExpiry, null, null, cancellationToken).ConfigureAwait(false)
             : blob.Uri;
         return ApplyCustomDomain(uri).AbsoluteUri;
     }
@@ -268,14 +278,16 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
         ArgumentNullException.ThrowIfNull(request);
         if (request.Method != PresignedUploadMethod.Put)
         {
-            throw new NotSupportedException("Azure Blob Storage has no browser form POST upload: request PresignedUploadMethod.Put, a PUT of the body to the SAS URL with the returned headers.");
+            throw new NotSupportedException("Azure Blob Storage has no browser form POST upload: request " +
+                "PresignedUploadMethod.Put, a PUT of the body to the SAS URL with the returned headers.");
         }
 
         ValidateExpiry(request.ExpiresIn);
         await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
         var blob = GetBlob(request.Name);
         var expiresOn = _time.GetUtcNow() + request.ExpiresIn;
-        var uri = await CreateSasUriAsync(blob, BlobSasPermissions.Create | BlobSasPermissions.Write, expiresOn, null, null, cancellationToken).ConfigureAwait(false);
+        var uri = await CreateSasUriAsync(
+            blob, BlobSasPermissions.Create | BlobSasPermissions.Write, expiresOn, null, null, cancellationToken).ConfigureAwait(false);
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
         {
             ["x-ms-blob-type"] = "BlockBlob",
@@ -317,13 +329,20 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
         ValidateExpiry(request.ExpiresIn);
         var blob = GetBlob(request.Name);
         var expiresOn = _time.GetUtcNow() + request.ExpiresIn;
-        var uri = await CreateSasUriAsync(blob, BlobSasPermissions.Read, expiresOn, request.ResponseContentDisposition, request.ResponseContentType, cancellationToken).ConfigureAwait(false);
+        var uri = await CreateSasUriAsync(
+            blob,
+            BlobSasPermissions.Read,
+            expiresOn,
+            request.ResponseContentDisposition,
+            request.ResponseContentType,
+            cancellationToken).ConfigureAwait(false);
         return new PresignedUrl("GET", ApplyCustomDomain(uri), expiresOn);
     }
 
     internal BlockBlobClient GetBlob(string name) => Container.GetBlockBlobClient(_prefix + FileStorageNames.Validate(name));
 
-    private async Task<string?> TrySaveAsync(StorageSave save, Stream content, BlobHttpHeaders headers, Dictionary<string, string>? metadata, CancellationToken cancellationToken)
+    private async Task<string?> TrySaveAsync(
+        StorageSave save, Stream content, BlobHttpHeaders headers, Dictionary<string, string>? metadata, CancellationToken cancellationToken)
     {
         var pool = ArrayPool<byte>.Shared;
         using var hashes = new ContentHashes(save.Checksums);
@@ -351,7 +370,8 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
             var blocks = new Queue<(byte[] Buffer, int Length)>([(first, firstLength), (second!, secondLength)]);
             first = null;
             second = null;
-            return await StageAndCommitAsync(save.Name, blocks, content, hashes, headers, metadata, conditions, cancellationToken).ConfigureAwait(false);
+            return await StageAndCommitAsync(
+                save.Name, blocks, content, hashes, headers, metadata, conditions, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -367,7 +387,14 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
         }
     }
 
-    private async Task<string> PutSingleAsync(StorageSave save, byte[] buffer, int length, BlobHttpHeaders headers, Dictionary<string, string>? metadata, BlobRequestConditions? conditions, CancellationToken cancellationToken)
+    private async Task<string> PutSingleAsync(
+        StorageSave save,
+        byte[] buffer,
+        int length,
+        BlobHttpHeaders headers,
+        Dictionary<string, string>? metadata,
+        BlobRequestConditions? conditions,
+        CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -391,7 +418,15 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
     /// Stages the blocks already read (<paramref name="queue"/>, whose buffers it returns to the pool) and the rest of
     /// <paramref name="content"/>, then commits; <see langword="null"/> if the name was taken meanwhile.
     /// </summary>
-    private async Task<string?> StageAndCommitAsync(string name, Queue<(byte[] Buffer, int Length)> queue, Stream content, ContentHashes hashes, BlobHttpHeaders headers, Dictionary<string, string>? metadata, BlobRequestConditions? conditions, CancellationToken cancellationToken)
+    private async Task<string?> StageAndCommitAsync(
+        string name,
+        Queue<(byte[] Buffer, int Length)> queue,
+        Stream content,
+        ContentHashes hashes,
+        BlobHttpHeaders headers,
+        Dictionary<string, string>? metadata,
+        BlobRequestConditions? conditions,
+        CancellationToken cancellationToken)
     {
         var pool = ArrayPool<byte>.Shared;
         var blob = GetBlob(name);
@@ -441,7 +476,8 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
                 if (blockIds.Count == MaxBlockCount)
                 {
                     pool.Return(buffer);
-                    throw new IOException($"The content is longer than {MaxBlockCount} blocks of {_blockSize} bytes, the most a blob can hold; raise ChunkSize.");
+                    throw new IOException($"The content is longer than {MaxBlockCount} blocks of {_blockSize} " +
+                        "bytes, the most a blob can hold; raise ChunkSize.");
                 }
 
                 var blockId = Convert.ToBase64String(Encoding.ASCII.GetBytes($"{uploadId}{blockIds.Count:D6}"));
@@ -555,7 +591,8 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
         {
             if (!_containerReady)
             {
-                var created = await Container.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: cancellationToken).ConfigureAwait(false);
+                var created = await Container.CreateIfNotExistsAsync(
+                    PublicAccessType.None, cancellationToken: cancellationToken).ConfigureAwait(false);
                 if (created is not null)
                 {
                     _logger.ContainerCreated(StorageName, Container.Name);
@@ -570,7 +607,13 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
         }
     }
 
-    private async Task<Uri> CreateSasUriAsync(BlobBaseClient blob, BlobSasPermissions permissions, DateTimeOffset expiresOn, string? contentDisposition, string? contentType, CancellationToken cancellationToken)
+    private async Task<Uri> CreateSasUriAsync(
+        BlobBaseClient blob,
+        BlobSasPermissions permissions,
+        DateTimeOffset expiresOn,
+        string? contentDisposition,
+        string? contentType,
+        CancellationToken cancellationToken)
     {
         var builder = new BlobSasBuilder(permissions, expiresOn)
         {
@@ -622,7 +665,8 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
         }
 
         var parts = new BlobUriBuilder(uri);
-        var path = "/" + Uri.EscapeDataString(parts.BlobContainerName) + "/" + string.Join('/', parts.BlobName.Split('/').Select(Uri.EscapeDataString));
+        var path = "/" + Uri.EscapeDataString(parts.BlobContainerName) + "/" +
+            string.Join('/', parts.BlobName.Split('/').Select(Uri.EscapeDataString));
         return new UriBuilder(Uri.UriSchemeHttps, _customDomain) { Path = path, Query = parts.Sas?.ToString() ?? string.Empty, Port = -1 }.Uri;
     }
 
@@ -642,7 +686,8 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
     {
         if (expiresIn <= TimeSpan.Zero || expiresIn > MaxSasLifetime)
         {
-            throw new ArgumentOutOfRangeException(nameof(expiresIn), expiresIn, $"A presigned URL's expiry must be positive and at most {MaxSasLifetime.TotalDays} days.");
+            throw new ArgumentOutOfRangeException(
+                nameof(expiresIn), expiresIn, $"A presigned URL's expiry must be positive and at most {MaxSasLifetime.TotalDays} days.");
         }
     }
 
@@ -695,7 +740,8 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
         {
             if (expected is not null && !string.Equals(expected, Convert.ToHexStringLower(actual), StringComparison.OrdinalIgnoreCase))
             {
-                throw new InvalidDataException($"The content's {algorithm} checksum is {Convert.ToHexStringLower(actual)}, not the expected {expected}; nothing was saved.");
+                throw new InvalidDataException($"The content's {algorithm} checksum is " +
+                    $"{Convert.ToHexStringLower(actual)}, not the expected {expected}; nothing was saved.");
             }
         }
     }

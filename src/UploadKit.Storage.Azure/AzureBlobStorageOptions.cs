@@ -81,7 +81,8 @@ public sealed class AzureBlobStorageOptions
     /// <value>Defaults to <see langword="true"/>.</value>
     public bool SignedUrls { get; set; } = true;
 
-    /// <summary>Gets or sets how long URLs from <see cref="IFileStorage.GetUrlAsync"/> stay valid (django-storages' <c>expiration_secs</c>).</summary>
+    /// <summary>Gets or sets how long URLs from <see cref="IFileStorage.GetUrlAsync"/> stay valid (django-storages'
+    /// <c>expiration_secs</c>).</summary>
     /// <value>Defaults to <see cref="DefaultUrlExpiry"/>; at most 7 days.</value>
     public TimeSpan UrlExpiry { get; set; } = DefaultUrlExpiry;
 

@@ -25,7 +25,8 @@ public static class AzureBlobUploadKitBuilderExtensions
     /// <param name="name">The storage name, such as <c>"tracks"</c>.</param>
     /// <param name="configure">Sets the options.</param>
     /// <returns>The builder, for chaining.</returns>
-    /// <remarks>The options are validated when the storage is first created; invalid ones throw an <see cref="Options.OptionsValidationException"/>.</remarks>
+    /// <remarks>The options are validated when the storage is first created; invalid ones throw an
+    /// <see cref="Options.OptionsValidationException"/>.</remarks>
     public static IUploadKitBuilder AddAzureBlobStorage(this IUploadKitBuilder builder, string name, Action<AzureBlobStorageOptions> configure) =>
         builder.AddStorage<AzureBlobStorageOptions>(name, configure, AzureBlobStorageFactory.Create);
 
@@ -34,7 +35,8 @@ public static class AzureBlobUploadKitBuilderExtensions
     /// <param name="name">The storage name, such as <c>"tracks"</c>.</param>
     /// <param name="section">The options section; unknown keys are errors.</param>
     /// <returns>The builder, for chaining.</returns>
-    /// <remarks>The options are validated when the storage is first created; invalid ones throw an <see cref="Options.OptionsValidationException"/>.</remarks>
+    /// <remarks>The options are validated when the storage is first created; invalid ones throw an
+    /// <see cref="Options.OptionsValidationException"/>.</remarks>
     public static IUploadKitBuilder AddAzureBlobStorage(this IUploadKitBuilder builder, string name, IConfigurationSection section)
     {
         ArgumentNullException.ThrowIfNull(builder);

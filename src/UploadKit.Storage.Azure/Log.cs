@@ -14,7 +14,8 @@ internal static partial class Log
     public static partial void NameTaken(this ILogger logger, string storageName, string blobName, string alternateName);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, EventName = "AzureBlobSaveAbandoned",
-        Message = "A save of {BlobName} to Azure storage {StorageName} failed before its commit; nothing was committed, and Azure discards its {BlockCount} staged blocks")]
+        Message = "A save of {BlobName} to Azure storage {StorageName} failed before its commit; " +
+            "nothing was committed, and Azure discards its {BlockCount} staged blocks")]
     public static partial void SaveAbandoned(this ILogger logger, string storageName, string blobName, int blockCount, Exception exception);
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Information, EventName = "AzureContainerCreated",

@@ -82,7 +82,8 @@ public sealed class GcsStorage : FileStorage, IPresignedUrlProvider, IDisposable
                 // Another writer created the name after the existence check. Nothing was overwritten.
                 if (tracked.HasRead && !content.CanSeek)
                 {
-                    throw new IOException($"Another writer created '{save.Name}' while it was being saved; nothing was overwritten and no object was created.", ex);
+                    throw new IOException(
+                        $"Another writer created '{save.Name}' while it was being saved; nothing was overwritten and no object was created.", ex);
                 }
 
                 if (content.CanSeek)
@@ -108,7 +109,8 @@ public sealed class GcsStorage : FileStorage, IPresignedUrlProvider, IDisposable
         var client = await GetClientAsync(cancellationToken).ConfigureAwait(false);
         var uri = new Uri($"{client.Service.BaseUri}b/{Uri.EscapeDataString(_bucket)}/o/{Uri.EscapeDataString(ObjectName(name))}?alt=media");
         using var request = new HttpRequestMessage(HttpMethod.Get, uri);
-        var response = await client.Service.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        var response = await client.Service.HttpClient.SendAsync(
+            request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         try
         {
             if (response.StatusCode == HttpStatusCode.NotFound)
@@ -163,7 +165,8 @@ public sealed class GcsStorage : FileStorage, IPresignedUrlProvider, IDisposable
     /// A rewrite inside the bucket (repeated until done, for large objects), conditional on the generation of the source
     /// whose ETag was given (<c>ifSourceGenerationMatch</c>); content type, checksums and metadata are copied with it.
     /// </remarks>
-    protected override async Task<StoredFileInfo> CopyCoreAsync(string sourceName, string destinationName, string? sourceETag, CancellationToken cancellationToken)
+    protected override async Task<StoredFileInfo> CopyCoreAsync(
+        string sourceName, string destinationName, string? sourceETag, CancellationToken cancellationToken)
     {
         var source = await GetObjectAsync(sourceName, cancellationToken).ConfigureAwait(false);
         if (source is null || (sourceETag is not null && !string.Equals(source.ETag, sourceETag, StringComparison.Ordinal)))
@@ -193,7 +196,8 @@ public sealed class GcsStorage : FileStorage, IPresignedUrlProvider, IDisposable
     }
 
     /// <inheritdoc />
-    protected override async IAsyncEnumerable<StoredFileInfo> ListCoreAsync(string prefix, string folder, [EnumeratorCancellation] CancellationToken cancellationToken)
+    protected override async IAsyncEnumerable<StoredFileInfo> ListCoreAsync(
+        string prefix, string folder, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var client = await GetClientAsync(cancellationToken).ConfigureAwait(false);
         var objects = client.ListObjectsAsync(_bucket, _keyPrefix + prefix, new ListObjectsOptions { PageSize = 1000 });
@@ -215,7 +219,8 @@ public sealed class GcsStorage : FileStorage, IPresignedUrlProvider, IDisposable
     {
         if (_options.SignedUrls)
         {
-            var url = await CreateDownloadUrlAsync(new PresignedDownloadRequest(name) { ExpiresIn = _options.UrlExpiry }, cancellationToken).ConfigureAwait(false);
+            var url = await CreateDownloadUrlAsync(
+                new PresignedDownloadRequest(name) { ExpiresIn = _options.UrlExpiry }, cancellationToken).ConfigureAwait(false);
             return url.Url.AbsoluteUri;
         }
 
@@ -275,7 +280,8 @@ public sealed class GcsStorage : FileStorage, IPresignedUrlProvider, IDisposable
 
         if (request.ChecksumSha256 is not null)
         {
-            headers.Add(new("x-goog-content-sha256", Convert.ToHexStringLower(DecodeBase64(request.ChecksumSha256, nameof(request.ChecksumSha256), 32))));
+            headers.Add(new(
+                "x-goog-content-sha256", Convert.ToHexStringLower(DecodeBase64(request.ChecksumSha256, nameof(request.ChecksumSha256), 32))));
         }
 
         if (!_options.Overwrite)
@@ -294,7 +300,8 @@ public sealed class GcsStorage : FileStorage, IPresignedUrlProvider, IDisposable
     /// <see cref="PresignedUploadRequest.MaxLength"/>) and, unless overwriting is on, <c>x-goog-if-generation-match: 0</c>
     /// are bound into the signature.
     /// </summary>
-    /// <param name="request">What may be uploaded, and for how long; its <see cref="PresignedUploadRequest.Method"/> must be <see cref="PresignedUploadMethod.Put"/>.</param>
+    /// <param name="request">What may be uploaded, and for how long; its <see cref="PresignedUploadRequest.Method"/> must be
+    /// <see cref="PresignedUploadMethod.Put"/>.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The signed <c>POST</c> and the headers it must carry.</returns>
     /// <exception cref="NotSupportedException">The request asks for a checksum, which a session start cannot bind.</exception>
@@ -303,7 +310,8 @@ public sealed class GcsStorage : FileStorage, IPresignedUrlProvider, IDisposable
         ArgumentNullException.ThrowIfNull(request);
         if (request.Method != PresignedUploadMethod.Put)
         {
-            throw new ArgumentException("A resumable upload is started with a signed POST and continued with PUTs; leave Method as Put.", nameof(request));
+            throw new ArgumentException(
+                "A resumable upload is started with a signed POST and continued with PUTs; leave Method as Put.", nameof(request));
         }
 
         if (request.ContentMd5 is not null || request.ChecksumSha256 is not null)
@@ -371,7 +379,14 @@ public sealed class GcsStorage : FileStorage, IPresignedUrlProvider, IDisposable
             : GcsUrlTarget.Default with { Style = style };
     }
 
-    private PresignedUrl Sign(GcsSigningKey key, string method, string objectName, List<KeyValuePair<string, string>> headers, List<KeyValuePair<string, string>> query, DateTimeOffset now, TimeSpan expiresIn)
+    private PresignedUrl Sign(
+        GcsSigningKey key,
+        string method,
+        string objectName,
+        List<KeyValuePair<string, string>> headers,
+        List<KeyValuePair<string, string>> query,
+        DateTimeOffset now,
+        TimeSpan expiresIn)
     {
         var url = V4Signer.SignUrl(key, method, UrlTarget(), _bucket, objectName, headers, query, now, expiresIn);
         _logger.UrlSigned(method, objectName, _bucket, now + expiresIn);
@@ -584,7 +599,8 @@ public sealed class GcsStorage : FileStorage, IPresignedUrlProvider, IDisposable
             }
             else if (!string.IsNullOrEmpty(_options.CredentialsFile))
             {
-                var credential = await CredentialFactory.FromFileAsync<ServiceAccountCredential>(_options.CredentialsFile, cancellationToken).ConfigureAwait(false);
+                var credential = await CredentialFactory.FromFileAsync<ServiceAccountCredential>(
+                    _options.CredentialsFile, cancellationToken).ConfigureAwait(false);
                 builder.GoogleCredential = credential.ToGoogleCredential();
             }
 
@@ -648,7 +664,8 @@ public sealed class GcsStorage : FileStorage, IPresignedUrlProvider, IDisposable
             }
             else if (!string.IsNullOrEmpty(_options.CredentialsFile))
             {
-                key = GcsSigningKey.FromServiceAccountJson(await File.ReadAllTextAsync(_options.CredentialsFile, cancellationToken).ConfigureAwait(false));
+                key = GcsSigningKey.FromServiceAccountJson(await File.ReadAllTextAsync(
+                    _options.CredentialsFile, cancellationToken).ConfigureAwait(false));
             }
             else
             {

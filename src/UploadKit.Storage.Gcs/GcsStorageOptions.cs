@@ -81,7 +81,8 @@ public sealed class GcsStorageOptions
     /// <value>Defaults to <see langword="false"/>.</value>
     public bool Overwrite { get; set; }
 
-    /// <summary>Gets or sets the size of each resumable-upload request (<c>GS_BLOB_CHUNK_SIZE</c>), a multiple of 256 KiB; also the memory one save holds.</summary>
+    /// <summary>Gets or sets the size of each resumable-upload request (<c>GS_BLOB_CHUNK_SIZE</c>), a multiple of 256 KiB; also the memory one save
+    /// holds.</summary>
     /// <value>Defaults to <see cref="DefaultChunkSize"/>.</value>
     public int ChunkSize { get; set; } = DefaultChunkSize;
 

@@ -40,11 +40,25 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
     /// <param name="timeProvider">The clock for presigned POST policies; <see cref="TimeProvider.System"/> by default.</param>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The options are invalid.</exception>
     public S3Storage(IAmazonS3 client, S3StorageOptions options, ILogger<S3Storage>? logger = null, TimeProvider? timeProvider = null)
-        : this(client, ValidOptions(options), S3StorageFactory.CreateCredentials(options), ownsClient: false, logger, timeProvider ?? TimeProvider.System, "S3")
+        : this(
+            client,
+            ValidOptions(options),
+            S3StorageFactory.CreateCredentials(options),
+            ownsClient: false,
+            logger,
+            timeProvider ?? TimeProvider.System,
+            "S3")
     {
     }
 
-    internal S3Storage(IAmazonS3 client, S3StorageOptions options, AWSCredentials? credentials, bool ownsClient, ILogger? logger, TimeProvider timeProvider, string storageName)
+    internal S3Storage(
+        IAmazonS3 client,
+        S3StorageOptions options,
+        AWSCredentials? credentials,
+        bool ownsClient,
+        ILogger? logger,
+        TimeProvider timeProvider,
+        string storageName)
         : base(storageName, options.Overwrite, options.ContentDisposition)
     {
         ArgumentNullException.ThrowIfNull(client);
@@ -113,7 +127,8 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
     {
         try
         {
-            var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _options.Bucket, Key = GetKey(name) }, cancellationToken).ConfigureAwait(false);
+            var response = await _client.GetObjectAsync(
+                new GetObjectRequest { BucketName = _options.Bucket, Key = GetKey(name) }, cancellationToken).ConfigureAwait(false);
             return response.ResponseStream;
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
@@ -178,7 +193,9 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
         {
             ContentType = response.Headers.ContentType,
             ContentDisposition = response.Headers.ContentDisposition,
-            LastModified = response.LastModified is { } modified ? new DateTimeOffset(DateTime.SpecifyKind(modified, DateTimeKind.Utc).ToUniversalTime()) : null,
+            LastModified = response.LastModified is { } modified
+                ? new DateTimeOffset(DateTime.SpecifyKind(modified, DateTimeKind.Utc).ToUniversalTime())
+                : null,
             ETag = etag,
             Checksums = checksums,
             Metadata = metadata,
@@ -186,7 +203,8 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
     }
 
     /// <inheritdoc />
-    protected override async IAsyncEnumerable<StoredFileInfo> ListCoreAsync(string prefix, string folder, [EnumeratorCancellation] CancellationToken cancellationToken)
+    protected override async IAsyncEnumerable<StoredFileInfo> ListCoreAsync(
+        string prefix, string folder, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var request = new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = _prefix + prefix, MaxKeys = ListPageSize };
         do
@@ -201,7 +219,9 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
 
                 yield return new StoredFileInfo(item.Key[_prefix.Length..], item.Size ?? 0)
                 {
-                    LastModified = item.LastModified is { } modified ? new DateTimeOffset(DateTime.SpecifyKind(modified, DateTimeKind.Utc).ToUniversalTime()) : null,
+                    LastModified = item.LastModified is { } modified
+                        ? new DateTimeOffset(DateTime.SpecifyKind(modified, DateTimeKind.Utc).ToUniversalTime())
+                        : null,
                     ETag = item.ETag,
                 };
             }
@@ -217,7 +237,8 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
     /// S3's limit for one copy, a multipart upload of <c>UploadPartCopy</c> ranges; each request is conditional on the
     /// source's ETag (<c>x-amz-copy-source-if-match</c>), so a source replaced meanwhile fails the copy.
     /// </remarks>
-    protected override async Task<StoredFileInfo> CopyCoreAsync(string sourceName, string destinationName, string? sourceETag, CancellationToken cancellationToken)
+    protected override async Task<StoredFileInfo> CopyCoreAsync(
+        string sourceName, string destinationName, string? sourceETag, CancellationToken cancellationToken)
     {
         var source = await GetMetadataCoreAsync(sourceName, cancellationToken).ConfigureAwait(false);
         if (source is null || (sourceETag is not null && !string.Equals(source.ETag, sourceETag, StringComparison.Ordinal)))
@@ -318,18 +339,24 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
         name = FileStorageNames.Validate(name);
         var type = contentType ?? StoredContentTypes.FromName(name);
         var response = await _client.InitiateMultipartUploadAsync(
-            CreateInitiateRequest(GetKey(name), type, StoredContentTypes.GetContentDisposition(type, null, _options.ContentDisposition), null), cancellationToken).ConfigureAwait(false);
+            CreateInitiateRequest(
+                GetKey(name),
+                type,
+                StoredContentTypes.GetContentDisposition(type, null, _options.ContentDisposition),
+                null), cancellationToken).ConfigureAwait(false);
         return response.UploadId;
     }
 
-    /// <summary>Creates a presigned <c>PUT</c> URL for one part of a multipart upload. The response's <c>ETag</c> header identifies the part.</summary>
+    /// <summary>Creates a presigned <c>PUT</c> URL for one part of a multipart upload. The response's <c>ETag</c> header identifies the
+    /// part.</summary>
     /// <param name="name">The object name given to <see cref="CreateMultipartUploadAsync"/>.</param>
     /// <param name="uploadId">The upload id.</param>
     /// <param name="partNumber">The part number, 1 to 10000; every part but the last must be at least 5 MiB.</param>
     /// <param name="expiresIn">How long the URL stays valid; <see cref="PresignedUploadRequest.DefaultExpiry"/> by default.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The signed request.</returns>
-    public async Task<PresignedUrl> CreateUploadPartUrlAsync(string name, string uploadId, int partNumber, TimeSpan? expiresIn = null, CancellationToken cancellationToken = default)
+    public async Task<PresignedUrl> CreateUploadPartUrlAsync(
+        string name, string uploadId, int partNumber, TimeSpan? expiresIn = null, CancellationToken cancellationToken = default)
     {
         name = FileStorageNames.Validate(name);
         ArgumentException.ThrowIfNullOrEmpty(uploadId);
@@ -352,7 +379,8 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
     /// <param name="parts">Every part, with the ETag its upload answered.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The object's ETag.</returns>
-    public async Task<string> CompleteMultipartUploadAsync(string name, string uploadId, IEnumerable<S3CompletedPart> parts, CancellationToken cancellationToken = default)
+    public async Task<string> CompleteMultipartUploadAsync(
+        string name, string uploadId, IEnumerable<S3CompletedPart> parts, CancellationToken cancellationToken = default)
     {
         name = FileStorageNames.Validate(name);
         ArgumentException.ThrowIfNullOrEmpty(uploadId);
@@ -378,7 +406,8 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
         name = FileStorageNames.Validate(name);
         ArgumentException.ThrowIfNullOrEmpty(uploadId);
         await _client.AbortMultipartUploadAsync(
-            new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = GetKey(name), UploadId = uploadId }, cancellationToken).ConfigureAwait(false);
+            new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = GetKey(name), UploadId = uploadId },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Disposes the S3 client if the storage created it.</summary>
@@ -438,7 +467,8 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
     {
         try
         {
-            await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = key }, cancellationToken).ConfigureAwait(false);
+            await _client.GetObjectMetadataAsync(
+                new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = key }, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
@@ -450,7 +480,12 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
     /// <inheritdoc />
     protected override void OnNameTaken(string name, string alternateName) => _logger.NameTaken(StorageName, name, alternateName);
 
-    private void ApplyObjectParameters(HeadersCollection headers, MetadataCollection metadata, string contentType, string? contentDisposition, IDictionary<string, string>? userMetadata)
+    private void ApplyObjectParameters(
+        HeadersCollection headers,
+        MetadataCollection metadata,
+        string contentType,
+        string? contentDisposition,
+        IDictionary<string, string>? userMetadata)
     {
         var parameters = _options.ObjectParameters;
         headers.ContentType = contentType;
@@ -480,7 +515,8 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
         }
     }
 
-    private InitiateMultipartUploadRequest CreateInitiateRequest(string key, string contentType, string? contentDisposition, IDictionary<string, string>? userMetadata)
+    private InitiateMultipartUploadRequest CreateInitiateRequest(
+        string key, string contentType, string? contentDisposition, IDictionary<string, string>? userMetadata)
     {
         var request = new InitiateMultipartUploadRequest { BucketName = _options.Bucket, Key = key };
         ApplyObjectParameters(request.Headers, request.Metadata, contentType, contentDisposition, userMetadata);
@@ -493,7 +529,8 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
         return request;
     }
 
-    private async Task<string> PutSingleAsync(StorageSave save, List<PartBuffer> buffered, long total, bool conditional, CancellationToken cancellationToken)
+    private async Task<string> PutSingleAsync(
+        StorageSave save, List<PartBuffer> buffered, long total, bool conditional, CancellationToken cancellationToken)
     {
         MemoryStream body;
         if (buffered.Count == 1)
@@ -557,7 +594,8 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
         }
     }
 
-    private async Task<string> PutMultipartAsync(StorageSave save, List<PartBuffer> buffered, bool ended, Stream content, bool conditional, CancellationToken cancellationToken)
+    private async Task<string> PutMultipartAsync(
+        StorageSave save, List<PartBuffer> buffered, bool ended, Stream content, bool conditional, CancellationToken cancellationToken)
     {
         var name = save.Name;
         var key = GetKey(name);
@@ -633,7 +671,8 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
             }
             catch (AmazonS3Exception ex) when (conditional && IsConditionalConflict(ex))
             {
-                throw new IOException($"Storage '{StorageName}': '{name}' was created by another writer while this save was uploading; nothing was saved.", ex);
+                throw new IOException(
+                    $"Storage '{StorageName}': '{name}' was created by another writer while this save was uploading; nothing was saved.", ex);
             }
 
             _logger.Saved(StorageName, name, total, etags.Length);
@@ -671,10 +710,13 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
         }
     }
 
-    private async Task CopyMultipartAsync(string sourceName, string destinationName, StoredFileInfo source, string? etag, CancellationToken cancellationToken)
+    private async Task CopyMultipartAsync(
+        string sourceName, string destinationName, StoredFileInfo source, string? etag, CancellationToken cancellationToken)
     {
         var key = GetKey(destinationName);
-        var head = await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = GetKey(sourceName), EtagToMatch = etag }, cancellationToken).ConfigureAwait(false);
+        var head = await _client.GetObjectMetadataAsync(
+            new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = GetKey(sourceName), EtagToMatch = etag },
+            cancellationToken).ConfigureAwait(false);
         var initiate = new InitiateMultipartUploadRequest
         {
             BucketName = _options.Bucket,
@@ -739,7 +781,8 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
         try
         {
             await _client.AbortMultipartUploadAsync(
-                new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = key, UploadId = uploadId }, CancellationToken.None).ConfigureAwait(false);
+                new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = key, UploadId = uploadId },
+                CancellationToken.None).ConfigureAwait(false);
             _logger.MultipartAborted(StorageName, name, cause);
         }
         catch (Exception abortFailure) when (abortFailure is AmazonServiceException or HttpRequestException or IOException)
@@ -748,7 +791,8 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
         }
     }
 
-    private async Task<PartETag> UploadPartAsync(string key, string uploadId, int partNumber, PartBuffer part, SemaphoreSlim slots, CancellationTokenSource failed)
+    private async Task<PartETag> UploadPartAsync(
+        string key, string uploadId, int partNumber, PartBuffer part, SemaphoreSlim slots, CancellationTokenSource failed)
     {
         try
         {
@@ -842,7 +886,8 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
     {
         if (request.MaxLength is null && request.ContentLength is null)
         {
-            throw new ArgumentException("A presigned POST needs MaxLength (or ContentLength) so the store can refuse an oversize file.", nameof(request));
+            throw new ArgumentException(
+                "A presigned POST needs MaxLength (or ContentLength) so the store can refuse an oversize file.", nameof(request));
         }
 
         if (request.ChecksumSha256 is not null || request.ContentMd5 is not null)

@@ -36,7 +36,8 @@ public sealed class S3StorageOptions
     /// </summary>
     public Uri? Endpoint { get; set; }
 
-    /// <summary>Gets or sets the region, e.g. <c>eu-west-1</c> (django-storages' <c>region_name</c>); used for signing with <see cref="Endpoint"/> too.</summary>
+    /// <summary>Gets or sets the region, e.g. <c>eu-west-1</c> (django-storages' <c>region_name</c>); used for signing with <see cref="Endpoint"/>
+    /// too.</summary>
     /// <value>Defaults to <see langword="null"/>: the SDK's region resolution, or <c>us-east-1</c> with a <see cref="Endpoint"/>.</value>
     public string? Region { get; set; }
 

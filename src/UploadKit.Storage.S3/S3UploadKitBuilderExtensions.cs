@@ -28,7 +28,8 @@ public static class S3UploadKitBuilderExtensions
     /// <param name="name">The storage name, such as <c>"tracks"</c>.</param>
     /// <param name="configure">Sets the options.</param>
     /// <returns>The builder, for chaining.</returns>
-    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The options are invalid (thrown when the storage is created).</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The options are invalid (thrown when the storage is
+    /// created).</exception>
     public static IUploadKitBuilder AddS3Storage(this IUploadKitBuilder builder, string name, Action<S3StorageOptions> configure) =>
         builder.AddStorage<S3StorageOptions>(name, configure, (storageName, options, services) =>
         {
@@ -44,7 +45,8 @@ public static class S3UploadKitBuilderExtensions
     /// <param name="name">The storage name, such as <c>"tracks"</c>.</param>
     /// <param name="section">The configuration section.</param>
     /// <returns>The builder, for chaining.</returns>
-    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The options are invalid (thrown when the storage is created).</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The options are invalid (thrown when the storage is
+    /// created).</exception>
     public static IUploadKitBuilder AddS3Storage(this IUploadKitBuilder builder, string name, IConfigurationSection section)
     {
         ArgumentNullException.ThrowIfNull(builder);

@@ -44,7 +44,13 @@ public sealed class DirectUploadTwoServerTests
         var content = RandomBytes(50_000);
         var sha256 = Sha256Hex(content);
         using var beginRequest = TestAuthentication.Request(HttpMethod.Post, "/uploads/default", "alice");
-        beginRequest.Content = JsonContent.Create(new { fileName = "report.bin", contentType = "application/octet-stream", length = content.Length, checksumSha256 = sha256 });
+        beginRequest.Content = JsonContent.Create(new
+        {
+            fileName = "report.bin",
+            contentType = "application/octet-stream",
+            length = content.Length,
+            checksumSha256 = sha256
+        });
         using var begin = await _servers.First.Client.SendAsync(beginRequest);
         Assert.That(begin.StatusCode, Is.EqualTo(HttpStatusCode.Created), await begin.Content.ReadAsStringAsync());
         var upload = await begin.Content.ReadFromJsonAsync<JsonElement>();
@@ -52,7 +58,10 @@ public sealed class DirectUploadTwoServerTests
 
         // The load balancer sends the PUT to the other server: same path and query, other host.
         var signed = new Uri(upload.GetProperty("url").GetString()!);
-        using var put = new HttpRequestMessage(HttpMethod.Put, new Uri(_servers.Second.Client.BaseAddress!, signed.PathAndQuery)) { Content = new ByteArrayContent(content) };
+        using var put = new HttpRequestMessage(HttpMethod.Put, new Uri(_servers.Second.Client.BaseAddress!, signed.PathAndQuery))
+        {
+            Content = new ByteArrayContent(content)
+        };
         put.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         using (var response = await _servers.Second.Client.SendAsync(put))
         {

@@ -72,7 +72,9 @@ public class RedisStoreTests
         var ttl = await RedisFixture.Database.KeyTimeToLiveAsync(_prefix + "progress:" + progress.Id);
 
         Assert.That(read, Is.Not.Null);
-        Assert.That((read!.OwnerId, read.BytesReceived, read.BytesExpected, read.State, read.FileName, read.UpdatedOn), Is.EqualTo((progress.OwnerId, progress.BytesReceived, progress.BytesExpected, progress.State, progress.FileName, progress.UpdatedOn)));
+        Assert.That(
+            (read!.OwnerId, read.BytesReceived, read.BytesExpected, read.State, read.FileName, read.UpdatedOn),
+            Is.EqualTo((progress.OwnerId, progress.BytesReceived, progress.BytesExpected, progress.State, progress.FileName, progress.UpdatedOn)));
         Assert.That(ttl, Is.Not.Null.And.LessThanOrEqualTo(TimeSpan.FromSeconds(30)).And.GreaterThan(TimeSpan.FromSeconds(20)));
     }
 
@@ -153,8 +155,34 @@ public class RedisStoreTests
 
         Assert.That(read, Is.Not.Null);
         Assert.That(
-            (read!.StorageName, read.ObjectName, read.ExpiresOn, read.State, read.OwnerId, read.FileName, read.ContentType, read.ExpectedLength, read.MaxLength, read.ChecksumSha256, read.FieldName, read.CreatedOn, read.RejectionReason),
-            Is.EqualTo((session.StorageName, session.ObjectName, session.ExpiresOn, UploadSessionState.Pending, session.OwnerId, session.FileName, session.ContentType, session.ExpectedLength, session.MaxLength, session.ChecksumSha256, session.FieldName, session.CreatedOn, (string?)null)));
+            (
+                read!.StorageName,
+                read.ObjectName,
+                read.ExpiresOn,
+                read.State,
+                read.OwnerId,
+                read.FileName,
+                read.ContentType,
+                read.ExpectedLength,
+                read.MaxLength,
+                read.ChecksumSha256,
+                read.FieldName,
+                read.CreatedOn,
+                read.RejectionReason),
+            Is.EqualTo((
+                session.StorageName,
+                session.ObjectName,
+                session.ExpiresOn,
+                UploadSessionState.Pending,
+                session.OwnerId,
+                session.FileName,
+                session.ContentType,
+                session.ExpectedLength,
+                session.MaxLength,
+                session.ChecksumSha256,
+                session.FieldName,
+                session.CreatedOn,
+                (string?)null)));
     }
 
     [Test]
@@ -176,7 +204,8 @@ public class RedisStoreTests
         await store.CreateAsync(session);
         var ttl = await RedisFixture.Database.KeyTimeToLiveAsync(_prefix + "session:" + session.Id);
 
-        Assert.That(ttl, Is.Not.Null.And.GreaterThan(TimeSpan.FromHours(24)).And.LessThanOrEqualTo(TimeSpan.FromHours(24) + TimeSpan.FromMinutes(10)));
+        Assert.That(
+            ttl, Is.Not.Null.And.GreaterThan(TimeSpan.FromHours(24)).And.LessThanOrEqualTo(TimeSpan.FromHours(24) + TimeSpan.FromMinutes(10)));
     }
 
     [Test]
@@ -187,7 +216,8 @@ public class RedisStoreTests
         await store.CreateAsync(session);
 
         var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(i =>
-            store.TryTransitionAsync(session.Id, UploadSessionState.Pending, i % 2 == 0 ? UploadSessionState.Completed : UploadSessionState.Expired)));
+            store.TryTransitionAsync(
+                session.Id, UploadSessionState.Pending, i % 2 == 0 ? UploadSessionState.Completed : UploadSessionState.Expired)));
         var read = await store.GetAsync(session.Id);
 
         Assert.That(results.Count(r => r), Is.EqualTo(1));
@@ -201,7 +231,8 @@ public class RedisStoreTests
         var session = NewSession(DateTimeOffset.UtcNow.AddMinutes(10));
         await store.CreateAsync(session);
 
-        var changed = await store.TryTransitionAsync(session.Id, UploadSessionState.Pending, UploadSessionState.Rejected, "The file is not a PNG image.");
+        var changed = await store.TryTransitionAsync(
+            session.Id, UploadSessionState.Pending, UploadSessionState.Rejected, "The file is not a PNG image.");
         var read = await store.GetAsync(session.Id);
 
         Assert.That(changed, Is.True);
@@ -252,7 +283,10 @@ public class RedisStoreTests
         await store.CreateAsync(session);
 
         Assert.That(await store.TryTransitionAsync(session.Id, UploadSessionState.Pending, UploadSessionState.Expired), Is.True);
-        Assert.That(await store.TryTransitionAsync(session.Id, UploadSessionState.Expired, UploadSessionState.Pending), Is.True, "a sweep whose delete failed");
+        Assert.That(
+            await store.TryTransitionAsync(session.Id, UploadSessionState.Expired, UploadSessionState.Pending),
+            Is.True,
+            "a sweep whose delete failed");
         var listed = new List<string>();
         await foreach (var expired in store.ListExpiredAsync(now))
         {
@@ -304,19 +338,21 @@ public class RedisStoreTests
         Assert.That(await RedisFixture.Database.SortedSetLengthAsync(_prefix + "sessions:pending"), Is.Zero);
     }
 
-    internal static UploadSession NewSession(DateTimeOffset expiresOn) => new(Guid.NewGuid().ToString("N"), "default", "uploads/" + Guid.NewGuid().ToString("N") + ".png", TruncateToMilliseconds(expiresOn))
-    {
-        OwnerId = "alice",
-        FileName = "cat.png",
-        ContentType = "image/png",
-        ExpectedLength = 1234,
-        MaxLength = 10_000,
-        ChecksumSha256 = new string('a', 64),
-        FieldName = "avatar",
-        CreatedOn = TruncateToMilliseconds(DateTimeOffset.UtcNow),
-    };
+    internal static UploadSession NewSession(DateTimeOffset expiresOn) =>
+        new(Guid.NewGuid().ToString("N"), "default", "uploads/" + Guid.NewGuid().ToString("N") + ".png", TruncateToMilliseconds(expiresOn))
+        {
+            OwnerId = "alice",
+            FileName = "cat.png",
+            ContentType = "image/png",
+            ExpectedLength = 1234,
+            MaxLength = 10_000,
+            ChecksumSha256 = new string('a', 64),
+            FieldName = "avatar",
+            CreatedOn = TruncateToMilliseconds(DateTimeOffset.UtcNow),
+        };
 
-    private static DateTimeOffset TruncateToMilliseconds(DateTimeOffset value) => DateTimeOffset.FromUnixTimeMilliseconds(value.ToUnixTimeMilliseconds());
+    private static DateTimeOffset TruncateToMilliseconds(DateTimeOffset value) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(value.ToUnixTimeMilliseconds());
 
     private static async Task<List<string>> ListEndedAsync(IUploadSessionStore store, DateTimeOffset expiredBefore)
     {

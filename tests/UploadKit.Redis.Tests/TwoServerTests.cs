@@ -66,7 +66,10 @@ public class TwoServerTests
             app.MapPost("/upload-then-fail", (string how, UploadForm form) =>
                     how == "throw"
                         ? throw new InvalidOperationException("The app failed after reading the upload.")
-                        : Results.ValidationProblem(new Dictionary<string, string[]> { ["file"] = [$"{form.Files.Single().Length} bytes is not what the app wanted."] }))
+                        : Results.ValidationProblem(new Dictionary<string, string[]>
+                        {
+                            ["file"] = [$"{form.Files.Single().Length} bytes is not what the app wanted."]
+                        }))
                 .WithUploadHandlers(_ => new QuotaUploadHandler(), _ => new TemporaryFileUploadHandler());
             app.MapUploadProgress("/upload-progress");
         },

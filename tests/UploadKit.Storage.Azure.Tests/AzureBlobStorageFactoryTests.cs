@@ -132,7 +132,8 @@ public sealed class AzureBlobStorageFactoryTests
     public void Create_ConnectionString_UsesItsEndpoint()
     {
         var options = AzureBlobStorageFactory.Bind("azure", Section(
-            $"\"ConnectionString\": \"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Key};BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;\", \"Container\": \"media\""));
+            $"\"ConnectionString\": \"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Key};" +
+            "BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;\", \"Container\": \"media\""));
 
         var storage = AzureBlobStorageFactory.Create("azure", options, EmptyServices());
 
@@ -176,7 +177,8 @@ public sealed class AzureBlobStorageFactoryTests
 
         // Core registers its built-in FileSystem and InMemory backends too; pick the one this package added.
         var registration = services.Select(d => d.ImplementationInstance)
-            .Single(i => i?.GetType().Name == "StorageBackendRegistration" && (string?)i.GetType().GetProperty("BackendName")!.GetValue(i) == "AzureBlob")!;
+            .Single(i => i?.GetType().Name == "StorageBackendRegistration" &&
+                (string?)i.GetType().GetProperty("BackendName")!.GetValue(i) == "AzureBlob")!;
         Assert.That(registration.GetType().GetProperty("BackendName")!.GetValue(registration), Is.EqualTo("AzureBlob"));
         var factory = (Func<StorageBackendContext, IFileStorage>)registration.GetType().GetProperty("Factory")!.GetValue(registration)!;
         var storage = factory(new StorageBackendContext("azure", Section($"{Access}, \"Container\": \"media\""), EmptyServices()));

@@ -21,7 +21,11 @@ public sealed class AzureBlobStorageSasTests
         var (service, _) = MockDelegatingService();
         var storage = new AzureBlobStorage("azure", service.Object, Options(), new FakeTimeProvider(Now));
 
-        var presigned = await storage.CreateUploadUrlAsync(new PresignedUploadRequest("tracks/song.mp3") { ContentType = "audio/mpeg", ExpiresIn = TimeSpan.FromMinutes(10) });
+        var presigned = await storage.CreateUploadUrlAsync(new PresignedUploadRequest("tracks/song.mp3")
+        {
+            ContentType = "audio/mpeg",
+            ExpiresIn = TimeSpan.FromMinutes(10)
+        });
 
         var query = HttpUtility.ParseQueryString(presigned.Url.Query);
         Assert.Multiple(() =>
@@ -101,7 +105,8 @@ public sealed class AzureBlobStorageSasTests
     {
         var storage = SharedKeyStorage();
 
-        var ex = Assert.ThrowsAsync<NotSupportedException>(() => storage.CreateUploadUrlAsync(new PresignedUploadRequest("a.bin") { Method = PresignedUploadMethod.Post }));
+        var ex = Assert.ThrowsAsync<NotSupportedException>(() =>
+            storage.CreateUploadUrlAsync(new PresignedUploadRequest("a.bin") { Method = PresignedUploadMethod.Post }));
 
         Assert.That(ex!.Message, Does.Contain("PresignedUploadMethod.Put"));
     }
@@ -113,7 +118,8 @@ public sealed class AzureBlobStorageSasTests
     {
         var storage = SharedKeyStorage();
 
-        Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => storage.CreateUploadUrlAsync(new PresignedUploadRequest("a.bin") { ExpiresIn = TimeSpan.FromMinutes(minutes) }));
+        Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
+            storage.CreateUploadUrlAsync(new PresignedUploadRequest("a.bin") { ExpiresIn = TimeSpan.FromMinutes(minutes) }));
     }
 
     [Test]
@@ -172,7 +178,8 @@ public sealed class AzureBlobStorageSasTests
     {
         var options = Options();
         configure?.Invoke(options);
-        var service = new BlobServiceClient(new Uri("https://myaccount.blob.core.windows.net"), new StorageSharedKeyCredential("myaccount", Convert.ToBase64String(new byte[64])));
+        var service = new BlobServiceClient(
+            new Uri("https://myaccount.blob.core.windows.net"), new StorageSharedKeyCredential("myaccount", Convert.ToBase64String(new byte[64])));
         return new AzureBlobStorage("azure", service, options, new FakeTimeProvider(Now));
     }
 
@@ -183,12 +190,14 @@ public sealed class AzureBlobStorageSasTests
         var calls = new List<DateTimeOffset>();
         var service = new Mock<BlobServiceClient>(MockBehavior.Strict);
         // A container client without a shared key cannot sign a SAS itself, as with a TokenCredential.
-        service.Setup(s => s.GetBlobContainerClient("media")).Returns(new BlobContainerClient(new Uri("https://myaccount.blob.core.windows.net/media")));
+        service.Setup(s => s.GetBlobContainerClient("media"))
+            .Returns(new BlobContainerClient(new Uri("https://myaccount.blob.core.windows.net/media")));
         service.Setup(s => s.GetUserDelegationKeyAsync(It.IsAny<DateTimeOffset?>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((DateTimeOffset? startsOn, DateTimeOffset expiresOn, CancellationToken _) =>
             {
                 calls.Add(expiresOn);
-                var key = BlobsModelFactory.UserDelegationKey("object-id", "tenant-id", startsOn ?? Now, expiresOn, "b", "2025-01-05", Convert.ToBase64String(new byte[32]));
+                var key = BlobsModelFactory.UserDelegationKey(
+                    "object-id", "tenant-id", startsOn ?? Now, expiresOn, "b", "2025-01-05", Convert.ToBase64String(new byte[32]));
                 return Response.FromValue(key, Mock.Of<Response>());
             });
         return (service, calls);

@@ -57,13 +57,16 @@ public sealed class AzureBlobStorageSaveTests
         var ex = Assert.ThrowsAsync<RequestFailedException>(() => storage.SaveAsync("a.bin", new PatternStream(16 * 20, 41)));
 
         Assert.That(ex!.Status, Is.EqualTo(500));
-        _blob.Verify(b => b.CommitBlockListAsync(It.IsAny<IEnumerable<string>>(), It.IsAny<CommitBlockListOptions>(), It.IsAny<CancellationToken>()), Times.Never);
+        _blob.Verify(
+            b => b.CommitBlockListAsync(It.IsAny<IEnumerable<string>>(), It.IsAny<CommitBlockListOptions>(), It.IsAny<CancellationToken>()),
+            Times.Never);
         Assert.That(_stageCalls, Is.LessThan(20), "Reading stops once a block failed.");
     }
 
     private void StageWith(int? failOnCall)
     {
-        _blob.Setup(b => b.StageBlockAsync(It.IsAny<string>(), It.IsAny<Stream>(), It.IsAny<BlockBlobStageBlockOptions>(), It.IsAny<CancellationToken>()))
+        _blob.Setup(b => b.StageBlockAsync(
+            It.IsAny<string>(), It.IsAny<Stream>(), It.IsAny<BlockBlobStageBlockOptions>(), It.IsAny<CancellationToken>()))
             .Returns(async (string id, Stream content, BlockBlobStageBlockOptions _, CancellationToken cancellationToken) =>
             {
                 var call = Interlocked.Increment(ref _stageCalls);

@@ -29,9 +29,12 @@ internal static class ConformanceVectors
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
     public static List<KeyValuePair<string, string>> Pairs(this JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) ? v.EnumerateObject().Select(p => new KeyValuePair<string, string>(p.Name, p.Value.GetString()!)).ToList() : [];
+        e.TryGetProperty(name, out var v)
+            ? v.EnumerateObject().Select(p => new KeyValuePair<string, string>(p.Name, p.Value.GetString()!)).ToList()
+            : [];
 
-    public static DateTimeOffset Timestamp(this JsonElement e) => DateTimeOffset.Parse(e.Str("timestamp")!, System.Globalization.CultureInfo.InvariantCulture);
+    public static DateTimeOffset Timestamp(this JsonElement e) =>
+        DateTimeOffset.Parse(e.Str("timestamp")!, System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
     /// The scheme, authority and URL style a signed-URL vector asks for. The vectors describe the host through

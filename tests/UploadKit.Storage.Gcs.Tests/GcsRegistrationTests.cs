@@ -11,7 +11,8 @@ public sealed class GcsRegistrationTests
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(options.ToDictionary(kv => $"UploadKit:Storages:{storageName}:Options:{kv.Key}", kv => kv.Value))
             .Build();
-        return new StorageBackendContext(storageName, configuration.GetSection($"UploadKit:Storages:{storageName}:Options"), new ServiceCollection().BuildServiceProvider());
+        return new StorageBackendContext(
+            storageName, configuration.GetSection($"UploadKit:Storages:{storageName}:Options"), new ServiceCollection().BuildServiceProvider());
     }
 
     [Test]
@@ -122,7 +123,13 @@ public sealed class GcsRegistrationTests
     {
         using var pathStyle = new GcsStorage(new GcsStorageOptions { Bucket = "b", SignedUrls = false });
         using var virtualHosted = new GcsStorage(new GcsStorageOptions { Bucket = "b", SignedUrls = false, VirtualHostedStyle = true });
-        using var bound = new GcsStorage(new GcsStorageOptions { Bucket = "b", SignedUrls = false, BucketBoundHostname = new Uri("https://cdn.example.com"), KeyPrefix = "m" });
+        using var bound = new GcsStorage(new GcsStorageOptions
+        {
+            Bucket = "b",
+            SignedUrls = false,
+            BucketBoundHostname = new Uri("https://cdn.example.com"),
+            KeyPrefix = "m"
+        });
 
         Assert.Multiple(async () =>
         {

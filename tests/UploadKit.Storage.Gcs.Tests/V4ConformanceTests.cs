@@ -22,7 +22,8 @@ public sealed class V4ConformanceTests
     /// </summary>
     private static readonly Dictionary<string, string> SkippedSignedUrlCases = new()
     {
-        ["Universe domain with virtual hosted style"] = "universe domains are not exposed; the vector signs a path-style resource for a virtual-hosted host",
+        ["Universe domain with virtual hosted style"] = "universe domains are not exposed; the vector signs a " +
+            "path-style resource for a virtual-hosted host",
     };
 
     [Test]
@@ -95,7 +96,10 @@ public sealed class V4ConformanceTests
                     TimeSpan.FromSeconds(input.GetProperty("expiration").GetInt32()));
                 var description = c.Str("description");
                 Assert.That(url, Is.EqualTo(output.Str("url")), description);
-                Assert.That(fields.OrderBy(f => f.Key, StringComparer.Ordinal), Is.EqualTo(output.Pairs("fields").OrderBy(f => f.Key, StringComparer.Ordinal)), description);
+                Assert.That(
+                    fields.OrderBy(f => f.Key, StringComparer.Ordinal),
+                    Is.EqualTo(output.Pairs("fields").OrderBy(f => f.Key, StringComparer.Ordinal)),
+                    description);
                 Assert.That(fields.Select(f => f.Key), Is.Unique, description);
             }
         });
@@ -147,7 +151,10 @@ public sealed class V4ConformanceTests
             {
                 var (method, uri, headers) = Request(c);
                 var late = c.Timestamp().AddSeconds(c.GetProperty("expiration").GetInt32() + 1);
-                Assert.That(verifier.VerifyUrl(method, uri.Authority, uri.AbsolutePath, uri.Query, headers, late)?.Code, Is.EqualTo("ExpiredToken"), c.Str("description"));
+                Assert.That(
+                    verifier.VerifyUrl(method, uri.Authority, uri.AbsolutePath, uri.Query, headers, late)?.Code,
+                    Is.EqualTo("ExpiredToken"),
+                    c.Str("description"));
             }
         });
     }
@@ -201,7 +208,9 @@ public sealed class V4ConformanceTests
                 var description = c.Str("description");
                 Assert.That(verifier.VerifyPolicy(fields, bucket, 256, at), Is.Null, description);
 
-                var tampered = fields.Select(f => f.Key == "x-goog-signature" ? new KeyValuePair<string, string>(f.Key, (f.Value[0] == '0' ? "1" : "0") + f.Value[1..]) : f).ToList();
+                var tampered = fields.Select(f => f.Key == "x-goog-signature"
+                    ? new KeyValuePair<string, string>(f.Key, (f.Value[0] == '0' ? "1" : "0") + f.Value[1..])
+                    : f).ToList();
                 Assert.That(verifier.VerifyPolicy(tampered, bucket, 256, at)?.Code, Is.EqualTo("SignatureDoesNotMatch"), description);
                 Assert.That(verifier.VerifyPolicy(fields, bucket, 256, at.AddSeconds(11))?.Code, Is.EqualTo("InvalidPolicyDocument"), description);
                 Assert.That(verifier.VerifyPolicy(fields, "another-bucket", 256, at)?.Code, Is.EqualTo("AccessDenied"), description);

@@ -115,7 +115,11 @@ public sealed class S3PresignedUrlTests
         // Content-Length is a signed header, so a body of another length no longer matches the signature.
         using var storage = S3rverFixture.CreateStorage();
         var name = Unique("exact.bin");
-        var presigned = await storage.CreateUploadUrlAsync(new PresignedUploadRequest(name) { ContentType = "application/octet-stream", ContentLength = 1000 });
+        var presigned = await storage.CreateUploadUrlAsync(new PresignedUploadRequest(name)
+        {
+            ContentType = "application/octet-stream",
+            ContentLength = 1000
+        });
 
         using var http = new HttpClient();
         var request = new HttpRequestMessage(HttpMethod.Put, presigned.Url) { Content = new ByteArrayContent(RandomBytes(2000)) };
@@ -233,7 +237,9 @@ public sealed class S3PresignedUrlTests
         Assert.That(presigned.Url.ToString(), Is.EqualTo($"{S3rverFixture.ServiceUrl}/{S3rverFixture.BucketName}/"));
         Assert.That(presigned.FileFieldName, Is.EqualTo("file"));
         var fields = presigned.FormFields.ToDictionary(f => f.Key, f => f.Value);
-        Assert.That(fields.Keys, Is.SupersetOf(new[] { "key", "Content-Type", "x-amz-algorithm", "x-amz-credential", "x-amz-date", "policy", "x-amz-signature" }));
+        Assert.That(
+            fields.Keys,
+            Is.SupersetOf(new[] { "key", "Content-Type", "x-amz-algorithm", "x-amz-credential", "x-amz-date", "policy", "x-amz-signature" }));
         using var policy = JsonDocument.Parse(Convert.FromBase64String(fields["policy"]));
         var conditions = policy.RootElement.GetProperty("conditions").EnumerateArray().Select(c => c.GetRawText()).ToList();
         Assert.That(conditions, Does.Contain("[\"content-length-range\",1,1048576]"));
@@ -321,7 +327,12 @@ public sealed class S3PresignedUrlTests
         };
         using var storage = new S3Storage(S3rverFixture.CreateClient(), options, timeProvider: time);
 
-        var presigned = await storage.CreateUploadUrlAsync(new PresignedUploadRequest("a.txt") { Method = PresignedUploadMethod.Post, MaxLength = 10, ExpiresIn = TimeSpan.FromMinutes(5) });
+        var presigned = await storage.CreateUploadUrlAsync(new PresignedUploadRequest("a.txt")
+        {
+            Method = PresignedUploadMethod.Post,
+            MaxLength = 10,
+            ExpiresIn = TimeSpan.FromMinutes(5)
+        });
         var fields = presigned.FormFields.ToDictionary(f => f.Key, f => f.Value);
 
         Assert.That(fields["x-amz-date"], Is.EqualTo("20300102T030405Z"));
@@ -338,7 +349,14 @@ public sealed class S3PresignedUrlTests
         // The storage's clock runs an hour ahead; the URL must still expire at the instant the storage reports.
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(1));
         S3rverFixture.RequireServer();
-        var options = new S3StorageOptions { Bucket = "bucket", Endpoint = new Uri(S3rverFixture.ServiceUrl), ForcePathStyle = true, AccessKey = "AK", SecretKey = "SK" };
+        var options = new S3StorageOptions
+        {
+            Bucket = "bucket",
+            Endpoint = new Uri(S3rverFixture.ServiceUrl),
+            ForcePathStyle = true,
+            AccessKey = "AK",
+            SecretKey = "SK"
+        };
         using var storage = new S3Storage(S3rverFixture.CreateClient(), options, timeProvider: time);
 
         var download = await storage.CreateDownloadUrlAsync(new PresignedDownloadRequest("a.txt") { ExpiresIn = TimeSpan.FromMinutes(5) });
@@ -356,7 +374,11 @@ public sealed class S3PresignedUrlTests
     private static DateTimeOffset SignedExpiry(Uri url)
     {
         var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(url.Query);
-        var signedAt = DateTimeOffset.ParseExact(query["X-Amz-Date"].ToString(), "yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal);
+        var signedAt = DateTimeOffset.ParseExact(
+            query["X-Amz-Date"].ToString(),
+            "yyyyMMdd'T'HHmmss'Z'",
+            System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal);
         return signedAt.AddSeconds(int.Parse(query["X-Amz-Expires"].ToString(), System.Globalization.CultureInfo.InvariantCulture));
     }
 }

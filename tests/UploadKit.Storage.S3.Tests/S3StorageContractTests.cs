@@ -25,6 +25,7 @@ public sealed class S3StorageContractTests : StorageContract
     {
         using var client = S3rverFixture.CreateClient();
         var uploads = await client.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = S3rverFixture.BucketName });
-        return [.. (uploads.MultipartUploads ?? []).Where(u => _prefixes.Exists(p => u.Key.StartsWith(p + "/", StringComparison.Ordinal))).Select(u => $"multipart upload of {u.Key}")];
+        return [.. (uploads.MultipartUploads ?? []).Where(u => _prefixes.Exists(p => u.Key.StartsWith(
+            p + "/", StringComparison.Ordinal))).Select(u => $"multipart upload of {u.Key}")];
     }
 }

@@ -160,8 +160,13 @@ public sealed class S3StorageTests
         // for the SDK and HTTP stack. Buffering the whole 64 MiB object would exceed this by far.
         const long partSize = 5 * 1024 * 1024;
         var bound = partSize * (2 + 1) * 2;
-        TestContext.Out.WriteLine($"Peak live managed memory above baseline: {(source.PeakLiveBytes - baseline) / 1048576.0:F1} MiB; allocated during the save: {allocated / 1048576.0:F1} MiB.");
-        Assert.That(source.PeakLiveBytes - baseline, Is.LessThan(bound), $"peak live managed memory grew by {(source.PeakLiveBytes - baseline) / 1048576.0:F1} MiB");
+        TestContext.Out.WriteLine(
+            $"Peak live managed memory above baseline: {(source.PeakLiveBytes - baseline) / 1048576.0:F1} MiB; " +
+            $"allocated during the save: {allocated / 1048576.0:F1} MiB.");
+        Assert.That(
+            source.PeakLiveBytes - baseline,
+            Is.LessThan(bound),
+            $"peak live managed memory grew by {(source.PeakLiveBytes - baseline) / 1048576.0:F1} MiB");
         // Parts are read into reused buffers and sent from them: nothing copies the object as a whole.
         Assert.That(allocated, Is.LessThan(length / 2), $"the save allocated {allocated / 1048576.0:F1} MiB");
         var info = await storage.GetMetadataAsync(name);
@@ -339,7 +344,11 @@ public sealed class S3StorageTests
     [Test]
     public async Task GetUrlAsync_CustomDomain_ReturnsUrlOnTheDomain()
     {
-        using var storage = S3rverFixture.CreateStorage(new Dictionary<string, string?> { ["CustomDomain"] = "cdn.example.com", ["KeyPrefix"] = "media" });
+        using var storage = S3rverFixture.CreateStorage(new Dictionary<string, string?>
+        {
+            ["CustomDomain"] = "cdn.example.com",
+            ["KeyPrefix"] = "media"
+        });
 
         var url = await storage.GetUrlAsync("a b/ü.png");
 
@@ -433,13 +442,27 @@ public sealed class S3StorageTests
         using var real = S3rverFixture.CreateClient();
         var client = new Mock<IAmazonS3>();
         client.SetupGet(c => c.Config).Returns(real.Config);
-        client.Setup(c => c.PutObjectAsync(It.IsAny<PutObjectRequest>(), It.IsAny<CancellationToken>())).Returns((PutObjectRequest r, CancellationToken t) => real.PutObjectAsync(r, t));
-        client.Setup(c => c.InitiateMultipartUploadAsync(It.IsAny<InitiateMultipartUploadRequest>(), It.IsAny<CancellationToken>())).Returns((InitiateMultipartUploadRequest r, CancellationToken t) => real.InitiateMultipartUploadAsync(r, t));
-        client.Setup(c => c.UploadPartAsync(It.IsAny<UploadPartRequest>(), It.IsAny<CancellationToken>())).Returns((UploadPartRequest r, CancellationToken t) => real.UploadPartAsync(r, t));
-        client.Setup(c => c.CompleteMultipartUploadAsync(It.IsAny<CompleteMultipartUploadRequest>(), It.IsAny<CancellationToken>())).Returns((CompleteMultipartUploadRequest r, CancellationToken t) => real.CompleteMultipartUploadAsync(r, t));
-        client.Setup(c => c.GetObjectMetadataAsync(It.IsAny<GetObjectMetadataRequest>(), It.IsAny<CancellationToken>())).Returns((GetObjectMetadataRequest r, CancellationToken t) => real.GetObjectMetadataAsync(r, t));
-        client.Setup(c => c.CopyPartAsync(It.IsAny<CopyPartRequest>(), It.IsAny<CancellationToken>())).Returns((CopyPartRequest r, CancellationToken t) => real.CopyPartAsync(r, t));
-        using var storage = new S3Storage(client.Object, new S3StorageOptions { Bucket = S3rverFixture.BucketName, Endpoint = new Uri(S3rverFixture.ServiceUrl), ForcePathStyle = true, ChunkSize = S3StorageOptions.MinimumPartSize });
+        client.Setup(c => c.PutObjectAsync(It.IsAny<PutObjectRequest>(), It.IsAny<CancellationToken>()))
+            .Returns((PutObjectRequest r, CancellationToken t) => real.PutObjectAsync(r, t));
+        client.Setup(c => c.InitiateMultipartUploadAsync(It.IsAny<InitiateMultipartUploadRequest>(), It.IsAny<CancellationToken>()))
+            .Returns((InitiateMultipartUploadRequest r, CancellationToken t) => real.InitiateMultipartUploadAsync(r, t));
+        client.Setup(c => c.UploadPartAsync(It.IsAny<UploadPartRequest>(), It.IsAny<CancellationToken>()))
+            .Returns((UploadPartRequest r, CancellationToken t) => real.UploadPartAsync(r, t));
+        client.Setup(c => c.CompleteMultipartUploadAsync(It.IsAny<CompleteMultipartUploadRequest>(), It.IsAny<CancellationToken>()))
+            .Returns((CompleteMultipartUploadRequest r, CancellationToken t) => real.CompleteMultipartUploadAsync(r, t));
+        client.Setup(c => c.GetObjectMetadataAsync(It.IsAny<GetObjectMetadataRequest>(), It.IsAny<CancellationToken>()))
+            .Returns((GetObjectMetadataRequest r, CancellationToken t) => real.GetObjectMetadataAsync(r, t));
+        client.Setup(c => c.CopyPartAsync(It.IsAny<CopyPartRequest>(), It.IsAny<CancellationToken>()))
+            .Returns((CopyPartRequest r, CancellationToken t) => real.CopyPartAsync(r, t));
+        using var storage = new S3Storage(
+            client.Object,
+            new S3StorageOptions
+            {
+                Bucket = S3rverFixture.BucketName,
+                Endpoint = new Uri(S3rverFixture.ServiceUrl),
+                ForcePathStyle = true,
+                ChunkSize = S3StorageOptions.MinimumPartSize
+            });
         storage.MultipartCopyThreshold = 1;
         var bytes = RandomBytes(11 * 1024 * 1024, seed: 7);
         var options = new FileSaveOptions { ContentType = "audio/mpeg" };

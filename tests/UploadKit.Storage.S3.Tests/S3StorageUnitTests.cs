@@ -35,7 +35,14 @@ public sealed class S3PostPolicyTests
             "  ]\r\n" +
             "}";
         const string publishedBase64Policy =
-            "eyAiZXhwaXJhdGlvbiI6ICIyMDE1LTEyLTMwVDEyOjAwOjAwLjAwMFoiLA0KICAiY29uZGl0aW9ucyI6IFsNCiAgICB7ImJ1Y2tldCI6ICJzaWd2NGV4YW1wbGVidWNrZXQifSwNCiAgICBbInN0YXJ0cy13aXRoIiwgIiRrZXkiLCAidXNlci91c2VyMS8iXSwNCiAgICB7ImFjbCI6ICJwdWJsaWMtcmVhZCJ9LA0KICAgIHsic3VjY2Vzc19hY3Rpb25fcmVkaXJlY3QiOiAiaHR0cDovL3NpZ3Y0ZXhhbXBsZWJ1Y2tldC5zMy5hbWF6b25hd3MuY29tL3N1Y2Nlc3NmdWxfdXBsb2FkLmh0bWwifSwNCiAgICBbInN0YXJ0cy13aXRoIiwgIiRDb250ZW50LVR5cGUiLCAiaW1hZ2UvIl0sDQogICAgeyJ4LWFtei1tZXRhLXV1aWQiOiAiMTQzNjUxMjM2NTEyNzQifSwNCiAgICB7IngtYW16LXNlcnZlci1zaWRlLWVuY3J5cHRpb24iOiAiQUVTMjU2In0sDQogICAgWyJzdGFydHMtd2l0aCIsICIkeC1hbXotbWV0YS10YWciLCAiIl0sDQoNCiAgICB7IngtYW16LWNyZWRlbnRpYWwiOiAiQUtJQUlPU0ZPRE5ON0VYQU1QTEUvMjAxNTEyMjkvdXMtZWFzdC0xL3MzL2F3czRfcmVxdWVzdCJ9LA0KICAgIHsieC1hbXotYWxnb3JpdGhtIjogIkFXUzQtSE1BQy1TSEEyNTYifSwNCiAgICB7IngtYW16LWRhdGUiOiAiMjAxNTEyMjlUMDAwMDAwWiIgfQ0KICBdDQp9";
+            "eyAiZXhwaXJhdGlvbiI6ICIyMDE1LTEyLTMwVDEyOjAwOjAwLjAwMFoiLA0KICAiY29uZGl0aW9ucyI6IFsNCiAgICB7ImJ1Y2tldCI6ICJzaWd2NGV4YW1w" +
+            "bGVidWNrZXQifSwNCiAgICBbInN0YXJ0cy13aXRoIiwgIiRrZXkiLCAidXNlci91c2VyMS8iXSwNCiAgICB7ImFjbCI6ICJwdWJsaWMtcmVhZCJ9LA0KICAg" +
+            "IHsic3VjY2Vzc19hY3Rpb25fcmVkaXJlY3QiOiAiaHR0cDovL3NpZ3Y0ZXhhbXBsZWJ1Y2tldC5zMy5hbWF6b25hd3MuY29tL3N1Y2Nlc3NmdWxfdXBsb2Fk" +
+            "Lmh0bWwifSwNCiAgICBbInN0YXJ0cy13aXRoIiwgIiRDb250ZW50LVR5cGUiLCAiaW1hZ2UvIl0sDQogICAgeyJ4LWFtei1tZXRhLXV1aWQiOiAiMTQzNjUx" +
+            "MjM2NTEyNzQifSwNCiAgICB7IngtYW16LXNlcnZlci1zaWRlLWVuY3J5cHRpb24iOiAiQUVTMjU2In0sDQogICAgWyJzdGFydHMtd2l0aCIsICIkeC1hbXot" +
+            "bWV0YS10YWciLCAiIl0sDQoNCiAgICB7IngtYW16LWNyZWRlbnRpYWwiOiAiQUtJQUlPU0ZPRE5ON0VYQU1QTEUvMjAxNTEyMjkvdXMtZWFzdC0xL3MzL2F3" +
+            "czRfcmVxdWVzdCJ9LA0KICAgIHsieC1hbXotYWxnb3JpdGhtIjogIkFXUzQtSE1BQy1TSEEyNTYifSwNCiAgICB7IngtYW16LWRhdGUiOiAiMjAxNTEyMjlU" +
+            "MDAwMDAwWiIgfQ0KICBdDQp9";
         const string publishedSignature = "8afdbf4008c03f22c2cd3cdb72e4afbb1f6a588f3255ac628749a66d7f09699e";
 
         var base64Policy = Convert.ToBase64String(Encoding.UTF8.GetBytes(policy));
@@ -108,7 +115,8 @@ public sealed class S3StorageOptionsTests
         Environment.SetEnvironmentVariable("UPLOADKIT_S3_TESTS_UploadKit__Storages__minio__Options__Endpoint", "http://10.1.2.3:9000");
         try
         {
-            var json = """{ "UploadKit": { "Storages": { "minio": { "Backend": "S3", "Options": { "Bucket": "media", "Endpoint": "http://127.0.0.1:9000" } } } } }""";
+            var json = """{ "UploadKit": { "Storages": { "minio": { "Backend": "S3",""" +
+                """ "Options": { "Bucket": "media", "Endpoint": "http://127.0.0.1:9000" } } } } }""";
             var configuration = new ConfigurationBuilder()
                 .AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json)))
                 .AddEnvironmentVariables("UPLOADKIT_S3_TESTS_")
@@ -127,7 +135,8 @@ public sealed class S3StorageOptionsTests
     [Test]
     public void Bind_MissingBucket_ThrowsNamingTheOption()
     {
-        var error = Assert.Throws<OptionsValidationException>(() => S3StorageFactory.Bind("minio", Section("""{ "Endpoint": "http://127.0.0.1:9000" }""")));
+        var error = Assert.Throws<OptionsValidationException>(() =>
+            S3StorageFactory.Bind("minio", Section("""{ "Endpoint": "http://127.0.0.1:9000" }""")));
 
         Assert.That(error!.OptionsName, Is.EqualTo("minio"));
         Assert.That(error.Failures, Does.Contain("UploadKit:Storages:minio:Options:Bucket is required."));
@@ -136,7 +145,8 @@ public sealed class S3StorageOptionsTests
     [Test]
     public void Bind_UnknownKey_ThrowsNamingTheKey()
     {
-        var error = Assert.Throws<OptionsValidationException>(() => S3StorageFactory.Bind("minio", Section("""{ "Bucket": "b", "BuckeName": "typo" }""")));
+        var error = Assert.Throws<OptionsValidationException>(() => S3StorageFactory.Bind(
+            "minio", Section("""{ "Bucket": "b", "BuckeName": "typo" }""")));
 
         Assert.That(error!.OptionsName, Is.EqualTo("minio"));
         Assert.That(error.Message, Does.Contain("BuckeName"));
@@ -160,7 +170,9 @@ public sealed class S3StorageOptionsTests
     public void Create_BackendContext_ReturnsS3StorageWithPrefix()
     {
         var services = new ServiceCollection().BuildServiceProvider();
-        var section = Section("""{ "Bucket": "b", "Endpoint": "http://127.0.0.1:9", "ForcePathStyle": true, "AccessKey": "a", "SecretKey": "s", "KeyPrefix": "media/" }""");
+        var section = Section(
+            """{ "Bucket": "b", "Endpoint": "http://127.0.0.1:9", "ForcePathStyle": true,""" +
+            """ "AccessKey": "a", "SecretKey": "s", "KeyPrefix": "media/" }""");
 
         using var storage = (S3Storage)S3StorageFactory.Create(new StorageBackendContext("minio", section, services));
 
@@ -213,7 +225,9 @@ public sealed class S3StorageUnitTests
                 var copy = new MemoryStream();
                 r.InputStream.CopyTo(copy);
                 puts.Add((r.Key, r.IfNoneMatch, Sha256Hex(copy.ToArray())));
-                return puts.Count == 1 ? Task.FromException<PutObjectResponse>(Status(HttpStatusCode.PreconditionFailed)) : Task.FromResult(new PutObjectResponse());
+                return puts.Count == 1
+                    ? Task.FromException<PutObjectResponse>(Status(HttpStatusCode.PreconditionFailed))
+                    : Task.FromResult(new PutObjectResponse());
             });
         using var storage = new S3Storage(client.Object, new S3StorageOptions { Bucket = "b", AccessKey = "a", SecretKey = "s" });
         var bytes = RandomBytes(1000);
@@ -236,7 +250,8 @@ public sealed class S3StorageUnitTests
         client.Setup(c => c.PutObjectAsync(It.IsAny<PutObjectRequest>(), It.IsAny<CancellationToken>()))
             .Callback((PutObjectRequest r, CancellationToken _) => sent = r)
             .ReturnsAsync(new PutObjectResponse());
-        using var storage = new S3Storage(client.Object, new S3StorageOptions { Bucket = "b", Overwrite = true, DefaultAcl = "public-read", KeyPrefix = "m" });
+        using var storage = new S3Storage(
+            client.Object, new S3StorageOptions { Bucket = "b", Overwrite = true, DefaultAcl = "public-read", KeyPrefix = "m" });
 
         var name = await storage.SaveAsync("a.css", new MemoryStream([1, 2, 3]));
 
@@ -255,7 +270,8 @@ public sealed class S3StorageUnitTests
             .ReturnsAsync(new InitiateMultipartUploadResponse { UploadId = "u1" });
         client.Setup(c => c.UploadPartAsync(It.IsAny<UploadPartRequest>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(Status(HttpStatusCode.InternalServerError));
-        client.Setup(c => c.AbortMultipartUploadAsync(It.Is<AbortMultipartUploadRequest>(r => r.UploadId == "u1" && r.Key == "big.bin"), It.IsAny<CancellationToken>()))
+        client.Setup(c => c.AbortMultipartUploadAsync(
+            It.Is<AbortMultipartUploadRequest>(r => r.UploadId == "u1" && r.Key == "big.bin"), It.IsAny<CancellationToken>()))
             .ReturnsAsync(new AbortMultipartUploadResponse());
         var options = new S3StorageOptions { Bucket = "b", Overwrite = true, MultipartThreshold = 5 << 20, ChunkSize = 5 << 20 };
         using var storage = new S3Storage(client.Object, options);
@@ -305,7 +321,8 @@ public sealed class S3StorageUnitTests
             ChecksumSHA256 = "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=",
         };
         response.Headers.ContentType = "text/plain";
-        client.Setup(c => c.GetObjectMetadataAsync(It.Is<GetObjectMetadataRequest>(r => r.Key == "m/a.txt" && r.ChecksumMode == ChecksumMode.ENABLED), It.IsAny<CancellationToken>()))
+        client.Setup(c => c.GetObjectMetadataAsync(
+            It.Is<GetObjectMetadataRequest>(r => r.Key == "m/a.txt" && r.ChecksumMode == ChecksumMode.ENABLED), It.IsAny<CancellationToken>()))
             .ReturnsAsync(response);
         using var storage = new S3Storage(client.Object, new S3StorageOptions { Bucket = "b", KeyPrefix = "m" });
 
@@ -321,6 +338,7 @@ public sealed class S3StorageUnitTests
     {
         using var storage = new S3Storage(new Mock<IAmazonS3>().Object, new S3StorageOptions { Bucket = "b", AccessKey = "a", SecretKey = "s" });
 
-        Assert.ThrowsAsync<ArgumentException>(() => storage.CreateUploadUrlAsync(new PresignedUploadRequest("a.txt") { Method = PresignedUploadMethod.Post }));
+        Assert.ThrowsAsync<ArgumentException>(() =>
+            storage.CreateUploadUrlAsync(new PresignedUploadRequest("a.txt") { Method = PresignedUploadMethod.Post }));
     }
 }

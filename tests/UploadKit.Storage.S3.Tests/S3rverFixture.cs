@@ -51,7 +51,12 @@ public sealed class S3rverFixture() : S3rverSetUp("the S3 tests", "uploadkit-s3r
     /// <summary>A plain SDK client for checking the bucket behind the storage's back.</summary>
     public static AmazonS3Client CreateClient()
     {
-        var options = new S3StorageOptions { Endpoint = new Uri(ServiceUrl), ForcePathStyle = true, RequestChecksumCalculation = S3ChecksumMode.WhenRequired };
+        var options = new S3StorageOptions
+        {
+            Endpoint = new Uri(ServiceUrl),
+            ForcePathStyle = true,
+            RequestChecksumCalculation = S3ChecksumMode.WhenRequired
+        };
         return new AmazonS3Client(new Amazon.Runtime.BasicAWSCredentials("S3RVER", "S3RVER"), S3StorageFactory.CreateClientConfig(options));
     }
 }

@@ -280,7 +280,9 @@ public abstract class StorageContract
         Assert.That(listed.Select(f => f.Name), Is.EqualTo(new[] { "tracks/a.mp3", "tracks/b.mp3", "tracks/sub/c.mp3" }));
         Assert.That(listed[0].Length, Is.EqualTo("tracks/a.mp3".Length));
         Assert.That(await StoredSha256Async("tracks/sub/c.mp3"), Is.EqualTo(Sha256(Encoding.UTF8.GetBytes("tracks/sub/c.mp3"))));
-        Assert.That((await ListAsync(Storage, "track")).Select(f => f.Name), Is.EqualTo(new[] { "tracks/a.mp3", "tracks/b.mp3", "tracks/sub/c.mp3", "tracksheet.txt" }));
+        Assert.That(
+            (await ListAsync(Storage, "track")).Select(f => f.Name),
+            Is.EqualTo(new[] { "tracks/a.mp3", "tracks/b.mp3", "tracks/sub/c.mp3", "tracksheet.txt" }));
         Assert.That(await NamesAsync(Storage), Has.Count.EqualTo(5));
         Assert.That(await ListAsync(Storage, "nothing/"), Is.Empty);
     }

@@ -26,7 +26,8 @@ public static class DirectUploadEndpointRouteBuilderExtensions
     /// <param name="storageNames">The storages clients may begin uploads to; <see cref="FileStorageNames.Default"/> when empty.</param>
     /// <param name="configure">Sets the authorization policy, or opts out of authorization explicitly.</param>
     /// <returns>A builder for the endpoints' conventions.</returns>
-    public static RouteGroupBuilder MapDirectUploads(this IEndpointRouteBuilder endpoints, string pattern, IEnumerable<string> storageNames, Action<UploadEndpointAuthorization>? configure = null)
+    public static RouteGroupBuilder MapDirectUploads(
+        this IEndpointRouteBuilder endpoints, string pattern, IEnumerable<string> storageNames, Action<UploadEndpointAuthorization>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentException.ThrowIfNullOrEmpty(pattern);

@@ -13,7 +13,8 @@ namespace UploadKit;
 /// <summary>The endpoints <c>MapDirectUploads</c> maps.</summary>
 internal static class DirectUploadEndpoints
 {
-    public static RouteGroupBuilder Map(IEndpointRouteBuilder endpoints, string pattern, IEnumerable<string> storageNames, UploadEndpointAuthorization security)
+    public static RouteGroupBuilder Map(
+        IEndpointRouteBuilder endpoints, string pattern, IEnumerable<string> storageNames, UploadEndpointAuthorization security)
     {
         var options = endpoints.ServiceProvider.GetRequiredService<IOptions<DirectUploadOptions>>().Value;
         options.LocalUploadPath = pattern;
@@ -37,7 +38,10 @@ internal static class DirectUploadEndpoints
         var storage = (string)context.GetRouteValue("storage")!;
         if (!allowed.Contains(storage))
         {
-            await Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Storage not found", detail: "Direct uploads to this storage are not offered.").ExecuteAsync(context).ConfigureAwait(false);
+            await Results.Problem(
+                statusCode: StatusCodes.Status404NotFound,
+                title: "Storage not found",
+                detail: "Direct uploads to this storage are not offered.").ExecuteAsync(context).ConfigureAwait(false);
             return;
         }
 
@@ -61,9 +65,12 @@ internal static class DirectUploadEndpoints
         DirectUpload upload;
         try
         {
-            var request = new DirectUploadRequest(body.FileName ?? string.Empty, body.ContentType ?? string.Empty, body.Length, body.MaxLength, body.ChecksumSha256)
+            var request = new DirectUploadRequest(
+                body.FileName ?? string.Empty, body.ContentType ?? string.Empty, body.Length, body.MaxLength, body.ChecksumSha256)
             {
-                Method = string.Equals(body.Method, "POST", StringComparison.OrdinalIgnoreCase) ? PresignedUploadMethod.Post : PresignedUploadMethod.Put,
+                Method = string.Equals(body.Method, "POST", StringComparison.OrdinalIgnoreCase)
+                    ? PresignedUploadMethod.Post
+                    : PresignedUploadMethod.Put,
             };
             upload = await context.RequestServices.GetRequiredService<IDirectUploads>()
                 .BeginAsync(storage, request, UploadKitEndpointSecurity.GetUserId(context), context.RequestAborted).ConfigureAwait(false);
@@ -75,7 +82,11 @@ internal static class DirectUploadEndpoints
         }
         catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
         {
-            await BadRequest(context, ex is SuspiciousFileNameException or NotSupportedException ? ex.Message : "The upload request is invalid: " + ex.Message).ConfigureAwait(false);
+            await BadRequest(
+                context,
+                ex is SuspiciousFileNameException or NotSupportedException
+                    ? ex.Message
+                    : "The upload request is invalid: " + ex.Message).ConfigureAwait(false);
             return;
         }
 
@@ -88,7 +99,8 @@ internal static class DirectUploadEndpoints
             upload.SignedRequest.FileFieldName,
             upload.SignedRequest.ExpiresOn);
         context.Response.StatusCode = StatusCodes.Status201Created;
-        await context.Response.WriteAsJsonAsync(response, DirectUploadJsonContext.Default.BeginResponse, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+        await context.Response.WriteAsJsonAsync(
+            response, DirectUploadJsonContext.Default.BeginResponse, cancellationToken: context.RequestAborted).ConfigureAwait(false);
     }
 
     private static async Task CompleteAsync(HttpContext context)
@@ -99,7 +111,11 @@ internal static class DirectUploadEndpoints
         {
             var metadata = context.GetEndpoint()?.Metadata.GetMetadata<UploadEndpointMetadata>();
             reference = await context.RequestServices.GetRequiredService<DirectUploadService>()
-                .CompleteAsync(id, UploadKitEndpointSecurity.GetUserId(context), field => GetFileValidators(metadata, field), context.RequestAborted).ConfigureAwait(false);
+                .CompleteAsync(
+                    id,
+                    UploadKitEndpointSecurity.GetUserId(context),
+                    field => GetFileValidators(metadata, field),
+                    context.RequestAborted).ConfigureAwait(false);
         }
         catch (UploadRejectedException ex)
         {
@@ -107,8 +123,15 @@ internal static class DirectUploadEndpoints
             return;
         }
 
-        var response = new CompleteResponse(reference.StorageName!, reference.Name, reference.Length, reference.ContentType, reference.Checksums.GetValueOrDefault("sha256"), reference.ETag);
-        await context.Response.WriteAsJsonAsync(response, DirectUploadJsonContext.Default.CompleteResponse, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+        var response = new CompleteResponse(
+            reference.StorageName!,
+            reference.Name,
+            reference.Length,
+            reference.ContentType,
+            reference.Checksums.GetValueOrDefault("sha256"),
+            reference.ETag);
+        await context.Response.WriteAsJsonAsync(
+            response, DirectUploadJsonContext.Default.CompleteResponse, cancellationToken: context.RequestAborted).ConfigureAwait(false);
     }
 
     private static async Task GetAsync(HttpContext context)
@@ -118,12 +141,25 @@ internal static class DirectUploadEndpoints
             .GetAsync(id, UploadKitEndpointSecurity.GetUserId(context), context.RequestAborted).ConfigureAwait(false);
         if (session is null)
         {
-            await Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Direct upload not found", detail: "No direct upload has this id.").ExecuteAsync(context).ConfigureAwait(false);
+            await Results.Problem(
+                statusCode: StatusCodes.Status404NotFound,
+                title: "Direct upload not found",
+                detail: "No direct upload has this id.").ExecuteAsync(context).ConfigureAwait(false);
             return;
         }
 
-        var response = new SessionResponse(session.Id, session.State.ToString(), session.StorageName, session.FileName, session.ContentType, session.Length, session.MaxLength, session.ExpiresOn, session.RejectionReason);
-        await context.Response.WriteAsJsonAsync(response, DirectUploadJsonContext.Default.SessionResponse, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+        var response = new SessionResponse(
+            session.Id,
+            session.State.ToString(),
+            session.StorageName,
+            session.FileName,
+            session.ContentType,
+            session.Length,
+            session.MaxLength,
+            session.ExpiresOn,
+            session.RejectionReason);
+        await context.Response.WriteAsJsonAsync(
+            response, DirectUploadJsonContext.Default.SessionResponse, cancellationToken: context.RequestAborted).ConfigureAwait(false);
     }
 
     private static async Task CancelAsync(HttpContext context)
@@ -135,7 +171,10 @@ internal static class DirectUploadEndpoints
                 .CancelAsync(id, UploadKitEndpointSecurity.GetUserId(context), context.RequestAborted).ConfigureAwait(false);
             if (!cancelled)
             {
-                await Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Direct upload ended", detail: "The direct upload has already ended.").ExecuteAsync(context).ConfigureAwait(false);
+                await Results.Problem(
+                    statusCode: StatusCodes.Status409Conflict,
+                    title: "Direct upload ended",
+                    detail: "The direct upload has already ended.").ExecuteAsync(context).ConfigureAwait(false);
                 return;
             }
 
@@ -228,11 +267,27 @@ internal static class DirectUploadEndpoints
 
     internal sealed record BeginBody(string? FileName, string? ContentType, long? Length, long? MaxLength, string? ChecksumSha256, string? Method);
 
-    internal sealed record BeginResponse(string Id, string Method, string Url, IReadOnlyDictionary<string, string> Headers, Dictionary<string, string> FormFields, string? FileFieldName, DateTimeOffset ExpiresOn);
+    internal sealed record BeginResponse(
+        string Id,
+        string Method,
+        string Url,
+        IReadOnlyDictionary<string, string> Headers,
+        Dictionary<string, string> FormFields,
+        string? FileFieldName,
+        DateTimeOffset ExpiresOn);
 
     internal sealed record CompleteResponse(string StorageName, string Name, long Length, string? ContentType, string? ChecksumSha256, string? ETag);
 
-    internal sealed record SessionResponse(string Id, string State, string StorageName, string? FileName, string? ContentType, long? Length, long? MaxLength, DateTimeOffset ExpiresOn, string? RejectionReason);
+    internal sealed record SessionResponse(
+        string Id,
+        string State,
+        string StorageName,
+        string? FileName,
+        string? ContentType,
+        long? Length,
+        long? MaxLength,
+        DateTimeOffset ExpiresOn,
+        string? RejectionReason);
 }
 
 [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

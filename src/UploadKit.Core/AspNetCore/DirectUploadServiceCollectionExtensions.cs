@@ -27,7 +27,8 @@ internal static class DirectUploadServiceCollectionExtensions
 
     internal static bool IsValid(DirectUploadOptions o)
     {
-        if (o.DefaultExpiry <= TimeSpan.Zero || o.SweepInterval <= TimeSpan.Zero || o.CompletionWindow < TimeSpan.Zero || o.SweepGracePeriod < TimeSpan.Zero ||
+        if (o.DefaultExpiry <= TimeSpan.Zero || o.SweepInterval <= TimeSpan.Zero || o.CompletionWindow < TimeSpan.Zero ||
+            o.SweepGracePeriod < TimeSpan.Zero ||
             (o.SigningKey is { } key && LocalUploadSigner.DecodeKey(key) is null) || o.PublicBaseUrl is { IsAbsoluteUri: false } ||
             string.IsNullOrEmpty(o.LocalUploadPath))
         {

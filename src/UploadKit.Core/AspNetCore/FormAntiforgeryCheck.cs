@@ -14,7 +14,10 @@ internal static class FormAntiforgeryCheck
     {
         if (!await antiforgery.IsRequestValidAsync(httpContext).ConfigureAwait(false))
         {
-            throw new UploadRejectedException(StatusCodes.Status400BadRequest, "The antiforgery token is not valid.") { Title = "Antiforgery token invalid" };
+            throw new UploadRejectedException(StatusCodes.Status400BadRequest, "The antiforgery token is not valid.")
+            {
+                Title = "Antiforgery token invalid"
+            };
         }
     }
 
@@ -25,12 +28,14 @@ internal static class FormAntiforgeryCheck
             token => ValidateFieldAsync(httpContext, antiforgery, headerName, token),
             () => new UploadRejectedException(
                 StatusCodes.Status400BadRequest,
-                $"The antiforgery token is missing; send it in the '{headerName}' header, or as the form's first field '{fieldName}', before any file.")
+                $"The antiforgery token is missing; send it in the '{headerName}' header, " +
+                    $"or as the form's first field '{fieldName}', before any file.")
             {
                 Title = "Antiforgery token required",
             });
 
-    /// <summary>Validates the field's token. ASP.NET Core reads a token from the header without touching the body, so the field's value is checked there.</summary>
+    /// <summary>Validates the field's token. ASP.NET Core reads a token from the header without touching the body, so the field's value is checked
+    /// there.</summary>
     private static async Task ValidateFieldAsync(HttpContext httpContext, IAntiforgery antiforgery, string headerName, string token)
     {
         var headers = httpContext.Request.Headers;

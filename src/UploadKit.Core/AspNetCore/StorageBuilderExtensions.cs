@@ -16,7 +16,8 @@ public static class StorageBuilderExtensions
     /// <param name="configure">Sets the options.</param>
     /// <param name="create">Creates the storage from its name, the configured options and the app's services.</param>
     /// <returns>The builder, for chaining.</returns>
-    public static IUploadKitBuilder AddStorage<TOptions>(this IUploadKitBuilder builder, string name, Action<TOptions> configure, Func<string, TOptions, IServiceProvider, IFileStorage> create)
+    public static IUploadKitBuilder AddStorage<TOptions>(
+        this IUploadKitBuilder builder, string name, Action<TOptions> configure, Func<string, TOptions, IServiceProvider, IFileStorage> create)
         where TOptions : new()
     {
         ArgumentNullException.ThrowIfNull(builder);

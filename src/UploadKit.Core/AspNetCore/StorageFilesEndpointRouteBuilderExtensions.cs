@@ -24,7 +24,8 @@ public static class StorageFilesEndpointRouteBuilderExtensions
     /// <param name="storageName">The storage to serve.</param>
     /// <returns>A builder for the endpoint's conventions (authorization, caching).</returns>
     /// <exception cref="InvalidOperationException">No storage is named <paramref name="storageName"/>.</exception>
-    public static IEndpointConventionBuilder MapStorageFiles(this IEndpointRouteBuilder endpoints, string prefix, string storageName = FileStorageNames.Default)
+    public static IEndpointConventionBuilder MapStorageFiles(
+        this IEndpointRouteBuilder endpoints, string prefix, string storageName = FileStorageNames.Default)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(prefix);
@@ -34,7 +35,8 @@ public static class StorageFilesEndpointRouteBuilderExtensions
         if (!registry.Names.Contains(storageName, StringComparer.OrdinalIgnoreCase))
         {
             throw new InvalidOperationException(
-                $"MapStorageFiles(\"{prefix}\") serves storage '{storageName}', which is not configured. Configure UploadKit:Storages:{storageName} or call AddStorage(\"{storageName}\", ...).");
+                $"MapStorageFiles(\"{prefix}\") serves storage '{storageName}', which is not configured. " +
+                    $"Configure UploadKit:Storages:{storageName} or call AddStorage(\"{storageName}\", ...).");
         }
 
         var pattern = prefix.TrimEnd('/') + "/{**name}";
@@ -80,7 +82,8 @@ public static class StorageFilesEndpointRouteBuilderExtensions
         var headers = context.Response.Headers;
         headers.XContentTypeOptions = "nosniff";
         headers.ContentSecurityPolicy = "default-src 'none'; sandbox";
-        context.RequestServices.GetService<ILoggerFactory>()?.CreateLogger(typeof(StorageFilesEndpointRouteBuilderExtensions)).ServingStoredFile(storageName);
+        context.RequestServices.GetService<ILoggerFactory>()?.CreateLogger(typeof(StorageFilesEndpointRouteBuilderExtensions))
+            .ServingStoredFile(storageName);
         var result = Results.Stream(
             stream,
             contentType,

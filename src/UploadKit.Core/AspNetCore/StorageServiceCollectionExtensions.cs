@@ -36,14 +36,16 @@ internal static class StorageServiceCollectionExtensions
 
     private static FileSystemStorage CreateFileSystemStorage(StorageBackendContext context)
     {
-        var options = StorageOptionsBinder.Bind<FileSystemStorageOptions>(context.StorageName, FileSystemBackend, context.Options, (s, o, b) => s.Bind(o, b));
+        var options = StorageOptionsBinder.Bind<FileSystemStorageOptions>(
+            context.StorageName, FileSystemBackend, context.Options, (s, o, b) => s.Bind(o, b));
         var contentRoot = context.Services.GetService<IHostEnvironment>()?.ContentRootPath;
         return new FileSystemStorage(options, contentRoot, context.StorageName);
     }
 
     private static InMemoryStorage CreateInMemoryStorage(StorageBackendContext context)
     {
-        var options = StorageOptionsBinder.Bind<InMemoryStorageOptions>(context.StorageName, InMemoryBackend, context.Options, (s, o, b) => s.Bind(o, b));
+        var options = StorageOptionsBinder.Bind<InMemoryStorageOptions>(
+            context.StorageName, InMemoryBackend, context.Options, (s, o, b) => s.Bind(o, b));
         return new InMemoryStorage(options, context.Services.GetService<TimeProvider>() ?? TimeProvider.System, context.StorageName);
     }
 }

@@ -181,7 +181,8 @@ internal sealed class UploadFeature(HttpContext httpContext) : IUploadFormFeatur
         }
 
         throw UploadRejectedException.Antiforgery(
-            $"The antiforgery token is missing; send it in the '{headerName ?? "RequestVerificationToken"}' header, or as the form's first field '{options.FormFieldName}'.",
+            "The antiforgery token is missing; send it in the " +
+                $"'{headerName ?? "RequestVerificationToken"}' header, or as the form's first field '{options.FormFieldName}'.",
             missing: true);
     }
 

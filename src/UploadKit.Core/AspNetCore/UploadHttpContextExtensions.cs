@@ -25,7 +25,8 @@ public static class UploadHttpContextExtensions
     /// <param name="context">The request.</param>
     /// <param name="cancellationToken">Cancels the read; defaults to none (pass <c>RequestAborted</c>).</param>
     /// <returns>The form.</returns>
-    /// <exception cref="UploadRejectedException">The body is malformed (400), exceeds a limit (413), has an unsupported media type (415), or a handler or validator refused it.</exception>
+    /// <exception cref="UploadRejectedException">The body is malformed (400), exceeds a limit (413), has an unsupported media type (415), or a
+    /// handler or validator refused it.</exception>
     public static Task<UploadForm> ReadUploadFormAsync(this HttpContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);

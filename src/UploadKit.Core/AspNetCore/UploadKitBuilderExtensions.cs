@@ -14,9 +14,11 @@ public static class UploadKitBuilderExtensions
     /// </summary>
     /// <param name="builder">The builder.</param>
     /// <param name="backendName">The backend's name in configuration, matched case-insensitively.</param>
-    /// <param name="factory">Creates a storage from its name, options section and the app's services; throws <see cref="Microsoft.Extensions.Options.OptionsValidationException"/> for bad options.</param>
+    /// <param name="factory">Creates a storage from its name, options section and the app's services; throws
+    /// <see cref="Microsoft.Extensions.Options.OptionsValidationException"/> for bad options.</param>
     /// <returns>The builder, for chaining.</returns>
-    public static IUploadKitBuilder AddStorageBackend(this IUploadKitBuilder builder, string backendName, Func<StorageBackendContext, IFileStorage> factory)
+    public static IUploadKitBuilder AddStorageBackend(
+        this IUploadKitBuilder builder, string backendName, Func<StorageBackendContext, IFileStorage> factory)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrEmpty(backendName);
@@ -47,7 +49,8 @@ public static class UploadKitBuilderExtensions
     /// <typeparam name="THandler">The handler type.</typeparam>
     /// <param name="builder">The builder.</param>
     /// <returns>The builder, for chaining.</returns>
-    public static IUploadKitBuilder AddHandler<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] THandler>(this IUploadKitBuilder builder)
+    public static IUploadKitBuilder AddHandler<
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] THandler>(this IUploadKitBuilder builder)
         where THandler : UploadHandler
     {
         ArgumentNullException.ThrowIfNull(builder);

@@ -68,7 +68,9 @@ public static class UploadKitServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IUploadOwnerResolver>(ClaimsOwnerResolver.Instance);
         services.AddOptions<QuotaOptions>()
-            .Validate(o => o.LimitBytes == 0 || QuotaOptionsValidation.Validate(o) is null, "QuotaOptions are invalid: LimitBytes, ReservationSliceBytes and ReservationLease must be positive.")
+            .Validate(
+                o => o.LimitBytes == 0 || QuotaOptionsValidation.Validate(o) is null,
+                "QuotaOptions are invalid: LimitBytes, ReservationSliceBytes and ReservationLease must be positive.")
             .ValidateOnStart();
         services.AddOptions<UploadProgressOptions>()
             .Validate(UploadProgressOptionsValidation.IsValid, UploadProgressOptionsValidation.Message)
@@ -114,7 +116,8 @@ internal sealed class UploadOptionsValidation : IValidateOptions<UploadOptions>
 
         if (options.TempFileDirectory is { } directory && File.Exists(directory))
         {
-            errors.Add($"UploadOptions.TempFileDirectory '{directory}' is a file; it must be a directory, or left unset for the system's temporary directory.");
+            errors.Add($"UploadOptions.TempFileDirectory '{directory}' is a file; it must be a " +
+                "directory, or left unset for the system's temporary directory.");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

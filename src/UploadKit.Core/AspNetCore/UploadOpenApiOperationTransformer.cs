@@ -72,7 +72,12 @@ internal sealed class UploadOpenApiOperationTransformer : IOpenApiOperationTrans
 
     /// <summary>Adds a problem-details response for <paramref name="status"/> unless the app declared that status itself.</summary>
     private static async Task AddProblemAsync(
-        OpenApiOperation operation, OpenApiOperationTransformerContext context, int status, Type problemType, string text, CancellationToken cancellationToken)
+        OpenApiOperation operation,
+        OpenApiOperationTransformerContext context,
+        int status,
+        Type problemType,
+        string text,
+        CancellationToken cancellationToken)
     {
         var key = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (operation.Responses!.ContainsKey(key))
@@ -91,7 +96,8 @@ internal sealed class UploadOpenApiOperationTransformer : IOpenApiOperationTrans
     }
 
     /// <summary>A reference to the document's component for <paramref name="problemType"/>, adding it if it is not there yet.</summary>
-    private static async Task<IOpenApiSchema> ProblemSchemaAsync(OpenApiOperationTransformerContext context, Type problemType, CancellationToken cancellationToken)
+    private static async Task<IOpenApiSchema> ProblemSchemaAsync(
+        OpenApiOperationTransformerContext context, Type problemType, CancellationToken cancellationToken)
     {
         var id = problemType.Name;
         var document = context.Document;

@@ -29,7 +29,8 @@ public static class UploadProgressEndpointRouteBuilderExtensions
     /// <param name="prefix">The route prefix, such as <c>/upload-progress</c>.</param>
     /// <param name="configure">Sets the authorization policy, or opts out of authorization explicitly.</param>
     /// <returns>The endpoints' group, for further conventions.</returns>
-    public static RouteGroupBuilder MapUploadProgress(this IEndpointRouteBuilder endpoints, string prefix = "/upload-progress", Action<UploadEndpointAuthorization>? configure = null)
+    public static RouteGroupBuilder MapUploadProgress(
+        this IEndpointRouteBuilder endpoints, string prefix = "/upload-progress", Action<UploadEndpointAuthorization>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(prefix);
@@ -50,7 +51,10 @@ public static class UploadProgressEndpointRouteBuilderExtensions
         }
 
         context.Response.Headers.CacheControl = "no-store";
-        await context.Response.WriteAsJsonAsync(UploadProgressBody.From(progress), UploadProgressJsonContext.Default.UploadProgressBody, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+        await context.Response.WriteAsJsonAsync(
+            UploadProgressBody.From(progress),
+            UploadProgressJsonContext.Default.UploadProgressBody,
+            cancellationToken: context.RequestAborted).ConfigureAwait(false);
     }
 
     private static async Task GetEventsAsync(HttpContext context)
@@ -86,7 +90,12 @@ public static class UploadProgressEndpointRouteBuilderExtensions
         await TypedResults.ServerSentEvents(events).ExecuteAsync(context).ConfigureAwait(false);
     }
 
-    private static async IAsyncEnumerable<SseItem<string>> WatchAsync(IUploadProgressStore store, UploadProgress first, TimeSpan interval, TimeProvider time, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<SseItem<string>> WatchAsync(
+        IUploadProgressStore store,
+        UploadProgress first,
+        TimeSpan interval,
+        TimeProvider time,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var last = first;
         yield return ToEvent(last);
@@ -136,7 +145,8 @@ public static class UploadProgressEndpointRouteBuilderExtensions
 }
 
 /// <summary>The JSON shape of a progress snapshot.</summary>
-internal sealed record UploadProgressBody(string Id, string State, long BytesReceived, long? BytesExpected, string? FileName, DateTimeOffset UpdatedOn)
+internal sealed record UploadProgressBody(
+    string Id, string State, long BytesReceived, long? BytesExpected, string? FileName, DateTimeOffset UpdatedOn)
 {
     public static UploadProgressBody From(UploadProgress progress) => new(
         progress.Id,

@@ -67,6 +67,7 @@ public sealed class DirectUploadRequest
     /// <value>Defaults to <see cref="PresignedUploadMethod.Put"/>.</value>
     public PresignedUploadMethod Method { get; set; } = PresignedUploadMethod.Put;
 
-    /// <summary>Gets or sets how long the signed request stays valid; <see langword="null"/> for <see cref="DirectUploadOptions.DefaultExpiry"/>.</summary>
+    /// <summary>Gets or sets how long the signed request stays valid; <see langword="null"/> for
+    /// <see cref="DirectUploadOptions.DefaultExpiry"/>.</summary>
     public TimeSpan? ExpiresIn { get; set; }
 }

@@ -29,7 +29,8 @@ internal static class DirectUploadSealing
     /// local disk, which with the delete of the uploaded key that follows is a rename; the store's own copy elsewhere.
     /// </summary>
     /// <exception cref="FileNotFoundException">The uploaded object changed or went away since it was verified.</exception>
-    public static Task<StoredFileInfo> CopyAsync(IFileStorage storage, StoredFileInfo verified, string sealedName, CancellationToken cancellationToken) =>
+    public static Task<StoredFileInfo> CopyAsync(
+        IFileStorage storage, StoredFileInfo verified, string sealedName, CancellationToken cancellationToken) =>
         storage is ILocalFileStorage local
             ? local.LinkAsync(verified.Name, sealedName, verified.ETag, cancellationToken)
             : storage.CopyAsync(verified.Name, sealedName, verified.ETag, cancellationToken);
@@ -44,7 +45,8 @@ internal static class DirectUploadSealing
     {
         if (copy.Length != verified.Length)
         {
-            return string.Create(CultureInfo.InvariantCulture, $"The sealed copy is {copy.Length} bytes long; {verified.Length} bytes were verified.");
+            return string.Create(
+                CultureInfo.InvariantCulture, $"The sealed copy is {copy.Length} bytes long; {verified.Length} bytes were verified.");
         }
 
         foreach (var (algorithm, value) in verified.Checksums)
@@ -55,7 +57,8 @@ internal static class DirectUploadSealing
             }
         }
 
-        if (sha256 is not null && copy.Checksums.TryGetValue("sha256", out var copiedSha256) && !string.Equals(copiedSha256, sha256, StringComparison.OrdinalIgnoreCase))
+        if (sha256 is not null && copy.Checksums.TryGetValue("sha256", out var copiedSha256) &&
+            !string.Equals(copiedSha256, sha256, StringComparison.OrdinalIgnoreCase))
         {
             return "The sealed copy's SHA-256 checksum differs from the verified file's.";
         }

@@ -43,7 +43,8 @@ internal sealed class DirectUploadService : IDirectUploads
         _logger = logger;
     }
 
-    public async Task<DirectUpload> BeginAsync(string storageName, DirectUploadRequest request, string? ownerId = null, CancellationToken cancellationToken = default)
+    public async Task<DirectUpload> BeginAsync(
+        string storageName, DirectUploadRequest request, string? ownerId = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(storageName);
         ArgumentNullException.ThrowIfNull(request);
@@ -58,7 +59,8 @@ internal sealed class DirectUploadService : IDirectUploads
         var urlExpiresOn = now + expiresIn;
         var prefix = _options.KeyPrefix.Trim('/');
         var objectName = FileStorageNames.Validate(
-            (prefix.Length > 0 ? prefix + "/" : string.Empty) + RandomNumberGenerator.GetString(IdAlphabet, 20) + "/" + FileStorageNames.GetValidName(request.FileName));
+            (prefix.Length > 0 ? prefix + "/" : string.Empty) + RandomNumberGenerator.GetString(IdAlphabet, 20) + "/" +
+                FileStorageNames.GetValidName(request.FileName));
         var contentType = GetStoredContentType(objectName, request);
         var session = new UploadSession(NewId(), storageName, objectName, urlExpiresOn + _options.CompletionWindow)
         {
@@ -101,14 +103,17 @@ internal sealed class DirectUploadService : IDirectUploads
         return new DirectUpload(session, url);
     }
 
-    public Task<StoredFileInfo> CompleteAsync(string id, string? ownerId = null, IEnumerable<IFileValidator>? validators = null, CancellationToken cancellationToken = default)
+    public Task<StoredFileInfo> CompleteAsync(
+        string id, string? ownerId = null, IEnumerable<IFileValidator>? validators = null, CancellationToken cancellationToken = default)
     {
         IFileValidator[] extra = validators is null ? [] : [.. validators];
         return CompleteAsync(id, ownerId, _ => extra, cancellationToken);
     }
 
-    /// <summary>Completes a session of <paramref name="ownerId"/>, with the validators <paramref name="validators"/> gives for the session's field.</summary>
-    internal async Task<StoredFileInfo> CompleteAsync(string id, string? ownerId, Func<string, IReadOnlyList<IFileValidator>> validators, CancellationToken cancellationToken)
+    /// <summary>Completes a session of <paramref name="ownerId"/>, with the validators <paramref name="validators"/> gives for the session's
+    /// field.</summary>
+    internal async Task<StoredFileInfo> CompleteAsync(
+        string id, string? ownerId, Func<string, IReadOnlyList<IFileValidator>> validators, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         ArgumentNullException.ThrowIfNull(validators);
@@ -128,7 +133,8 @@ internal sealed class DirectUploadService : IDirectUploads
 
         if (_time.GetUtcNow() > session.ExpiresOn)
         {
-            if (await SessionEnding.EndAndDeleteAsync(_store, storage, session, UploadSessionState.Expired, null, cancellationToken).ConfigureAwait(false) is not null)
+            if (await SessionEnding.EndAndDeleteAsync(
+                _store, storage, session, UploadSessionState.Expired, null, cancellationToken).ConfigureAwait(false) is not null)
             {
                 _logger.DirectUploadSwept(session.Id, session.StorageName, session.ObjectName);
                 UploadKitTelemetry.DirectUploadsExpired.Add(1);
@@ -159,7 +165,8 @@ internal sealed class DirectUploadService : IDirectUploads
 
             if (errors.Count == 0)
             {
-                errors.AddRange(await DirectUploadValidation.ValidateAsync(_appValidators, validators, session, storage, info, cancellationToken).ConfigureAwait(false));
+                errors.AddRange(await DirectUploadValidation.ValidateAsync(
+                    _appValidators, validators, session, storage, info, cancellationToken).ConfigureAwait(false));
             }
         }
         catch (FileNotFoundException)
@@ -182,7 +189,8 @@ internal sealed class DirectUploadService : IDirectUploads
         catch (FileNotFoundException)
         {
             // Replaced through the still-valid URL, or removed by a cancellation or a sweep, since it was verified.
-            return await RejectAsync(session, storage, sealedName, ["The file changed while the upload was being completed."], cancellationToken).ConfigureAwait(false);
+            return await RejectAsync(
+                session, storage, sealedName, ["The file changed while the upload was being completed."], cancellationToken).ConfigureAwait(false);
         }
 
         if (DirectUploadSealing.CheckCopy(info, copy, sha256) is { } mismatch)
@@ -190,7 +198,8 @@ internal sealed class DirectUploadService : IDirectUploads
             return await RejectAsync(session, storage, sealedName, [mismatch], cancellationToken).ConfigureAwait(false);
         }
 
-        if (!await _store.TryTransitionAsync(id, UploadSessionState.Pending, UploadSessionState.Completed, null, CancellationToken.None).ConfigureAwait(false))
+        if (!await _store.TryTransitionAsync(
+            id, UploadSessionState.Pending, UploadSessionState.Completed, null, CancellationToken.None).ConfigureAwait(false))
         {
             // Another completion may have sealed the same copy and won: its copy stays. Any other ending leaves none.
             if ((await _store.GetAsync(id, CancellationToken.None).ConfigureAwait(false))?.State != UploadSessionState.Completed)
@@ -212,7 +221,8 @@ internal sealed class DirectUploadService : IDirectUploads
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         var session = await GetOwnedAsync(id, ownerId, cancellationToken).ConfigureAwait(false) ?? throw NotFound();
-        if (await SessionEnding.EndAndDeleteAsync(_store, _storages[session.StorageName], session, UploadSessionState.Cancelled, null, cancellationToken).ConfigureAwait(false) is null)
+        if (await SessionEnding.EndAndDeleteAsync(
+            _store, _storages[session.StorageName], session, UploadSessionState.Cancelled, null, cancellationToken).ConfigureAwait(false) is null)
         {
             return false;
         }
@@ -231,7 +241,8 @@ internal sealed class DirectUploadService : IDirectUploads
 
         StoredFileInfo? stored = null;
         if (session.State == UploadSessionState.Completed &&
-            await _storages[session.StorageName].GetMetadataAsync(DirectUploadSealing.GetSealedName(session), cancellationToken).ConfigureAwait(false) is { } info)
+            await _storages[session.StorageName].GetMetadataAsync(
+                DirectUploadSealing.GetSealedName(session), cancellationToken).ConfigureAwait(false) is { } info)
         {
             stored = CreateReference(session, info, session.ChecksumSha256);
         }
@@ -356,10 +367,12 @@ internal sealed class DirectUploadService : IDirectUploads
     }
 
     /// <summary>Rejects a pending upload and deletes its object (and a sealed copy, if one was made); or answers the race it lost.</summary>
-    private async Task<StoredFileInfo> RejectAsync(UploadSession session, IFileStorage storage, string? sealedName, IReadOnlyList<string> errors, CancellationToken cancellationToken)
+    private async Task<StoredFileInfo> RejectAsync(
+        UploadSession session, IFileStorage storage, string? sealedName, IReadOnlyList<string> errors, CancellationToken cancellationToken)
     {
         var reason = string.Join(" ", errors);
-        if (await SessionEnding.EndAndDeleteAsync(_store, storage, session, UploadSessionState.Rejected, reason, CancellationToken.None).ConfigureAwait(false) is null)
+        if (await SessionEnding.EndAndDeleteAsync(
+            _store, storage, session, UploadSessionState.Rejected, reason, CancellationToken.None).ConfigureAwait(false) is null)
         {
             return await AnswerRaceAsync(session.Id, storage, cancellationToken).ConfigureAwait(false);
         }
@@ -410,7 +423,8 @@ internal sealed class DirectUploadService : IDirectUploads
     {
         if (method != PresignedUploadMethod.Put)
         {
-            throw new NotSupportedException($"Storage '{session.StorageName}' takes direct uploads through the app's signed PUT endpoint only: request PresignedUploadMethod.Put.");
+            throw new NotSupportedException($"Storage '{session.StorageName}' takes direct uploads through the app's " +
+                "signed PUT endpoint only: request PresignedUploadMethod.Put.");
         }
 
         var expires = expiresOn.ToUnixTimeSeconds();

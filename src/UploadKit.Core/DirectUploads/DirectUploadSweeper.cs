@@ -22,7 +22,12 @@ internal sealed class DirectUploadSweeper : BackgroundService
     private readonly TimeSpan _grace;
     private readonly ILogger _logger;
 
-    public DirectUploadSweeper(IUploadSessionStore store, IStorageRegistry storages, TimeProvider time, IOptions<DirectUploadOptions> options, ILogger<DirectUploadSweeper> logger)
+    public DirectUploadSweeper(
+        IUploadSessionStore store,
+        IStorageRegistry storages,
+        TimeProvider time,
+        IOptions<DirectUploadOptions> options,
+        ILogger<DirectUploadSweeper> logger)
     {
         _store = store;
         _storages = storages;
@@ -49,7 +54,8 @@ internal sealed class DirectUploadSweeper : BackgroundService
                 var storage = GetStorage(session);
 
                 // A failed delete puts the session back to pending, so the next sweep tries again.
-                var deleted = await SessionEnding.EndAndDeleteAsync(_store, storage, session, UploadSessionState.Expired, null, cancellationToken).ConfigureAwait(false);
+                var deleted = await SessionEnding.EndAndDeleteAsync(
+                    _store, storage, session, UploadSessionState.Expired, null, cancellationToken).ConfigureAwait(false);
                 if (deleted is null)
                 {
                     continue;

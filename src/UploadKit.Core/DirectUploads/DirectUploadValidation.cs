@@ -9,7 +9,12 @@ namespace UploadKit;
 internal static class DirectUploadValidation
 {
     public static Task<IReadOnlyList<string>> ValidateAsync(
-        AppFileValidators app, Func<string, IReadOnlyList<IFileValidator>> extra, UploadSession session, IFileStorage storage, StoredFileInfo info, CancellationToken cancellationToken)
+        AppFileValidators app,
+        Func<string, IReadOnlyList<IFileValidator>> extra,
+        UploadSession session,
+        IFileStorage storage,
+        StoredFileInfo info,
+        CancellationToken cancellationToken)
     {
         var field = string.IsNullOrEmpty(session.FieldName) ? FileValidation.DefaultField : session.FieldName;
         var validators = new List<IFileValidator>();

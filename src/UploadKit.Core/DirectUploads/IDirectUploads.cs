@@ -34,7 +34,8 @@ public interface IDirectUploads
     /// <exception cref="KeyNotFoundException">No storage has that name.</exception>
     /// <exception cref="ArgumentException">The request is inconsistent (a length over the maximum, a malformed checksum).</exception>
     /// <exception cref="NotSupportedException">The storage cannot sign the requested method.</exception>
-    Task<DirectUpload> BeginAsync(string storageName, DirectUploadRequest request, string? ownerId = null, CancellationToken cancellationToken = default);
+    Task<DirectUpload> BeginAsync(
+        string storageName, DirectUploadRequest request, string? ownerId = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Confirms a direct upload: the object must exist with the expected size, type and checksum and pass the app-wide
@@ -48,12 +49,14 @@ public interface IDirectUploads
     /// <param name="ownerId">The owner the session was begun for; <see langword="null"/> for none.</param>
     /// <param name="validators">More validators the object must pass, such as the completing endpoint's; <see langword="null"/> for none.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The sealed object, to keep on the app's record: its <see cref="StoredFileInfo.StorageName"/> and <see cref="StoredFileInfo.Name"/>, and what it was verified to be (length, media type, SHA-256 in <see cref="StoredFileInfo.Checksums"/>, entity tag).</returns>
+    /// <returns>The sealed object, to keep on the app's record: its <see cref="StoredFileInfo.StorageName"/> and <see cref="StoredFileInfo.Name"/>,
+    /// and what it was verified to be (length, media type, SHA-256 in <see cref="StoredFileInfo.Checksums"/>, entity tag).</returns>
     /// <exception cref="UploadRejectedException">
     /// 400 when the object is missing or fails a check (with <see cref="UploadRejectedException.Errors"/> on the field),
     /// 404 for an unknown session or one of another owner, 410 for an expired or cancelled session.
     /// </exception>
-    Task<StoredFileInfo> CompleteAsync(string id, string? ownerId = null, IEnumerable<IFileValidator>? validators = null, CancellationToken cancellationToken = default);
+    Task<StoredFileInfo> CompleteAsync(
+        string id, string? ownerId = null, IEnumerable<IFileValidator>? validators = null, CancellationToken cancellationToken = default);
 
     /// <summary>Cancels a pending direct upload and deletes its object, if one was uploaded.</summary>
     /// <param name="id">The session id.</param>

@@ -20,7 +20,8 @@ namespace UploadKit;
 internal sealed record LocalUploadRequest(
     string Id, string? Expires, string? Max, string? Signature, string? ContentType, long? ContentLength, PipeReader Body, IServiceProvider Services)
 {
-    /// <summary>Gets what to call once the upload is accepted, before its body is read: the signed maximum then replaces the server's own request size limit.</summary>
+    /// <summary>Gets what to call once the upload is accepted, before its body is read: the signed maximum then replaces the server's own request
+    /// size limit.</summary>
     public Action? AcceptBody { get; init; }
 }
 
@@ -56,7 +57,8 @@ internal sealed class LocalUploadReceiver(
     /// uploaded; 413 once the body passes the signed maximum; 415 for another media type; and whatever the chain's
     /// handlers refuse with (a validator's 400, the quota's 413).
     /// </exception>
-    public async Task<long> ReceiveAsync(LocalUploadRequest request, Func<LocalUploadChain, UploadRequestContext> createContext, CancellationToken cancellationToken)
+    public async Task<long> ReceiveAsync(
+        LocalUploadRequest request, Func<LocalUploadChain, UploadRequestContext> createContext, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(createContext);
@@ -85,7 +87,8 @@ internal sealed class LocalUploadReceiver(
             throw Refuse(id, StatusCodes.Status409Conflict, "The direct upload no longer accepts a file.");
         }
 
-        if (contentType.Length > 0 && DirectUploadService.NormalizeMediaType(request.ContentType) != DirectUploadService.NormalizeMediaType(contentType))
+        if (contentType.Length > 0 &&
+            DirectUploadService.NormalizeMediaType(request.ContentType) != DirectUploadService.NormalizeMediaType(contentType))
         {
             throw Refuse(id, StatusCodes.Status415UnsupportedMediaType, $"The upload must be sent with Content-Type '{contentType}'.");
         }
@@ -107,7 +110,8 @@ internal sealed class LocalUploadReceiver(
         var succeeded = false;
         try
         {
-            var context = createContext(new LocalUploadChain(session.OwnerId, uploadOptions.Value, CreateChain(storage, session, storedType, request), saves));
+            var context = createContext(new LocalUploadChain(
+                session.OwnerId, uploadOptions.Value, CreateChain(storage, session, storedType, request), saves));
             var header = new UploadFileHeader(
                 string.IsNullOrEmpty(session.FieldName) ? FileValidation.DefaultField : session.FieldName,
                 FileNameSanitizer.Sanitize(session.FileName) ?? session.ObjectName[(session.ObjectName.LastIndexOf('/') + 1)..],
@@ -118,7 +122,13 @@ internal sealed class LocalUploadReceiver(
             UploadForm form;
             try
             {
-                form = await UploadReader.ReadFileAsync(context, header, request.Body, max, () => Rejection(StatusCodes.Status413PayloadTooLarge, TooLargeMessage(max)), cancellationToken).ConfigureAwait(false);
+                form = await UploadReader.ReadFileAsync(
+                    context,
+                    header,
+                    request.Body,
+                    max,
+                    () => Rejection(StatusCodes.Status413PayloadTooLarge, TooLargeMessage(max)),
+                    cancellationToken).ConfigureAwait(false);
             }
             catch (UploadRejectedException ex)
             {
@@ -174,7 +184,8 @@ internal sealed class LocalUploadReceiver(
         return handlers;
     }
 
-    /// <summary>Keeps the object the chain stored, if it is the session's and the session still waits for it; otherwise deletes it and refuses.</summary>
+    /// <summary>Keeps the object the chain stored, if it is the session's and the session still waits for it; otherwise deletes it and
+    /// refuses.</summary>
     private async Task<long> KeepAsync(UploadForm form, IFileStorage storage, UploadSession session)
     {
         if (form.Files is not [StoredUploadedFile stored] || !ReferenceEquals(stored.Storage, storage))

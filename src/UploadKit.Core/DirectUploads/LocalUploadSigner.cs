@@ -43,7 +43,14 @@ internal sealed class LocalUploadSigner
 
     public string Sign(string method, string id, string objectName, long expires, long maxLength, string contentType)
     {
-        var payload = string.Join('\n', method, id, objectName, expires.ToString(CultureInfo.InvariantCulture), maxLength.ToString(CultureInfo.InvariantCulture), contentType);
+        var payload = string.Join(
+            '\n',
+            method,
+            id,
+            objectName,
+            expires.ToString(CultureInfo.InvariantCulture),
+            maxLength.ToString(CultureInfo.InvariantCulture),
+            contentType);
         return WebEncoders.Base64UrlEncode(HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(payload)));
     }
 

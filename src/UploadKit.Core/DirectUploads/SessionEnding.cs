@@ -14,7 +14,12 @@ internal static class SessionEnding
     /// (<see langword="false"/> when there was none).
     /// </returns>
     public static async Task<bool?> EndAndDeleteAsync(
-        IUploadSessionStore store, IFileStorage storage, UploadSession session, UploadSessionState next, string? reason, CancellationToken cancellationToken)
+        IUploadSessionStore store,
+        IFileStorage storage,
+        UploadSession session,
+        UploadSessionState next,
+        string? reason,
+        CancellationToken cancellationToken)
     {
         if (!await store.TryTransitionAsync(session.Id, UploadSessionState.Pending, next, reason, cancellationToken).ConfigureAwait(false))
         {

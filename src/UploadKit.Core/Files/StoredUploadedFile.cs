@@ -10,8 +10,8 @@ namespace UploadKit;
 /// Like a temporary file, the stored object is removed when the request ends unless the endpoint keeps it: with
 /// <see cref="Keep"/>, or by saving the file with <see cref="UploadedFile.SaveAsync"/>. A save is a move: into the same
 /// storage under the stored name it only keeps the object; under another name or into another storage it copies the
-/// object and then removes the original (unless <see cref="Keep"/> kept it), and this file then refers to the copy. So a file the endpoint does not use (a
-/// file in an unexpected field, a request answered with an error) leaves nothing behind.
+/// object and then removes the original (unless <see cref="Keep"/> kept it), and this file then refers to the copy. So a file the endpoint does not
+/// use (a file in an unexpected field, a request answered with an error) leaves nothing behind.
 /// </remarks>
 public sealed class StoredUploadedFile : UploadedFile
 {
@@ -72,7 +72,8 @@ public sealed class StoredUploadedFile : UploadedFile
     public override Task<Stream> OpenReadStreamAsync(CancellationToken cancellationToken = default) =>
         Storage.OpenReadAsync(StoredName, cancellationToken);
 
-    private protected override async Task<string> SaveCoreAsync(IFileStorage storage, string name, FileSaveOptions options, CancellationToken cancellationToken)
+    private protected override async Task<string> SaveCoreAsync(
+        IFileStorage storage, string name, FileSaveOptions options, CancellationToken cancellationToken)
     {
         if (ReferenceEquals(storage, Storage) && string.Equals(name, StoredName, StringComparison.Ordinal))
         {

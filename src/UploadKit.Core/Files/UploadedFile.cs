@@ -86,7 +86,8 @@ public abstract class UploadedFile : IFormFile, IAsyncDisposable
     /// <param name="chunkSize">The largest chunk to return.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The chunks in order. Each is valid until the next one is requested.</returns>
-    public async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadChunksAsync(int chunkSize = DefaultChunkSize, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadChunksAsync(
+        int chunkSize = DefaultChunkSize, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkSize);
         var buffer = new byte[(int)Math.Min(chunkSize, Math.Max(Length, 1))];
@@ -139,7 +140,8 @@ public abstract class UploadedFile : IFormFile, IAsyncDisposable
     /// <see cref="UploadForm.KeepSavedFiles"/> keeps the files whatever the answer.
     /// </remarks>
     /// <param name="storage">Where the file goes.</param>
-    /// <param name="name">The wanted name; <see langword="null"/> for the file's name made safe by <see cref="FileStorageNames.GetValidName"/>.</param>
+    /// <param name="name">The wanted name; <see langword="null"/> for the file's name made safe by
+    /// <see cref="FileStorageNames.GetValidName"/>.</param>
     /// <param name="cancellationToken">Cancels the save, which then leaves nothing behind.</param>
     /// <returns>The name actually used, which differs from the wanted one when that was taken.</returns>
     /// <exception cref="SuspiciousFileNameException">The name escapes the storage or is not valid.</exception>
@@ -160,7 +162,8 @@ public abstract class UploadedFile : IFormFile, IAsyncDisposable
         return SaveRecordedAsync(storage, name, options, cancellationToken);
     }
 
-    /// <summary>Gets or sets whether <see cref="SaveAsync"/> stores the client's declared type (the endpoint's <see cref="UploadOptions.StoreClientContentType"/>).</summary>
+    /// <summary>Gets or sets whether <see cref="SaveAsync"/> stores the client's declared type (the endpoint's
+    /// <see cref="UploadOptions.StoreClientContentType"/>).</summary>
     internal bool StoreClientContentType { get; set; }
 
     /// <summary>Saves, and records the save in the request's scope so that a failed request deletes it again.</summary>
@@ -174,7 +177,8 @@ public abstract class UploadedFile : IFormFile, IAsyncDisposable
     }
 
     /// <summary>A name whose extension says nothing: the content's signature gives the type, else <c>application/octet-stream</c>.</summary>
-    private async Task<string> SaveWithSniffedTypeAsync(IFileStorage storage, string name, FileSaveOptions options, CancellationToken cancellationToken)
+    private async Task<string> SaveWithSniffedTypeAsync(
+        IFileStorage storage, string name, FileSaveOptions options, CancellationToken cancellationToken)
     {
         var head = new byte[FileSignatures.HeadLength];
         var read = 0;
@@ -188,7 +192,8 @@ public abstract class UploadedFile : IFormFile, IAsyncDisposable
         return await SaveCoreAsync(storage, name, options, cancellationToken).ConfigureAwait(false);
     }
 
-    private protected virtual async Task<string> SaveCoreAsync(IFileStorage storage, string name, FileSaveOptions options, CancellationToken cancellationToken)
+    private protected virtual async Task<string> SaveCoreAsync(
+        IFileStorage storage, string name, FileSaveOptions options, CancellationToken cancellationToken)
     {
         if (this is TemporaryUploadedFile temporary && temporary.TemporaryFilePath is not null && storage is ILocalFileStorage local)
         {

@@ -48,7 +48,8 @@ public sealed class ChecksumUploadHandler : UploadHandler
         {
             if (!IsSupported(algorithm))
             {
-                throw new ArgumentException($"Checksum algorithm '{algorithm}' is not supported; use \"{Sha256}\", \"{Md5}\" or \"{Crc32C}\".", nameof(algorithms));
+                throw new ArgumentException(
+                    $"Checksum algorithm '{algorithm}' is not supported; use \"{Sha256}\", \"{Md5}\" or \"{Crc32C}\".", nameof(algorithms));
             }
         }
 

@@ -16,8 +16,8 @@ namespace UploadKit;
 /// </summary>
 /// <remarks>
 /// The store is written at most every <see cref="UploadProgressOptions.UpdateInterval"/>, once
-/// <see cref="UploadProgressOptions.UpdateEveryBytes"/> more bytes arrived (or after five intervals for a slow upload), so progress costs no store call per chunk at full speed; the
-/// final state (complete, failed, rejected) is always written.
+/// <see cref="UploadProgressOptions.UpdateEveryBytes"/> more bytes arrived (or after five intervals for a slow upload), so progress costs no store
+/// call per chunk at full speed; the final state (complete, failed, rejected) is always written.
 /// </remarks>
 public sealed class ProgressUploadHandler : UploadHandler
 {
@@ -50,7 +50,8 @@ public sealed class ProgressUploadHandler : UploadHandler
     /// <param name="time">The clock; the system's by default.</param>
     /// <param name="loggers">Creates the handler's logger; none by default.</param>
     [ActivatorUtilitiesConstructor]
-    public ProgressUploadHandler(IUploadProgressStore store, IOptions<UploadProgressOptions> options, TimeProvider? time = null, ILoggerFactory? loggers = null)
+    public ProgressUploadHandler(
+        IUploadProgressStore store, IOptions<UploadProgressOptions> options, TimeProvider? time = null, ILoggerFactory? loggers = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
@@ -124,7 +125,8 @@ public sealed class ProgressUploadHandler : UploadHandler
     }
 
     /// <inheritdoc/>
-    public override async ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
+    public override async ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(
+        ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
     {
         if (_progress is { } progress)
         {

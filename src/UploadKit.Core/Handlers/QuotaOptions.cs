@@ -1,6 +1,7 @@
 namespace UploadKit;
 
-/// <summary>Options of <see cref="QuotaUploadHandler"/>: the limit, whose quota an upload counts against, and how far ahead bytes are reserved.</summary>
+/// <summary>Options of <see cref="QuotaUploadHandler"/>: the limit, whose quota an upload counts against, and how far ahead bytes are
+/// reserved.</summary>
 public sealed class QuotaOptions
 {
     /// <summary>Gets or sets the name of the quota, shown in the problem details of a refused upload. <c>storage</c> by default.</summary>

@@ -12,9 +12,9 @@ namespace UploadKit;
 /// reserved atomically while they arrive, and reading stops the moment the quota would be crossed, with 413
 /// problem details naming the quota. A completed upload keeps its bytes as usage; a failed or rejected one gives
 /// them back, and so does a request that fails after reading (an answer of 400 and above, or an unhandled exception),
-/// except for files the endpoint kept with <see cref="UploadForm.KeepSavedFiles"/>. While the upload runs its reservation is leased (<see cref="QuotaOptions.ReservationLease"/>), so a
-/// server that stops mid-upload holds nothing once the lease runs out. Put it first in the chain, so no later
-/// handler stores a byte over the quota.
+/// except for files the endpoint kept with <see cref="UploadForm.KeepSavedFiles"/>. While the upload runs its reservation is leased
+/// (<see cref="QuotaOptions.ReservationLease"/>), so a server that stops mid-upload holds nothing once the lease runs out. Put it first in the chain,
+/// so no later handler stores a byte over the quota.
 /// </summary>
 public sealed class QuotaUploadHandler : UploadHandler
 {
@@ -96,7 +96,8 @@ public sealed class QuotaUploadHandler : UploadHandler
         _key = _options.KeySelector is { } select ? select(Context) : Context.OwnerId;
         if (string.IsNullOrEmpty(_key))
         {
-            throw new UploadRejectedException(StatusCodes.Status401Unauthorized, $"Uploading files counts against the '{_options.Name}' quota, which needs a signed-in user.")
+            throw new UploadRejectedException(
+                StatusCodes.Status401Unauthorized, $"Uploading files counts against the '{_options.Name}' quota, which needs a signed-in user.")
             {
                 Title = "Authentication required",
             };
@@ -106,7 +107,8 @@ public sealed class QuotaUploadHandler : UploadHandler
     }
 
     /// <inheritdoc/>
-    public override async ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
+    public override async ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(
+        ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
     {
         _received += chunk.Length;
         _fileBytes += chunk.Length;
@@ -114,7 +116,8 @@ public sealed class QuotaUploadHandler : UploadHandler
         {
             // Once a slice has been refused the user is near the limit: from then on, ask for what arrived only,
             // so each chunk costs one store call, not a refused slice and then a second call.
-            await ReserveAsync(_nearLimit ? _received : Math.Max(_received, _reserved + _options!.ReservationSliceBytes), cancellationToken).ConfigureAwait(false);
+            await ReserveAsync(
+                _nearLimit ? _received : Math.Max(_received, _reserved + _options!.ReservationSliceBytes), cancellationToken).ConfigureAwait(false);
         }
         else if (_time!.GetUtcNow() - _renewedOn >= _options!.ReservationLease / 2)
         {
@@ -203,11 +206,14 @@ public sealed class QuotaUploadHandler : UploadHandler
     {
         var options = _options!;
         _reservationId ??= Guid.NewGuid().ToString("N");
-        if (await _store!.TrySetReservationAsync(_key!, _reservationId, wanted, options.LimitBytes, options.ReservationLease, cancellationToken).ConfigureAwait(false))
+        if (await _store!.TrySetReservationAsync(
+            _key!, _reservationId, wanted, options.LimitBytes, options.ReservationLease, cancellationToken).ConfigureAwait(false))
         {
             _reserved = wanted;
         }
-        else if (wanted > _received && await _store.TrySetReservationAsync(_key!, _reservationId, _received, options.LimitBytes, options.ReservationLease, cancellationToken).ConfigureAwait(false))
+        else if (wanted > _received &&
+            await _store.TrySetReservationAsync(
+                _key!, _reservationId, _received, options.LimitBytes, options.ReservationLease, cancellationToken).ConfigureAwait(false))
         {
             _nearLimit = true;
             _reserved = _received;
@@ -215,7 +221,8 @@ public sealed class QuotaUploadHandler : UploadHandler
         else
         {
             _logger.QuotaExceeded(options.Name, options.LimitBytes);
-            throw new UploadRejectedException(StatusCodes.Status413PayloadTooLarge, $"The upload would exceed the '{options.Name}' quota of {ByteSize.Format(options.LimitBytes)}.")
+            throw new UploadRejectedException(
+                StatusCodes.Status413PayloadTooLarge, $"The upload would exceed the '{options.Name}' quota of {ByteSize.Format(options.LimitBytes)}.")
             {
                 Title = "Quota exceeded",
                 Limit = nameof(QuotaOptions) + "." + nameof(QuotaOptions.LimitBytes),

@@ -48,11 +48,16 @@ public sealed class StorageStreamingHandler : UploadHandler
 
     /// <summary>Creates a handler that stores each file under a name of the app's choosing.</summary>
     /// <param name="storage">Where files go.</param>
-    /// <param name="nameSelector">Chooses the wanted name of a file; <see langword="null"/> for <see cref="FileStorageNames.GetValidName"/> of its file name.</param>
+    /// <param name="nameSelector">Chooses the wanted name of a file; <see langword="null"/> for <see cref="FileStorageNames.GetValidName"/> of its
+    /// file name.</param>
     /// <param name="bufferSize">How many bytes may wait for the storage before reading pauses.</param>
     /// <param name="logger">Where a stored object that could not be removed after a failure is reported.</param>
     [ActivatorUtilitiesConstructor]
-    public StorageStreamingHandler(IFileStorage storage, Func<UploadFileHeader, string>? nameSelector = null, long bufferSize = DefaultBufferSize, ILogger<StorageStreamingHandler>? logger = null)
+    public StorageStreamingHandler(
+        IFileStorage storage,
+        Func<UploadFileHeader, string>? nameSelector = null,
+        long bufferSize = DefaultBufferSize,
+        ILogger<StorageStreamingHandler>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(storage);
         ArgumentOutOfRangeException.ThrowIfLessThan(bufferSize, 4096);
@@ -95,13 +100,15 @@ public sealed class StorageStreamingHandler : UploadHandler
             ContentType = Context.Options.StoreClientContentType && file.ContentType.Length > 0 ? file.ContentType : null,
             Length = file.DeclaredLength,
         };
-        _pipe = new Pipe(new PipeOptions(pauseWriterThreshold: _bufferSize, resumeWriterThreshold: _bufferSize / 2, useSynchronizationContext: false));
+        _pipe = new Pipe(new PipeOptions(
+            pauseWriterThreshold: _bufferSize, resumeWriterThreshold: _bufferSize / 2, useSynchronizationContext: false));
         _cancel = new CancellationTokenSource();
         _save = SaveAsync(name, _pipe.Reader, options, _cancel.Token);
     }
 
     /// <inheritdoc />
-    public override async ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
+    public override async ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(
+        ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
     {
         if (_pipe is null)
         {

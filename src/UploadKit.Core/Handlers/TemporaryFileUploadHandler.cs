@@ -52,7 +52,8 @@ public class TemporaryFileUploadHandler : UploadHandler
 
     /// <inheritdoc />
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public override async ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
+    public override async ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(
+        ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
     {
         if (_handle is null)
         {

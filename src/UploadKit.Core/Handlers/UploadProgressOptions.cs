@@ -28,7 +28,8 @@ public sealed class UploadProgressOptions
 /// <summary>The rules <see cref="UploadProgressOptions"/> must meet, checked at start-up.</summary>
 internal static class UploadProgressOptionsValidation
 {
-    public const string Message = "UploadProgressOptions are invalid: TimeToLive and EventsPollInterval must be positive, and UpdateEveryBytes, UpdateInterval and EventsStartTimeout not negative.";
+    public const string Message = "UploadProgressOptions are invalid: TimeToLive and EventsPollInterval must be positive, " +
+        "and UpdateEveryBytes, UpdateInterval and EventsStartTimeout not negative.";
 
     public static bool IsValid(UploadProgressOptions o) =>
         o.TimeToLive > TimeSpan.Zero && o.EventsPollInterval > TimeSpan.Zero && o.UpdateEveryBytes >= 0 &&

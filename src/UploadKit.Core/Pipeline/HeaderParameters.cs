@@ -7,7 +7,8 @@ namespace UploadKit.Pipeline;
 /// <summary>What a part's <c>Content-Disposition: form-data</c> header says, its parameters decoded.</summary>
 /// <param name="Name">The field name (<c>name*</c> before <c>name</c>); empty when the header has none.</param>
 /// <param name="IsFile">Whether the part is a file: it has a <c>filename</c> or <c>filename*</c> parameter, decodable or not.</param>
-/// <param name="FileName">The file name as sent (<c>filename*</c> before <c>filename</c>), not yet sanitised; <see langword="null"/> if absent or undecodable.</param>
+/// <param name="FileName">The file name as sent (<c>filename*</c> before <c>filename</c>), not yet sanitised; <see langword="null"/> if absent or
+/// undecodable.</param>
 internal readonly record struct FormDataDisposition(string Name, bool IsFile, string? FileName);
 
 /// <summary>
@@ -33,7 +34,8 @@ internal static class HeaderParameters
 
         var parameters = header.Parameters;
         var isFile = Find(parameters, "filename") is not null || Find(parameters, "filename*") is not null;
-        disposition = new FormDataDisposition(Get(parameters, "name", "name*") ?? string.Empty, isFile, isFile ? Get(parameters, "filename", "filename*") : null);
+        disposition = new FormDataDisposition(
+            Get(parameters, "name", "name*") ?? string.Empty, isFile, isFile ? Get(parameters, "filename", "filename*") : null);
         return true;
     }
 
@@ -124,7 +126,8 @@ internal static class HeaderParameters
             var c = encoded[i];
             if (c == '%')
             {
-                if (i + 2 >= encoded.Length || !byte.TryParse(encoded.Slice(i + 1, 2), System.Globalization.NumberStyles.AllowHexSpecifier, null, out var b))
+                if (i + 2 >= encoded.Length ||
+                    !byte.TryParse(encoded.Slice(i + 1, 2), System.Globalization.NumberStyles.AllowHexSpecifier, null, out var b))
                 {
                     return null;
                 }
@@ -176,5 +179,6 @@ internal static class HeaderParameters
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    private static readonly Encoding StrictAscii = Encoding.GetEncoding("us-ascii", EncoderFallback.ExceptionFallback, DecoderFallback.ExceptionFallback);
+    private static readonly Encoding StrictAscii = Encoding.GetEncoding(
+        "us-ascii", EncoderFallback.ExceptionFallback, DecoderFallback.ExceptionFallback);
 }

@@ -168,7 +168,8 @@ internal sealed class MultipartParser
             return false;
         }
 
-        throw UploadRejectedException.BadRequest($"Part '{name}' uses Content-Transfer-Encoding '{encoding}', which is not supported; send it as binary or base64.");
+        throw UploadRejectedException.BadRequest($"Part '{name}' uses Content-Transfer-Encoding '{encoding}', " +
+            "which is not supported; send it as binary or base64.");
     }
 
     internal static UploadFileHeader CreateFileHeader(string fieldName, string fileName, IHeaderDictionary headers)
@@ -202,7 +203,8 @@ internal sealed class MultipartParser
         };
     }
 
-    private async ValueTask ReadFieldAsync(string name, IHeaderDictionary headers, bool base64, IMultipartSink sink, CancellationToken cancellationToken)
+    private async ValueTask ReadFieldAsync(
+        string name, IHeaderDictionary headers, bool base64, IMultipartSink sink, CancellationToken cancellationToken)
     {
         if (++_fieldCount > _options.MaxFieldCount)
         {
@@ -212,10 +214,12 @@ internal sealed class MultipartParser
         // A part without a Content-Type (most fields) is text in UTF-8: nothing to parse.
         var contentType = headers.ContentType.ToString();
         MediaTypeHeaderValue? type = null;
-        if (contentType.Length > 0 && MediaTypeHeaderValue.TryParse(contentType, out type) && type.MediaType.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase))
+        if (contentType.Length > 0 && MediaTypeHeaderValue.TryParse(contentType, out type) &&
+            type.MediaType.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase))
         {
             // RFC 2388's multipart/mixed for several files, deprecated by RFC 7578 §4.3: its files would arrive as text.
-            throw UploadRejectedException.BadRequest($"Part '{name}' is itself a multipart body ({type.MediaType}), which is not supported; send each file as its own part.");
+            throw UploadRejectedException.BadRequest($"Part '{name}' is itself a multipart body ({type.MediaType}), " +
+                "which is not supported; send each file as its own part.");
         }
 
         CountFieldBytes(Encoding.UTF8.GetByteCount(name));

@@ -8,7 +8,8 @@ internal static class UploadLimits
 {
     /// <param name="maxBytes">The limit that was crossed (never <see langword="null"/>, which means none).</param>
     public static UploadRejectedException RequestBodyTooLarge(long? maxBytes) =>
-        UploadRejectedException.TooLarge($"The request body is larger than {ByteSize.Format(maxBytes ?? 0)}.", nameof(UploadOptions.MaxRequestBodySize));
+        UploadRejectedException.TooLarge(
+            $"The request body is larger than {ByteSize.Format(maxBytes ?? 0)}.", nameof(UploadOptions.MaxRequestBodySize));
 
     public static UploadRejectedException FieldsTooLarge(long maxBytes) =>
         UploadRejectedException.TooLarge($"The form's fields are larger than {ByteSize.Format(maxBytes)}.", nameof(UploadOptions.MaxFieldsSize));
@@ -23,5 +24,6 @@ internal static class UploadLimits
         UploadRejectedException.TooLarge($"The request has more than {max} {(max == 1 ? "file" : "files")}.", nameof(UploadOptions.MaxFileCount));
 
     public static UploadRejectedException TooManyPartHeaders(int max) =>
-        UploadRejectedException.TooLarge($"A part has more than {max} {(max == 1 ? "header" : "headers")}.", nameof(UploadOptions.MaxPartHeaderCount));
+        UploadRejectedException.TooLarge(
+            $"A part has more than {max} {(max == 1 ? "header" : "headers")}.", nameof(UploadOptions.MaxPartHeaderCount));
 }

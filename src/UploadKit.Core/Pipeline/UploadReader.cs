@@ -55,7 +55,12 @@ internal sealed class UploadReader : IMultipartSink
     /// passes <paramref name="maxLength"/> bytes.
     /// </summary>
     public static Task<UploadForm> ReadFileAsync(
-        UploadRequestContext context, UploadFileHeader header, PipeReader body, long maxLength, Func<Exception> tooLarge, CancellationToken cancellationToken) =>
+        UploadRequestContext context,
+        UploadFileHeader header,
+        PipeReader body,
+        long maxLength,
+        Func<Exception> tooLarge,
+        CancellationToken cancellationToken) =>
         RunChainAsync(
             context,
             async reader =>
@@ -74,7 +79,8 @@ internal sealed class UploadReader : IMultipartSink
             },
             cancellationToken);
 
-    private static async Task<UploadForm> RunChainAsync(UploadRequestContext context, Func<UploadReader, Task<UploadForm>> run, CancellationToken cancellationToken)
+    private static async Task<UploadForm> RunChainAsync(
+        UploadRequestContext context, Func<UploadReader, Task<UploadForm>> run, CancellationToken cancellationToken)
     {
         var reader = new UploadReader(context);
         context.SegmentedSpill = true;
@@ -233,7 +239,8 @@ internal sealed class UploadReader : IMultipartSink
         }
 
         var fileName = FileNameSanitizer.Sanitize(rawName)
-            ?? throw UploadRejectedException.BadRequest("Missing filename. Request should include a Content-Disposition header with a filename parameter.");
+            ?? throw UploadRejectedException.BadRequest("Missing filename. Request should include a " +
+                "Content-Disposition header with a filename parameter.");
 
         // The file's own headers only: never the request's cookies or credentials.
         var headers = new HeaderDictionary();
@@ -251,11 +258,18 @@ internal sealed class UploadReader : IMultipartSink
         }
 
         var fileHeader = MultipartParser.CreateFileHeader(fieldName, fileName, headers);
-        await ReadFileBodyAsync(fileHeader, _context.Body, _options.MaxRequestBodySize, () => UploadLimits.RequestBodyTooLarge(_options.MaxRequestBodySize), cancellationToken).ConfigureAwait(false);
+        await ReadFileBodyAsync(
+            fileHeader,
+            _context.Body,
+            _options.MaxRequestBodySize,
+            () => UploadLimits.RequestBodyTooLarge(_options.MaxRequestBodySize),
+            cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Hands a body that is one file to the chain, refusing it with <paramref name="tooLarge"/> once it passes <paramref name="limit"/> bytes (<see langword="null"/>: no limit).</summary>
-    private async Task ReadFileBodyAsync(UploadFileHeader fileHeader, PipeReader body, long? limit, Func<Exception> tooLarge, CancellationToken cancellationToken)
+    /// <summary>Hands a body that is one file to the chain, refusing it with <paramref name="tooLarge"/> once it passes <paramref name="limit"/>
+    /// bytes (<see langword="null"/>: no limit).</summary>
+    private async Task ReadFileBodyAsync(
+        UploadFileHeader fileHeader, PipeReader body, long? limit, Func<Exception> tooLarge, CancellationToken cancellationToken)
     {
         var accepted = await OnFileStartAsync(fileHeader, cancellationToken).ConfigureAwait(false);
         long length = 0;
@@ -347,7 +361,9 @@ internal sealed class UploadReader : IMultipartSink
         if (_context.PendingFormToken is { } antiforgery)
         {
             // No file can precede it in a urlencoded form: the whole form is fields, bounded by MaxFieldsSize.
-            await antiforgery.ValidateAsync(_fields.TryGetValue(antiforgery.FieldName, out var token) ? token.ToString() : string.Empty).ConfigureAwait(false);
+            await antiforgery.ValidateAsync(_fields.TryGetValue(antiforgery.FieldName, out var token)
+                ? token.ToString()
+                : string.Empty).ConfigureAwait(false);
             _context.PendingFormToken = null;
         }
 
@@ -470,7 +486,8 @@ internal sealed class UploadReader : IMultipartSink
     /// A memory handler spilled: the bytes it held go to the handlers after it block by block, then the chunk that
     /// crossed its limit, as if each had been a chunk of its own. Nothing is copied into one large block.
     /// </summary>
-    private async ValueTask PassSpillAsync(MemoryBlockBuffer spilled, ReadOnlyMemory<byte> chunk, int from, long end, CancellationToken cancellationToken)
+    private async ValueTask PassSpillAsync(
+        MemoryBlockBuffer spilled, ReadOnlyMemory<byte> chunk, int from, long end, CancellationToken cancellationToken)
     {
         try
         {
@@ -499,14 +516,17 @@ internal sealed class UploadReader : IMultipartSink
     /// <paramref name="from"/> already has the chunk, its call is <paramref name="pending"/>.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask PassFromAsync(ReadOnlyMemory<byte> data, int from, long end, CancellationToken cancellationToken, ValueTask<ReadOnlyMemory<byte>?>? pending = null)
+    private async ValueTask PassFromAsync(
+        ReadOnlyMemory<byte> data, int from, long end, CancellationToken cancellationToken, ValueTask<ReadOnlyMemory<byte>?>? pending = null)
     {
         for (var i = from; i < _active; i++)
         {
             ReadOnlyMemory<byte>? passed;
             try
             {
-                passed = await (i == from && pending is { } first ? first : _handlers[i].ReceiveChunkAsync(data, end - data.Length, cancellationToken)).ConfigureAwait(false);
+                passed = await (i == from && pending is { } first
+                    ? first
+                    : _handlers[i].ReceiveChunkAsync(data, end - data.Length, cancellationToken)).ConfigureAwait(false);
             }
             catch (SkipFileException)
             {

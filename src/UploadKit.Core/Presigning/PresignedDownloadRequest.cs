@@ -14,7 +14,8 @@ public sealed class PresignedDownloadRequest
     /// <value>Defaults to 15 minutes.</value>
     public TimeSpan ExpiresIn { get; set; } = PresignedUploadRequest.DefaultExpiry;
 
-    /// <summary>Gets or sets a <c>Content-Disposition</c> the response carries (e.g. <c>attachment; filename="a.pdf"</c>), where the backend supports it.</summary>
+    /// <summary>Gets or sets a <c>Content-Disposition</c> the response carries (e.g. <c>attachment; filename="a.pdf"</c>), where the backend supports
+    /// it.</summary>
     public string? ResponseContentDisposition { get; set; }
 
     /// <summary>Gets or sets a <c>Content-Type</c> the response carries, where the backend supports it.</summary>

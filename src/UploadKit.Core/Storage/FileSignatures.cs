@@ -29,9 +29,11 @@ internal static class FileSignatures
         ["zip", "docx", "xlsx", "pptx", "odt", "ods", "odp", "epub", "jar", "apk"],
         ["application/vnd.openxmlformats-officedocument.", "application/vnd.oasis.opendocument."]);
     public static readonly FileKind Mp3 = new("MP3", ["audio/mpeg", "audio/mp3", "audio/mpeg3", "audio/x-mpeg-3", "audio/x-mp3"], ["mp3"]);
-    public static readonly FileKind Mp4 = new("MP4", ["video/mp4", "audio/mp4", "audio/x-m4a", "audio/m4a", "application/mp4", "video/x-m4v"], ["mp4", "m4a", "m4v", "m4b"]);
+    public static readonly FileKind Mp4 = new(
+        "MP4", ["video/mp4", "audio/mp4", "audio/x-m4a", "audio/m4a", "application/mp4", "video/x-m4v"], ["mp4", "m4a", "m4v", "m4b"]);
     public static readonly FileKind Wav = new("WAV", ["audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave"], ["wav", "wave"]);
-    public static readonly FileKind Ogg = new("OGG", ["audio/ogg", "video/ogg", "application/ogg", "audio/opus"], ["ogg", "oga", "ogv", "opus", "spx"]);
+    public static readonly FileKind Ogg = new(
+        "OGG", ["audio/ogg", "video/ogg", "application/ogg", "audio/opus"], ["ogg", "oga", "ogv", "opus", "spx"]);
     public static readonly FileKind Flac = new("FLAC", ["audio/flac", "audio/x-flac"], ["flac"]);
 
     public static readonly FileKind[] All = [Png, Jpeg, Gif, WebP, Pdf, Zip, Mp3, Mp4, Wav, Ogg, Flac];

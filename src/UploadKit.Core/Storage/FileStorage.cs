@@ -24,8 +24,10 @@ public abstract class FileStorage : IFileStorage
 
     /// <summary>Creates the base of a storage.</summary>
     /// <param name="storageName">The storage's name, for error messages (its name in the registry); empty for the type's name.</param>
-    /// <param name="overwrite">Whether a save replaces a file of the same name unless the save says otherwise (<see cref="FileSaveOptions.Overwrite"/>).</param>
-    /// <param name="contentDisposition">The <c>Content-Disposition</c> new objects get unless a save says otherwise; <see langword="null"/> for the rule of <see cref="StoredContentTypes.GetContentDisposition"/>.</param>
+    /// <param name="overwrite">Whether a save replaces a file of the same name unless the save says otherwise
+    /// (<see cref="FileSaveOptions.Overwrite"/>).</param>
+    /// <param name="contentDisposition">The <c>Content-Disposition</c> new objects get unless a save says otherwise; <see langword="null"/> for the
+    /// rule of <see cref="StoredContentTypes.GetContentDisposition"/>.</param>
     protected FileStorage(string storageName, bool overwrite, string? contentDisposition = null)
     {
         StorageName = string.IsNullOrEmpty(storageName) ? GetType().Name : storageName;
@@ -46,7 +48,8 @@ public abstract class FileStorage : IFileStorage
     protected virtual bool ChecksNameBeforeWrite => true;
 
     /// <inheritdoc />
-    /// <exception cref="IOException">No free name was found in <see cref="MaxNameAttempts"/> attempts, or another writer took the name while content that cannot be read again was being written.</exception>
+    /// <exception cref="IOException">No free name was found in <see cref="MaxNameAttempts"/> attempts, or another writer took the name while content
+    /// that cannot be read again was being written.</exception>
     public async Task<string> SaveAsync(string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
@@ -77,7 +80,8 @@ public abstract class FileStorage : IFileStorage
         GetMetadataCoreAsync(ValidateName(name), cancellationToken);
 
     /// <inheritdoc />
-    /// <exception cref="SuspiciousFileNameException">The prefix's folder part is not a valid name, so the listing would leave the storage.</exception>
+    /// <exception cref="SuspiciousFileNameException">The prefix's folder part is not a valid name, so the listing would leave the
+    /// storage.</exception>
     public IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, CancellationToken cancellationToken = default)
     {
         prefix ??= string.Empty;
@@ -86,7 +90,8 @@ public abstract class FileStorage : IFileStorage
     }
 
     /// <inheritdoc />
-    public Task<StoredFileInfo> CopyAsync(string sourceName, string destinationName, string? sourceETag = null, CancellationToken cancellationToken = default) =>
+    public Task<StoredFileInfo> CopyAsync(
+        string sourceName, string destinationName, string? sourceETag = null, CancellationToken cancellationToken = default) =>
         CopyCoreAsync(ValidateName(sourceName), ValidateName(destinationName), sourceETag, cancellationToken);
 
     /// <inheritdoc />
@@ -106,7 +111,8 @@ public abstract class FileStorage : IFileStorage
         return FileStorageNames.Validate(name);
     }
 
-    /// <summary>Starts the policy of one save of <paramref name="name"/>, for a backend's own entry points that save (such as a move from a temporary file).</summary>
+    /// <summary>Starts the policy of one save of <paramref name="name"/>, for a backend's own entry points that save (such as a move from a temporary
+    /// file).</summary>
     /// <param name="name">A name already validated by <see cref="ValidateName"/>.</param>
     /// <param name="options">The save's options.</param>
     /// <returns>The save: the first candidate name, the overwrite choice, content type and disposition.</returns>
@@ -174,7 +180,8 @@ public abstract class FileStorage : IFileStorage
     /// <param name="cancellationToken">Cancels the copy.</param>
     /// <returns>The copy's properties.</returns>
     /// <exception cref="FileNotFoundException">The source is missing or no longer has <paramref name="sourceETag"/>.</exception>
-    protected virtual Task<StoredFileInfo> CopyCoreAsync(string sourceName, string destinationName, string? sourceETag, CancellationToken cancellationToken) =>
+    protected virtual Task<StoredFileInfo> CopyCoreAsync(
+        string sourceName, string destinationName, string? sourceETag, CancellationToken cancellationToken) =>
         StorageHelpers.CopyThroughAppAsync(this, sourceName, destinationName, sourceETag, cancellationToken);
 
     /// <summary>Gets a URL a client can read the object from.</summary>

@@ -89,7 +89,8 @@ public static class FileStorageNames
     /// The safe name, e.g. <c>johns_portrait_in_2004.jpg</c> for <c>john's portrait in 2004.jpg</c>, shortened to
     /// <see cref="MaxSegmentLength"/> UTF-8 bytes keeping the extension.
     /// </returns>
-    /// <exception cref="SuspiciousFileNameException">Nothing valid is left of the name (<c>""</c>, <c>"."</c> or <c>".."</c>, as for <c>()</c>).</exception>
+    /// <exception cref="SuspiciousFileNameException">Nothing valid is left of the name (<c>""</c>, <c>"."</c> or <c>".."</c>, as for
+    /// <c>()</c>).</exception>
     public static string GetValidName(string fileName)
     {
         ArgumentNullException.ThrowIfNull(fileName);

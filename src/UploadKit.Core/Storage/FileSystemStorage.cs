@@ -8,9 +8,9 @@ namespace UploadKit;
 /// Keeps files in a folder on the local disk: Django's <c>FileSystemStorage</c>. Saves are atomic: bytes go to a
 /// temporary file in the target folder, which then takes its name in one step (a hard link on Unix, which fails rather
 /// than replaces when a concurrent save took the name), so a reader never sees half a file, no save replaces another
-/// unless <see cref="FileSystemStorageOptions.Overwrite"/> asks for it, and a failed or cancelled save leaves nothing. Content types, checksums and metadata given at save time are kept
-/// beside the files, in the storage's reserved <c>.uploadkit</c> folder, which no file name may enter. Metadata names
-/// the content it was saved with and is ignored beside any other, so a reader never sees one file's bytes with another's
+/// unless <see cref="FileSystemStorageOptions.Overwrite"/> asks for it, and a failed or cancelled save leaves nothing. Content types, checksums and
+/// metadata given at save time are kept beside the files, in the storage's reserved <c>.uploadkit</c> folder, which no file name may enter. Metadata
+/// names the content it was saved with and is ignored beside any other, so a reader never sees one file's bytes with another's
 /// content type or checksums.
 /// </summary>
 /// <remarks>
@@ -97,7 +97,8 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage
         }
     }
 
-    async Task<string> ILocalFileStorage.SaveByMovingAsync(string name, Action<string> moveTo, FileSaveOptions options, CancellationToken cancellationToken)
+    async Task<string> ILocalFileStorage.SaveByMovingAsync(
+        string name, Action<string> moveTo, FileSaveOptions options, CancellationToken cancellationToken)
     {
         name = ValidateName(name);
         var temp = CreateTemporaryPath(name);
@@ -125,10 +126,17 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage
         var path = Resolve(name);
         try
         {
-            Stream stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            Stream stream = new FileStream(
+                path,
+                FileMode.Open,
+                FileAccess.Read,
+                FileShare.Read | FileShare.Delete,
+                bufferSize: 0,
+                FileOptions.Asynchronous | FileOptions.SequentialScan);
             return Task.FromResult(stream);
         }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException || (ex is UnauthorizedAccessException && Directory.Exists(path)))
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException ||
+            (ex is UnauthorizedAccessException && Directory.Exists(path)))
         {
             throw new FileNotFoundException($"No file is named '{name}'.", name, ex);
         }
@@ -163,7 +171,8 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage
     }
 
     /// <inheritdoc />
-    protected override async IAsyncEnumerable<StoredFileInfo> ListCoreAsync(string prefix, string folder, [EnumeratorCancellation] CancellationToken cancellationToken)
+    protected override async IAsyncEnumerable<StoredFileInfo> ListCoreAsync(
+        string prefix, string folder, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var realRoot = RealRoot();
         var start = folder.Length > 0 ? Resolve(ValidateName(folder)) : realRoot;
@@ -254,7 +263,8 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage
     private static bool CouldMatch(string name, string prefix) =>
         name.StartsWith(prefix, StringComparison.Ordinal) || prefix.StartsWith(name + "/", StringComparison.Ordinal);
 
-    /// <summary>Resolves a link met while listing; <see langword="false"/> if it leads outside, into the reserved folder, or round in a loop.</summary>
+    /// <summary>Resolves a link met while listing; <see langword="false"/> if it leads outside, into the reserved folder, or round in a
+    /// loop.</summary>
     private static bool TryResolveInside(string link, string realRoot, out string path)
     {
         try
@@ -272,17 +282,20 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage
 
     /// <inheritdoc />
     /// <remarks>The bytes are copied on the disk into a temporary file beside the destination, which then takes its name.</remarks>
-    protected override Task<StoredFileInfo> CopyCoreAsync(string sourceName, string destinationName, string? sourceETag, CancellationToken cancellationToken) =>
+    protected override Task<StoredFileInfo> CopyCoreAsync(
+        string sourceName, string destinationName, string? sourceETag, CancellationToken cancellationToken) =>
         CopyOrLinkAsync(sourceName, destinationName, sourceETag, link: false, cancellationToken);
 
-    Task<StoredFileInfo> ILocalFileStorage.LinkAsync(string sourceName, string destinationName, string? sourceETag, CancellationToken cancellationToken) =>
+    Task<StoredFileInfo> ILocalFileStorage.LinkAsync(
+        string sourceName, string destinationName, string? sourceETag, CancellationToken cancellationToken) =>
         CopyOrLinkAsync(sourceName, destinationName, sourceETag, link: true, cancellationToken);
 
     /// <inheritdoc />
     protected override Task<string?> GetUrlCoreAsync(string name, CancellationToken cancellationToken) =>
         Task.FromResult(StorageHelpers.BuildUrl(_baseUrl, name));
 
-    private async Task<StoredFileInfo> CopyOrLinkAsync(string sourceName, string destinationName, string? sourceETag, bool link, CancellationToken cancellationToken)
+    private async Task<StoredFileInfo> CopyOrLinkAsync(
+        string sourceName, string destinationName, string? sourceETag, bool link, CancellationToken cancellationToken)
     {
         sourceName = ValidateName(sourceName);
         destinationName = ValidateName(destinationName);
@@ -316,7 +329,9 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage
         }
 
         var copied = new FileInfo(Resolve(destinationName));
-        return copied.Exists ? Describe(destinationName, copied) : throw new IOException($"The copy '{destinationName}' disappeared as soon as it was made.");
+        return copied.Exists
+            ? Describe(destinationName, copied)
+            : throw new IOException($"The copy '{destinationName}' disappeared as soon as it was made.");
     }
 
     /// <inheritdoc />
@@ -523,7 +538,8 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage
             switch (UnixFileLinks.TryLink(temp, path))
             {
                 case LinkResult.Linked:
-                    // The file now has both names; the temporary one goes (should that fail, it stays under the reserved prefix, which no listing shows).
+                    // The file now has both names; the temporary one goes (should that fail, it stays under the reserved prefix, which no listing
+                    // shows).
                     TemporaryFiles.TryDelete(temp);
                     return true;
                 case LinkResult.NameTaken:
@@ -561,7 +577,8 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage
     private async Task WriteMetadataAsync(string name, string contentTag, FileSaveOptions? options, CancellationToken cancellationToken)
     {
         var path = GetMetadataPath(name);
-        if (options is null || (options.ContentType is null && options.ContentDisposition is null && options.Checksums.Count == 0 && options.Metadata.Count == 0))
+        if (options is null ||
+            (options.ContentType is null && options.ContentDisposition is null && options.Checksums.Count == 0 && options.Metadata.Count == 0))
         {
             if (File.Exists(path))
             {

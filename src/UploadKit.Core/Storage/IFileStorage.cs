@@ -70,7 +70,8 @@ public interface IFileStorage
     /// <returns>The copy's properties, as the store reports them after the copy.</returns>
     /// <exception cref="FileNotFoundException">The source does not exist, or no longer has the entity tag <paramref name="sourceETag"/>.</exception>
     /// <exception cref="SuspiciousFileNameException">A name escapes the storage or is not a valid name.</exception>
-    Task<StoredFileInfo> CopyAsync(string sourceName, string destinationName, string? sourceETag = null, CancellationToken cancellationToken = default) =>
+    Task<StoredFileInfo> CopyAsync(
+        string sourceName, string destinationName, string? sourceETag = null, CancellationToken cancellationToken = default) =>
         StorageHelpers.CopyThroughAppAsync(this, sourceName, destinationName, sourceETag, cancellationToken);
 
     /// <summary>

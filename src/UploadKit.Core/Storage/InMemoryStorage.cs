@@ -96,7 +96,8 @@ public sealed class InMemoryStorage : FileStorage
         Task.FromResult(_files.TryGetValue(name, out var entry) ? entry.Info : null);
 
     /// <inheritdoc />
-    protected override async IAsyncEnumerable<StoredFileInfo> ListCoreAsync(string prefix, string folder, [EnumeratorCancellation] CancellationToken cancellationToken)
+    protected override async IAsyncEnumerable<StoredFileInfo> ListCoreAsync(
+        string prefix, string folder, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var entries = _files.Where(p => p.Key.StartsWith(prefix, StringComparison.Ordinal)).Select(p => p.Value.Info).ToList();
         entries.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
@@ -111,9 +112,11 @@ public sealed class InMemoryStorage : FileStorage
 
     /// <inheritdoc />
     /// <remarks>The copy shares the source's bytes, which no save changes in place: the copy costs no memory.</remarks>
-    protected override Task<StoredFileInfo> CopyCoreAsync(string sourceName, string destinationName, string? sourceETag, CancellationToken cancellationToken)
+    protected override Task<StoredFileInfo> CopyCoreAsync(
+        string sourceName, string destinationName, string? sourceETag, CancellationToken cancellationToken)
     {
-        if (!_files.TryGetValue(sourceName, out var source) || (sourceETag is not null && !string.Equals(source.Info.ETag, sourceETag, StringComparison.Ordinal)))
+        if (!_files.TryGetValue(sourceName, out var source) ||
+            (sourceETag is not null && !string.Equals(source.Info.ETag, sourceETag, StringComparison.Ordinal)))
         {
             throw new FileNotFoundException($"No file named '{sourceName}' with the expected content exists.", sourceName);
         }

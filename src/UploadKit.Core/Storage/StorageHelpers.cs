@@ -31,7 +31,8 @@ internal static class StorageHelpers
     /// Copies a file by reading it and saving it under the new name (replacing a file there), so the bytes pass through
     /// the app once: the copy of a storage that has no native one.
     /// </summary>
-    public static async Task<StoredFileInfo> CopyThroughAppAsync(IFileStorage storage, string sourceName, string destinationName, string? sourceETag, CancellationToken cancellationToken)
+    public static async Task<StoredFileInfo> CopyThroughAppAsync(
+        IFileStorage storage, string sourceName, string destinationName, string? sourceETag, CancellationToken cancellationToken)
     {
         var info = await storage.GetMetadataAsync(sourceName, cancellationToken).ConfigureAwait(false);
         if (info is null || (sourceETag is not null && !string.Equals(info.ETag, sourceETag, StringComparison.Ordinal)))

@@ -23,7 +23,12 @@ public static class StorageOptionsBinder
     /// <param name="codeOnlyKeys">Options that cannot come from configuration (credentials, factories), refused when present.</param>
     /// <returns>The bound options, not yet validated.</returns>
     /// <exception cref="OptionsValidationException">A key is unknown or code-only, or a value does not convert.</exception>
-    public static TOptions Bind<TOptions>(string storageName, string backendName, IConfiguration section, Action<IConfiguration, TOptions, Action<BinderOptions>> bind, params string[] codeOnlyKeys)
+    public static TOptions Bind<TOptions>(
+        string storageName,
+        string backendName,
+        IConfiguration section,
+        Action<IConfiguration, TOptions, Action<BinderOptions>> bind,
+        params string[] codeOnlyKeys)
         where TOptions : new()
     {
         ArgumentNullException.ThrowIfNull(section);
@@ -50,7 +55,8 @@ public static class StorageOptionsBinder
         if (failures.Count > 0)
         {
             var path = section is IConfigurationSection { Path: { Length: > 0 } sectionPath } ? sectionPath + ": " : string.Empty;
-            throw new OptionsValidationException(storageName, typeof(TOptions), failures.Select(f => $"Storage '{storageName}' ({backendName}): {path}{f}"));
+            throw new OptionsValidationException(
+                storageName, typeof(TOptions), failures.Select(f => $"Storage '{storageName}' ({backendName}): {path}{f}"));
         }
 
         return options;

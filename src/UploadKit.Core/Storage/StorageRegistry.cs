@@ -60,7 +60,8 @@ internal sealed class StorageRegistry : IStorageRegistry
             return TryGetStorage(name, out var storage)
                 ? storage
                 : throw new KeyNotFoundException(
-                    $"No storage is named '{name}'. Configure UploadKit:Storages:{name} with a Backend and Options, or call AddStorage(\"{name}\", ...).");
+                    $"No storage is named '{name}'. Configure UploadKit:Storages:{name} with a " +
+                        $"Backend and Options, or call AddStorage(\"{name}\", ...).");
         }
     }
 
@@ -96,7 +97,8 @@ internal sealed class StorageRegistry : IStorageRegistry
             {
                 errors.AddRange(ex.Failures.Select(f => $"Storage '{name}': {f}"));
             }
-            catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException or IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException or IOException or
+                UnauthorizedAccessException)
             {
                 errors.Add($"Storage '{name}' could not be created: {ex.Message}");
             }

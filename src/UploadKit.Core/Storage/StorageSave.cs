@@ -33,7 +33,8 @@ public sealed class StorageSave
     /// <summary>Gets the media type to store: the one the save gave, else the one the requested name's extension gives.</summary>
     public string ContentType { get; }
 
-    /// <summary>Gets the <c>Content-Disposition</c> to store: the save's, else the storage's, else <c>attachment</c> for active content; <see langword="null"/> for none.</summary>
+    /// <summary>Gets the <c>Content-Disposition</c> to store: the save's, else the storage's, else <c>attachment</c> for active content;
+    /// <see langword="null"/> for none.</summary>
     public string? ContentDisposition { get; }
 
     /// <summary>Gets the save's options (checksums, metadata, length hint), or <see langword="null"/>.</summary>
@@ -58,7 +59,8 @@ public sealed class StorageSave
     {
         if (_attempts >= FileStorage.MaxNameAttempts)
         {
-            throw new IOException($"Storage '{_storage.StorageName}' found no free name for '{RequestedName}' after {FileStorage.MaxNameAttempts} attempts.");
+            throw new IOException($"Storage '{_storage.StorageName}' found no free name for " +
+                $"'{RequestedName}' after {FileStorage.MaxNameAttempts} attempts.");
         }
 
         _attempts++;

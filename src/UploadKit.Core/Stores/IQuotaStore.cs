@@ -16,7 +16,8 @@ public interface IQuotaStore
     /// <param name="bytes">The bytes to reserve; positive.</param>
     /// <param name="limit">The largest usage allowed.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns><see langword="true"/> if the bytes were reserved; <see langword="false"/> if they would cross the limit, and nothing changed.</returns>
+    /// <returns><see langword="true"/> if the bytes were reserved; <see langword="false"/> if they would cross the limit, and nothing
+    /// changed.</returns>
     Task<bool> TryReserveAsync(string key, long bytes, long limit, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -32,8 +33,10 @@ public interface IQuotaStore
     /// <param name="limit">The largest usage allowed.</param>
     /// <param name="lease">How long the reservation counts unless it is set again or ended; positive.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns><see langword="true"/> if the reservation was set; <see langword="false"/> if it would cross the limit, and nothing changed.</returns>
-    Task<bool> TrySetReservationAsync(string key, string reservationId, long bytes, long limit, TimeSpan lease, CancellationToken cancellationToken = default);
+    /// <returns><see langword="true"/> if the reservation was set; <see langword="false"/> if it would cross the limit, and nothing
+    /// changed.</returns>
+    Task<bool> TrySetReservationAsync(
+        string key, string reservationId, long bytes, long limit, TimeSpan lease, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Ends a reservation: <paramref name="keptBytes"/> become usage (the bytes of the files the upload kept; 0 for a

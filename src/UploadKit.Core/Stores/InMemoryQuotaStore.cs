@@ -24,7 +24,8 @@ internal sealed class InMemoryQuotaStore(TimeProvider time) : IQuotaStore
         }
     }
 
-    public Task<bool> TrySetReservationAsync(string key, string reservationId, long bytes, long limit, TimeSpan lease, CancellationToken cancellationToken = default)
+    public Task<bool> TrySetReservationAsync(
+        string key, string reservationId, long bytes, long limit, TimeSpan lease, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentException.ThrowIfNullOrEmpty(reservationId);

@@ -32,7 +32,8 @@ internal sealed class InMemoryUploadSessionStore : IUploadSessionStore
         }
     }
 
-    public Task<bool> TryTransitionAsync(string id, UploadSessionState expected, UploadSessionState next, string? reason = null, CancellationToken cancellationToken = default)
+    public Task<bool> TryTransitionAsync(
+        string id, UploadSessionState expected, UploadSessionState next, string? reason = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(id);
         lock (_lock)
@@ -52,7 +53,8 @@ internal sealed class InMemoryUploadSessionStore : IUploadSessionStore
         }
     }
 
-    public async IAsyncEnumerable<UploadSession> ListExpiredAsync(DateTimeOffset now, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<UploadSession> ListExpiredAsync(
+        DateTimeOffset now, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         List<UploadSession> expired = [];
         lock (_lock)
@@ -75,7 +77,8 @@ internal sealed class InMemoryUploadSessionStore : IUploadSessionStore
         await Task.CompletedTask.ConfigureAwait(false);
     }
 
-    public async IAsyncEnumerable<UploadSession> ListEndedAsync(DateTimeOffset expiredBefore, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<UploadSession> ListEndedAsync(
+        DateTimeOffset expiredBefore, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         List<UploadSession> ended = [];
         lock (_lock)

@@ -30,7 +30,8 @@ public sealed class UploadProgress
     /// <summary>Gets the upload's progress id, chosen by the client (<c>X-Progress-ID</c> header or <c>progress_id</c> query value).</summary>
     public string Id { get; }
 
-    /// <summary>Gets or sets the id of the user who sent the upload; only they may read its progress. <see langword="null"/> for an anonymous upload.</summary>
+    /// <summary>Gets or sets the id of the user who sent the upload; only they may read its progress. <see langword="null"/> for an anonymous
+    /// upload.</summary>
     public string? OwnerId { get; set; }
 
     /// <summary>Gets or sets the file bytes read so far.</summary>

@@ -6,7 +6,8 @@ public enum UploadSessionState
     /// <summary>Begun: the client may upload; nothing is bound to the app's data yet.</summary>
     Pending,
 
-    /// <summary>Confirmed: the object passed every check and was sealed (copied to a key no URL can write); the copy may be bound to the app's data.</summary>
+    /// <summary>Confirmed: the object passed every check and was sealed (copied to a key no URL can write); the copy may be bound to the app's
+    /// data.</summary>
     Completed,
 
     /// <summary>Refused at confirmation: the object failed a check and was deleted.</summary>
@@ -109,7 +110,8 @@ public interface IUploadSessionStore
     /// <param name="reason">Why, for a rejection; <see langword="null"/> otherwise.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns><see langword="true"/> if this call made the change.</returns>
-    Task<bool> TryTransitionAsync(string id, UploadSessionState expected, UploadSessionState next, string? reason = null, CancellationToken cancellationToken = default);
+    Task<bool> TryTransitionAsync(
+        string id, UploadSessionState expected, UploadSessionState next, string? reason = null, CancellationToken cancellationToken = default);
 
     /// <summary>Lists pending sessions whose expiry is before <paramref name="now"/>.</summary>
     /// <param name="now">The current time.</param>

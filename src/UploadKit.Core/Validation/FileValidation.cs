@@ -32,7 +32,12 @@ internal static class FileValidation
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The error messages; empty when the object passes.</returns>
     public static async Task<IReadOnlyList<string>> ValidateStoredAsync(
-        IFileStorage storage, StoredFileInfo info, string fieldName, IReadOnlyList<IFileValidator> validators, string? fileName, CancellationToken cancellationToken)
+        IFileStorage storage,
+        StoredFileInfo info,
+        string fieldName,
+        IReadOnlyList<IFileValidator> validators,
+        string? fileName,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(storage);
         ArgumentNullException.ThrowIfNull(info);

@@ -3,7 +3,8 @@ namespace UploadKit;
 /// <summary>The built-in file validators (Django's and DRF's), for <c>WithFileValidators</c> and <c>AddValidator</c>.</summary>
 public static class FileValidators
 {
-    /// <summary>Allows only names whose last extension is one of <paramref name="extensions"/>, case-insensitively (Django's <c>FileExtensionValidator</c>).</summary>
+    /// <summary>Allows only names whose last extension is one of <paramref name="extensions"/>, case-insensitively (Django's
+    /// <c>FileExtensionValidator</c>).</summary>
     /// <param name="extensions">Extensions, with or without the dot: <c>"mp3"</c>, <c>".png"</c>.</param>
     /// <returns>The validator; it refuses a file before any of its bytes is kept.</returns>
     public static IFileValidator Extensions(params string[] extensions) => new FileExtensionValidator(extensions);

@@ -61,7 +61,8 @@ internal static partial class AzureBlobStorageFactory
                    (string.IsNullOrEmpty(options.AccountKey) ? 0 : 1) + (options.Credential is not null ? 1 : 0);
         if (ways != 1)
         {
-            errors.Add("Give exactly one way to reach the account: ConnectionString; AccountName with AccountKey; Endpoint with a Credential (code only); or a ClientFactory (code only).");
+            errors.Add("Give exactly one way to reach the account: ConnectionString; AccountName with " +
+                "AccountKey; Endpoint with a Credential (code only); or a ClientFactory (code only).");
         }
 
         if (!string.IsNullOrEmpty(options.AccountKey))
@@ -98,7 +99,8 @@ internal static partial class AzureBlobStorageFactory
         }
         else if (!ContainerNamePattern().IsMatch(options.Container) && options.Container is not ("$root" or "$web"))
         {
-            errors.Add($"Container '{options.Container}' is not a valid container name: 3 to 63 lower-case letters, digits and single hyphens, starting with a letter or digit.");
+            errors.Add($"Container '{options.Container}' is not a valid container name: 3 to 63 lower-case " +
+                "letters, digits and single hyphens, starting with a letter or digit.");
         }
 
         if (!string.IsNullOrEmpty(options.KeyPrefix))

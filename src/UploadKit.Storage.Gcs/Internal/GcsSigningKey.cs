@@ -43,7 +43,8 @@ internal sealed class GcsSigningKey : IDisposable
 
         if (string.IsNullOrEmpty(email) || string.IsNullOrEmpty(pem))
         {
-            throw new FormatException("The Google credentials are not a service-account key: 'client_email' and 'private_key' are required to sign URLs.");
+            throw new FormatException("The Google credentials are not a service-account key: " +
+                "'client_email' and 'private_key' are required to sign URLs.");
         }
 
         var rsa = RSA.Create();

@@ -78,7 +78,8 @@ internal static class GcsStorageOptionsValidation
             return;
         }
 
-        if (!uri.IsAbsoluteUri || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp) || uri.AbsolutePath != "/" || uri.Query.Length > 0)
+        if (!uri.IsAbsoluteUri || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp) || uri.AbsolutePath != "/" ||
+            uri.Query.Length > 0)
         {
             failures.Add(prefix + $"{option} must be an absolute http(s) address with no path, such as https://storage.example.com.");
         }

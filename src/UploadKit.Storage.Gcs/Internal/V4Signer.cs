@@ -109,7 +109,8 @@ internal static class V4Signer
         var utc = timestamp.ToUniversalTime();
         var date = utc.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
         var credential = key.ClientEmail + "/" + utc.ToString("yyyyMMdd", CultureInfo.InvariantCulture) + "/auto/storage/goog4_request";
-        var expiration = (utc + TimeSpan.FromSeconds((long)expiresIn.TotalSeconds)).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        var expiration = (utc + TimeSpan.FromSeconds((long)expiresIn.TotalSeconds)).ToString(
+            "yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
         var json = new StringBuilder("{\"conditions\":[");
         foreach (var condition in conditions)
@@ -233,7 +234,13 @@ internal static class V4Signer
     }
 
     /// <summary>The canonical request: method, path, query, headers, signed header names, payload hash.</summary>
-    public static string BuildCanonicalRequest(string method, string path, string canonicalQuery, IEnumerable<KeyValuePair<string, string>> sortedHeaders, string signedHeaders, string payload)
+    public static string BuildCanonicalRequest(
+        string method,
+        string path,
+        string canonicalQuery,
+        IEnumerable<KeyValuePair<string, string>> sortedHeaders,
+        string signedHeaders,
+        string payload)
     {
         var builder = new StringBuilder();
         builder.Append(method).Append('\n').Append(path).Append('\n').Append(canonicalQuery).Append('\n');

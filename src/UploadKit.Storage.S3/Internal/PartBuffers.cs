@@ -18,7 +18,8 @@ internal sealed class PartBufferPool(int partSize, int capacity)
         var array = _arrays.TryTake(out var pooled) ? pooled : GC.AllocateUninitializedArray<byte>(PartSize);
         try
         {
-            var length = await source.ReadAtLeastAsync(array.AsMemory(0, PartSize), PartSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            var length = await source.ReadAtLeastAsync(
+                array.AsMemory(0, PartSize), PartSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
             return new PartBuffer(this, array, length);
         }
         catch

@@ -43,7 +43,8 @@ internal static class S3PostPolicy
     /// Writes the policy document: its expiration and conditions. Exact-match conditions are
     /// <c>{"name": "value"}</c>; <paramref name="lengthRange"/> adds <c>["content-length-range", min, max]</c>.
     /// </summary>
-    public static string Encode(DateTimeOffset expiration, IEnumerable<KeyValuePair<string, string>> exactConditions, (long Min, long Max)? lengthRange)
+    public static string Encode(
+        DateTimeOffset expiration, IEnumerable<KeyValuePair<string, string>> exactConditions, (long Min, long Max)? lengthRange)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))

@@ -37,7 +37,8 @@ internal static class S3StorageFactory
             Fail(nameof(options.Bucket), "is required.");
         }
 
-        if (options.Endpoint is { } endpoint && (!endpoint.IsAbsoluteUri || (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps)))
+        if (options.Endpoint is { } endpoint &&
+            (!endpoint.IsAbsoluteUri || (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps)))
         {
             Fail(nameof(options.Endpoint), "must be an absolute http or https URL.");
         }
@@ -45,7 +46,8 @@ internal static class S3StorageFactory
         if (string.IsNullOrEmpty(options.AccessKey) != string.IsNullOrEmpty(options.SecretKey))
         {
             Fail(string.IsNullOrEmpty(options.AccessKey) ? nameof(options.AccessKey) : nameof(options.SecretKey),
-                "must be set together with " + (string.IsNullOrEmpty(options.AccessKey) ? nameof(options.SecretKey) : nameof(options.AccessKey)) + ", or both left unset for the default credential chain.");
+                "must be set together with " + (string.IsNullOrEmpty(options.AccessKey) ? nameof(options.SecretKey) : nameof(options.AccessKey)) +
+                    ", or both left unset for the default credential chain.");
         }
 
         if (options.DefaultAcl is { } acl && !CannedAcls.Contains(acl))

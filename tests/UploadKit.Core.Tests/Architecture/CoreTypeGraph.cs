@@ -293,7 +293,8 @@ internal sealed partial class CoreTypeGraph
             Add(type.BaseType);
             foreach (var implemented in type.Interfaces)
             {
-                _edge = edgeWhole || (edgeFolder is not null && implemented.InterfaceType.Namespace.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal));
+                _edge = edgeWhole ||
+                    (edgeFolder is not null && implemented.InterfaceType.Namespace.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal));
                 Add(implemented.InterfaceType);
             }
 
@@ -343,7 +344,8 @@ internal sealed partial class CoreTypeGraph
             {
                 // An async or iterator method's own body is a stub without lines: its code is in the state machine.
                 var machine = method.CustomAttributes
-                    .FirstOrDefault(a => a.AttributeType.Name is "AsyncStateMachineAttribute" or "IteratorStateMachineAttribute" or "AsyncIteratorStateMachineAttribute")
+                    .FirstOrDefault(a => a.AttributeType.Name is "AsyncStateMachineAttribute" or "IteratorStateMachineAttribute" or
+                        "AsyncIteratorStateMachineAttribute")
                     ?.ConstructorArguments[0].Value as TypeReference;
                 var moveNext = machine?.Resolve()?.Methods.FirstOrDefault(m => m.Name == "MoveNext");
                 return moveNext is not null && IsEdgeCode(moveNext);

@@ -36,7 +36,8 @@ public class CleanupFailureTests : TempDirectoryTests
         Assert.That(failure.Level, Is.EqualTo(LogLevel.Error));
         Assert.That(failure.Message, Does.Contain(nameof(ThrowsOnInterrupt)));
         Assert.That(failure.Exception, Is.InstanceOf<IOException>());
-        await KestrelUploadTests.WaitUntilAsync(() => Directory.GetFiles(Temp).Length == 0, "the temp-file handler after the failing one still deleted its file");
+        await KestrelUploadTests.WaitUntilAsync(
+            () => Directory.GetFiles(Temp).Length == 0, "the temp-file handler after the failing one still deleted its file");
     }
 
     [Test]
@@ -95,7 +96,8 @@ public class CleanupFailureTests : TempDirectoryTests
 
     private sealed class ThrowsOnInterrupt : UploadHandler
     {
-        public override ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken) =>
+        public override ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(
+            ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken) =>
             ValueTask.FromResult<ReadOnlyMemory<byte>?>(chunk);
 
         public override ValueTask UploadInterruptedAsync(CancellationToken cancellationToken) =>
@@ -132,7 +134,8 @@ public class CleanupFailureTests : TempDirectoryTests
         public Task<string> SaveAsync(string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default) =>
             _inner.SaveAsync(name, content, options, cancellationToken);
 
-        public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default) => _inner.OpenReadAsync(name, cancellationToken);
+        public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default) =>
+            _inner.OpenReadAsync(name, cancellationToken);
 
         public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default)
         {
@@ -142,11 +145,13 @@ public class CleanupFailureTests : TempDirectoryTests
 
         public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) => _inner.ExistsAsync(name, cancellationToken);
 
-        public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default) => _inner.GetMetadataAsync(name, cancellationToken);
+        public Task<StoredFileInfo?> GetMetadataAsync(string name, CancellationToken cancellationToken = default) =>
+            _inner.GetMetadataAsync(name, cancellationToken);
 
         public Task<string?> GetUrlAsync(string name, CancellationToken cancellationToken = default) => _inner.GetUrlAsync(name, cancellationToken);
 
-        public IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, CancellationToken cancellationToken = default) => _inner.ListAsync(prefix, cancellationToken);
+        public IAsyncEnumerable<StoredFileInfo> ListAsync(string? prefix = null, CancellationToken cancellationToken = default) =>
+            _inner.ListAsync(prefix, cancellationToken);
     }
 
     /// <summary>Keeps every log entry, with its event name and category.</summary>
@@ -167,7 +172,8 @@ public class CleanupFailureTests : TempDirectoryTests
 
             public bool IsEnabled(LogLevel logLevel) => true;
 
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            public void Log<TState>(
+                LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
                 owner.Entries.Enqueue((category, eventId.Name, logLevel, formatter(state, exception), exception));
         }
     }

@@ -59,7 +59,8 @@ public sealed class EdgeBoundaryTests
     {
         var progress = new InMemoryProgressStore();
         var quota = new Mock<IQuotaStore>();
-        quota.Setup(q => q.TrySetReservationAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<long>(), It.IsAny<long>(), It.IsAny<TimeSpan>(), It.IsAny<CancellationToken>()))
+        quota.Setup(q => q.TrySetReservationAsync(
+            It.IsAny<string>(), It.IsAny<string>(), It.IsAny<long>(), It.IsAny<long>(), It.IsAny<TimeSpan>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(true);
         await using var app = await UploadApp.StartAsync(
             _temp,
@@ -186,7 +187,8 @@ public sealed class EdgeBoundaryTests
             return ValueTask.FromResult<UploadForm?>(null);
         }
 
-        public override ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken) =>
+        public override ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(
+            ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken) =>
             ValueTask.FromResult<ReadOnlyMemory<byte>?>(chunk);
     }
 

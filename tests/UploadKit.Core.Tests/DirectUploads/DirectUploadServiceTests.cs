@@ -296,7 +296,8 @@ public sealed class DirectUploadServiceTests
             Assert.That(reference.Checksums["sha256"], Is.EqualTo(sha256));
             Assert.That(reference.ContentType, Is.EqualTo("audio/mpeg"));
         });
-        Assert.That((await _uploads.GetAsync(upload.Id))!.FileName, Is.EqualTo("My Song.mp3"), "the client's name is the upload's, not the stored file's");
+        Assert.That(
+            (await _uploads.GetAsync(upload.Id))!.FileName, Is.EqualTo("My Song.mp3"), "the client's name is the upload's, not the stored file's");
         var again = await _uploads.CompleteAsync(upload.Id);
         Assert.That(again.Name, Is.EqualTo(reference.Name));
         Assert.That(await _storage.ExistsAsync(upload.ObjectName), Is.False);

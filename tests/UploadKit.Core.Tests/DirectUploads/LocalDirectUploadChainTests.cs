@@ -27,7 +27,8 @@ public sealed class LocalDirectUploadChainTests
         await Assert.MultipleAsync(async () =>
         {
             Assert.That(put.StatusCode, Is.EqualTo(HttpStatusCode.OK), await put.Content.ReadAsStringAsync());
-            Assert.That(await quota.GetUsageAsync("alice"), Is.EqualTo(Png.Length), "the signed URL counts against the quota of the user who began it");
+            Assert.That(
+                await quota.GetUsageAsync("alice"), Is.EqualTo(Png.Length), "the signed URL counts against the quota of the user who began it");
         });
 
         using var complete = await app.SendAsync("alice", HttpMethod.Post, $"/uploads/{upload.Id}/complete");
@@ -57,10 +58,16 @@ public sealed class LocalDirectUploadChainTests
     {
         await using var app = await DirectUploadApp.StartAsync(storages: WithQuota(10_000));
         var upload = await app.Uploads.BeginAsync(FileStorageNames.Default, new("a.png", "image/png", maxLength: 1000));
-        using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(app.Client.BaseAddress!, upload.SignedRequest.Url)) { Content = new ByteArrayContent(Png) };
+        using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(app.Client.BaseAddress!, upload.SignedRequest.Url))
+        {
+            Content = new ByteArrayContent(Png)
+        };
         request.Content.Headers.ContentType = new("image/png");
         using var put = await app.Client.SendAsync(request);
-        Assert.That(put.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "a quota counts a user's bytes; an upload without an owner has none, as an anonymous upload has none");
+        Assert.That(
+            put.StatusCode,
+            Is.EqualTo(HttpStatusCode.Unauthorized),
+            "a quota counts a user's bytes; an upload without an owner has none, as an anonymous upload has none");
         await DirectUploadEndpointTests.AssertEmptyAsync(app.Storages.Default);
     }
 
@@ -75,7 +82,10 @@ public sealed class LocalDirectUploadChainTests
         {
             Assert.That(put.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
             Assert.That(problem.GetProperty("errors").GetProperty("file")[0].GetString(), Is.Not.Empty);
-            Assert.That(Directory.Exists(app.Directory) ? Directory.GetFiles(app.Directory, "*", SearchOption.AllDirectories) : [], Is.Empty, "nothing on disk");
+            Assert.That(
+                Directory.Exists(app.Directory) ? Directory.GetFiles(app.Directory, "*", SearchOption.AllDirectories) : [],
+                Is.Empty,
+                "nothing on disk");
         });
     }
 
@@ -85,7 +95,10 @@ public sealed class LocalDirectUploadChainTests
         var gated = new DirectUploadEndpointTests.GatedStorage();
         await using var app = await DirectUploadApp.StartAsync(storages: b => { WithQuota(10_000)(b); b.AddStorage("gated", _ => gated); });
         var upload = await app.Uploads.BeginAsync("gated", new("a.png", "image/png", maxLength: 1000), ownerId: "alice");
-        using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(app.Client.BaseAddress!, upload.SignedRequest.Url)) { Content = new ByteArrayContent(Png) };
+        using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(app.Client.BaseAddress!, upload.SignedRequest.Url))
+        {
+            Content = new ByteArrayContent(Png)
+        };
         request.Content.Headers.ContentType = new("image/png");
         var put = app.Client.SendAsync(request);
         await gated.SaveStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));

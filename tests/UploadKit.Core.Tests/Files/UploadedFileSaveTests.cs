@@ -27,7 +27,10 @@ public class UploadedFileSaveTests : TempDirectoryTests
         Assert.That(name, Is.EqualTo("tracks/song.mp3"));
         Assert.That(File.Exists(temporaryPath), Is.False, "the temporary file was moved");
         Assert.That(file.TemporaryFilePath, Is.Null);
-        Assert.That(new FileInfo(Path.Combine(Temp, "media", "tracks", "song.mp3")).LastWriteTimeUtc, Is.EqualTo(marker), "a move keeps the file itself; a copy through a stream would be written now");
+        Assert.That(
+            new FileInfo(Path.Combine(Temp, "media", "tracks", "song.mp3")).LastWriteTimeUtc,
+            Is.EqualTo(marker),
+            "a move keeps the file itself; a copy through a stream would be written now");
         Assert.That(await StoredSha256HexAsync(storage, name), Is.EqualTo(Sha256Hex(content)));
         Assert.That((await storage.GetMetadataAsync(name))!.ContentType, Is.EqualTo("audio/mpeg"));
     }

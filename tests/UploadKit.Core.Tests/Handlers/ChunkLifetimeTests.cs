@@ -73,7 +73,10 @@ public class ChunkLifetimeTests
     public async Task MemoryUploadHandler_SmallFileInLargeRequest_KeepsABufferSizedToTheFile()
     {
         var handler = new MemoryUploadHandler();
-        handler.Attach(new UploadRequestContext(new UploadOptions(), [handler], new ServiceCollection().BuildServiceProvider()) { ContentLength = 100L << 20 });
+        handler.Attach(new UploadRequestContext(new UploadOptions(), [handler], new ServiceCollection().BuildServiceProvider())
+        {
+            ContentLength = 100L << 20
+        });
         await handler.NewFileAsync(new UploadFileHeader("f", "small.txt", "text/plain"), CancellationToken.None);
         var data = RandomBytes(1000, seed: 3);
 

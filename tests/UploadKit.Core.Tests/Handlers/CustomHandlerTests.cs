@@ -45,7 +45,8 @@ public class CustomHandlerTests : TempDirectoryTests
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), result.ToString());
         var files = result.GetProperty("files").EnumerateArray().ToList();
-        Assert.That(files.Select(f => f.GetProperty("kind").GetString()), Is.EqualTo(new[] { nameof(InMemoryUploadedFile), nameof(TemporaryUploadedFile) }));
+        Assert.That(
+            files.Select(f => f.GetProperty("kind").GetString()), Is.EqualTo(new[] { nameof(InMemoryUploadedFile), nameof(TemporaryUploadedFile) }));
         Assert.That(result.GetProperty("keptInMemory").EnumerateArray().Select(e => e.GetString()), Is.EqualTo(new[] { "notes.txt" }));
 
         // The scanner saw the path and the file on disk, growing, before the file completed; the file it completed is there.
@@ -107,7 +108,8 @@ public class CustomHandlerTests : TempDirectoryTests
             Seen.Add("start:" + TemporaryFilePath);
         }
 
-        public override async ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
+        public override async ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(
+            ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
         {
             var passed = await base.ReceiveChunkAsync(chunk, offset, cancellationToken);
             if (BytesWritten > 0)

@@ -40,12 +40,14 @@ public class Base64PartDecoderTests
         await AssertDecodedAtEverySplitAsync(body, data, 1, 5);
     }
 
-    /// <summary>Parses <paramref name="body"/> cut at every offset (and at the given distances after it) and checks each decodes to <paramref name="data"/>.</summary>
+    /// <summary>Parses <paramref name="body"/> cut at every offset (and at the given distances after it) and checks each decodes to
+    /// <paramref name="data"/>.</summary>
     private static async Task AssertDecodedAtEverySplitAsync(byte[] body, byte[] data, params int[] more)
     {
         for (var split = 1; split < body.Length; split++)
         {
-            var parts = await ParserHarness.ParseWithOursAsync(ParserHarness.SegmentedReader(body, [split, .. more.Select(m => split + m)]), Boundary);
+            var parts = await ParserHarness.ParseWithOursAsync(
+                ParserHarness.SegmentedReader(body, [split, .. more.Select(m => split + m)]), Boundary);
             Assert.That(parts.Single().Content, Is.EqualTo(Convert.ToHexString(data)), $"split at {split}");
         }
     }
@@ -141,7 +143,8 @@ public class Base64PartDecoderTests
 
         foreach (var chunk in new[] { 3, 500, 5000 })
         {
-            var ex = Assert.ThrowsAsync<UploadRejectedException>(() => ParserHarness.ParseWithOursAsync(ParserHarness.TrickleReader(body, new Random(chunk), chunk), Boundary));
+            var ex = Assert.ThrowsAsync<UploadRejectedException>(() => ParserHarness.ParseWithOursAsync(
+                ParserHarness.TrickleReader(body, new Random(chunk), chunk), Boundary));
             Assert.That(ex!.StatusCode, Is.EqualTo(400), $"chunks up to {chunk}");
         }
     }
@@ -153,7 +156,8 @@ public class Base64PartDecoderTests
         encoded[78 * 60 + 10] = '-';
         var body = Body(new string(encoded) + "\r\n");
 
-        var ex = Assert.ThrowsAsync<UploadRejectedException>(() => ParserHarness.ParseWithOursAsync(ParserHarness.TrickleReader(body, new Random(5), 4096), Boundary));
+        var ex = Assert.ThrowsAsync<UploadRejectedException>(() => ParserHarness.ParseWithOursAsync(
+            ParserHarness.TrickleReader(body, new Random(5), 4096), Boundary));
 
         Assert.That(ex!.StatusCode, Is.EqualTo(400));
         Assert.That(ex.Message, Does.Contain("'f'"));

@@ -64,7 +64,8 @@ public class FileSystemStorageLinkTests : TempDirectoryTests
         var storage = Storage();
 
         Assert.ThrowsAsync<SuspiciousFileNameException>(() => storage.SaveAsync(name, new MemoryStream([1, 2, 3])));
-        Assert.ThrowsAsync<SuspiciousFileNameException>(() => storage.SaveAsync(name, new MemoryStream([1, 2, 3]), new FileSaveOptions { Overwrite = true }));
+        Assert.ThrowsAsync<SuspiciousFileNameException>(() => storage.SaveAsync(
+            name, new MemoryStream([1, 2, 3]), new FileSaveOptions { Overwrite = true }));
         Assert.That(OutsideFiles(), Is.EqualTo(new[] { "secret.txt" }));
         Assert.That(Directory.Exists(Path.Combine(_outside, "deeper")), Is.False);
         Assert.That(File.ReadAllText(_secret), Is.EqualTo("secret"));
@@ -76,7 +77,8 @@ public class FileSystemStorageLinkTests : TempDirectoryTests
         File.CreateSymbolicLink(Path.Combine(_media, "dangling.txt"), Path.Combine(_outside, "created.txt"));
         var storage = Storage();
 
-        Assert.ThrowsAsync<SuspiciousFileNameException>(() => storage.SaveAsync("dangling.txt", new MemoryStream([1]), new FileSaveOptions { Overwrite = true }));
+        Assert.ThrowsAsync<SuspiciousFileNameException>(() => storage.SaveAsync(
+            "dangling.txt", new MemoryStream([1]), new FileSaveOptions { Overwrite = true }));
         Assert.That(File.Exists(Path.Combine(_outside, "created.txt")), Is.False);
     }
 

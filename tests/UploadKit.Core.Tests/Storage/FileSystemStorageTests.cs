@@ -15,7 +15,11 @@ public class FileSystemStorageTests : TempDirectoryTests
     [Test]
     public void Ctor_BadPermissions_ThrowsNamingTheOption()
     {
-        var ex = Assert.Throws<OptionsValidationException>(() => new FileSystemStorage(new FileSystemStorageOptions { Location = Temp, FilePermissions = "rw-" }));
+        var ex = Assert.Throws<OptionsValidationException>(() => new FileSystemStorage(new FileSystemStorageOptions
+        {
+            Location = Temp,
+            FilePermissions = "rw-"
+        }));
         Assert.That(ex!.Message, Does.Contain("'FilePermissions'"));
     }
 
@@ -31,7 +35,9 @@ public class FileSystemStorageTests : TempDirectoryTests
         var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = Temp, FilePermissions = "640", DirectoryPermissions = "750" });
         var content = RandomBytes(10);
         var name = await storage.SaveAsync("dir/file.bin", new MemoryStream(content));
-        Assert.That(File.GetUnixFileMode(Path.Combine(Temp, "dir", "file.bin")), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead));
+        Assert.That(
+            File.GetUnixFileMode(Path.Combine(Temp, "dir", "file.bin")),
+            Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead));
         Assert.That(File.GetUnixFileMode(Path.Combine(Temp, "dir")), Is.EqualTo(
             UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute));
         Assert.That(await StoredSha256HexAsync(storage, name), Is.EqualTo(Sha256Hex(content)));

@@ -14,7 +14,12 @@ public sealed class FileSystemStorageContractTests : StorageContract
     {
         _directory ??= Directory.CreateTempSubdirectory("uploadkit-tests-").FullName;
         var location = Path.Combine(_directory, "media-" + Guid.NewGuid().ToString("N"));
-        return Task.FromResult<IFileStorage>(new FileSystemStorage(new FileSystemStorageOptions { Location = location, BaseUrl = "/media/", Overwrite = overwrite }));
+        return Task.FromResult<IFileStorage>(new FileSystemStorage(new FileSystemStorageOptions
+        {
+            Location = location,
+            BaseUrl = "/media/",
+            Overwrite = overwrite
+        }));
     }
 
     protected override Task<IReadOnlyList<string>> LeftoversAsync() => Task.FromResult<IReadOnlyList<string>>(AllFiles(_directory!));

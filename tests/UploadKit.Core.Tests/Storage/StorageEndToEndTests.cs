@@ -90,7 +90,8 @@ public class StorageEndToEndTests : TempDirectoryTests
         var content = RandomBytes(2_000_000);
 
         // Upload: spills to a temporary file, which is moved into the storage.
-        var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("file", "my song.mp3", content, "audio/mpeg")));
+        var response = await app.Client.PostAsync(
+            "/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("file", "my song.mp3", content, "audio/mpeg")));
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
         var saved = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.That(saved.GetProperty("name").GetString(), Is.EqualTo("tracks/my_song.mp3"));
@@ -99,7 +100,8 @@ public class StorageEndToEndTests : TempDirectoryTests
         Assert.That(Directory.GetFiles(_temp), Is.Empty, "the temporary file was moved, not left behind");
 
         // A second upload of the same name gets a fresh name.
-        var second = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("file", "my song.mp3", content, "audio/mpeg")));
+        var second = await app.Client.PostAsync(
+            "/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("file", "my song.mp3", content, "audio/mpeg")));
         var secondName = (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("name").GetString();
         Assert.That(secondName, Does.Match("^tracks/my_song_[A-Za-z0-9]{7}\\.mp3$"));
 
@@ -210,7 +212,8 @@ public class StorageEndToEndTests : TempDirectoryTests
     public async Task Validators_SpoofedFile_Answers400AndLeavesNothing()
     {
         await using var app = await StartAsync(
-            a => a.MapPost("/images", async (UploadForm form, IStorageRegistry storages) => await form.Files.GetRequired("image").SaveAsync(storages.Default))
+            a => a.MapPost(
+                "/images", async (UploadForm form, IStorageRegistry storages) => await form.Files.GetRequired("image").SaveAsync(storages.Default))
                 .WithFileValidators("image", FileValidators.Extensions("png", "jpg"), FileValidators.Signature()),
             memoryThreshold: 10);
         var spoof = new byte[200_000];
@@ -234,13 +237,17 @@ public class StorageEndToEndTests : TempDirectoryTests
             a => a.MapPost("/stream", (UploadForm form) => Results.Ok())
                 .WithUploadHandlers(sp => new StorageStreamingHandler(sp.GetRequiredService<IStorageRegistry>().Default))
                 .WithFileValidators("file", FileValidators.Extensions("mp3")));
-        var body = new MultipartBodyBuilder().AddFile("file", "ok.mp3", RandomBytes(300_000, 1), "audio/mpeg").AddFile("file", "evil.exe", RandomBytes(300_000, 2));
+        var body = new MultipartBodyBuilder()
+            .AddFile("file", "ok.mp3", RandomBytes(300_000, 1), "audio/mpeg")
+            .AddFile("file", "evil.exe", RandomBytes(300_000, 2));
 
         var response = await app.Client.PostAsync("/stream", UploadApp.Multipart(body));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.That(problem.GetProperty("errors").GetProperty("file")[0].GetString(), Is.EqualTo("File extension \"exe\" is not allowed. Allowed extensions are: mp3."));
+        Assert.That(
+            problem.GetProperty("errors").GetProperty("file")[0].GetString(),
+            Is.EqualTo("File extension \"exe\" is not allowed. Allowed extensions are: mp3."));
         Assert.That(AllFiles(_media), Is.Empty, "the first file, already stored, was removed with the rejected request");
         Assert.That(Directory.GetFiles(_temp), Is.Empty);
     }
@@ -308,7 +315,8 @@ public class StorageEndToEndTests : TempDirectoryTests
     {
         await using var app = await StartAsync(_ => { });
         var content = RandomBytes(5000, 7);
-        await app.Services.GetRequiredService<IStorageRegistry>().Default.SaveAsync(name, new MemoryStream(content), new FileSaveOptions { ContentType = declared });
+        await app.Services.GetRequiredService<IStorageRegistry>().Default.SaveAsync(
+            name, new MemoryStream(content), new FileSaveOptions { ContentType = declared });
 
         var response = await app.Client.GetAsync("/media/" + name);
 
@@ -345,7 +353,8 @@ public class StorageEndToEndTests : TempDirectoryTests
     {
         await File.WriteAllTextAsync(Path.Combine(Temp, "secret.txt"), "secret");
         await using var app = await StartAsync(_ => { });
-        await app.Services.GetRequiredService<IStorageRegistry>().Default.SaveAsync("a.png", new MemoryStream(SampleFiles.Png()), new FileSaveOptions { ContentType = "image/png" });
+        await app.Services.GetRequiredService<IStorageRegistry>().Default.SaveAsync(
+            "a.png", new MemoryStream(SampleFiles.Png()), new FileSaveOptions { ContentType = "image/png" });
         var response = await app.Client.GetAsync(path);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
         Assert.That(await response.Content.ReadAsStringAsync(), Does.Not.Contain("secret"));
@@ -386,8 +395,10 @@ public class StorageEndToEndTests : TempDirectoryTests
         public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
         public override void Flush() { }
         public override int Read(byte[] buffer, int offset, int count) => Add(inner.Read(buffer, offset, count));
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => Add(await inner.ReadAsync(buffer, cancellationToken));
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Add(await inner.ReadAsync(buffer, cancellationToken));
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
@@ -405,7 +416,8 @@ public class StorageEndToEndTests : TempDirectoryTests
         private const string Boundary = "----UploadKitLargeBoundary";
         private readonly long _fileLength;
         private readonly bool _chunked;
-        private readonly byte[] _head = System.Text.Encoding.ASCII.GetBytes($"--{Boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.mp3\"\r\nContent-Type: audio/mpeg\r\n\r\n");
+        private readonly byte[] _head = System.Text.Encoding.ASCII
+            .GetBytes($"--{Boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.mp3\"\r\nContent-Type: audio/mpeg\r\n\r\n");
         private readonly byte[] _tail = System.Text.Encoding.ASCII.GetBytes($"\r\n--{Boundary}--\r\n");
 
         public LargeBodyContent(long fileLength, bool chunked)

@@ -96,7 +96,11 @@ public class StorageRegistryTests : TempDirectoryTests
     [Test]
     public void ValidateOnStart_MissingRequiredOption_FailsNamingStorageAndOption()
     {
-        using var services = Build(new() { ["UploadKit:Storages:default:Backend"] = "FileSystem", ["UploadKit:Storages:default:Options:BaseUrl"] = "/m/" });
+        using var services = Build(new()
+        {
+            ["UploadKit:Storages:default:Backend"] = "FileSystem",
+            ["UploadKit:Storages:default:Options:BaseUrl"] = "/m/"
+        });
         var ex = Assert.Throws<OptionsValidationException>(() => ValidateOnStart(services));
         Assert.That(ex!.Message, Does.Contain("Storage 'default'").And.Contain("'Location'"));
     }

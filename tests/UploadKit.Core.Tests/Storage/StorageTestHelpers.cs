@@ -22,10 +22,12 @@ internal static class StorageTestHelpers
         return context;
     }
 
-    public static UploadFileHeader Header(string fileName = "song.mp3", string contentType = "audio/mpeg", string field = "file", IHeaderDictionary? headers = null) =>
+    public static UploadFileHeader Header(
+        string fileName = "song.mp3", string contentType = "audio/mpeg", string field = "file", IHeaderDictionary? headers = null) =>
         new(field, fileName, contentType) { Headers = headers ?? new HeaderDictionary() };
 
-    /// <summary>Feeds <paramref name="content"/> to a handler in chunks of <paramref name="chunkSize"/>, reusing one buffer as a parser would.</summary>
+    /// <summary>Feeds <paramref name="content"/> to a handler in chunks of <paramref name="chunkSize"/>, reusing one buffer as a parser
+    /// would.</summary>
     public static async Task<UploadedFile?> StreamAsync(UploadHandler handler, UploadFileHeader header, byte[] content, int chunkSize)
     {
         await handler.NewFileAsync(header, CancellationToken.None);

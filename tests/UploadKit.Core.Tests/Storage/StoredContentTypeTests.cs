@@ -8,7 +8,8 @@ namespace UploadKit.Tests.Storage;
 /// <summary>The content type and disposition an upload is stored with come from the server, over HTTP as in unit.</summary>
 public class StoredContentTypeTests : TempDirectoryTests
 {
-    private static readonly byte[] Png = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, (byte)'I', (byte)'H', (byte)'D', (byte)'R', 0, 0, 0, 1];
+    private static readonly byte[] Png = [
+        0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, (byte)'I', (byte)'H', (byte)'D', (byte)'R', 0, 0, 0, 1];
 
     [TestCase(false, "x.mp3", "audio/mpeg", null, TestName = "SaveAsync_OverHttp_PartDeclaredHtmlNamedMp3_StoredAsAudioMpeg")]
     [TestCase(false, "x.dat", "image/png", null, TestName = "SaveAsync_OverHttp_UnknownExtension_StoredWithTheSignaturesType")]
@@ -26,7 +27,8 @@ public class StoredContentTypeTests : TempDirectoryTests
             }
         });
 
-        var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("file", fileName, Png, "text/html")));
+        var response = await app.Client.PostAsync(
+            "/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("file", fileName, Png, "text/html")));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         var info = await storage.GetMetadataAsync(fileName);
@@ -48,7 +50,8 @@ public class StoredContentTypeTests : TempDirectoryTests
             })
             .WithUploadHandlers(_ => new StorageStreamingHandler(storage)));
 
-        var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("file", fileName, StoredContentScenarios.ScriptPage, "text/html")));
+        var response = await app.Client.PostAsync(
+            "/upload", UploadApp.Multipart(new MultipartBodyBuilder().AddFile("file", fileName, StoredContentScenarios.ScriptPage, "text/html")));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
         var info = await storage.GetMetadataAsync(fileName);
@@ -79,8 +82,13 @@ public class StoredContentTypeTests : TempDirectoryTests
     [Test]
     public void GetContentDisposition_SaveOptionWinsOverStorageDefaultWhichWinsOverTheRule()
     {
-        Assert.That(StoredContentTypes.GetContentDisposition("text/html", new FileSaveOptions { ContentDisposition = "inline" }, "attachment; filename=x"), Is.EqualTo("inline"));
-        Assert.That(StoredContentTypes.GetContentDisposition("text/html", null, "inline"), Is.EqualTo("inline"), "a storage configured inline opts in for all its objects");
+        Assert.That(
+            StoredContentTypes.GetContentDisposition("text/html", new FileSaveOptions { ContentDisposition = "inline" }, "attachment; filename=x"),
+            Is.EqualTo("inline"));
+        Assert.That(
+            StoredContentTypes.GetContentDisposition("text/html", null, "inline"),
+            Is.EqualTo("inline"),
+            "a storage configured inline opts in for all its objects");
         Assert.That(StoredContentTypes.GetContentDisposition("text/html", null), Is.EqualTo("attachment"));
         Assert.That(StoredContentTypes.GetContentDisposition("audio/mpeg", null), Is.Null);
     }
@@ -90,6 +98,9 @@ public class StoredContentTypeTests : TempDirectoryTests
     {
         Assert.That(StoredContentTypes.GetContentType("a/b/song.mp3", null), Is.EqualTo("audio/mpeg"));
         Assert.That(StoredContentTypes.GetContentType("a/b/blob", new FileSaveOptions()), Is.EqualTo("application/octet-stream"));
-        Assert.That(StoredContentTypes.GetContentType("song.mp3", new FileSaveOptions { ContentType = "audio/x-custom" }), Is.EqualTo("audio/x-custom"), "what the app passes");
+        Assert.That(
+            StoredContentTypes.GetContentType("song.mp3", new FileSaveOptions { ContentType = "audio/x-custom" }),
+            Is.EqualTo("audio/x-custom"),
+            "what the app passes");
     }
 }

@@ -16,7 +16,8 @@ public sealed class AzureBlobStorageContractTests : StorageContract
         var container = AzuriteServer.NewContainerName();
         _containers.Add(container);
         await AzuriteServer.ServiceClient().CreateBlobContainerAsync(container);
-        var options = AzureBlobStorageFactory.Bind("azure", AzuriteServer.StorageOptions(container, $"\"Overwrite\": {(overwrite ? "true" : "false")}, \"ChunkSize\": 65536"));
+        var options = AzureBlobStorageFactory.Bind(
+            "azure", AzuriteServer.StorageOptions(container, $"\"Overwrite\": {(overwrite ? "true" : "false")}, \"ChunkSize\": 65536"));
         return AzureBlobStorageFactory.Create("azure", options, new ServiceCollection().BuildServiceProvider());
     }
 

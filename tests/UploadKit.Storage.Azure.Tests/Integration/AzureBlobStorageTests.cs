@@ -358,7 +358,8 @@ public sealed class AzureBlobStorageTests
         var storage = await CreateStorageAsync();
         var presigned = await storage.CreateUploadUrlAsync(new PresignedUploadRequest("tampered.bin"));
         // Widen the permissions the signature was made for.
-        var tampered = new PresignedUrl("PUT", new Uri(presigned.Url.AbsoluteUri.Replace("sp=cw", "sp=racwd", StringComparison.Ordinal)), presigned.ExpiresOn)
+        var tampered = new PresignedUrl(
+            "PUT", new Uri(presigned.Url.AbsoluteUri.Replace("sp=cw", "sp=racwd", StringComparison.Ordinal)), presigned.ExpiresOn)
         {
             Headers = presigned.Headers,
         };
@@ -389,7 +390,8 @@ public sealed class AzureBlobStorageTests
         var presigned = await storage.CreateUploadUrlAsync(new PresignedUploadRequest("mine.bin"));
         var other = new UriBuilder(storage.GetBlob("other.bin").Uri) { Query = presigned.Url.Query.TrimStart('?') }.Uri;
 
-        using var response = await PutAsync(new PresignedUrl("PUT", other, presigned.ExpiresOn) { Headers = presigned.Headers }, PatternStream.Bytes(100, 25));
+        using var response = await PutAsync(
+            new PresignedUrl("PUT", other, presigned.ExpiresOn) { Headers = presigned.Headers }, PatternStream.Bytes(100, 25));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
         Assert.That(await storage.ExistsAsync("other.bin"), Is.False);
@@ -467,7 +469,8 @@ public sealed class AzureBlobStorageTests
         var container = AzuriteServer.NewContainerName();
         _containers.Add(container);
         await AzuriteServer.ServiceClient().CreateBlobContainerAsync(container);
-        var context = new StorageBackendContext("azure", AzuriteServer.StorageOptions(container, connectionString: true), new ServiceCollection().BuildServiceProvider());
+        var context = new StorageBackendContext(
+            "azure", AzuriteServer.StorageOptions(container, connectionString: true), new ServiceCollection().BuildServiceProvider());
 
         var storage = AzureBlobStorageFactory.Create(context);
         var name = await storage.SaveAsync("hello.txt", new PatternStream(42, 31));

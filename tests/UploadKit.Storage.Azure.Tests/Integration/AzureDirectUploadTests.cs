@@ -43,7 +43,8 @@ public sealed class AzureDirectUploadTests
 
     [Test]
     public void DirectUpload_PostForm_NotSupported() =>
-        Assert.ThrowsAsync<NotSupportedException>(() => _scenarios.Uploads.BeginAsync("azure", new("a.png", "image/png", maxLength: 10) { Method = PresignedUploadMethod.Post }));
+        Assert.ThrowsAsync<NotSupportedException>(() => _scenarios.Uploads.BeginAsync(
+            "azure", new("a.png", "image/png", maxLength: 10) { Method = PresignedUploadMethod.Post }));
 
     [Test]
     public Task DirectUpload_SasReusedAfterCompletionCancellationOrRejection_BoundObjectKeptAndRestSwept() => _scenarios.SealedAgainstReuseAsync();

@@ -69,7 +69,18 @@ internal sealed partial class FakeGcsServer
 
         if (!upload && s.Length == 5 && s[4] == "o" && method == "GET")
         {
-            Allow(context, query, "prefix", "delimiter", "pageToken", "maxResults", "projection", "alt", "prettyPrint", "includeTrailingDelimiter", "versions");
+            Allow(
+                context,
+                query,
+                "prefix",
+                "delimiter",
+                "pageToken",
+                "maxResults",
+                "projection",
+                "alt",
+                "prettyPrint",
+                "includeTrailingDelimiter",
+                "versions");
             await ListAsync(context, bucket, query);
             return;
         }
@@ -113,7 +124,17 @@ internal sealed partial class FakeGcsServer
 
         if (!upload && s.Length == 11 && s[4] == "o" && (s[6] is "rewriteTo" or "copyTo") && s[7] == "b" && s[9] == "o" && method == "POST")
         {
-            Allow(context, query, "alt", "prettyPrint", "projection", "ifGenerationMatch", "ifSourceGenerationMatch", "rewriteToken", "maxBytesRewrittenPerCall", "destinationPredefinedAcl");
+            Allow(
+                context,
+                query,
+                "alt",
+                "prettyPrint",
+                "projection",
+                "ifGenerationMatch",
+                "ifSourceGenerationMatch",
+                "rewriteToken",
+                "maxBytesRewrittenPerCall",
+                "destinationPredefinedAcl");
             await CopyAsync(context, bucket, s[5], s[8], s[10], rewrite: s[6] == "rewriteTo", query);
             return;
         }
@@ -201,7 +222,8 @@ internal sealed partial class FakeGcsServer
             IfGenerationMatch = ifGenerationMatch,
             ExpectedMd5 = resource["md5Hash"]?.GetValue<string>(),
             ExpectedCrc32c = resource["crc32c"]?.GetValue<string>(),
-            Create = ObjectFactory(bucket.Name, name, resource, context.Request.Headers["X-Upload-Content-Type"].FirstOrDefault(), Param(query, "predefinedAcl")),
+            Create = ObjectFactory(
+                bucket.Name, name, resource, context.Request.Headers["X-Upload-Content-Type"].FirstOrDefault(), Param(query, "predefinedAcl")),
         };
         var id = Guid.NewGuid().ToString("N");
         _sessions[id] = session;
@@ -215,7 +237,9 @@ internal sealed partial class FakeGcsServer
     {
         if (!_sessions.TryGetValue(id, out var session))
         {
-            await (json ? JsonError(context, HttpStatusCode.NotFound, "No such upload session.") : XmlError(context, HttpStatusCode.NotFound, "NoSuchUpload", "No such upload session."));
+            await (json
+                ? JsonError(context, HttpStatusCode.NotFound, "No such upload session.")
+                : XmlError(context, HttpStatusCode.NotFound, "NoSuchUpload", "No such upload session."));
             return;
         }
 
@@ -285,13 +309,19 @@ internal sealed partial class FakeGcsServer
             {
                 if (start > received)
                 {
-                    await Fail(context, json, HttpStatusCode.BadRequest, "InvalidRange", $"The chunk starts at {start} but only {received} bytes were received.");
+                    await Fail(
+                        context,
+                        json,
+                        HttpStatusCode.BadRequest,
+                        "InvalidRange",
+                        $"The chunk starts at {start} but only {received} bytes were received.");
                     return;
                 }
 
                 if (total is null && body.LongLength % ChunkUnit != 0)
                 {
-                    await Fail(context, json, HttpStatusCode.BadRequest, "InvalidRange", "A chunk that is not the last must be a multiple of 256 KiB.");
+                    await Fail(
+                        context, json, HttpStatusCode.BadRequest, "InvalidRange", "A chunk that is not the last must be a multiple of 256 KiB.");
                     return;
                 }
 
@@ -307,7 +337,8 @@ internal sealed partial class FakeGcsServer
             if (session.LengthRange is { } limits && received > limits.Max)
             {
                 session.Finished = true;
-                await Fail(context, json, HttpStatusCode.BadRequest, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed object size.");
+                await Fail(
+                    context, json, HttpStatusCode.BadRequest, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed object size.");
                 return;
             }
 
@@ -355,7 +386,12 @@ internal sealed partial class FakeGcsServer
 
         if (!_buckets[session.Bucket].TryPut(obj, session.IfGenerationMatch))
         {
-            await Fail(context, json, HttpStatusCode.PreconditionFailed, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold.");
+            await Fail(
+                context,
+                json,
+                HttpStatusCode.PreconditionFailed,
+                "PreconditionFailed",
+                "At least one of the pre-conditions you specified did not hold.");
             return;
         }
 
@@ -559,7 +595,14 @@ internal sealed partial class FakeGcsServer
         await Json(context, obj.ToJson(BaseAddress));
     }
 
-    private async Task CopyAsync(HttpContext context, FakeBucket source, string sourceName, string destinationBucket, string destinationName, bool rewrite, List<KeyValuePair<string, string>> query)
+    private async Task CopyAsync(
+        HttpContext context,
+        FakeBucket source,
+        string sourceName,
+        string destinationBucket,
+        string destinationName,
+        bool rewrite,
+        List<KeyValuePair<string, string>> query)
     {
         var obj = source.Get(sourceName);
         if (obj is null || !_buckets.TryGetValue(destinationBucket, out var destination))

@@ -14,7 +14,8 @@ internal sealed partial class FakeGcsServer
         "response-content-disposition", "response-content-type",
     ];
 
-    private async Task HandleXmlApiAsync(HttpContext context, string rawPath, string rawQuery, string[] segments, List<KeyValuePair<string, string>> query)
+    private async Task HandleXmlApiAsync(
+        HttpContext context, string rawPath, string rawQuery, string[] segments, List<KeyValuePair<string, string>> query)
     {
         var method = context.Request.Method;
         if (segments.Length == 0 || segments[0].Length == 0)
@@ -164,16 +165,19 @@ internal sealed partial class FakeGcsServer
             return;
         }
 
-        if (context.Request.Headers["x-goog-content-sha256"].ToString() is { Length: > 0 } sha && sha != Convert.ToHexStringLower(SHA256.HashData(data)))
+        if (context.Request.Headers["x-goog-content-sha256"].ToString() is { Length: > 0 } sha &&
+            sha != Convert.ToHexStringLower(SHA256.HashData(data)))
         {
-            await XmlError(context, HttpStatusCode.BadRequest, "BadDigest", "The x-goog-content-sha256 you specified did not match what we received.");
+            await XmlError(
+                context, HttpStatusCode.BadRequest, "BadDigest", "The x-goog-content-sha256 you specified did not match what we received.");
             return;
         }
 
         var obj = XmlObject(context, bucket.Name, objectName, data);
         if (!bucket.TryPut(obj, IfGenerationMatchHeader(context)))
         {
-            await XmlError(context, HttpStatusCode.PreconditionFailed, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold.");
+            await XmlError(
+                context, HttpStatusCode.PreconditionFailed, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold.");
             return;
         }
 
@@ -192,7 +196,8 @@ internal sealed partial class FakeGcsServer
         var ifGenerationMatch = IfGenerationMatchHeader(context);
         if (ifGenerationMatch is { } g && (bucket.Get(objectName)?.Generation ?? 0) != g)
         {
-            await XmlError(context, HttpStatusCode.PreconditionFailed, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold.");
+            await XmlError(
+                context, HttpStatusCode.PreconditionFailed, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold.");
             return;
         }
 
@@ -229,7 +234,8 @@ internal sealed partial class FakeGcsServer
         var file = form.Files.GetFile("file");
         if (file is null || form.Files.Count != 1)
         {
-            await XmlError(context, HttpStatusCode.BadRequest, "InvalidArgument", "A POST policy form carries exactly one file, in the field 'file'.");
+            await XmlError(
+                context, HttpStatusCode.BadRequest, "InvalidArgument", "A POST policy form carries exactly one file, in the field 'file'.");
             return;
         }
 
@@ -241,7 +247,8 @@ internal sealed partial class FakeGcsServer
             return;
         }
 
-        string? Field(string name) => fields.Where(f => string.Equals(f.Key, name, StringComparison.OrdinalIgnoreCase)).Select(f => f.Value).FirstOrDefault();
+        string? Field(string name) =>
+            fields.Where(f => string.Equals(f.Key, name, StringComparison.OrdinalIgnoreCase)).Select(f => f.Value).FirstOrDefault();
         using var data = new MemoryStream();
         await file.CopyToAsync(data);
         var obj = new FakeObject
@@ -257,6 +264,8 @@ internal sealed partial class FakeGcsServer
         };
         bucket.TryPut(obj, ifGenerationMatch: null);
         WriteObjectHeaders(context, obj);
-        context.Response.StatusCode = Field("success_action_status") is "200" or "201" ? int.Parse(Field("success_action_status")!, CultureInfo.InvariantCulture) : StatusCodes.Status204NoContent;
+        context.Response.StatusCode = Field("success_action_status") is "200" or "201"
+            ? int.Parse(Field("success_action_status")!, CultureInfo.InvariantCulture)
+            : StatusCodes.Status204NoContent;
     }
 }

@@ -211,7 +211,9 @@ internal sealed partial class FakeGcsServer : IAsyncDisposable
     {
         context.Response.StatusCode = (int)status;
         context.Response.ContentType = "application/xml; charset=UTF-8";
-        await context.Response.WriteAsync($"<?xml version='1.0' encoding='UTF-8'?><Error><Code>{code}</Code><Message>{WebUtility.HtmlEncode(message)}</Message></Error>");
+        await context.Response.WriteAsync(
+            $"<?xml version='1.0' encoding='UTF-8'?><Error><Code>{code}</Code>" +
+            $"<Message>{WebUtility.HtmlEncode(message)}</Message></Error>");
     }
 
     private static async Task<byte[]> ReadBodyAsync(HttpContext context, long? failAfter = null)

@@ -32,7 +32,8 @@ internal sealed class V4Verifier
         var builder = new StringBuilder();
         foreach (var b in Encoding.UTF8.GetBytes(value))
         {
-            if ((b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || b == '-' || b == '.' || b == '_' || b == '~' || (keepSlash && b == '/'))
+            if ((b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || b == '-' || b == '.' || b == '_' || b == '~' ||
+                (keepSlash && b == '/'))
             {
                 builder.Append((char)b);
             }
@@ -58,7 +59,8 @@ internal sealed class V4Verifier
     /// <param name="rawQuery">The query as sent.</param>
     /// <param name="headers">The request's headers.</param>
     /// <param name="now">The time the request is made.</param>
-    public (HttpStatusCode Status, string Code, string Reason)? VerifyUrl(string method, string host, string rawPath, string rawQuery, IEnumerable<KeyValuePair<string, string>> headers, DateTimeOffset now)
+    public (HttpStatusCode Status, string Code, string Reason)? VerifyUrl(
+        string method, string host, string rawPath, string rawQuery, IEnumerable<KeyValuePair<string, string>> headers, DateTimeOffset now)
     {
         var query = ParseQuery(rawQuery);
         string? Get(string name) => query.Where(p => p.Key == name).Select(p => p.Value).SingleOrDefault();
@@ -70,17 +72,22 @@ internal sealed class V4Verifier
         var signature = Get("X-Goog-Signature");
         if (algorithm != Algorithm || credential is null || dateText is null || expiresText is null || signedHeaders is null || signature is null)
         {
-            return (HttpStatusCode.BadRequest, "AuthorizationQueryParametersError", "A V4 signed URL needs every X-Goog-* parameter, with algorithm GOOG4-RSA-SHA256.");
+            return (
+                HttpStatusCode.BadRequest,
+                "AuthorizationQueryParametersError",
+                "A V4 signed URL needs every X-Goog-* parameter, with algorithm GOOG4-RSA-SHA256.");
         }
 
-        if (!DateTimeOffset.TryParseExact(dateText, "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date) ||
+        if (!DateTimeOffset.TryParseExact(
+            dateText, "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date) ||
             !int.TryParse(expiresText, NumberStyles.None, CultureInfo.InvariantCulture, out var expires) || expires < 1 || expires > 604800)
         {
             return (HttpStatusCode.BadRequest, "AuthorizationQueryParametersError", "X-Goog-Date or X-Goog-Expires is malformed.");
         }
 
         var parts = credential.Split('/');
-        if (parts.Length != 5 || parts[1] != dateText[..8] || parts[3] != "storage" || parts[4] != "goog4_request" || !_keys.TryGetValue(parts[0], out var key))
+        if (parts.Length != 5 || parts[1] != dateText[..8] || parts[3] != "storage" || parts[4] != "goog4_request" ||
+            !_keys.TryGetValue(parts[0], out var key))
         {
             return (HttpStatusCode.BadRequest, "AuthorizationQueryParametersError", "X-Goog-Credential is malformed or names an unknown account.");
         }
@@ -98,7 +105,10 @@ internal sealed class V4Verifier
         var names = signedHeaders.Split(';');
         if (!names.Contains("host") || names.Any(n => n != n.ToLowerInvariant()) || !names.SequenceEqual(names.Order(StringComparer.Ordinal)))
         {
-            return (HttpStatusCode.BadRequest, "AuthorizationQueryParametersError", "X-Goog-SignedHeaders must be sorted lower-case names including host.");
+            return (
+                HttpStatusCode.BadRequest,
+                "AuthorizationQueryParametersError",
+                "X-Goog-SignedHeaders must be sorted lower-case names including host.");
         }
 
         var headerList = headers.ToList();
@@ -112,7 +122,9 @@ internal sealed class V4Verifier
             }
             else
             {
-                var values = headerList.Where(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Select(h => Fold(h.Value)).ToList();
+                var values = headerList.Where(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase))
+                    .Select(h => Fold(h.Value))
+                    .ToList();
                 if (values.Count == 0)
                 {
                     return (HttpStatusCode.BadRequest, "MissingSecurityHeader", $"Your request was missing the signed header '{name}'.");
@@ -153,7 +165,17 @@ internal sealed class V4Verifier
         // virtual-hosted host (bucket.storage.<domain>); accept that form too, for such hosts only.
         var labels = StripPort(host).Split('.');
         if (labels.Length > 2 && labels[1] == "storage" &&
-            Matches(key, method, "/" + labels[0] + path, canonicalQuery, canonicalHeaders.ToString(), signedHeaders, payload, dateText, scope, signatureBytes))
+            Matches(
+                key,
+                method,
+                "/" + labels[0] + path,
+                canonicalQuery,
+                canonicalHeaders.ToString(),
+                signedHeaders,
+                payload,
+                dateText,
+                scope,
+                signatureBytes))
         {
             return null;
         }
@@ -166,15 +188,20 @@ internal sealed class V4Verifier
     /// <param name="bucket">The bucket the form was posted to.</param>
     /// <param name="fileLength">The file's length.</param>
     /// <param name="now">The time the request is made.</param>
-    public (HttpStatusCode Status, string Code, string Reason)? VerifyPolicy(IReadOnlyList<KeyValuePair<string, string>> fields, string bucket, long fileLength, DateTimeOffset now)
+    public (HttpStatusCode Status, string Code, string Reason)? VerifyPolicy(
+        IReadOnlyList<KeyValuePair<string, string>> fields, string bucket, long fileLength, DateTimeOffset now)
     {
-        string? Field(string name) => fields.Where(f => string.Equals(f.Key, name, StringComparison.OrdinalIgnoreCase)).Select(f => f.Value).FirstOrDefault();
+        string? Field(string name) =>
+            fields.Where(f => string.Equals(f.Key, name, StringComparison.OrdinalIgnoreCase)).Select(f => f.Value).FirstOrDefault();
         var policy = Field("policy");
         var signature = Field("x-goog-signature");
         var credential = Field("x-goog-credential");
         if (policy is null || signature is null || credential is null || Field("x-goog-algorithm") != Algorithm || Field("key") is null)
         {
-            return (HttpStatusCode.BadRequest, "InvalidArgument", "A POST policy form needs key, policy, x-goog-algorithm, x-goog-credential and x-goog-signature.");
+            return (
+                HttpStatusCode.BadRequest,
+                "InvalidArgument",
+                "A POST policy form needs key, policy, x-goog-algorithm, x-goog-credential and x-goog-signature.");
         }
 
         if (!_keys.TryGetValue(credential.Split('/')[0], out var key) || TryHex(signature) is not { } signatureBytes ||
@@ -199,7 +226,10 @@ internal sealed class V4Verifier
                 var actual = property.Name == "bucket" ? bucket : Field(property.Name);
                 if (actual != property.Value.GetString())
                 {
-                    return (HttpStatusCode.Forbidden, "AccessDenied", $"Invalid according to Policy: Policy Condition failed: [\"eq\", \"${property.Name}\"].");
+                    return (
+                        HttpStatusCode.Forbidden,
+                        "AccessDenied",
+                        $"Invalid according to Policy: Policy Condition failed: [\"eq\", \"${property.Name}\"].");
                 }
 
                 covered.Add(property.Name);
@@ -235,7 +265,8 @@ internal sealed class V4Verifier
             covered.Add(name);
         }
 
-        var extra = fields.Select(f => f.Key).FirstOrDefault(n => !covered.Contains(n) && !n.StartsWith("x-ignore-", StringComparison.OrdinalIgnoreCase));
+        var extra = fields.Select(f => f.Key)
+            .FirstOrDefault(n => !covered.Contains(n) && !n.StartsWith("x-ignore-", StringComparison.OrdinalIgnoreCase));
         return extra is null ? null : (HttpStatusCode.Forbidden, "AccessDenied", $"Invalid according to Policy: Extra input fields: {extra}.");
     }
 
@@ -245,7 +276,17 @@ internal sealed class V4Verifier
         return colon > 0 && !host.EndsWith(']') ? host[..colon] : host;
     }
 
-    private static bool Matches(RSA key, string method, string path, string query, string headers, string signedHeaders, string payload, string date, string scope, byte[] signature)
+    private static bool Matches(
+        RSA key,
+        string method,
+        string path,
+        string query,
+        string headers,
+        string signedHeaders,
+        string payload,
+        string date,
+        string scope,
+        byte[] signature)
     {
         var canonical = $"{method}\n{path}\n{query}\n{headers}\n{signedHeaders}\n{payload}";
         var stringToSign = $"{Algorithm}\n{date}\n{scope}\n{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))}";

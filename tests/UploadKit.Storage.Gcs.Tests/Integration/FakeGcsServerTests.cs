@@ -48,7 +48,10 @@ public sealed class FakeGcsServerTests : GcsIntegrationTest
             Assert.That(nested.Select(o => o.Name), Is.EqualTo(new[] { "a/1", "a/2" }));
             Assert.That(StoredSha256("a/b/3"), Is.EqualTo(Sha256Hex(data)));
         });
-        Assert.That(Server.RequestLog.Count(r => r.Contains("pageToken=", StringComparison.Ordinal)), Is.GreaterThanOrEqualTo(2), "the client followed next page tokens");
+        Assert.That(
+            Server.RequestLog.Count(r => r.Contains("pageToken=", StringComparison.Ordinal)),
+            Is.GreaterThanOrEqualTo(2),
+            "the client followed next page tokens");
     }
 
     [Test]
@@ -58,7 +61,15 @@ public sealed class FakeGcsServerTests : GcsIntegrationTest
         await _client.UploadObjectAsync(Bucket, "r.bin", null, new MemoryStream(data));
         using var part = new MemoryStream();
 
-        await _client.DownloadObjectAsync(Bucket, "r.bin", part, new DownloadObjectOptions { Range = new System.Net.Http.Headers.RangeHeaderValue(1000, 50_999), DownloadValidationMode = DownloadValidationMode.Never });
+        await _client.DownloadObjectAsync(
+            Bucket,
+            "r.bin",
+            part,
+            new DownloadObjectOptions
+            {
+                Range = new System.Net.Http.Headers.RangeHeaderValue(1000, 50_999),
+                DownloadValidationMode = DownloadValidationMode.Never
+            });
 
         Assert.That(Sha256Hex(part.ToArray()), Is.EqualTo(Sha256Hex(data[1000..51_000])));
         Assert.That(Server.RequestLog, Has.Some.EndsWith("Range: bytes=1000-50999").Or.Some.EndsWith("bytes=1000-50999"));
@@ -107,7 +118,8 @@ public sealed class FakeGcsServerTests : GcsIntegrationTest
         await _client.UploadObjectAsync(Bucket, "once.bin", null, new MemoryStream(data));
 
         var ex = Assert.ThrowsAsync<GoogleApiException>(async () =>
-            await _client.UploadObjectAsync(Bucket, "once.bin", null, new MemoryStream(RandomBytes(10, seed: 2)), new UploadObjectOptions { IfGenerationMatch = 0 }));
+            await _client.UploadObjectAsync(
+                Bucket, "once.bin", null, new MemoryStream(RandomBytes(10, seed: 2)), new UploadObjectOptions { IfGenerationMatch = 0 }));
 
         Assert.That(ex!.HttpStatusCode, Is.EqualTo(HttpStatusCode.PreconditionFailed));
         Assert.That(StoredSha256("once.bin"), Is.EqualTo(Sha256Hex(data)));
@@ -117,13 +129,17 @@ public sealed class FakeGcsServerTests : GcsIntegrationTest
     public async Task Bucket_GetMissingThenCreate_CreatedOnceThenConflict()
     {
         var name = "b-" + Guid.NewGuid().ToString("N")[..10];
-        Assert.That(async () => await _client.GetBucketAsync(name), Throws.InstanceOf<GoogleApiException>().With.Property("HttpStatusCode").EqualTo(HttpStatusCode.NotFound));
+        Assert.That(
+            async () => await _client.GetBucketAsync(name),
+            Throws.InstanceOf<GoogleApiException>().With.Property("HttpStatusCode").EqualTo(HttpStatusCode.NotFound));
 
         var bucket = await _client.CreateBucketAsync("dummy-project-id", name);
 
         Assert.That(bucket.Name, Is.EqualTo(name));
         Assert.That((await _client.GetBucketAsync(name)).Name, Is.EqualTo(name));
-        Assert.That(async () => await _client.CreateBucketAsync("dummy-project-id", name), Throws.InstanceOf<GoogleApiException>().With.Property("HttpStatusCode").EqualTo(HttpStatusCode.Conflict));
+        Assert.That(
+            async () => await _client.CreateBucketAsync("dummy-project-id", name),
+            Throws.InstanceOf<GoogleApiException>().With.Property("HttpStatusCode").EqualTo(HttpStatusCode.Conflict));
     }
 
     [Test]
@@ -144,7 +160,8 @@ public sealed class FakeGcsServerTests : GcsIntegrationTest
     {
         using var http = new HttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Server.BaseAddress, $"storage/v1/b/{Bucket}"));
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "a.b." + Convert.ToBase64String(RandomNumberGenerator.GetBytes(256)).TrimEnd('=').Replace('+', '-').Replace('/', '_'));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+            "Bearer", "a.b." + Convert.ToBase64String(RandomNumberGenerator.GetBytes(256)).TrimEnd('=').Replace('+', '-').Replace('/', '_'));
 
         using var response = await http.SendAsync(request);
 

@@ -89,7 +89,8 @@ public sealed class GcsStorageTests : GcsIntegrationTest
         var name = await storage.SaveAsync("resumed.bin", source);
 
         Assert.That(Server.FailNextChunkAfter, Is.Null, "a chunk was cut");
-        Assert.That(Server.ChunkRequests - chunksBefore, Is.GreaterThan(3), "after the cut the client asked the server what it had and sent the rest");
+        Assert.That(
+            Server.ChunkRequests - chunksBefore, Is.GreaterThan(3), "after the cut the client asked the server what it had and sent the rest");
         Assert.That(StoredSha256(name), Is.EqualTo(source.Sha256));
     }
 
@@ -145,7 +146,9 @@ public sealed class GcsStorageTests : GcsIntegrationTest
         var name = await storage.SaveAsync("a.bin", new MemoryStream(second));
 
         Assert.That(name, Is.EqualTo("a.bin"));
-        Assert.That(Server.RequestLog.Where(r => r.Contains($"/b/{Bucket}/o?uploadType=resumable", StringComparison.Ordinal)), Has.None.Contains("ifGenerationMatch"));
+        Assert.That(
+            Server.RequestLog.Where(r => r.Contains($"/b/{Bucket}/o?uploadType=resumable", StringComparison.Ordinal)),
+            Has.None.Contains("ifGenerationMatch"));
         Assert.That(StoredSha256("a.bin"), Is.EqualTo(Sha256Hex(second)));
         Assert.That(Server.ObjectNames(Bucket), Is.EqualTo(new[] { "a.bin" }));
     }
@@ -200,7 +203,8 @@ public sealed class GcsStorageTests : GcsIntegrationTest
         var options = new FileSaveOptions();
         options.Checksums["md5"] = Convert.ToHexStringLower(MD5.HashData([1, 2, 3]));
 
-        Assert.That(async () => await storage.SaveAsync("bad.bin", new MemoryStream(RandomBytes(100)), options), Throws.InstanceOf<GoogleApiException>());
+        Assert.That(
+            async () => await storage.SaveAsync("bad.bin", new MemoryStream(RandomBytes(100)), options), Throws.InstanceOf<GoogleApiException>());
         Assert.That(Server.ObjectNames(Bucket), Is.Empty);
     }
 
@@ -211,7 +215,8 @@ public sealed class GcsStorageTests : GcsIntegrationTest
         var options = new FileSaveOptions();
         options.Checksums["md5"] = "not-hex";
 
-        Assert.That(async () => await storage.SaveAsync("c.bin", new MemoryStream([1]), options), Throws.ArgumentException.With.Message.Contains("md5"));
+        Assert.That(
+            async () => await storage.SaveAsync("c.bin", new MemoryStream([1]), options), Throws.ArgumentException.With.Message.Contains("md5"));
         Assert.That(Server.ObjectNames(Bucket), Is.Empty);
     }
 

@@ -15,7 +15,11 @@ public sealed class PresignedUrlTests : GcsIntegrationTest
         using var storage = Storage();
         var data = RandomBytes(4000);
 
-        var signed = await storage.CreateUploadUrlAsync(new PresignedUploadRequest("up/a.pdf") { ContentType = "application/pdf", MaxLength = 10_000 });
+        var signed = await storage.CreateUploadUrlAsync(new PresignedUploadRequest("up/a.pdf")
+        {
+            ContentType = "application/pdf",
+            MaxLength = 10_000
+        });
 
         Assert.Multiple(() =>
         {
@@ -50,7 +54,10 @@ public sealed class PresignedUrlTests : GcsIntegrationTest
         var signed = await storage.CreateUploadUrlAsync(new PresignedUploadRequest("t.bin"));
         var url = signed.Url.AbsoluteUri;
         var at = url.IndexOf("X-Goog-Signature=", StringComparison.Ordinal) + "X-Goog-Signature=".Length + 5;
-        var tampered = new PresignedUrl("PUT", new Uri(url[..at] + (url[at] == 'a' ? 'b' : 'a') + url[(at + 1)..]), signed.ExpiresOn) { Headers = signed.Headers };
+        var tampered = new PresignedUrl("PUT", new Uri(url[..at] + (url[at] == 'a' ? 'b' : 'a') + url[(at + 1)..]), signed.ExpiresOn)
+        {
+            Headers = signed.Headers
+        };
 
         using var response = await Http.SendAsync(Request(tampered, RandomBytes(10)));
 
@@ -174,7 +181,11 @@ public sealed class PresignedUrlTests : GcsIntegrationTest
         using var storage = Storage();
         var data = RandomBytes(3 * 256 * 1024 + 1234);
 
-        var signed = await storage.CreateResumableUploadUrlAsync(new PresignedUploadRequest("r/movie.mp4") { ContentType = "video/mp4", MaxLength = data.Length });
+        var signed = await storage.CreateResumableUploadUrlAsync(new PresignedUploadRequest("r/movie.mp4")
+        {
+            ContentType = "video/mp4",
+            MaxLength = data.Length
+        });
         Assert.That(signed.Method, Is.EqualTo("POST"));
         Assert.That(signed.Headers["x-goog-resumable"], Is.EqualTo("start"));
         using var start = await Http.SendAsync(Request(signed, []));
@@ -207,7 +218,9 @@ public sealed class PresignedUrlTests : GcsIntegrationTest
         }
 
         Server.FailNextChunkAfter = 100_000;
-        Assert.That(async () => await Http.SendAsync(Chunk(session, data, 256 * 1024, 3 * 256 * 1024, total: data.Length)), Throws.InstanceOf<HttpRequestException>());
+        Assert.That(
+            async () => await Http.SendAsync(Chunk(session, data, 256 * 1024, 3 * 256 * 1024, total: data.Length)),
+            Throws.InstanceOf<HttpRequestException>());
 
         using var status = new HttpRequestMessage(HttpMethod.Put, session) { Content = new ByteArrayContent([]) };
         status.Content.Headers.Add("Content-Range", "bytes */*");
@@ -242,11 +255,18 @@ public sealed class PresignedUrlTests : GcsIntegrationTest
         using var storage = Storage();
         var data = RandomBytes(5000);
 
-        var signed = await storage.CreateUploadUrlAsync(new PresignedUploadRequest("forms/cv.pdf") { Method = PresignedUploadMethod.Post, ContentType = "application/pdf", MaxLength = 6000 });
+        var signed = await storage.CreateUploadUrlAsync(new PresignedUploadRequest("forms/cv.pdf")
+        {
+            Method = PresignedUploadMethod.Post,
+            ContentType = "application/pdf",
+            MaxLength = 6000
+        });
 
         Assert.That(signed.Method, Is.EqualTo("POST"));
         Assert.That(signed.FileFieldName, Is.EqualTo("file"));
-        Assert.That(signed.FormFields.Select(f => f.Key), Is.SupersetOf(new[] { "key", "Content-Type", "policy", "x-goog-algorithm", "x-goog-credential", "x-goog-date", "x-goog-signature" }));
+        Assert.That(
+            signed.FormFields.Select(f => f.Key),
+            Is.SupersetOf(new[] { "key", "Content-Type", "policy", "x-goog-algorithm", "x-goog-credential", "x-goog-date", "x-goog-signature" }));
         using var response = await Http.PostAsync(signed.Url, Form(signed, data));
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NoContent), await response.Content.ReadAsStringAsync());
         Assert.That(StoredSha256("forms/cv.pdf"), Is.EqualTo(Sha256Hex(data)));
@@ -271,7 +291,11 @@ public sealed class PresignedUrlTests : GcsIntegrationTest
         Assert.That(moved.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
 
         using var late = Storage(time: HourAgo());
-        var expired = await late.CreateUploadUrlAsync(new PresignedUploadRequest("f.bin") { Method = PresignedUploadMethod.Post, ExpiresIn = TimeSpan.FromMinutes(5) });
+        var expired = await late.CreateUploadUrlAsync(new PresignedUploadRequest("f.bin")
+        {
+            Method = PresignedUploadMethod.Post,
+            ExpiresIn = TimeSpan.FromMinutes(5)
+        });
         using var tooLate = await Http.PostAsync(expired.Url, Form(expired, RandomBytes(10)));
         Assert.That(tooLate.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(await tooLate.Content.ReadAsStringAsync(), Does.Contain("expired"));
@@ -285,7 +309,11 @@ public sealed class PresignedUrlTests : GcsIntegrationTest
         using var storage = Storage();
 
         Assert.That(
-            async () => await storage.CreateUploadUrlAsync(new PresignedUploadRequest("f.bin") { Method = PresignedUploadMethod.Post, ContentMd5 = "AAAAAAAAAAAAAAAAAAAAAA==" }),
+            async () => await storage.CreateUploadUrlAsync(new PresignedUploadRequest("f.bin")
+            {
+                Method = PresignedUploadMethod.Post,
+                ContentMd5 = "AAAAAAAAAAAAAAAAAAAAAA=="
+            }),
             Throws.InstanceOf<NotSupportedException>());
     }
 
@@ -316,7 +344,9 @@ public sealed class PresignedUrlTests : GcsIntegrationTest
     private static HttpRequestMessage Chunk(Uri session, byte[] data, int offset, int count, long? total)
     {
         var request = new HttpRequestMessage(HttpMethod.Put, session) { Content = new ByteArrayContent(data, offset, count) };
-        request.Content.Headers.Add("Content-Range", $"bytes {offset}-{offset + count - 1}/{(total is { } t ? t.ToString(System.Globalization.CultureInfo.InvariantCulture) : "*")}");
+        request.Content.Headers.Add(
+            "Content-Range",
+            $"bytes {offset}-{offset + count - 1}/{(total is { } t ? t.ToString(System.Globalization.CultureInfo.InvariantCulture) : "*")}");
         return request;
     }
 
