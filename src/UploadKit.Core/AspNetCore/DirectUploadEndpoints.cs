@@ -200,7 +200,6 @@ internal static class DirectUploadEndpoints
             query["sig"],
             context.Request.ContentType,
             context.Request.ContentLength,
-            context.Request.BodyReader,
             context.RequestServices)
         {
             // The signed maximum is the limit here, not the server's default request size limit.

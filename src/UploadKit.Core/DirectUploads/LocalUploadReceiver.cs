@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -15,10 +14,9 @@ namespace UploadKit;
 /// <param name="Signature">The URL's <c>sig</c> query value.</param>
 /// <param name="ContentType">The request's <c>Content-Type</c>.</param>
 /// <param name="ContentLength">The request's <c>Content-Length</c>, or <see langword="null"/> for a chunked body.</param>
-/// <param name="Body">The request body.</param>
 /// <param name="Services">The request's services, which the app's handler factories take.</param>
 internal sealed record LocalUploadRequest(
-    string Id, string? Expires, string? Max, string? Signature, string? ContentType, long? ContentLength, PipeReader Body, IServiceProvider Services)
+    string Id, string? Expires, string? Max, string? Signature, string? ContentType, long? ContentLength, IServiceProvider Services)
 {
     /// <summary>Gets what to call once the upload is accepted, before its body is read: the signed maximum then replaces the server's own request
     /// size limit.</summary>
@@ -125,7 +123,6 @@ internal sealed class LocalUploadReceiver(
                 form = await UploadReader.ReadFileAsync(
                     context,
                     header,
-                    request.Body,
                     max,
                     () => Rejection(StatusCodes.Status413PayloadTooLarge, TooLargeMessage(max)),
                     cancellationToken).ConfigureAwait(false);

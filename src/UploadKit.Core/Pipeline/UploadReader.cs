@@ -57,7 +57,6 @@ internal sealed class UploadReader : IMultipartSink
     public static Task<UploadForm> ReadFileAsync(
         UploadRequestContext context,
         UploadFileHeader header,
-        PipeReader body,
         long maxLength,
         Func<Exception> tooLarge,
         CancellationToken cancellationToken) =>
@@ -67,7 +66,7 @@ internal sealed class UploadReader : IMultipartSink
             {
                 try
                 {
-                    await reader.ReadFileBodyAsync(header, body, maxLength, tooLarge, cancellationToken).ConfigureAwait(false);
+                    await reader.ReadFileBodyAsync(header, context.Body, maxLength, tooLarge, cancellationToken).ConfigureAwait(false);
                 }
                 catch (StopUploadException)
                 {
@@ -620,34 +619,31 @@ internal sealed class UploadReader : IMultipartSink
     {
         foreach (var handler in _handlers)
         {
-            try
-            {
-                await handler.UploadInterruptedAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-#pragma warning disable CA1031 // A failed cleanup is logged; the upload's own outcome stands.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                logger.CleanupFailed(handler.GetType().Name, ex);
-            }
+            await CleanUpAsync(handler.GetType().Name, () => handler.UploadInterruptedAsync(CancellationToken.None), logger).ConfigureAwait(false);
         }
 
         foreach (var file in _files)
         {
-            try
-            {
-                await file.DisposeAsync().ConfigureAwait(false);
-            }
-#pragma warning disable CA1031 // As above.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                logger.CleanupFailed(file.GetType().Name, ex);
-            }
+            await CleanUpAsync(file.GetType().Name, file.DisposeAsync, logger).ConfigureAwait(false);
         }
 
         _files.Clear();
         _context.CurrentFile = null;
+    }
+
+    /// <summary>Runs one cleanup step; a failure is logged and the upload's own outcome stands.</summary>
+    private static async ValueTask CleanUpAsync(string what, Func<ValueTask> step, ILogger logger)
+    {
+        try
+        {
+            await step().ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Every step is attempted; the client hears the upload's outcome, not the cleanup's.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            logger.CleanupFailed(what, ex);
+        }
     }
 
     private static Exception Translate(Exception exception) => exception switch
