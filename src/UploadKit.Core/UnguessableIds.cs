@@ -3,6 +3,9 @@ namespace UploadKit;
 /// <summary>What an id chosen by a client must look like to name a record other clients cannot guess.</summary>
 internal static class UnguessableIds
 {
+    /// <summary>Creates an id of 192 random bits, as 32 base64url characters.</summary>
+    public static string Create() => Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlEncode(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+
     /// <summary>
     /// True if <paramref name="id"/> looks unguessable: 22 to 128 characters of hexadecimal digits, letters, digits,
     /// '-' or '_', carrying at least 128 bits (32 hexadecimal digits, a GUID, or 22+ base64url characters) with at

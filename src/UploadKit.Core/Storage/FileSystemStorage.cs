@@ -21,7 +21,7 @@ namespace UploadKit;
 /// whether <c>Song.mp3</c> and <c>song.mp3</c> (or the NFC and NFD forms of <c>café.txt</c>) are one file or two is the
 /// file system's answer; a save never replaces an existing file of either name unless asked to.
 /// </remarks>
-public sealed class FileSystemStorage : FileStorage, ILocalFileStorage
+public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumableFileStorage
 {
     private const string Reserved = FileStorageNames.ReservedPrefix;
 
@@ -118,6 +118,92 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage
             TemporaryFiles.TryDelete(temp);
             throw;
         }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The bytes wait in a file of the storage's reserved folder, on the same disk, so completing is a link, not a copy.</remarks>
+    public Task<ResumableWrite> BeginWriteAsync(string name, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        name = ValidateName(name);
+        Resolve(name);
+        return Task.FromResult(new ResumableWrite(name, 0, ResumableWriteState.Create(options).Serialize()));
+    }
+
+    /// <inheritdoc />
+    public async Task<ResumableWrite> AppendAsync(ResumableWrite write, Stream content, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var path = GetResumablePath(ResumableWriteState.Parse(write));
+        CreateDirectory(Path.GetDirectoryName(path)!);
+        var options = CreateOptions();
+        options.Mode = FileMode.OpenOrCreate;
+        var stream = new FileStream(path, options);
+        await using (stream.ConfigureAwait(false))
+        {
+            if (stream.Length < write.Length)
+            {
+                throw new InvalidOperationException("The write holds fewer bytes than its recorded length.");
+            }
+
+            // Bytes past the recorded length belong to an append that was never recorded: replaced.
+            stream.SetLength(write.Length);
+            stream.Position = write.Length;
+            await content.CopyToAsync(stream, cancellationToken).ConfigureAwait(false);
+            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            return new ResumableWrite(write.Name, stream.Length, write.State);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<StoredFileInfo> CompleteWriteAsync(ResumableWrite write, CancellationToken cancellationToken = default)
+    {
+        var state = ResumableWriteState.Parse(write);
+        var path = GetResumablePath(state);
+        var name = ValidateName(write.Name);
+        if (write.Length == 0 && !File.Exists(path))
+        {
+            CreateDirectory(Path.GetDirectoryName(path)!);
+            await File.WriteAllBytesAsync(path, [], cancellationToken).ConfigureAwait(false);
+        }
+
+        var file = new FileInfo(path);
+        if (!file.Exists || file.Length < write.Length)
+        {
+            throw new InvalidOperationException("The write holds fewer bytes than its recorded length.");
+        }
+
+        if (file.Length > write.Length)
+        {
+            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Write);
+            RandomAccess.SetLength(handle, write.Length);
+        }
+
+        // The waiting file becomes the stored one: the same commit a save makes, under the save policy's names.
+        var save = CreateSave(name, state.ToSaveOptions(write.Length));
+        if (!save.Overwrite)
+        {
+            await save.SkipTakenNamesAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var temp = CreateTemporaryPath(save.Name);
+        File.Move(path, temp);
+        try
+        {
+            var stored = await CommitAsync(save, temp, cancellationToken).ConfigureAwait(false);
+            return Describe(stored, new FileInfo(Resolve(stored)));
+        }
+        catch
+        {
+            TemporaryFiles.TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public Task AbortWriteAsync(ResumableWrite write, CancellationToken cancellationToken = default)
+    {
+        TemporaryFiles.TryDelete(GetResumablePath(ResumableWriteState.Parse(write)));
+        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
@@ -423,6 +509,8 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage
 
         return path;
     }
+
+    private string GetResumablePath(ResumableWriteState state) => Path.Join(RealRoot(), Reserved, "resumable", state.Id + ".part");
 
     private string CreateTemporaryPath(string name)
     {
