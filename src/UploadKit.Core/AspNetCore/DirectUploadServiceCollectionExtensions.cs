@@ -21,6 +21,8 @@ internal static class DirectUploadServiceCollectionExtensions
         services.TryAddSingleton<DirectUploadService>();
         services.TryAddSingleton<LocalUploadReceiver>();
         services.TryAddSingleton<IDirectUploads>(sp => sp.GetRequiredService<DirectUploadService>());
+        services.TryAddSingleton<IResumableUploadStore, InMemoryResumableUploadStore>();
+        services.TryAddSingleton<ResumableUploadService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DirectUploadSweeper>());
         services.AddOptions<DirectUploadOptions>().Validate(IsValid, OptionsMessage).ValidateOnStart();
     }

@@ -17,7 +17,9 @@ internal sealed class DirectUploadSweeper : BackgroundService
 {
     private readonly IUploadSessionStore _store;
     private readonly IStorageRegistry _storages;
+    private static readonly TimeSpan ResumableLease = TimeSpan.FromMinutes(1);
     private readonly TimeProvider _time;
+    private readonly ResumableUploadService _resumable;
     private readonly TimeSpan _interval;
     private readonly TimeSpan _grace;
     private readonly ILogger _logger;
@@ -25,12 +27,14 @@ internal sealed class DirectUploadSweeper : BackgroundService
     public DirectUploadSweeper(
         IUploadSessionStore store,
         IStorageRegistry storages,
+        ResumableUploadService resumable,
         TimeProvider time,
         IOptions<DirectUploadOptions> options,
         ILogger<DirectUploadSweeper> logger)
     {
         _store = store;
         _storages = storages;
+        _resumable = resumable;
         _time = time;
         _interval = options.Value.SweepInterval;
         _grace = options.Value.SweepGracePeriod;
@@ -130,6 +134,7 @@ internal sealed class DirectUploadSweeper : BackgroundService
             try
             {
                 await SweepAsync(stoppingToken).ConfigureAwait(false);
+                await _resumable.SweepAsync(ResumableLease, _grace, stoppingToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 
 namespace UploadKit.Stores;
 
-/// <summary>Keeps resumable uploads in this process: for one app server.</summary>
+/// <summary>Keeps resumable uploads in this process: for one app server. Ended uploads are forgotten when a sweep lists expired ones.</summary>
 internal sealed class InMemoryResumableUploadStore(TimeProvider time) : IResumableUploadStore
 {
     private readonly Dictionary<string, ResumableUpload> _uploads = new(StringComparer.Ordinal);
@@ -105,6 +105,13 @@ internal sealed class InMemoryResumableUploadStore(TimeProvider time) : IResumab
         lock (_lock)
         {
             expired = [.. _uploads.Values.Where(u => u.State == ResumableUploadState.Receiving && u.ExpiresOn < now).Select(u => u.Clone())];
+
+            // Ended uploads are answered until their retention runs out, then forgotten.
+            foreach (var ended in _uploads.Values.Where(u => u.State != ResumableUploadState.Receiving && u.ExpiresOn < now).ToList())
+            {
+                _uploads.Remove(ended.Id);
+                _leases.Remove(ended.Id);
+            }
         }
 
         foreach (var upload in expired)

@@ -69,7 +69,7 @@ public sealed class ResumableUpload
     /// <summary>Gets or sets when the upload was created.</summary>
     public DateTimeOffset CreatedOn { get; set; }
 
-    /// <summary>Gets or sets when an unfinished upload is swept.</summary>
+    /// <summary>Gets or sets when an unfinished upload is swept, or, once it ended, when its record is forgotten.</summary>
     public DateTimeOffset ExpiresOn { get; set; }
 
     /// <summary>Gets or sets the storage's state for the bytes kept, as its <see cref="ResumableWrite.State"/>.</summary>
@@ -112,7 +112,8 @@ public sealed class ResumableUpload
 /// <summary>
 /// Keeps resumable uploads where every app server sees them: in memory for one server, Redis for many. Appends are
 /// serialised by a lease on the upload, so two servers never append at once, and a lease held by a server that died
-/// runs out.
+/// runs out. An ended upload (any state but <see cref="ResumableUploadState.Receiving"/>) is kept until its
+/// <see cref="ResumableUpload.ExpiresOn"/>, which ending sets to the route's retention, and is then forgotten by the store.
 /// </summary>
 public interface IResumableUploadStore
 {

@@ -20,6 +20,7 @@ public sealed class ArchitectureTests
     [
         [Edge],
         ["DirectUploads"],
+        ["Resumable"],
         ["Pipeline"],
         ["Handlers"],
         ["Validation"],

@@ -486,8 +486,11 @@ public sealed class DirectUploadServiceTests
         registry.Setup(r => r.TryGetStorage("tracks", out storage)).Returns(true);
         var store = new InMemoryUploadSessionStore();
         await store.CreateAsync(new UploadSession("s1", "tracks", "uploads/x/a.mp3", _time.GetUtcNow().AddMinutes(-1)));
+        var resumable = new ResumableUploadService(
+            registry.Object, new InMemoryResumableUploadStore(_time), new ServiceCollection().BuildServiceProvider(), _time,
+            NullLogger<ResumableUploadService>.Instance);
         var sweeper = new DirectUploadSweeper(
-            store, registry.Object, _time, Options.Create(new DirectUploadOptions()), NullLogger<DirectUploadSweeper>.Instance);
+            store, registry.Object, resumable, _time, Options.Create(new DirectUploadOptions()), NullLogger<DirectUploadSweeper>.Instance);
         Assert.That(await sweeper.SweepAsync(CancellationToken.None), Is.Zero);
         Assert.That((await store.GetAsync("s1"))!.State, Is.EqualTo(UploadSessionState.Pending));
     }
