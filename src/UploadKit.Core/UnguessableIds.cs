@@ -4,7 +4,8 @@ namespace UploadKit;
 internal static class UnguessableIds
 {
     /// <summary>Creates an id of 192 random bits, as 32 base64url characters.</summary>
-    public static string Create() => Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlEncode(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+    public static string Create() =>
+        Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlEncode(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
 
     /// <summary>
     /// True if <paramref name="id"/> looks unguessable: 22 to 128 characters of hexadecimal digits, letters, digits,

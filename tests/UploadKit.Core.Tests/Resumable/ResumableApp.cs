@@ -31,7 +31,8 @@ internal sealed class ResumableApp : IAsyncDisposable
         Action<ResumableUploadOptions>? configure = null,
         Action<IUploadKitBuilder>? uploadKit = null,
         Action<RouteGroupBuilder>? route = null,
-        bool kestrel = false)
+        bool kestrel = false,
+        Func<FileSystemStorage, IFileStorage>? storage = null)
     {
         var app = new ResumableApp();
         app.App = await TestApp.StartAsync(
@@ -39,7 +40,11 @@ internal sealed class ResumableApp : IAsyncDisposable
             {
                 services.AddSingleton<TimeProvider>(app.Time);
                 var builder = services.AddUploadKit(o => o.TempFileDirectory = app._directory.Path)
-                    .AddStorage("default", _ => new FileSystemStorage(new FileSystemStorageOptions { Location = app.Media }));
+                    .AddStorage("default", _ =>
+                    {
+                        var files = new FileSystemStorage(new FileSystemStorageOptions { Location = app.Media });
+                        return storage is null ? files : storage(files);
+                    });
                 uploadKit?.Invoke(builder);
                 services.AddTestAuthentication();
             },
