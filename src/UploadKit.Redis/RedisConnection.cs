@@ -33,6 +33,14 @@ internal sealed class RedisConnection(IOptions<RedisStoreOptions> options) : IAs
         return multiplexer.GetDatabase();
     }
 
+    /// <summary>Runs a Lua script on the server, once <paramref name="cancellationToken"/> allows it.</summary>
+    public async Task<RedisResult> EvaluateAsync(string script, RedisKey[] keys, RedisValue[] values, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var database = await GetDatabaseAsync().ConfigureAwait(false);
+        return await database.ScriptEvaluateAsync(script, keys, values).ConfigureAwait(false);
+    }
+
     public async ValueTask DisposeAsync()
     {
         Task<ConnectionMultiplexer>? connecting;

@@ -94,13 +94,11 @@ internal sealed class RedisResumableUploadStore(RedisConnection connection) : IR
     public async Task CreateAsync(ResumableUpload upload, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(upload);
-        cancellationToken.ThrowIfCancellationRequested();
-        var database = await connection.GetDatabaseAsync().ConfigureAwait(false);
-        var created = await database.ScriptEvaluateAsync(
+        var created = await connection.EvaluateAsync(
             CreateScript,
             [Key(upload.Id), ReceivingKey],
-            [Serialize(upload), upload.Version, Receiving(upload), upload.ExpiresOn.ToUnixTimeMilliseconds(), upload.Id, RetentionMilliseconds])
-            .ConfigureAwait(false);
+            [Serialize(upload), upload.Version, Receiving(upload), upload.ExpiresOn.ToUnixTimeMilliseconds(), upload.Id, RetentionMilliseconds],
+            cancellationToken).ConfigureAwait(false);
         if ((long)created != 1)
         {
             throw new InvalidOperationException("An upload with this id exists already.");
@@ -130,11 +128,10 @@ internal sealed class RedisResumableUploadStore(RedisConnection connection) : IR
     public async Task<string?> TryAcquireLeaseAsync(string id, TimeSpan duration, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(id);
-        cancellationToken.ThrowIfCancellationRequested();
         var milliseconds = Milliseconds(duration);
         var token = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(24));
-        var database = await connection.GetDatabaseAsync().ConfigureAwait(false);
-        var acquired = await database.ScriptEvaluateAsync(AcquireScript, [Key(id), LeaseKey(id)], [token, milliseconds]).ConfigureAwait(false);
+        var acquired = await connection.EvaluateAsync(AcquireScript, [Key(id), LeaseKey(id)], [token, milliseconds], cancellationToken)
+            .ConfigureAwait(false);
         return (long)acquired == 1 ? token : null;
     }
 
@@ -142,30 +139,24 @@ internal sealed class RedisResumableUploadStore(RedisConnection connection) : IR
     {
         ArgumentNullException.ThrowIfNull(id);
         ArgumentNullException.ThrowIfNull(token);
-        cancellationToken.ThrowIfCancellationRequested();
         var milliseconds = Milliseconds(duration);
-        var database = await connection.GetDatabaseAsync().ConfigureAwait(false);
-        return (long)await database.ScriptEvaluateAsync(RenewScript, [LeaseKey(id)], [token, milliseconds]).ConfigureAwait(false) == 1;
+        return (long)await connection.EvaluateAsync(RenewScript, [LeaseKey(id)], [token, milliseconds], cancellationToken).ConfigureAwait(false) == 1;
     }
 
     public async Task ReleaseLeaseAsync(string id, string token, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(id);
         ArgumentNullException.ThrowIfNull(token);
-        cancellationToken.ThrowIfCancellationRequested();
-        var database = await connection.GetDatabaseAsync().ConfigureAwait(false);
-        await database.ScriptEvaluateAsync(ReleaseScript, [LeaseKey(id)], [token]).ConfigureAwait(false);
+        await connection.EvaluateAsync(ReleaseScript, [LeaseKey(id)], [token], cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<bool> TryUpdateAsync(ResumableUpload upload, string token, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(upload);
         ArgumentNullException.ThrowIfNull(token);
-        cancellationToken.ThrowIfCancellationRequested();
         var next = upload.Clone();
         next.Version = upload.Version + 1;
-        var database = await connection.GetDatabaseAsync().ConfigureAwait(false);
-        var updated = await database.ScriptEvaluateAsync(
+        var updated = await connection.EvaluateAsync(
             UpdateScript,
             [Key(upload.Id), LeaseKey(upload.Id), ReceivingKey],
             [
@@ -176,7 +167,8 @@ internal sealed class RedisResumableUploadStore(RedisConnection connection) : IR
                 Receiving(next),
                 next.ExpiresOn.ToUnixTimeMilliseconds(),
                 upload.Id,
-                RetentionMilliseconds]).ConfigureAwait(false);
+                RetentionMilliseconds],
+            cancellationToken).ConfigureAwait(false);
         if ((long)updated != 1)
         {
             return false;
@@ -215,9 +207,7 @@ internal sealed class RedisResumableUploadStore(RedisConnection connection) : IR
     public async Task DeleteAsync(string id, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(id);
-        cancellationToken.ThrowIfCancellationRequested();
-        var database = await connection.GetDatabaseAsync().ConfigureAwait(false);
-        await database.ScriptEvaluateAsync(DeleteScript, [Key(id), LeaseKey(id), ReceivingKey], [id]).ConfigureAwait(false);
+        await connection.EvaluateAsync(DeleteScript, [Key(id), LeaseKey(id), ReceivingKey], [id], cancellationToken).ConfigureAwait(false);
     }
 
     private long RetentionMilliseconds => Milliseconds(connection.Options.ResumableUploadRetention);
