@@ -209,6 +209,24 @@ public sealed class RedisResumableUploadStoreTests
         Assert.That((await _store.GetAsync(upload.Id))!.Offset, Is.EqualTo(10_485_760));
     }
 
+    [Test]
+    public async Task TryAcquireLeaseAsync_TwentyAtOnceFromFourServers_ExactlyOneWins()
+    {
+        var servers = Enumerable.Range(0, 4).Select(_ => _stores.Create()).ToList();
+        var upload = NewUpload(DateTimeOffset.UtcNow.AddDays(1));
+        await _store.CreateAsync(upload);
+        foreach (var server in servers)
+        {
+            Assert.That(await server.GetAsync(upload.Id), Is.Not.Null, "each server's connection is open before the race");
+        }
+
+        var tokens = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.Run(() => servers[i % 4].TryAcquireLeaseAsync(upload.Id, Lease))));
+
+        Assert.That(tokens.Count(t => t is not null), Is.EqualTo(1));
+        var stored = await _stores.Database.StringGetAsync(_stores.Prefix + "resumable-lease:" + upload.Id);
+        Assert.That((string?)stored, Is.EqualTo(tokens.Single(t => t is not null)));
+    }
+
     private static ResumableUpload NewUpload(DateTimeOffset expiresOn) =>
         new(Guid.NewGuid().ToString("N"), "default") { CreatedOn = DateTimeOffset.UtcNow, ExpiresOn = expiresOn };
 }
