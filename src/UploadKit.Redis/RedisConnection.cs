@@ -41,6 +41,16 @@ internal sealed class RedisConnection(IOptions<RedisStoreOptions> options) : IAs
         return await database.ScriptEvaluateAsync(script, keys, values).ConfigureAwait(false);
     }
 
+    /// <summary>Reads fields of a record kept as a hash, whose first field is always set.</summary>
+    /// <returns>The values, or <see langword="null"/> if there is no record.</returns>
+    public async Task<RedisValue[]?> ReadRecordAsync(RedisKey key, RedisValue[] fields, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var database = await GetDatabaseAsync().ConfigureAwait(false);
+        var values = await database.HashGetAsync(key, fields).ConfigureAwait(false);
+        return values[0].IsNullOrEmpty ? null : values;
+    }
+
     public async ValueTask DisposeAsync()
     {
         Task<ConnectionMultiplexer>? connecting;
