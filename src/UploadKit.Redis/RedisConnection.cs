@@ -33,6 +33,24 @@ internal sealed class RedisConnection(IOptions<RedisStoreOptions> options) : IAs
         return multiplexer.GetDatabase();
     }
 
+    /// <summary>Runs a Lua script on the server, once <paramref name="cancellationToken"/> allows it.</summary>
+    public async Task<RedisResult> EvaluateAsync(string script, RedisKey[] keys, RedisValue[] values, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var database = await GetDatabaseAsync().ConfigureAwait(false);
+        return await database.ScriptEvaluateAsync(script, keys, values).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads fields of a record kept as a hash, whose first field is always set.</summary>
+    /// <returns>The values, or <see langword="null"/> if there is no record.</returns>
+    public async Task<RedisValue[]?> ReadRecordAsync(RedisKey key, RedisValue[] fields, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var database = await GetDatabaseAsync().ConfigureAwait(false);
+        var values = await database.HashGetAsync(key, fields).ConfigureAwait(false);
+        return values[0].IsNullOrEmpty ? null : values;
+    }
+
     public async ValueTask DisposeAsync()
     {
         Task<ConnectionMultiplexer>? connecting;

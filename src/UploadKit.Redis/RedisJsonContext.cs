@@ -26,4 +26,7 @@ internal sealed record RedisSessionRecord(
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(RedisProgressRecord))]
 [JsonSerializable(typeof(RedisSessionRecord))]
+// Metadata mode: the serialization fast path writes a null byte[] (a record's Head once checked) as "", which reads back
+// as an empty array (dotnet/runtime#129833).
+[JsonSerializable(typeof(ResumableUpload), GenerationMode = JsonSourceGenerationMode.Metadata)]
 internal sealed partial class RedisJsonContext : JsonSerializerContext;

@@ -18,4 +18,12 @@ public sealed class RedisStoreOptions
     /// before its key is swept. One day by default; Redis then removes it.
     /// </summary>
     public TimeSpan SessionRetention { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// Gets or sets how long the record of a resumable upload that ended (completed, rejected, terminated or expired) is
+    /// kept from when it ended, so that a client asking about the upload learns that it ended rather than that it never
+    /// existed. Redis then removes it. A record still receiving bytes is kept until the sweeper has dealt with it, however
+    /// long that takes. One day by default.
+    /// </summary>
+    public TimeSpan ResumableUploadRetention { get; set; } = TimeSpan.FromDays(1);
 }

@@ -9,9 +9,11 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class RedisUploadKitBuilderExtensions
 {
     /// <summary>
-    /// Keeps upload progress, quota usage and direct-upload sessions in Redis, so that every app server sees the same
-    /// ones: progress written by one server is read from another, a quota reserved on one is enforced on all, a
-    /// session begun on one is completed on another. Replaces the in-memory stores.
+    /// Keeps upload progress, quota usage, direct-upload sessions and resumable uploads in Redis, so that every app
+    /// server sees the same ones: progress written by one server is read from another, a quota reserved on one is
+    /// enforced on all, a session begun on one is completed on another, an upload whose connection broke on one is
+    /// continued on another (and never by two at once). Replaces the in-memory stores, whatever the order of
+    /// registration.
     /// </summary>
     /// <param name="builder">The builder.</param>
     /// <param name="connectionString">A StackExchange.Redis connection string, such as <c>localhost:6379</c>.</param>
@@ -22,9 +24,10 @@ public static class RedisUploadKitBuilderExtensions
         return builder.AddRedisStores(o => o.ConnectionString = connectionString);
     }
 
-    /// <summary>Keeps upload progress, quota usage and direct-upload sessions in Redis, with options set in code.</summary>
+    /// <summary>Keeps upload progress, quota usage, direct-upload sessions and resumable uploads in Redis, with options set in
+    /// code.</summary>
     /// <param name="builder">The builder.</param>
-    /// <param name="configure">Sets the connection string and key prefix.</param>
+    /// <param name="configure">Sets the connection string, key prefix and retention times.</param>
     /// <returns>The builder, for chaining.</returns>
     public static IUploadKitBuilder AddRedisStores(this IUploadKitBuilder builder, Action<RedisStoreOptions> configure)
     {
@@ -35,15 +38,18 @@ public static class RedisUploadKitBuilderExtensions
         services.AddOptions<RedisStoreOptions>()
             .Validate(o => !string.IsNullOrEmpty(o.ConnectionString), "RedisStoreOptions.ConnectionString is required.")
             .Validate(o => o.SessionRetention > TimeSpan.Zero, "RedisStoreOptions.SessionRetention must be positive.")
+            .Validate(o => o.ResumableUploadRetention > TimeSpan.Zero, "RedisStoreOptions.ResumableUploadRetention must be positive.")
             .ValidateOnStart();
         services.TryAddSingleton<RedisConnection>();
         services.TryAddSingleton(TimeProvider.System);
         services.RemoveAll<IUploadProgressStore>();
         services.RemoveAll<IQuotaStore>();
         services.RemoveAll<IUploadSessionStore>();
+        services.RemoveAll<IResumableUploadStore>();
         services.AddSingleton<IUploadProgressStore, RedisUploadProgressStore>();
         services.AddSingleton<IQuotaStore, RedisQuotaStore>();
         services.AddSingleton<IUploadSessionStore, RedisUploadSessionStore>();
+        services.AddSingleton<IResumableUploadStore, RedisResumableUploadStore>();
         return builder;
     }
 }

@@ -79,10 +79,7 @@ internal sealed class RedisUploadSessionStore(RedisConnection connection, TimePr
     public async Task<UploadSession?> GetAsync(string id, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(id);
-        cancellationToken.ThrowIfCancellationRequested();
-        var database = await connection.GetDatabaseAsync().ConfigureAwait(false);
-        var values = await database.HashGetAsync(Key(id), Fields).ConfigureAwait(false);
-        if (values[0].IsNullOrEmpty)
+        if (await connection.ReadRecordAsync(Key(id), Fields, cancellationToken).ConfigureAwait(false) is not { } values)
         {
             return null;
         }
