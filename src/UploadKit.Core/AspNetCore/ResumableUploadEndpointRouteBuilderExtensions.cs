@@ -34,7 +34,8 @@ public static class ResumableUploadEndpointRouteBuilderExtensions
         ArgumentException.ThrowIfNullOrEmpty(pattern);
         var options = new ResumableUploadOptions();
         configure?.Invoke(options);
-        if (options.MaxSize <= 0 || options.Expiration <= TimeSpan.Zero || options.LeaseDuration <= TimeSpan.Zero || options.Retention < TimeSpan.Zero)
+        if (options.MaxSize <= 0 || options.Expiration <= TimeSpan.Zero || options.LeaseDuration <= TimeSpan.Zero ||
+            options.Retention < TimeSpan.Zero)
         {
             throw new ArgumentException("ResumableUploadOptions: MaxSize, Expiration and LeaseDuration must be positive, Retention not negative.");
         }

@@ -102,13 +102,15 @@ internal static class ResumableUploadEndpoints
             var contentType = Value(metadata, "filetype") ?? Value(metadata, "type") ?? RepresentationType(context.Request.ContentType);
             var upload = await service.CreateAsync(
                 endpoint,
-                new ResumableCreation(length, fileName, contentType, headers["Upload-Metadata"].ToString() is { Length: > 0 } m ? m : null, protocol.Name),
+                new ResumableCreation(
+                    length, fileName, contentType, headers["Upload-Metadata"].ToString() is { Length: > 0 } m ? m : null, protocol.Name),
                 RequestContext(context),
                 context.RequestAborted).ConfigureAwait(false);
 
             var location = LocationOf(context, upload.Id);
             context.Response.Headers.Location = location;
-            var hasBody = context.Request.ContentLength > 0 || (context.Request.ContentLength is null && context.Request.Headers.ContainsKey(HeaderNames.TransferEncoding));
+            var hasBody = context.Request.ContentLength > 0 ||
+                (context.Request.ContentLength is null && context.Request.Headers.ContainsKey(HeaderNames.TransferEncoding));
             // A zero-byte upload is complete at creation: there is nothing to append.
             if (!hasBody && !(protocol.IsDraft && ParseComplete(headers)) && length != 0)
             {
@@ -355,7 +357,8 @@ internal static class ResumableUploadEndpoints
                     : context.Request.ContentLength is null or 0
                         ? (StatusCodes.Status410Gone, "completed-upload", "Upload is already completed")
                         : (StatusCodes.Status400BadRequest, "inconsistent-upload-length", "Inconsistent length values for upload"),
-                ResumableFailure.InconsistentLength => (StatusCodes.Status400BadRequest, "inconsistent-upload-length", "Inconsistent length values for upload"),
+                ResumableFailure.InconsistentLength =>
+                    (StatusCodes.Status400BadRequest, "inconsistent-upload-length", "Inconsistent length values for upload"),
                 ResumableFailure.ChecksumMismatch => (460, null, "Checksum mismatch"),
                 ResumableFailure.UnsupportedChecksum => (StatusCodes.Status400BadRequest, null, "Unsupported checksum algorithm"),
                 _ => (StatusCodes.Status400BadRequest, null, "Upload refused"),
@@ -377,7 +380,8 @@ internal static class ResumableUploadEndpoints
                 extensions = new()
                 {
                     ["expected-offset"] = current.Offset,
-                    ["provided-offset"] = long.TryParse(context.Request.Headers["Upload-Offset"], NumberStyles.None, CultureInfo.InvariantCulture, out var provided)
+                    ["provided-offset"] = long.TryParse(
+                        context.Request.Headers["Upload-Offset"], NumberStyles.None, CultureInfo.InvariantCulture, out var provided)
                         ? provided
                         : null,
                 };
@@ -503,7 +507,9 @@ internal static class ResumableUploadEndpoints
 
     /// <summary>The representation's media type from a creation request, unless it is one of the protocols' own.</summary>
     private static string? RepresentationType(string? contentType) =>
-        contentType is null || IsContentType(contentType, TusContentType) || IsContentType(contentType, PartialUploadContentType) ? null : contentType;
+        contentType is null || IsContentType(contentType, TusContentType) || IsContentType(contentType, PartialUploadContentType)
+            ? null
+            : contentType;
 
     private static bool IsContentType(string? contentType, string expected) =>
         MediaTypeHeaderValue.TryParse(contentType, out var parsed) && parsed.MediaType.Equals(expected, StringComparison.OrdinalIgnoreCase);
@@ -564,7 +570,8 @@ internal static class ResumableUploadEndpoints
     {
         public bool IsDraft => !IsTus;
 
-        public string Name => IsTus ? "tus" : InteropVersion is { } version ? "ietf-interop-" + version.ToString(CultureInfo.InvariantCulture) : "ietf";
+        public string Name =>
+            IsTus ? "tus" : InteropVersion is { } version ? "ietf-interop-" + version.ToString(CultureInfo.InvariantCulture) : "ietf";
     }
 
     /// <summary>The route's options, as endpoint metadata.</summary>

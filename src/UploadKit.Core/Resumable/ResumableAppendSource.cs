@@ -166,7 +166,9 @@ internal sealed class ResumableAppendSource : Stream
         base.Dispose(disposing);
     }
 
-    /// <summary>Runs the route's checks on the bytes at <see cref="_position"/>: the length checks, and the content checks once the head is in.</summary>
+    /// <summary>
+    /// Runs the route's checks on the bytes at <see cref="_position"/>: the length checks, and the content checks once the head is in.
+    /// </summary>
     private void Check(ReadOnlySpan<byte> chunk)
     {
         List<string>? errors = null;

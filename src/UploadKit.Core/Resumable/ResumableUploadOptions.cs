@@ -8,10 +8,14 @@ public sealed class ResumableUploadOptions
     /// <value>Defaults to <see cref="FileStorageNames.Default"/>.</value>
     public string StorageName { get; set; } = FileStorageNames.Default;
 
-    /// <summary>Gets or sets the folder completed files are stored in, such as <c>uploads</c>; <see langword="null"/> for the storage's root.</summary>
+    /// <summary>
+    /// Gets or sets the folder completed files are stored in, such as <c>uploads</c>; <see langword="null"/> for the storage's root.
+    /// </summary>
     public string? Folder { get; set; }
 
-    /// <summary>Gets or sets the form field name whose file validators (<c>AddValidator</c>, <c>WithFileValidators</c>) the uploads must pass.</summary>
+    /// <summary>
+    /// Gets or sets the form field name whose file validators (<c>AddValidator</c>, <c>WithFileValidators</c>) the uploads must pass.
+    /// </summary>
     /// <value>Defaults to <c>file</c>.</value>
     public string FieldName { get; set; } = "file";
 
@@ -71,7 +75,9 @@ public sealed class ResumableUploadCompletedContext
     /// <summary>Gets the stored file: its storage, name and length.</summary>
     public StoredFileInfo File { get; }
 
-    /// <summary>Gets the checksums of the whole file asked for with <see cref="ResumableUploadOptions.Checksums"/>, as lower-case hexadecimal.</summary>
+    /// <summary>
+    /// Gets the checksums of the whole file asked for with <see cref="ResumableUploadOptions.Checksums"/>, as lower-case hexadecimal.
+    /// </summary>
     public IReadOnlyDictionary<string, string> Checksums { get; }
 
     /// <summary>Gets the request that delivered the last bytes: its user, headers and services.</summary>

@@ -118,7 +118,7 @@ internal sealed partial class ResumableUploadService(
         var upload = await GetAsync(id, request.OwnerId, request.RequestAborted).ConfigureAwait(false);
         CheckAppend(upload, append);
         var lease = await store.TryAcquireLeaseAsync(id, options.LeaseDuration, request.RequestAborted).ConfigureAwait(false)
-            ?? throw new ResumableUploadException(ResumableFailure.Locked, "Another request is appending to this upload; try again when it ends.", upload);
+            ?? throw Busy(upload);
         using var leaseLost = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         var renewal = RenewAsync(id, lease, options.LeaseDuration, leaseLost);
         try
@@ -151,7 +151,8 @@ internal sealed partial class ResumableUploadService(
 
             if (leaseLost.IsCancellationRequested && !stopping.IsCancellationRequested)
             {
-                throw new ResumableUploadException(ResumableFailure.Locked, "The upload's lease ran out during the append; it was not recorded.", upload);
+                throw new ResumableUploadException(
+                    ResumableFailure.Locked, "The upload's lease ran out during the append; it was not recorded.", upload);
             }
 
             if (append.ExpectedChecksum is { } expected)
@@ -165,7 +166,9 @@ internal sealed partial class ResumableUploadService(
                 if (!CryptographicOperations.FixedTimeEquals(source.GetChecksum()!, expected))
                 {
                     throw new ResumableUploadException(
-                        ResumableFailure.ChecksumMismatch, $"The appended bytes do not match the {append.ChecksumAlgorithm} checksum sent with them.", upload);
+                        ResumableFailure.ChecksumMismatch,
+                        $"The appended bytes do not match the {append.ChecksumAlgorithm} checksum sent with them.",
+                        upload);
                 }
             }
 
@@ -215,7 +218,7 @@ internal sealed partial class ResumableUploadService(
         }
 
         var lease = await store.TryAcquireLeaseAsync(id, options.LeaseDuration, cancellationToken).ConfigureAwait(false)
-            ?? throw new ResumableUploadException(ResumableFailure.Locked, "Another request is appending to this upload; try again when it ends.", upload);
+            ?? throw Busy(upload);
         try
         {
             upload = await GetAsync(id, ownerId, cancellationToken).ConfigureAwait(false);
@@ -228,7 +231,9 @@ internal sealed partial class ResumableUploadService(
         }
     }
 
-    /// <summary>Sweeps once: every upload past its expiry is ended and what it wrote removed; ended records past their retention are forgotten.</summary>
+    /// <summary>
+    /// Sweeps once: every upload past its expiry is ended and what it wrote removed; ended records past their retention are forgotten.
+    /// </summary>
     /// <returns>The number of uploads this sweep expired.</returns>
     public async Task<int> SweepAsync(TimeSpan leaseDuration, TimeSpan retention, CancellationToken cancellationToken)
     {
@@ -293,7 +298,12 @@ internal sealed partial class ResumableUploadService(
     }
 
     private async Task<StoredFileInfo> CompleteAsync(
-        ResumableEndpoint endpoint, ResumableUpload upload, string lease, IResumableFileStorage storage, ResumableWrite write, UploadRequestContext request)
+        ResumableEndpoint endpoint,
+        ResumableUpload upload,
+        string lease,
+        IResumableFileStorage storage,
+        ResumableWrite write,
+        UploadRequestContext request)
     {
         var options = endpoint.Options;
         var header = Header(endpoint, upload.FileName!, upload.ContentType!, upload.Length);
@@ -302,7 +312,8 @@ internal sealed partial class ResumableUploadService(
         {
             // A file shorter than the longest head check: every check sees the whole file.
             var head = upload.Head ?? [];
-            errors.AddRange(endpoint.Validators.Where(v => v.HeadLength > 0).Select(v => v.ValidateHead(header, head.AsSpan(0, Math.Min(head.Length, v.HeadLength))))
+            errors.AddRange(endpoint.Validators.Where(v => v.HeadLength > 0)
+                .Select(v => v.ValidateHead(header, head.AsSpan(0, Math.Min(head.Length, v.HeadLength))))
                 .OfType<string>());
         }
 
@@ -497,6 +508,9 @@ internal sealed partial class ResumableUploadService(
         }
     }
 
+    private static ResumableUploadException Busy(ResumableUpload upload) =>
+        new(ResumableFailure.Locked, "Another request is appending to this upload; try again when it ends.", upload);
+
     private static string Describe(ResumableUploadState state) => state switch
     {
         ResumableUploadState.Terminated => "The upload was cancelled.",
@@ -510,19 +524,24 @@ internal sealed partial class ResumableUploadService(
         [LoggerMessage(EventId = 600, Level = LogLevel.Debug, Message = "Resumable upload {Id} created for storage {Storage}, length {Length}.")]
         public static partial void Created(ILogger logger, string id, string storage, long length);
 
-        [LoggerMessage(EventId = 601, Level = LogLevel.Information, Message = "Resumable upload {Id} completed as {Storage}:{Name} ({Length} bytes).")]
+        [LoggerMessage(
+            EventId = 601, Level = LogLevel.Information, Message = "Resumable upload {Id} completed as {Storage}:{Name} ({Length} bytes).")]
         public static partial void Completed(ILogger logger, string id, string storage, string name, long length);
 
         [LoggerMessage(EventId = 602, Level = LogLevel.Information, Message = "Resumable upload {Id} was terminated by its owner.")]
         public static partial void Terminated(ILogger logger, string id);
 
-        [LoggerMessage(EventId = 603, Level = LogLevel.Information, Message = "Resumable upload {Id} expired at {Offset} bytes; its bytes were removed.")]
+        [LoggerMessage(
+            EventId = 603, Level = LogLevel.Information, Message = "Resumable upload {Id} expired at {Offset} bytes; its bytes were removed.")]
         public static partial void Expired(ILogger logger, string id, long offset);
 
         [LoggerMessage(EventId = 604, Level = LogLevel.Warning, Message = "Sweeping resumable upload {Id} failed; the next sweep tries again.")]
         public static partial void SweepFailed(ILogger logger, string id, Exception exception);
 
-        [LoggerMessage(EventId = 605, Level = LogLevel.Warning, Message = "The lease on resumable upload {Id} was lost during an append; the append is discarded.")]
+        [LoggerMessage(
+            EventId = 605,
+            Level = LogLevel.Warning,
+            Message = "The lease on resumable upload {Id} was lost during an append; the append is discarded.")]
         public static partial void LeaseLost(ILogger logger, string id);
 
         [LoggerMessage(EventId = 606, Level = LogLevel.Warning, Message = "Resumable upload {Id} completed, but its record could not be updated.")]

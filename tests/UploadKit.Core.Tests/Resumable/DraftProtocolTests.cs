@@ -234,7 +234,13 @@ public sealed class DraftProtocolTests
     }
 
     private static Task<HttpResponseMessage> AppendAsync(
-        ResumableApp app, string location, string interop, long offset, byte[] bytes, bool complete, string? contentType = "application/partial-upload")
+        ResumableApp app,
+        string location,
+        string interop,
+        long offset,
+        byte[] bytes,
+        bool complete,
+        string? contentType = "application/partial-upload")
     {
         var request = Draft(HttpMethod.Patch, location, interop);
         request.Headers.Add("Upload-Offset", offset.ToString(System.Globalization.CultureInfo.InvariantCulture));

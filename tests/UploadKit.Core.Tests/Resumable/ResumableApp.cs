@@ -91,7 +91,8 @@ internal sealed class ResumableApp : IAsyncDisposable
         return request;
     }
 
-    public async Task<string> CreateTusAsync(long? length, string fileName = "clip.bin", string type = "application/octet-stream", string? user = "alice")
+    public async Task<string> CreateTusAsync(
+        long? length, string fileName = "clip.bin", string type = "application/octet-stream", string? user = "alice")
     {
         using var request = Tus(HttpMethod.Post, "/files", user);
         if (length is { } known)
@@ -109,7 +110,8 @@ internal sealed class ResumableApp : IAsyncDisposable
         return response.Headers.Location!.AbsolutePath;
     }
 
-    public async Task<HttpResponseMessage> PatchTusAsync(string location, long offset, byte[] bytes, string? user = "alice", Action<HttpRequestMessage>? edit = null)
+    public async Task<HttpResponseMessage> PatchTusAsync(
+        string location, long offset, byte[] bytes, string? user = "alice", Action<HttpRequestMessage>? edit = null)
     {
         var request = Tus(HttpMethod.Patch, location, user);
         request.Headers.Add("Upload-Offset", offset.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -121,7 +123,8 @@ internal sealed class ResumableApp : IAsyncDisposable
 
     public static string B64(string value) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(value));
 
-    public static long Offset(HttpResponseMessage response) => long.Parse(response.Headers.GetValues("Upload-Offset").Single(), System.Globalization.CultureInfo.InvariantCulture);
+    public static long Offset(HttpResponseMessage response) =>
+        long.Parse(response.Headers.GetValues("Upload-Offset").Single(), System.Globalization.CultureInfo.InvariantCulture);
 
     public async ValueTask DisposeAsync()
     {
