@@ -32,6 +32,7 @@ internal static class ResumableBench
           --warm-up N        unmeasured uploads of 16 MiB of each kind first (default 3)
           --storages a,b     fs, s3 (default fs,s3; s3 runs when S3Storage takes resumable writes and s3rver can start)
           --s3-multipart     run the S3 case's multipart uploads even when its resumable uploads cannot run
+          --fresh N          uploads of each kind on a fresh server each, for the peak above that idle server (default 1; 0 skips)
           --fixed-cost N     diagnostic: N empty PATCHes to time an append's fixed cost (default 40; 0 skips)
           --gc server|workstation  the server's GC (default server)
           --data-dir PATH    the server's folder (default: a new folder in the system temp folder)
@@ -39,7 +40,7 @@ internal static class ResumableBench
 
     public static async Task<int> RunAsync(string[] args)
     {
-        int runs = 7, sizeMiB = 1024, partMiB = 8, warmUp = 3, fixedCost = 40;
+        int runs = 7, sizeMiB = 1024, partMiB = 8, warmUp = 3, fixedCost = 40, fresh = 1;
         var storages = new List<string> { "fs", "s3" };
         var s3MultipartAlone = false;
         var serverGc = true;
@@ -56,6 +57,7 @@ internal static class ResumableBench
                 case "--warm-up": warmUp = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--storages": storages = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries)]; break;
                 case "--s3-multipart": s3MultipartAlone = true; break;
+                case "--fresh": fresh = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--fixed-cost": fixedCost = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--gc": serverGc = Value() != "workstation"; break;
                 case "--data-dir": dataDirectory = Value(); break;
@@ -84,11 +86,7 @@ internal static class ResumableBench
         }
 
         await using var server = await ServerProcess.StartAsync(options, environment);
-        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 1 })
-        {
-            BaseAddress = server.Address,
-            Timeout = TimeSpan.FromMinutes(20),
-        };
+        using var http = CreateClient(server);
         var idle = (await GetStatsAsync(http)).IdleWorkingSet;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"server pid {server.ProcessId}, {(serverGc ? "server" : "workstation")} GC, idle working set {idle / MiB:F0} MiB; " +
@@ -158,8 +156,9 @@ internal static class ResumableBench
 
             Console.WriteLine();
             Console.WriteLine($"{storage}: medians of {runs} runs, load average now {MachineFacts.LoadAverage()}");
-            Console.WriteLine("| kind | MiB/s | MiB/s min-max | server CPU s/GiB | peak RSS MiB | peak above idle MiB |");
-            Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+            Console.WriteLine(
+                "| kind | MiB/s | MiB/s min-max | server CPU s/GiB | peak RSS MiB | peak above idle MiB | peak above upload's start MiB | allocated MiB/GiB |");
+            Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
             Console.WriteLine(Row("(a) multipart + SaveAsync", multipart));
             if (resumable)
             {
@@ -172,13 +171,40 @@ internal static class ResumableBench
                         $"median PATCH {Median(tus, s => s.MedianPatchMs):F0} ms"));
                 }
 
-                if (fixedCost > 0)
+                if (fixedCost > 0 && tus.Count > 0)
                 {
                     var fixedMs = await bench.FixedCostAsync(fixedCost);
                     var patches = Math.Ceiling(size / (double)part);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"fixed cost of an append (median of {fixedCost} empty PATCHes, request to answer): {fixedMs:F2} ms; " +
                         $"x {patches:F0} PATCHes = {fixedMs * patches / 1000:F2} s of the upload's {size / MiB / Median(tus, s => s.MiBPerSecond):F2} s"));
+                }
+            }
+
+            for (var f = 0; f < fresh; f++)
+            {
+                foreach (var tusNow in resumable ? [false, true] : new[] { false })
+                {
+                    // The memory an upload needs, apart from what earlier uploads left in the server's heaps and pools.
+                    await using var freshServer = await ServerProcess.StartAsync(options, environment);
+                    using var freshHttp = CreateClient(freshServer);
+                    var freshIdle = (await GetStatsAsync(freshHttp)).IdleWorkingSet;
+                    var freshRun = new Run(freshHttp, freshServer.ProcessId, payload, storageName, freshIdle);
+                    var small = 16 * (long)MiB;
+                    Sample sample;
+                    if (tusNow)
+                    {
+                        await freshRun.TusAsync(small, 4 * (long)MiB, payload.Sha256(small));
+                        sample = await freshRun.TusAsync(size, part, expected);
+                    }
+                    else
+                    {
+                        await freshRun.MultipartAsync(small, payload.Sha256(small));
+                        sample = await freshRun.MultipartAsync(size, expected);
+                    }
+
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"fresh server (idle {freshIdle / MiB:F0} MiB, one 16 MiB upload first), {(tusNow ? "(b) tus      " : "(a) multipart")}: {sample}"));
                 }
             }
 
@@ -191,12 +217,20 @@ internal static class ResumableBench
         return failures == 0 ? 0 : 1;
     }
 
+    private static HttpClient CreateClient(ServerProcess server) =>
+        new(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 1 })
+        {
+            BaseAddress = server.Address,
+            Timeout = TimeSpan.FromMinutes(20),
+        };
+
     private static string Row(string kind, List<Sample> samples) => samples.Count == 0
-        ? $"| {kind} | no run succeeded | | | | |"
+        ? $"| {kind} | no run succeeded | | | | | | |"
         : string.Create(CultureInfo.InvariantCulture,
             $"| {kind} | {Median(samples, s => s.MiBPerSecond):F0} | {samples.Min(s => s.MiBPerSecond):F0}-{samples.Max(s => s.MiBPerSecond):F0} | " +
             $"{Median(samples, s => s.CpuPerGiB):F2} | {Median(samples, s => s.PeakRss) / MiB:F0} | {Median(samples, s => s.PeakAboveIdle) / MiB:F0} " +
-            $"(max {samples.Max(s => s.PeakAboveIdle) / MiB:F0}) |");
+            $"(max {samples.Max(s => s.PeakAboveIdle) / MiB:F0}) | {Median(samples, s => s.PeakAboveStart) / MiB:F0} " +
+            $"(max {samples.Max(s => s.PeakAboveStart) / MiB:F0}) | {Median(samples, s => s.AllocatedPerGiB) / MiB:F1} |");
 
     private static double Median(List<Sample> samples, Func<Sample, double> value)
     {
@@ -211,10 +245,12 @@ internal static class ResumableBench
             ?? throw new InvalidOperationException("The server sent no stats.");
 
     /// <summary>One measured upload.</summary>
-    private sealed record Sample(double MiBPerSecond, double CpuPerGiB, double PeakRss, double PeakAboveIdle, double MedianPatchMs)
+    private sealed record Sample(
+        double MiBPerSecond, double CpuPerGiB, double PeakRss, double PeakAboveIdle, double PeakAboveStart, double AllocatedPerGiB, double MedianPatchMs)
     {
         public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-            $"{MiBPerSecond,7:F0} MiB/s  CPU {CpuPerGiB,5:F2} s/GiB  peak RSS {PeakRss / MiB,5:F0} MiB (idle + {PeakAboveIdle / MiB:F0})") +
+            $"{MiBPerSecond,7:F0} MiB/s  CPU {CpuPerGiB,5:F2} s/GiB  peak RSS {PeakRss / MiB,5:F0} MiB (idle + {PeakAboveIdle / MiB:F0}, " +
+            $"start + {PeakAboveStart / MiB:F0})  allocated {AllocatedPerGiB / MiB,6:F1} MiB/GiB") +
             (MedianPatchMs > 0 ? string.Create(CultureInfo.InvariantCulture, $"  median PATCH {MedianPatchMs:F0} ms") : "");
     }
 
@@ -303,14 +339,20 @@ internal static class ResumableBench
         private async Task<Sample> MeasureAsync(long size, string expected, Func<Task<(string Check, double MedianPatchMs)>> upload)
         {
             // A fresh peak: the server resets its kernel high-water mark (clear_refs) and its sampled peak.
-            (await http.PostAsync("/prepare", null)).Dispose();
+            ServerStats before;
+            using (var prepare = await http.PostAsync("/prepare", null))
+            {
+                before = await prepare.Content.ReadFromJsonAsync(BenchJsonContext.Default.ServerStats)
+                    ?? throw new InvalidOperationException("The server sent no stats.");
+            }
+
             var cpuBefore = CpuSeconds(serverPid);
             var clock = Stopwatch.StartNew();
             var (check, patchMs) = await upload();
             var seconds = clock.Elapsed.TotalSeconds;
             var cpu = CpuSeconds(serverPid) - cpuBefore;
             var stats = await GetStatsAsync(http);
-            var peak = Math.Max(Math.Max(stats.PeakWorkingSet, stats.HighWaterMarkResettable ? HighWaterMark(serverPid) : 0), 0);
+            var peak = Math.Max(stats.PeakWorkingSet, stats.HighWaterMarkResettable ? HighWaterMark(serverPid) : 0);
 
             using var checkResponse = await http.PostAsync($"/check/{storage}?{check}", null);
             var answer = await checkResponse.Content.ReadAsStringAsync();
@@ -319,7 +361,9 @@ internal static class ResumableBench
                 throw new InvalidOperationException($"the stored file is wrong: {(int)checkResponse.StatusCode} {answer}");
             }
 
-            return new Sample(size / MiB / seconds, cpu / (size / GiB), peak, peak - idle, patchMs);
+            return new Sample(
+                size / MiB / seconds, cpu / (size / GiB), peak, peak - idle, peak - before.WorkingSet,
+                (stats.AllocatedBytes - before.AllocatedBytes) / (size / GiB), patchMs);
         }
     }
 

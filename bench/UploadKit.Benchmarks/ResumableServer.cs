@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
@@ -97,7 +98,7 @@ internal static class ResumableServer
             await using (var stream = await files.OpenReadAsync(name, cancel))
             {
                 using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                var buffer = new byte[1024 * 1024];
+                var buffer = ArrayPool<byte>.Shared.Rent(1024 * 1024);
                 length = 0;
                 int read;
                 while ((read = await stream.ReadAsync(buffer, cancel)) > 0)
@@ -105,6 +106,8 @@ internal static class ResumableServer
                     sha.AppendData(buffer, 0, read);
                     length += read;
                 }
+
+                ArrayPool<byte>.Shared.Return(buffer);
 
                 hash = Convert.ToHexStringLower(sha.GetHashAndReset());
             }
