@@ -157,7 +157,8 @@ internal static class ResumableBench
             Console.WriteLine();
             Console.WriteLine($"{storage}: medians of {runs} runs, load average now {MachineFacts.LoadAverage()}");
             Console.WriteLine(
-                "| kind | MiB/s | MiB/s min-max | server CPU s/GiB | peak RSS MiB | peak above idle MiB | peak above upload's start MiB | allocated MiB/GiB |");
+                "| kind | MiB/s | MiB/s min-max | server CPU s/GiB | peak RSS MiB | peak above idle MiB | peak above upload's start MiB " +
+                "| allocated MiB/GiB |");
             Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
             Console.WriteLine(Row("(a) multipart + SaveAsync", multipart));
             if (resumable)
@@ -177,7 +178,8 @@ internal static class ResumableBench
                     var patches = Math.Ceiling(size / (double)part);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"fixed cost of an append (median of {fixedCost} empty PATCHes, request to answer): {fixedMs:F2} ms; " +
-                        $"x {patches:F0} PATCHes = {fixedMs * patches / 1000:F2} s of the upload's {size / MiB / Median(tus, s => s.MiBPerSecond):F2} s"));
+                        $"x {patches:F0} PATCHes = {fixedMs * patches / 1000:F2} s " +
+                        $"of the upload's {size / MiB / Median(tus, s => s.MiBPerSecond):F2} s"));
                 }
             }
 
@@ -204,7 +206,8 @@ internal static class ResumableBench
                     }
 
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"fresh server (idle {freshIdle / MiB:F0} MiB, one 16 MiB upload first), {(tusNow ? "(b) tus      " : "(a) multipart")}: {sample}"));
+                        $"fresh server (idle {freshIdle / MiB:F0} MiB, one 16 MiB upload first), " +
+                        $"{(tusNow ? "(b) tus      " : "(a) multipart")}: {sample}"));
                 }
             }
 
@@ -228,7 +231,8 @@ internal static class ResumableBench
         ? $"| {kind} | no run succeeded | | | | | | |"
         : string.Create(CultureInfo.InvariantCulture,
             $"| {kind} | {Median(samples, s => s.MiBPerSecond):F0} | {samples.Min(s => s.MiBPerSecond):F0}-{samples.Max(s => s.MiBPerSecond):F0} | " +
-            $"{Median(samples, s => s.CpuPerGiB):F2} | {Median(samples, s => s.PeakRss) / MiB:F0} | {Median(samples, s => s.PeakAboveIdle) / MiB:F0} " +
+            $"{Median(samples, s => s.CpuPerGiB):F2} | {Median(samples, s => s.PeakRss) / MiB:F0} | " +
+            $"{Median(samples, s => s.PeakAboveIdle) / MiB:F0} " +
             $"(max {samples.Max(s => s.PeakAboveIdle) / MiB:F0}) | {Median(samples, s => s.PeakAboveStart) / MiB:F0} " +
             $"(max {samples.Max(s => s.PeakAboveStart) / MiB:F0}) | {Median(samples, s => s.AllocatedPerGiB) / MiB:F1} |");
 
@@ -246,7 +250,13 @@ internal static class ResumableBench
 
     /// <summary>One measured upload.</summary>
     private sealed record Sample(
-        double MiBPerSecond, double CpuPerGiB, double PeakRss, double PeakAboveIdle, double PeakAboveStart, double AllocatedPerGiB, double MedianPatchMs)
+        double MiBPerSecond,
+        double CpuPerGiB,
+        double PeakRss,
+        double PeakAboveIdle,
+        double PeakAboveStart,
+        double AllocatedPerGiB,
+        double MedianPatchMs)
     {
         public override string ToString() => string.Create(CultureInfo.InvariantCulture,
             $"{MiBPerSecond,7:F0} MiB/s  CPU {CpuPerGiB,5:F2} s/GiB  peak RSS {PeakRss / MiB,5:F0} MiB (idle + {PeakAboveIdle / MiB:F0}, " +
