@@ -87,7 +87,7 @@ internal static class ResumableBench
 
         await using var server = await ServerProcess.StartAsync(options, environment);
         using var http = CreateClient(server);
-        var idle = (await GetStatsAsync(http)).IdleWorkingSet;
+        var idle = (await MemoryBurst.GetStatsAsync(http)).IdleWorkingSet;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"server pid {server.ProcessId}, {(serverGc ? "server" : "workstation")} GC, idle working set {idle / MiB:F0} MiB; " +
             $"{sizeMiB} MiB file, {partMiB} MiB PATCHes, {runs} runs of each kind"));
@@ -190,7 +190,7 @@ internal static class ResumableBench
                     // The memory an upload needs, apart from what earlier uploads left in the server's heaps and pools.
                     await using var freshServer = await ServerProcess.StartAsync(options, environment);
                     using var freshHttp = CreateClient(freshServer);
-                    var freshIdle = (await GetStatsAsync(freshHttp)).IdleWorkingSet;
+                    var freshIdle = (await MemoryBurst.GetStatsAsync(freshHttp)).IdleWorkingSet;
                     var freshRun = new Run(freshHttp, freshServer.ProcessId, payload, storageName, freshIdle);
                     var small = 16 * (long)MiB;
                     Sample sample;
@@ -243,10 +243,6 @@ internal static class ResumableBench
             : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2]
             : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
-
-    private static async Task<ServerStats> GetStatsAsync(HttpClient http) =>
-        await http.GetFromJsonAsync("/stats", BenchJsonContext.Default.ServerStats)
-            ?? throw new InvalidOperationException("The server sent no stats.");
 
     /// <summary>One measured upload.</summary>
     private sealed record Sample(
@@ -361,7 +357,7 @@ internal static class ResumableBench
             var (check, patchMs) = await upload();
             var seconds = clock.Elapsed.TotalSeconds;
             var cpu = CpuSeconds(serverPid) - cpuBefore;
-            var stats = await GetStatsAsync(http);
+            var stats = await MemoryBurst.GetStatsAsync(http);
             var peak = Math.Max(stats.PeakWorkingSet, stats.HighWaterMarkResettable ? HighWaterMark(serverPid) : 0);
 
             using var checkResponse = await http.PostAsync($"/check/{storage}?{check}", null);
