@@ -43,11 +43,12 @@ internal static class BenchServer
         });
         builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = BodyLimit);
         builder.Services.AddScoped<DiscardedLength>();
-        builder.Services.AddUploadKit(o =>
+        var uploadKit = builder.Services.AddUploadKit(o =>
         {
             o.MaxRequestBodySize = BodyLimit;
             o.TempFileDirectory = dataDirectory;
         });
+        ResumableServer.AddStorages(uploadKit, dataDirectory);
 
         var app = builder.Build();
         app.Use(async (context, next) =>
@@ -255,6 +256,8 @@ internal static class BenchServer
         app.MapPost("/uploadkit-discard", (UploadForm form, HttpContext context) =>
             Finish(context, sampler, context.RequestServices.GetRequiredService<DiscardedLength>().Value, null))
             .WithUploadHandlers(_ => new DiscardHandler());
+
+        ResumableServer.Map(app);
 
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();

@@ -14,7 +14,11 @@ internal sealed record UploadResult(
 
 /// <summary>The server's memory figures.</summary>
 internal sealed record ServerStats(
-    long IdleWorkingSet, long WorkingSet, long PeakWorkingSet, long HighWaterMark, bool HighWaterMarkResettable, string GcMode);
+    long IdleWorkingSet, long WorkingSet, long PeakWorkingSet, long HighWaterMark, bool HighWaterMarkResettable, string GcMode)
+{
+    /// <summary>Gets the bytes the server process allocated so far.</summary>
+    public long AllocatedBytes { get; init; } = GC.GetTotalAllocatedBytes(precise: true);
+}
 
 /// <summary>What the many-files endpoint answers: each file's SHA-256 as the endpoint read it, in order.</summary>
 /// <param name="Sha256">Lower-case hexadecimal digests.</param>

@@ -125,7 +125,8 @@ internal static class MemoryBurst
         return failures == 0 ? 0 : 1;
     }
 
-    private static async Task<ServerStats> GetStatsAsync(HttpClient http) =>
+    /// <summary>The server's memory figures now (its <c>/stats</c>).</summary>
+    internal static async Task<ServerStats> GetStatsAsync(HttpClient http) =>
         await http.GetFromJsonAsync("/stats", BenchJsonContext.Default.ServerStats)
             ?? throw new InvalidOperationException("The server sent no stats.");
 

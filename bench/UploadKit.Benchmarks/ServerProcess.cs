@@ -8,6 +8,7 @@ internal sealed class ServerProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _errors = new();
+    private bool _disposed;
 
     private ServerProcess(Process process, Uri address)
     {
@@ -19,7 +20,7 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
-    public static async Task<ServerProcess> StartAsync(BenchOptions options)
+    public static async Task<ServerProcess> StartAsync(BenchOptions options, IReadOnlyDictionary<string, string>? environment = null)
     {
         var executable = Environment.ProcessPath ?? throw new InvalidOperationException("The executable's path is unknown.");
         var start = new ProcessStartInfo(executable)
@@ -41,6 +42,11 @@ internal sealed class ServerProcess : IAsyncDisposable
         var formTemp = Path.Combine(options.DataDirectory, "aspnet-temp");
         Directory.CreateDirectory(formTemp);
         start.Environment["ASPNETCORE_TEMP"] = formTemp;
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
 
         if (options.AllocationProfile)
         {
@@ -91,6 +97,12 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
