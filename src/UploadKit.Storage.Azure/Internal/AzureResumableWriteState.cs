@@ -1,0 +1,155 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace UploadKit.Storage.Azure.Internal;
+
+/// <summary>
+/// What <see cref="AzureBlobStorage"/> keeps with a resumable write: the id of its staging blob, the block size its appends
+/// are cut into, one entry per recorded append (a random tag and a length, from which the append's block ids follow), and
+/// the save options the file is committed with. Another server's instance parses it back.
+/// </summary>
+internal sealed class AzureResumableWriteState
+{
+    /// <summary>The most blocks a block blob may commit.</summary>
+    public const int MaxBlockCount = 50_000;
+
+    /// <summary>The characters of an append's tag: a block id is <c>{index:D6}{tag}</c>, the same length for every block.</summary>
+    private const int TagLength = 12;
+
+    [JsonPropertyName("id")]
+    public required string Id { get; init; }
+
+    [JsonPropertyName("block")]
+    public required int BlockSize { get; init; }
+
+    [JsonPropertyName("appends")]
+    public List<AzureResumableAppend> Appends { get; init; } = [];
+
+    [JsonPropertyName("type")]
+    public string? ContentType { get; init; }
+
+    [JsonPropertyName("disposition")]
+    public string? ContentDisposition { get; init; }
+
+    [JsonPropertyName("overwrite")]
+    public bool? Overwrite { get; init; }
+
+    [JsonPropertyName("metadata")]
+    public Dictionary<string, string>? Metadata { get; init; }
+
+    /// <summary>Gets the number of blocks the recorded appends staged.</summary>
+    [JsonIgnore]
+    public long BlockCount => Appends.Sum(a => BlocksOf(a.Length));
+
+    public static AzureResumableWriteState Create(FileSaveOptions? options, int blockSize) => new()
+    {
+        Id = Guid.NewGuid().ToString("N"),
+        BlockSize = blockSize,
+        ContentType = options?.ContentType,
+        ContentDisposition = options?.ContentDisposition,
+        Overwrite = options?.Overwrite,
+        Metadata = options is { Metadata.Count: > 0 } ? new(options.Metadata, StringComparer.OrdinalIgnoreCase) : null,
+    };
+
+    /// <summary>Reads a write's state back, checking that it describes exactly the bytes the write holds.</summary>
+    /// <exception cref="ArgumentException">The state was not made by this storage or does not match the write's length.</exception>
+    public static AzureResumableWriteState Parse(ResumableWrite write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        AzureResumableWriteState? state;
+        try
+        {
+            state = JsonSerializer.Deserialize(write.State, AzureResumableWriteStateJsonContext.Default.AzureResumableWriteState);
+        }
+        catch (JsonException ex)
+        {
+            throw new ArgumentException("The write's state was not made by an Azure Blob storage.", nameof(write), ex);
+        }
+
+        if (state is null || !IsLowerHex(state.Id, 32) || state.BlockSize is < 1 or > AzureBlobStorageOptions.MaxChunkSize ||
+            state.Appends is null || state.Appends.Any(a => a is null || !IsLowerHex(a.Tag, TagLength) || a.Length < 1))
+        {
+            throw new ArgumentException("The write's state was not made by an Azure Blob storage.", nameof(write));
+        }
+
+        if (state.Appends.Sum(a => a.Length) != write.Length || state.BlockCount > MaxBlockCount)
+        {
+            throw new ArgumentException("The write's state does not describe the bytes the write holds.", nameof(write));
+        }
+
+        return state;
+    }
+
+    /// <summary>A fresh tag for one append attempt: two attempts from the same recorded write never share a block id.</summary>
+    public static string NewTag() => Guid.NewGuid().ToString("N")[..TagLength];
+
+    /// <summary>The id of the block at <paramref name="index"/> (counted over the whole write) of the append tagged <paramref name="tag"/>.</summary>
+    public static string BlockId(int index, string tag) => Convert.ToBase64String(Encoding.ASCII.GetBytes($"{index:D6}{tag}"));
+
+    /// <summary>The ids of every recorded block, in order: the block list the file is committed with.</summary>
+    public List<string> BlockIds()
+    {
+        var ids = new List<string>((int)BlockCount);
+        foreach (var append in Appends)
+        {
+            var count = BlocksOf(append.Length);
+            for (long i = 0; i < count; i++)
+            {
+                ids.Add(BlockId(ids.Count, append.Tag));
+            }
+        }
+
+        return ids;
+    }
+
+    /// <summary>The state after one more recorded append.</summary>
+    public AzureResumableWriteState With(AzureResumableAppend append) => new()
+    {
+        Id = Id,
+        BlockSize = BlockSize,
+        Appends = [.. Appends, append],
+        ContentType = ContentType,
+        ContentDisposition = ContentDisposition,
+        Overwrite = Overwrite,
+        Metadata = Metadata,
+    };
+
+    public string Serialize() => JsonSerializer.Serialize(this, AzureResumableWriteStateJsonContext.Default.AzureResumableWriteState);
+
+    public FileSaveOptions ToSaveOptions(long length)
+    {
+        var options = new FileSaveOptions
+        {
+            ContentType = ContentType,
+            ContentDisposition = ContentDisposition,
+            Overwrite = Overwrite,
+            Length = length,
+        };
+        foreach (var (key, value) in Metadata ?? [])
+        {
+            options.Metadata[key] = value;
+        }
+
+        return options;
+    }
+
+    private long BlocksOf(long length) => (length + BlockSize - 1) / BlockSize;
+
+    private static bool IsLowerHex(string? value, int length) =>
+        value is not null && value.Length == length && value.All(char.IsAsciiHexDigitLower);
+}
+
+/// <summary>One recorded append: the tag of its block ids and the bytes it added.</summary>
+internal sealed class AzureResumableAppend
+{
+    [JsonPropertyName("tag")]
+    public required string Tag { get; init; }
+
+    [JsonPropertyName("length")]
+    public required long Length { get; init; }
+}
+
+[JsonSerializable(typeof(AzureResumableWriteState))]
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+internal sealed partial class AzureResumableWriteStateJsonContext : JsonSerializerContext;
