@@ -347,13 +347,22 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider, IResu
 
     /// <inheritdoc/>
     /// <remarks>
+    /// <para>
     /// The content is staged (Put Block) on the write's staging blob in blocks of the storage's
     /// <see cref="AzureBlobStorageOptions.ChunkSize"/> (as it was when the write began), up to
     /// <see cref="AzureBlobStorageOptions.MaxConcurrency"/> at once, so memory stays within
     /// <c>(MaxConcurrency + 1) × ChunkSize</c> whatever the append's size. Block ids carry the block's index in the file
     /// and a tag drawn for this append; the returned write records the tag, so its block list names exactly the blocks of
     /// recorded appends and a block of an append that was not recorded (even one a slow server stages late) is never
-    /// committed. Every non-empty append takes at least one block, and a blob commits at most 50,000.
+    /// committed.
+    /// </para>
+    /// <para>
+    /// An append's last bytes that do not fill a block are staged as a short block when they are at least 256 KiB (or a
+    /// block), and otherwise kept in a small side blob that the next append reads back and fills into its first block. So
+    /// tiny appends cost no blocks, every block but the last holds at least 256 KiB, and a file of any sequence of appends
+    /// fits the 50,000 blocks a blob may commit up to at least 50,000 × 256 KiB (12 GiB), and up to
+    /// 50,000 × <see cref="AzureBlobStorageOptions.ChunkSize"/> when appends are whole blocks.
+    /// </para>
     /// </remarks>
     /// <exception cref="IOException">The content stream failed, or the write would need more than 50,000 blocks; the
     /// recorded write stays usable.</exception>
@@ -362,21 +371,73 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider, IResu
         ArgumentNullException.ThrowIfNull(content);
         var state = AzureResumableWriteState.Parse(write);
         await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
-        var tag = AzureResumableWriteState.NewTag();
-        var first = (int)state.BlockCount;
-        var (_, length) = await StageBlocksAsync(
-            GetStagingBlob(state),
-            new Queue<(byte[] Buffer, int Length)>(),
-            content,
-            state.BlockSize,
-            AzureResumableWriteState.MaxBlockCount - first,
-            index => AzureResumableWriteState.BlockId(first + index, tag),
-            hashes: null,
-            progress: _ => { },
-            cancellationToken).ConfigureAwait(false);
-        return length == 0
-            ? write
-            : new ResumableWrite(write.Name, write.Length + length, state.With(new() { Tag = tag, Length = length }).Serialize());
+        var staging = GetStagingBlob(state);
+        var pool = ArrayPool<byte>.Shared;
+        var buffer = pool.Rent(state.BlockSize);
+        (byte[] Buffer, int Length)? tail = null;
+        try
+        {
+            // The kept tail, then the content, fill the first block.
+            var kept = state.Tail is null
+                ? 0
+                : await ReadTailAsync(staging, state.Tail, buffer, cancellationToken).ConfigureAwait(false);
+            var filled = await ReadBlockAsync(content, buffer, kept, state.BlockSize, cancellationToken).ConfigureAwait(false);
+            if (filled == kept)
+            {
+                return write;
+            }
+
+            var tag = AzureResumableWriteState.NewTag();
+            var first = (int)state.BlockCount;
+            var queue = new Queue<(byte[] Buffer, int Length)>([(buffer, filled)]);
+            buffer = null;
+            var staged = await StageBlocksAsync(
+                staging,
+                queue,
+                content,
+                state.BlockSize,
+                AzureResumableWriteState.MaxBlockCount - first,
+                index => AzureResumableWriteState.BlockId(first + index, tag),
+                state.KeptTailLimit,
+                hashes: null,
+                progress: _ => { },
+                cancellationToken).ConfigureAwait(false);
+            tail = staged.Tail;
+            if (first + staged.Count + (tail is null ? 0 : 1) > AzureResumableWriteState.MaxBlockCount)
+            {
+                throw new IOException($"The write would need more than {AzureResumableWriteState.MaxBlockCount} blocks of " +
+                    $"{state.BlockSize} bytes, the most a blob holds; this append was not kept.");
+            }
+
+            AzureResumableAppend? keptTail = null;
+            if (tail is { } bytes)
+            {
+                keptTail = new() { Tag = tag, Length = bytes.Length };
+                using var body = new MemoryStream(bytes.Buffer, 0, bytes.Length, writable: false);
+                await GetTailBlob(staging, tag).UploadAsync(body, new BlobUploadOptions(), cancellationToken).ConfigureAwait(false);
+            }
+
+            if (state.PreviousTail is not null)
+            {
+                // The tail the recorded write replaced: nothing can ask for it any more.
+                await GetTailBlob(staging, state.PreviousTail).DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+
+            var next = state.With(staged.Length == 0 ? null : new() { Tag = tag, Length = staged.Length }, keptTail);
+            return new ResumableWrite(write.Name, write.Length - kept + staged.Length + (tail?.Length ?? 0), next.Serialize());
+        }
+        finally
+        {
+            if (buffer is not null)
+            {
+                pool.Return(buffer);
+            }
+
+            if (tail is { } held)
+            {
+                pool.Return(held.Buffer);
+            }
+        }
     }
 
     /// <inheritdoc/>
@@ -403,6 +464,24 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider, IResu
         var save = CreateSave(name, state.ToSaveOptions(write.Length));
         var staging = GetStagingBlob(state);
         var blocks = state.BlockIds();
+        if (state.Tail is { } tail)
+        {
+            // The kept tail becomes the last block.
+            var id = AzureResumableWriteState.BlockId(blocks.Count, tail.Tag);
+            var buffer = ArrayPool<byte>.Shared.Rent((int)tail.Length + 1);
+            try
+            {
+                var length = await ReadTailAsync(staging, tail, buffer, cancellationToken).ConfigureAwait(false);
+                await StageBlockAsync(staging, id, buffer, length, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            blocks.Add(id);
+        }
+
         var commit = new CommitBlockListOptions
         {
             HttpHeaders = CreateHttpHeaders(save),
@@ -467,6 +546,7 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider, IResu
             return;
         }
 
+        await DeleteSideBlobsAsync(staging, cancellationToken).ConfigureAwait(false);
         await staging.DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken).ConfigureAwait(false);
         _logger.ResumableAborted(StorageName, write.Name);
     }
@@ -491,10 +571,50 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider, IResu
 
     private static bool IsReserved(string name) => name.StartsWith(Reserved, StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>The side blob that keeps the tail of the append tagged <paramref name="tag"/>.</summary>
+    private BlockBlobClient GetTailBlob(BlockBlobClient staging, string tag) => Container.GetBlockBlobClient($"{staging.Name}.tail-{tag}");
+
+    /// <summary>Reads a kept tail into the start of <paramref name="buffer"/>.</summary>
+    /// <returns>Its length.</returns>
+    private async Task<int> ReadTailAsync(BlockBlobClient staging, AzureResumableAppend tail, byte[] buffer, CancellationToken cancellationToken)
+    {
+        var blob = GetTailBlob(staging, tail.Tag);
+        try
+        {
+            var response = await blob.DownloadStreamingAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            var stream = response.Value.Content;
+            await using (stream.ConfigureAwait(false))
+            {
+                var length = await ReadBlockAsync(stream, buffer, 0, (int)tail.Length + 1, cancellationToken).ConfigureAwait(false);
+                if (length == tail.Length)
+                {
+                    return length;
+                }
+            }
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            throw new IOException($"Storage '{StorageName}': the last bytes of a write were aborted or lost; it cannot continue.", ex);
+        }
+
+        throw new IOException($"Storage '{StorageName}': the last bytes of a write do not have their recorded length; it cannot continue.");
+    }
+
+    /// <summary>Deletes every side blob of the write whose staging blob is <paramref name="staging"/>: kept tails, recorded or not.</summary>
+    private async Task DeleteSideBlobsAsync(BlockBlobClient staging, CancellationToken cancellationToken)
+    {
+        var options = new GetBlobsOptions { Prefix = staging.Name + "." };
+        await foreach (var item in Container.GetBlobsAsync(options, cancellationToken).ConfigureAwait(false))
+        {
+            await Container.GetBlobClient(item.Name).DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private async Task DeleteStagingAsync(BlockBlobClient staging, string name, CancellationToken cancellationToken)
     {
         try
         {
+            await DeleteSideBlobsAsync(staging, cancellationToken).ConfigureAwait(false);
             await staging.DeleteIfExistsAsync(
                 DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
@@ -540,13 +660,13 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider, IResu
         byte[]? second = null;
         try
         {
-            var firstLength = await ReadBlockAsync(content, first, _blockSize, cancellationToken).ConfigureAwait(false);
+            var firstLength = await ReadBlockAsync(content, first, 0, _blockSize, cancellationToken).ConfigureAwait(false);
             hashes.Append(first.AsSpan(0, firstLength));
             var secondLength = 0;
             if (firstLength == _blockSize)
             {
                 second = pool.Rent(_blockSize);
-                secondLength = await ReadBlockAsync(content, second, _blockSize, cancellationToken).ConfigureAwait(false);
+                secondLength = await ReadBlockAsync(content, second, 0, _blockSize, cancellationToken).ConfigureAwait(false);
                 hashes.Append(second.AsSpan(0, secondLength));
             }
 
@@ -623,8 +743,8 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider, IResu
         var staged = 0;
         try
         {
-            var (count, length) = await StageBlocksAsync(
-                blob, queue, content, _blockSize, MaxBlockCount, BlockId, hashes, n => staged = n, cancellationToken).ConfigureAwait(false);
+            var (count, length, _) = await StageBlocksAsync(
+                blob, queue, content, _blockSize, MaxBlockCount, BlockId, 0, hashes, n => staged = n, cancellationToken).ConfigureAwait(false);
             headers.ContentHash = hashes.Verify();
             var options = new CommitBlockListOptions { HttpHeaders = headers, Metadata = metadata, Conditions = conditions };
             try
@@ -650,17 +770,19 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider, IResu
     /// Stages the blocks already read (<paramref name="queue"/>, whose buffers it returns to the pool) and the rest of
     /// <paramref name="content"/>, cut into blocks of <paramref name="blockSize"/> bytes with ids
     /// <paramref name="blockId"/>(0), (1), …, up to <see cref="AzureBlobStorageOptions.MaxConcurrency"/> at once. At most
-    /// that many plus one buffers are held. Commits nothing.
+    /// that many plus one buffers are held. Commits nothing. A last block shorter than <paramref name="keepTailUnder"/> is not
+    /// staged but handed back, in a pooled buffer the caller returns.
     /// </summary>
-    /// <returns>The number of blocks and bytes staged.</returns>
+    /// <returns>The number of blocks and bytes staged, and the tail kept back.</returns>
     /// <exception cref="IOException">The content needs more than <paramref name="maxBlocks"/> blocks.</exception>
-    private async Task<(int Count, long Length)> StageBlocksAsync(
+    private async Task<(int Count, long Length, (byte[] Buffer, int Length)? Tail)> StageBlocksAsync(
         BlockBlobClient blob,
         Queue<(byte[] Buffer, int Length)> queue,
         Stream content,
         int blockSize,
         int maxBlocks,
         Func<int, string> blockId,
+        int keepTailUnder,
         ContentHashes? hashes,
         Action<int> progress,
         CancellationToken cancellationToken)
@@ -670,6 +792,7 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider, IResu
         using var staging = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var count = 0;
         long length = 0;
+        (byte[] Buffer, int Length)? tail = null;
         try
         {
             while (true)
@@ -691,7 +814,7 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider, IResu
                     buffer = pool.Rent(blockSize);
                     try
                     {
-                        read = await ReadBlockAsync(content, buffer, blockSize, cancellationToken).ConfigureAwait(false);
+                        read = await ReadBlockAsync(content, buffer, 0, blockSize, cancellationToken).ConfigureAwait(false);
                     }
                     catch
                     {
@@ -706,6 +829,13 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider, IResu
                     }
 
                     hashes?.Append(buffer.AsSpan(0, read));
+                }
+
+                if (read < keepTailUnder && read < blockSize)
+                {
+                    // A short block is the content's last.
+                    tail = (buffer, read);
+                    break;
                 }
 
                 if (count == maxBlocks)
@@ -726,11 +856,16 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider, IResu
                 await CompleteOneAsync(inFlight).ConfigureAwait(false);
             }
 
-            return (count, length);
+            return (count, length, tail);
         }
         catch
         {
             await staging.CancelAsync().ConfigureAwait(false);
+            if (tail is { } held)
+            {
+                pool.Return(held.Buffer);
+            }
+
             throw;
         }
         finally
@@ -778,9 +913,12 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider, IResu
         await blob.StageBlockAsync(blockId, body, options: null, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<int> ReadBlockAsync(Stream content, byte[] buffer, int blockSize, CancellationToken cancellationToken)
+    /// <summary>Reads <paramref name="content"/> into <paramref name="buffer"/> after its first <paramref name="start"/> bytes, until
+    /// <paramref name="blockSize"/> bytes are there or the content ends.</summary>
+    /// <returns>The bytes in the buffer, <paramref name="start"/> included.</returns>
+    private static async Task<int> ReadBlockAsync(Stream content, byte[] buffer, int start, int blockSize, CancellationToken cancellationToken)
     {
-        var total = 0;
+        var total = start;
         while (total < blockSize)
         {
             var read = await content.ReadAsync(buffer.AsMemory(total, blockSize - total), cancellationToken).ConfigureAwait(false);

@@ -6,13 +6,17 @@ namespace UploadKit.Storage.Azure.Internal;
 
 /// <summary>
 /// What <see cref="AzureBlobStorage"/> keeps with a resumable write: the id of its staging blob, the block size its appends
-/// are cut into, one entry per recorded append (a random tag and a length, from which the append's block ids follow), and
-/// the save options the file is committed with. Another server's instance parses it back.
+/// are cut into, one entry per recorded append that staged blocks (a random tag and the bytes its blocks hold, from which
+/// their ids follow), the short tail kept in a side blob until the next append fills a block, and the save options the
+/// file is committed with. Another server's instance parses it back.
 /// </summary>
 internal sealed class AzureResumableWriteState
 {
     /// <summary>The most blocks a block blob may commit.</summary>
     public const int MaxBlockCount = 50_000;
+
+    /// <summary>The longest tail kept in a side blob rather than staged as a short block.</summary>
+    public const int MaxKeptTail = 256 * 1024;
 
     /// <summary>The characters of an append's tag: a block id is <c>{index:D6}{tag}</c>, the same length for every block.</summary>
     private const int TagLength = 12;
@@ -26,6 +30,14 @@ internal sealed class AzureResumableWriteState
     [JsonPropertyName("appends")]
     public List<AzureResumableAppend> Appends { get; init; } = [];
 
+    /// <summary>Gets the bytes after the last block, kept in the side blob named by its tag; <see langword="null"/> for none.</summary>
+    [JsonPropertyName("tail")]
+    public AzureResumableAppend? Tail { get; init; }
+
+    /// <summary>Gets the tag of the side blob the previous recorded append kept, garbage once this state is recorded.</summary>
+    [JsonPropertyName("previous")]
+    public string? PreviousTail { get; init; }
+
     [JsonPropertyName("type")]
     public string? ContentType { get; init; }
 
@@ -37,6 +49,10 @@ internal sealed class AzureResumableWriteState
 
     [JsonPropertyName("metadata")]
     public Dictionary<string, string>? Metadata { get; init; }
+
+    /// <summary>Gets the longest tail this write keeps in a side blob.</summary>
+    [JsonIgnore]
+    public int KeptTailLimit => Math.Min(BlockSize, MaxKeptTail);
 
     /// <summary>Gets the number of blocks the recorded appends staged.</summary>
     [JsonIgnore]
@@ -68,12 +84,14 @@ internal sealed class AzureResumableWriteState
         }
 
         if (state is null || !IsLowerHex(state.Id, 32) || state.BlockSize is < 1 or > AzureBlobStorageOptions.MaxChunkSize ||
-            state.Appends is null || state.Appends.Any(a => a is null || !IsLowerHex(a.Tag, TagLength) || a.Length < 1))
+            state.Appends is null || state.Appends.Any(a => a is null || !IsLowerHex(a.Tag, TagLength) || a.Length < 1) ||
+            (state.Tail is { } tail && (!IsLowerHex(tail.Tag, TagLength) || tail.Length < 1 || tail.Length >= state.KeptTailLimit)) ||
+            (state.PreviousTail is not null && !IsLowerHex(state.PreviousTail, TagLength)))
         {
             throw new ArgumentException("The write's state was not made by an Azure Blob storage.", nameof(write));
         }
 
-        if (state.Appends.Sum(a => a.Length) != write.Length || state.BlockCount > MaxBlockCount)
+        if (state.Appends.Sum(a => a.Length) + (state.Tail?.Length ?? 0) != write.Length || state.BlockCount > MaxBlockCount)
         {
             throw new ArgumentException("The write's state does not describe the bytes the write holds.", nameof(write));
         }
@@ -103,12 +121,14 @@ internal sealed class AzureResumableWriteState
         return ids;
     }
 
-    /// <summary>The state after one more recorded append.</summary>
-    public AzureResumableWriteState With(AzureResumableAppend append) => new()
+    /// <summary>The state after one more append: the blocks it staged (if any) and the tail it kept (if any).</summary>
+    public AzureResumableWriteState With(AzureResumableAppend? staged, AzureResumableAppend? tail) => new()
     {
         Id = Id,
         BlockSize = BlockSize,
-        Appends = [.. Appends, append],
+        Appends = staged is null ? [.. Appends] : [.. Appends, staged],
+        Tail = tail,
+        PreviousTail = Tail?.Tag,
         ContentType = ContentType,
         ContentDisposition = ContentDisposition,
         Overwrite = Overwrite,

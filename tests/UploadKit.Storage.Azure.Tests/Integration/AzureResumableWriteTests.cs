@@ -40,7 +40,7 @@ public sealed class AzureResumableWriteTests
     }
 
     [Test]
-    public async Task Appends_OfAnySize_StageFullBlocksAndOneTailEach()
+    public async Task Appends_OfAnySize_StageWholeBlocks_KeepingShortTailsAside()
     {
         var storage = await CreateStorageAsync();
         var sizes = new[] { 1, 3, (2 * BlockSize) + 5, BlockSize, 0, 700 };
@@ -52,13 +52,66 @@ public sealed class AzureResumableWriteTests
             expected.AddRange(PatternStream.Bytes(sizes[i], 10 + i));
         }
 
-        var staging = storage.GetStagingBlob(AzureResumableWriteState.Parse(write));
-        var blocks = (await staging.GetBlockListAsync(BlockListTypes.Uncommitted)).Value.UncommittedBlocks;
+        var blocks = await StagedBlockSizesAsync(storage, write);
         var info = await storage.CompleteWriteAsync(write);
 
-        Assert.That(blocks.Select(b => b.SizeLong), Is.EquivalentTo(new long[] { 1, 3, BlockSize, BlockSize, 5, BlockSize, 700 }));
+        Assert.That(blocks, Is.EqualTo(new long[] { BlockSize, BlockSize, BlockSize }));
         Assert.That(info.Length, Is.EqualTo(expected.Count));
         Assert.That(await ReadAsync(storage, info.Name), Is.EqualTo(expected.ToArray()));
+        Assert.That(await AzureLeftovers.FindAsync(_containers), Is.Empty);
+    }
+
+    [Test]
+    public async Task Appends_OfOneByte_CostNoBlocks()
+    {
+        var storage = await CreateStorageAsync(blockSize: 64);
+        var write = await storage.BeginWriteAsync("bytes.bin");
+        var expected = PatternStream.Bytes(200, 15);
+        foreach (var value in expected)
+        {
+            write = await storage.AppendAsync(write, new MemoryStream([value]));
+        }
+
+        var blocks = await StagedBlockSizesAsync(storage, write);
+        var info = await storage.CompleteWriteAsync(write);
+
+        Assert.That(blocks, Is.EqualTo(new long[] { 64, 64, 64 }));
+        Assert.That(await ReadAsync(storage, info.Name), Is.EqualTo(expected));
+        Assert.That(await AzureLeftovers.FindAsync(_containers), Is.Empty);
+    }
+
+    [Test]
+    public async Task Appends_EndingInAQuarterMiBOrMore_StageItAsAShortBlock()
+    {
+        var storage = await CreateStorageAsync(blockSize: 512 * 1024);
+        var sizes = new[] { 300 * 1024, 10, 512 * 1024, 100 };
+        var write = await storage.BeginWriteAsync("short.bin");
+        var expected = new List<byte>();
+        for (var i = 0; i < sizes.Length; i++)
+        {
+            write = await storage.AppendAsync(write, new PatternStream(sizes[i], 16 + i));
+            expected.AddRange(PatternStream.Bytes(sizes[i], 16 + i));
+        }
+
+        var blocks = await StagedBlockSizesAsync(storage, write);
+        var info = await storage.CompleteWriteAsync(write);
+
+        Assert.That(blocks, Is.EqualTo(new long[] { 300 * 1024, 512 * 1024 }));
+        Assert.That(await ReadAsync(storage, info.Name), Is.EqualTo(expected.ToArray()));
+        Assert.That(await AzureLeftovers.FindAsync(_containers), Is.Empty);
+    }
+
+    [Test]
+    public async Task Append_AfterTheKeptTailWasAborted_FailsClearly()
+    {
+        var storage = await CreateStorageAsync();
+        var write = await storage.AppendAsync(await storage.BeginWriteAsync("gone.bin"), new PatternStream(BlockSize + 10, 17));
+        await storage.AbortWriteAsync(write);
+
+        Assert.That(
+            async () => await storage.AppendAsync(write, new PatternStream(10, 18)),
+            Throws.InstanceOf<IOException>().With.Message.Contains("cannot continue"));
+        Assert.That(async () => await storage.CompleteWriteAsync(write), Throws.InstanceOf<IOException>());
         Assert.That(await AzureLeftovers.FindAsync(_containers), Is.Empty);
     }
 
@@ -70,9 +123,9 @@ public sealed class AzureResumableWriteTests
         var state = AzureResumableWriteState.Parse(begun);
         var tag = AzureResumableWriteState.NewTag();
         var near = (AzureResumableWriteState.MaxBlockCount - 1) * (long)BlockSize;
-        var full = new ResumableWrite(begun.Name, near, state.With(new() { Tag = tag, Length = near }).Serialize());
+        var full = new ResumableWrite(begun.Name, near, state.With(new() { Tag = tag, Length = near }, null).Serialize());
 
-        var refused = Assert.ThrowsAsync<IOException>(async () => await storage.AppendAsync(full, new PatternStream(BlockSize + 1, 20)));
+        var refused = Assert.ThrowsAsync<IOException>(async () => await storage.AppendAsync(full, new PatternStream(2 * BlockSize, 20)));
         var last = await storage.AppendAsync(full, new PatternStream(BlockSize, 21));
 
         Assert.That(refused!.Message, Does.Contain("50000"));
@@ -93,7 +146,7 @@ public sealed class AzureResumableWriteTests
 
         await storage.AbortWriteAsync(write);
 
-        Assert.That(before, Has.Some.Contains("3 uncommitted blocks"));
+        Assert.That(before, Has.Some.Contains("2 uncommitted blocks").And.Some.Contains(".tail-"));
         Assert.That(await AzureLeftovers.FindAsync(_containers), Is.Empty);
     }
 
@@ -192,11 +245,17 @@ public sealed class AzureResumableWriteTests
     {
         var storage = await CreateStorageAsync();
         var foreign = new ResumableWrite("a.bin", 0, "{\"Id\":\"0123456789abcdef0123456789abcdef\"}");
+        var misstated = new ResumableWrite("a.bin", 5, (await storage.BeginWriteAsync("a.bin")).State);
 
         Assert.That(async () => await storage.AppendAsync(foreign, new PatternStream(1, 90)), Throws.ArgumentException);
-        Assert.That(
-            async () => await storage.AppendAsync(new ResumableWrite("a.bin", 5, (await storage.BeginWriteAsync("a.bin")).State), new PatternStream(1, 91)),
-            Throws.ArgumentException);
+        Assert.That(async () => await storage.AppendAsync(misstated, new PatternStream(1, 91)), Throws.ArgumentException);
+    }
+
+    private static async Task<long[]> StagedBlockSizesAsync(AzureBlobStorage storage, ResumableWrite write)
+    {
+        var staging = storage.GetStagingBlob(AzureResumableWriteState.Parse(write));
+        var blocks = (await staging.GetBlockListAsync(BlockListTypes.Uncommitted)).Value.UncommittedBlocks;
+        return [.. blocks.Select(b => b.SizeLong)];
     }
 
     private static async Task<byte[]> ReadAsync(IFileStorage storage, string name)
@@ -207,14 +266,14 @@ public sealed class AzureResumableWriteTests
         return copy.ToArray();
     }
 
-    private async Task<AzureBlobStorage> CreateStorageAsync(string extraOptions = "")
+    private async Task<AzureBlobStorage> CreateStorageAsync(string extraOptions = "", int blockSize = BlockSize)
     {
         AzuriteServer.Require();
         var container = AzuriteServer.NewContainerName();
         _containers.Add(container);
         await AzuriteServer.ServiceClient().CreateBlobContainerAsync(container);
         var options = AzureBlobStorageFactory.Bind(
-            "azure", AzuriteServer.StorageOptions(container, $"\"ChunkSize\": {BlockSize}, \"MaxConcurrency\": 3" +
+            "azure", AzuriteServer.StorageOptions(container, $"\"ChunkSize\": {blockSize}, \"MaxConcurrency\": 3" +
                 (extraOptions.Length > 0 ? ", " + extraOptions : "")));
         return AzureBlobStorageFactory.Create("azure", options, new ServiceCollection().BuildServiceProvider());
     }
