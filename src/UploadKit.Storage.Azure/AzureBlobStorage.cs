@@ -509,7 +509,8 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider, IResu
                     save.Name, cancellationToken).ConfigureAwait(false);
                 break;
             }
-            catch (RequestFailedException ex) when (!save.Overwrite && IsNameTaken(ex))
+            catch (RequestFailedException ex) when (!save.Overwrite && IsNameTaken(ex) &&
+                ex.ErrorCode != BlobErrorCode.SourceConditionNotMet.ToString())
             {
                 await save.NextFreeNameAsync(cancellationToken).ConfigureAwait(false);
             }

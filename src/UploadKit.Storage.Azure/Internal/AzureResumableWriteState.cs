@@ -38,17 +38,9 @@ internal sealed class AzureResumableWriteState
     [JsonPropertyName("previous")]
     public string? PreviousTail { get; init; }
 
-    [JsonPropertyName("type")]
-    public string? ContentType { get; init; }
-
-    [JsonPropertyName("disposition")]
-    public string? ContentDisposition { get; init; }
-
-    [JsonPropertyName("overwrite")]
-    public bool? Overwrite { get; init; }
-
-    [JsonPropertyName("metadata")]
-    public Dictionary<string, string>? Metadata { get; init; }
+    /// <summary>Gets the media type, disposition, overwrite choice and metadata given when the write began.</summary>
+    [JsonPropertyName("options")]
+    public FileSaveOptions? Options { get; init; }
 
     /// <summary>Gets the longest tail this write keeps in a side blob.</summary>
     [JsonIgnore]
@@ -58,15 +50,22 @@ internal sealed class AzureResumableWriteState
     [JsonIgnore]
     public long BlockCount => Appends.Sum(a => BlocksOf(a.Length));
 
-    public static AzureResumableWriteState Create(FileSaveOptions? options, int blockSize) => new()
+    public static AzureResumableWriteState Create(FileSaveOptions? options, int blockSize)
     {
-        Id = Guid.NewGuid().ToString("N"),
-        BlockSize = blockSize,
-        ContentType = options?.ContentType,
-        ContentDisposition = options?.ContentDisposition,
-        Overwrite = options?.Overwrite,
-        Metadata = options is { Metadata.Count: > 0 } ? new(options.Metadata, StringComparer.OrdinalIgnoreCase) : null,
-    };
+        // What a commit stores, not what it checks: checksums and the length are the protocol's, not the options'.
+        var kept = options is null ? null : new FileSaveOptions
+        {
+            ContentType = options.ContentType,
+            ContentDisposition = options.ContentDisposition,
+            Overwrite = options.Overwrite,
+        };
+        foreach (var (key, value) in options?.Metadata ?? new Dictionary<string, string>())
+        {
+            kept!.Metadata[key] = value;
+        }
+
+        return new() { Id = Guid.NewGuid().ToString("N"), BlockSize = blockSize, Options = kept };
+    }
 
     /// <summary>Reads a write's state back, checking that it describes exactly the bytes the write holds.</summary>
     /// <exception cref="ArgumentException">The state was not made by this storage or does not match the write's length.</exception>
@@ -129,28 +128,16 @@ internal sealed class AzureResumableWriteState
         Appends = staged is null ? [.. Appends] : [.. Appends, staged],
         Tail = tail,
         PreviousTail = Tail?.Tag,
-        ContentType = ContentType,
-        ContentDisposition = ContentDisposition,
-        Overwrite = Overwrite,
-        Metadata = Metadata,
+        Options = Options,
     };
 
     public string Serialize() => JsonSerializer.Serialize(this, AzureResumableWriteStateJsonContext.Default.AzureResumableWriteState);
 
+    /// <summary>The options the file is committed with: those given when the write began, and its length.</summary>
     public FileSaveOptions ToSaveOptions(long length)
     {
-        var options = new FileSaveOptions
-        {
-            ContentType = ContentType,
-            ContentDisposition = ContentDisposition,
-            Overwrite = Overwrite,
-            Length = length,
-        };
-        foreach (var (key, value) in Metadata ?? [])
-        {
-            options.Metadata[key] = value;
-        }
-
+        var options = Options ?? new FileSaveOptions();
+        options.Length = length;
         return options;
     }
 
@@ -171,5 +158,6 @@ internal sealed class AzureResumableAppend
 }
 
 [JsonSerializable(typeof(AzureResumableWriteState))]
-[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSourceGenerationOptions(
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, PreferredObjectCreationHandling = JsonObjectCreationHandling.Populate)]
 internal sealed partial class AzureResumableWriteStateJsonContext : JsonSerializerContext;

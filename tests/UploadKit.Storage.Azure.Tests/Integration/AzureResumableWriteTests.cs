@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using Azure.Storage.Blobs.Models;
-using Microsoft.Extensions.DependencyInjection;
 using UploadKit.Storage.Azure.Internal;
 
 namespace UploadKit.Storage.Azure.Tests.Integration;
@@ -13,15 +12,7 @@ public sealed class AzureResumableWriteTests
     private readonly List<string> _containers = [];
 
     [TearDown]
-    public async Task DeleteContainersAsync()
-    {
-        foreach (var container in _containers)
-        {
-            await AzuriteServer.ServiceClient().GetBlobContainerClient(container).DeleteIfExistsAsync();
-        }
-
-        _containers.Clear();
-    }
+    public Task DeleteContainersAsync() => AzuriteServer.DeleteContainersAsync(_containers);
 
     [Test]
     public async Task Append_StagedLateFromTheSameRecordedWrite_IsNotCommitted()
@@ -43,21 +34,14 @@ public sealed class AzureResumableWriteTests
     public async Task Appends_OfAnySize_StageWholeBlocks_KeepingShortTailsAside()
     {
         var storage = await CreateStorageAsync();
-        var sizes = new[] { 1, 3, (2 * BlockSize) + 5, BlockSize, 0, 700 };
-        var write = await storage.BeginWriteAsync("tails.bin");
-        var expected = new List<byte>();
-        for (var i = 0; i < sizes.Length; i++)
-        {
-            write = await storage.AppendAsync(write, new PatternStream(sizes[i], 10 + i));
-            expected.AddRange(PatternStream.Bytes(sizes[i], 10 + i));
-        }
+        var (write, expected) = await AppendAllAsync(storage, "tails.bin", [1, 3, (2 * BlockSize) + 5, BlockSize, 0, 700], seed: 10);
 
         var blocks = await StagedBlockSizesAsync(storage, write);
         var info = await storage.CompleteWriteAsync(write);
 
         Assert.That(blocks, Is.EqualTo(new long[] { BlockSize, BlockSize, BlockSize }));
-        Assert.That(info.Length, Is.EqualTo(expected.Count));
-        Assert.That(await ReadAsync(storage, info.Name), Is.EqualTo(expected.ToArray()));
+        Assert.That(info.Length, Is.EqualTo(expected.Length));
+        Assert.That(await ReadAsync(storage, info.Name), Is.EqualTo(expected));
         Assert.That(await AzureLeftovers.FindAsync(_containers), Is.Empty);
     }
 
@@ -84,20 +68,13 @@ public sealed class AzureResumableWriteTests
     public async Task Appends_EndingInAQuarterMiBOrMore_StageItAsAShortBlock()
     {
         var storage = await CreateStorageAsync(blockSize: 512 * 1024);
-        var sizes = new[] { 300 * 1024, 10, 512 * 1024, 100 };
-        var write = await storage.BeginWriteAsync("short.bin");
-        var expected = new List<byte>();
-        for (var i = 0; i < sizes.Length; i++)
-        {
-            write = await storage.AppendAsync(write, new PatternStream(sizes[i], 16 + i));
-            expected.AddRange(PatternStream.Bytes(sizes[i], 16 + i));
-        }
+        var (write, expected) = await AppendAllAsync(storage, "short.bin", [300 * 1024, 10, 512 * 1024, 100], seed: 16);
 
         var blocks = await StagedBlockSizesAsync(storage, write);
         var info = await storage.CompleteWriteAsync(write);
 
         Assert.That(blocks, Is.EqualTo(new long[] { 300 * 1024, 512 * 1024 }));
-        Assert.That(await ReadAsync(storage, info.Name), Is.EqualTo(expected.ToArray()));
+        Assert.That(await ReadAsync(storage, info.Name), Is.EqualTo(expected));
         Assert.That(await AzureLeftovers.FindAsync(_containers), Is.Empty);
     }
 
@@ -266,15 +243,22 @@ public sealed class AzureResumableWriteTests
         return copy.ToArray();
     }
 
-    private async Task<AzureBlobStorage> CreateStorageAsync(string extraOptions = "", int blockSize = BlockSize)
+    private Task<AzureBlobStorage> CreateStorageAsync(string extraOptions = "", int blockSize = BlockSize) =>
+        AzuriteServer.CreateStorageAsync(
+            _containers, $"\"ChunkSize\": {blockSize}, \"MaxConcurrency\": 3" + (extraOptions.Length > 0 ? ", " + extraOptions : ""));
+
+    /// <summary>Appends content of each size (seeds from <paramref name="seed"/> on) to a new write of <paramref name="name"/>.</summary>
+    private static async Task<(ResumableWrite Write, byte[] Expected)> AppendAllAsync(
+        AzureBlobStorage storage, string name, int[] sizes, int seed)
     {
-        AzuriteServer.Require();
-        var container = AzuriteServer.NewContainerName();
-        _containers.Add(container);
-        await AzuriteServer.ServiceClient().CreateBlobContainerAsync(container);
-        var options = AzureBlobStorageFactory.Bind(
-            "azure", AzuriteServer.StorageOptions(container, $"\"ChunkSize\": {blockSize}, \"MaxConcurrency\": 3" +
-                (extraOptions.Length > 0 ? ", " + extraOptions : "")));
-        return AzureBlobStorageFactory.Create("azure", options, new ServiceCollection().BuildServiceProvider());
+        var write = await storage.BeginWriteAsync(name);
+        var expected = new List<byte>();
+        for (var i = 0; i < sizes.Length; i++)
+        {
+            write = await storage.AppendAsync(write, new PatternStream(sizes[i], seed + i));
+            expected.AddRange(PatternStream.Bytes(sizes[i], seed + i));
+        }
+
+        return (write, expected.ToArray());
     }
 }
