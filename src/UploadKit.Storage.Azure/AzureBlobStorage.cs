@@ -9,6 +9,7 @@ using Azure.Storage.Blobs.Specialized;
 using Azure.Storage.Sas;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using UploadKit.Storage.Azure.Internal;
 
 namespace UploadKit.Storage.Azure;
 
@@ -23,7 +24,7 @@ namespace UploadKit.Storage.Azure;
 /// Azure's own blob limits. <see cref="PresignedUploadRequest.MaxLength"/> is therefore not enforced by Azure; the
 /// direct-upload confirmation step checks the stored blob's size and type before the file is accepted.
 /// </remarks>
-public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
+public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider, IResumableFileStorage
 {
     /// <summary>The backend name used in configuration: <c>"AzureBlob"</c>.</summary>
     public const string BackendName = "AzureBlob";
@@ -31,7 +32,10 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
     /// <summary>The longest a SAS from this storage stays valid: 7 days, the limit of a user delegation key.</summary>
     public static readonly TimeSpan MaxSasLifetime = TimeSpan.FromDays(7);
 
-    private const int MaxBlockCount = 50_000;
+    private const int MaxBlockCount = AzureResumableWriteState.MaxBlockCount;
+
+    /// <summary>The first segment of the names the storage keeps for itself (staging blobs of resumable writes).</summary>
+    private const string Reserved = ".uploadkit";
 
     private readonly BlobServiceClient _service;
     private readonly string _prefix;
@@ -187,31 +191,20 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
     {
         var source = GetBlob(sourceName);
         var destination = GetBlob(destinationName);
-        var options = new BlobCopyFromUriOptions
-        {
-            SourceConditions = sourceETag is null ? null : new BlobRequestConditions { IfMatch = new ETag(sourceETag) },
-        };
+        var conditions = sourceETag is null ? null : new BlobRequestConditions { IfMatch = new ETag(sourceETag) };
         try
         {
-            var operation = await destination.StartCopyFromUriAsync(source.Uri, options, cancellationToken).ConfigureAwait(false);
-            await operation.WaitForCompletionAsync(cancellationToken).ConfigureAwait(false);
+            await CopyBlobAsync(source, destination, conditions, null, destinationName, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 412)
         {
             throw new FileNotFoundException($"Storage '{StorageName}' has no file named '{sourceName}' with the expected content.", sourceName, ex);
         }
 
-        var copied = await destination.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (copied.Value.BlobCopyStatus is { } status && status != CopyStatus.Success)
-        {
-            await destination.DeleteIfExistsAsync(
-                DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: CancellationToken.None).ConfigureAwait(false);
-            throw new IOException($"Storage '{StorageName}': copying '{sourceName}' ended {status}: {copied.Value.CopyStatusDescription}");
-        }
-
-        _logger.Copied(StorageName, sourceName, destinationName, copied.Value.ContentLength);
-        return await GetMetadataCoreAsync(destinationName, cancellationToken).ConfigureAwait(false)
+        var copied = await GetMetadataCoreAsync(destinationName, cancellationToken).ConfigureAwait(false)
             ?? throw new IOException($"Storage '{StorageName}': the copy '{destinationName}' disappeared as soon as it was made.");
+        _logger.Copied(StorageName, sourceName, destinationName, copied.Length);
+        return copied;
     }
 
     /// <inheritdoc/>
@@ -221,7 +214,8 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
         var options = new GetBlobsOptions { Traits = BlobTraits.Metadata, Prefix = _prefix + prefix };
         await foreach (var item in Container.GetBlobsAsync(options, cancellationToken).ConfigureAwait(false))
         {
-            if (item.Deleted || !item.Name.StartsWith(_prefix, StringComparison.Ordinal) || item.Name.Length == _prefix.Length)
+            if (item.Deleted || !item.Name.StartsWith(_prefix, StringComparison.Ordinal) || item.Name.Length == _prefix.Length ||
+                IsReserved(item.Name[_prefix.Length..]))
             {
                 continue;
             }
@@ -339,7 +333,323 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
         return new PresignedUrl("GET", ApplyCustomDomain(uri), expiresOn);
     }
 
-    internal BlockBlobClient GetBlob(string name) => Container.GetBlockBlobClient(_prefix + FileStorageNames.Validate(name));
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Nothing is sent to Azure: the write's blocks go to a staging blob of its own, <c>.uploadkit/resumable/{id}</c>
+    /// under the storage's <see cref="AzureBlobStorageOptions.KeyPrefix"/>, a name no file of the storage can have.
+    /// </remarks>
+    public Task<ResumableWrite> BeginWriteAsync(string name, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        name = ValidateName(name);
+        var state = AzureResumableWriteState.Create(options, _blockSize);
+        return Task.FromResult(new ResumableWrite(name, 0, state.Serialize()));
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// <para>
+    /// The content is staged (Put Block) on the write's staging blob in blocks of the storage's
+    /// <see cref="AzureBlobStorageOptions.ChunkSize"/> (as it was when the write began), up to
+    /// <see cref="AzureBlobStorageOptions.MaxConcurrency"/> at once, so memory stays within
+    /// <c>(MaxConcurrency + 1) × ChunkSize</c> whatever the append's size. Block ids carry the block's index in the file
+    /// and a tag drawn for this append; the returned write records the tag, so its block list names exactly the blocks of
+    /// recorded appends and a block of an append that was not recorded (even one a slow server stages late) is never
+    /// committed.
+    /// </para>
+    /// <para>
+    /// An append's last bytes that do not fill a block are staged as a short block when they are at least 256 KiB (or a
+    /// block), and otherwise kept in a small side blob that the next append reads back and fills into its first block. So
+    /// tiny appends cost no blocks, every block but the last holds at least 256 KiB, and a file of any sequence of appends
+    /// fits the 50,000 blocks a blob may commit up to at least 50,000 × 256 KiB (12 GiB), and up to
+    /// 50,000 × <see cref="AzureBlobStorageOptions.ChunkSize"/> when appends are whole blocks.
+    /// </para>
+    /// </remarks>
+    /// <exception cref="IOException">The content stream failed, or the write would need more than 50,000 blocks; the
+    /// recorded write stays usable.</exception>
+    public async Task<ResumableWrite> AppendAsync(ResumableWrite write, Stream content, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var state = AzureResumableWriteState.Parse(write);
+        await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
+        var staging = GetStagingBlob(state);
+        var pool = ArrayPool<byte>.Shared;
+        var buffer = pool.Rent(state.BlockSize);
+        (byte[] Buffer, int Length)? tail = null;
+        try
+        {
+            // The kept tail, then the content, fill the first block.
+            var kept = state.Tail is null
+                ? 0
+                : await ReadTailAsync(staging, state.Tail, buffer, cancellationToken).ConfigureAwait(false);
+            var filled = await ReadBlockAsync(content, buffer, kept, state.BlockSize, cancellationToken).ConfigureAwait(false);
+            if (filled == kept)
+            {
+                return write;
+            }
+
+            var tag = AzureResumableWriteState.NewTag();
+            var first = (int)state.BlockCount;
+            var queue = new Queue<(byte[] Buffer, int Length)>([(buffer, filled)]);
+            buffer = null;
+            var staged = await StageBlocksAsync(
+                staging,
+                queue,
+                content,
+                state.BlockSize,
+                AzureResumableWriteState.MaxBlockCount - first,
+                index => AzureResumableWriteState.BlockId(first + index, tag),
+                state.KeptTailLimit,
+                hashes: null,
+                progress: _ => { },
+                cancellationToken).ConfigureAwait(false);
+            tail = staged.Tail;
+            if (first + staged.Count + (tail is null ? 0 : 1) > AzureResumableWriteState.MaxBlockCount)
+            {
+                throw new IOException($"The write would need more than {AzureResumableWriteState.MaxBlockCount} blocks of " +
+                    $"{state.BlockSize} bytes, the most a blob holds; this append was not kept.");
+            }
+
+            AzureResumableAppend? keptTail = null;
+            if (tail is { } bytes)
+            {
+                keptTail = new() { Tag = tag, Length = bytes.Length };
+                using var body = new MemoryStream(bytes.Buffer, 0, bytes.Length, writable: false);
+                await GetTailBlob(staging, tag).UploadAsync(body, new BlobUploadOptions(), cancellationToken).ConfigureAwait(false);
+            }
+
+            if (state.PreviousTail is not null)
+            {
+                // The tail the recorded write replaced: nothing can ask for it any more.
+                await GetTailBlob(staging, state.PreviousTail).DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+
+            var next = state.With(staged.Length == 0 ? null : new() { Tag = tag, Length = staged.Length }, keptTail);
+            return new ResumableWrite(write.Name, write.Length - kept + staged.Length + (tail?.Length ?? 0), next.Serialize());
+        }
+        finally
+        {
+            if (buffer is not null)
+            {
+                pool.Return(buffer);
+            }
+
+            if (tail is { } held)
+            {
+                pool.Return(held.Buffer);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// <para>
+    /// The recorded blocks are committed (Put Block List) to the staging blob with the file's Content-Type,
+    /// Content-Disposition, Cache-Control and metadata, as a save stores them; blocks of unrecorded appends are dropped by
+    /// that commit. The staging blob is then copied within the account (Copy Blob, which carries those properties) to the
+    /// file's name, create-only (<c>If-None-Match: *</c>) unless the storage overwrites, moving to a free name when the
+    /// name is taken, and deleted.
+    /// </para>
+    /// <para>
+    /// The copy is made by Azure, not through the app, but it is a copy of the whole file: it is billed as a write and
+    /// takes time that grows with the file. It is what lets uploads of the same name run at once and a taken name get a
+    /// fresh one: blocks staged on the file's own name could only be committed to that name, and any commit to it by
+    /// another writer would discard them. The stored blob has no <c>Content-MD5</c>, since no single pass saw its bytes.
+    /// </para>
+    /// </remarks>
+    public async Task<StoredFileInfo> CompleteWriteAsync(ResumableWrite write, CancellationToken cancellationToken = default)
+    {
+        var state = AzureResumableWriteState.Parse(write);
+        var name = ValidateName(write.Name);
+        await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
+        var save = CreateSave(name, state.ToSaveOptions(write.Length));
+        var staging = GetStagingBlob(state);
+        var blocks = state.BlockIds();
+        if (state.Tail is { } tail)
+        {
+            // The kept tail becomes the last block.
+            var id = AzureResumableWriteState.BlockId(blocks.Count, tail.Tag);
+            var buffer = ArrayPool<byte>.Shared.Rent((int)tail.Length + 1);
+            try
+            {
+                var length = await ReadTailAsync(staging, tail, buffer, cancellationToken).ConfigureAwait(false);
+                await StageBlockAsync(staging, id, buffer, length, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            blocks.Add(id);
+        }
+
+        var commit = new CommitBlockListOptions
+        {
+            HttpHeaders = CreateHttpHeaders(save),
+            Metadata = save.Metadata.Count > 0 ? new Dictionary<string, string>(save.Metadata) : null,
+        };
+        BlobContentInfo committed;
+        try
+        {
+            committed = (await staging.CommitBlockListAsync(blocks, commit, cancellationToken).ConfigureAwait(false)).Value;
+        }
+        catch (RequestFailedException ex) when (ex.ErrorCode == BlobErrorCode.InvalidBlockList.ToString())
+        {
+            throw new IOException($"Storage '{StorageName}': the blocks of the write for '{name}' are gone (aborted, or " +
+                "not appended for more than 7 days); nothing was stored.", ex);
+        }
+
+        var source = new BlobRequestConditions { IfMatch = committed.ETag };
+        while (true)
+        {
+            var target = GetBlob(save.Name);
+            try
+            {
+                await CopyBlobAsync(
+                    staging, target, source, save.Overwrite ? null : new BlobRequestConditions { IfNoneMatch = ETag.All },
+                    save.Name, cancellationToken).ConfigureAwait(false);
+                break;
+            }
+            catch (RequestFailedException ex) when (!save.Overwrite && IsNameTaken(ex) &&
+                ex.ErrorCode != BlobErrorCode.SourceConditionNotMet.ToString())
+            {
+                await save.NextFreeNameAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        await DeleteStagingAsync(staging, name, cancellationToken).ConfigureAwait(false);
+        _logger.ResumableCompleted(StorageName, save.Name, write.Length, blocks.Count);
+        var info = await GetMetadataCoreAsync(save.Name, cancellationToken).ConfigureAwait(false)
+            ?? throw new IOException($"Storage '{StorageName}': '{save.Name}' disappeared as soon as it was stored.");
+        if (info.Length != write.Length)
+        {
+            throw new IOException($"Storage '{StorageName}': '{save.Name}' holds {info.Length} bytes, not the write's {write.Length}.");
+        }
+
+        return info;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// A blob that was never committed cannot be deleted, and its uncommitted blocks would otherwise wait up to 7 days for
+    /// Azure to discard them: the staging blob is committed empty, which drops every uncommitted block at once, and then
+    /// deleted. Blocks a server still stages after the abort (one that lost its lock mid-append) are left to Azure's
+    /// 7-day discard.
+    /// </remarks>
+    public async Task AbortWriteAsync(ResumableWrite write, CancellationToken cancellationToken = default)
+    {
+        var staging = GetStagingBlob(AzureResumableWriteState.Parse(write));
+        try
+        {
+            await staging.CommitBlockListAsync([], options: null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (ex.ErrorCode == BlobErrorCode.ContainerNotFound.ToString())
+        {
+            return;
+        }
+
+        await DeleteSideBlobsAsync(staging, cancellationToken).ConfigureAwait(false);
+        await staging.DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken).ConfigureAwait(false);
+        _logger.ResumableAborted(StorageName, write.Name);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Names whose first segment starts with <c>.uploadkit</c> are kept for the storage's staging blobs.</remarks>
+    protected override string ValidateName(string name)
+    {
+        name = base.ValidateName(name);
+        if (IsReserved(name))
+        {
+            throw new SuspiciousFileNameException($"Names starting with '{Reserved}' are reserved by the storage.");
+        }
+
+        return name;
+    }
+
+    internal BlockBlobClient GetBlob(string name) => Container.GetBlockBlobClient(_prefix + ValidateName(name));
+
+    internal BlockBlobClient GetStagingBlob(AzureResumableWriteState state) =>
+        Container.GetBlockBlobClient($"{_prefix}{Reserved}/resumable/{state.Id}");
+
+    private static bool IsReserved(string name) => name.StartsWith(Reserved, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The side blob that keeps the tail of the append tagged <paramref name="tag"/>.</summary>
+    private BlockBlobClient GetTailBlob(BlockBlobClient staging, string tag) => Container.GetBlockBlobClient($"{staging.Name}.tail-{tag}");
+
+    /// <summary>Reads a kept tail into the start of <paramref name="buffer"/>.</summary>
+    /// <returns>Its length.</returns>
+    private async Task<int> ReadTailAsync(BlockBlobClient staging, AzureResumableAppend tail, byte[] buffer, CancellationToken cancellationToken)
+    {
+        var blob = GetTailBlob(staging, tail.Tag);
+        try
+        {
+            var response = await blob.DownloadStreamingAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            var stream = response.Value.Content;
+            await using (stream.ConfigureAwait(false))
+            {
+                var length = await ReadBlockAsync(stream, buffer, 0, (int)tail.Length + 1, cancellationToken).ConfigureAwait(false);
+                if (length == tail.Length)
+                {
+                    return length;
+                }
+            }
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            throw new IOException($"Storage '{StorageName}': the last bytes of a write were aborted or lost; it cannot continue.", ex);
+        }
+
+        throw new IOException($"Storage '{StorageName}': the last bytes of a write do not have their recorded length; it cannot continue.");
+    }
+
+    /// <summary>Deletes every side blob of the write whose staging blob is <paramref name="staging"/>: kept tails, recorded or not.</summary>
+    private async Task DeleteSideBlobsAsync(BlockBlobClient staging, CancellationToken cancellationToken)
+    {
+        var options = new GetBlobsOptions { Prefix = staging.Name + "." };
+        await foreach (var item in Container.GetBlobsAsync(options, cancellationToken).ConfigureAwait(false))
+        {
+            await Container.GetBlobClient(item.Name).DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task DeleteStagingAsync(BlockBlobClient staging, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await DeleteSideBlobsAsync(staging, cancellationToken).ConfigureAwait(false);
+            await staging.DeleteIfExistsAsync(
+                DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex)
+        {
+            // The file is stored; failing now would make a retry store it twice. The staging blob stays for an abort
+            // of the write, or a lifecycle rule on the reserved folder, to remove.
+            _logger.StagingNotDeleted(StorageName, name, staging.Name, ex);
+        }
+    }
+
+    /// <summary>
+    /// Copy Blob from <paramref name="source"/> to <paramref name="destination"/> within the account, authorized by the
+    /// storage's own credential, waiting for a copy the service runs in the background.
+    /// </summary>
+    private async Task CopyBlobAsync(
+        BlobBaseClient source,
+        BlobBaseClient destination,
+        BlobRequestConditions? sourceConditions,
+        BlobRequestConditions? destinationConditions,
+        string destinationName,
+        CancellationToken cancellationToken)
+    {
+        var options = new BlobCopyFromUriOptions { SourceConditions = sourceConditions, DestinationConditions = destinationConditions };
+        var operation = await destination.StartCopyFromUriAsync(source.Uri, options, cancellationToken).ConfigureAwait(false);
+        await operation.WaitForCompletionAsync(cancellationToken).ConfigureAwait(false);
+        var copied = await destination.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (copied.Value.BlobCopyStatus is { } status && status != CopyStatus.Success)
+        {
+            await destination.DeleteIfExistsAsync(
+                DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+            throw new IOException($"Storage '{StorageName}': copying to '{destinationName}' ended {status}: {copied.Value.CopyStatusDescription}");
+        }
+    }
 
     private async Task<string?> TrySaveAsync(
         StorageSave save, Stream content, BlobHttpHeaders headers, Dictionary<string, string>? metadata, CancellationToken cancellationToken)
@@ -351,13 +661,13 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
         byte[]? second = null;
         try
         {
-            var firstLength = await ReadBlockAsync(content, first, cancellationToken).ConfigureAwait(false);
+            var firstLength = await ReadBlockAsync(content, first, 0, _blockSize, cancellationToken).ConfigureAwait(false);
             hashes.Append(first.AsSpan(0, firstLength));
             var secondLength = 0;
             if (firstLength == _blockSize)
             {
                 second = pool.Rent(_blockSize);
-                secondLength = await ReadBlockAsync(content, second, cancellationToken).ConfigureAwait(false);
+                secondLength = await ReadBlockAsync(content, second, 0, _blockSize, cancellationToken).ConfigureAwait(false);
                 hashes.Append(second.AsSpan(0, secondLength));
             }
 
@@ -428,13 +738,62 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
         BlobRequestConditions? conditions,
         CancellationToken cancellationToken)
     {
-        var pool = ArrayPool<byte>.Shared;
         var blob = GetBlob(name);
         var uploadId = Guid.NewGuid().ToString("N");
-        var blockIds = new List<string>();
+        string BlockId(int index) => Convert.ToBase64String(Encoding.ASCII.GetBytes($"{uploadId}{index:D6}"));
+        var staged = 0;
+        try
+        {
+            var (count, length, _) = await StageBlocksAsync(
+                blob, queue, content, _blockSize, MaxBlockCount, BlockId, 0, hashes, n => staged = n, cancellationToken).ConfigureAwait(false);
+            headers.ContentHash = hashes.Verify();
+            var options = new CommitBlockListOptions { HttpHeaders = headers, Metadata = metadata, Conditions = conditions };
+            try
+            {
+                await blob.CommitBlockListAsync(Enumerable.Range(0, count).Select(BlockId), options, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException ex) when (conditions is not null && IsNameTaken(ex))
+            {
+                return null;
+            }
+
+            _logger.BlobSaved(StorageName, name, length, count);
+            return name;
+        }
+        catch (Exception ex)
+        {
+            _logger.SaveAbandoned(StorageName, name, staged, ex);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Stages the blocks already read (<paramref name="queue"/>, whose buffers it returns to the pool) and the rest of
+    /// <paramref name="content"/>, cut into blocks of <paramref name="blockSize"/> bytes with ids
+    /// <paramref name="blockId"/>(0), (1), …, up to <see cref="AzureBlobStorageOptions.MaxConcurrency"/> at once. At most
+    /// that many plus one buffers are held. Commits nothing. A last block shorter than <paramref name="keepTailUnder"/> is not
+    /// staged but handed back, in a pooled buffer the caller returns.
+    /// </summary>
+    /// <returns>The number of blocks and bytes staged, and the tail kept back.</returns>
+    /// <exception cref="IOException">The content needs more than <paramref name="maxBlocks"/> blocks.</exception>
+    private async Task<(int Count, long Length, (byte[] Buffer, int Length)? Tail)> StageBlocksAsync(
+        BlockBlobClient blob,
+        Queue<(byte[] Buffer, int Length)> queue,
+        Stream content,
+        int blockSize,
+        int maxBlocks,
+        Func<int, string> blockId,
+        int keepTailUnder,
+        ContentHashes? hashes,
+        Action<int> progress,
+        CancellationToken cancellationToken)
+    {
+        var pool = ArrayPool<byte>.Shared;
         var inFlight = new List<(Task Task, byte[] Buffer)>(_maxConcurrency);
         using var staging = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var count = 0;
         long length = 0;
+        (byte[] Buffer, int Length)? tail = null;
         try
         {
             while (true)
@@ -453,10 +812,10 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
                 }
                 else
                 {
-                    buffer = pool.Rent(_blockSize);
+                    buffer = pool.Rent(blockSize);
                     try
                     {
-                        read = await ReadBlockAsync(content, buffer, cancellationToken).ConfigureAwait(false);
+                        read = await ReadBlockAsync(content, buffer, 0, blockSize, cancellationToken).ConfigureAwait(false);
                     }
                     catch
                     {
@@ -470,20 +829,27 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
                         break;
                     }
 
-                    hashes.Append(buffer.AsSpan(0, read));
+                    hashes?.Append(buffer.AsSpan(0, read));
                 }
 
-                if (blockIds.Count == MaxBlockCount)
+                if (read < keepTailUnder && read < blockSize)
+                {
+                    // A short block is the content's last.
+                    tail = (buffer, read);
+                    break;
+                }
+
+                if (count == maxBlocks)
                 {
                     pool.Return(buffer);
-                    throw new IOException($"The content is longer than {MaxBlockCount} blocks of {_blockSize} " +
-                        "bytes, the most a blob can hold; raise ChunkSize.");
+                    throw new IOException($"The content needs more than {maxBlocks} blocks of {blockSize} bytes, and a blob " +
+                        $"holds at most {MaxBlockCount} blocks; raise ChunkSize.");
                 }
 
-                var blockId = Convert.ToBase64String(Encoding.ASCII.GetBytes($"{uploadId}{blockIds.Count:D6}"));
-                blockIds.Add(blockId);
+                inFlight.Add((StageBlockAsync(blob, blockId(count), buffer, read, staging.Token), buffer));
+                count++;
                 length += read;
-                inFlight.Add((StageBlockAsync(blob, blockId, buffer, read, staging.Token), buffer));
+                progress(count);
             }
 
             while (inFlight.Count > 0)
@@ -491,24 +857,16 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
                 await CompleteOneAsync(inFlight).ConfigureAwait(false);
             }
 
-            headers.ContentHash = hashes.Verify();
-            var options = new CommitBlockListOptions { HttpHeaders = headers, Metadata = metadata, Conditions = conditions };
-            try
-            {
-                await blob.CommitBlockListAsync(blockIds, options, cancellationToken).ConfigureAwait(false);
-            }
-            catch (RequestFailedException ex) when (conditions is not null && IsNameTaken(ex))
-            {
-                return null;
-            }
-
-            _logger.BlobSaved(StorageName, name, length, blockIds.Count);
-            return name;
+            return (count, length, tail);
         }
-        catch (Exception ex)
+        catch
         {
             await staging.CancelAsync().ConfigureAwait(false);
-            _logger.SaveAbandoned(StorageName, name, blockIds.Count, ex);
+            if (tail is { } held)
+            {
+                pool.Return(held.Buffer);
+            }
+
             throw;
         }
         finally
@@ -521,7 +879,7 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
                 }
                 catch (Exception) when (task.IsFaulted || task.IsCanceled)
                 {
-                    // The save already failed; this block's own failure adds nothing.
+                    // The staging already failed; this block's own failure adds nothing.
                 }
 
                 pool.Return(buffer);
@@ -556,12 +914,15 @@ public sealed class AzureBlobStorage : FileStorage, IPresignedUrlProvider
         await blob.StageBlockAsync(blockId, body, options: null, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<int> ReadBlockAsync(Stream content, byte[] buffer, CancellationToken cancellationToken)
+    /// <summary>Reads <paramref name="content"/> into <paramref name="buffer"/> after its first <paramref name="start"/> bytes, until
+    /// <paramref name="blockSize"/> bytes are there or the content ends.</summary>
+    /// <returns>The bytes in the buffer, <paramref name="start"/> included.</returns>
+    private static async Task<int> ReadBlockAsync(Stream content, byte[] buffer, int start, int blockSize, CancellationToken cancellationToken)
     {
-        var total = 0;
-        while (total < _blockSize)
+        var total = start;
+        while (total < blockSize)
         {
-            var read = await content.ReadAsync(buffer.AsMemory(total, _blockSize - total), cancellationToken).ConfigureAwait(false);
+            var read = await content.ReadAsync(buffer.AsMemory(total, blockSize - total), cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
                 break;

@@ -29,4 +29,17 @@ internal static partial class Log
     [LoggerMessage(EventId = 2005, Level = LogLevel.Debug, EventName = "AzureCopied",
         Message = "Copied '{Name}' to '{DestinationName}' ({FileSize} bytes) within the account for Azure storage {StorageName}")]
     public static partial void Copied(this ILogger logger, string storageName, string name, string destinationName, long fileSize);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Debug, EventName = "AzureResumableCompleted",
+        Message = "Completed a resumable write as {BlobName} ({Length} bytes in {BlockCount} blocks) in Azure storage {StorageName}")]
+    public static partial void ResumableCompleted(this ILogger logger, string storageName, string blobName, long length, int blockCount);
+
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Debug, EventName = "AzureResumableAborted",
+        Message = "Aborted a resumable write of {BlobName} in Azure storage {StorageName}; its blocks are gone")]
+    public static partial void ResumableAborted(this ILogger logger, string storageName, string blobName);
+
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Warning, EventName = "AzureStagingNotDeleted",
+        Message = "Stored the resumable write for {BlobName} in Azure storage {StorageName}, but its staging blob {StagingName} " +
+            "could not be deleted; aborting the write removes it")]
+    public static partial void StagingNotDeleted(this ILogger logger, string storageName, string blobName, string stagingName, Exception exception);
 }

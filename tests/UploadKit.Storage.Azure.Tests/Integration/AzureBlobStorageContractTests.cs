@@ -12,22 +12,11 @@ public sealed class AzureBlobStorageContractTests : StorageContract
 
     protected override async Task<IFileStorage> CreateStorageAsync(bool overwrite)
     {
-        AzuriteServer.Require();
-        var container = AzuriteServer.NewContainerName();
-        _containers.Add(container);
-        await AzuriteServer.ServiceClient().CreateBlobContainerAsync(container);
+        var container = await AzuriteServer.CreateContainerAsync(_containers);
         var options = AzureBlobStorageFactory.Bind(
             "azure", AzuriteServer.StorageOptions(container, $"\"Overwrite\": {(overwrite ? "true" : "false")}, \"ChunkSize\": 65536"));
         return AzureBlobStorageFactory.Create("azure", options, new ServiceCollection().BuildServiceProvider());
     }
 
-    protected override async Task DeleteStoreAsync()
-    {
-        foreach (var container in _containers)
-        {
-            await AzuriteServer.ServiceClient().GetBlobContainerClient(container).DeleteIfExistsAsync();
-        }
-
-        _containers.Clear();
-    }
+    protected override Task DeleteStoreAsync() => AzuriteServer.DeleteContainersAsync(_containers);
 }

@@ -16,15 +16,7 @@ public sealed class AzureBlobStorageTests
     private readonly List<string> _containers = [];
 
     [TearDown]
-    public async Task DeleteContainersAsync()
-    {
-        foreach (var container in _containers)
-        {
-            await AzuriteServer.ServiceClient().GetBlobContainerClient(container).DeleteIfExistsAsync();
-        }
-
-        _containers.Clear();
-    }
+    public Task DeleteContainersAsync() => AzuriteServer.DeleteContainersAsync(_containers);
 
     [Test]
     public async Task SaveAsync_UploadsOfActiveOrMisdeclaredContent_StoredWithServerTypeAndAttachment()
@@ -481,20 +473,15 @@ public sealed class AzureBlobStorageTests
         Assert.That(await SHA256.HashDataAsync(read), Is.EqualTo(PatternStream.Sha256(42, 31)));
     }
 
-    private async Task<AzureBlobStorage> CreateStorageAsync(string extraOptions = "", TimeProvider? timeProvider = null)
+    private Task<AzureBlobStorage> CreateStorageAsync(string extraOptions = "", TimeProvider? timeProvider = null)
     {
-        AzuriteServer.Require();
-        var container = AzuriteServer.NewContainerName();
-        _containers.Add(container);
-        await AzuriteServer.ServiceClient().CreateBlobContainerAsync(container);
         var services = new ServiceCollection();
         if (timeProvider is not null)
         {
             services.AddSingleton(timeProvider);
         }
 
-        var options = AzureBlobStorageFactory.Bind("azure", AzuriteServer.StorageOptions(container, extraOptions));
-        return AzureBlobStorageFactory.Create("azure", options, services.BuildServiceProvider());
+        return AzuriteServer.CreateStorageAsync(_containers, extraOptions, services.BuildServiceProvider());
     }
 
     private static async Task<byte[]> ReadSha256Async(IFileStorage storage, string name)

@@ -1,6 +1,8 @@
 using System.Text;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using UploadKit.Storage.Azure.Internal;
 using UploadKit.Testing;
 
 namespace UploadKit.Storage.Azure.Tests.Integration;
@@ -86,6 +88,36 @@ public sealed class AzuriteServer
 
     /// <summary>A fresh container name for one test.</summary>
     public static string NewContainerName() => "t" + Guid.NewGuid().ToString("N");
+
+    /// <summary>Creates a fresh container, remembering its name in <paramref name="containers"/> to delete.</summary>
+    public static async Task<string> CreateContainerAsync(List<string> containers)
+    {
+        Require();
+        var container = NewContainerName();
+        containers.Add(container);
+        await ServiceClient().CreateBlobContainerAsync(container);
+        return container;
+    }
+
+    /// <summary>Creates a fresh container and a storage named <c>azure</c> on it, configured as appsettings would, with extra options.</summary>
+    public static async Task<AzureBlobStorage> CreateStorageAsync(
+        List<string> containers, string extraOptions = "", IServiceProvider? services = null)
+    {
+        var container = await CreateContainerAsync(containers);
+        var options = AzureBlobStorageFactory.Bind("azure", StorageOptions(container, extraOptions));
+        return AzureBlobStorageFactory.Create("azure", options, services ?? new ServiceCollection().BuildServiceProvider());
+    }
+
+    /// <summary>Deletes the containers a test created and forgets them.</summary>
+    public static async Task DeleteContainersAsync(List<string> containers)
+    {
+        foreach (var container in containers)
+        {
+            await ServiceClient().GetBlobContainerClient(container).DeleteIfExistsAsync();
+        }
+
+        containers.Clear();
+    }
 
     /// <summary>The appsettings a user writes for a storage named <c>azure</c> on Azurite, with extra options.</summary>
     public static IConfigurationSection StorageOptions(string containerName, string extraOptions = "", bool connectionString = false)
