@@ -115,16 +115,18 @@ internal sealed partial class ResumableUploadService(
         ResumableEndpoint endpoint, string id, ResumableAppend append, UploadRequestContext request, CancellationToken stopping)
     {
         var options = endpoint.Options;
-        var upload = await GetAsync(id, request.OwnerId, request.RequestAborted).ConfigureAwait(false);
+        // The store is asked with the server's token, not the request's: bytes that arrived before a client went away
+        // are recorded all the same.
+        var upload = await GetAsync(id, request.OwnerId, stopping).ConfigureAwait(false);
         CheckAppend(upload, append);
-        var lease = await store.TryAcquireLeaseAsync(id, options.LeaseDuration, request.RequestAborted).ConfigureAwait(false)
+        var lease = await store.TryAcquireLeaseAsync(id, options.LeaseDuration, stopping).ConfigureAwait(false)
             ?? throw Busy(upload);
         using var leaseLost = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         var renewal = RenewAsync(id, lease, options.LeaseDuration, leaseLost);
         try
         {
             // Read again under the lease: another server may have appended since.
-            upload = await GetAsync(id, request.OwnerId, request.RequestAborted).ConfigureAwait(false);
+            upload = await GetAsync(id, request.OwnerId, stopping).ConfigureAwait(false);
             CheckAppend(upload, append);
             if (append.DeclaredLength is { } declared && upload.Length is null)
             {
