@@ -17,7 +17,7 @@ namespace UploadKit.Storage.S3;
 /// unknown length that turns out longer) in a multipart upload with bounded memory, aborted on any failure.
 /// Also hands out presigned <c>PUT</c>, <c>POST</c>-policy, multipart-part and <c>GET</c> URLs.
 /// </summary>
-public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
+public sealed partial class S3Storage : FileStorage, IPresignedUrlProvider, IResumableFileStorage, IDisposable
 {
     private readonly IAmazonS3 _client;
     private readonly S3StorageOptions _options;
@@ -212,7 +212,8 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
             var response = await _client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
             foreach (var item in response.S3Objects ?? [])
             {
-                if (!item.Key.StartsWith(_prefix, StringComparison.Ordinal) || item.Key.Length == _prefix.Length || item.Key.EndsWith('/'))
+                if (!item.Key.StartsWith(_prefix, StringComparison.Ordinal) || item.Key.Length == _prefix.Length || item.Key.EndsWith('/') ||
+                    IsReserved(item.Key[_prefix.Length..]))
                 {
                     continue;
                 }
