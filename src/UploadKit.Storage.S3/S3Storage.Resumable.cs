@@ -8,9 +8,10 @@ using UploadKit.Storage.S3.Internal;
 namespace UploadKit.Storage.S3;
 
 /// <content>
-/// Resumable writes. Each append stores its bytes as pieces: ordinary objects in the write's own folder under the
-/// storage's reserved <c>.uploadkit/resumable/</c> prefix, each written once under a fresh name. Completion assembles the
-/// pieces, server-side, into a multipart upload of the name that is free then (<c>UploadPartCopy</c>), and deletes them.
+/// Resumable writes. Full parts go straight into a multipart upload of the file's name, created with the write's first
+/// part; bytes short of S3's 5 MiB part minimum wait as short pieces, small objects of the write's own folder under the
+/// storage's reserved <c>.uploadkit/resumable/</c> prefix, each written once under a fresh name. Completion sends the
+/// short pieces as the last part and completes the upload: nothing is copied inside the bucket.
 /// </content>
 public sealed partial class S3Storage
 {
@@ -22,6 +23,9 @@ public sealed partial class S3Storage
 
     /// <summary>How many short pieces a write keeps at its end before an append merges them into one.</summary>
     internal const int MaxShortPieces = 8;
+
+    /// <summary>The start of the name of an object in a write's folder that records a multipart upload the write created.</summary>
+    internal const string UploadMarker = "upload-";
 
     private const string ResumableFolder = ReservedPrefix + "/resumable/";
 
@@ -35,20 +39,28 @@ public sealed partial class S3Storage
 
     /// <inheritdoc />
     /// <remarks>
-    /// The bytes are read in part-sized buffers (<see cref="S3StorageOptions.ChunkSize"/>) and each is <c>PUT</c> as a
-    /// piece, up to <see cref="S3StorageOptions.MaxConcurrency"/> at once. Pieces shorter than S3's 5 MiB part minimum
-    /// may only end the file, so an append that follows short pieces reads them back (less than 5 MiB) and writes them
-    /// again at the front of its first piece, once the two together reach the minimum or the short pieces number
-    /// <see cref="MaxShortPieces"/>; until then it adds one more short piece.
+    /// <para>
+    /// The bytes are read in part-sized buffers (<see cref="S3StorageOptions.ChunkSize"/>) and each full one is sent as the
+    /// next part of the write's multipart upload, up to <see cref="S3StorageOptions.MaxConcurrency"/> at once. The first
+    /// part creates the upload, under the name free at that moment (the check <see cref="FileStorage.SaveAsync"/> makes
+    /// before a multipart save). An append that was never recorded is replaced by the next one: it sends the same part
+    /// numbers again, and completion lists only the recorded parts.
+    /// </para>
+    /// <para>
+    /// Bytes short of the 5 MiB part minimum at the end of an append become a short piece; the next append reads the
+    /// short pieces back (less than 5 MiB) and sends them at the front of its first part once the two together reach the
+    /// minimum, or merges them when they number <see cref="MaxShortPieces"/>; until then it adds one more short piece.
+    /// </para>
     /// </remarks>
-    /// <exception cref="InvalidOperationException">The write's pieces are gone: it was completed or aborted, or a later write replaced it.</exception>
+    /// <exception cref="InvalidOperationException">The write's short pieces are gone: it was completed or aborted, or a later write replaced it.</exception>
     /// <exception cref="IOException">The write would need more than S3's 10,000 parts.</exception>
     public async Task<ResumableWrite> AppendAsync(ResumableWrite write, Stream content, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
         var (state, pieces) = S3ResumableState.Parse(write);
         ValidateName(write.Name);
-        var folder = GetKey(ResumableFolder + state.Id + "/");
+        var folder = GetResumableFolder(state);
+        var upload = state.UploadId is { } recordedId ? (state.Name!, recordedId) : ((string Name, string UploadId)?)null;
 
         // The write given is the one recorded, so what its predecessor held and it merged away is garbage now.
         if (state.Replaced is { Count: > 0 } replaced)
@@ -59,8 +71,8 @@ public sealed partial class S3Storage
         var shortStart = ShortRunStart(pieces);
         var shortPieces = pieces[shortStart..];
         var shortLength = shortPieces.Sum(p => p.Length);
-        var written = new List<S3Piece>();
-        var uploads = new List<Task>();
+        var uploads = new List<Task<S3Piece>>();
+        var created = false;
         using var slots = new SemaphoreSlim(_options.MaxConcurrency);
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
@@ -82,45 +94,61 @@ public sealed partial class S3Storage
             {
                 part.Dispose();
                 slots.Release();
-                return new ResumableWrite(write.Name, write.Length, state.With(pieces, []).Serialize());
+                return new ResumableWrite(write.Name, write.Length, state.With(pieces, [], upload).Serialize());
             }
 
             var ended = part.Length < _parts.PartSize;
             var merge = !ended || part.Length >= S3StorageOptions.MinimumPartSize || shortPieces.Count >= MaxShortPieces;
             var kept = merge ? pieces[..shortStart] : pieces;
-            S3Piece piece;
             int start;
-            if (merge && shortLength > 0)
+            long offset;
+            try
             {
-                try
+                if (merge && shortLength > 0)
                 {
                     await ReadPiecesAsync(folder, shortPieces, part.Memory[..shortLength], failed.Token).ConfigureAwait(false);
+                    (start, offset) = (0, write.Length - shortLength);
                 }
-                catch
+                else
                 {
-                    part.Dispose();
-                    throw;
+                    (start, offset) = (shortLength, write.Length);
                 }
-
-                (piece, start) = (S3Piece.New(write.Length - shortLength, part.Length), 0);
             }
-            else
+            catch
             {
-                (piece, start) = (S3Piece.New(write.Length, part.Length - shortLength), shortLength);
+                part.Dispose();
+                slots.Release();
+                throw;
             }
 
             var appended = (long)part.Length - shortLength;
             while (true)
             {
-                if (kept.Count + written.Count + 1 > MaxParts)
+                var partNumber = kept.Count + uploads.Count + 1;
+                if (part.Length - start >= S3StorageOptions.MinimumPartSize && upload is null)
+                {
+                    try
+                    {
+                        upload = await CreateResumableUploadAsync(write.Name, state, folder, failed.Token).ConfigureAwait(false);
+                        created = true;
+                    }
+                    catch
+                    {
+                        part.Dispose();
+                        slots.Release();
+                        throw;
+                    }
+                }
+
+                if (partNumber > MaxParts)
                 {
                     part.Dispose();
+                    slots.Release();
                     throw new IOException(
                         $"The write would need more than S3's {MaxParts} parts; send larger appends, or raise the storage's ChunkSize.");
                 }
 
-                written.Add(piece);
-                uploads.Add(PutPieceAsync(folder + piece.ObjectName, part, start, slots, failed));
+                uploads.Add(WritePieceAsync(folder, upload, partNumber, offset, part, start, slots, failed));
                 if (uploads.Find(t => t.IsFaulted || t.IsCanceled) is { } broken)
                 {
                     await broken.ConfigureAwait(false);
@@ -150,13 +178,12 @@ public sealed partial class S3Storage
                     break;
                 }
 
-                piece = S3Piece.New(write.Length + appended, part.Length);
-                start = 0;
+                (start, offset) = (0, write.Length + appended);
                 appended += part.Length;
             }
 
-            await Task.WhenAll(uploads).ConfigureAwait(false);
-            var next = state.With([.. kept, .. written], merge ? shortPieces : []);
+            var written = await Task.WhenAll(uploads).ConfigureAwait(false);
+            var next = state.With([.. kept, .. written], merge ? shortPieces : [], upload);
             return new ResumableWrite(write.Name, write.Length + appended, next.Serialize());
         }
         catch (Exception ex)
@@ -171,8 +198,18 @@ public sealed partial class S3Storage
                 // The first failure is the one reported; the others are consequences of the cancellation.
             }
 
-            // The append is not recorded: what it wrote would only wait for the write's completion or abort to go.
-            await DeletePiecesAsync(write.Name, written.Select(p => folder + p.ObjectName), CancellationToken.None).ConfigureAwait(false);
+            // The append is not recorded. The parts it sent are replaced by the next append or left out at completion;
+            // a short piece or an upload it created would only wait for the write's completion or abort to go.
+            await DeletePiecesAsync(
+                write.Name,
+                uploads.Where(t => t.IsCompletedSuccessfully && !t.Result.IsPart).Select(t => folder + t.Result.ObjectName),
+                CancellationToken.None).ConfigureAwait(false);
+            if (created && upload is var (name, uploadId))
+            {
+                await AbortMultipartAsync(name, GetKey(name), uploadId, ex).ConfigureAwait(false);
+                await DeletePiecesAsync(write.Name, [folder + UploadMarker + uploadId], CancellationToken.None).ConfigureAwait(false);
+            }
+
             var cause = ex is OperationCanceledException && !cancellationToken.IsCancellationRequested
                 ? uploads.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException).FirstOrDefault(e => e is not OperationCanceledException)
                 : null;
@@ -187,67 +224,79 @@ public sealed partial class S3Storage
 
     /// <inheritdoc />
     /// <remarks>
-    /// The file is written once, under the name that is free at completion (the save policy of
-    /// <see cref="FileStorage.SaveAsync"/>): a file shorter than 5 MiB in one <c>PUT</c> of its pieces' bytes; a longer one
-    /// as a multipart upload whose parts are copied from the pieces inside the bucket (<c>UploadPartCopy</c>, up to
-    /// <see cref="S3StorageOptions.MaxConcurrency"/> at once), its short pieces read back and sent as the last part.
-    /// The write is create-only (<c>If-None-Match: *</c>) unless the storage overwrites; a name taken meanwhile moves the
-    /// file to the next free name. The pieces are deleted once the file is stored; a failed completion leaves them,
-    /// so the write can be completed again or aborted.
+    /// <para>
+    /// A file shorter than the part minimum never had a multipart upload: its short pieces are read back and stored in one
+    /// <c>PUT</c> under the name free now, create-only unless the storage overwrites, moving to the next free name when
+    /// another writer takes it first. A longer file's short pieces are sent as the last part and the upload is completed,
+    /// with no copy inside the bucket.
+    /// </para>
+    /// <para>
+    /// A multipart upload writes the name it was created for, chosen with the write's first part; this is the policy of
+    /// a multipart <see cref="FileStorage.SaveAsync"/>. When another writer created that name since, the completion is
+    /// create-only (<c>If-None-Match: *</c>, or a check when <see cref="S3StorageOptions.ConditionalWrites"/> is off) and
+    /// fails with an <see cref="IOException"/>: the other file is kept and the write is removed, since S3 can neither
+    /// rename nor read an unfinished upload. Any other failure leaves the write to be completed again or aborted.
+    /// </para>
     /// </remarks>
-    /// <exception cref="InvalidOperationException">The write's pieces are gone.</exception>
+    /// <exception cref="InvalidOperationException">The write's short pieces are gone.</exception>
+    /// <exception cref="IOException">Another writer created the file's name after the write's first part was sent; nothing was stored.</exception>
     public async Task<StoredFileInfo> CompleteWriteAsync(ResumableWrite write, CancellationToken cancellationToken = default)
     {
         var (state, pieces) = S3ResumableState.Parse(write);
         var name = ValidateName(write.Name);
-        var folder = GetKey(ResumableFolder + state.Id + "/");
-        var save = CreateSave(name, state.ToSaveOptions(write.Length));
-        var conditional = !save.Overwrite && _options.ConditionalWrites;
-        if (!save.Overwrite)
-        {
-            while (await ExistsAsync(save.Name, cancellationToken).ConfigureAwait(false))
-            {
-                save.NextName();
-            }
-        }
-
+        var folder = GetResumableFolder(state);
         var shortStart = ShortRunStart(pieces);
         var shortPieces = pieces[shortStart..];
 
         // The short pieces are read back into one buffer: the whole file when it is short, else its last part.
+        string stored;
         using (var last = await _parts.ReadAsync(Stream.Null, shortPieces.Sum(p => p.Length), cancellationToken).ConfigureAwait(false))
         {
             await ReadPiecesAsync(folder, shortPieces, last.Memory, cancellationToken).ConfigureAwait(false);
-            if (shortStart == 0)
+            if (state.UploadId is null)
             {
-                await PutSingleAsync(save, [last], last.Length, conditional, cancellationToken).ConfigureAwait(false);
+                var save = CreateSave(name, state.ToSaveOptions(write.Length));
+                if (!save.Overwrite)
+                {
+                    while (await ExistsAsync(save.Name, cancellationToken).ConfigureAwait(false))
+                    {
+                        save.NextName();
+                    }
+                }
+
+                stored = await PutSingleAsync(save, [last], last.Length, !save.Overwrite && _options.ConditionalWrites, cancellationToken)
+                    .ConfigureAwait(false);
             }
             else
             {
-                await AssemblePiecesAsync(save, folder, pieces[..shortStart], last, conditional, cancellationToken).ConfigureAwait(false);
+                stored = state.Name!;
+                await CompleteResumableUploadAsync(state, folder, pieces[..shortStart], last, cancellationToken).ConfigureAwait(false);
             }
         }
 
         try
         {
-            await DeleteFolderAsync(folder, CancellationToken.None).ConfigureAwait(false);
+            await DeleteResumableFolderAsync(folder, keepUploadId: state.UploadId, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException)
         {
-            // The file is stored; the pieces are garbage the bucket's lifecycle rule or an abort of the write removes.
-            _logger.PiecesLeft(StorageName, save.Name, ex);
+            // The file is stored; what is left is garbage an abort of the write or the bucket's lifecycle rule removes.
+            _logger.PiecesLeft(StorageName, stored, ex);
         }
 
-        return await GetMetadataAsync(save.Name, cancellationToken).ConfigureAwait(false)
-            ?? throw new IOException($"Storage '{StorageName}': '{save.Name}' disappeared as soon as it was stored.");
+        return await GetMetadataAsync(stored, cancellationToken).ConfigureAwait(false)
+            ?? throw new IOException($"Storage '{StorageName}': '{stored}' disappeared as soon as it was stored.");
     }
 
     /// <inheritdoc />
-    /// <remarks>Deletes every object of the write's folder, the pieces of appends that were never recorded included.</remarks>
+    /// <remarks>
+    /// Aborts every multipart upload the write created, those of appends that were never recorded included (each is
+    /// recorded by a marker object in the write's folder), then deletes the folder.
+    /// </remarks>
     public async Task AbortWriteAsync(ResumableWrite write, CancellationToken cancellationToken = default)
     {
         var (state, _) = S3ResumableState.Parse(write);
-        await DeleteFolderAsync(GetKey(ResumableFolder + state.Id + "/"), cancellationToken).ConfigureAwait(false);
+        await DeleteResumableFolderAsync(GetResumableFolder(state), keepUploadId: null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Refuses names in the storage's reserved folder (<c>.uploadkit…</c> as the first segment), which holds resumable writes' pieces.</summary>
@@ -269,7 +318,7 @@ public sealed partial class S3Storage
     private static int ShortRunStart(List<S3Piece> pieces)
     {
         var start = pieces.Count;
-        while (start > 0 && pieces[start - 1].Length < S3StorageOptions.MinimumPartSize)
+        while (start > 0 && !pieces[start - 1].IsPart)
         {
             start--;
         }
@@ -277,21 +326,92 @@ public sealed partial class S3Storage
         return start;
     }
 
-    private async Task PutPieceAsync(string key, PartBuffer part, int start, SemaphoreSlim slots, CancellationTokenSource failed)
+    private string GetResumableFolder(S3ResumableState state) => GetKey(ResumableFolder + state.Id + "/");
+
+    /// <summary>
+    /// Creates the write's multipart upload under the name free now, with the write's media type, disposition and
+    /// metadata, and records it by a marker object in the write's folder, so that an abort finds it even when the append
+    /// that created it is never recorded.
+    /// </summary>
+    private async Task<(string Name, string UploadId)> CreateResumableUploadAsync(
+        string name, S3ResumableState state, string folder, CancellationToken cancellationToken)
+    {
+        var save = CreateSave(name, state.ToSaveOptions(0));
+        if (!save.Overwrite)
+        {
+            while (await ExistsAsync(save.Name, cancellationToken).ConfigureAwait(false))
+            {
+                save.NextName();
+            }
+        }
+
+        var key = GetKey(save.Name);
+        var initiate = CreateInitiateRequest(key, save.ContentType, save.ContentDisposition, save.Metadata);
+        var uploadId = (await _client.InitiateMultipartUploadAsync(initiate, cancellationToken).ConfigureAwait(false)).UploadId;
+        try
+        {
+            await _client.PutObjectAsync(
+                new PutObjectRequest
+                {
+                    BucketName = _options.Bucket,
+                    Key = folder + UploadMarker + uploadId,
+                    ContentBody = key,
+                    ServerSideEncryptionMethod = _serverSideEncryption,
+                    ServerSideEncryptionKeyManagementServiceKeyId = _options.ObjectParameters.SseKmsKeyId,
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            await AbortMultipartAsync(save.Name, key, uploadId, ex).ConfigureAwait(false);
+            throw;
+        }
+
+        return (save.Name, uploadId);
+    }
+
+    /// <summary>Sends one piece: the next part of the multipart upload, or a short piece of the write's folder.</summary>
+    private async Task<S3Piece> WritePieceAsync(
+        string folder,
+        (string Name, string UploadId)? upload,
+        int partNumber,
+        long offset,
+        PartBuffer part,
+        int start,
+        SemaphoreSlim slots,
+        CancellationTokenSource failed)
     {
         try
         {
             using var body = part.OpenRead(start);
+            var length = part.Length - start;
+            if (length >= S3StorageOptions.MinimumPartSize)
+            {
+                var (name, uploadId) = upload!.Value;
+                var response = await _client.UploadPartAsync(new UploadPartRequest
+                {
+                    BucketName = _options.Bucket,
+                    Key = GetKey(name),
+                    UploadId = uploadId,
+                    PartNumber = partNumber,
+                    InputStream = body,
+                    UseChunkEncoding = !_options.DisableChunkedEncoding,
+                }, failed.Token).ConfigureAwait(false);
+                return new S3Piece(response.ETag.Trim('"'), offset, length);
+            }
+
+            var piece = S3Piece.New(offset, length);
             await _client.PutObjectAsync(new PutObjectRequest
             {
                 BucketName = _options.Bucket,
-                Key = key,
+                Key = folder + piece.ObjectName,
                 InputStream = body,
                 AutoCloseStream = false,
                 UseChunkEncoding = !_options.DisableChunkedEncoding,
                 ServerSideEncryptionMethod = _serverSideEncryption,
                 ServerSideEncryptionKeyManagementServiceKeyId = _options.ObjectParameters.SseKmsKeyId,
             }, failed.Token).ConfigureAwait(false);
+            return piece;
         }
         catch
         {
@@ -305,7 +425,7 @@ public sealed partial class S3Storage
         }
     }
 
-    /// <summary>Reads <paramref name="pieces"/>, in order, into <paramref name="destination"/>.</summary>
+    /// <summary>Reads short <paramref name="pieces"/>, in order, into <paramref name="destination"/>.</summary>
     private async Task ReadPiecesAsync(string folder, List<S3Piece> pieces, Memory<byte> destination, CancellationToken cancellationToken)
     {
         foreach (var piece in pieces)
@@ -333,81 +453,57 @@ public sealed partial class S3Storage
     }
 
     /// <summary>
-    /// Stores the file as a multipart upload of the name the save holds: the full pieces copied in the bucket, then the
-    /// short ones' bytes; create-only when <paramref name="conditional"/>, moving to the next free name on a conflict.
+    /// Sends the short pieces' bytes as the last part and completes the write's multipart upload with the recorded parts;
+    /// create-only unless the storage overwrites.
     /// </summary>
-    private async Task AssemblePiecesAsync(
-        StorageSave save, string folder, List<S3Piece> pieces, PartBuffer last, bool conditional, CancellationToken cancellationToken)
+    private async Task CompleteResumableUploadAsync(
+        S3ResumableState state, string folder, List<S3Piece> parts, PartBuffer last, CancellationToken cancellationToken)
     {
-        while (true)
+        var name = state.Name!;
+        var key = GetKey(name);
+        var overwrite = state.Overwrite ?? _options.Overwrite;
+        var etags = parts.Select((p, index) => new PartETag(index + 1, p.Tag)).ToList();
+        if (last.Length > 0)
         {
-            var name = save.Name;
-            var key = GetKey(name);
-            var initiate = CreateInitiateRequest(key, save.ContentType, save.ContentDisposition, save.Metadata);
-            var uploadId = (await _client.InitiateMultipartUploadAsync(initiate, cancellationToken).ConfigureAwait(false)).UploadId;
-            try
+            using var body = last.OpenRead();
+            var response = await _client.UploadPartAsync(new UploadPartRequest
             {
-                var etags = new PartETag[pieces.Count + (last.Length > 0 ? 1 : 0)];
-                await Parallel.ForEachAsync(
-                    Enumerable.Range(0, pieces.Count),
-                    new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },
-                    async (index, token) =>
-                    {
-                        var part = await _client.CopyPartAsync(
-                            new CopyPartRequest
-                            {
-                                SourceBucket = _options.Bucket,
-                                SourceKey = folder + pieces[index].ObjectName,
-                                DestinationBucket = _options.Bucket,
-                                DestinationKey = key,
-                                UploadId = uploadId,
-                                PartNumber = index + 1,
-                            },
-                            token).ConfigureAwait(false);
-                        etags[index] = new PartETag(index + 1, part.ETag);
-                    }).ConfigureAwait(false);
-                if (last.Length > 0)
-                {
-                    using var body = last.OpenRead();
-                    var response = await _client.UploadPartAsync(new UploadPartRequest
-                    {
-                        BucketName = _options.Bucket,
-                        Key = key,
-                        UploadId = uploadId,
-                        PartNumber = etags.Length,
-                        InputStream = body,
-                        UseChunkEncoding = !_options.DisableChunkedEncoding,
-                    }, cancellationToken).ConfigureAwait(false);
-                    etags[^1] = new PartETag(etags.Length, response.ETag);
-                }
-
-                var complete = new CompleteMultipartUploadRequest { BucketName = _options.Bucket, Key = key, UploadId = uploadId, PartETags = [.. etags] };
-                if (conditional)
-                {
-                    complete.IfNoneMatch = "*";
-                }
-
-                await _client.CompleteMultipartUploadAsync(complete, cancellationToken).ConfigureAwait(false);
-                _logger.Saved(StorageName, name, pieces.Sum(p => (long)p.Length) + last.Length, etags.Length);
-                return;
-            }
-            catch (AmazonS3Exception ex) when (conditional && IsConditionalConflict(ex))
-            {
-                // Another writer took the name after it was checked: the pieces are still there, so the copy is made again
-                // under the next free name.
-                await AbortMultipartAsync(name, key, uploadId, ex).ConfigureAwait(false);
-                _logger.ConditionalWriteConflict(StorageName, name);
-                await save.NextFreeNameAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                await AbortMultipartAsync(name, key, uploadId, ex).ConfigureAwait(false);
-                throw;
-            }
+                BucketName = _options.Bucket,
+                Key = key,
+                UploadId = state.UploadId,
+                PartNumber = etags.Count + 1,
+                InputStream = body,
+                UseChunkEncoding = !_options.DisableChunkedEncoding,
+            }, cancellationToken).ConfigureAwait(false);
+            etags.Add(new PartETag(etags.Count + 1, response.ETag));
         }
+
+        var complete = new CompleteMultipartUploadRequest { BucketName = _options.Bucket, Key = key, UploadId = state.UploadId, PartETags = etags };
+        try
+        {
+            if (!overwrite && !_options.ConditionalWrites && await KeyExistsAsync(key, cancellationToken).ConfigureAwait(false))
+            {
+                throw new AmazonS3Exception("The name is taken.", ErrorType.Sender, "PreconditionFailed", null, HttpStatusCode.PreconditionFailed);
+            }
+
+            if (!overwrite && _options.ConditionalWrites)
+            {
+                complete.IfNoneMatch = "*";
+            }
+
+            await _client.CompleteMultipartUploadAsync(complete, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception ex) when (!overwrite && IsConditionalConflict(ex))
+        {
+            await DeleteResumableFolderAsync(folder, keepUploadId: null, CancellationToken.None).ConfigureAwait(false);
+            throw new IOException(
+                $"Storage '{StorageName}': '{name}' was created by another writer while this write was uploading; nothing was stored.", ex);
+        }
+
+        _logger.Saved(StorageName, name, parts.Sum(p => (long)p.Length) + last.Length, etags.Count);
     }
 
-    /// <summary>Deletes pieces a recorded write no longer holds, or an unrecorded append wrote; a failure is logged, not thrown.</summary>
+    /// <summary>Deletes short pieces a recorded write no longer holds, or an unrecorded append wrote; a failure is logged, not thrown.</summary>
     private async Task DeletePiecesAsync(string name, IEnumerable<string> keys, CancellationToken cancellationToken)
     {
         try
@@ -420,17 +516,56 @@ public sealed partial class S3Storage
         }
     }
 
-    /// <summary>Deletes every object whose key starts with <paramref name="folder"/>.</summary>
-    private async Task DeleteFolderAsync(string folder, CancellationToken cancellationToken)
+    /// <summary>
+    /// Aborts the multipart uploads the write's folder records (all but <paramref name="keepUploadId"/>, the one just
+    /// completed), then deletes every object of the folder.
+    /// </summary>
+    private async Task DeleteResumableFolderAsync(string folder, string? keepUploadId, CancellationToken cancellationToken)
     {
         var request = new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = folder, MaxKeys = ListPageSize };
         do
         {
             var response = await _client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
-            await DeleteKeysAsync([.. (response.S3Objects ?? []).Select(o => o.Key)], cancellationToken).ConfigureAwait(false);
+            var keys = (response.S3Objects ?? []).Select(o => o.Key).ToList();
+            foreach (var marker in keys.Where(k => k.AsSpan(folder.Length).StartsWith(UploadMarker, StringComparison.Ordinal)))
+            {
+                var uploadId = marker[(folder.Length + UploadMarker.Length)..];
+                if (uploadId != keepUploadId)
+                {
+                    await AbortRecordedUploadAsync(marker, uploadId, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            await DeleteKeysAsync(keys, cancellationToken).ConfigureAwait(false);
             request.ContinuationToken = response.IsTruncated == true ? response.NextContinuationToken : null;
         }
         while (request.ContinuationToken is not null);
+    }
+
+    private async Task AbortRecordedUploadAsync(string marker, string uploadId, CancellationToken cancellationToken)
+    {
+        string key;
+        try
+        {
+            using var response = await _client.GetObjectAsync(
+                new GetObjectRequest { BucketName = _options.Bucket, Key = marker }, cancellationToken).ConfigureAwait(false);
+            using var reader = new StreamReader(response.ResponseStream);
+            key = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            return;
+        }
+
+        try
+        {
+            await _client.AbortMultipartUploadAsync(
+                new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = key, UploadId = uploadId }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            // Aborted or completed before.
+        }
     }
 
     private async Task DeleteKeysAsync(List<string> keys, CancellationToken cancellationToken)

@@ -19,6 +19,14 @@ internal sealed class S3ResumableState
     [JsonPropertyName("id")]
     public required string Id { get; init; }
 
+    /// <summary>The name the multipart upload writes, chosen when the write's first part was sent; <see langword="null"/> before.</summary>
+    [JsonPropertyName("k")]
+    public string? Name { get; init; }
+
+    /// <summary>The multipart upload's id, once the write's first part was sent.</summary>
+    [JsonPropertyName("u")]
+    public string? UploadId { get; init; }
+
     [JsonPropertyName("p")]
     public List<string> Pieces { get; init; } = [];
 
@@ -65,7 +73,7 @@ internal sealed class S3ResumableState
             throw new ArgumentException("The write's state was not made by an S3 storage.", nameof(write), ex);
         }
 
-        if (state is null || !IsTag(state.Id, 32) || state.Pieces is null)
+        if (state is null || !IsTag(state.Id, 32) || state.Pieces is null || (state.Name is null) != (state.UploadId is null))
         {
             throw new ArgumentException("The write's state was not made by an S3 storage.", nameof(write));
         }
@@ -74,7 +82,12 @@ internal sealed class S3ResumableState
         long offset = 0;
         foreach (var entry in state.Pieces)
         {
-            var piece = S3Piece.Parse(entry, offset) ?? throw new ArgumentException("The write's state lists a piece it cannot have.", nameof(write));
+            var piece = S3Piece.Parse(entry, offset);
+            if (piece is null || (piece.IsPart && (state.UploadId is null || (pieces.Count > 0 && !pieces[^1].IsPart))))
+            {
+                throw new ArgumentException("The write's state lists a piece it cannot have.", nameof(write));
+            }
+
             pieces.Add(piece);
             offset += piece.Length;
         }
@@ -89,13 +102,18 @@ internal sealed class S3ResumableState
 
     public string Serialize() => JsonSerializer.Serialize(this, S3ResumableStateJsonContext.Default.S3ResumableState);
 
-    /// <summary>The state of the write that holds <paramref name="pieces"/>, replacing <paramref name="replaced"/> of this one.</summary>
-    public S3ResumableState With(IEnumerable<S3Piece> pieces, IEnumerable<S3Piece> replaced)
+    /// <summary>
+    /// The state of the write that holds <paramref name="pieces"/>, replacing <paramref name="replaced"/> of this one, in
+    /// the multipart upload <paramref name="upload"/>.
+    /// </summary>
+    public S3ResumableState With(IEnumerable<S3Piece> pieces, IEnumerable<S3Piece> replaced, (string Name, string UploadId)? upload)
     {
         var gone = replaced.Select(p => p.ObjectName).ToList();
         return new()
         {
             Id = Id,
+            Name = upload?.Name,
+            UploadId = upload?.UploadId,
             Pieces = [.. pieces.Select(p => p.Entry)],
             Replaced = gone.Count > 0 ? gone : null,
             ContentType = ContentType,
@@ -127,10 +145,17 @@ internal sealed class S3ResumableState
     public static bool IsTag(string? value, int length) => value is not null && value.Length == length && value.All(char.IsAsciiHexDigitLower);
 }
 
-/// <summary>One piece of a resumable write: its random tag, where it starts in the file and how many bytes it holds.</summary>
+/// <summary>
+/// One piece of a resumable write: where it starts in the file and how many bytes it holds; a part of the write's multipart
+/// upload (at least the part minimum, <see cref="Tag"/> its ETag), or a short piece (an object of the write's folder,
+/// <see cref="Tag"/> its random name).
+/// </summary>
 internal sealed record S3Piece(string Tag, long Offset, int Length)
 {
     public const int TagLength = 16;
+
+    /// <summary>Gets whether the piece is a part of the multipart upload rather than an object of its own.</summary>
+    public bool IsPart => Length >= S3StorageOptions.MinimumPartSize;
 
     public string Entry => $"{Tag}:{Length.ToString(CultureInfo.InvariantCulture)}";
 
@@ -145,12 +170,18 @@ internal sealed record S3Piece(string Tag, long Offset, int Length)
 
     public static S3Piece? Parse(string? entry, long offset)
     {
-        var parts = entry?.Split(':');
-        return parts is [var tag, var length] && S3ResumableState.IsTag(tag, TagLength) &&
-            int.TryParse(length, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) && bytes > 0
-            ? new S3Piece(tag, offset, bytes)
-            : null;
+        var split = entry?.LastIndexOf(':') ?? -1;
+        if (split <= 0 || !int.TryParse(entry.AsSpan(split + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var length) || length <= 0)
+        {
+            return null;
+        }
+
+        var piece = new S3Piece(entry![..split], offset, length);
+        return piece.IsPart ? (IsETag(piece.Tag) ? piece : null) : (S3ResumableState.IsTag(piece.Tag, TagLength) ? piece : null);
     }
+
+    /// <summary>An ETag as S3 answers a part upload, without its quotes: short printable ASCII.</summary>
+    public static bool IsETag(string tag) => tag.Length is > 0 and <= 256 && tag.All(c => c is > ' ' and < '\x7f' and not '"');
 }
 
 [JsonSerializable(typeof(S3ResumableState))]
