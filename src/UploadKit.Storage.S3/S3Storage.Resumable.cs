@@ -60,7 +60,7 @@ public sealed partial class S3Storage
         var (state, pieces) = S3ResumableState.Parse(write);
         ValidateName(write.Name);
         var folder = GetResumableFolder(state);
-        var upload = state.UploadId is { } recordedId ? (state.Name!, recordedId) : ((string Name, string UploadId)?)null;
+        var upload = state.UploadId is { } recordedId ? (ValidateName(state.Name!), recordedId) : ((string Name, string UploadId)?)null;
 
         // The write given is the one recorded, so what its predecessor held and it merged away is garbage now.
         if (state.Replaced is { Count: > 0 } replaced)
@@ -269,7 +269,7 @@ public sealed partial class S3Storage
             }
             else
             {
-                stored = state.Name!;
+                stored = ValidateName(state.Name!);
                 await CompleteResumableUploadAsync(state, folder, pieces[..shortStart], last, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -495,7 +495,15 @@ public sealed partial class S3Storage
         }
         catch (AmazonS3Exception ex) when (!overwrite && IsConditionalConflict(ex))
         {
-            await DeleteResumableFolderAsync(folder, keepUploadId: null, CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await DeleteResumableFolderAsync(folder, keepUploadId: null, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception cleanup) when (cleanup is AmazonServiceException or HttpRequestException or IOException)
+            {
+                _logger.PiecesLeft(StorageName, name, cleanup);
+            }
+
             throw new IOException(
                 $"Storage '{StorageName}': '{name}' was created by another writer while this write was uploading; nothing was stored.", ex);
         }

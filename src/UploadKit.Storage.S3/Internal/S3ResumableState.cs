@@ -73,7 +73,8 @@ internal sealed class S3ResumableState
             throw new ArgumentException("The write's state was not made by an S3 storage.", nameof(write), ex);
         }
 
-        if (state is null || !IsTag(state.Id, 32) || state.Pieces is null || (state.Name is null) != (state.UploadId is null))
+        if (state is null || !IsTag(state.Id, 32) || state.Pieces is null || (state.Name is null) != (state.UploadId is null) ||
+            (state.UploadId is { } uploadId && !S3Piece.IsETag(uploadId)) || state.UploadId?.Contains('/', StringComparison.Ordinal) == true)
         {
             throw new ArgumentException("The write's state was not made by an S3 storage.", nameof(write));
         }
@@ -180,8 +181,8 @@ internal sealed record S3Piece(string Tag, long Offset, int Length)
         return piece.IsPart ? (IsETag(piece.Tag) ? piece : null) : (S3ResumableState.IsTag(piece.Tag, TagLength) ? piece : null);
     }
 
-    /// <summary>An ETag as S3 answers a part upload, without its quotes: short printable ASCII.</summary>
-    public static bool IsETag(string tag) => tag.Length is > 0 and <= 256 && tag.All(c => c is > ' ' and < '\x7f' and not '"');
+    /// <summary>An ETag as S3 answers a part upload (without its quotes), or an upload id: short printable ASCII.</summary>
+    public static bool IsETag(string tag) => tag.Length is > 0 and <= 1024 && tag.All(c => c is > ' ' and < '\x7f' and not '"');
 }
 
 [JsonSerializable(typeof(S3ResumableState))]
