@@ -388,16 +388,8 @@ public sealed partial class S3Storage
             if (length >= S3StorageOptions.MinimumPartSize)
             {
                 var (name, uploadId) = upload!.Value;
-                var response = await _client.UploadPartAsync(new UploadPartRequest
-                {
-                    BucketName = _options.Bucket,
-                    Key = GetKey(name),
-                    UploadId = uploadId,
-                    PartNumber = partNumber,
-                    InputStream = body,
-                    UseChunkEncoding = !_options.DisableChunkedEncoding,
-                }, failed.Token).ConfigureAwait(false);
-                return new S3Piece(response.ETag.Trim('"'), offset, length);
+                var etag = await SendPartAsync(GetKey(name), uploadId, partNumber, body, failed.Token).ConfigureAwait(false);
+                return new S3Piece(etag.Trim('"'), offset, length);
             }
 
             var piece = S3Piece.New(offset, length);
@@ -466,16 +458,7 @@ public sealed partial class S3Storage
         if (last.Length > 0)
         {
             using var body = last.OpenRead();
-            var response = await _client.UploadPartAsync(new UploadPartRequest
-            {
-                BucketName = _options.Bucket,
-                Key = key,
-                UploadId = state.UploadId,
-                PartNumber = etags.Count + 1,
-                InputStream = body,
-                UseChunkEncoding = !_options.DisableChunkedEncoding,
-            }, cancellationToken).ConfigureAwait(false);
-            etags.Add(new PartETag(etags.Count + 1, response.ETag));
+            etags.Add(new PartETag(etags.Count + 1, await SendPartAsync(key, state.UploadId!, etags.Count + 1, body, cancellationToken).ConfigureAwait(false)));
         }
 
         var complete = new CompleteMultipartUploadRequest { BucketName = _options.Bucket, Key = key, UploadId = state.UploadId, PartETags = etags };

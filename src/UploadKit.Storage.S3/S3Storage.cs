@@ -798,16 +798,7 @@ public sealed partial class S3Storage : FileStorage, IPresignedUrlProvider, IRes
         try
         {
             using var body = part.OpenRead();
-            var response = await _client.UploadPartAsync(new UploadPartRequest
-            {
-                BucketName = _options.Bucket,
-                Key = key,
-                UploadId = uploadId,
-                PartNumber = partNumber,
-                InputStream = body,
-                UseChunkEncoding = !_options.DisableChunkedEncoding,
-            }, failed.Token).ConfigureAwait(false);
-            return new PartETag(partNumber, response.ETag);
+            return new PartETag(partNumber, await SendPartAsync(key, uploadId, partNumber, body, failed.Token).ConfigureAwait(false));
         }
         catch
         {
@@ -819,6 +810,22 @@ public sealed partial class S3Storage : FileStorage, IPresignedUrlProvider, IRes
             part.Dispose();
             slots.Release();
         }
+    }
+
+    /// <summary>Uploads one part of a multipart upload.</summary>
+    /// <returns>The part's ETag.</returns>
+    private async Task<string> SendPartAsync(string key, string uploadId, int partNumber, Stream body, CancellationToken cancellationToken)
+    {
+        var response = await _client.UploadPartAsync(new UploadPartRequest
+        {
+            BucketName = _options.Bucket,
+            Key = key,
+            UploadId = uploadId,
+            PartNumber = partNumber,
+            InputStream = body,
+            UseChunkEncoding = !_options.DisableChunkedEncoding,
+        }, cancellationToken).ConfigureAwait(false);
+        return response.ETag;
     }
 
     private async Task<string> PresignAsync(string key, HttpVerb verb, TimeSpan expiresIn, Action<GetPreSignedUrlRequest>? configure)
