@@ -52,7 +52,8 @@ public sealed partial class S3Storage
     /// minimum, or merges them when they number <see cref="MaxShortPieces"/>; until then it adds one more short piece.
     /// </para>
     /// </remarks>
-    /// <exception cref="InvalidOperationException">The write's short pieces are gone: it was completed or aborted, or a later write replaced it.</exception>
+    /// <exception cref="InvalidOperationException">The write's short pieces are gone: it was completed or aborted, or a later
+    /// write replaced it.</exception>
     /// <exception cref="IOException">The write would need more than S3's 10,000 parts.</exception>
     public async Task<ResumableWrite> AppendAsync(ResumableWrite write, Stream content, CancellationToken cancellationToken = default)
     {
@@ -299,7 +300,10 @@ public sealed partial class S3Storage
         await DeleteResumableFolderAsync(GetResumableFolder(state), keepUploadId: null, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Refuses names in the storage's reserved folder (<c>.uploadkit…</c> as the first segment), which holds resumable writes' pieces.</summary>
+    /// <summary>
+    /// Refuses names in the storage's reserved folder (<c>.uploadkit…</c> as the first segment), which holds resumable
+    /// writes' pieces.
+    /// </summary>
     /// <inheritdoc />
     protected override string ValidateName(string name)
     {
@@ -458,7 +462,8 @@ public sealed partial class S3Storage
         if (last.Length > 0)
         {
             using var body = last.OpenRead();
-            etags.Add(new PartETag(etags.Count + 1, await SendPartAsync(key, state.UploadId!, etags.Count + 1, body, cancellationToken).ConfigureAwait(false)));
+            var etag = await SendPartAsync(key, state.UploadId!, etags.Count + 1, body, cancellationToken).ConfigureAwait(false);
+            etags.Add(new PartETag(etags.Count + 1, etag));
         }
 
         var complete = new CompleteMultipartUploadRequest { BucketName = _options.Bucket, Key = key, UploadId = state.UploadId, PartETags = etags };
@@ -551,7 +556,8 @@ public sealed partial class S3Storage
         try
         {
             await _client.AbortMultipartUploadAsync(
-                new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = key, UploadId = uploadId }, cancellationToken).ConfigureAwait(false);
+                new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = key, UploadId = uploadId },
+                cancellationToken).ConfigureAwait(false);
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
         {

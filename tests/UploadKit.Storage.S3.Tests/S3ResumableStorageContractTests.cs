@@ -2,7 +2,10 @@ using UploadKit.Testing;
 
 namespace UploadKit.Storage.S3.Tests;
 
-/// <summary>The resumable-write contract on s3rver, each storage under a key prefix of its own, appends shaped around S3's 5 MiB part minimum.</summary>
+/// <summary>
+/// The resumable-write contract on s3rver, each storage under a key prefix of its own, appends shaped around S3's 5 MiB
+/// part minimum.
+/// </summary>
 [Category("Integration")]
 public sealed class S3ResumableStorageContractTests : ResumableStorageContract
 {

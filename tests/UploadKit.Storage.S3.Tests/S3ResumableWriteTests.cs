@@ -175,7 +175,8 @@ public sealed class S3ResumableWriteTests
         client.BeforeWrite = _ =>
         {
             client.BeforeWrite = null;
-            throw new AmazonS3Exception("The store is unavailable.", ErrorType.Receiver, "ServiceUnavailable", "1", System.Net.HttpStatusCode.ServiceUnavailable);
+            throw new AmazonS3Exception(
+                "The store is unavailable.", ErrorType.Receiver, "ServiceUnavailable", "1", System.Net.HttpStatusCode.ServiceUnavailable);
         };
         var write = await storage.AppendAsync(await storage.BeginWriteAsync("retry.bin"), new MemoryStream(content));
 
@@ -278,7 +279,8 @@ public sealed class S3ResumableWriteTests
         // Another writer creates the name after the storage found it free, before the file is committed.
         client.BeforeWrite = null;
         using var other = S3rverFixture.CreateClient();
-        await other.PutObjectAsync(new PutObjectRequest { BucketName = S3rverFixture.BucketName, Key = key, InputStream = new MemoryStream(content) });
+        await other.PutObjectAsync(
+            new PutObjectRequest { BucketName = S3rverFixture.BucketName, Key = key, InputStream = new MemoryStream(content) });
     }
 
     private static async Task<List<string>> PieceKeysAsync(string prefix) => [.. (await ListPiecesAsync(prefix)).Select(o => o.Key)];
