@@ -49,7 +49,7 @@ public sealed partial class S3Storage
     /// <para>
     /// Bytes short of the 5 MiB part minimum at the end of an append become a short piece; the next append reads the
     /// short pieces back (less than 5 MiB) and sends them at the front of its first part once the two together reach the
-    /// minimum, or merges them when they number <see cref="MaxShortPieces"/>; until then it adds one more short piece.
+    /// minimum, or merges them when they number eight; until then it adds one more short piece.
     /// </para>
     /// </remarks>
     /// <exception cref="InvalidOperationException">The write's short pieces are gone: it was completed or aborted, or a later

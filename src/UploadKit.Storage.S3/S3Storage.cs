@@ -15,7 +15,9 @@ namespace UploadKit.Storage.S3;
 /// A storage in an Amazon S3 or S3-compatible bucket (django-storages' <c>S3Storage</c>). Saves stream: a file
 /// shorter than <see cref="S3StorageOptions.MultipartThreshold"/> goes in one <c>PUT</c>, a longer one (or one of
 /// unknown length that turns out longer) in a multipart upload with bounded memory, aborted on any failure.
-/// Also hands out presigned <c>PUT</c>, <c>POST</c>-policy, multipart-part and <c>GET</c> URLs.
+/// Also hands out presigned <c>PUT</c>, <c>POST</c>-policy, multipart-part and <c>GET</c> URLs, and takes resumable
+/// writes (<see cref="IResumableFileStorage"/>) in a multipart upload, keeping only bytes short of a part in the bucket's
+/// reserved <c>.uploadkit/resumable/</c> folder.
 /// </summary>
 public sealed partial class S3Storage : FileStorage, IPresignedUrlProvider, IResumableFileStorage, IDisposable
 {
