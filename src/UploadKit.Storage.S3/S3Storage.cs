@@ -15,9 +15,11 @@ namespace UploadKit.Storage.S3;
 /// A storage in an Amazon S3 or S3-compatible bucket (django-storages' <c>S3Storage</c>). Saves stream: a file
 /// shorter than <see cref="S3StorageOptions.MultipartThreshold"/> goes in one <c>PUT</c>, a longer one (or one of
 /// unknown length that turns out longer) in a multipart upload with bounded memory, aborted on any failure.
-/// Also hands out presigned <c>PUT</c>, <c>POST</c>-policy, multipart-part and <c>GET</c> URLs.
+/// Also hands out presigned <c>PUT</c>, <c>POST</c>-policy, multipart-part and <c>GET</c> URLs, and takes resumable
+/// writes (<see cref="IResumableFileStorage"/>) in a multipart upload, keeping only bytes short of a part in the bucket's
+/// reserved <c>.uploadkit/resumable/</c> folder.
 /// </summary>
-public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
+public sealed partial class S3Storage : FileStorage, IPresignedUrlProvider, IResumableFileStorage, IDisposable
 {
     private readonly IAmazonS3 _client;
     private readonly S3StorageOptions _options;
@@ -212,7 +214,8 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
             var response = await _client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
             foreach (var item in response.S3Objects ?? [])
             {
-                if (!item.Key.StartsWith(_prefix, StringComparison.Ordinal) || item.Key.Length == _prefix.Length || item.Key.EndsWith('/'))
+                if (!item.Key.StartsWith(_prefix, StringComparison.Ordinal) || item.Key.Length == _prefix.Length || item.Key.EndsWith('/') ||
+                    IsReserved(item.Key[_prefix.Length..]))
                 {
                     continue;
                 }
@@ -797,16 +800,7 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
         try
         {
             using var body = part.OpenRead();
-            var response = await _client.UploadPartAsync(new UploadPartRequest
-            {
-                BucketName = _options.Bucket,
-                Key = key,
-                UploadId = uploadId,
-                PartNumber = partNumber,
-                InputStream = body,
-                UseChunkEncoding = !_options.DisableChunkedEncoding,
-            }, failed.Token).ConfigureAwait(false);
-            return new PartETag(partNumber, response.ETag);
+            return new PartETag(partNumber, await SendPartAsync(key, uploadId, partNumber, body, failed.Token).ConfigureAwait(false));
         }
         catch
         {
@@ -818,6 +812,22 @@ public sealed class S3Storage : FileStorage, IPresignedUrlProvider, IDisposable
             part.Dispose();
             slots.Release();
         }
+    }
+
+    /// <summary>Uploads one part of a multipart upload.</summary>
+    /// <returns>The part's ETag.</returns>
+    private async Task<string> SendPartAsync(string key, string uploadId, int partNumber, Stream body, CancellationToken cancellationToken)
+    {
+        var response = await _client.UploadPartAsync(new UploadPartRequest
+        {
+            BucketName = _options.Bucket,
+            Key = key,
+            UploadId = uploadId,
+            PartNumber = partNumber,
+            InputStream = body,
+            UseChunkEncoding = !_options.DisableChunkedEncoding,
+        }, cancellationToken).ConfigureAwait(false);
+        return response.ETag;
     }
 
     private async Task<string> PresignAsync(string key, HttpVerb verb, TimeSpan expiresIn, Action<GetPreSignedUrlRequest>? configure)

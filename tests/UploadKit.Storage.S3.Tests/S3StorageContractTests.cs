@@ -1,4 +1,3 @@
-using Amazon.S3.Model;
 using UploadKit.Testing;
 
 namespace UploadKit.Storage.S3.Tests;
@@ -20,12 +19,6 @@ public sealed class S3StorageContractTests : StorageContract
         }));
     }
 
-    /// <summary>Multipart uploads the storage started and neither completed nor aborted.</summary>
-    protected override async Task<IReadOnlyList<string>> LeftoversAsync()
-    {
-        using var client = S3rverFixture.CreateClient();
-        var uploads = await client.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = S3rverFixture.BucketName });
-        return [.. (uploads.MultipartUploads ?? []).Where(u => _prefixes.Exists(p => u.Key.StartsWith(
-            p + "/", StringComparison.Ordinal))).Select(u => $"multipart upload of {u.Key}")];
-    }
+    /// <summary>Multipart uploads the storage started and neither completed nor aborted, and objects of its reserved folder.</summary>
+    protected override Task<IReadOnlyList<string>> LeftoversAsync() => S3Leftovers.ListAsync(_prefixes);
 }

@@ -118,6 +118,18 @@ public abstract class ResumableStorageContract
     }
 
     [Test]
+    public async Task Abort_AfterTheFirstAppendWasNotRecorded_RemovesWhatThatAppendWrote()
+    {
+        var begun = await Resumable.BeginWriteAsync("lost-first.bin");
+        await Resumable.AppendAsync(begun, new ContractStream(RandomBytes(PartSize + 11, seed: 11)));
+
+        await Resumable.AbortWriteAsync(begun);
+
+        Assert.That(await Storage.ExistsAsync("lost-first.bin"), Is.False);
+        Assert.That(await LeftoversAsync(), Is.Empty);
+    }
+
+    [Test]
     public async Task Complete_WhenTheNameIsTaken_UsesAFreeNameAndKeepsTheExistingFile()
     {
         var existing = RandomBytes(10, seed: 7);

@@ -47,4 +47,12 @@ internal static partial class Log
         Message = "Storage {StorageName}: copied '{Name}' to '{DestinationName}' ({FileSize} bytes) inside the bucket.",
         EventName = "S3Copied")]
     public static partial void Copied(this ILogger logger, string storageName, string name, string destinationName, long fileSize);
+
+    [LoggerMessage(
+        EventId = 1006,
+        Level = LogLevel.Warning,
+        Message = "Storage {StorageName}: deleting pieces of the resumable write of '{Name}' failed; aborting the write " +
+            "removes them.",
+        EventName = "S3ResumablePiecesLeft")]
+    public static partial void PiecesLeft(this ILogger logger, string storageName, string name, Exception exception);
 }
