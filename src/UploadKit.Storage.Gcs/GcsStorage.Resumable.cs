@@ -146,9 +146,11 @@ public sealed partial class GcsStorage : IResumableFileStorage
         StorageClient client, GcsResumableState state, string name, Stream content, CancellationToken cancellationToken)
     {
         var target = new GcsObject { Bucket = _bucket, Name = FolderName(state) + name, ContentType = PieceContentType };
-        var uploader = client.CreateObjectUploader(target, content, new UploadObjectOptions { ChunkSize = _options.ChunkSize, IfGenerationMatch = 0 });
-        Uri? session = null;
-        uploader.UploadSessionData += data => session = data.UploadUri;
+        var uploader = new SessionTrackingUpload(client.Service, target, _bucket, content, PieceContentType)
+        {
+            ChunkSize = _options.ChunkSize,
+            IfGenerationMatch = 0,
+        };
         IUploadProgress progress;
         try
         {
@@ -156,13 +158,13 @@ public sealed partial class GcsStorage : IResumableFileStorage
         }
         catch (OperationCanceledException)
         {
-            await CancelSessionAsync(client, session).ConfigureAwait(false);
+            await CancelSessionAsync(client, uploader.Session).ConfigureAwait(false);
             throw;
         }
 
         if (progress.Status != UploadStatus.Completed || uploader.ResponseBody is not { } stored)
         {
-            await CancelSessionAsync(client, session).ConfigureAwait(false);
+            await CancelSessionAsync(client, uploader.Session).ConfigureAwait(false);
             _logger.AppendFailed(progress.Exception, target.Name, _bucket);
             if (progress.Exception is { } failure)
             {
@@ -362,6 +364,19 @@ public sealed partial class GcsStorage : IResumableFileStorage
         {
             // Already gone (deleted by a completion or another pruning), which is what was wanted.
             _logger.ObjectAlreadyGone(objectName, _bucket);
+        }
+    }
+
+    /// <summary>A media upload that remembers its session address, so that a failed upload can be cancelled.</summary>
+    private sealed class SessionTrackingUpload(StorageService service, GcsObject body, string bucket, Stream content, string contentType)
+        : ObjectsResource.InsertMediaUpload(service, body, bucket, content, contentType)
+    {
+        public Uri? Session { get; private set; }
+
+        public override async Task<Uri> InitiateSessionAsync(CancellationToken cancellationToken = default)
+        {
+            Session = await base.InitiateSessionAsync(cancellationToken).ConfigureAwait(false);
+            return Session;
         }
     }
 }
