@@ -47,7 +47,8 @@ public sealed partial class GcsStorage : IResumableFileStorage
     /// The content is streamed into a new object named after its offset and a random token (a resumable upload holding
     /// at most <see cref="GcsStorageOptions.ChunkSize"/> in memory), created with <c>ifGenerationMatch=0</c>, so no
     /// append ever replaces an object another one wrote; the returned state names it with its generation. When the
-    /// write already holds 32 objects they are first composed into one (a metadata operation on GCS: no bytes move).
+    /// write already holds 32 objects they are first composed into one (a metadata operation on GCS: no bytes move), which
+    /// removes them.
     /// A failed append cancels its upload session and leaves the recorded write as it was.
     /// </remarks>
     public async Task<ResumableWrite> AppendAsync(ResumableWrite write, Stream content, CancellationToken cancellationToken = default)
@@ -56,25 +57,15 @@ public sealed partial class GcsStorage : IResumableFileStorage
         var state = GcsResumableState.Parse(write);
         var client = await GetClientAsync(cancellationToken).ConfigureAwait(false);
         var pieces = state.Pieces;
-        if (pieces is [{ Name: var first }, _] && first.StartsWith(FoldPrefix, StringComparison.Ordinal))
-        {
-            // The fold is recorded now: the objects it replaced (and unrecorded ones before its end) are of no use to any write.
-            await PruneAsync(client, state, pieces[0], cancellationToken).ConfigureAwait(false);
-        }
-
         if (pieces.Count >= MaxComposeSources || state.Components >= ComponentLimit)
         {
             pieces = [await FoldAsync(client, state, cancellationToken).ConfigureAwait(false)];
         }
 
-        var piece = await UploadPieceAsync(client, state, NewObjectName(PiecePrefix, write.Length), content, cancellationToken)
+        var piece = await UploadPieceAsync(client, state, NewPieceName(write.Length), content, cancellationToken)
             .ConfigureAwait(false);
-        if (piece is null)
-        {
-            return write;
-        }
-
-        var next = state.With([.. pieces, piece]);
+        // An empty append adds no object, but a fold it made is the write's now: the folded pieces are gone.
+        var next = state.With(piece is null ? pieces : [.. pieces, piece]);
         return new ResumableWrite(write.Name, next.Length, next.Serialize());
     }
 
@@ -101,19 +92,19 @@ public sealed partial class GcsStorage : IResumableFileStorage
 
         var client = await GetClientAsync(cancellationToken).ConfigureAwait(false);
         var save = CreateSave(name, options);
+        var sources = state.Pieces;
         while (true)
         {
             var destination = CreateObject(save);
             destination.Name = null;
             destination.Bucket = null;
-            var compose = client.Service.Objects.Compose(
-                ComposeOf(state, state.Pieces, destination, deleteSources: true), _bucket, ObjectName(save.Name));
+            var compose = client.Service.Objects.Compose(ComposeOf(state, sources, destination, deleteSources: true), _bucket, ObjectName(save.Name));
             compose.IfGenerationMatch = save.Overwrite ? null : 0;
             compose.DestinationPredefinedAcl = ComposeAcl();
             try
             {
                 var stored = await compose.ExecuteAsync(cancellationToken).ConfigureAwait(false);
-                _logger.ResumableCompleted(stored.Name, (long)(stored.Size ?? 0), state.Pieces.Count, _bucket);
+                _logger.ResumableCompleted(stored.Name, (long)(stored.Size ?? 0), sources.Count, _bucket);
                 await DeleteFolderAsync(state, cancellationToken).ConfigureAwait(false);
                 return ToInfo(save.Name, stored);
             }
@@ -121,6 +112,12 @@ public sealed partial class GcsStorage : IResumableFileStorage
             {
                 // The name is taken (the only precondition on the destination); the sources are untouched by a refused compose.
                 await save.NextFreeNameAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (GoogleApiException ex) when (ex.HttpStatusCode == HttpStatusCode.NotFound && sources == state.Pieces)
+            {
+                // An append that was never recorded folded the recorded pieces (and removed them) before it failed.
+                sources = [await FindFoldAsync(client, state, FoldName(state), cancellationToken).ConfigureAwait(false)
+                    ?? throw new IOException($"Bucket '{_bucket}' no longer holds the pieces of the resumable write of '{name}'.", ex)];
             }
         }
     }
@@ -132,15 +129,8 @@ public sealed partial class GcsStorage : IResumableFileStorage
 
     private string FolderName(GcsResumableState state) => _keyPrefix + ResumableFolder + state.Id + "/";
 
-    private static string NewObjectName(string kind, long offset) =>
-        kind + offset.ToString("x16", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-
-    private static bool TryParseOffset(string name, string kind, out long offset)
-    {
-        offset = 0;
-        return name.StartsWith(kind, StringComparison.Ordinal) && name.Length > kind.Length + 16
-            && long.TryParse(name.AsSpan(kind.Length, 16), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out offset);
-    }
+    private static string NewPieceName(long offset) =>
+        PiecePrefix + offset.ToString("x16", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
 
     private async Task<GcsPiece?> UploadPieceAsync(
         StorageClient client, GcsResumableState state, string name, Stream content, CancellationToken cancellationToken)
@@ -205,23 +195,61 @@ public sealed partial class GcsStorage : IResumableFileStorage
         }
     }
 
-    /// <summary>Makes one object of the write's pieces: a compose, or a copy when the component limit is reached.</summary>
+    /// <summary>
+    /// Makes one object of the write's pieces, and removes them: a compose that hard-deletes its sources
+    /// (<c>deleteSourceObjects</c>), or a copy when the component limit is reached. The fold's name is derived from the
+    /// recorded pieces, so an append that folded but was never recorded left the very fold a retry from the same write
+    /// would make: the retry finds it (its sources gone, or its name taken) and goes on from it.
+    /// </summary>
     private async Task<GcsPiece> FoldAsync(StorageClient client, GcsResumableState state, CancellationToken cancellationToken)
     {
-        var length = state.Length;
-        var name = NewObjectName(FoldPrefix, length);
+        var name = FoldName(state);
         if (state.Components >= ComponentLimit)
         {
-            return await CopyFoldAsync(client, state, name, cancellationToken).ConfigureAwait(false);
+            return await FindFoldAsync(client, state, name, cancellationToken).ConfigureAwait(false)
+                ?? await CopyFoldAsync(client, state, name, cancellationToken).ConfigureAwait(false);
         }
 
         var destination = new GcsObject { ContentType = PieceContentType };
         var compose = client.Service.Objects.Compose(
-            ComposeOf(state, state.Pieces, destination, deleteSources: false), _bucket, FolderName(state) + name);
+            ComposeOf(state, state.Pieces, destination, deleteSources: true), _bucket, FolderName(state) + name);
         compose.IfGenerationMatch = 0;
-        var folded = await compose.ExecuteAsync(cancellationToken).ConfigureAwait(false);
-        _logger.ResumableFolded(state.Pieces.Count, length, _bucket);
-        return new GcsPiece(name, folded.Generation!.Value, length, folded.ComponentCount ?? state.Components);
+        try
+        {
+            var folded = await compose.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            _logger.ResumableFolded(state.Pieces.Count, state.Length, _bucket);
+            return new GcsPiece(name, folded.Generation!.Value, state.Length, folded.ComponentCount ?? state.Components);
+        }
+        catch (GoogleApiException ex) when (ex.HttpStatusCode is HttpStatusCode.NotFound or HttpStatusCode.PreconditionFailed)
+        {
+            return await FindFoldAsync(client, state, name, cancellationToken).ConfigureAwait(false)
+                ?? throw new IOException($"Bucket '{_bucket}' no longer holds the recorded pieces of a resumable write, nor their fold.", ex);
+        }
+    }
+
+    /// <summary>The name of the fold of the write's recorded pieces: their end offset and a digest of their names and generations.</summary>
+    private static string FoldName(GcsResumableState state)
+    {
+        var pieces = string.Join('\n', state.Pieces.Select(p => p.Name + " " + p.Generation.ToString(CultureInfo.InvariantCulture)));
+        var digest = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(state.Id + "\n" + pieces)).AsSpan(0, 8));
+        return FoldPrefix + state.Length.ToString("x16", CultureInfo.InvariantCulture) + "-" + digest;
+    }
+
+    private async Task<GcsPiece?> FindFoldAsync(StorageClient client, GcsResumableState state, string name, CancellationToken cancellationToken)
+    {
+        GcsObject fold;
+        try
+        {
+            fold = await client.GetObjectAsync(_bucket, FolderName(state) + name, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (GoogleApiException ex) when (ex.HttpStatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        return (long)(fold.Size ?? 0) == state.Length
+            ? new GcsPiece(name, fold.Generation!.Value, state.Length, fold.ComponentCount ?? 1)
+            : throw new IOException($"Bucket '{_bucket}': the fold of a resumable write has {fold.Size} bytes, not {state.Length}.");
     }
 
     /// <summary>
@@ -256,6 +284,8 @@ public sealed partial class GcsStorage : IResumableFileStorage
         }
 
         _logger.ResumableCopied(state.Pieces.Count, state.Length, _bucket);
+        List<GcsObject> sources = [.. state.Pieces.Select(p => new GcsObject { Name = FolderName(state) + p.Name, Generation = p.Generation })];
+        await DeleteAllAsync(client, sources, cancellationToken).ConfigureAwait(false);
         return copied;
     }
 
@@ -308,32 +338,6 @@ public sealed partial class GcsStorage : IResumableFileStorage
         "projectprivate" => ObjectsResource.ComposeRequest.DestinationPredefinedAclEnum.ProjectPrivate,
         _ => ObjectsResource.ComposeRequest.DestinationPredefinedAclEnum.PublicRead,
     };
-
-    /// <summary>
-    /// Deletes what a recorded fold made useless: pieces that start before its end, and other folds that end before it
-    /// or at it. Objects at or after its end may belong to a later recorded state, so they stay until completion or abort.
-    /// </summary>
-    private async Task PruneAsync(StorageClient client, GcsResumableState state, GcsPiece fold, CancellationToken cancellationToken)
-    {
-        if (!TryParseOffset(fold.Name, FoldPrefix, out var end))
-        {
-            return;
-        }
-
-        var folder = FolderName(state);
-        var stale = new List<GcsObject>();
-        await foreach (var obj in client.ListObjectsAsync(_bucket, folder).WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            var name = obj.Name[folder.Length..];
-            if ((TryParseOffset(name, PiecePrefix, out var start) && start < end)
-                || (TryParseOffset(name, FoldPrefix, out var foldEnd) && foldEnd <= end && name != fold.Name))
-            {
-                stale.Add(obj);
-            }
-        }
-
-        await DeleteAllAsync(client, stale, cancellationToken).ConfigureAwait(false);
-    }
 
     private async Task DeleteFolderAsync(GcsResumableState state, CancellationToken cancellationToken)
     {

@@ -63,7 +63,8 @@ internal static partial class Log
     [LoggerMessage(
         EventId = 3008,
         Level = LogLevel.Information,
-        Message = "Copied the {Sources} objects of a resumable write ({Length} bytes) into one in bucket {Bucket}: its component count reached the limit.",
+        Message = "Copied the {Sources} objects of a resumable write ({Length} bytes) into one in bucket {Bucket}: " +
+            "its component count reached the limit.",
         EventName = "ResumableCopied")]
     public static partial void ResumableCopied(this ILogger logger, int sources, long length, string bucket);
 

@@ -124,7 +124,8 @@ internal sealed partial class FakeGcsServer
                             context.Response.StatusCode = StatusCodes.Status204NoContent;
                             return;
                         case false:
-                            await JsonError(context, HttpStatusCode.PreconditionFailed, "At least one of the pre-conditions you specified did not hold.");
+                            await JsonError(
+                                context, HttpStatusCode.PreconditionFailed, "At least one of the pre-conditions you specified did not hold.");
                             return;
                         default:
                             await JsonError(context, HttpStatusCode.NotFound, "No such object: " + bucketName + "/" + name);

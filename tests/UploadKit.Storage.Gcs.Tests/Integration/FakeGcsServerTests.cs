@@ -180,7 +180,8 @@ public sealed class FakeGcsServerTests : GcsIntegrationTest
         await Compose(["a", "b"], "ab");
 
         // The documented example: two plain sources and a composite of 2 give a component count of 4.
-        var abc = await Compose(["c", "b", "ab"], "cbab", destination: new GcsObject { ContentType = "text/plain", Metadata = new Dictionary<string, string> { ["k"] = "v" } });
+        var destination = new GcsObject { ContentType = "text/plain", Metadata = new Dictionary<string, string> { ["k"] = "v" } };
+        var abc = await Compose(["c", "b", "ab"], "cbab", destination: destination);
 
         Assert.Multiple(() =>
         {

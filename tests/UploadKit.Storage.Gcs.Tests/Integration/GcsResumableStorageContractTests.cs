@@ -45,7 +45,8 @@ public sealed class GcsResumableStorageContractTests : ResumableStorageContract
     {
         var leftovers = new List<string>();
         leftovers.AddRange(Server.ObjectNames(_bucket!)
-            .Where(name => !name.StartsWith(KeyPrefix, StringComparison.Ordinal) || name.StartsWith(KeyPrefix + ".uploadkit/", StringComparison.Ordinal))
+            .Where(name => !name.StartsWith(KeyPrefix, StringComparison.Ordinal)
+                || name.StartsWith(KeyPrefix + ".uploadkit/", StringComparison.Ordinal))
             .Select(name => "object " + name));
         leftovers.AddRange(Server.OpenSessionsIn(_bucket!).Select(name => "open upload session for " + name));
         while (Server.ProtocolErrors.TryDequeue(out var error))

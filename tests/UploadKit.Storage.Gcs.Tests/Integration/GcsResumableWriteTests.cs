@@ -36,7 +36,7 @@ public sealed class GcsResumableWriteTests : GcsIntegrationTest
             Assert.That(info.Length, Is.EqualTo(expected.Length));
             Assert.That(StoredSha256("many.bin"), Is.EqualTo(Sha256Hex(expected.ToArray())));
             Assert.That(largestState, Is.LessThanOrEqualTo(32), "a completion never needs more than one compose");
-            Assert.That(largestFolder, Is.LessThanOrEqualTo(2 * 32 + 1), "objects replaced by a recorded fold are removed as the write goes on");
+            Assert.That(largestFolder, Is.LessThanOrEqualTo(32), "a fold removes the objects it replaces");
             Assert.That(Server.ComposeRequests - composesBefore, Is.EqualTo(1));
             Assert.That(Server.Find(Bucket, "many.bin")!.ComponentCount, Is.EqualTo(100));
             Assert.That(FolderObjects(), Is.Empty);
@@ -130,7 +130,9 @@ public sealed class GcsResumableWriteTests : GcsIntegrationTest
         {
             Assert.That(completion.Where(r => r.Contains("/upload/", StringComparison.Ordinal)), Is.Empty, "no byte is uploaded again");
             Assert.That(completion.Count(r => r.Contains("/compose", StringComparison.Ordinal)), Is.EqualTo(1));
-            Assert.That(completion.Where(r => r.Contains("rewriteTo", StringComparison.Ordinal) || r.Contains("alt=media", StringComparison.Ordinal)), Is.Empty);
+            Assert.That(
+                completion.Where(r => r.Contains("rewriteTo", StringComparison.Ordinal) || r.Contains("alt=media", StringComparison.Ordinal)),
+                Is.Empty);
             Assert.That(FolderObjects(), Is.Empty);
         });
     }
@@ -175,11 +177,42 @@ public sealed class GcsResumableWriteTests : GcsIntegrationTest
         expected.Write(next);
         var newer = await storage.AppendAsync(write, new MemoryStream(next));
 
-        // A stale server appends from the write recorded before: it prunes what the fold replaced, nothing newer.
+        // A stale server appends from the write recorded before: what it adds is never part of the newer write.
         await storage.AppendAsync(write, new MemoryStream(RandomBytes(60, seed: 101)));
         await storage.CompleteWriteAsync(newer);
 
         Assert.That(StoredSha256("folded.bin"), Is.EqualTo(Sha256Hex(expected.ToArray())));
+        Assert.That(FolderObjects(), Is.Empty);
+    }
+
+    [Test]
+    public async Task Complete_FromTheRecordedWrite_AfterAnAppendThatFoldedThenFailed_ComposesTheFold()
+    {
+        using var storage = Storage();
+        var (write, expected) = await ThirtyTwoAppendsAsync(storage, "refolded.bin");
+        using var failing = new GeneratedStream(1000) { FailAt = 10 };
+
+        Assert.That(async () => await storage.AppendAsync(write, failing), Throws.InstanceOf<IOException>());
+        var info = await storage.CompleteWriteAsync(write);
+
+        Assert.That(StoredSha256(info.Name), Is.EqualTo(Sha256Hex(expected)));
+        Assert.That(FolderObjects(), Is.Empty);
+    }
+
+    [Test]
+    public async Task Append_RetriedFromTheRecordedWrite_AfterAFoldThatWasNotRecorded_GoesOnFromThatFold()
+    {
+        using var storage = Storage();
+        var (write, expected) = await ThirtyTwoAppendsAsync(storage, "retried.bin");
+        var last = RandomBytes(77, seed: 77);
+
+        await storage.AppendAsync(write, new MemoryStream(RandomBytes(50, seed: 50)));
+        var composes = Server.ComposeRequests;
+        var retried = await storage.AppendAsync(write, new MemoryStream(last));
+        var info = await storage.CompleteWriteAsync(retried);
+
+        Assert.That(StoredSha256(info.Name), Is.EqualTo(Sha256Hex([.. expected, .. last])));
+        Assert.That(Server.ComposeRequests - composes, Is.EqualTo(2), "the retry's fold finds the first one; then the completion");
         Assert.That(FolderObjects(), Is.Empty);
     }
 
@@ -190,9 +223,9 @@ public sealed class GcsResumableWriteTests : GcsIntegrationTest
         var recorded = await storage.AppendAsync(await storage.BeginWriteAsync("cut.bin"), new MemoryStream(RandomBytes(100)));
         var cancelled = Server.SessionsCancelled;
 
-        Assert.That(
-            async () => await storage.AppendAsync(recorded, new GeneratedStream(3 * GcsStorageOptions.ChunkSizeUnit * 4) { FailAt = 5 * GcsStorageOptions.ChunkSizeUnit }),
-            Throws.InstanceOf<IOException>());
+        using var failing = new GeneratedStream(12 * GcsStorageOptions.ChunkSizeUnit) { FailAt = 5 * GcsStorageOptions.ChunkSizeUnit };
+
+        Assert.That(async () => await storage.AppendAsync(recorded, failing), Throws.InstanceOf<IOException>());
 
         Assert.That(Server.SessionsCancelled, Is.EqualTo(cancelled + 1));
         Assert.That(Server.OpenSessionsIn(Bucket), Is.Empty);
@@ -237,6 +270,20 @@ public sealed class GcsResumableWriteTests : GcsIntegrationTest
                 Throws.ArgumentException);
         });
         await storage.AbortWriteAsync(write);
+    }
+
+    private static async Task<(ResumableWrite Write, byte[] Content)> ThirtyTwoAppendsAsync(GcsStorage storage, string name)
+    {
+        var content = new MemoryStream();
+        var write = await storage.BeginWriteAsync(name);
+        for (var i = 0; i < 32; i++)
+        {
+            var data = RandomBytes(20 + i, seed: i);
+            content.Write(data);
+            write = await storage.AppendAsync(write, new MemoryStream(data));
+        }
+
+        return (write, content.ToArray());
     }
 
     private static int PieceCount(ResumableWrite write)
