@@ -26,14 +26,8 @@ public sealed class GcsResumableStorageContractTests : ResumableStorageContract
 
     protected override Task<IFileStorage> CreateSiblingStorageAsync()
     {
-        var options = new GcsStorageOptions
-        {
-            Bucket = _bucket,
-            Endpoint = Server.BaseAddress,
-            CredentialsJson = GcsServerFixture.ServiceAccountJson,
-            ChunkSize = GcsStorageOptions.ChunkSizeUnit,
-            KeyPrefix = KeyPrefix,
-        };
+        var options = GcsServerFixture.OptionsFor(_bucket!);
+        options.KeyPrefix = KeyPrefix;
         return Task.FromResult(Track(new GcsStorage("contract", options, NullLogger.Instance, TimeProvider.System)));
     }
 

@@ -51,20 +51,13 @@ public sealed class GcsResumableWriteTests : GcsIntegrationTest
         Server.ComponentLimit = 40;
         try
         {
-            var expected = new MemoryStream();
-            var write = await storage.BeginWriteAsync("limit.bin");
-            for (var i = 0; i < 100; i++)
-            {
-                var data = RandomBytes(100 + i, seed: i);
-                expected.Write(data);
-                write = await storage.AppendAsync(write, new MemoryStream(data));
-            }
+            var (write, expected) = await AppendManyAsync(storage, "limit.bin", 100, i => 100 + i);
 
             await storage.CompleteWriteAsync(write);
 
             Assert.Multiple(() =>
             {
-                Assert.That(StoredSha256("limit.bin"), Is.EqualTo(Sha256Hex(expected.ToArray())));
+                Assert.That(StoredSha256("limit.bin"), Is.EqualTo(Sha256Hex(expected)));
                 Assert.That(Server.Find(Bucket, "limit.bin")!.ComponentCount, Is.LessThanOrEqualTo(40));
                 Assert.That(FolderObjects(), Is.Empty);
             });
@@ -163,25 +156,16 @@ public sealed class GcsResumableWriteTests : GcsIntegrationTest
     public async Task Append_FromAnOlderRecordedWriteAfterAFold_LeavesTheNewerWriteWhole()
     {
         using var storage = Storage();
-        var expected = new MemoryStream();
-        var write = await storage.BeginWriteAsync("folded.bin");
-        for (var i = 0; i < 33; i++)
-        {
-            var data = RandomBytes(10 + i, seed: i);
-            expected.Write(data);
-            write = await storage.AppendAsync(write, new MemoryStream(data));
-        }
-
+        var (write, folded) = await AppendManyAsync(storage, "folded.bin", 33, i => 10 + i);
         Assert.That(PieceCount(write), Is.EqualTo(2), "the 33rd append folded the first 32");
         var next = RandomBytes(50, seed: 100);
-        expected.Write(next);
         var newer = await storage.AppendAsync(write, new MemoryStream(next));
 
         // A stale server appends from the write recorded before: what it adds is never part of the newer write.
         await storage.AppendAsync(write, new MemoryStream(RandomBytes(60, seed: 101)));
         await storage.CompleteWriteAsync(newer);
 
-        Assert.That(StoredSha256("folded.bin"), Is.EqualTo(Sha256Hex(expected.ToArray())));
+        Assert.That(StoredSha256("folded.bin"), Is.EqualTo(Sha256Hex([.. folded, .. next])));
         Assert.That(FolderObjects(), Is.Empty);
     }
 
@@ -189,7 +173,7 @@ public sealed class GcsResumableWriteTests : GcsIntegrationTest
     public async Task Complete_FromTheRecordedWrite_AfterAnAppendThatFoldedThenFailed_ComposesTheFold()
     {
         using var storage = Storage();
-        var (write, expected) = await ThirtyTwoAppendsAsync(storage, "refolded.bin");
+        var (write, expected) = await AppendManyAsync(storage, "refolded.bin", 32, i => 20 + i);
         using var failing = new GeneratedStream(1000) { FailAt = 10 };
 
         Assert.That(async () => await storage.AppendAsync(write, failing), Throws.InstanceOf<IOException>());
@@ -203,7 +187,7 @@ public sealed class GcsResumableWriteTests : GcsIntegrationTest
     public async Task Append_RetriedFromTheRecordedWrite_AfterAFoldThatWasNotRecorded_GoesOnFromThatFold()
     {
         using var storage = Storage();
-        var (write, expected) = await ThirtyTwoAppendsAsync(storage, "retried.bin");
+        var (write, expected) = await AppendManyAsync(storage, "retried.bin", 32, i => 20 + i);
         var last = RandomBytes(77, seed: 77);
 
         await storage.AppendAsync(write, new MemoryStream(RandomBytes(50, seed: 50)));
@@ -272,13 +256,13 @@ public sealed class GcsResumableWriteTests : GcsIntegrationTest
         await storage.AbortWriteAsync(write);
     }
 
-    private static async Task<(ResumableWrite Write, byte[] Content)> ThirtyTwoAppendsAsync(GcsStorage storage, string name)
+    private static async Task<(ResumableWrite Write, byte[] Content)> AppendManyAsync(GcsStorage storage, string name, int count, Func<int, int> size)
     {
         var content = new MemoryStream();
         var write = await storage.BeginWriteAsync(name);
-        for (var i = 0; i < 32; i++)
+        for (var i = 0; i < count; i++)
         {
-            var data = RandomBytes(20 + i, seed: i);
+            var data = RandomBytes(size(i), seed: i);
             content.Write(data);
             write = await storage.AppendAsync(write, new MemoryStream(data));
         }
