@@ -201,6 +201,20 @@ public sealed class GcsResumableWriteTests : GcsIntegrationTest
     }
 
     [Test]
+    public async Task Append_OfSeveralChunks_IsStreamedInChunkSizeRequests()
+    {
+        using var storage = Storage();
+        var data = RandomBytes((3 * GcsStorageOptions.ChunkSizeUnit * 4) + 17);
+        var chunks = Server.ChunkRequests;
+
+        var write = await storage.AppendAsync(await storage.BeginWriteAsync("long.bin"), new UnseekableStream(data));
+        var info = await storage.CompleteWriteAsync(write);
+
+        Assert.That(Server.ChunkRequests - chunks, Is.GreaterThanOrEqualTo(4), "a 3 MiB append goes in 1 MiB requests, not held whole");
+        Assert.That(StoredSha256(info.Name), Is.EqualTo(Sha256Hex(data)));
+    }
+
+    [Test]
     public async Task Append_WhoseContentFails_CancelsItsUploadSession()
     {
         using var storage = Storage();
@@ -277,4 +291,10 @@ public sealed class GcsResumableWriteTests : GcsIntegrationTest
     }
 
     private List<string> FolderObjects() => [.. Server.ObjectNames(Bucket).Where(n => n.StartsWith(Folder, StringComparison.Ordinal))];
+}
+
+/// <summary>Known bytes as a stream that cannot seek, so the client cannot learn the length up front.</summary>
+internal sealed class UnseekableStream(byte[] data) : MemoryStream(data, writable: false)
+{
+    public override bool CanSeek => false;
 }
