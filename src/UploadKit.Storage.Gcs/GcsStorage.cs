@@ -13,10 +13,10 @@ namespace UploadKit.Storage.Gcs;
 
 /// <summary>
 /// A storage in a Google Cloud Storage bucket: streaming resumable saves with bounded memory, create-only writes
-/// (<c>ifGenerationMatch=0</c>), V4 signed URLs for reading, and signed <c>PUT</c> URLs, resumable-upload starts and
-/// POST policies for direct uploads.
+/// (<c>ifGenerationMatch=0</c>), V4 signed URLs for reading, signed <c>PUT</c> URLs, resumable-upload starts and
+/// POST policies for direct uploads, and resumable writes composed from one object per append.
 /// </summary>
-public sealed class GcsStorage : FileStorage, IPresignedUrlProvider, IDisposable
+public sealed partial class GcsStorage : FileStorage, IPresignedUrlProvider, IDisposable
 {
     private const string Sha256MetadataKey = "uploadkit-sha256";
 
@@ -203,7 +203,8 @@ public sealed class GcsStorage : FileStorage, IPresignedUrlProvider, IDisposable
         var objects = client.ListObjectsAsync(_bucket, _keyPrefix + prefix, new ListObjectsOptions { PageSize = 1000 });
         await foreach (var obj in objects.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            if (obj.Name.Length > _keyPrefix.Length)
+            // The reserved folder holds the objects of unfinished resumable writes: no file is named there.
+            if (obj.Name.Length > _keyPrefix.Length && !obj.Name.AsSpan(_keyPrefix.Length).StartsWith(ResumableFolder, StringComparison.Ordinal))
             {
                 yield return ToInfo(obj.Name[_keyPrefix.Length..], obj);
             }

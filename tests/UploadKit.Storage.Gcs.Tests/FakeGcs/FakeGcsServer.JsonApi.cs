@@ -64,6 +64,13 @@ internal sealed partial class FakeGcsServer
                 return;
             }
 
+            if (method == "DELETE" && Param(query, "upload_id") is { } cancelled)
+            {
+                Allow(context, query, "uploadType", "upload_id");
+                await CancelSessionAsync(context, cancelled);
+                return;
+            }
+
             throw new ProtocolException($"{method} {rawPath}: unknown upload request");
         }
 
@@ -111,15 +118,27 @@ internal sealed partial class FakeGcsServer
                     return;
                 case "DELETE":
                     Allow(context, query, "alt", "prettyPrint", "ifGenerationMatch");
-                    if (bucket.Remove(name))
+                    switch (bucket.TryRemove(name, ParseGeneration(Param(query, "ifGenerationMatch"))))
                     {
-                        context.Response.StatusCode = StatusCodes.Status204NoContent;
-                        return;
+                        case true:
+                            context.Response.StatusCode = StatusCodes.Status204NoContent;
+                            return;
+                        case false:
+                            await JsonError(
+                                context, HttpStatusCode.PreconditionFailed, "At least one of the pre-conditions you specified did not hold.");
+                            return;
+                        default:
+                            await JsonError(context, HttpStatusCode.NotFound, "No such object: " + bucketName + "/" + name);
+                            return;
                     }
-
-                    await JsonError(context, HttpStatusCode.NotFound, "No such object: " + bucketName + "/" + name);
-                    return;
             }
+        }
+
+        if (!upload && s.Length == 7 && s[4] == "o" && s[6] == "compose" && method == "POST")
+        {
+            Allow(context, query, "alt", "prettyPrint", "ifGenerationMatch", "destinationPredefinedAcl");
+            await ComposeAsync(context, bucket, s[5], query);
+            return;
         }
 
         if (!upload && s.Length == 11 && s[4] == "o" && (s[6] is "rewriteTo" or "copyTo") && s[7] == "b" && s[9] == "o" && method == "POST")
@@ -179,10 +198,19 @@ internal sealed partial class FakeGcsServer
 
     private static long? ParseGeneration(string? text) => text is null ? null : long.Parse(text, CultureInfo.InvariantCulture);
 
-    private Func<byte[], long, FakeObject> ObjectFactory(string bucket, string name, JsonObject? resource, string? contentType, string? acl) =>
+    private Func<byte[], long, FakeObject> ObjectFactory(
+        string bucket, string name, JsonObject? resource, string? contentType, string? acl, int? componentCount = null) =>
         (data, generation) =>
         {
-            var obj = new FakeObject { Bucket = bucket, Name = name, Data = data, Generation = generation, Acl = acl };
+            var obj = new FakeObject
+            {
+                Bucket = bucket,
+                Name = name,
+                Data = data,
+                Generation = generation,
+                Acl = acl,
+                ComponentCount = componentCount,
+            };
             obj.ContentType = resource?["contentType"]?.GetValue<string>() ?? contentType ?? "application/octet-stream";
             obj.CacheControl = resource?["cacheControl"]?.GetValue<string>();
             obj.ContentDisposition = resource?["contentDisposition"]?.GetValue<string>();
@@ -418,7 +446,7 @@ internal sealed partial class FakeGcsServer
     {
         context.Response.Headers.ETag = obj.ETag;
         context.Response.Headers["x-goog-generation"] = obj.Generation.ToString(CultureInfo.InvariantCulture);
-        context.Response.Headers["x-goog-hash"] = $"crc32c={obj.Crc32c},md5={obj.Md5}";
+        context.Response.Headers["x-goog-hash"] = obj.ComponentCount is null ? $"crc32c={obj.Crc32c},md5={obj.Md5}" : $"crc32c={obj.Crc32c}";
         context.Response.Headers["x-goog-stored-content-length"] = obj.Data.LongLength.ToString(CultureInfo.InvariantCulture);
     }
 
@@ -630,6 +658,7 @@ internal sealed partial class FakeGcsServer
             CacheControl = obj.CacheControl,
             ContentDisposition = obj.ContentDisposition,
             Metadata = new Dictionary<string, string>(obj.Metadata, StringComparer.Ordinal),
+            ComponentCount = obj.ComponentCount,
         };
         if (!destination.TryPut(copy, ParseGeneration(Param(query, "ifGenerationMatch"))))
         {
@@ -652,5 +681,104 @@ internal sealed partial class FakeGcsServer
             ["done"] = true,
             ["resource"] = copy.ToJson(BaseAddress),
         });
+    }
+
+    /// <summary>
+    /// <c>objects.compose</c>: 1 to 32 sources of the bucket, each optionally pinned to a generation and guarded by
+    /// <c>objectPreconditions.ifGenerationMatch</c>, concatenated into the destination under its own precondition. The
+    /// result has no MD5, a component count summed from its sources (at most <see cref="ComponentLimit"/>), and the
+    /// sources are removed with it when <c>deleteSourceObjects</c> is true.
+    /// </summary>
+    private async Task ComposeAsync(HttpContext context, FakeBucket bucket, string destinationName, List<KeyValuePair<string, string>> query)
+    {
+        Interlocked.Increment(ref _composeRequests);
+        var body = JsonNode.Parse(await ReadBodyAsync(context))!.AsObject();
+        var sourceList = body["sourceObjects"] as JsonArray ?? [];
+        if (sourceList.Count is 0 or > MaxComposeSources)
+        {
+            await JsonError(
+                context,
+                HttpStatusCode.BadRequest,
+                sourceList.Count == 0
+                    ? "Required sourceObjects."
+                    : $"The number of source components provided ({sourceList.Count}) exceeds the maximum ({MaxComposeSources}).");
+            return;
+        }
+
+        var sources = new List<FakeObject>();
+        foreach (var item in sourceList)
+        {
+            var name = item!["name"]!.GetValue<string>();
+            var generation = item["generation"] is { } g ? long.Parse(g.ToString(), CultureInfo.InvariantCulture) : (long?)null;
+            var source = bucket.Get(name);
+            if (source is null || (generation is { } wanted && wanted != source.Generation))
+            {
+                await JsonError(context, HttpStatusCode.NotFound, $"Object {name} (generation: {generation}) not found.");
+                return;
+            }
+
+            if (item["objectPreconditions"]?["ifGenerationMatch"] is { } condition
+                && long.Parse(condition.ToString(), CultureInfo.InvariantCulture) != source.Generation)
+            {
+                await JsonError(context, HttpStatusCode.PreconditionFailed, "At least one of the pre-conditions you specified did not hold.");
+                return;
+            }
+
+            sources.Add(source);
+        }
+
+        var components = sources.Sum(o => o.ComponentCount ?? 1);
+        if (components > ComponentLimit)
+        {
+            await JsonError(
+                context, HttpStatusCode.BadRequest, $"The number of components in the composite object would exceed the maximum ({ComponentLimit}).");
+            return;
+        }
+
+        var data = new byte[sources.Sum(o => o.Data.LongLength)];
+        var offset = 0;
+        foreach (var source in sources)
+        {
+            source.Data.CopyTo(data, offset);
+            offset += source.Data.Length;
+        }
+
+        var destination = body["destination"] as JsonObject;
+        var acl = Param(query, "destinationPredefinedAcl");
+        var composed = ObjectFactory(bucket.Name, destinationName, destination, null, acl, components)(data, NextGeneration());
+        var deleteSources = body["deleteSourceObjects"]?.GetValue<bool>() == true;
+        if (!bucket.TryPutAndRemove(composed, ParseGeneration(Param(query, "ifGenerationMatch")), deleteSources ? sources : []))
+        {
+            await JsonError(context, HttpStatusCode.PreconditionFailed, "At least one of the pre-conditions you specified did not hold.");
+            return;
+        }
+
+        await Json(context, composed.ToJson(BaseAddress));
+    }
+
+    /// <summary>A <c>DELETE</c> on a session URI cancels the upload; GCS documents the answer as 499.</summary>
+    private async Task CancelSessionAsync(HttpContext context, string id)
+    {
+        if (!_sessions.TryGetValue(id, out var session))
+        {
+            await JsonError(context, HttpStatusCode.NotFound, "No such upload session.");
+            return;
+        }
+
+        await session.Lock.WaitAsync();
+        try
+        {
+            if (!session.Finished)
+            {
+                session.Finished = true;
+                Interlocked.Increment(ref _sessionsCancelled);
+            }
+        }
+        finally
+        {
+            session.Lock.Release();
+        }
+
+        context.Response.StatusCode = 499;
     }
 }

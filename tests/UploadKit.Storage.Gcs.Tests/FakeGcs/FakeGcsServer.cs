@@ -27,6 +27,7 @@ namespace UploadKit.Storage.Gcs.Tests.FakeGcs;
 internal sealed partial class FakeGcsServer : IAsyncDisposable
 {
     private const int ChunkUnit = 256 * 1024;
+    private const int MaxComposeSources = 32;
     private readonly WebApplication _app;
     private readonly V4Verifier _verifier;
     private readonly RSA _jwtKey;
@@ -70,7 +71,22 @@ internal sealed partial class FakeGcsServer : IAsyncDisposable
     /// <summary>When set, the next chunk request fails after reading this many bytes (an interrupted connection).</summary>
     public long? FailNextChunkAfter { get; set; }
 
+    /// <summary>Gets the number of resumable sessions cancelled with a <c>DELETE</c>.</summary>
+    public int SessionsCancelled => Volatile.Read(ref _sessionsCancelled);
+
+    /// <summary>Gets the number of compose requests received.</summary>
+    public int ComposeRequests => Volatile.Read(ref _composeRequests);
+
+    /// <summary>Gets or sets the most components a composite object may have: 1024 in the composite-objects documentation.</summary>
+    public int ComponentLimit { get; set; } = 1024;
+
+    /// <summary>Gets the objects of resumable sessions into <paramref name="bucket"/> that were neither finished nor cancelled.</summary>
+    public IReadOnlyList<string> OpenSessionsIn(string bucket) =>
+        [.. _sessions.Values.Where(s => s.Bucket == bucket && !s.Finished).Select(s => s.Name)];
+
     private int _sessionsStarted;
+    private int _sessionsCancelled;
+    private int _composeRequests;
     private long _largestChunk;
     private int _chunkRequests;
 

@@ -25,6 +25,9 @@ internal sealed class FakeObject
 
     public string? Acl { get; set; }
 
+    /// <summary>Gets the number of uploaded objects a composite was made of; <see langword="null"/> for an uploaded object.</summary>
+    public int? ComponentCount { get; init; }
+
     public Dictionary<string, string> Metadata { get; set; } = new(StringComparer.Ordinal);
 
     public DateTimeOffset Created { get; init; } = DateTimeOffset.UtcNow;
@@ -52,12 +55,21 @@ internal sealed class FakeObject
             ["contentType"] = ContentType,
             ["storageClass"] = "STANDARD",
             ["size"] = Data.LongLength.ToString(CultureInfo.InvariantCulture),
-            ["md5Hash"] = Md5,
             ["crc32c"] = Crc32c,
             ["etag"] = Convert.ToBase64String(BitConverter.GetBytes(Generation)),
             ["timeCreated"] = Created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
             ["updated"] = Updated.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
         };
+        // A composite object has no MD5 (the composite-objects documentation), only its CRC32C and component count.
+        if (ComponentCount is { } components)
+        {
+            json["componentCount"] = components;
+        }
+        else
+        {
+            json["md5Hash"] = Md5;
+        }
+
         if (CacheControl is not null)
         {
             json["cacheControl"] = CacheControl;
@@ -137,6 +149,50 @@ internal sealed class FakeBucket(string name)
         lock (_objects)
         {
             return _objects.Remove(name);
+        }
+    }
+
+    /// <summary>Removes <paramref name="name"/> if it exists and, when <paramref name="ifGenerationMatch"/> is given, is that generation.</summary>
+    /// <returns><see langword="null"/> when there was no such object, otherwise whether the precondition held and it was removed.</returns>
+    public bool? TryRemove(string name, long? ifGenerationMatch)
+    {
+        lock (_objects)
+        {
+            if (!_objects.TryGetValue(name, out var current))
+            {
+                return null;
+            }
+
+            if (ifGenerationMatch is { } expected && current.Generation != expected)
+            {
+                return false;
+            }
+
+            return _objects.Remove(name);
+        }
+    }
+
+    /// <summary>Stores <paramref name="obj"/> and removes <paramref name="sources"/> at once, if the destination's precondition holds.</summary>
+    public bool TryPutAndRemove(FakeObject obj, long? ifGenerationMatch, IReadOnlyList<FakeObject> sources)
+    {
+        lock (_objects)
+        {
+            var current = _objects.GetValueOrDefault(obj.Name);
+            if (ifGenerationMatch is { } expected && (current?.Generation ?? 0) != expected)
+            {
+                return false;
+            }
+
+            foreach (var source in sources)
+            {
+                if (_objects.GetValueOrDefault(source.Name) == source)
+                {
+                    _objects.Remove(source.Name);
+                }
+            }
+
+            _objects[obj.Name] = obj;
+            return true;
         }
     }
 }

@@ -167,4 +167,144 @@ public sealed class FakeGcsServerTests : GcsIntegrationTest
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
     }
+
+    [Test]
+    public async Task Compose_Sources_ConcatenatedWithSummedComponentCountAndNoMd5()
+    {
+        var a = RandomBytes(100, seed: 1);
+        var b = RandomBytes(200, seed: 2);
+        var c = RandomBytes(300, seed: 3);
+        await _client.UploadObjectAsync(Bucket, "a", null, new MemoryStream(a));
+        await _client.UploadObjectAsync(Bucket, "b", null, new MemoryStream(b));
+        await _client.UploadObjectAsync(Bucket, "c", null, new MemoryStream(c));
+        await Compose(["a", "b"], "ab");
+
+        // The documented example: two plain sources and a composite of 2 give a component count of 4.
+        var destination = new GcsObject { ContentType = "text/plain", Metadata = new Dictionary<string, string> { ["k"] = "v" } };
+        var abc = await Compose(["c", "b", "ab"], "cbab", destination: destination);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(StoredSha256("cbab"), Is.EqualTo(Sha256Hex([.. c, .. b, .. a, .. b])));
+            Assert.That(abc.ComponentCount, Is.EqualTo(4));
+            Assert.That(abc.Md5Hash, Is.Null);
+            Assert.That(abc.Crc32c, Is.Not.Null);
+            Assert.That(abc.ContentType, Is.EqualTo("text/plain"));
+            Assert.That(abc.Metadata["k"], Is.EqualTo("v"));
+            Assert.That(Server.ObjectNames(Bucket), Is.EquivalentTo(new[] { "a", "b", "c", "ab", "cbab" }), "sources are unaffected");
+        });
+    }
+
+    [Test]
+    public async Task Compose_MoreThan32SourcesOrPastTheComponentLimit_BadRequest()
+    {
+        await _client.UploadObjectAsync(Bucket, "one", null, new MemoryStream([1]));
+        var tooMany = Assert.ThrowsAsync<GoogleApiException>(async () => await Compose([.. Enumerable.Repeat("one", 33)], "x"));
+        Server.ComponentLimit = 40;
+        try
+        {
+            await Compose([.. Enumerable.Repeat("one", 32)], "thirty-two");
+            var overLimit = Assert.ThrowsAsync<GoogleApiException>(async () => await Compose(["thirty-two", .. Enumerable.Repeat("one", 9)], "x"));
+            Assert.That(overLimit!.HttpStatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        }
+        finally
+        {
+            Server.ComponentLimit = 1024;
+        }
+
+        Assert.That(tooMany!.HttpStatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(Server.Find(Bucket, "x"), Is.Null);
+    }
+
+    [Test]
+    public async Task Compose_SourceReplacedOrDestinationTaken_RefusedAndNothingWritten()
+    {
+        var first = await _client.UploadObjectAsync(Bucket, "s", null, new MemoryStream(RandomBytes(10)));
+        await _client.UploadObjectAsync(Bucket, "s", null, new MemoryStream(RandomBytes(10, seed: 2)));
+        await _client.UploadObjectAsync(Bucket, "taken", null, new MemoryStream(RandomBytes(10, seed: 3)));
+
+        var pinned = Assert.ThrowsAsync<GoogleApiException>(async () => await Compose(["s"], "d", generation: first.Generation));
+        var guarded = Assert.ThrowsAsync<GoogleApiException>(async () => await Compose(["s"], "d", precondition: first.Generation));
+        var taken = Assert.ThrowsAsync<GoogleApiException>(async () => await Compose(["s"], "taken", ifGenerationMatch: 0));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(pinned!.HttpStatusCode, Is.EqualTo(HttpStatusCode.NotFound), "an overwritten generation is gone without versioning");
+            Assert.That(guarded!.HttpStatusCode, Is.EqualTo(HttpStatusCode.PreconditionFailed));
+            Assert.That(taken!.HttpStatusCode, Is.EqualTo(HttpStatusCode.PreconditionFailed));
+            Assert.That(Server.Find(Bucket, "d"), Is.Null);
+            Assert.That(StoredSha256("taken"), Is.EqualTo(Sha256Hex(RandomBytes(10, seed: 3))));
+        });
+    }
+
+    [Test]
+    public async Task Compose_DeleteSourceObjects_RemovesTheSourcesWithTheResult()
+    {
+        await _client.UploadObjectAsync(Bucket, "p1", null, new MemoryStream(RandomBytes(10)));
+        await _client.UploadObjectAsync(Bucket, "p2", null, new MemoryStream(RandomBytes(20)));
+
+        await Compose(["p1", "p2"], "whole", deleteSources: true);
+
+        Assert.That(Server.ObjectNames(Bucket), Is.EqualTo(new[] { "whole" }));
+    }
+
+    [Test]
+    public async Task DeleteObject_IfGenerationMatchOfAnother_PreconditionFailedAndKept()
+    {
+        var obj = await _client.UploadObjectAsync(Bucket, "keep", null, new MemoryStream(RandomBytes(10)));
+
+        var ex = Assert.ThrowsAsync<GoogleApiException>(async () =>
+            await _client.DeleteObjectAsync(Bucket, "keep", new DeleteObjectOptions { IfGenerationMatch = obj.Generation + 1 }));
+        await _client.DeleteObjectAsync(Bucket, "keep", new DeleteObjectOptions { IfGenerationMatch = obj.Generation });
+
+        Assert.That(ex!.HttpStatusCode, Is.EqualTo(HttpStatusCode.PreconditionFailed));
+        Assert.That(Server.Find(Bucket, "keep"), Is.Null);
+    }
+
+    [Test]
+    public async Task UploadSession_CancelledWithDelete_Answers499AndTakesNoMoreChunks()
+    {
+        var upload = _client.CreateObjectUploader(Bucket, "never", null, new MemoryStream(RandomBytes(10)));
+        var session = await upload.InitiateSessionAsync();
+
+        using var cancel = await _client.Service.HttpClient.SendAsync(new HttpRequestMessage(HttpMethod.Delete, session));
+        using var chunk = new HttpRequestMessage(HttpMethod.Put, session) { Content = new ByteArrayContent(RandomBytes(10)) };
+        chunk.Content.Headers.ContentRange = new System.Net.Http.Headers.ContentRangeHeaderValue(0, 9, 10);
+        using var late = await _client.Service.HttpClient.SendAsync(chunk);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((int)cancel.StatusCode, Is.EqualTo(499));
+            Assert.That((int)late.StatusCode, Is.InRange(400, 499));
+            Assert.That(Server.OpenSessionsIn(Bucket), Is.Empty);
+            Assert.That(Server.Find(Bucket, "never"), Is.Null);
+        });
+    }
+
+    private Task<GcsObject> Compose(
+        string[] sources,
+        string destinationName,
+        long? generation = null,
+        long? precondition = null,
+        long? ifGenerationMatch = null,
+        bool deleteSources = false,
+        GcsObject? destination = null)
+    {
+        var body = new Google.Apis.Storage.v1.Data.ComposeRequest
+        {
+            Destination = destination ?? new GcsObject { ContentType = "application/octet-stream" },
+            DeleteSourceObjects = deleteSources ? true : null,
+            SourceObjects = [.. sources.Select(name => new Google.Apis.Storage.v1.Data.ComposeRequest.SourceObjectsData
+            {
+                Name = name,
+                Generation = generation,
+                ObjectPreconditions = precondition is null
+                    ? null
+                    : new Google.Apis.Storage.v1.Data.ComposeRequest.SourceObjectsData.ObjectPreconditionsData { IfGenerationMatch = precondition },
+            })],
+        };
+        var request = _client.Service.Objects.Compose(body, Bucket, destinationName);
+        request.IfGenerationMatch = ifGenerationMatch;
+        return request.ExecuteAsync();
+    }
 }

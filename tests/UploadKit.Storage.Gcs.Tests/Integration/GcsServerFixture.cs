@@ -14,6 +14,15 @@ public sealed class GcsServerFixture
 
     internal static string ServiceAccountJson { get; private set; } = null!;
 
+    /// <summary>Options for a storage on <paramref name="bucket"/> of the test server, uploading in chunks of 256 KiB.</summary>
+    internal static GcsStorageOptions OptionsFor(string bucket) => new()
+    {
+        Bucket = bucket,
+        Endpoint = Server.BaseAddress,
+        CredentialsJson = ServiceAccountJson,
+        ChunkSize = GcsStorageOptions.ChunkSizeUnit,
+    };
+
     [OneTimeSetUp]
     public async Task StartAsync()
     {

@@ -16,14 +16,8 @@ public sealed class GcsStorageContractTests : StorageContract
         var bucket = "contract-" + Guid.NewGuid().ToString("N")[..12];
         Server.CreateBucketDirectly(bucket);
         _buckets.Add(bucket);
-        var options = new GcsStorageOptions
-        {
-            Bucket = bucket,
-            Endpoint = Server.BaseAddress,
-            CredentialsJson = GcsServerFixture.ServiceAccountJson,
-            ChunkSize = GcsStorageOptions.ChunkSizeUnit,
-            Overwrite = overwrite,
-        };
+        var options = GcsServerFixture.OptionsFor(bucket);
+        options.Overwrite = overwrite;
         return Task.FromResult<IFileStorage>(new GcsStorage("contract", options, NullLogger.Instance, TimeProvider.System));
     }
 
