@@ -22,6 +22,7 @@ internal sealed class DirectUploadService : IDirectUploads
     private readonly ILogger _logger;
     private readonly long? _maxRequestBodySize;
     private readonly AppFileValidators _appValidators;
+    private readonly UploadScanning? _scanning;
 
     public DirectUploadService(
         IStorageRegistry storages,
@@ -31,9 +32,11 @@ internal sealed class DirectUploadService : IDirectUploads
         LocalUploadSigner signer,
         TimeProvider time,
         ILogger<DirectUploadService> logger,
-        IOptions<AppFileValidators> appValidators)
+        IOptions<AppFileValidators> appValidators,
+        UploadScanning? scanning = null)
     {
         _appValidators = appValidators.Value;
+        _scanning = scanning;
         _storages = storages;
         _store = store;
         _options = options.Value;
@@ -198,8 +201,15 @@ internal sealed class DirectUploadService : IDirectUploads
             return await RejectAsync(session, storage, sealedName, [mismatch], cancellationToken).ConfigureAwait(false);
         }
 
+        // Scan the sealed copy, which no issued URL can write: the bytes scanned are the bytes bound.
+        string? verdict = null;
+        if (_scanning is not null)
+        {
+            verdict = await ScanSealedAsync(session, storage, sealedName, cancellationToken).ConfigureAwait(false);
+        }
+
         if (!await _store.TryTransitionAsync(
-            id, UploadSessionState.Pending, UploadSessionState.Completed, null, CancellationToken.None).ConfigureAwait(false))
+            id, UploadSessionState.Pending, UploadSessionState.Completed, verdict, CancellationToken.None).ConfigureAwait(false))
         {
             // Another completion may have sealed the same copy and won: its copy stays. Any other ending leaves none.
             if ((await _store.GetAsync(id, CancellationToken.None).ConfigureAwait(false))?.State != UploadSessionState.Completed)
@@ -384,6 +394,58 @@ internal sealed class DirectUploadService : IDirectUploads
 
         _logger.DirectUploadRejected(session.Id, session.StorageName, session.ObjectName, reason);
         throw Rejected(session, errors);
+    }
+
+    /// <summary>
+    /// Scans a sealed copy before it is bound, and records the verdict with the session. Infected: the copy goes to quarantine
+    /// (if the app has one), the session is rejected with the signature as its reason, and both keys are deleted. Too large
+    /// for the scanner: rejected the same way. A failed scan (fail closed): the copy is deleted, the session stays pending
+    /// so the client may complete again, and the caller hears 503.
+    /// </summary>
+    /// <returns>The verdict to record with the completed session.</returns>
+    private async Task<string> ScanSealedAsync(UploadSession session, IFileStorage storage, string sealedName, CancellationToken cancellationToken)
+    {
+        var scanning = _scanning!;
+        var field = string.IsNullOrEmpty(session.FieldName) ? "file" : session.FieldName;
+        var fileName = session.FileName ?? Path.GetFileName(session.ObjectName);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        ScanVerdict verdict;
+        try
+        {
+            verdict = await scanning.ScanStoredAsync(storage, sealedName, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FileNotFoundException)
+        {
+            verdict = ScanVerdict.Failed("The sealed copy disappeared before it was scanned.");
+        }
+        catch (OperationCanceledException)
+        {
+            await StorageHelpers.TryDeleteAsync(storage, sealedName, _logger).ConfigureAwait(false);
+            throw;
+        }
+
+        var refusal = scanning.GetRefusal(
+            verdict, field, fileName, session.OwnerId, scanning.Options.FailOpen, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        if (refusal is null)
+        {
+            return verdict.ToString();
+        }
+
+        switch (verdict.Outcome)
+        {
+            case ScanOutcome.Infected:
+                await scanning.QuarantineAsync(
+                    ct => storage.OpenReadAsync(sealedName, ct), verdict, field, fileName, session.OwnerId,
+                    source: $"{session.StorageName}/{session.ObjectName}").ConfigureAwait(false);
+                await RejectAsync(session, storage, sealedName, [refusal.Errors![field][0]], cancellationToken).ConfigureAwait(false);
+                break;
+            case ScanOutcome.TooLarge:
+                await RejectAsync(session, storage, sealedName, [refusal.Errors![field][0]], cancellationToken).ConfigureAwait(false);
+                break;
+        }
+
+        await StorageHelpers.TryDeleteAsync(storage, sealedName, _logger).ConfigureAwait(false);
+        throw refusal;
     }
 
     /// <summary>

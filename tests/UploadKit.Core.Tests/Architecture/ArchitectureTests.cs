@@ -20,6 +20,7 @@ public sealed class ArchitectureTests
     [
         [Edge],
         ["DirectUploads"],
+        ["Scanning"],
         ["Pipeline"],
         ["Handlers"],
         ["Validation"],
