@@ -7,7 +7,7 @@
 # The Debian packages are installed with apt-get, as root or through sudo, in one `apt-get update` and one
 # `apt-get install --no-install-recommends` for whatever is missing; when nothing is, apt-get is not run at all.
 # For checking this script: PREREQUISITES_DRY_RUN=1 prints the apt-get commands instead of running them, and
-# PREREQUISITES_MISSING="redis-server chromium" treats those packages as missing.
+# PREREQUISITES_MISSING="redis-server chromium clamav-daemon" treats those packages as missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -f package-lock.json ]; then
