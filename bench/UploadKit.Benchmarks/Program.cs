@@ -17,4 +17,9 @@ if (args.Length > 0 && args[0] == "memory")
     return await MemoryBurst.RunAsync(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "scan")
+{
+    return await ScanThroughput.RunAsync(args[1..]);
+}
+
 return await BenchClient.RunAsync(args);
