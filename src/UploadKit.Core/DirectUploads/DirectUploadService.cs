@@ -405,18 +405,13 @@ internal sealed class DirectUploadService : IDirectUploads
     /// <returns>The verdict to record with the completed session.</returns>
     private async Task<string> ScanSealedAsync(UploadSession session, IFileStorage storage, string sealedName, CancellationToken cancellationToken)
     {
-        var scanning = _scanning!;
         var field = string.IsNullOrEmpty(session.FieldName) ? "file" : session.FieldName;
-        var fileName = session.FileName ?? Path.GetFileName(session.ObjectName);
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        ScanVerdict verdict;
+        StoredScan scan;
         try
         {
-            verdict = await scanning.ScanStoredAsync(storage, sealedName, cancellationToken).ConfigureAwait(false);
-        }
-        catch (FileNotFoundException)
-        {
-            verdict = ScanVerdict.Failed("The sealed copy disappeared before it was scanned.");
+            scan = await _scanning!.ScanStoredFileAsync(
+                storage, session.StorageName, sealedName, session.OwnerId, field, session.FileName ?? Path.GetFileName(session.ObjectName),
+                _scanning.Options.FailOpen, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -424,24 +419,15 @@ internal sealed class DirectUploadService : IDirectUploads
             throw;
         }
 
-        var refusal = scanning.GetRefusal(
-            verdict, field, fileName, session.OwnerId, scanning.Options.FailOpen, System.Diagnostics.Stopwatch.GetElapsedTime(started));
-        if (refusal is null)
+        if (scan.Refusal is not { } refusal)
         {
-            return verdict.ToString();
+            return scan.Verdict.ToString();
         }
 
-        switch (verdict.Outcome)
+        if (scan.Verdict.Outcome is ScanOutcome.Infected or ScanOutcome.TooLarge)
         {
-            case ScanOutcome.Infected:
-                await scanning.QuarantineAsync(
-                    ct => storage.OpenReadAsync(sealedName, ct), verdict, field, fileName, session.OwnerId,
-                    source: $"{session.StorageName}/{session.ObjectName}").ConfigureAwait(false);
-                await RejectAsync(session, storage, sealedName, [refusal.Errors![field][0]], cancellationToken).ConfigureAwait(false);
-                break;
-            case ScanOutcome.TooLarge:
-                await RejectAsync(session, storage, sealedName, [refusal.Errors![field][0]], cancellationToken).ConfigureAwait(false);
-                break;
+            // Ends the session with the verdict as its reason, deletes both keys, and throws the 400.
+            await RejectAsync(session, storage, sealedName, [refusal.Errors![field][0]], cancellationToken).ConfigureAwait(false);
         }
 
         await StorageHelpers.TryDeleteAsync(storage, sealedName, _logger).ConfigureAwait(false);

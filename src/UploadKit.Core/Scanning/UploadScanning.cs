@@ -89,6 +89,46 @@ internal sealed class UploadScanning
         }
     }
 
+    /// <summary>
+    /// The entry point for every path that completes a stored object before binding it (direct uploads, resumable uploads):
+    /// scans the object, logs and counts the verdict, and copies an infected object into quarantine. It never deletes the
+    /// object or changes a session: the caller, which owns both, deletes the object and records the verdict (or the
+    /// refusal's reason) with its session, then throws the refusal.
+    /// </summary>
+    /// <param name="storage">The storage holding the object.</param>
+    /// <param name="storageName">The storage's registry name, recorded as the quarantined file's source.</param>
+    /// <param name="name">The object's name.</param>
+    /// <param name="ownerId">Who uploaded it.</param>
+    /// <param name="fieldName">The form field the file stands for, named in a refusal.</param>
+    /// <param name="fileName">The client's name of the file.</param>
+    /// <param name="failOpen">Whether a failed scan lets the object through.</param>
+    /// <param name="cancellationToken">Cancels the scan.</param>
+    /// <returns>The verdict, and the refusal to throw when the object must not be bound.</returns>
+    public async Task<StoredScan> ScanStoredFileAsync(
+        IFileStorage storage, string storageName, string name, string? ownerId, string fieldName, string fileName, bool failOpen,
+        CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        ScanVerdict verdict;
+        try
+        {
+            verdict = await ScanStoredAsync(storage, name, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FileNotFoundException)
+        {
+            verdict = ScanVerdict.Failed("The object disappeared before it was scanned.");
+        }
+
+        var refusal = GetRefusal(verdict, fieldName, fileName, ownerId, failOpen, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        if (refusal is not null && verdict.Outcome == ScanOutcome.Infected)
+        {
+            await QuarantineAsync(
+                ct => storage.OpenReadAsync(name, ct), verdict, fieldName, fileName, ownerId, source: $"{storageName}/{name}").ConfigureAwait(false);
+        }
+
+        return new StoredScan(verdict, refusal);
+    }
+
     /// <summary>Records a verdict's metrics.</summary>
     public static void Record(ScanVerdict verdict, TimeSpan duration)
     {
@@ -215,3 +255,8 @@ internal sealed class UploadScanning
         }
     }
 }
+
+/// <summary>The outcome of scanning a stored object: its verdict, and the refusal to throw when it must not be bound.</summary>
+/// <param name="Verdict">The verdict.</param>
+/// <param name="Refusal">The refusal (400 infected, 413 too large, 503 scan failed), or <see langword="null"/> to bind the object.</param>
+internal sealed record StoredScan(ScanVerdict Verdict, UploadRejectedException? Refusal);

@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using UploadKit.Testing;
 
-namespace UploadKit.Scanning.ClamAv.Tests;
+namespace UploadKit.Testing;
 
 /// <summary>
 /// Debian's clamd, started on 127.0.0.1 on a free port (and on a Unix socket) in the foreground with a temporary

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace UploadKit.Scanning.ClamAv.Tests;
+namespace UploadKit.Testing;
 
 /// <summary>
 /// The signature database the tests give clamd, written by the tests themselves (no signature download): the EICAR test
