@@ -134,7 +134,8 @@ internal static class ScanThroughput
     {
         const string Boundary = "----UploadKitBenchScan";
         var head = System.Text.Encoding.ASCII.GetBytes(
-            $"--{Boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bench.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n");
+            $"--{Boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bench.bin\"\r\n" +
+            "Content-Type: application/octet-stream\r\n\r\n");
         var tail = System.Text.Encoding.ASCII.GetBytes($"\r\n--{Boundary}--\r\n");
         var content = new StreamContent(new PoolStream(head, pool, size, tail), 1024 * 1024);
         content.Headers.ContentType = MediaTypeHeaderValue.Parse($"multipart/form-data; boundary={Boundary}");

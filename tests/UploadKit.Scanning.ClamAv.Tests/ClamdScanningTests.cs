@@ -22,7 +22,9 @@ public sealed class ClamdScanningTests
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         var problem = await ScanningApp.ReadJsonAsync(response);
-        Assert.That(problem.GetProperty("errors").GetProperty("file")[0].GetString(), Does.Contain(TestSignatures.EicarFileName).Or.Contain(TestSignatures.EicarBodyName));
+        Assert.That(
+            problem.GetProperty("errors").GetProperty("file")[0].GetString(),
+            Does.Contain(TestSignatures.EicarFileName).Or.Contain(TestSignatures.EicarBodyName));
         Assert.That(problem.GetProperty("detail").GetString(), Does.Contain("malware"));
         Assert.That(problem.GetProperty("fileName").GetString(), Is.EqualTo("eicar.com"));
         Assert.That(await app.ListAsync(FileStorageNames.Default), Is.Empty, "nothing stored where the app looks");
@@ -41,7 +43,9 @@ public sealed class ClamdScanningTests
         Assert.That(metadata["scan-verdict"], Does.StartWith("infected: UploadKit.Test."));
         Assert.That(metadata["field"], Is.EqualTo("file"));
         Assert.That(metadata["file-name"], Is.EqualTo("eicar.com"));
-        Assert.That(DateTimeOffset.Parse(metadata["scanned-on"], System.Globalization.CultureInfo.InvariantCulture), Is.EqualTo(DateTimeOffset.UtcNow).Within(TimeSpan.FromMinutes(5)));
+        Assert.That(
+            DateTimeOffset.Parse(metadata["scanned-on"], System.Globalization.CultureInfo.InvariantCulture),
+            Is.EqualTo(DateTimeOffset.UtcNow).Within(TimeSpan.FromMinutes(5)));
         Assert.That(metadata.ContainsKey("owner"), Is.True, "the owner is recorded (empty for an anonymous upload)");
     }
 
@@ -199,7 +203,8 @@ public sealed class ClamdScanningTests
         Assert.That(await app.ListAsync(FileStorageNames.Default), Is.Empty, "neither the uploaded key nor a sealed copy stays");
         var quarantined = (await app.ListAsync(ScanningOptions.DefaultQuarantineStorage)).Single();
         var metadata = (await app.Storages[ScanningOptions.DefaultQuarantineStorage].GetMetadataAsync(quarantined.Name))!.Metadata;
-        Assert.That(metadata["source"], Does.StartWith($"{FileStorageNames.Default}/uploads/").And.EndWith("/eicar.txt"), "the scanned (sealed) object");
+        Assert.That(
+            metadata["source"], Does.StartWith($"{FileStorageNames.Default}/uploads/").And.EndWith("/eicar.txt"), "the scanned (sealed) object");
 
         var clean = await uploads.BeginAsync(FileStorageNames.Default, new DirectUploadRequest("clean.txt", "text/plain"));
         await storage.SaveAsync(clean.ObjectName, new MemoryStream(RandomBytes(100_000)));
@@ -220,7 +225,8 @@ public sealed class ClamdScanningTests
 
         Assert.That(refusal!.StatusCode, Is.EqualTo(503));
         Assert.That((await uploads.GetAsync(upload.Id))!.State, Is.EqualTo(Stores.UploadSessionState.Pending), "the client may complete again later");
-        Assert.That((await app.ListAsync(FileStorageNames.Default)).Select(f => f.Name), Is.EqualTo(new[] { upload.ObjectName }), "no sealed copy was left");
+        Assert.That(
+            (await app.ListAsync(FileStorageNames.Default)).Select(f => f.Name), Is.EqualTo(new[] { upload.ObjectName }), "no sealed copy was left");
     }
 
     /// <summary>A body stream that runs a callback once, after <c>at</c> bytes were read.</summary>

@@ -48,7 +48,9 @@ public sealed class ScanningApp : IAsyncDisposable
                         o.TempFileDirectory = Path.Combine(directory.Path, "tmp");
                         o.MaxRequestBodySize = 512L * 1024 * 1024;
                     })
-                    .AddStorage(FileStorageNames.Default, _ => new FileSystemStorage(new FileSystemStorageOptions { Location = Path.Combine(directory.Path, "media") }));
+                    .AddStorage(
+                        FileStorageNames.Default,
+                        _ => new FileSystemStorage(new FileSystemStorageOptions { Location = Path.Combine(directory.Path, "media") }));
                 if (quarantine)
                 {
                     builder.AddStorage(

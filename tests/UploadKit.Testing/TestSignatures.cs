@@ -35,7 +35,9 @@ public static class TestSignatures
             string.Create(CultureInfo.InvariantCulture, $"{Convert.ToHexStringLower(MD5.HashData(Eicar))}:{Eicar.Length}:{EicarFileName}\n"));
         File.WriteAllText(
             Path.Combine(directory, "uploadkit-test.hsb"),
-            string.Create(CultureInfo.InvariantCulture, $"{Convert.ToHexStringLower(SHA256.HashData(GeneratedFile))}:{GeneratedFile.Length}:{GeneratedName}\n"));
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"{Convert.ToHexStringLower(SHA256.HashData(GeneratedFile))}:{GeneratedFile.Length}:{GeneratedName}\n"));
         File.WriteAllText(Path.Combine(directory, "uploadkit-test.ndb"), $"{EicarBodyName}:0:*:{Convert.ToHexStringLower(Eicar)}\n");
     }
 

@@ -166,7 +166,9 @@ public sealed class ProgressUploadHandler : UploadHandler
         await TryWriteAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Shows that the current file waits for its malware scan (<see cref="UploadProgressState.Scanning"/>), or that reading goes on.</summary>
+    /// <summary>
+    /// Shows that the current file waits for its malware scan (<see cref="UploadProgressState.Scanning"/>), or that reading goes on.
+    /// </summary>
     /// <param name="scanning">Whether the scan is running.</param>
     internal async ValueTask ReportScanningAsync(bool scanning)
     {

@@ -29,7 +29,8 @@ internal sealed class ScanningUploadHandler : UploadHandler
         _feed = _scanning.Start(Context.RequestAborted);
     }
 
-    public override async ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
+    public override async ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(
+        ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
     {
         if (_feed is { } feed && !await feed.WriteAsync(chunk, cancellationToken).ConfigureAwait(false))
         {

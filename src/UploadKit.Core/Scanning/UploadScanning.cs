@@ -235,7 +235,8 @@ internal sealed class UploadScanning
         }
 
         // Under a fresh folder, with the client's name made safe and a suffix no storage runs: a reviewer opens it on purpose.
-        var name = string.Create(CultureInfo.InvariantCulture, $"{now:yyyy/MM/dd}/{UnguessableIds.Create()}/{FileStorageNames.GetValidName(fileName)}.quarantined");
+        var name = string.Create(
+            CultureInfo.InvariantCulture, $"{now:yyyy/MM/dd}/{UnguessableIds.Create()}/{FileStorageNames.GetValidName(fileName)}.quarantined");
         try
         {
             using var timeout = new CancellationTokenSource(Options.Timeout * 4);

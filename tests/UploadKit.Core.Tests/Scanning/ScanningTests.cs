@@ -124,7 +124,8 @@ public sealed class ScanningTests : TempDirectoryTests
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.That(problem.RootElement.GetProperty("errors").GetProperty("doc")[0].GetString(), Is.EqualTo("The file contains malware (Test.Marker)."));
+        Assert.That(
+            problem.RootElement.GetProperty("errors").GetProperty("doc")[0].GetString(), Is.EqualTo("The file contains malware (Test.Marker)."));
         Assert.That(problem.RootElement.GetProperty("fileName").GetString(), Is.EqualTo("bad.pdf"));
         Assert.That(problem.RootElement.GetProperty("title").GetString(), Is.EqualTo("One or more validation errors occurred."));
         Assert.That(await CountAsync(_media), Is.Zero, "the endpoint never ran");
