@@ -62,7 +62,7 @@ public class FormUploadTests
 
         using var clean = await SendAsync("notes.txt", RandomBytes(10_000));
         Assert.That(clean.StatusCode, Is.EqualTo(HttpStatusCode.OK), await clean.Content.ReadAsStringAsync());
-        Assert.That(BrowserScript.StoredHashes(app.Directory), Has.Count.EqualTo(1));
+        Assert.That(BrowserScript.StoredHashes(app.Directory), Has.Length.EqualTo(1));
     }
 
     [Test]
