@@ -2,11 +2,12 @@
 # Installs what the tests need beyond NuGet packages, and nothing that is already there:
 #   - the emulators' npm packages (s3rver, Azurite, playwright-core) from the committed package-lock.json;
 #   - Debian's redis-server, for the Redis store tests;
-#   - Debian's chromium, for the browser tests of the samples (driven headless by playwright-core).
+#   - Debian's chromium, for the browser tests of the samples (driven headless by playwright-core);
+#   - Debian's clamav-daemon (clamd), for the malware-scanning tests (they write their own signature database).
 # The Debian packages are installed with apt-get, as root or through sudo, in one `apt-get update` and one
 # `apt-get install --no-install-recommends` for whatever is missing; when nothing is, apt-get is not run at all.
 # For checking this script: PREREQUISITES_DRY_RUN=1 prints the apt-get commands instead of running them, and
-# PREREQUISITES_MISSING="redis-server chromium" treats those packages as missing.
+# PREREQUISITES_MISSING="redis-server chromium clamav-daemon" treats those packages as missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -f package-lock.json ]; then
@@ -23,6 +24,9 @@ elif ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]
 fi
 if [ -z "${PREREQUISITES_MISSING:-}" ] && ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
   missing+=(chromium)
+fi
+if [ -z "${PREREQUISITES_MISSING:-}" ] && ! command -v clamd >/dev/null 2>&1 && [ ! -x /usr/sbin/clamd ]; then
+  missing+=(clamav-daemon)
 fi
 if [ "${#missing[@]}" -eq 0 ]; then
   exit 0

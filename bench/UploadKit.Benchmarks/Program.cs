@@ -22,4 +22,9 @@ if (args.Length > 0 && args[0] == "resumable")
     return await ResumableBench.RunAsync(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "scan")
+{
+    return await ScanThroughput.RunAsync(args[1..]);
+}
+
 return await BenchClient.RunAsync(args);

@@ -2,7 +2,15 @@ using FormUpload;
 using UploadKit;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.Services.AddUploadKit(builder.Configuration.GetSection("UploadKit"));
+var uploadKit = builder.Services.AddUploadKit(builder.Configuration.GetSection("UploadKit"));
+
+// Every file is scanned by clamd while it streams when an endpoint is configured (README: starting clamd locally with
+// the test signatures); an infected file is refused with its field and the signature, shown next to the file.
+if (!string.IsNullOrEmpty(builder.Configuration["UploadKit:Scanning:ClamAv:Endpoint"]))
+{
+    uploadKit.AddClamAvScanning();
+}
+
 builder.Services.AddAntiforgery();
 
 var app = builder.Build();

@@ -90,10 +90,14 @@ internal sealed class RedisUploadSessionStore(RedisConnection connection, TimePr
             return null;
         }
 
+        // The reason field holds a rejection's reason, or a completion's scan verdict.
+        var state = (UploadSessionState)int.Parse((string)values[1]!, CultureInfo.InvariantCulture);
+        var note = values[2].IsNullOrEmpty ? null : (string?)values[2];
         return new UploadSession(record.Id, record.StorageName, record.ObjectName, record.ExpiresOn)
         {
-            State = (UploadSessionState)int.Parse((string)values[1]!, CultureInfo.InvariantCulture),
-            RejectionReason = values[2].IsNullOrEmpty ? null : (string?)values[2],
+            State = state,
+            RejectionReason = state == UploadSessionState.Completed ? null : note,
+            ScanVerdict = state == UploadSessionState.Completed ? note : null,
             OwnerId = record.OwnerId,
             FileName = record.FileName,
             ContentType = record.ContentType,

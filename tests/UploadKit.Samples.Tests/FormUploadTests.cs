@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using UploadKit.Testing;
 
 namespace UploadKit.Samples.Tests;
 
@@ -24,6 +25,44 @@ public class FormUploadTests
             BrowserScript.StoredHashes(app.Directory),
             Is.EqualTo(expected),
             "the storage holds exactly the accepted files, byte for byte; the refused upload left nothing");
+    }
+
+    [Test]
+    public async Task Upload_WithClamdConfigured_RefusesEicarNamingTheSignatureAndKeepsACleanFile()
+    {
+        if (ClamdServer.Program is null)
+        {
+            TestEnvironment.Unavailable("clamd is not installed; run eng/install-prerequisites.sh (as root) to install Debian's clamav-daemon.");
+        }
+
+        await using var clamd = await ClamdServer.StartAsync();
+        var settings = new Dictionary<string, string?>(Settings) { ["UploadKit:Scanning:ClamAv:Endpoint"] = clamd.Endpoint };
+        await using var app = await SampleApp<FormUpload.UploadResult>.StartAsync(settings);
+        var html = await app.Client.GetStringAsync("");
+        var token = System.Text.RegularExpressions.Regex.Match(html, "type=\"hidden\" name=\"[^\"]+\" value=\"([^\"]+)\"").Groups[1].Value;
+        var header = System.Text.RegularExpressions.Regex.Match(html, "data-token-header=\"([^\"]+)\"").Groups[1].Value;
+
+        async Task<HttpResponseMessage> SendAsync(string name, byte[] content)
+        {
+            var form = new MultipartFormDataContent { { new StringContent("Scanned"), "title" } };
+            var file = new ByteArrayContent(content);
+            file.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
+            form.Add(file, "files", name);
+            using var request = new HttpRequestMessage(HttpMethod.Post, "upload") { Content = form };
+            request.Headers.Add(header, System.Net.WebUtility.HtmlDecode(token));
+            return await app.Client.SendAsync(request);
+        }
+
+        using var infected = await SendAsync("eicar.txt", TestSignatures.Eicar);
+        var problem = await infected.Content.ReadAsStringAsync();
+        Assert.That(infected.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), problem);
+        Assert.That(problem, Does.Contain("The file contains malware (UploadKit.Test.Eicar"));
+        Assert.That(problem, Does.Contain("\"fileName\":\"eicar.txt\""));
+        Assert.That(BrowserScript.StoredHashes(app.Directory), Is.Empty);
+
+        using var clean = await SendAsync("notes.txt", RandomBytes(10_000));
+        Assert.That(clean.StatusCode, Is.EqualTo(HttpStatusCode.OK), await clean.Content.ReadAsStringAsync());
+        Assert.That(BrowserScript.StoredHashes(app.Directory), Has.Length.EqualTo(1));
     }
 
     [Test]

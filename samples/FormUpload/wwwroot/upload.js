@@ -51,7 +51,9 @@
     events.addEventListener('progress', message => {
       last = JSON.parse(message.data);
       if (last.state === 'receiving' && last.bytesExpected) setProgress(100 * last.bytesReceived / last.bytesExpected);
-      if (last.state !== 'receiving') {
+      // A file read to its end waits for the malware scan before the next one is read (when the app scans).
+      status.textContent = last.state === 'scanning' ? `Scanning ${last.fileName || 'the file'}…` : (last.state === 'receiving' ? 'Uploading…' : status.textContent);
+      if (last.state !== 'receiving' && last.state !== 'scanning') {
         events.close();
         finish(last);
       }

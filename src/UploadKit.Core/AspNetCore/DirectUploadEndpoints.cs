@@ -157,7 +157,8 @@ internal static class DirectUploadEndpoints
             session.Length,
             session.MaxLength,
             session.ExpiresOn,
-            session.RejectionReason);
+            session.RejectionReason,
+            session.ScanVerdict);
         await context.Response.WriteAsJsonAsync(
             response, DirectUploadJsonContext.Default.SessionResponse, cancellationToken: context.RequestAborted).ConfigureAwait(false);
     }
@@ -286,7 +287,8 @@ internal static class DirectUploadEndpoints
         long? Length,
         long? MaxLength,
         DateTimeOffset ExpiresOn,
-        string? RejectionReason);
+        string? RejectionReason,
+        string? ScanVerdict);
 }
 
 [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

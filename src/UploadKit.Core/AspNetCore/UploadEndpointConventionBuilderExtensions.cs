@@ -109,6 +109,27 @@ public static class UploadEndpointConventionBuilderExtensions
         });
         return builder;
     }
+
+    /// <summary>
+    /// Lets files through unscanned on this endpoint when the malware scan fails (scanner unreachable, too slow, answering
+    /// an error), instead of refusing them with 503; each such file is logged (event 453, <c>ScanFailedOpen</c>) and counted
+    /// (<c>uploadkit.scans.failed_open</c>). Infected files are refused all the same, and a file larger than the scanner
+    /// scans is refused with 413, never passed unscanned.
+    /// </summary>
+    /// <typeparam name="TBuilder">The endpoint builder.</typeparam>
+    /// <param name="builder">The endpoint.</param>
+    /// <returns>The builder, for chaining.</returns>
+    public static TBuilder WithScanFailOpen<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Add(endpoint =>
+        {
+            UploadEndpoints.Mark(endpoint);
+            UploadEndpointMetadata.GetOrAdd(endpoint).ScanFailOpen = true;
+        });
+        return builder;
+    }
 }
 
 /// <summary>What every upload endpoint carries.</summary>

@@ -30,6 +30,10 @@ internal sealed class UploadEndpointMetadata
     /// <summary>Gets or sets whether the endpoint already carries the upload filter and metadata.</summary>
     public bool Marked { get; set; }
 
+    /// <summary>Gets or sets whether a failed malware scan lets a file through on this endpoint; <see langword="null"/> for the app's
+    /// <see cref="ScanningOptions.FailOpen"/>.</summary>
+    public bool? ScanFailOpen { get; set; }
+
     /// <summary>Gets or sets whether the antiforgery token is checked before the body is read.</summary>
     public bool RequireAntiforgery { get; set; }
 

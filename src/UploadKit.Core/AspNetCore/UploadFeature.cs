@@ -90,6 +90,7 @@ internal sealed class UploadFeature(HttpContext httpContext) : IUploadFormFeatur
         }
 
         chain.AddRange(handlers);
+        AddScanning(chain, services, metadata);
         var sizeFeature = httpContext.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (sizeFeature is { IsReadOnly: false })
         {
@@ -116,6 +117,22 @@ internal sealed class UploadFeature(HttpContext httpContext) : IUploadFormFeatur
 
         response.RegisterForDisposeAsync(new SettleOnDispose(saves, response));
         return form;
+    }
+
+    /// <summary>
+    /// Puts the scanning stage in front of the chain's first handler that keeps files, once the app added scanning: every
+    /// file is scanned while it streams, and no handler that keeps it completes it before the verdict. A chain without a
+    /// built-in keeping handler gets it at its front, so no custom handler can complete a file before the verdict either.
+    /// </summary>
+    internal static void AddScanning(List<UploadHandler> chain, IServiceProvider services, UploadEndpointMetadata? metadata)
+    {
+        if (services.GetService<UploadScanning>() is not { } scanning)
+        {
+            return;
+        }
+
+        var position = chain.FindIndex(h => h is MemoryUploadHandler or TemporaryFileUploadHandler or StorageStreamingHandler);
+        chain.Insert(Math.Max(position, 0), new ScanningUploadHandler(scanning, metadata?.ScanFailOpen ?? scanning.Options.FailOpen));
     }
 
     /// <summary>

@@ -59,6 +59,39 @@ public static class UploadKitBuilderExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Scans every uploaded file for malware with <paramref name="factory"/>'s scanner: multipart and raw uploads while
+    /// their body is read (each file is held until its verdict), direct uploads when they are completed, before they bind.
+    /// Infected files are refused with 400 naming the field and the signature, and either moved to the <c>quarantine</c>
+    /// storage or deleted; a failed scan refuses the file with 503 unless the endpoint fails open
+    /// (<c>WithScanFailOpen()</c>). <c>AddClamAvScanning()</c> (package <c>UploadKit.Scanning.ClamAv</c>) calls this.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="factory">Creates the app's one scanner from its services.</param>
+    /// <param name="configure">Edits the scanning options (timeout, fail-open default, quarantine storage); <see langword="null"/> keeps
+    /// configuration's <c>UploadKit:Scanning</c>.</param>
+    /// <returns>The builder, for chaining.</returns>
+    public static IUploadKitBuilder AddScanning(
+        this IUploadKitBuilder builder, Func<IServiceProvider, IFileScanner> factory, Action<ScanningOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(factory);
+        var services = builder.Services;
+        services.RemoveAll<IFileScanner>();
+        services.AddSingleton<IFileScanner>(factory);
+        services.TryAddSingleton<UploadScanning>();
+        var options = services.AddOptions<ScanningOptions>()
+            .Validate(o => o.Timeout > TimeSpan.Zero, "ScanningOptions.Timeout must be positive.")
+            .Validate(o => o.MaxBufferedBytes > 0, "ScanningOptions.MaxBufferedBytes must be more than 0.")
+            .ValidateOnStart();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        return builder;
+    }
+
     /// <summary>Edits the app-wide handler chain: reorder it, remove the defaults, or insert at the front.</summary>
     /// <param name="builder">The builder.</param>
     /// <param name="configure">Edits the list of handler factories, in chain order.</param>

@@ -27,6 +27,8 @@ public static class UploadKitServiceCollectionExtensions
         services.AddOptions<UploadOptions>().Bind(configuration, o => o.ErrorOnUnknownConfiguration = false);
         services.AddSingleton(new UploadKitConfiguration(configuration));
         services.AddOptions<DirectUploadOptions>().Bind(configuration.GetSection("DirectUploads"), o => o.ErrorOnUnknownConfiguration = true);
+        // Engines (ClamAv) read their own subsections of Scanning.
+        services.AddOptions<ScanningOptions>().Bind(configuration.GetSection("Scanning"), o => o.ErrorOnUnknownConfiguration = false);
         return builder;
     }
 

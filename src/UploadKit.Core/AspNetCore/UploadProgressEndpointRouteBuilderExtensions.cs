@@ -155,6 +155,7 @@ internal sealed record UploadProgressBody(
             UploadProgressState.Receiving => "receiving",
             UploadProgressState.Complete => "complete",
             UploadProgressState.Failed => "failed",
+            UploadProgressState.Scanning => "scanning",
             _ => "rejected",
         },
         progress.BytesReceived,

@@ -43,6 +43,18 @@ internal static class UploadKitTelemetry
     public static readonly Counter<long> DirectUploadsConfirmed = Meter.CreateCounter<long>(
         "uploadkit.direct_uploads.confirmed", "{upload}", "Direct uploads confirmed by their client.");
 
+    /// <summary>The tag carrying a scan's verdict: <c>clean</c>, <c>infected</c>, <c>error</c> or <c>too_large</c>.</summary>
+    public const string VerdictTag = "uploadkit.scan.verdict";
+
+    public static readonly Counter<long> Scans = Meter.CreateCounter<long>(
+        "uploadkit.scans", "{file}", "Files scanned for malware, by verdict.");
+
+    public static readonly Histogram<double> ScanDuration = Meter.CreateHistogram<double>(
+        "uploadkit.scan.duration", "s", "How long a scan took, from the file's first byte to the verdict.");
+
+    public static readonly Counter<long> ScansFailedOpen = Meter.CreateCounter<long>(
+        "uploadkit.scans.failed_open", "{file}", "Files accepted unscanned because the scan failed on an endpoint that fails open.");
+
     public static readonly Counter<long> DirectUploadsExpired = Meter.CreateCounter<long>(
         "uploadkit.direct_uploads.expired", "{upload}", "Direct uploads swept unconfirmed after they expired.");
 }

@@ -22,6 +22,7 @@ internal sealed class DirectUploadService : IDirectUploads
     private readonly ILogger _logger;
     private readonly long? _maxRequestBodySize;
     private readonly AppFileValidators _appValidators;
+    private readonly UploadScanning? _scanning;
 
     public DirectUploadService(
         IStorageRegistry storages,
@@ -31,9 +32,11 @@ internal sealed class DirectUploadService : IDirectUploads
         LocalUploadSigner signer,
         TimeProvider time,
         ILogger<DirectUploadService> logger,
-        IOptions<AppFileValidators> appValidators)
+        IOptions<AppFileValidators> appValidators,
+        UploadScanning? scanning = null)
     {
         _appValidators = appValidators.Value;
+        _scanning = scanning;
         _storages = storages;
         _store = store;
         _options = options.Value;
@@ -198,8 +201,15 @@ internal sealed class DirectUploadService : IDirectUploads
             return await RejectAsync(session, storage, sealedName, [mismatch], cancellationToken).ConfigureAwait(false);
         }
 
+        // Scan the sealed copy, which no issued URL can write: the bytes scanned are the bytes bound.
+        string? verdict = null;
+        if (_scanning is not null)
+        {
+            verdict = await ScanSealedAsync(session, storage, sealedName, cancellationToken).ConfigureAwait(false);
+        }
+
         if (!await _store.TryTransitionAsync(
-            id, UploadSessionState.Pending, UploadSessionState.Completed, null, CancellationToken.None).ConfigureAwait(false))
+            id, UploadSessionState.Pending, UploadSessionState.Completed, verdict, CancellationToken.None).ConfigureAwait(false))
         {
             // Another completion may have sealed the same copy and won: its copy stays. Any other ending leaves none.
             if ((await _store.GetAsync(id, CancellationToken.None).ConfigureAwait(false))?.State != UploadSessionState.Completed)
@@ -384,6 +394,44 @@ internal sealed class DirectUploadService : IDirectUploads
 
         _logger.DirectUploadRejected(session.Id, session.StorageName, session.ObjectName, reason);
         throw Rejected(session, errors);
+    }
+
+    /// <summary>
+    /// Scans a sealed copy before it is bound, and records the verdict with the session. Infected: the copy goes to quarantine
+    /// (if the app has one), the session is rejected with the signature as its reason, and both keys are deleted. Too large
+    /// for the scanner: rejected the same way. A failed scan (fail closed): the copy is deleted, the session stays pending
+    /// so the client may complete again, and the caller hears 503.
+    /// </summary>
+    /// <returns>The verdict to record with the completed session.</returns>
+    private async Task<string> ScanSealedAsync(UploadSession session, IFileStorage storage, string sealedName, CancellationToken cancellationToken)
+    {
+        var field = string.IsNullOrEmpty(session.FieldName) ? "file" : session.FieldName;
+        StoredScan scan;
+        try
+        {
+            scan = await _scanning!.ScanStoredFileAsync(
+                storage, session.StorageName, sealedName, session.OwnerId, field, session.FileName ?? Path.GetFileName(session.ObjectName),
+                _scanning.Options.FailOpen, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            await StorageHelpers.TryDeleteAsync(storage, sealedName, _logger).ConfigureAwait(false);
+            throw;
+        }
+
+        if (scan.Refusal is not { } refusal)
+        {
+            return scan.Verdict.ToString();
+        }
+
+        if (scan.Verdict.Outcome is ScanOutcome.Infected or ScanOutcome.TooLarge)
+        {
+            // Ends the session with the verdict as its reason, deletes both keys, and throws the 400.
+            await RejectAsync(session, storage, sealedName, [refusal.Errors![field][0]], cancellationToken).ConfigureAwait(false);
+        }
+
+        await StorageHelpers.TryDeleteAsync(storage, sealedName, _logger).ConfigureAwait(false);
+        throw refusal;
     }
 
     /// <summary>

@@ -17,6 +17,7 @@ public sealed class DirectUploadStatus
         OwnerId = session.OwnerId;
         ExpiresOn = session.ExpiresOn;
         RejectionReason = session.RejectionReason;
+        ScanVerdict = session.ScanVerdict;
         StoredFile = storedFile;
     }
 
@@ -49,6 +50,9 @@ public sealed class DirectUploadStatus
 
     /// <summary>Gets why the object was refused, for a rejected upload.</summary>
     public string? RejectionReason { get; }
+
+    /// <summary>Gets the malware scan's verdict recorded at completion (see <see cref="UploadSession.ScanVerdict"/>).</summary>
+    public string? ScanVerdict { get; }
 
     /// <summary>Gets the sealed object of a completed upload; <see langword="null"/> before completion, or if it no longer exists.</summary>
     public StoredFileInfo? StoredFile { get; }

@@ -167,6 +167,21 @@ public sealed class ProgressUploadHandler : UploadHandler
     }
 
     /// <summary>
+    /// Shows that the current file waits for its malware scan (<see cref="UploadProgressState.Scanning"/>), or that reading goes on.
+    /// </summary>
+    /// <param name="scanning">Whether the scan is running.</param>
+    internal async ValueTask ReportScanningAsync(bool scanning)
+    {
+        if (_progress is null || _progress.IsFinal)
+        {
+            return;
+        }
+
+        _progress.State = scanning ? UploadProgressState.Scanning : UploadProgressState.Receiving;
+        await TryWriteAsync(Context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Records progress without ever failing the upload: a store that is briefly unreachable costs an update, not the
     /// user's file. A lost entry only ages out.
     /// </summary>

@@ -44,7 +44,11 @@ internal sealed class InMemoryUploadSessionStore : IUploadSessionStore
             }
 
             session.State = next;
-            if (reason is not null)
+            if (reason is not null && next == UploadSessionState.Completed)
+            {
+                session.ScanVerdict = reason;
+            }
+            else if (reason is not null)
             {
                 session.RejectionReason = reason;
             }
@@ -121,5 +125,6 @@ internal sealed class InMemoryUploadSessionStore : IUploadSessionStore
         FieldName = session.FieldName,
         CreatedOn = session.CreatedOn,
         RejectionReason = session.RejectionReason,
+        ScanVerdict = session.ScanVerdict,
     };
 }

@@ -12,8 +12,11 @@ public enum UploadProgressState
     /// <summary>Reading stopped on an error that is not the client's (disconnect, storage failure).</summary>
     Failed,
 
-    /// <summary>The upload was refused (a limit, a quota, a validator, a malformed body).</summary>
+    /// <summary>The upload was refused (a limit, a quota, a validator, a malformed body, malware).</summary>
     Rejected,
+
+    /// <summary>A file was read to its end and waits for the malware scanner's verdict ("scanning…"); reading goes on after it.</summary>
+    Scanning,
 }
 
 /// <summary>A snapshot of an upload's progress, kept in an <see cref="IUploadProgressStore"/> under the id the client chose.</summary>
@@ -50,7 +53,7 @@ public sealed class UploadProgress
     public DateTimeOffset UpdatedOn { get; set; }
 
     /// <summary>Gets a value indicating whether the upload has ended (complete, failed or rejected).</summary>
-    public bool IsFinal => State != UploadProgressState.Receiving;
+    public bool IsFinal => State is not (UploadProgressState.Receiving or UploadProgressState.Scanning);
 }
 
 /// <summary>

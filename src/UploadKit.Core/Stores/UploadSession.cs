@@ -83,6 +83,13 @@ public sealed class UploadSession
 
     /// <summary>Gets or sets why the object was refused, for a rejected session.</summary>
     public string? RejectionReason { get; set; }
+
+    /// <summary>
+    /// Gets or sets the malware scan's verdict, recorded when the upload was completed (<c>clean</c>, or <c>error: …</c> for a
+    /// file accepted unscanned where scanning fails open); <see langword="null"/> when the app does not scan. An infected
+    /// file's verdict is its <see cref="RejectionReason"/>.
+    /// </summary>
+    public string? ScanVerdict { get; set; }
 }
 
 /// <summary>
@@ -107,7 +114,8 @@ public interface IUploadSessionStore
     /// <param name="id">The session id.</param>
     /// <param name="expected">The state it must be in.</param>
     /// <param name="next">The new state.</param>
-    /// <param name="reason">Why, for a rejection; <see langword="null"/> otherwise.</param>
+    /// <param name="reason">Why, for a rejection; the malware scan's verdict (<see cref="UploadSession.ScanVerdict"/>), for a completion;
+    /// <see langword="null"/> otherwise.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns><see langword="true"/> if this call made the change.</returns>
     Task<bool> TryTransitionAsync(

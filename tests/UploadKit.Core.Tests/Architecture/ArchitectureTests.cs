@@ -21,6 +21,7 @@ public sealed class ArchitectureTests
         [Edge],
         ["DirectUploads"],
         ["Resumable"],
+        ["Scanning"],
         ["Pipeline"],
         ["Handlers"],
         ["Validation"],
