@@ -50,6 +50,7 @@ public abstract class ResumableUploadStoreContract
         upload.QuotaKey = "user:alice";
         upload.StoredName = "videos/holiday_film_x1.mp4";
         upload.RejectionReason = "The file is not an MP4 video.";
+        upload.ScanVerdict = "clean";
         upload.Version = 7;
         Assert.That(DefaultedProperties(upload), Is.Empty, "every property is set, so every one is compared");
 

@@ -338,6 +338,23 @@ internal sealed partial class ResumableUploadService(
             Checksums = file.Checksums,
             Metadata = file.Metadata,
         };
+        if (services.GetService(typeof(UploadScanning)) is UploadScanning scanning)
+        {
+            // Appends may each reach another server, so the scan reads the committed file once, as a direct upload's is.
+            var scan = await scanning.ScanStoredFileAsync(
+                storages[upload.StorageName], upload.StorageName, file.Name, upload.OwnerId, options.FieldName, upload.FileName!,
+                scanning.Options.FailOpen, CancellationToken.None).ConfigureAwait(false);
+            if (scan.Refusal is { } refusal)
+            {
+                // Infected, too large to scan, or not scanned (503): the file is not kept, and the upload ends refused.
+                await StorageHelpers.TryDeleteAsync(storages[upload.StorageName], file.Name, logger).ConfigureAwait(false);
+                await EndAsync(upload, lease, ResumableUploadState.Rejected, refusal.Message, options.Retention, written: false).ConfigureAwait(false);
+                throw refusal;
+            }
+
+            upload.ScanVerdict = scan.Verdict.ToString();
+        }
+
         try
         {
             var checksums = await ComputeChecksumsAsync(options, upload.StorageName, file.Name, request.RequestAborted).ConfigureAwait(false);

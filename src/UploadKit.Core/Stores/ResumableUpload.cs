@@ -96,6 +96,9 @@ public sealed class ResumableUpload
     /// <summary>Gets or sets why the upload was refused, for a rejected upload.</summary>
     public string? RejectionReason { get; set; }
 
+    /// <summary>Gets or sets the malware scanner's verdict on the completed file, when scanning is on.</summary>
+    public string? ScanVerdict { get; set; }
+
     /// <summary>Gets or sets a version the store increments on every update.</summary>
     public long Version { get; set; }
 
