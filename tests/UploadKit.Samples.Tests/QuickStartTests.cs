@@ -29,6 +29,25 @@ public class QuickStartTests
             "the storage holds exactly the accepted files, byte for byte; the refused ones left nothing");
     }
 
+    [TestCase("tus-v1")]
+    [TestCase("ietf-draft-05")]
+    [TestCase("ietf-draft-03")]
+    public async Task Resumable_TusJsClientCutMidChunk_ResumesByUrlAndByFingerprintAndStoresEveryByte(string protocol)
+    {
+        await using var app = await SampleApp<QuickStart.UploadResult>.StartAsync(Settings);
+
+        // tests/clients/tus-node.spec.mjs: 64 MiB in 5 MiB chunks through a proxy that cuts the third chunk, twice.
+        var expected = await BrowserScript.RunClientAsync("tus-node.spec.mjs", "tus-js-client", app.BaseAddress, protocol);
+
+        Assert.That(expected, Has.Length.EqualTo(2), "one upload resumed by URL, one by fingerprint");
+        Assert.That(BrowserScript.StoredHashes(app.Directory), Is.EqualTo(expected), "the storage holds both files, byte for byte");
+        Assert.That(
+            app.StoredFiles().Order(StringComparer.Ordinal),
+            Is.EqualTo(new[] { $"{protocol}-by-fingerprint.zip", $"{protocol}-by-url.zip" }),
+            "under the names the client gave, beside the form's uploads");
+        Assert.That(BrowserScript.ReservedLeftovers(app.Directory), Is.Empty, "no part file or temporary file is left in the storage's reserved folder");
+    }
+
     [Test]
     public async Task Upload_JsonClient_AnswersNameSizeAndUrlAndStoresTheBytes()
     {
