@@ -27,6 +27,19 @@ public class FormUploadTests
     }
 
     [Test]
+    public async Task ResumablePage_UppyOfflineMidUpload_ResumesCompletesAndListsTheFile()
+    {
+        await using var app = await SampleApp<FormUpload.UploadResult>.StartAsync(Settings);
+
+        var expected = await BrowserScript.RunAsync("resumable.spec.mjs", app.BaseAddress);
+
+        Assert.That(expected, Has.Length.EqualTo(1));
+        Assert.That(BrowserScript.StoredHashes(app.Directory), Is.EqualTo(expected), "the storage holds the file, byte for byte");
+        Assert.That(app.StoredFiles(), Is.EqualTo(new[] { "expedition-log.txt" }));
+        Assert.That(BrowserScript.ReservedLeftovers(app.Directory), Is.Empty, "no part file or temporary file is left in the storage's reserved folder");
+    }
+
+    [Test]
     public async Task Upload_WithoutAntiforgeryToken_Answers400BeforeReadingAndStoresNothing()
     {
         await using var app = await SampleApp<FormUpload.UploadResult>.StartAsync(Settings);
