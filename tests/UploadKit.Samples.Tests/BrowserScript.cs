@@ -33,7 +33,8 @@ internal static class BrowserScript
     /// </summary>
     /// <returns>What the script printed.</returns>
     public static Task<string> RunCheckedAsync(string script, Uri baseAddress) =>
-        RunNodeAsync(Path.Combine("tests", "browser", script), "playwright-core", needsChromium: true, TimeSpan.FromMinutes(3), baseAddress.ToString());
+        RunNodeAsync(
+            Path.Combine("tests", "browser", script), "playwright-core", needsChromium: true, TimeSpan.FromMinutes(3), baseAddress.ToString());
 
     /// <summary>
     /// Runs <c>tests/clients/{script}</c> (a third-party client driven from Node) against <paramref name="baseAddress"/>;

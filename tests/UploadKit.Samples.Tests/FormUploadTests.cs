@@ -36,7 +36,7 @@ public class FormUploadTests
         Assert.That(expected, Has.Length.EqualTo(1));
         Assert.That(BrowserScript.StoredHashes(app.Directory), Is.EqualTo(expected), "the storage holds the file, byte for byte");
         Assert.That(app.StoredFiles(), Is.EqualTo(new[] { "expedition-log.txt" }));
-        Assert.That(BrowserScript.ReservedLeftovers(app.Directory), Is.Empty, "no part file or temporary file is left in the storage's reserved folder");
+        Assert.That(BrowserScript.ReservedLeftovers(app.Directory), Is.Empty, "no part or temporary file is left in the storage's reserved folder");
     }
 
     [Test]

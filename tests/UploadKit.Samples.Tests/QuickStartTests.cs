@@ -45,7 +45,7 @@ public class QuickStartTests
             app.StoredFiles().Order(StringComparer.Ordinal),
             Is.EqualTo(new[] { $"{protocol}-by-fingerprint.zip", $"{protocol}-by-url.zip" }),
             "under the names the client gave, beside the form's uploads");
-        Assert.That(BrowserScript.ReservedLeftovers(app.Directory), Is.Empty, "no part file or temporary file is left in the storage's reserved folder");
+        Assert.That(BrowserScript.ReservedLeftovers(app.Directory), Is.Empty, "no part or temporary file is left in the storage's reserved folder");
     }
 
     [Test]
