@@ -29,6 +29,19 @@ public class QuickStartTests
             "the storage holds exactly the accepted files, byte for byte; the refused ones left nothing");
     }
 
+    [Test]
+    public async Task Page_FileOverFormLimitOfflineMidUpload_GoesResumablyResumesAndIsListed()
+    {
+        await using var app = await SampleApp<QuickStart.UploadResult>.StartAsync(Settings);
+
+        var expected = await BrowserScript.RunAsync("quickstart-resumable.spec.mjs", app.BaseAddress);
+
+        Assert.That(expected, Has.Length.EqualTo(1));
+        Assert.That(BrowserScript.StoredHashes(app.Directory), Is.EqualTo(expected), "the storage holds the file, byte for byte");
+        Assert.That(app.StoredFiles(), Is.EqualTo(new[] { "field-survey.txt" }));
+        Assert.That(BrowserScript.ReservedLeftovers(app.Directory), Is.Empty, "no part or temporary file is left in the storage's reserved folder");
+    }
+
     [TestCase("tus-v1")]
     [TestCase("ietf-draft-05")]
     [TestCase("ietf-draft-03")]
