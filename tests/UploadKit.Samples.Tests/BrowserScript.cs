@@ -48,7 +48,12 @@ internal static class BrowserScript
         return UploadedHashes(output);
     }
 
-    private static async Task<string> RunNodeAsync(string script, string package, bool needsChromium, TimeSpan timeout, params string[] arguments)
+    /// <summary>
+    /// Runs the Node <paramref name="script"/> (a path from the repository root) with <paramref name="arguments"/>; reports the
+    /// test unavailable when Node, Chromium (if needed) or the npm <paramref name="package"/> is missing. Asserts it exited 0.
+    /// </summary>
+    /// <returns>What the script printed.</returns>
+    public static async Task<string> RunNodeAsync(string script, string package, bool needsChromium, TimeSpan timeout, params string[] arguments)
     {
         var node = ServiceProcess.FindProgram("node");
         var chromium = Environment.GetEnvironmentVariable("CHROMIUM") is { Length: > 0 } configured ? configured : "/usr/bin/chromium";
