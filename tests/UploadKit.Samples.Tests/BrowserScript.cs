@@ -93,6 +93,20 @@ internal static class BrowserScript
             : [];
     }
 
+    /// <summary>
+    /// Asserts that a sample's storage holds exactly the files a script uploaded: <paramref name="names"/>, with the
+    /// <paramref name="hashes"/> the script reported, and nothing left under the storage's reserved names.
+    /// </summary>
+    public static void AssertStoredExactly<T>(SampleApp<T> app, string[] hashes, params string[] names)
+        where T : class
+    {
+        Assert.That(hashes, Has.Length.EqualTo(names.Length), "the script reported every upload");
+        Assert.That(StoredHashes(app.Directory), Is.EqualTo(hashes), "the storage holds the uploaded files, byte for byte");
+        Assert.That(
+            app.StoredFiles().Order(StringComparer.Ordinal), Is.EqualTo(names.Order(StringComparer.Ordinal)), "under the names the client gave");
+        Assert.That(ReservedLeftovers(app.Directory), Is.Empty, "no part or temporary file is left in the storage's reserved folder");
+    }
+
     /// <summary>What the storage holds under its reserved names besides the metadata of stored files: resumable part
     /// files, temporary files.</summary>
     public static string[] ReservedLeftovers(string directory)

@@ -33,10 +33,7 @@ public class FormUploadTests
 
         var expected = await BrowserScript.RunAsync("resumable.spec.mjs", app.BaseAddress);
 
-        Assert.That(expected, Has.Length.EqualTo(1));
-        Assert.That(BrowserScript.StoredHashes(app.Directory), Is.EqualTo(expected), "the storage holds the file, byte for byte");
-        Assert.That(app.StoredFiles(), Is.EqualTo(new[] { "expedition-log.txt" }));
-        Assert.That(BrowserScript.ReservedLeftovers(app.Directory), Is.Empty, "no part or temporary file is left in the storage's reserved folder");
+        BrowserScript.AssertStoredExactly(app, expected, "expedition-log.txt");
     }
 
     [Test]

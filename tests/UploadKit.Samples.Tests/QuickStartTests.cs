@@ -36,10 +36,7 @@ public class QuickStartTests
 
         var expected = await BrowserScript.RunAsync("quickstart-resumable.spec.mjs", app.BaseAddress);
 
-        Assert.That(expected, Has.Length.EqualTo(1));
-        Assert.That(BrowserScript.StoredHashes(app.Directory), Is.EqualTo(expected), "the storage holds the file, byte for byte");
-        Assert.That(app.StoredFiles(), Is.EqualTo(new[] { "field-survey.txt" }));
-        Assert.That(BrowserScript.ReservedLeftovers(app.Directory), Is.Empty, "no part or temporary file is left in the storage's reserved folder");
+        BrowserScript.AssertStoredExactly(app, expected, "field-survey.txt");
     }
 
     [TestCase("tus-v1")]
@@ -52,13 +49,8 @@ public class QuickStartTests
         // tests/clients/tus-node.spec.mjs: 64 MiB in 5 MiB chunks through a proxy that cuts the third chunk, twice.
         var expected = await BrowserScript.RunClientAsync("tus-node.spec.mjs", "tus-js-client", app.BaseAddress, protocol);
 
-        Assert.That(expected, Has.Length.EqualTo(2), "one upload resumed by URL, one by fingerprint");
-        Assert.That(BrowserScript.StoredHashes(app.Directory), Is.EqualTo(expected), "the storage holds both files, byte for byte");
-        Assert.That(
-            app.StoredFiles().Order(StringComparer.Ordinal),
-            Is.EqualTo(new[] { $"{protocol}-by-fingerprint.zip", $"{protocol}-by-url.zip" }),
-            "under the names the client gave, beside the form's uploads");
-        Assert.That(BrowserScript.ReservedLeftovers(app.Directory), Is.Empty, "no part or temporary file is left in the storage's reserved folder");
+        // One upload resumed by URL, one by fingerprint.
+        BrowserScript.AssertStoredExactly(app, expected, $"{protocol}-by-fingerprint.zip", $"{protocol}-by-url.zip");
     }
 
     [Test]

@@ -7,7 +7,7 @@
 // 3. the file's row links to the stored file, /files lists it, and /media/ serves it byte for byte; no response failed.
 // Prints "ok - ..." per check and, last, {"uploaded": [<sha-256 of each file that must be stored>]}.
 import { chromium } from 'playwright-core';
-import { check, chromiumOptions, sha256, textFile, throttleUploads } from './support.mjs';
+import { check, chromiumOptions, sha256, textFile, throttleUploads, watchRoute } from './support.mjs';
 
 const base = process.argv[2];
 if (!base) {
@@ -22,15 +22,7 @@ const uploaded = [];
 try {
   const page = await context.newPage();
   page.setDefaultTimeout(90_000);
-  const requests = [];
-  const errors = [];
-  page.on('request', request => {
-    if (new URL(request.url()).pathname.startsWith('/resumable')) requests.push(request.method());
-  });
-  page.on('response', response => {
-    if (response.status() >= 400) errors.push(`${response.request().method()} ${new URL(response.url()).pathname} ${response.status()}`);
-  });
-  page.on('pageerror', error => errors.push(error.message));
+  const { requests, errors } = watchRoute(page, '/resumable');
   await page.goto(base);
 
   // 1. The limits.

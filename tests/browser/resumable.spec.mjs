@@ -11,7 +11,7 @@ import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { check, chromiumOptions, sha256, textFile, throttleUploads } from './support.mjs';
+import { check, chromiumOptions, sha256, textFile, throttleUploads, watchRoute } from './support.mjs';
 
 const base = process.argv[2];
 if (!base) {
@@ -34,15 +34,7 @@ try {
   });
   const page = await context.newPage();
   page.setDefaultTimeout(90_000);
-  const requests = [];
-  const errors = [];
-  page.on('request', request => {
-    if (new URL(request.url()).pathname.startsWith('/resumable/uploads')) requests.push(request.method());
-  });
-  page.on('response', response => {
-    if (response.status() >= 400) errors.push(`${response.request().method()} ${new URL(response.url()).pathname} ${response.status()}`);
-  });
-  page.on('pageerror', error => errors.push(error.message));
+  const { requests, errors } = watchRoute(page, '/resumable/uploads');
 
   // 1. The page and Uppy, from the app alone.
   await page.goto(new URL('resumable', base).toString(), { waitUntil: 'networkidle' });
