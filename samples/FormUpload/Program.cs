@@ -31,4 +31,16 @@ app.MapPost("/upload", UploadEndpoint.HandleAsync)
     .WithFileValidators("files", FileValidators.Extensions(UploadEndpoint.AllowedExtensions), FileValidators.MaxSize(UploadEndpoint.MaxFileSize))
     .WithUploadFields(["files"], ["title"]);
 
+// The resumable page (ResumablePage.cs): Uppy's Dashboard sends files with tus to the route below, which also speaks the
+// IETF resumable-upload draft. Every chunk passes the same extension check as the form, and a completed upload is stored
+// in the default storage under its own name, next to the form's files. No antiforgery token is needed: these requests
+// carry tus headers, which a page of another site cannot send without a CORS grant this app never gives. No sign-in
+// either: an upload's unguessable address guards it.
+app.MapGet("/resumable", ResumablePage.RenderAsync);
+app.MapResumableUploads(ResumablePage.Route, o =>
+{
+    o.MaxSize = ResumablePage.MaxFileSize;
+    o.Authorization.AllowAnonymous = true;
+}).WithFileValidators("file", FileValidators.Extensions(UploadEndpoint.AllowedExtensions));
+
 app.Run();

@@ -12,6 +12,10 @@ public sealed record Limits(long MaxRequestBodySize, int MaxFileCount)
     /// <summary>The most bytes one file may have: a larger file is refused the moment it crosses this.</summary>
     public const long MaxFileSize = 20 << 20;
 
+    /// <summary>The most bytes one file sent resumably (<c>/resumable</c>) may have; the page sends a file over
+    /// <see cref="MaxFileSize"/> that way.</summary>
+    public const long MaxResumableSize = 2L << 30;
+
     /// <summary>The file types the endpoint takes, by extension.</summary>
     public static readonly string[] Extensions = ["png", "jpg", "jpeg", "gif", "webp", "pdf", "txt", "csv", "md", "mp3", "zip"];
 

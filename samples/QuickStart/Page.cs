@@ -7,7 +7,8 @@ namespace QuickStart;
 /// <summary>
 /// The upload page, rendered on the server so that it works without JavaScript: the form posts the files and the
 /// answer is this page again, with what was saved or why it was refused. wwwroot/quickstart.js enhances it: each file
-/// uploads on its own with a progress bar fed by the progress endpoint, and errors show next to their file.
+/// uploads on its own with a progress bar fed by the progress endpoint, and errors show next to their file; a file over
+/// <see cref="Limits.MaxFileSize"/> goes to the resumable route with tus-js-client instead.
 /// </summary>
 public static class Page
 {
@@ -24,6 +25,8 @@ public static class Page
             .Replace("{{accept}}", Encode(string.Join(",", Limits.Extensions.Select(e => "." + e))))
             .Replace("{{types}}", Encode(types))
             .Replace("{{max-file-size}}", Encode(Limits.FormatSize(Limits.MaxFileSize)))
+            .Replace("{{max-file-bytes}}", Limits.MaxFileSize.ToString(CultureInfo.InvariantCulture))
+            .Replace("{{max-resumable-size}}", Encode(Limits.FormatSize(Limits.MaxResumableSize)))
             .Replace("{{max-request-size}}", Encode(perRequest))
             .Replace("{{max-files}}", limits.MaxFileCount.ToString(CultureInfo.InvariantCulture))
             .Replace("{{result}}", Result(saved, error))
@@ -84,7 +87,8 @@ public static class Page
               <p class="lead">Files are checked while they stream and saved into the <code>media</code> folder.</p>
             </header>
             {{result}}
-            <form id="upload-form" class="card" method="post" action="/upload" enctype="multipart/form-data">
+            <form id="upload-form" class="card" method="post" action="/upload" enctype="multipart/form-data"
+              data-resumable="/resumable/" data-resumable-over="{{max-file-bytes}}">
               <label class="drop" id="drop" for="files">
                 <svg aria-hidden="true" viewBox="0 0 24 24" width="40" height="40">
                   <path d="M12 16V4m0 0-4.5 4.5M12 4l4.5 4.5M4 15v3a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-3" fill="none" stroke="currentColor"
@@ -95,7 +99,8 @@ public static class Page
               </label>
               <ul class="limits" id="limits">
                 <li>Types: <strong>{{types}}</strong></li>
-                <li>Up to <strong>{{max-file-size}}</strong> per file</li>
+                <li>Up to <strong>{{max-file-size}}</strong> per file<span class="with-script">; larger files, up to
+                  <strong>{{max-resumable-size}}</strong>, upload resumably</span></li>
                 <li>Up to <strong>{{max-files}} files</strong> and <strong>{{max-request-size}}</strong> per upload</li>
               </ul>
               <ol class="queue" id="queue" hidden></ol>
@@ -118,6 +123,7 @@ public static class Page
               <p class="hint">Also as JSON: <a href="/files">/files</a>. Each file is served under <code>/media/</code>.</p>
             </section>
           </main>
+          <script src="/lib/tus.min.js"></script>
           <script src="/quickstart.js"></script>
         </body>
         </html>

@@ -24,6 +24,16 @@ app.MapPost("/upload", Files.UploadAsync)
     .WithFileValidators("files", FileValidators.Extensions(Limits.Extensions), FileValidators.MaxSize(Limits.MaxFileSize))
     .WithUploadFields(["files"], []);
 
+// Larger files, resumably (tus 1.0 and the IETF draft on one route): the page sends a file over Limits.MaxFileSize here in
+// 5 MiB appends, and a broken connection resumes where the server stands. A completed upload is stored like the form's
+// files, under its own name in the default storage (a taken name gets a fresh suffix), so /files and /media/ show it.
+// No sign-in here either: an upload's address, random and unguessable, guards it.
+app.MapResumableUploads("/resumable", o =>
+{
+    o.MaxSize = Limits.MaxResumableSize;
+    o.Authorization.AllowAnonymous = true;
+}).WithFileValidators("file", FileValidators.Extensions(Limits.Extensions));
+
 // What has been saved so far, as JSON: name, size and link of each file.
 app.MapGet("/files", async (IStorageRegistry storages, CancellationToken ct) => await Files.ListAsync(storages.Default, ct));
 

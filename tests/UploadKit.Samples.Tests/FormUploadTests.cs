@@ -66,6 +66,16 @@ public class FormUploadTests
     }
 
     [Test]
+    public async Task ResumablePage_UppyOfflineMidUpload_ResumesCompletesAndListsTheFile()
+    {
+        await using var app = await SampleApp<FormUpload.UploadResult>.StartAsync(Settings);
+
+        var expected = await BrowserScript.RunAsync("resumable.spec.mjs", app.BaseAddress);
+
+        BrowserScript.AssertStoredExactly(app, expected, "expedition-log.txt");
+    }
+
+    [Test]
     public async Task Upload_WithoutAntiforgeryToken_Answers400BeforeReadingAndStoresNothing()
     {
         await using var app = await SampleApp<FormUpload.UploadResult>.StartAsync(Settings);

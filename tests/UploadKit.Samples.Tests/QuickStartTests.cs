@@ -30,6 +30,30 @@ public class QuickStartTests
     }
 
     [Test]
+    public async Task Page_FileOverFormLimitOfflineMidUpload_GoesResumablyResumesAndIsListed()
+    {
+        await using var app = await SampleApp<QuickStart.UploadResult>.StartAsync(Settings);
+
+        var expected = await BrowserScript.RunAsync("quickstart-resumable.spec.mjs", app.BaseAddress);
+
+        BrowserScript.AssertStoredExactly(app, expected, "field-survey.txt");
+    }
+
+    [TestCase("tus-v1")]
+    [TestCase("ietf-draft-05")]
+    [TestCase("ietf-draft-03")]
+    public async Task Resumable_TusJsClientCutMidChunk_ResumesByUrlAndByFingerprintAndStoresEveryByte(string protocol)
+    {
+        await using var app = await SampleApp<QuickStart.UploadResult>.StartAsync(Settings);
+
+        // tests/clients/tus-node.spec.mjs: 64 MiB in 5 MiB chunks through a proxy that cuts the third chunk, twice.
+        var expected = await BrowserScript.RunClientAsync("tus-node.spec.mjs", "tus-js-client", app.BaseAddress, protocol);
+
+        // One upload resumed by URL, one by fingerprint.
+        BrowserScript.AssertStoredExactly(app, expected, $"{protocol}-by-fingerprint.zip", $"{protocol}-by-url.zip");
+    }
+
+    [Test]
     public async Task Upload_JsonClient_AnswersNameSizeAndUrlAndStoresTheBytes()
     {
         await using var app = await SampleApp<QuickStart.UploadResult>.StartAsync(Settings);

@@ -61,3 +61,18 @@ export async function throttleUploads(context, page, bytesPerSecond) {
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: bytesPerSecond });
   return cdp;
 }
+
+// Records the methods of the page's requests under `prefix` (an upload route), and every failed response (4xx, 5xx) and
+// page error, as "METHOD /path status" or the error's message.
+export function watchRoute(page, prefix) {
+  const requests = [];
+  const errors = [];
+  page.on('request', request => {
+    if (new URL(request.url()).pathname.startsWith(prefix)) requests.push(request.method());
+  });
+  page.on('response', response => {
+    if (response.status() >= 400) errors.push(`${response.request().method()} ${new URL(response.url()).pathname} ${response.status()}`);
+  });
+  page.on('pageerror', error => errors.push(error.message));
+  return { requests, errors };
+}

@@ -1,7 +1,9 @@
 // Enhances the upload form (which works without this script): each chosen or dropped file uploads in a request of
 // its own, with a fresh random X-Progress-ID; its bar follows the bytes the server has read, pushed by the progress
 // endpoint's server-sent events (opened before the upload, so it never answers 404); a refusal shows the problem's
-// message next to its file; and the list of saved files is refreshed from /files.
+// message next to its file; and the list of saved files is refreshed from /files. A file larger than the form takes
+// (the form's data-resumable-over) goes to the resumable route instead, with tus-js-client (/lib/tus.min.js) speaking
+// the IETF resumable-upload draft: 5 MiB appends, retried and resumed from where the server stands if one breaks.
 (() => {
   document.documentElement.classList.add('js');
   const form = document.getElementById('upload-form');
@@ -105,7 +107,61 @@
     setMeta(entry, 'Not uploaded');
   }
 
+  // A large file, resumably: tus-js-client creates the upload, appends 5 MiB at a time, and after a broken append asks
+  // the server where the upload stands (HEAD) and sends the rest, also once an offline browser is back online. Its last
+  // answer names the stored file.
+  function uploadResumable(entry, onProgress) {
+    entry.state = 'uploading';
+    entry.row.className = 'uploading';
+    setMeta(entry, 'Starting…');
+    return new Promise(resolve => {
+      const upload = new tus.Upload(entry.file, {
+        endpoint: form.dataset.resumable,
+        protocol: 'ietf-draft-05',
+        chunkSize: 5 * 1024 * 1024,
+        retryDelays: [0, 1000, 3000, 5000, 10000],
+        removeFingerprintOnSuccess: true,
+        metadata: { filename: entry.file.name, filetype: entry.file.type },
+        onProgress: (sent, total) => {
+          const value = setBar(entry.bar, total === 0 ? 100 : 100 * sent / total);
+          window.progressLog.push({ file: entry.file.name, state: 'receiving', percent: value });
+          setMeta(entry, `${formatSize(sent)} of ${formatSize(total)}`);
+          onProgress(sent);
+        },
+        onSuccess: async ({ lastResponse }) => {
+          const name = JSON.parse(lastResponse.getBody()).name;
+          const listed = await fetch('/files', { headers: { Accept: 'application/json' }, cache: 'no-store' })
+            .then(r => r.json()).then(files => files.find(f => f.name === name)).catch(() => null);
+          entry.state = 'saved';
+          entry.row.className = 'saved';
+          setBar(entry.bar, 100);
+          setMeta(entry, '', listed || { name, url: null });
+          resolve(true);
+        },
+        onError: error => {
+          // tus-js-client does not retry while the browser is offline: the page waits for it to be back, then starts the
+          // same upload again, which asks the server where it stands and sends the rest.
+          if (!navigator.onLine) {
+            setMeta(entry, 'Offline: the upload continues when the connection is back…');
+            window.addEventListener('online', () => upload.start(), { once: true });
+            return;
+          }
+          const body = error.originalResponse?.getBody();
+          let problem = null;
+          try { problem = body ? JSON.parse(body) : null; } catch { problem = null; }
+          refuse(entry, problem ? describe(problem, { status: error.originalResponse.getStatus() }) : 'The upload did not reach the server: ' + error.message);
+          resolve(false);
+        },
+      });
+      upload.findPreviousUploads().then(previous => {
+        if (previous.length > 0) upload.resumeFromPreviousUpload(previous[0]);
+        upload.start();
+      });
+    });
+  }
+
   async function upload(entry, onProgress) {
+    if (entry.file.size > Number(form.dataset.resumableOver)) return uploadResumable(entry, onProgress);
     const id = crypto.randomUUID().replaceAll('-', '');
     entry.state = 'uploading';
     entry.row.className = 'uploading';
