@@ -48,6 +48,7 @@ public sealed class ScanningTests : TempDirectoryTests
             web =>
             {
                 web.MapPost("/upload", SaveAllAsync);
+                web.MapResumableUploads("/resumable", o => o.Authorization.AllowAnonymous = true);
                 web.MapPost("/open/upload", SaveAllAsync).WithScanFailOpen();
                 web.MapPost("/progress/upload", SaveAllAsync)
                     .WithUploadHandlers(_ => new ProgressUploadHandler(), _ => new MemoryUploadHandler(), _ => new TemporaryFileUploadHandler());
@@ -309,6 +310,89 @@ public sealed class ScanningTests : TempDirectoryTests
         listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => counts.AddOrUpdate(instrument.Name, value, (_, v) => v + value));
         listener.Start();
         return listener;
+    }
+
+    [Test]
+    public async Task ResumableUpload_Infected_IsRefusedAtCompletion_QuarantinedAndNotKept()
+    {
+        var scanner = new MarkerScanner(Marker);
+        await using var app = await StartAsync(scanner);
+        var content = RandomBytes(50_000);
+        Marker.CopyTo(content, 30_000);
+
+        var location = await CreateResumableAsync(app, content.Length);
+        using var first = await PatchResumableAsync(app, location, 0, content[..20_000]);
+        using var last = await PatchResumableAsync(app, location, 20_000, content[20_000..]);
+
+        Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        Assert.That(last.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), await last.Content.ReadAsStringAsync());
+        Assert.That(await last.Content.ReadAsStringAsync(), Does.Contain("malware"));
+        Assert.That(await ListAsync(_media), Is.Empty);
+        Assert.That(await ListAsync(_quarantine), Has.Count.EqualTo(1));
+        Assert.That(scanner.Scanned.Single(), Is.EqualTo(content), "the whole file, once");
+        using var head = new HttpRequestMessage(HttpMethod.Head, location);
+        head.Headers.Add("Tus-Resumable", "1.0.0");
+        Assert.That((await app.Client.SendAsync(head)).StatusCode, Is.EqualTo(HttpStatusCode.Gone));
+    }
+
+    [Test]
+    public async Task ResumableUpload_Clean_IsKept_WithItsVerdict()
+    {
+        var scanner = new MarkerScanner(Marker);
+        await using var app = await StartAsync(scanner);
+        var content = RandomBytes(30_000);
+
+        var location = await CreateResumableAsync(app, content.Length);
+        using var patch = await PatchResumableAsync(app, location, 0, content);
+
+        Assert.That(patch.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        Assert.That(await ListAsync(_media), Has.Count.EqualTo(1));
+        var record = await app.Services.GetRequiredService<IResumableUploadStore>().GetAsync(location.Split('/')[^1]);
+        Assert.That(record!.ScanVerdict, Is.Not.Null.And.Not.Empty);
+    }
+
+    [Test]
+    public async Task ResumableUpload_ScannerDown_Is503AndKeepsNothing()
+    {
+        var scanner = new MarkerScanner(Marker) { Failure = new IOException("clamd is down") };
+        await using var app = await StartAsync(scanner);
+
+        var location = await CreateResumableAsync(app, 1000);
+        using var patch = await PatchResumableAsync(app, location, 0, RandomBytes(1000));
+
+        Assert.That(patch.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+        Assert.That(await ListAsync(_media), Is.Empty);
+    }
+
+    private static async Task<string> CreateResumableAsync(TestApp app, long length)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/resumable");
+        request.Headers.Add("Tus-Resumable", "1.0.0");
+        request.Headers.Add("Upload-Length", length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        request.Headers.Add("Upload-Metadata", "filename " + Convert.ToBase64String("data.bin"u8));
+        using var response = await app.Client.SendAsync(request);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), await response.Content.ReadAsStringAsync());
+        return response.Headers.Location!.AbsolutePath;
+    }
+
+    private static Task<HttpResponseMessage> PatchResumableAsync(TestApp app, string location, long offset, byte[] bytes)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Patch, location) { Content = new ByteArrayContent(bytes) };
+        request.Headers.Add("Tus-Resumable", "1.0.0");
+        request.Headers.Add("Upload-Offset", offset.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/offset+octet-stream");
+        return app.Client.SendAsync(request);
+    }
+
+    private static async Task<List<string>> ListAsync(InMemoryStorage storage)
+    {
+        var names = new List<string>();
+        await foreach (var file in storage.ListAsync())
+        {
+            names.Add(file.Name);
+        }
+
+        return names;
     }
 
     /// <summary>Reads the whole stream and finds <c>marker</c>: infected as <c>Test.Marker</c>.</summary>
