@@ -348,7 +348,8 @@ internal sealed partial class ResumableUploadService(
             {
                 // Infected, too large to scan, or not scanned (503): the file is not kept, and the upload ends refused.
                 await StorageHelpers.TryDeleteAsync(storages[upload.StorageName], file.Name, logger).ConfigureAwait(false);
-                await EndAsync(upload, lease, ResumableUploadState.Rejected, refusal.Message, options.Retention, written: false).ConfigureAwait(false);
+                await EndAsync(upload, lease, ResumableUploadState.Rejected, refusal.Message, options.Retention, written: false)
+                    .ConfigureAwait(false);
                 throw refusal;
             }
 
