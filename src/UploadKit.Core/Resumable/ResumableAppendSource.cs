@@ -23,6 +23,7 @@ internal sealed class ResumableAppendSource : Stream
     private readonly UploadFileHeader _header;
     private byte[]? _head;
     private bool _headChecked;
+    private readonly long _recordedReserve;
     private long _reserved;
     private long _position;
     private long _lastProgress;
@@ -44,6 +45,7 @@ internal sealed class ResumableAppendSource : Stream
         _headChecked = upload.HeadChecked;
         _head = upload.Head;
         _reserved = upload.QuotaReserved;
+        _recordedReserve = upload.QuotaReserved;
         _header = ResumableUploadService.Header(endpoint, upload.FileName!, upload.ContentType!, upload.Length);
         if (append.ChecksumAlgorithm is { } algorithm)
         {
@@ -59,6 +61,12 @@ internal sealed class ResumableAppendSource : Stream
 
     /// <summary>Gets whether the exception the storage rethrew refuses the whole upload (a content check), not only this append.</summary>
     public bool RejectsUpload { get; private set; }
+
+    /// <summary>
+    /// Gets or sets whether the record accounts for this append's quota reservation: the append was recorded, or the upload
+    /// ended and gave its reservation back. Until then a failure sets the reservation back to the recorded one.
+    /// </summary>
+    public bool Settled { get; set; }
 
     /// <summary>Gets how many bytes the body gave.</summary>
     public long BytesRead { get; private set; }
@@ -89,11 +97,11 @@ internal sealed class ResumableAppendSource : Stream
     /// <summary>Sets the quota reservation back to what the record holds, after an append that was not recorded.</summary>
     public async Task RevertAsync()
     {
-        if (_reserved != _upload.QuotaReserved && _endpoint.Options.Quota is { } quota && _upload.QuotaKey is { } key)
+        if (_reserved != _recordedReserve && _endpoint.Options.Quota is not null && _upload.QuotaKey is { } key)
         {
             await _service.Quotas.TrySetReservationAsync(
-                key, _upload.Id, _upload.QuotaReserved, long.MaxValue, Lease(), CancellationToken.None).ConfigureAwait(false);
-            _reserved = _upload.QuotaReserved;
+                key, _upload.Id, _recordedReserve, long.MaxValue, Lease(), CancellationToken.None).ConfigureAwait(false);
+            _reserved = _recordedReserve;
         }
     }
 

@@ -138,69 +138,18 @@ internal sealed partial class ResumableUploadService(
 
             var storage = GetStorage(upload.StorageName);
             var write = new ResumableWrite(upload.TargetName!, upload.Offset, upload.StorageState!);
-            var source = new ResumableAppendSource(this, endpoint, upload, append, request, leaseLost.Token);
-            ResumableWrite next;
+            using var source = new ResumableAppendSource(this, endpoint, upload, append, request, leaseLost.Token);
             try
             {
-                next = await storage.AppendAsync(write, source, leaseLost.Token).ConfigureAwait(false);
-                await source.FinishAsync().ConfigureAwait(false);
+                return await AppendCoreAsync(endpoint, upload, append, request, lease, storage, write, source, leaseLost, stopping)
+                    .ConfigureAwait(false);
             }
-            catch (UploadRejectedException rejection) when (source.RejectsUpload)
+            catch when (!source.Settled)
             {
-                await EndAsync(upload, lease, ResumableUploadState.Rejected, rejection.Message, options.Retention).ConfigureAwait(false);
+                // An append that was not recorded holds no quota beyond what the record says.
+                await source.RevertAsync().ConfigureAwait(false);
                 throw;
             }
-
-            if (leaseLost.IsCancellationRequested && !stopping.IsCancellationRequested)
-            {
-                throw new ResumableUploadException(
-                    ResumableFailure.Locked, "The upload's lease ran out during the append; it was not recorded.", upload);
-            }
-
-            if (append.ExpectedChecksum is { } expected)
-            {
-                if (source.BodyFailure is not null)
-                {
-                    // A checksum covers the whole append: a broken one cannot be verified, so none of it is kept.
-                    return new ResumableAppendResult(upload, null, source.BodyFailure);
-                }
-
-                if (!CryptographicOperations.FixedTimeEquals(source.GetChecksum()!, expected))
-                {
-                    throw new ResumableUploadException(
-                        ResumableFailure.ChecksumMismatch,
-                        $"The appended bytes do not match the {append.ChecksumAlgorithm} checksum sent with them.",
-                        upload);
-                }
-            }
-
-            upload.Offset = next.Length;
-            upload.StorageState = next.State;
-            source.ApplyTo(upload);
-            if (append.IsLast && source.BodyFailure is null)
-            {
-                if (upload.Length is { } length && length != upload.Offset)
-                {
-                    throw new ResumableUploadException(
-                        ResumableFailure.InconsistentLength, $"The upload was declared as {length} bytes but ended at {upload.Offset}.", upload);
-                }
-
-                upload.Length = upload.Offset;
-            }
-
-            if (!await store.TryUpdateAsync(upload, lease, CancellationToken.None).ConfigureAwait(false))
-            {
-                throw new ResumableUploadException(ResumableFailure.Locked, "The upload changed during the append; it was not recorded.", upload);
-            }
-
-            UploadKitTelemetry.BytesReceived.Add(source.BytesRead);
-            if (upload.Length == upload.Offset && source.BodyFailure is null)
-            {
-                var file = await CompleteAsync(endpoint, upload, lease, storage, next, request).ConfigureAwait(false);
-                return new ResumableAppendResult(upload, file, null);
-            }
-
-            return new ResumableAppendResult(upload, null, source.BodyFailure);
         }
         finally
         {
@@ -208,6 +157,86 @@ internal sealed partial class ResumableUploadService(
             await renewal.ConfigureAwait(false);
             await store.ReleaseLeaseAsync(id, lease, CancellationToken.None).ConfigureAwait(false);
         }
+    }
+
+    private async Task<ResumableAppendResult> AppendCoreAsync(
+        ResumableEndpoint endpoint,
+        ResumableUpload upload,
+        ResumableAppend append,
+        UploadRequestContext request,
+        string lease,
+        IResumableFileStorage storage,
+        ResumableWrite write,
+        ResumableAppendSource source,
+        CancellationTokenSource leaseLost,
+        CancellationToken stopping)
+    {
+        var options = endpoint.Options;
+        ResumableWrite next;
+        try
+        {
+            next = await storage.AppendAsync(write, source, leaseLost.Token).ConfigureAwait(false);
+            await source.FinishAsync().ConfigureAwait(false);
+        }
+        catch (UploadRejectedException rejection) when (source.RejectsUpload)
+        {
+            source.Settled = true;
+            await EndAsync(upload, lease, ResumableUploadState.Rejected, rejection.Message, options.Retention).ConfigureAwait(false);
+            throw;
+        }
+
+        if (leaseLost.IsCancellationRequested && !stopping.IsCancellationRequested)
+        {
+            throw new ResumableUploadException(
+                ResumableFailure.Locked, "The upload's lease ran out during the append; it was not recorded.", upload);
+        }
+
+        if (append.ExpectedChecksum is { } expected)
+        {
+            if (source.BodyFailure is not null)
+            {
+                // A checksum covers the whole append: a broken one cannot be verified, so none of it is kept.
+                await source.RevertAsync().ConfigureAwait(false);
+                return new ResumableAppendResult(upload, null, source.BodyFailure);
+            }
+
+            if (!CryptographicOperations.FixedTimeEquals(source.GetChecksum()!, expected))
+            {
+                throw new ResumableUploadException(
+                    ResumableFailure.ChecksumMismatch,
+                    $"The appended bytes do not match the {append.ChecksumAlgorithm} checksum sent with them.",
+                    upload);
+            }
+        }
+
+        upload.Offset = next.Length;
+        upload.StorageState = next.State;
+        source.ApplyTo(upload);
+        if (append.IsLast && source.BodyFailure is null)
+        {
+            if (upload.Length is { } length && length != upload.Offset)
+            {
+                throw new ResumableUploadException(
+                    ResumableFailure.InconsistentLength, $"The upload was declared as {length} bytes but ended at {upload.Offset}.", upload);
+            }
+
+            upload.Length = upload.Offset;
+        }
+
+        if (!await store.TryUpdateAsync(upload, lease, CancellationToken.None).ConfigureAwait(false))
+        {
+            throw new ResumableUploadException(ResumableFailure.Locked, "The upload changed during the append; it was not recorded.", upload);
+        }
+
+        source.Settled = true;
+        UploadKitTelemetry.BytesReceived.Add(source.BytesRead);
+        if (upload.Length == upload.Offset && source.BodyFailure is null)
+        {
+            var file = await CompleteAsync(endpoint, upload, lease, storage, next, request).ConfigureAwait(false);
+            return new ResumableAppendResult(upload, file, null);
+        }
+
+        return new ResumableAppendResult(upload, null, source.BodyFailure);
     }
 
     /// <summary>Ends an upload at its owner's request: everything it wrote and reserved is released.</summary>
@@ -447,7 +476,7 @@ internal sealed partial class ResumableUploadService(
                 .ConfigureAwait(false);
         }
 
-        if (upload.QuotaKey is { } key && upload.QuotaReserved > 0)
+        if (upload.QuotaKey is { } key)
         {
             await Quotas.EndReservationAsync(key, upload.Id, 0, CancellationToken.None).ConfigureAwait(false);
             upload.QuotaReserved = 0;

@@ -303,6 +303,10 @@ public sealed class TusProtocolTests
         using var over = await app.PatchTusAsync(location, 900, RandomBytes(200));
         Assert.That(over.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
         Assert.That(await quota.GetUsageAsync("alice"), Is.EqualTo(900), "the refused append holds nothing");
+        using var mismatch = await app.PatchTusAsync(
+            location, 900, RandomBytes(50), edit: r => r.Headers.Add("Upload-Checksum", "sha1 AAAAAAAAAAAAAAAAAAAAAAAAAAA="));
+        Assert.That((int)mismatch.StatusCode, Is.EqualTo(460));
+        Assert.That(await quota.GetUsageAsync("alice"), Is.EqualTo(900), "an append that was not recorded holds nothing");
 
         using var delete = await app.Client.SendAsync(Tus(HttpMethod.Delete, location));
         Assert.That(await quota.GetUsageAsync("alice"), Is.Zero);
