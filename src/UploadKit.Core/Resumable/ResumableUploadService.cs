@@ -300,8 +300,6 @@ internal sealed partial class ResumableUploadService(
         return swept;
     }
 
-    internal QuotaOptions? QuotaOf(ResumableEndpoint endpoint) => endpoint.Options.Quota;
-
     internal IQuotaStore Quotas => services.GetService(typeof(IQuotaStore)) as IQuotaStore
         ?? throw new InvalidOperationException("A quota is set on the resumable route, but no IQuotaStore is registered.");
 
@@ -551,8 +549,7 @@ internal sealed partial class ResumableUploadService(
         }
         catch (Exception ex)
         {
-            Log.LeaseLost(logger, id);
-            Log.SweepFailed(logger, id, ex);
+            Log.LeaseRenewalFailed(logger, id, ex);
             await lost.CancelAsync().ConfigureAwait(false);
         }
     }
@@ -598,5 +595,11 @@ internal sealed partial class ResumableUploadService(
 
         [LoggerMessage(EventId = 607, Level = LogLevel.Debug, Message = "Publishing the progress of resumable upload {Id} failed.")]
         public static partial void ProgressFailed(ILogger logger, string id, Exception exception);
+
+        [LoggerMessage(
+            EventId = 608,
+            Level = LogLevel.Warning,
+            Message = "Renewing the lease on resumable upload {Id} failed; the running append is discarded.")]
+        public static partial void LeaseRenewalFailed(ILogger logger, string id, Exception exception);
     }
 }
