@@ -1,14 +1,12 @@
-using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Security.Cryptography;
-using System.Text;
 using Amazon.S3.Model;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using UploadKit.Stores;
 using UploadKit.Testing;
+
+using static UploadKit.Redis.Tests.TusRequests;
 
 namespace UploadKit.Redis.Tests;
 
@@ -44,7 +42,7 @@ public sealed class ResumableS3TwoServerTests
     public async Task PatchBrokenOnOne_ResumedOnTheOther_StoresTheWholeObjectAndLeavesNothing()
     {
         var content = RandomBytes(13 * 1024 * 1024 + 123);
-        var location = await CreateAsync(_servers.First, content.Length);
+        var location = await CreateAsync(_servers.First, content.Length, "film.bin");
         using (var first = await PatchAsync(_servers.First, location, 0, content[..(6 * 1024 * 1024)]))
         {
             Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.NoContent), await first.Content.ReadAsStringAsync());
@@ -63,9 +61,10 @@ public sealed class ResumableS3TwoServerTests
         }
 
         long offset;
-        using (var head = await SendAsync(_servers.Second, Tus(HttpMethod.Head, location)))
+        using (var request = Tus(HttpMethod.Head, location))
+        using (var head = await _servers.Second.Client.SendAsync(request))
         {
-            offset = long.Parse(head.Headers.GetValues("Upload-Offset").Single(), CultureInfo.InvariantCulture);
+            offset = Offset(head);
         }
 
         Assert.That(offset, Is.InRange(6 * 1024 * 1024, 9 * 1024 * 1024));
@@ -109,59 +108,4 @@ public sealed class ResumableS3TwoServerTests
 
     /// <summary>The servers' folder in the bucket, made from their Redis key prefix.</summary>
     private static string BucketPrefix(TwoServers servers) => "resumable-" + servers.KeyPrefix.Split(':')[1];
-
-    private static HttpRequestMessage Tus(HttpMethod method, string uri)
-    {
-        var request = TestAuthentication.Request(method, uri, "alice");
-        request.Headers.Add("Tus-Resumable", "1.0.0");
-        return request;
-    }
-
-    private static async Task<HttpResponseMessage> SendAsync(TestApp server, HttpRequestMessage request)
-    {
-        using (request)
-        {
-            return await server.Client.SendAsync(request);
-        }
-    }
-
-    private static async Task<string> CreateAsync(TestApp server, long length)
-    {
-        var request = Tus(HttpMethod.Post, "/files");
-        request.Headers.Add("Upload-Length", length.ToString(CultureInfo.InvariantCulture));
-        request.Headers.Add("Upload-Metadata", "filename " + Convert.ToBase64String("film.bin"u8));
-        using var response = await SendAsync(server, request);
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), await response.Content.ReadAsStringAsync());
-        return response.Headers.Location!.AbsolutePath;
-    }
-
-    private static Task<HttpResponseMessage> PatchAsync(TestApp server, string location, long offset, byte[] bytes)
-    {
-        var request = Tus(HttpMethod.Patch, location);
-        request.Headers.Add("Upload-Offset", offset.ToString(CultureInfo.InvariantCulture));
-        request.Content = new ByteArrayContent(bytes);
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/offset+octet-stream");
-        return SendAsync(server, request);
-    }
-
-    /// <summary>
-    /// Sends a PATCH from <paramref name="offset"/> declaring the rest of the content, writes <paramref name="sent"/> bytes,
-    /// then drops the connection.
-    /// </summary>
-    private static async Task SendAndCutAsync(Uri server, string location, byte[] content, int offset, int sent)
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(server.Host, server.Port);
-        var head = $"PATCH {location} HTTP/1.1\r\nHost: {server.Authority}\r\nTus-Resumable: 1.0.0\r\n{TestAuthentication.UserHeader}: alice\r\n" +
-            $"Content-Type: application/offset+octet-stream\r\nUpload-Offset: {offset.ToString(CultureInfo.InvariantCulture)}\r\n" +
-            $"Content-Length: {(content.Length - offset).ToString(CultureInfo.InvariantCulture)}\r\n\r\n";
-        await socket.SendAsync(Encoding.ASCII.GetBytes(head));
-        for (var position = offset; position < offset + sent; position += 65_536)
-        {
-            await socket.SendAsync(content.AsMemory(position, Math.Min(65_536, offset + sent - position)));
-        }
-
-        socket.Shutdown(SocketShutdown.Both);
-        socket.Close();
-    }
 }

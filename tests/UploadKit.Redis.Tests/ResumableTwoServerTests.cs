@@ -1,13 +1,11 @@
-using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using UploadKit.Stores;
 using UploadKit.Testing;
+
+using static UploadKit.Redis.Tests.TusRequests;
 
 namespace UploadKit.Redis.Tests;
 
@@ -41,13 +39,13 @@ public sealed class ResumableTwoServerTests
     public async Task Upload_CreatedOnOne_ContinuedAndCompletedOnTheOther()
     {
         var content = RandomBytes(600_000);
-        var location = await CreateAsync(_servers.First, content.Length);
+        var location = await CreateAsync(_servers.First, content.Length, "clip.bin");
         using (var first = await PatchAsync(_servers.First, location, 0, content[..250_000]))
         {
             Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
         }
 
-        using (var head = await _servers.Second.Client.SendAsync(Tus(HttpMethod.Head, location, "alice")))
+        using (var head = await _servers.Second.Client.SendAsync(Tus(HttpMethod.Head, location)))
         {
             Assert.That(Offset(head), Is.EqualTo(250_000));
         }
@@ -67,13 +65,13 @@ public sealed class ResumableTwoServerTests
     public async Task PatchBrokenOnOne_ResumesOnTheOther_FromTheOffsetBothAgreeOn()
     {
         var content = RandomBytes(800_000);
-        var location = await CreateAsync(_servers.First, content.Length);
+        var location = await CreateAsync(_servers.First, content.Length, "clip.bin");
         var id = location.Split('/')[^1];
         var store = _servers.First.Services.GetRequiredService<IResumableUploadStore>();
 
         // The client's connection to the first server breaks part-way through a PATCH.
         var version = (await store.GetAsync(id))!.Version;
-        await SendAndCutAsync(_servers.First.Client.BaseAddress!, location, content, 300_000);
+        await SendAndCutAsync(_servers.First.Client.BaseAddress!, location, content, 0, 300_000);
         long offset;
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
         {
@@ -83,7 +81,7 @@ public sealed class ResumableTwoServerTests
                 await Task.Delay(20, timeout.Token);
             }
 
-            using var head = await _servers.Second.Client.SendAsync(Tus(HttpMethod.Head, location, "alice"), timeout.Token);
+            using var head = await _servers.Second.Client.SendAsync(Tus(HttpMethod.Head, location), timeout.Token);
             offset = Offset(head);
         }
 
@@ -97,7 +95,7 @@ public sealed class ResumableTwoServerTests
     [Test]
     public async Task HoldOfADeadServer_BlocksAppendsUntilItRunsOut()
     {
-        var location = await CreateAsync(_servers.First, 3);
+        var location = await CreateAsync(_servers.First, 3, "clip.bin");
         var id = location.Split('/')[^1];
         var store = _servers.First.Services.GetRequiredService<IResumableUploadStore>();
 
@@ -117,7 +115,7 @@ public sealed class ResumableTwoServerTests
     public async Task ConcurrentPatches_OnBothServers_OneWinsAndTheOtherIsRefused()
     {
         var content = RandomBytes(2_000_000);
-        var location = await CreateAsync(_servers.First, content.Length);
+        var location = await CreateAsync(_servers.First, content.Length, "clip.bin");
 
         var both = await Task.WhenAll(
             PatchAsync(_servers.First, location, 0, content),
@@ -154,32 +152,6 @@ public sealed class ResumableTwoServerTests
         },
         kestrel: true);
 
-    private static HttpRequestMessage Tus(HttpMethod method, string uri, string user)
-    {
-        var request = TestAuthentication.Request(method, uri, user);
-        request.Headers.Add("Tus-Resumable", "1.0.0");
-        return request;
-    }
-
-    private static async Task<string> CreateAsync(TestApp server, long length)
-    {
-        using var request = Tus(HttpMethod.Post, "/files", "alice");
-        request.Headers.Add("Upload-Length", length.ToString(CultureInfo.InvariantCulture));
-        request.Headers.Add("Upload-Metadata", "filename " + Convert.ToBase64String("clip.bin"u8));
-        using var response = await server.Client.SendAsync(request);
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), await response.Content.ReadAsStringAsync());
-        return response.Headers.Location!.AbsolutePath;
-    }
-
-    private static Task<HttpResponseMessage> PatchAsync(TestApp server, string location, long offset, byte[] bytes)
-    {
-        var request = Tus(HttpMethod.Patch, location, "alice");
-        request.Headers.Add("Upload-Offset", offset.ToString(CultureInfo.InvariantCulture));
-        request.Content = new ByteArrayContent(bytes);
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/offset+octet-stream");
-        return server.Client.SendAsync(request);
-    }
-
     /// <summary>Retries a PATCH refused with 423 (the upload is held) as a tus client does, for at most 30 seconds.</summary>
     private static async Task<HttpResponseMessage> PatchWhenFreeAsync(TestApp server, string location, long offset, byte[] bytes)
     {
@@ -197,32 +169,10 @@ public sealed class ResumableTwoServerTests
         }
     }
 
-    private static async Task SendAndCutAsync(Uri server, string location, byte[] content, int sent)
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(server.Host, server.Port);
-        var head = $"PATCH {location} HTTP/1.1\r\nHost: {server.Authority}\r\nTus-Resumable: 1.0.0\r\n{TestAuthentication.UserHeader}: alice\r\n" +
-            "Content-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\n" +
-            $"Content-Length: {content.Length.ToString(CultureInfo.InvariantCulture)}\r\n\r\n";
-        await socket.SendAsync(Encoding.ASCII.GetBytes(head));
-        for (var position = 0; position < sent; position += 16_384)
-        {
-            // Sent in steps, as a network delivers them, so that the server has read most of it when the connection ends.
-            await socket.SendAsync(content.AsMemory(position, Math.Min(16_384, sent - position)));
-            await Task.Yield();
-        }
-
-        socket.Shutdown(SocketShutdown.Both);
-        socket.Close();
-    }
-
     private List<string> Leftovers() =>
         [.. Directory.EnumerateFiles(_servers.Folder, "*", SearchOption.AllDirectories)
             .Select(p => Path.GetRelativePath(_servers.Folder, p).Replace('\\', '/'))
             .Where(p => p.StartsWith(".uploadkit", StringComparison.Ordinal) && !p.StartsWith(".uploadkit/meta/", StringComparison.Ordinal))];
-
-    private static long Offset(HttpResponseMessage response) =>
-        long.Parse(response.Headers.GetValues("Upload-Offset").Single(), CultureInfo.InvariantCulture);
 
     private static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 }
