@@ -85,10 +85,12 @@ public sealed class InMemoryUploadedFile : UploadedFile
         new(nameof(InMemoryUploadedFile), "The upload's memory was released when its request ended.");
 
     /// <summary>A read-only, seekable stream over the file's memory that holds the memory until it is disposed.</summary>
-    private sealed class ContentStream(InMemoryUploadedFile owner, ReadOnlySequence<byte> content) : Stream
+    private sealed class ContentStream(InMemoryUploadedFile owner, ReadOnlySequence<byte> content) : Stream, IBufferedContent
     {
         private InMemoryUploadedFile? _owner = owner;
         private long _position;
+
+        public ReadOnlySequence<byte> Unread => Open().Slice(Math.Min(_position, content.Length));
 
         public override bool CanRead => _owner is not null;
 
@@ -154,6 +156,8 @@ public sealed class InMemoryUploadedFile : UploadedFile
             Position = target;
             return target;
         }
+
+        public void MarkRead() => _position = Math.Max(_position, Open().Length);
 
         public override void Flush()
         {

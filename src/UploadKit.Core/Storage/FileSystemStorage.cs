@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Microsoft.Win32.SafeHandles;
 
 namespace UploadKit;
 
@@ -30,6 +32,7 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
     private readonly UnixFileMode _fileMode;
     private readonly UnixFileMode _directoryMode;
     private string? _realRoot;
+    private bool _namelessUnsupported;
 
     /// <summary>Creates a storage over <see cref="FileSystemStorageOptions.Location"/>.</summary>
     /// <param name="options">The storage's settings; a relative location is resolved against the current directory.</param>
@@ -78,6 +81,16 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
     /// <inheritdoc />
     protected override async Task<string> SaveCoreAsync(Stream content, StorageSave save, CancellationToken cancellationToken)
     {
+        if (content is IBufferedContent buffered && !save.Overwrite && OperatingSystem.IsLinux())
+        {
+            // Bytes already in memory: one gathered write, no stream, no thread pool.
+            cancellationToken.ThrowIfCancellationRequested();
+            var path = SaveBuffered(buffered.Unread, save, cancellationToken);
+            buffered.MarkRead();
+            await WriteNewMetadataAsync(save, path, cancellationToken).ConfigureAwait(false);
+            return save.Name;
+        }
+
         var temp = CreateTemporaryPath(save.Name);
         try
         {
@@ -477,7 +490,7 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
         string path;
         try
         {
-            path = RealPaths.Resolve(Path.Join(realRoot, name));
+            path = RealPaths.Resolve(realRoot, name);
         }
         catch (IOException)
         {
@@ -500,8 +513,9 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
 
     private string GetMetadataPath(string name)
     {
-        var metadataRoot = Path.Join(RealRoot(), Reserved, "meta") + Path.DirectorySeparatorChar;
-        var path = RealPaths.Resolve(Path.Join(metadataRoot, name));
+        var realRoot = RealRoot();
+        var metadataRoot = Path.Join(realRoot, Reserved, "meta") + Path.DirectorySeparatorChar;
+        var path = RealPaths.Resolve(realRoot, Path.Join(Reserved, "meta", name));
         if (!path.StartsWith(metadataRoot, StringComparison.Ordinal))
         {
             throw new SuspiciousFileNameException("The file's metadata would lie outside the storage's location.");
@@ -558,11 +572,11 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
         // The metadata names the content it describes (its ETag, which renames and links keep), and is ignored beside
         // other content: two files cannot be swapped together, so a reader between the two steps, or after a replace
         // by a concurrent save, sees the file without its metadata, never with another file's.
-        var contentTag = GetContentTag(new FileInfo(temp));
         if (save.Overwrite)
         {
             // Known name: the metadata goes first, so it is in place the moment the new content is.
             var path = Resolve(name);
+            var contentTag = NeedsMetadata(name, options) ? GetContentTag(new FileInfo(temp)) : null;
             await WriteMetadataAsync(name, contentTag, options, cancellationToken).ConfigureAwait(false);
             try
             {
@@ -577,26 +591,165 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
             return name;
         }
 
+        // A directory of the name fails the link (or the exclusive create) as a file would: no separate check.
         var linksUnsupported = false;
-        while (Resolve(save.Name) is var path && (Directory.Exists(path) || !TryCommitNew(temp, path, ref linksUnsupported)))
+        while (Resolve(save.Name) is var path && !TryCommitNew(temp, path, ref linksUnsupported))
         {
             save.NextName();
         }
 
-        var candidate = save.Name;
+        await WriteNewMetadataAsync(save, Resolve(save.Name), cancellationToken).ConfigureAwait(false);
+        return save.Name;
+    }
 
-        // A new name is known only once taken; until the metadata follows, a reader sees the file's own properties.
+    /// <summary>
+    /// Writes the metadata of a file that just took the new name <see cref="StorageSave.Name"/> (at <paramref name="path"/>),
+    /// if it has any the file does not tell by itself; should that fail, the file goes again.
+    /// </summary>
+    private async Task WriteNewMetadataAsync(StorageSave save, string path, CancellationToken cancellationToken)
+    {
+        // A new name is known only once taken; until the metadata follows, a reader sees the file's own properties. A
+        // file with nothing to add gets no metadata at all: a leftover of an earlier file of the name (deleted around the
+        // storage) names that file's content, so it is ignored beside this one.
+        if (!NeedsMetadata(save.Name, save.Options))
+        {
+            return;
+        }
+
         try
         {
-            await WriteMetadataAsync(candidate, contentTag, options, cancellationToken).ConfigureAwait(false);
+            await WriteMetadataAsync(save.Name, GetContentTag(new FileInfo(path)), save.Options, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
-            TemporaryFiles.TryDelete(Resolve(candidate));
+            TemporaryFiles.TryDelete(path);
             throw;
         }
+    }
 
-        return candidate;
+    /// <summary>
+    /// Whether a save's options say anything a reader would not know from the file itself: a content type other than the
+    /// name's, a disposition, checksums or metadata.
+    /// </summary>
+    private static bool NeedsMetadata(string name, FileSaveOptions? options) =>
+        options is not null &&
+        ((options.ContentType is { } type && !string.Equals(type, StoredContentTypes.FromName(name), StringComparison.Ordinal)) ||
+            options.ContentDisposition is not null || options.Checksums.Count > 0 || options.Metadata.Count > 0);
+
+    /// <summary>
+    /// Stores bytes held in memory under a new name: written into a nameless file of the name's folder that the name is
+    /// then linked to (Linux's <c>O_TMPFILE</c>: one create, no temporary name to remove, nothing left if the process
+    /// dies), else through a named temporary file as a stream's save.
+    /// </summary>
+    /// <returns>The path the file now has, under <see cref="StorageSave.Name"/>.</returns>
+    private string SaveBuffered(ReadOnlySequence<byte> bytes, StorageSave save, CancellationToken cancellationToken)
+    {
+        var path = Resolve(save.Name);
+        var directory = Path.GetDirectoryName(path)!;
+        using (var nameless = OpenNameless(directory))
+        {
+            if (nameless is not null)
+            {
+                Write(nameless, bytes);
+                cancellationToken.ThrowIfCancellationRequested();
+                while (true)
+                {
+                    var result = UnixFileLinks.TryLinkNameless(nameless, path);
+                    if (result == LinkResult.Linked)
+                    {
+                        return path;
+                    }
+
+                    if (result == LinkResult.NotSupported)
+                    {
+                        // No /proc, or the name's folder is on another file system: the named file below reports a real error.
+                        _namelessUnsupported = true;
+                        break;
+                    }
+
+                    save.NextName();
+                    path = Resolve(save.Name);
+                }
+            }
+        }
+
+        var temp = Path.Combine(Path.GetDirectoryName(path)!, Reserved + "-" + Guid.NewGuid().ToString("N") + ".tmp");
+        try
+        {
+            using (var handle = CreateNewFile(temp))
+            {
+                Write(handle, bytes);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            var linksUnsupported = false;
+            while (!TryCommitNew(temp, path, ref linksUnsupported))
+            {
+                save.NextName();
+                path = Resolve(save.Name);
+            }
+
+            return path;
+        }
+        catch
+        {
+            TemporaryFiles.TryDelete(temp);
+            throw;
+        }
+    }
+
+    private SafeFileHandle? OpenNameless(string directory)
+    {
+        if (_namelessUnsupported)
+        {
+            return null;
+        }
+
+        var handle = UnixFileLinks.TryOpenNameless(directory, _fileMode, out var directoryMissing);
+        if (handle is null && directoryMissing)
+        {
+            CreateDirectory(directory);
+            handle = UnixFileLinks.TryOpenNameless(directory, _fileMode, out _);
+        }
+
+        if (handle is null)
+        {
+            // A file system without nameless files (or a folder that cannot take one): named temporary files from now on.
+            _namelessUnsupported = true;
+        }
+
+        return handle;
+    }
+
+    private SafeFileHandle CreateNewFile(string path)
+    {
+        try
+        {
+            return UnixFileLinks.CreateNew(path, _fileMode);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            CreateDirectory(Path.GetDirectoryName(path)!);
+            return UnixFileLinks.CreateNew(path, _fileMode);
+        }
+    }
+
+    private static void Write(SafeFileHandle handle, ReadOnlySequence<byte> bytes)
+    {
+        if (bytes.IsSingleSegment)
+        {
+            RandomAccess.Write(handle, bytes.FirstSpan, 0);
+            return;
+        }
+
+        // One pwritev() for every block of the file.
+        var segments = new List<ReadOnlyMemory<byte>>();
+        foreach (var segment in bytes)
+        {
+            segments.Add(segment);
+        }
+
+        RandomAccess.Write(handle, segments, 0);
     }
 
     private static string GetContentTag(FileInfo info) => StorageHelpers.MakeETag(info.LastWriteTimeUtc.Ticks, info.Length);
@@ -662,11 +815,12 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
         return true;
     }
 
-    private async Task WriteMetadataAsync(string name, string contentTag, FileSaveOptions? options, CancellationToken cancellationToken)
+    /// <summary>Writes the metadata of <paramref name="name"/>, or deletes what there is when <paramref name="contentTag"/> is
+    /// <see langword="null"/> (the file has nothing to add).</summary>
+    private async Task WriteMetadataAsync(string name, string? contentTag, FileSaveOptions? options, CancellationToken cancellationToken)
     {
         var path = GetMetadataPath(name);
-        if (options is null ||
-            (options.ContentType is null && options.ContentDisposition is null && options.Checksums.Count == 0 && options.Metadata.Count == 0))
+        if (contentTag is null || options is null)
         {
             if (File.Exists(path))
             {
