@@ -74,6 +74,16 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
     /// <summary>Gets the full path of the storage's folder.</summary>
     public string Location => _root;
 
+    /// <summary>
+    /// Gets or sets whether saves of bytes held in memory still try nameless files (<c>O_TMPFILE</c>): turned off for good
+    /// the first time the folder's file system refuses one, and by tests to take the named temporary file instead.
+    /// </summary>
+    internal bool UsesNamelessFiles
+    {
+        get => !_namelessUnsupported;
+        set => _namelessUnsupported = !value;
+    }
+
     /// <inheritdoc />
     /// <remarks>The content is written to a temporary file first, which then takes a free name atomically.</remarks>
     protected override bool ChecksNameBeforeWrite => false;
@@ -87,7 +97,7 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
             cancellationToken.ThrowIfCancellationRequested();
             var path = SaveBuffered(buffered.Unread, save, cancellationToken);
             buffered.MarkRead();
-            await WriteNewMetadataAsync(save, path, cancellationToken).ConfigureAwait(false);
+            WriteNewMetadata(save, path, cancellationToken);
             return save.Name;
         }
 
@@ -577,7 +587,7 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
             // Known name: the metadata goes first, so it is in place the moment the new content is.
             var path = Resolve(name);
             var contentTag = NeedsMetadata(name, options) ? GetContentTag(new FileInfo(temp)) : null;
-            await WriteMetadataAsync(name, contentTag, options, cancellationToken).ConfigureAwait(false);
+            WriteMetadata(name, contentTag, options, atomically: true);
             try
             {
                 File.Move(temp, path, overwrite: true);
@@ -598,7 +608,7 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
             save.NextName();
         }
 
-        await WriteNewMetadataAsync(save, Resolve(save.Name), cancellationToken).ConfigureAwait(false);
+        WriteNewMetadata(save, Resolve(save.Name), cancellationToken);
         return save.Name;
     }
 
@@ -606,7 +616,7 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
     /// Writes the metadata of a file that just took the new name <see cref="StorageSave.Name"/> (at <paramref name="path"/>),
     /// if it has any the file does not tell by itself; should that fail, the file goes again.
     /// </summary>
-    private async Task WriteNewMetadataAsync(StorageSave save, string path, CancellationToken cancellationToken)
+    private void WriteNewMetadata(StorageSave save, string path, CancellationToken cancellationToken)
     {
         // A new name is known only once taken; until the metadata follows, a reader sees the file's own properties. A
         // file with nothing to add gets no metadata at all: a leftover of an earlier file of the name (deleted around the
@@ -618,7 +628,8 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
 
         try
         {
-            await WriteMetadataAsync(save.Name, GetContentTag(new FileInfo(path)), save.Options, cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            WriteMetadata(save.Name, GetContentTag(new FileInfo(path)), save.Options, atomically: false);
         }
         catch
         {
@@ -676,7 +687,7 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
         var temp = Path.Combine(Path.GetDirectoryName(path)!, Reserved + "-" + Guid.NewGuid().ToString("N") + ".tmp");
         try
         {
-            using (var handle = CreateNewFile(temp))
+            using (var handle = CreateFile(temp, exclusive: true))
             {
                 Write(handle, bytes);
             }
@@ -721,16 +732,17 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
         return handle;
     }
 
-    private SafeFileHandle CreateNewFile(string path)
+    /// <summary>Creates a file for writing (Linux), and its folder when that is missing.</summary>
+    private SafeFileHandle CreateFile(string path, bool exclusive)
     {
         try
         {
-            return UnixFileLinks.CreateNew(path, _fileMode);
+            return UnixFileLinks.Create(path, _fileMode, exclusive);
         }
         catch (DirectoryNotFoundException)
         {
             CreateDirectory(Path.GetDirectoryName(path)!);
-            return UnixFileLinks.CreateNew(path, _fileMode);
+            return UnixFileLinks.Create(path, _fileMode, exclusive);
         }
     }
 
@@ -815,9 +827,17 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
         return true;
     }
 
-    /// <summary>Writes the metadata of <paramref name="name"/>, or deletes what there is when <paramref name="contentTag"/> is
-    /// <see langword="null"/> (the file has nothing to add).</summary>
-    private async Task WriteMetadataAsync(string name, string? contentTag, FileSaveOptions? options, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the metadata of <paramref name="name"/>, or deletes what there is when <paramref name="contentTag"/> is
+    /// <see langword="null"/> (the file has nothing to add). It is a few hundred bytes: one synchronous write.
+    /// </summary>
+    /// <param name="name">The file's name.</param>
+    /// <param name="contentTag">The tag of the content the metadata describes.</param>
+    /// <param name="options">The save's options.</param>
+    /// <param name="atomically">Whether the metadata replaces any in one step (a temporary file renamed over it), for a file
+    /// whose name is already visible; a file that has just taken a free name has no metadata yet (any there is names
+    /// other content and is ignored), so its metadata is written in place.</param>
+    private void WriteMetadata(string name, string? contentTag, FileSaveOptions? options, bool atomically)
     {
         var path = GetMetadataPath(name);
         if (contentTag is null || options is null)
@@ -830,43 +850,58 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
             return;
         }
 
-        var directory = Path.GetDirectoryName(path)!;
-        CreateDirectory(directory);
-        var temp = Path.Combine(directory, Reserved + "-" + Guid.NewGuid().ToString("N") + ".tmp");
-        try
+        var json = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(json))
         {
-            var stream = new FileStream(temp, CreateOptions());
-            await using (stream.ConfigureAwait(false))
+            writer.WriteStartObject();
+            writer.WriteString("content", contentTag);
+            if (options.ContentType is not null)
             {
-                var writer = new Utf8JsonWriter(stream);
-                await using (writer.ConfigureAwait(false))
-                {
-                    writer.WriteStartObject();
-                    writer.WriteString("content", contentTag);
-                    if (options.ContentType is not null)
-                    {
-                        writer.WriteString("contentType", options.ContentType);
-                    }
-
-                    if (options.ContentDisposition is not null)
-                    {
-                        writer.WriteString("contentDisposition", options.ContentDisposition);
-                    }
-
-                    WriteDictionary(writer, "checksums", options.Checksums);
-                    WriteDictionary(writer, "metadata", options.Metadata);
-                    writer.WriteEndObject();
-                    await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-                }
+                writer.WriteString("contentType", options.ContentType);
             }
 
-            File.Move(temp, path, overwrite: true);
+            if (options.ContentDisposition is not null)
+            {
+                writer.WriteString("contentDisposition", options.ContentDisposition);
+            }
+
+            WriteDictionary(writer, "checksums", options.Checksums);
+            WriteDictionary(writer, "metadata", options.Metadata);
+            writer.WriteEndObject();
+        }
+
+        var target = atomically ? Path.Combine(Path.GetDirectoryName(path)!, Reserved + "-" + Guid.NewGuid().ToString("N") + ".tmp") : path;
+        try
+        {
+            WriteMetadataFile(target, json.WrittenSpan, createNew: atomically);
+            if (atomically)
+            {
+                File.Move(target, path, overwrite: true);
+            }
         }
         catch
         {
-            TemporaryFiles.TryDelete(temp);
+            TemporaryFiles.TryDelete(target);
             throw;
         }
+    }
+
+    /// <summary>Writes a metadata file, new or emptied, creating its folder when it is missing.</summary>
+    private void WriteMetadataFile(string path, ReadOnlySpan<byte> bytes, bool createNew)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            using var handle = CreateFile(path, exclusive: createNew);
+            RandomAccess.Write(handle, bytes, 0);
+            return;
+        }
+
+        CreateDirectory(Path.GetDirectoryName(path)!);
+        var options = CreateOptions();
+        options.Mode = createNew ? FileMode.CreateNew : FileMode.Create;
+        options.Options = FileOptions.None;
+        using var stream = new FileStream(path, options);
+        stream.Write(bytes);
     }
 
     private static void WriteDictionary(Utf8JsonWriter writer, string property, IDictionary<string, string> values)

@@ -21,9 +21,6 @@ internal static partial class UnixFileLinks
     private const int OWronly = 1;
     private const int OCloexec = 0x80000;
 
-    /// <summary>Gets or sets whether nameless files are never used (tests force the named-file path with it).</summary>
-    internal static bool NamelessDisabled { get; set; }
-
     /// <summary>Gives <paramref name="source"/> the additional name <paramref name="destination"/> if that is free.</summary>
     /// <returns>What happened; an unexpected failure throws.</returns>
     /// <exception cref="IOException">The link failed for another reason than a taken name or a file system without links.</exception>
@@ -76,13 +73,17 @@ internal static partial class UnixFileLinks
         return null;
     }
 
-    /// <summary>Creates <paramref name="path"/> for writing, failing if anything has that name (<c>O_CREAT | O_EXCL</c>); Linux only.</summary>
+    /// <summary>
+    /// Creates <paramref name="path"/> for writing, failing if anything has that name (<c>O_CREAT | O_EXCL</c>) or else emptying
+    /// the file there (<c>O_TRUNC</c>); Linux only. One system call, where a <see cref="FileStream"/> adds a lock, a seek and a stat.
+    /// </summary>
     /// <exception cref="IOException">The file could not be created; a missing folder comes as <see cref="DirectoryNotFoundException"/>.</exception>
-    public static SafeFileHandle CreateNew(string path, UnixFileMode mode)
+    public static SafeFileHandle Create(string path, UnixFileMode mode, bool exclusive)
     {
         const int OCreat = 0x40;
         const int OExcl = 0x80;
-        var fd = Open(path, OWronly | OCreat | OExcl | OCloexec, (int)mode);
+        const int OTrunc = 0x200;
+        var fd = Open(path, OWronly | OCreat | (exclusive ? OExcl : OTrunc) | OCloexec, (int)mode);
         if (fd >= 0)
         {
             return new SafeFileHandle(fd, ownsHandle: true);
@@ -114,7 +115,7 @@ internal static partial class UnixFileLinks
     /// optional mode argument is passed as a fixed one).</summary>
     private static int? NamelessFlags()
     {
-        if (NamelessDisabled || !OperatingSystem.IsLinux())
+        if (!OperatingSystem.IsLinux())
         {
             return null;
         }

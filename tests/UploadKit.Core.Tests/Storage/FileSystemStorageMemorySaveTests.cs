@@ -1,0 +1,296 @@
+using System.Buffers;
+using System.Text.Json;
+using static UploadKit.Tests.StorageTestHelpers;
+
+namespace UploadKit.Tests.Storage;
+
+/// <summary>
+/// Uploads held in memory are stored in one write, into a nameless file that the name is then linked to (on Linux),
+/// or else through a named temporary file: both ways keep a save create-only, atomic and leave nothing when they fail.
+/// Every test runs both ways.
+/// </summary>
+[TestFixture(true)]
+[TestFixture(false)]
+public class FileSystemStorageMemorySaveTests : TempDirectoryTests
+{
+    private readonly bool _nameless;
+
+    public FileSystemStorageMemorySaveTests(bool nameless)
+    {
+        _nameless = nameless;
+    }
+
+    private string MetadataFolder => Path.Combine(Temp, ".uploadkit", "meta");
+
+    [TestCase(1024)]
+    [TestCase(0)]
+    [TestCase(300_000)]
+    public async Task SaveAsync_PooledInMemoryFile_StoresItsBytesUnderTheName(int length)
+    {
+        var storage = Storage();
+        var content = RandomBytes(length, seed: length);
+        var file = await InMemoryAsync("photo.bin", content);
+
+        var name = await file.SaveAsync(storage, "dir/photo.bin");
+
+        Assert.That(name, Is.EqualTo("dir/photo.bin"));
+        Assert.That(await File.ReadAllBytesAsync(Path.Combine(Temp, "dir", "photo.bin")), Is.EqualTo(content));
+        Assert.That(AllFiles(Temp), Is.EqualTo(new[] { Path.Combine(Temp, "dir", "photo.bin") }), "no temporary file and no metadata");
+        AssertWayTaken(storage);
+    }
+
+    [Test]
+    public async Task SaveAsync_ManySegments_WritesThemInOrder()
+    {
+        var storage = Storage();
+        var content = RandomBytes(5000, seed: 7);
+        var sequence = Segmented(content, 333);
+        Assert.That(sequence.IsSingleSegment, Is.False);
+
+        var name = await storage.SaveAsync("a.bin", new BufferedContent(sequence));
+
+        Assert.That(await File.ReadAllBytesAsync(Path.Combine(Temp, name)), Is.EqualTo(content));
+        Assert.That(AllFiles(Temp), Has.Length.EqualTo(1));
+    }
+
+    [Test]
+    public async Task SaveAsync_NothingBeyondTheName_WritesNoMetadataAndReportsTheNamesType()
+    {
+        var storage = Storage();
+
+        // The content type the upload is saved with is the one the name gives: nothing to keep beside the file.
+        var name = await storage.SaveAsync(
+            "notes.txt", new BufferedContent(new ReadOnlySequence<byte>(RandomBytes(10))), new FileSaveOptions { ContentType = "text/plain", Length = 10 });
+
+        Assert.That(Directory.Exists(MetadataFolder), Is.False);
+        var info = await storage.GetMetadataAsync(name);
+        Assert.That(info!.ContentType, Is.EqualTo("text/plain"));
+        Assert.That(info.Checksums, Is.Empty);
+        Assert.That(info.Length, Is.EqualTo(10));
+    }
+
+    [Test]
+    public async Task SaveAsync_WithChecksumsAndOtherType_KeepsThemInTheMetadataFile()
+    {
+        var storage = Storage();
+        var content = RandomBytes(100);
+        var file = await InMemoryAsync("upload", content);
+        file.Checksums["sha256"] = Sha256Hex(content);
+
+        // No extension: the type comes from the signature (none here), and is kept with the checksum.
+        var name = await file.SaveAsync(storage, "upload");
+
+        Assert.That(File.Exists(Path.Combine(MetadataFolder, "upload")), Is.True);
+        Assert.That(AllFiles(Temp), Has.Length.EqualTo(2), "the file and its metadata, no temporary file");
+        var info = await storage.GetMetadataAsync(name);
+        Assert.That(info!.ContentType, Is.EqualTo("application/octet-stream"));
+        Assert.That(info.Checksums["sha256"], Is.EqualTo(Sha256Hex(content)));
+    }
+
+    [Test]
+    public async Task GetMetadataAsync_MetadataFileOfAnEarlierVersion_IsStillRead()
+    {
+        var storage = Storage();
+        var content = RandomBytes(50);
+        var path = Path.Combine(Temp, "old.bin");
+        await File.WriteAllBytesAsync(path, content);
+
+        // The metadata file as earlier versions wrote it (through a temporary file and a rename), beside a file saved then.
+        var stored = new FileInfo(path);
+        Directory.CreateDirectory(MetadataFolder);
+        await File.WriteAllTextAsync(Path.Combine(MetadataFolder, "old.bin"), JsonSerializer.Serialize(new
+        {
+            content = StorageHelpers.MakeETag(stored.LastWriteTimeUtc.Ticks, stored.Length),
+            contentType = "image/png",
+            contentDisposition = "inline",
+            checksums = new Dictionary<string, string> { ["sha256"] = Sha256Hex(content) },
+            metadata = new Dictionary<string, string> { ["owner"] = "ann" },
+        }));
+
+        var info = await storage.GetMetadataAsync("old.bin");
+        Assert.That(info!.ContentType, Is.EqualTo("image/png"));
+        Assert.That(info.ContentDisposition, Is.EqualTo("inline"));
+        Assert.That(info.Checksums["sha256"], Is.EqualTo(Sha256Hex(content)));
+        Assert.That(info.Metadata["owner"], Is.EqualTo("ann"));
+        await using var read = await storage.OpenReadAsync("old.bin");
+        using var copy = new MemoryStream();
+        await read.CopyToAsync(copy);
+        Assert.That(copy.ToArray(), Is.EqualTo(content));
+    }
+
+    [Test]
+    public async Task SaveAsync_LeftoverMetadataOfADeletedFile_DoesNotDescribeTheNewOne()
+    {
+        var storage = Storage();
+        var options = new FileSaveOptions { ContentType = "image/png" };
+        options.Checksums["sha256"] = new string('0', 64);
+        await storage.SaveAsync("a.txt", new BufferedContent(new ReadOnlySequence<byte>(RandomBytes(10, seed: 1))), options);
+
+        // Deleted around the storage: its metadata stays behind.
+        File.Delete(Path.Combine(Temp, "a.txt"));
+        var name = await storage.SaveAsync("a.txt", new BufferedContent(new ReadOnlySequence<byte>(RandomBytes(10, seed: 2))));
+
+        Assert.That(name, Is.EqualTo("a.txt"));
+        var info = await storage.GetMetadataAsync(name);
+        Assert.That(info!.ContentType, Is.EqualTo("text/plain"));
+        Assert.That(info.Checksums, Is.Empty);
+    }
+
+    [Test]
+    public async Task SaveAsync_NameTaken_TakesAnotherAndLeavesTheFirstAlone()
+    {
+        var storage = Storage();
+        var first = RandomBytes(20, seed: 1);
+        var second = RandomBytes(30, seed: 2);
+        await storage.SaveAsync("same.bin", new BufferedContent(new ReadOnlySequence<byte>(first)));
+
+        var name = await storage.SaveAsync("same.bin", new BufferedContent(new ReadOnlySequence<byte>(second)));
+
+        Assert.That(name, Is.Not.EqualTo("same.bin"));
+        Assert.That(await File.ReadAllBytesAsync(Path.Combine(Temp, "same.bin")), Is.EqualTo(first));
+        Assert.That(await File.ReadAllBytesAsync(Path.Combine(Temp, name)), Is.EqualTo(second));
+        Assert.That(AllFiles(Temp), Has.Length.EqualTo(2));
+    }
+
+    [Test]
+    public async Task SaveAsync_ConcurrentSavesOfOneName_NeverReplaceEachOther()
+    {
+        var storage = Storage();
+        for (var round = 0; round < 20; round++)
+        {
+            var name = $"round{round}/same.bin";
+            var contents = Enumerable.Range(0, 32).Select(i => RandomBytes(256, seed: (round * 1000) + i)).ToArray();
+            var files = await Task.WhenAll(contents.Select(c => InMemoryAsync("same.bin", c)));
+            using var start = new ManualResetEventSlim();
+            var saves = files.Select(f => Task.Factory.StartNew(
+                () =>
+                {
+                    start.Wait();
+                    return f.SaveAsync(storage, name).GetAwaiter().GetResult();
+                },
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default)).ToArray();
+            start.Set();
+            var names = await Task.WhenAll(saves);
+
+            Assert.That(names.Distinct().Count(), Is.EqualTo(contents.Length), "every save got its own name");
+            for (var i = 0; i < contents.Length; i++)
+            {
+                Assert.That(await File.ReadAllBytesAsync(Path.Combine(Temp, names[i])), Is.EqualTo(contents[i]), $"save {i} kept its own bytes");
+            }
+
+            Assert.That(AllFiles(Path.Combine(Temp, $"round{round}")), Has.Length.EqualTo(contents.Length), "no temporary file is left");
+        }
+
+        AssertWayTaken(storage);
+    }
+
+    [Test]
+    public async Task SaveAsync_Cancelled_LeavesNothing()
+    {
+        var storage = Storage();
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        Assert.That(
+            async () => await storage.SaveAsync("dir/a.bin", new BufferedContent(new ReadOnlySequence<byte>(RandomBytes(1024))), null, cancelled.Token),
+            Throws.InstanceOf<OperationCanceledException>());
+
+        Assert.That(AllFiles(Temp), Is.Empty);
+    }
+
+    [Test]
+    public async Task SaveAsync_MetadataCannotBeWritten_RemovesTheFileAgain()
+    {
+        var storage = Storage();
+        var options = new FileSaveOptions();
+        options.Metadata["owner"] = "ann";
+
+        // The storage's reserved folder is a file, so the metadata file cannot be created.
+        var blocker = Path.Combine(Temp, ".uploadkit");
+        await File.WriteAllBytesAsync(blocker, [1]);
+
+        Assert.That(
+            async () => await storage.SaveAsync("a.bin", new BufferedContent(new ReadOnlySequence<byte>(RandomBytes(100))), options),
+            Throws.InstanceOf<IOException>());
+
+        Assert.That(AllFiles(Temp), Is.EqualTo(new[] { blocker }), "the stored file went again, and no temporary file is left");
+    }
+
+    [Test]
+    public async Task SaveAsync_Overwrite_ReplacesTheFileAndItsMetadata()
+    {
+        var storage = Storage(overwrite: true);
+        var options = new FileSaveOptions { ContentType = "image/png" };
+        await storage.SaveAsync("a.bin", new BufferedContent(new ReadOnlySequence<byte>(RandomBytes(10, seed: 1))), options);
+        var content = RandomBytes(20, seed: 2);
+
+        var name = await storage.SaveAsync("a.bin", new BufferedContent(new ReadOnlySequence<byte>(content)));
+
+        Assert.That(name, Is.EqualTo("a.bin"));
+        Assert.That(await File.ReadAllBytesAsync(Path.Combine(Temp, "a.bin")), Is.EqualTo(content));
+        Assert.That((await storage.GetMetadataAsync(name))!.ContentType, Is.EqualTo("application/octet-stream"));
+        Assert.That(AllFiles(Temp), Has.Length.EqualTo(1), "the old metadata went with the old content");
+    }
+
+    private static ReadOnlySequence<byte> Segmented(byte[] content, int segmentLength)
+    {
+        Segment? first = null;
+        Segment? last = null;
+        for (var offset = 0; offset < content.Length; offset += segmentLength)
+        {
+            var memory = content.AsMemory(offset, Math.Min(segmentLength, content.Length - offset));
+            last = last is null ? first = new Segment(memory, 0) : last.Append(memory);
+        }
+
+        return new ReadOnlySequence<byte>(first!, 0, last!, last!.Memory.Length);
+    }
+
+    private FileSystemStorage Storage(bool overwrite = false) =>
+        new(new FileSystemStorageOptions { Location = Temp, Overwrite = overwrite }) { UsesNamelessFiles = _nameless };
+
+    /// <summary>On Linux x64 and Arm64 (ext4, where the tests run) the nameless way is taken when it is on; the named way when it is off.</summary>
+    private void AssertWayTaken(FileSystemStorage storage)
+    {
+        var namelessExpected = _nameless && OperatingSystem.IsLinux() &&
+            System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture is System.Runtime.InteropServices.Architecture.X64
+                or System.Runtime.InteropServices.Architecture.Arm64;
+        if (namelessExpected || !_nameless)
+        {
+            Assert.That(storage.UsesNamelessFiles, Is.EqualTo(_nameless));
+        }
+    }
+
+    private async Task<InMemoryUploadedFile> InMemoryAsync(string fileName, byte[] content)
+    {
+        var handler = new MemoryUploadHandler();
+        Attach(new UploadOptions { TempFileDirectory = Temp }, null, handler);
+        var file = await StreamAsync(handler, Header(fileName, "application/octet-stream"), content, chunkSize: 8192);
+        return (InMemoryUploadedFile)file!;
+    }
+
+    /// <summary>A content stream over memory, as an in-memory upload's is.</summary>
+    private sealed class BufferedContent(ReadOnlySequence<byte> content) : MemoryStream(content.ToArray(), writable: false), IBufferedContent
+    {
+        public ReadOnlySequence<byte> Unread => content.Slice(Position);
+
+        public void MarkRead() => Position = Length;
+    }
+
+    private sealed class Segment : ReadOnlySequenceSegment<byte>
+    {
+        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
+        {
+            Memory = memory;
+            RunningIndex = runningIndex;
+        }
+
+        public Segment Append(ReadOnlyMemory<byte> memory)
+        {
+            var next = new Segment(memory, RunningIndex + Memory.Length);
+            Next = next;
+            return next;
+        }
+    }
+}
