@@ -40,6 +40,24 @@ public class FileSystemStorageMemorySaveTests : TempDirectoryTests
     }
 
     [Test]
+    public async Task SaveAsync_Unix_AppliesTheFilePermissions()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.That(new FileSystemStorageOptions().FilePermissions, Is.EqualTo("644"));
+            return;
+        }
+
+        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = Temp, FilePermissions = "640" }) { UsesNamelessFiles = _nameless };
+
+        var name = await storage.SaveAsync("dir/a.bin", new BufferedContent(new ReadOnlySequence<byte>(RandomBytes(10))));
+
+        Assert.That(
+            File.GetUnixFileMode(Path.Combine(Temp, name)),
+            Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead));
+    }
+
+    [Test]
     public async Task SaveAsync_ManySegments_WritesThemInOrder()
     {
         var storage = Storage();
