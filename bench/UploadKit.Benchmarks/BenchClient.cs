@@ -71,7 +71,7 @@ internal static class BenchClient
                 {
                     for (var i = 0; i < options.WarmUpUploads; i++)
                     {
-                        var run = await UploadOnceAsync(http, payload, variant, warmUp);
+                        var run = await UploadBatchAsync(http, server.ProcessId, payload, variant, warmUp, 1);
                         if (run.Error is not null)
                         {
                             Log($"warm-up  {WarmUpMiB,5} MiB {variant.Name,-20} {Describe(run, idle)}");
@@ -86,18 +86,19 @@ internal static class BenchClient
             foreach (var sizeMiB in options.SizesMiB)
             {
                 var size = (long)(sizeMiB * MiB);
-                Log($"size {sizeMiB} MiB: SHA-256 {payload.Sha256(size)[..16]}…");
+                var count = options.UploadsPerRun(sizeMiB);
+                Log($"size {BenchReport.SizeLabel(sizeMiB)} × {count} per run: SHA-256 {payload.Sha256(size)[..16]}…");
                 for (var round = -1; round < options.Runs; round++)
                 {
                     foreach (var variant in Rotate(variants, round + 1))
                     {
-                        var run = await UploadOnceAsync(http, payload, variant, size);
+                        var run = await UploadBatchAsync(http, server.ProcessId, payload, variant, size, count);
                         if (round >= 0)
                         {
                             report.Add(sizeMiB, run);
                         }
 
-                        Log($"{(round < 0 ? "warm-up" : "run " + (round + 1)),-8} {sizeMiB,5} MiB {variant.Name,-20} {Describe(run, idle)}");
+                        Log($"{(round < 0 ? "warm-up" : "run " + (round + 1)),-8} {BenchReport.SizeLabel(sizeMiB),8} {variant.Name,-20} {Describe(run, idle)}");
                         if (options.AllocationProfile)
                         {
                             Console.WriteLine(await http.GetStringAsync("/alloc-profile"));
@@ -113,7 +114,7 @@ internal static class BenchClient
                 {
                     foreach (var variant in Rotate(variants, round + 1))
                     {
-                        var run = await UploadConcurrentlyAsync(http, payload, variant, size, options.Concurrency);
+                        var run = await UploadConcurrentlyAsync(http, server.ProcessId, payload, variant, size, options.Concurrency);
                         if (round >= 0)
                         {
                             report.AddConcurrent(run);
@@ -121,7 +122,7 @@ internal static class BenchClient
 
                         var label = round < 0 ? "warm-up" : "run " + (round + 1);
                         Log($"{label,-8} {options.Concurrency}×{options.ConcurrentSizeMiB} MiB {variant.Name,-20} " +
-                            $"{run.MiBPerSecond,8:F1} MiB/s total, {run.Failures} failed, peak " +
+                            $"{run.MiBPerSecond,8:F1} MiB/s total, {run.CpuSecondsPerGiB,5:F2} CPU s/GiB, {run.Failures} failed, peak " +
                             $"+{(run.PeakWorkingSet - idle.IdleWorkingSet) / MiB:F1} MiB{(run.Error is null ? "" : " " + run.Error)}");
                     }
                 }
@@ -145,7 +146,7 @@ internal static class BenchClient
                     ?? throw new InvalidOperationException("The server sent no stats.");
                 for (var i = 0; i < options.MemoryRuns; i++)
                 {
-                    var run = await UploadOnceAsync(http, payload, variant, size, prepare: false, idle.IdleWorkingSet);
+                    var run = await UploadBatchAsync(http, server.ProcessId, payload, variant, size, 1, prepare: false, idle.IdleWorkingSet);
                     report.AddMemory(idle, run);
                     Log($"fresh    {size / MiB,5} MiB {variant.Name,-20} {Describe(run, idle)}");
                 }
@@ -180,41 +181,72 @@ internal static class BenchClient
         }
     }
 
-    private static async Task<UploadRun> UploadOnceAsync(
-        HttpClient http, Payload payload, Variant variant, long size, bool prepare = true, long workingSetBefore = 0)
+    /// <summary>
+    /// One measured run: <paramref name="count"/> uploads of <paramref name="size"/> bytes sent one after the other on the
+    /// kept-alive connection, timed and with the server's processor time read from <c>/proc</c> around the whole batch (its
+    /// clock ticks every 10 ms, so a run must be long enough for it). Every stored file is checked and removed after the
+    /// batch, outside the measured part.
+    /// </summary>
+    private static async Task<UploadRun> UploadBatchAsync(
+        HttpClient http, int serverPid, Payload payload, Variant variant, long size, int count, bool prepare = true, long workingSetBefore = 0)
     {
         if (prepare)
         {
             workingSetBefore = (await PrepareAsync(http)).WorkingSet;
         }
 
-        var (seconds, result, error) = await SendAsync(http, payload, variant, size);
-        error ??= await VerifyAsync(payload, variant, size, result);
-        return new UploadRun(variant.Name, size, seconds, result, workingSetBefore, error);
+        var results = new List<(UploadResult? Result, string? Error)>(count);
+        var cpuBefore = ProcessFigures.CpuSeconds(serverPid);
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < count; i++)
+        {
+            var (_, result, error) = await SendAsync(http, payload, variant, size);
+            results.Add((result, error));
+        }
+
+        var seconds = clock.Elapsed.TotalSeconds;
+        var cpu = ProcessFigures.CpuSeconds(serverPid) - cpuBefore;
+        string? firstError = null;
+        long allocated = 0;
+        UploadResult? last = null;
+        foreach (var (result, sendError) in results)
+        {
+            var error = sendError ?? await VerifyAsync(http, payload, variant, size, result);
+            firstError ??= error;
+            if (result is not null)
+            {
+                allocated += result.AllocatedBytes;
+                last = result;
+            }
+        }
+
+        return new UploadRun(variant.Name, size, count, seconds, cpu, allocated, firstError is null ? last : null, workingSetBefore, firstError);
     }
 
-    private static async Task<ConcurrentRun> UploadConcurrentlyAsync(HttpClient http, Payload payload, Variant variant, long size, int count)
+    private static async Task<ConcurrentRun> UploadConcurrentlyAsync(
+        HttpClient http, int serverPid, Payload payload, Variant variant, long size, int count)
     {
         await PrepareAsync(http);
+        var cpuBefore = ProcessFigures.CpuSeconds(serverPid);
         var clock = Stopwatch.StartNew();
         var uploads = Enumerable.Range(0, count).Select(_ => Task.Run(() => SendAsync(http, payload, variant, size))).ToArray();
         var results = await Task.WhenAll(uploads);
         var seconds = clock.Elapsed.TotalSeconds;
+        var cpu = ProcessFigures.CpuSeconds(serverPid) - cpuBefore;
         var stats = await http.GetFromJsonAsync("/stats", BenchJsonContext.Default.ServerStats);
         var failures = 0;
         string? firstError = null;
         foreach (var (_, result, sendError) in results)
         {
-            var error = sendError ?? await VerifyAsync(payload, variant, size, result);
+            var error = sendError ?? await VerifyAsync(http, payload, variant, size, result);
             if (error is not null)
             {
                 failures++;
                 firstError ??= error;
             }
-
         }
 
-        return new ConcurrentRun(variant.Name, count, size, seconds, failures, stats?.PeakWorkingSet ?? 0, firstError);
+        return new ConcurrentRun(variant.Name, count, size, seconds, cpu, failures, stats?.PeakWorkingSet ?? 0, firstError);
     }
 
     private static async Task<ServerStats> PrepareAsync(HttpClient http)
@@ -249,8 +281,11 @@ internal static class BenchClient
         }
     }
 
-    /// <summary>Checks the length, and for stored files the SHA-256 of the bytes on disk; then deletes the file.</summary>
-    private static async Task<string?> VerifyAsync(Payload payload, Variant variant, long size, UploadResult? result)
+    /// <summary>
+    /// Checks the length, and for stored files the SHA-256 of the bytes on disk; then deletes the file (through the
+    /// server's storage, with its metadata, for a variant that stores into one).
+    /// </summary>
+    private static async Task<string?> VerifyAsync(HttpClient http, Payload payload, Variant variant, long size, UploadResult? result)
     {
         if (result is null)
         {
@@ -293,7 +328,11 @@ internal static class BenchClient
         }
         finally
         {
-            if (result.Path is not null)
+            if (result.Path is not null && variant.InStorage)
+            {
+                using var deleted = await http.DeleteAsync("/stored/" + Uri.EscapeDataString(Path.GetFileName(result.Path)));
+            }
+            else if (result.Path is not null)
             {
                 File.Delete(result.Path);
             }
@@ -308,7 +347,8 @@ internal static class BenchClient
         }
 
         return string.Create(CultureInfo.InvariantCulture,
-            $"{run.MiBPerSecond,8:F1} MiB/s  peak +{(result.PeakWorkingSet - idle.IdleWorkingSet) / MiB,6:F1} MiB over idle " +
+            $"{run.MiBPerSecond,8:F1} MiB/s {run.RequestsPerSecond,7:F0} req/s  CPU {run.CpuSecondsPerGiB,5:F2} s/GiB " +
+            $"{run.CpuMillisecondsPerRequest,7:F2} ms/req  peak +{(result.PeakWorkingSet - idle.IdleWorkingSet) / MiB,6:F1} MiB over idle " +
             $"(+{(result.PeakWorkingSet - run.WorkingSetBefore) / MiB,6:F1} in request)  " +
             $"{run.AllocatedPerMiB,9:F0} B/MiB{(run.Error is null ? "  sha ok" : "  FAILED " + run.Error)}");
     }
@@ -317,16 +357,38 @@ internal static class BenchClient
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:HH:mm:ss} {line}"));
 }
 
-/// <summary>One measured upload.</summary>
-internal sealed record UploadRun(string Variant, long Size, double Seconds, UploadResult? Result, long WorkingSetBefore, string? Error)
+/// <summary>One measured run: <paramref name="Count"/> uploads of <paramref name="Size"/> bytes, one after the other.</summary>
+/// <param name="Variant">The variant's name.</param>
+/// <param name="Size">Bytes of each file.</param>
+/// <param name="Count">Uploads in the run.</param>
+/// <param name="Seconds">The client's time for the whole run.</param>
+/// <param name="CpuSeconds">The server process's user and system time over the run.</param>
+/// <param name="AllocatedBytes">What the server allocated in the run's requests, summed.</param>
+/// <param name="Result">The last upload's answer (its peaks cover the run); null when any upload failed.</param>
+/// <param name="WorkingSetBefore">The server's working set before the run.</param>
+/// <param name="Error">The first failure, if any.</param>
+internal sealed record UploadRun(
+    string Variant, long Size, int Count, double Seconds, double CpuSeconds, long AllocatedBytes, UploadResult? Result, long WorkingSetBefore,
+    string? Error)
 {
-    public double MiBPerSecond => Size / (1024.0 * 1024) / Seconds;
+    private double MiBs => Count * (Size / (1024.0 * 1024));
 
-    public double AllocatedPerMiB => Result is null ? double.NaN : Result.AllocatedBytes / (Size / (1024.0 * 1024));
+    public double MiBPerSecond => MiBs / Seconds;
+
+    public double RequestsPerSecond => Count / Seconds;
+
+    public double CpuSecondsPerGiB => CpuSeconds / (MiBs / 1024);
+
+    public double CpuMillisecondsPerRequest => CpuSeconds * 1000 / Count;
+
+    public double AllocatedPerMiB => Result is null ? double.NaN : AllocatedBytes / MiBs;
 }
 
 /// <summary>One round of concurrent uploads with one variant.</summary>
-internal sealed record ConcurrentRun(string Variant, int Count, long Size, double Seconds, int Failures, long PeakWorkingSet, string? Error)
+internal sealed record ConcurrentRun(
+    string Variant, int Count, long Size, double Seconds, double CpuSeconds, int Failures, long PeakWorkingSet, string? Error)
 {
     public double MiBPerSecond => Count * (Size / (1024.0 * 1024)) / Seconds;
+
+    public double CpuSecondsPerGiB => CpuSeconds / (Count * (Size / (1024.0 * 1024 * 1024)));
 }

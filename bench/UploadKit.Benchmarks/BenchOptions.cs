@@ -10,7 +10,14 @@ internal sealed class BenchOptions
           --warm-up N             uploads of 4 MiB per variant before anything is measured, so that every path's code is
                                   fully compiled (tiered JIT) when the measured sizes start; 0 skips them (default 40)
           --runs N                measured runs per variant and size, after one warm-up round (default 15)
-          --sizes 10,100,1024     file sizes in MiB (default 10,100,1024)
+          --sizes 1k,1,10,100,1024
+                                  file sizes: a number is MiB; a suffix k/KiB, m/MiB or g/GiB gives the unit (default
+                                  1k,1,10,100,1024). A size under 1 MiB is the small workload: --small uploads per run
+          --small N               uploads per run of a size under 1 MiB, one after the other on one kept-alive connection;
+                                  adds the 1 KiB size when --sizes has no size under 1 MiB; 0 drops those sizes (default 1000)
+          --batch MiB             a run of a size from 1 MiB up sends uploads one after the other until at least this many
+                                  MiB, so that the server's processor time (10 ms clock ticks) is read over enough work
+                                  (default 64)
           --concurrency N         simultaneous uploads in the concurrency rounds; 0 skips them (default 16)
           --concurrent-size MiB   size of each concurrent upload (default 10)
           --concurrent-runs N     measured concurrency rounds per variant, after one warm-up round (default 9)
@@ -30,7 +37,11 @@ internal sealed class BenchOptions
 
     public int Runs { get; private set; } = 15;
 
-    public IReadOnlyList<double> SizesMiB { get; private set; } = [10, 100, 1024];
+    public IReadOnlyList<double> SizesMiB { get; private set; } = [1.0 / 1024, 1, 10, 100, 1024];
+
+    public int SmallCount { get; private set; } = 1000;
+
+    public double BatchMiB { get; private set; } = 64;
 
     public int Concurrency { get; private set; } = 16;
 
@@ -60,6 +71,7 @@ internal sealed class BenchOptions
     public static BenchOptions Parse(string[] args)
     {
         var options = new BenchOptions();
+        var small = false;
         options.OutputPath = Path.Combine(options.RepositoryRoot, "bench", "RESULTS.md");
         for (var i = 0; i < args.Length; i++)
         {
@@ -73,7 +85,14 @@ internal sealed class BenchOptions
                     options.Runs = PositiveInt(Value());
                     break;
                 case "--sizes":
-                    options.SizesMiB = Value().Split(',').Select(PositiveDouble).ToList();
+                    options.SizesMiB = Value().Split(',').Select(ParseSize).ToList();
+                    break;
+                case "--small":
+                    options.SmallCount = int.Parse(Value(), CultureInfo.InvariantCulture);
+                    small = true;
+                    break;
+                case "--batch":
+                    options.BatchMiB = PositiveDouble(Value());
                     break;
                 case "--concurrency":
                     options.Concurrency = int.Parse(Value(), CultureInfo.InvariantCulture);
@@ -124,7 +143,39 @@ internal sealed class BenchOptions
             }
         }
 
+        if (options.SmallCount <= 0)
+        {
+            options.SizesMiB = [.. options.SizesMiB.Where(s => s >= 1)];
+        }
+        else if (small && options.SizesMiB.All(s => s >= 1))
+        {
+            options.SizesMiB = [1.0 / 1024, .. options.SizesMiB];
+        }
+
+        if (options.SizesMiB.Count == 0)
+        {
+            throw new ArgumentException("No size left to measure.");
+        }
+
         return options;
+    }
+
+    /// <summary>Uploads per measured run of a size: the small workload's count, or enough for <see cref="BatchMiB"/>.</summary>
+    public int UploadsPerRun(double sizeMiB) => sizeMiB < 1 ? SmallCount : Math.Max(1, (int)Math.Ceiling(BatchMiB / sizeMiB));
+
+    /// <summary>A size in MiB: a number of MiB, or a number with a unit (k, KiB, m, MiB, g, GiB; any case).</summary>
+    private static double ParseSize(string text)
+    {
+        var trimmed = text.Trim();
+        var digits = trimmed.TakeWhile(c => char.IsAsciiDigit(c) || c == '.').Count();
+        var factor = trimmed[digits..].ToUpperInvariant() switch
+        {
+            "" or "M" or "MB" or "MIB" => 1.0,
+            "K" or "KB" or "KIB" => 1.0 / 1024,
+            "G" or "GB" or "GIB" => 1024.0,
+            var other => throw new ArgumentException($"'{text}': the unit '{other}' is not k, KiB, m, MiB, g or GiB."),
+        };
+        return PositiveDouble(trimmed[..digits]) * factor;
     }
 
     private static int PositiveInt(string text) =>

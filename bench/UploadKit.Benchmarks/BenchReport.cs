@@ -64,12 +64,21 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
         s.AppendLine(Inv($"- Files left in the data folder at the end: {(LeftBehind.Count == 0 ? "none" : string.Join(", ", LeftBehind))}"));
         s.AppendLine();
         s.AppendLine(
-            "MiB/s is the file's size over the client's time from sending the request to reading the whole answer. The working set is sampled");
+            Inv(
+                $"A run is one upload of each size from {options.BatchMiB:0.##} MiB up; of a smaller size, uploads sent one after the other on the ",
+                $"kept-alive connection until at least {options.BatchMiB:0.##} MiB; of a size under 1 MiB, {options.SmallCount} uploads the same way. ",
+                $"Every stored file is checked (length and SHA-256 of the bytes on disk) and removed after its run, outside the timed part."));
+        s.AppendLine(
+            "MiB/s and requests/s are the run's bytes and uploads over the client's time from sending the first request to reading the last answer.");
+        s.AppendLine(
+            "CPU is the server process's user + system time over the run (`utime + stime` of `/proc/<pid>/stat`, read by the client before and");
+        s.AppendLine("after the run), per GiB of files and per request; medians of runs.");
+        s.AppendLine("The working set is sampled");
         s.AppendLine(
             "every 10 ms in the server (resident set from /proc/self/statm); \"exact\" is the kernel's high-water mark (VmHWM), reset before each");
         s.AppendLine(
             Inv(
-                $"run. \"WS growth in request\" is the largest peak over the working set right before the ",
+                $"run. \"WS growth in run\" is the largest peak over the working set right before the ",
                 $"request{(options.Collect ? " (taken after a forced full collection)" : "")}."));
         s.AppendLine("The peak above the idle server is measured apart, on a fresh server per variant (see \"Peak working set\"). Allocation is");
         s.AppendLine(
@@ -90,30 +99,35 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
             var rawFile = MedianRate(runs, Variant.RawFile);
             var rawDiscard = MedianRate(runs, Variant.RawDiscard);
             var rawAlloc = MedianAlloc(runs, Variant.RawFile);
+            var rawCpu = MedianOf(runs, Variant.RawFile, r => r.CpuSecondsPerGiB);
             var hwm = Idle?.HighWaterMarkResettable == true;
             s.AppendLine(
-                "| Variant | MiB/s (median) | min–max | × raw-file | × raw-discard | WS growth in request, sampled"
+                "| Variant | MiB/s (median) | min–max | × raw-file | × raw-discard | requests/s | CPU s/GiB | CPU ms/request | × raw-file CPU "
+                    + "| WS growth in run, sampled"
                     + (hwm ? " | exact" : "")
                     + " | allocated B/MiB | × raw-file alloc | failed |");
-            s.AppendLine("|---|---:|---:|---:|---:|---:" + (hwm ? "|---:" : "") + "|---:|---:|---:|");
+            s.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:" + (hwm ? "|---:" : "") + "|---:|---:|---:|");
             foreach (var variant in variants)
             {
                 var mine = runs.Where(r => r.Variant == variant.Name).ToList();
                 var ok = mine.Where(r => r.Result is not null).ToList();
                 if (ok.Count == 0)
                 {
-                    s.AppendLine(Inv($"| `{variant.Name}` | – | – | – | – | –{(hwm ? " | –" : "")} | – | – | {mine.Count} |"));
+                    s.AppendLine(Inv($"| `{variant.Name}` | – | – | – | – | – | – | – | – | –{(hwm ? " | –" : "")} | – | – | {mine.Count} |"));
                     continue;
                 }
 
                 var rate = Median(ok.Select(r => r.MiBPerSecond));
                 var alloc = Median(ok.Select(r => r.AllocatedPerMiB));
+                var cpu = Median(ok.Select(r => r.CpuSecondsPerGiB));
                 var inRequest = ok.Max(r => r.Result!.PeakWorkingSet - r.WorkingSetBefore);
                 var exact = hwm ? Inv($" | {ok.Max(r => r.Result!.HighWaterMark - r.WorkingSetBefore) / MiB:F1} MiB") : "";
                 s.AppendLine(
                     Inv(
                         $"| `{variant.Name}` | {rate:F1} | {ok.Min(r => r.MiBPerSecond):F0}–{ok.Max(r => r.MiBPerSecond):F0} | ",
-                        $"{rate / rawFile:F2}× | {rate / rawDiscard:F2}× | {inRequest / MiB:F1} MiB{exact} | {alloc:F0} | {alloc / rawAlloc:F2}× | ",
+                        $"{rate / rawFile:F2}× | {rate / rawDiscard:F2}× | {Median(ok.Select(r => r.RequestsPerSecond)):F0} | {cpu:F2} | ",
+                        $"{Median(ok.Select(r => r.CpuMillisecondsPerRequest)):F3} | {cpu / rawCpu:F2}× | ",
+                        $"{inRequest / MiB:F1} MiB{exact} | {alloc:F0} | {alloc / rawAlloc:F2}× | ",
                         $"{mine.Count(r => r.Error is not null)} |"));
             }
 
@@ -138,8 +152,8 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
             s.AppendLine();
             s.AppendLine("Total MiB/s is all bytes of a round over the time from starting the first upload to the last answer.");
             s.AppendLine();
-            s.AppendLine("| Variant | total MiB/s (median) | min–max | × raw-file | × raw-discard | peak WS above idle | failed uploads |");
-            s.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+            s.AppendLine("| Variant | total MiB/s (median) | min–max | × raw-file | × raw-discard | CPU s/GiB | peak WS above idle | failed uploads |");
+            s.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
             var rawFile = MedianConcurrent(Variant.RawFile);
             var rawDiscard = MedianConcurrent(Variant.RawDiscard);
             foreach (var variant in variants)
@@ -154,7 +168,8 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
                 s.AppendLine(
                     Inv(
                         $"| `{variant.Name}` | {rate:F1} | {mine.Min(r => r.MiBPerSecond):F0}–{mine.Max(r => r.MiBPerSecond):F0} | ",
-                        $"{rate / rawFile:F2}× | {rate / rawDiscard:F2}× | {(mine.Max(r => r.PeakWorkingSet) - idle) / MiB:F1} MiB | ",
+                        $"{rate / rawFile:F2}× | {rate / rawDiscard:F2}× | {Median(mine.Select(r => r.CpuSecondsPerGiB)):F2} | ",
+                        $"{(mine.Max(r => r.PeakWorkingSet) - idle) / MiB:F1} MiB | ",
                         $"{mine.Sum(r => r.Failures)} of {mine.Sum(r => r.Count)} |"));
             }
 
@@ -307,8 +322,10 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
     private static double MedianRate(List<UploadRun> runs, string variant) =>
         Median(runs.Where(r => r.Variant == variant && r.Result is not null).Select(r => r.MiBPerSecond));
 
-    private static double MedianAlloc(List<UploadRun> runs, string variant) =>
-        Median(runs.Where(r => r.Variant == variant && r.Result is not null).Select(r => r.AllocatedPerMiB));
+    private static double MedianAlloc(List<UploadRun> runs, string variant) => MedianOf(runs, variant, r => r.AllocatedPerMiB);
+
+    private static double MedianOf(List<UploadRun> runs, string variant, Func<UploadRun, double> figure) =>
+        Median(runs.Where(r => r.Variant == variant && r.Result is not null).Select(figure));
 
     private double MedianConcurrent(string variant) => Median(_concurrent.Where(r => r.Variant == variant).Select(r => r.MiBPerSecond));
 
@@ -324,8 +341,10 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
         return sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
-    private static string SizeLabel(double sizeMiB) =>
-        sizeMiB >= 1024 && sizeMiB % 1024 == 0 ? Inv($"{sizeMiB / 1024:0} GiB") : Inv($"{sizeMiB:0.##} MiB");
+    public static string SizeLabel(double sizeMiB) =>
+        sizeMiB >= 1024 && sizeMiB % 1024 == 0 ? Inv($"{sizeMiB / 1024:0} GiB")
+        : sizeMiB < 1 ? Inv($"{sizeMiB * 1024:0.##} KiB")
+        : Inv($"{sizeMiB:0.##} MiB");
 
     /// <summary>The parts, formatted with the invariant culture and joined, with "–" for a figure that is not a number.</summary>
     private static string Inv(params FormattableString[] parts) =>

@@ -6,13 +6,16 @@ namespace UploadKit.Benchmarks;
 /// <param name="StoresFile">Whether the endpoint keeps the file, whose SHA-256 is then checked.</param>
 /// <param name="Description">What the endpoint does.</param>
 /// <param name="Experiment">Whether the variant runs only when named with --variants.</param>
-internal sealed record Variant(string Name, bool Multipart, bool StoresFile, string Description, bool Experiment = false)
+/// <param name="InStorage">Whether the file is stored in the server's FileSystemStorage (removed through it, with its metadata).</param>
+internal sealed record Variant(string Name, bool Multipart, bool StoresFile, string Description, bool Experiment = false, bool InStorage = false)
 {
     public const string RawFile = "raw-file";
     public const string RawDiscard = "raw-discard";
     public const string FormFile = "iformfile";
     public const string UploadKitFile = "uploadkit-file";
     public const string UploadKitDiscard = "uploadkit-discard";
+    public const string UploadKitSave = "uploadkit-save";
+    public const string UploadKitStreaming = "uploadkit-streaming";
 
     public static readonly IReadOnlyList<Variant> All =
     [
@@ -36,6 +39,20 @@ internal sealed record Variant(string Name, bool Multipart, bool StoresFile, str
             true,
             "UploadKit's default chain (memory → temporary file) through an `UploadForm` minimal-API parameter; the temp file is moved (renamed) " +
             "out"),
+        new(
+            UploadKitSave,
+            true,
+            true,
+            "What a user writes: the default chain (memory → temporary file) through an `UploadForm` minimal-API parameter, then " +
+            "`UploadedFile.SaveAsync` into a `FileSystemStorage` (the registry's `default`, under the data folder)",
+            InStorage: true),
+        new(
+            UploadKitStreaming,
+            true,
+            true,
+            "`StorageStreamingHandler` (`.WithUploadHandlers(...)`) writing the part straight into the same `FileSystemStorage` as it arrives; " +
+            "the endpoint keeps the stored file",
+            InStorage: true),
         new(
             "uploadkit-tempfile-only",
             true,
