@@ -18,12 +18,25 @@ internal sealed class BenchOptions
           --batch MiB             a run of a size from 1 MiB up sends uploads one after the other until at least this many
                                   MiB, so that the server's processor time (10 ms clock ticks) is read over enough work
                                   (default 64)
-          --concurrency N         simultaneous uploads in the concurrency rounds; 0 skips them (default 16)
+          --concurrency N         simultaneous uploads in the concurrency rounds; 0 skips them (default 32)
           --concurrent-size MiB   size of each concurrent upload (default 10)
           --concurrent-runs N     measured concurrency rounds per variant, after one warm-up round (default 9)
+          --concurrent-memory-runs N  concurrency rounds per variant on a fresh server, for its peak resident set
+                                  (default 2; 0 skips)
           --memory-runs N         uploads of the largest size per variant on a fresh server, for the peak working set
                                   above the idle server; 0 skips them (default 2)
-          --variants a,b          only these variants (default all)
+          --variants a,b          only these variants (default all but the experiments); a transport row is named
+                                  variant/settings, e.g. raw-file/nowait
+          --no-peers              leave out the peers (busboy, go-multipart and their discard variants)
+          --peers-dir PATH        the peers' folder, with install.sh (default bench/peers in the repository)
+          --transports a,b        also run --transport-variants on a .NET server with these Kestrel socket transport
+                                  settings, each flags joined by '+': nowait, inline, ioqueue=N, maxread=KiB
+                                  (default nowait); "none" for none
+          --transport-variants a,b  the variants run with --transports (default raw-file,multipartreader-4k,
+                                  uploadkit-file,uploadkit-save)
+          --transport-sizes 256,1024  sizes the transport rows run at (default 256,1024; same units as --sizes)
+          --idle-connections N    memory of N idle kept-alive connections, on a fresh server of each kind (default
+                                  1000; 0 skips)
           --collect               force a full collection in the server before each run (default off: ArrayPool.Shared
                                   trims its arrays on full collections, which a server under steady load seldom sees)
           --alloc-profile         diagnostic: log the server's allocations by type (sampled) after each run; the
@@ -37,19 +50,33 @@ internal sealed class BenchOptions
 
     public int Runs { get; private set; } = 15;
 
-    public IReadOnlyList<double> SizesMiB { get; private set; } = [1.0 / 1024, 1, 10, 100, 1024];
+    public IReadOnlyList<double> SizesMiB { get; private set; } = [1.0 / 1024, 1, 10, 256, 1024];
 
     public int SmallCount { get; private set; } = 1000;
 
     public double BatchMiB { get; private set; } = 64;
 
-    public int Concurrency { get; private set; } = 16;
+    public int Concurrency { get; private set; } = 32;
+
+    public bool Peers { get; private set; } = true;
+
+    public string PeersDirectory { get; private set; } = "";
+
+    public IReadOnlyList<string> Transports { get; private set; } = ["nowait"];
+
+    public IReadOnlyList<string> TransportVariants { get; private set; } = Variant.TransportCandidates;
+
+    public IReadOnlyList<double> TransportSizesMiB { get; private set; } = [256, 1024];
+
+    public int IdleConnections { get; private set; } = 1000;
 
     public double ConcurrentSizeMiB { get; private set; } = 10;
 
     public int ConcurrentRuns { get; private set; } = 9;
 
     public int MemoryRuns { get; private set; } = 2;
+
+    public int ConcurrentMemoryRuns { get; private set; } = 2;
 
     public HashSet<string>? Variants { get; private set; }
 
@@ -73,6 +100,7 @@ internal sealed class BenchOptions
         var options = new BenchOptions();
         var small = false;
         options.OutputPath = Path.Combine(options.RepositoryRoot, "bench", "RESULTS.md");
+        options.PeersDirectory = Path.Combine(options.RepositoryRoot, "bench", "peers");
         for (var i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -103,17 +131,35 @@ internal sealed class BenchOptions
                 case "--concurrent-runs":
                     options.ConcurrentRuns = PositiveInt(Value());
                     break;
+                case "--concurrent-memory-runs":
+                    options.ConcurrentMemoryRuns = int.Parse(Value(), CultureInfo.InvariantCulture);
+                    break;
                 case "--memory-runs":
                     options.MemoryRuns = int.Parse(Value(), CultureInfo.InvariantCulture);
                     break;
                 case "--variants":
                     options.Variants = [.. Value().Split(',')];
-                    var unknown = options.Variants.Except(Variant.All.Select(v => v.Name)).ToList();
-                    if (unknown.Count > 0)
-                    {
-                        throw new ArgumentException("Unknown variants: " + string.Join(", ", unknown));
-                    }
-
+                    break;
+                case "--no-peers":
+                    options.Peers = false;
+                    break;
+                case "--peers-dir":
+                    options.PeersDirectory = Path.GetFullPath(Value());
+                    break;
+                case "--transports":
+                    var transports = Value();
+                    options.Transports = transports == "none"
+                        ? []
+                        : [.. transports.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(TransportSettings.Validate)];
+                    break;
+                case "--transport-variants":
+                    options.TransportVariants = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries)];
+                    break;
+                case "--transport-sizes":
+                    options.TransportSizesMiB = [.. Value().Split(',').Select(ParseSize)];
+                    break;
+                case "--idle-connections":
+                    options.IdleConnections = int.Parse(Value(), CultureInfo.InvariantCulture);
                     break;
                 case "--collect":
                     options.Collect = true;
@@ -155,6 +201,16 @@ internal sealed class BenchOptions
         if (options.SizesMiB.Count == 0)
         {
             throw new ArgumentException("No size left to measure.");
+        }
+
+        var names = Variant.Select(new BenchOptions { Transports = options.Transports, TransportVariants = options.TransportVariants, Variants = null })
+            .Concat(Variant.All)
+            .Select(v => v.Name)
+            .ToHashSet();
+        var unknown = (options.Variants ?? []).Concat(options.TransportVariants).Where(n => !names.Contains(n)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new ArgumentException("Unknown variants: " + string.Join(", ", unknown));
         }
 
         return options;

@@ -4,14 +4,27 @@ using System.Text;
 namespace UploadKit.Benchmarks;
 
 /// <summary>Collects the runs and writes RESULTS.md: medians, ratios of medians, memory, allocations, targets.</summary>
-internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IReadOnlyList<Variant> variants, DateTimeOffset started)
+internal sealed class BenchReport(BenchOptions options, MachineFacts machine, DateTimeOffset started)
 {
     private const double MiB = 1024 * 1024;
     private readonly Dictionary<double, List<UploadRun>> _runs = [];
     private readonly List<ConcurrentRun> _concurrent = [];
     private readonly List<(ServerStats Idle, UploadRun Run)> _memory = [];
+    private readonly List<(ServerStats Idle, ConcurrentRun Run)> _concurrentMemory = [];
 
     public ServerStats? Idle { get; set; }
+
+    /// <summary>Gets or sets the variants that ran.</summary>
+    public IReadOnlyList<Variant> Variants { get; set; } = [];
+
+    /// <summary>Gets or sets how the peers' installation went; null when no peer was asked for.</summary>
+    public PeerInstall? PeerInstall { get; set; }
+
+    /// <summary>Gets peers that installed but did not start.</summary>
+    public List<string> PeerFailures { get; } = [];
+
+    /// <summary>Gets the idle-connection figures, per server.</summary>
+    public List<IdleFigures> IdleConnections { get; } = [];
 
     public TimeSpan Duration { get; set; }
 
@@ -36,8 +49,11 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
 
     public void AddMemory(ServerStats idle, UploadRun run) => _memory.Add((idle, run));
 
+    public void AddConcurrentMemory(ServerStats idle, ConcurrentRun run) => _concurrentMemory.Add((idle, run));
+
     public string ToMarkdown()
     {
+        var variants = Variants;
         var idle = Idle?.IdleWorkingSet ?? 0;
         var s = new StringBuilder();
         s.AppendLine("# UploadKit upload benchmark: results");
@@ -111,6 +127,11 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
             {
                 var mine = runs.Where(r => r.Variant == variant.Name).ToList();
                 var ok = mine.Where(r => r.Result is not null).ToList();
+                if (mine.Count == 0)
+                {
+                    continue;
+                }
+
                 if (ok.Count == 0)
                 {
                     s.AppendLine(Inv($"| `{variant.Name}` | – | – | – | – | – | – | – | – | –{(hwm ? " | –" : "")} | – | – | {mine.Count} |"));
@@ -134,7 +155,7 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
             s.AppendLine();
             s.AppendLine("<details><summary>Every run, MiB/s, in the order run</summary>");
             s.AppendLine();
-            foreach (var variant in variants)
+            foreach (var variant in variants.Where(v => runs.Any(r => r.Variant == v.Name)))
             {
                 var rates = runs.Where(r => r.Variant == variant.Name)
                     .Select(r => r.Error is null ? r.MiBPerSecond.ToString("F0", CultureInfo.InvariantCulture) : "failed");
@@ -152,8 +173,17 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
             s.AppendLine();
             s.AppendLine("Total MiB/s is all bytes of a round over the time from starting the first upload to the last answer.");
             s.AppendLine();
-            s.AppendLine("| Variant | total MiB/s (median) | min–max | × raw-file | × raw-discard | CPU s/GiB | peak WS above idle | failed uploads |");
-            s.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+            s.AppendLine(
+                Inv(
+                    $"Peak RSS is the kernel's high-water mark (VmHWM) of a fresh server process per variant over {options.ConcurrentMemoryRuns} ",
+                    $"such rounds (the first one cold), measured apart: a process's peak cannot fall below what it already holds, so on the shared ",
+                    $"server every variant would show the same one. \"Above idle\" is over that fresh server's resident set before the rounds."));
+            s.AppendLine();
+            s.AppendLine(
+                "| Variant | total MiB/s (median) | min–max | × raw-file | × raw-discard | CPU s/GiB | peak RSS, fresh server | above idle "
+                + "| × raw-file peak RSS | failed uploads |");
+            s.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            var rawPeak = PeakConcurrent(Variant.RawFile);
             var rawFile = MedianConcurrent(Variant.RawFile);
             var rawDiscard = MedianConcurrent(Variant.RawDiscard);
             foreach (var variant in variants)
@@ -169,7 +199,8 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
                     Inv(
                         $"| `{variant.Name}` | {rate:F1} | {mine.Min(r => r.MiBPerSecond):F0}–{mine.Max(r => r.MiBPerSecond):F0} | ",
                         $"{rate / rawFile:F2}× | {rate / rawDiscard:F2}× | {Median(mine.Select(r => r.CpuSecondsPerGiB)):F2} | ",
-                        $"{(mine.Max(r => r.PeakWorkingSet) - idle) / MiB:F1} MiB | ",
+                        $"{PeakConcurrent(variant.Name) / MiB:F1} MiB | {PeakConcurrentAboveIdle(variant.Name) / MiB:F1} MiB | ",
+                        $"{PeakConcurrent(variant.Name) / rawPeak:F2}× | ",
                         $"{mine.Sum(r => r.Failures)} of {mine.Sum(r => r.Count)} |"));
             }
 
@@ -213,6 +244,25 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
             }
         }
 
+        if (IdleConnections.Count > 0)
+        {
+            s.AppendLine();
+            s.AppendLine(Inv($"## Idle kept-alive connections"));
+            s.AppendLine();
+            s.AppendLine(
+                Inv(
+                    $"A fresh server of each kind; its resident set (VmRSS) read after a second idle, then with {IdleConnections[0].Connections} ",
+                    $"connections that each sent one `GET /health`, read the answer and stayed open and idle for a second."));
+            s.AppendLine();
+            s.AppendLine("| Server | RSS before | RSS with the connections | KiB per connection |");
+            s.AppendLine("|---|---:|---:|---:|");
+            foreach (var figures in IdleConnections)
+            {
+                s.AppendLine(
+                    Inv($"| {figures.Server} | {figures.Before / MiB:F1} MiB | {figures.After / MiB:F1} MiB | {figures.KiBPerConnection:F1} |"));
+            }
+        }
+
         s.AppendLine();
         s.AppendLine("## Targets");
         s.AppendLine();
@@ -224,6 +274,31 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
                 Inv(
                     $"| {target} | {measured} | ",
                     $"{(met is null || measured.Contains('–', StringComparison.Ordinal) ? "–" : met.Value ? "yes" : "**no**")} |"));
+        }
+
+        if (PeerInstall is { } install)
+        {
+            s.AppendLine();
+            s.AppendLine("## Peers");
+            s.AppendLine();
+            s.AppendLine(
+                Inv(
+                    $"`bench/peers/install.sh` ran before the run and took {install.Duration.TotalSeconds:F1} s ",
+                    $"({(install.Succeeded ? "succeeded" : "**failed**")}).",
+                    $"{(install.Missing.Count == 0 ? "" : " **Not run, could not be installed: " + string.Join(", ", install.Missing) + ".**")}"));
+            foreach (var failure in PeerFailures)
+            {
+                s.AppendLine();
+                s.AppendLine("- **Not run:** " + failure);
+            }
+
+            if (!install.Succeeded || install.Missing.Count > 0)
+            {
+                s.AppendLine();
+                s.AppendLine("```");
+                s.AppendLine(install.Output);
+                s.AppendLine("```");
+            }
         }
 
         var failures = _runs.Values.SelectMany(r => r)
@@ -287,6 +362,54 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
             }
         }
 
+        // Issue 16: what a stored upload costs, against the raw copy, the MultipartReader loop, busboy and the temp-file path.
+        foreach (var (sizeMiB, runs) in _runs.OrderBy(r => r.Key))
+        {
+            var label = SizeLabel(sizeMiB);
+            if (sizeMiB < 1)
+            {
+                var save = MedianOf(runs, Variant.UploadKitSave, r => r.RequestsPerSecond);
+                foreach (var baseline in new[] { "multipartreader-4k", Peers.Busboy })
+                {
+                    var other = MedianOf(runs, baseline, r => r.RequestsPerSecond);
+                    yield return ($"`uploadkit-save` requests/s ≥ 1.0× `{baseline}`'s, {label}", Inv($"{save:F0} vs {other:F0} = {save / other:F2}×"), save >= other);
+                }
+
+                var cpu = MedianOf(runs, Variant.UploadKitSave, r => r.CpuMillisecondsPerRequest);
+                var raw = MedianOf(runs, Variant.RawFile, r => r.CpuMillisecondsPerRequest);
+                yield return ($"`uploadkit-save` CPU per request ≤ 1.1× `raw-file`'s, {label}", Inv($"{cpu:F3} vs {raw:F3} ms = {cpu / raw:F2}×"), cpu <= 1.1 * raw);
+            }
+            else if (sizeMiB < 10)
+            {
+                yield return CpuTarget(runs, Variant.UploadKitSave, Variant.RawFile, 1.1, label);
+            }
+
+            if (sizeMiB >= 256)
+            {
+                yield return CpuTarget(runs, Variant.UploadKitStreaming, Variant.UploadKitFile, 1.1, label);
+                var rate = Ratio(runs, Variant.UploadKitStreaming, Variant.UploadKitFile);
+                yield return ($"`uploadkit-streaming` MiB/s ≥ 0.9× `uploadkit-file`'s, {label}", Inv($"{rate:F2}×"), rate >= 0.9);
+                yield return CpuTarget(runs, Variant.UploadKitFile, Variant.RawFile, 1.05, label);
+                yield return CpuTarget(runs, Variant.UploadKitSave, Variant.RawFile, 1.05, label);
+            }
+        }
+
+        if (_concurrent.Count > 0)
+        {
+            var label = Inv($"{options.Concurrency} concurrent × {options.ConcurrentSizeMiB} MiB");
+            var cpu = MedianConcurrentCpu(Variant.UploadKitStreaming) / MedianConcurrentCpu(Variant.UploadKitFile);
+            yield return ($"`uploadkit-streaming` CPU per GiB ≤ 1.1× `uploadkit-file`'s, {label}", Inv($"{cpu:F2}×"), cpu <= 1.1);
+            var rate = MedianConcurrent(Variant.UploadKitStreaming) / MedianConcurrent(Variant.UploadKitFile);
+            yield return ($"`uploadkit-streaming` total MiB/s ≥ 0.9× `uploadkit-file`'s, {label}", Inv($"{rate:F2}×"), rate >= 0.9);
+            var rawPeak = PeakConcurrent(Variant.RawFile);
+            foreach (var name in new[] { Variant.UploadKitFile, Variant.UploadKitSave, Variant.UploadKitStreaming })
+            {
+                var peak = PeakConcurrent(name);
+                yield return ($"`{name}` peak RSS ≤ 1.2× `raw-file`'s, {label}", Inv($"{peak / MiB:F0} vs {rawPeak / MiB:F0} MiB = {peak / rawPeak:F2}×"),
+                    peak <= 1.2 * rawPeak);
+            }
+        }
+
         foreach (var name in new[] { Variant.UploadKitFile, Variant.UploadKitDiscard })
         {
             var ok = _memory.Where(m => m.Run.Variant == name && m.Run.Result is not null).ToList();
@@ -326,6 +449,25 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
 
     private static double MedianOf(List<UploadRun> runs, string variant, Func<UploadRun, double> figure) =>
         Median(runs.Where(r => r.Variant == variant && r.Result is not null).Select(figure));
+
+    private static (string Target, string Measured, bool? Met) CpuTarget(List<UploadRun> runs, string variant, string baseline, double limit, string label)
+    {
+        var mine = MedianOf(runs, variant, r => r.CpuSecondsPerGiB);
+        var theirs = MedianOf(runs, baseline, r => r.CpuSecondsPerGiB);
+        return ($"`{variant}` CPU per GiB ≤ {limit:0.##}× `{baseline}`'s, {label}", Inv($"{mine:F2} vs {theirs:F2} s/GiB = {mine / theirs:F2}×"),
+            mine <= limit * theirs);
+    }
+
+    private double MedianConcurrentCpu(string variant) => Median(_concurrent.Where(r => r.Variant == variant).Select(r => r.CpuSecondsPerGiB));
+
+    private double PeakConcurrent(string variant) =>
+        _concurrentMemory.Where(r => r.Run.Variant == variant).Select(r => (double)r.Run.HighWaterMark).DefaultIfEmpty(double.NaN).Max();
+
+    private double PeakConcurrentAboveIdle(string variant) =>
+        _concurrentMemory.Where(r => r.Run.Variant == variant)
+            .Select(r => (double)(r.Run.HighWaterMark - r.Idle.IdleWorkingSet))
+            .DefaultIfEmpty(double.NaN)
+            .Max();
 
     private double MedianConcurrent(string variant) => Median(_concurrent.Where(r => r.Variant == variant).Select(r => r.MiBPerSecond));
 

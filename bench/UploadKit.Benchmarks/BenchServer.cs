@@ -29,13 +29,15 @@ internal static class BenchServer
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var dataDirectory = args.Length > 0 ? args[0] : throw new ArgumentException("usage: server <data-directory>");
+        var dataDirectory = args.Length > 0 ? args[0] : throw new ArgumentException("usage: server <data-directory> [--transport settings]");
+        var transport = args.Length > 2 && args[1] == "--transport" ? TransportSettings.Validate(args[2]) : "";
         Directory.CreateDirectory(dataDirectory);
         using var sampler = new MemorySampler();
         using var profiler = Environment.GetEnvironmentVariable("UPLOADKIT_BENCH_ALLOC_PROFILE") == "1" ? new AllocationProfiler() : null;
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        builder.WebHost.UseSockets(o => TransportSettings.Apply(transport, o));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = BodyLimit;
@@ -59,6 +61,7 @@ internal static class BenchServer
         });
 
         long idle = 0;
+        app.MapGet("/health", () => "ok");
         app.MapGet("/stats", () => Results.Json(
             new ServerStats(
                 idle,

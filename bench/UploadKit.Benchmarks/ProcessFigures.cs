@@ -20,10 +20,29 @@ internal static class ProcessFigures
         return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / ClockTicks;
     }
 
-    /// <summary>The server's peak resident set since its last reset (<c>VmHWM</c> of <c>/proc/[pid]/status</c>), in bytes.</summary>
-    public static long HighWaterMark(int pid)
+    /// <summary>The resident set of the process now (<c>VmRSS</c> of <c>/proc/[pid]/status</c>), in bytes.</summary>
+    public static long ResidentSet(int pid) => StatusKiB(pid, "VmRSS:") * 1024;
+
+    /// <summary>Resets the process's peak resident set to its resident set now (<c>clear_refs</c>); false where the kernel refuses.</summary>
+    public static bool ResetHighWaterMark(int pid)
     {
-        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        return line is null ? 0 : long.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+        try
+        {
+            File.WriteAllText($"/proc/{pid}/clear_refs", "5");
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The server's peak resident set since its last reset (<c>VmHWM</c> of <c>/proc/[pid]/status</c>), in bytes.</summary>
+    public static long HighWaterMark(int pid) => StatusKiB(pid, "VmHWM:") * 1024;
+
+    private static long StatusKiB(int pid, string field)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
     }
 }
