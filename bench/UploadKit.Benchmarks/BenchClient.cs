@@ -117,7 +117,7 @@ internal static class BenchClient
                 var count = options.UploadsPerRun(sizeMiB);
                 var here = variants.Where(v => v.Transport.Length == 0 || options.TransportSizesMiB.Contains(sizeMiB)).ToList();
                 Log($"size {BenchReport.SizeLabel(sizeMiB)} × {count} per run: SHA-256 {payload.Sha256(size)[..16]}…");
-                for (var round = -1; round < options.Runs; round++)
+                for (var round = -1; round < options.RunsOf(sizeMiB); round++)
                 {
                     foreach (var variant in Rotate(here, round + 1))
                     {
@@ -173,7 +173,7 @@ internal static class BenchClient
             // The memory target, measured apart: a fresh server per variant, so that the peak above the idle server
             // is this variant's alone and not what earlier variants left in pools and heaps.
             var size = (long)(options.SizesMiB.Max() * MiB);
-            foreach (var variant in variants)
+            foreach (var variant in variants.Where(v => v.Transport.Length == 0))
             {
                 await using var target = await ServerTarget.StartAsync(variant.ServerKey, options);
                 var idle = await target.StatsAsync();

@@ -9,7 +9,8 @@ internal sealed class BenchOptions
         dotnet run -c Release --project bench/UploadKit.Benchmarks -- [options]
           --warm-up N             uploads of 4 MiB per variant before anything is measured, so that every path's code is
                                   fully compiled (tiered JIT) when the measured sizes start; 0 skips them (default 40)
-          --runs N                measured runs per variant and size, after one warm-up round (default 15)
+          --runs N                measured runs per variant and size, after one warm-up round (default 5)
+          --large-runs N          measured runs of a size of 512 MiB or more (default 3; at most --runs)
           --sizes 1k,1,10,100,1024
                                   file sizes: a number is MiB; a suffix k/KiB, m/MiB or g/GiB gives the unit (default
                                   1k,1,10,100,1024). A size under 1 MiB is the small workload: --small uploads per run
@@ -20,11 +21,11 @@ internal sealed class BenchOptions
                                   (default 64)
           --concurrency N         simultaneous uploads in the concurrency rounds; 0 skips them (default 32)
           --concurrent-size MiB   size of each concurrent upload (default 10)
-          --concurrent-runs N     measured concurrency rounds per variant, after one warm-up round (default 9)
+          --concurrent-runs N     measured concurrency rounds per variant, after one warm-up round (default 3)
           --concurrent-memory-runs N  concurrency rounds per variant on a fresh server, for its peak resident set
                                   (default 2; 0 skips)
           --memory-runs N         uploads of the largest size per variant on a fresh server, for the peak working set
-                                  above the idle server; 0 skips them (default 2)
+                                  above the idle server, transport rows left out; 0 skips them (default 1)
           --variants a,b          only these variants (default all but the experiments); a transport row is named
                                   variant/settings, e.g. raw-file/nowait
           --no-peers              leave out the peers (busboy, go-multipart and their discard variants)
@@ -48,7 +49,9 @@ internal sealed class BenchOptions
 
     public int WarmUpUploads { get; private set; } = 40;
 
-    public int Runs { get; private set; } = 15;
+    public int Runs { get; private set; } = 5;
+
+    public int LargeRuns { get; private set; } = 3;
 
     public IReadOnlyList<double> SizesMiB { get; private set; } = [1.0 / 1024, 1, 10, 256, 1024];
 
@@ -72,9 +75,9 @@ internal sealed class BenchOptions
 
     public double ConcurrentSizeMiB { get; private set; } = 10;
 
-    public int ConcurrentRuns { get; private set; } = 9;
+    public int ConcurrentRuns { get; private set; } = 3;
 
-    public int MemoryRuns { get; private set; } = 2;
+    public int MemoryRuns { get; private set; } = 1;
 
     public int ConcurrentMemoryRuns { get; private set; } = 2;
 
@@ -111,6 +114,9 @@ internal sealed class BenchOptions
                     break;
                 case "--runs":
                     options.Runs = PositiveInt(Value());
+                    break;
+                case "--large-runs":
+                    options.LargeRuns = PositiveInt(Value());
                     break;
                 case "--sizes":
                     options.SizesMiB = Value().Split(',').Select(ParseSize).ToList();
@@ -215,6 +221,9 @@ internal sealed class BenchOptions
 
         return options;
     }
+
+    /// <summary>Measured runs of a size: fewer of the largest, which take the longest.</summary>
+    public int RunsOf(double sizeMiB) => sizeMiB >= 512 ? Math.Min(LargeRuns, Runs) : Runs;
 
     /// <summary>Uploads per measured run of a size: the small workload's count, or enough for <see cref="BatchMiB"/>.</summary>
     public int UploadsPerRun(double sizeMiB) => sizeMiB < 1 ? SmallCount : Math.Max(1, (int)Math.Ceiling(BatchMiB / sizeMiB));

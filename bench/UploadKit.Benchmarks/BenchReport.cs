@@ -70,7 +70,8 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, Da
             : "";
         var collection = options.Collect ? "a forced full collection in the server before each run" : "no forced collection between runs";
         s.AppendLine(Inv(
-            $"- Runs: {warmUp}{options.Runs} measured per variant and size after one warm-up round, variants in rotating order (forwards and ",
+            $"- Runs: {warmUp}{options.Runs} measured per variant and size ({options.RunsOf(1024)} of sizes from 512 MiB) after one warm-up ",
+            $"round, variants in rotating order (forwards and ",
             $"backwards in alternate rounds); {collection}; concurrency: {options.ConcurrentRuns} measured rounds of {options.Concurrency} × ",
             $"{options.ConcurrentSizeMiB} MiB per variant after one warm-up round"));
         s.AppendLine(

@@ -72,7 +72,12 @@ internal sealed record Variant(string Name, bool Multipart, bool StoresFile, str
             true,
             "`Request.ReadFormAsync()` (buffers the file to a temp file) then `Form.Files[0].CopyToAsync` to an async `FileStream`"),
         new("multipartreader-4k", true, true, "`MultipartReader` with its default 4 KiB buffer, `section.Body` → the raw copy's 1 MiB async writer"),
-        new("multipartreader-1m", true, true, "`MultipartReader` with a 1 MiB buffer, `section.Body` → the raw copy's 1 MiB async writer"),
+        new(
+            "multipartreader-1m",
+            true,
+            true,
+            "Diagnostic: `MultipartReader` with a 1 MiB buffer, `section.Body` → the raw copy's 1 MiB async writer",
+            Experiment: true),
         new(
             UploadKitFile,
             true,
@@ -97,7 +102,8 @@ internal sealed record Variant(string Name, bool Multipart, bool StoresFile, str
             "uploadkit-tempfile-only",
             true,
             true,
-            "Diagnostic: UploadKit with `TemporaryFileUploadHandler` alone (no memory handler in front), to tell the handlers' costs apart"),
+            "Diagnostic: UploadKit with `TemporaryFileUploadHandler` alone (no memory handler in front), to tell the handlers' costs apart",
+            Experiment: true),
         new(
             UploadKitDiscard,
             true,
