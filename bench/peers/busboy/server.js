@@ -37,8 +37,14 @@ const { port, dataDir: dataDirArg } = parseArgs(process.argv.slice(2));
 const dataDir = path.resolve(dataDirArg);
 fs.mkdirSync(dataDir, { recursive: true });
 
-// Removals of partial files still running; the process exits only after they are done.
-const cleanups = new Set();
+// Uploads being received: a stop waits until each has answered or removed its partial file.
+let inFlight = 0;
+let stopping = false;
+
+function settled() {
+  inFlight -= 1;
+  if (stopping && inFlight === 0) process.exit(0);
+}
 
 function sendJson(res, body) {
   const text = JSON.stringify(body);
@@ -67,46 +73,51 @@ function receive(req, res, store) {
     return;
   }
 
-  let failed = false;
+  inFlight += 1;
+  let done = false; // answered, or failing
   let parsed = false;
   let part = null; // { bytes, path, stream, closed }
 
   function answerIfDone() {
-    if (failed || !parsed || (part && !part.closed)) return;
+    if (done || !parsed || (part && !part.closed)) return;
     if (!part) {
       fail(400, 'no file part in the form');
       return;
     }
+    // A file whose answer cannot reach the client (it went away, or the server is stopping) is removed.
+    if (req.socket.destroyed) {
+      fail(400, 'the connection closed before the answer');
+      return;
+    }
+    done = true;
     sendJson(res, { bytes: part.bytes, path: part.path });
+    settled();
   }
 
   // Stops parsing, removes the partial file once its stream is closed (its open may still be pending), then answers.
   function fail(status, message) {
-    if (failed) return;
-    failed = true;
+    if (done) return;
+    done = true;
     req.unpipe(bb);
     const answer = () => {
       if (!res.writableEnded) sendText(res, status, `${message}\n`);
+      settled();
     };
     if (!part || !part.path) {
       answer();
       return;
     }
     const { stream, path: file } = part;
-    const cleanup = new Promise((resolve) => {
-      const remove = () => fs.unlink(file, () => resolve());
-      if (stream.closed) remove();
-      else {
-        stream.once('close', remove);
-        stream.destroy();
-      }
-    }).then(answer);
-    cleanups.add(cleanup);
-    cleanup.finally(() => cleanups.delete(cleanup));
+    const remove = () => fs.unlink(file, answer);
+    if (stream.closed) remove();
+    else {
+      stream.once('close', remove);
+      stream.destroy();
+    }
   }
 
   bb.on('file', (name, file) => {
-    if (failed) {
+    if (done) {
       file.resume();
       return;
     }
@@ -122,9 +133,13 @@ function receive(req, res, store) {
     const target = path.join(dataDir, `upload-${crypto.randomUUID()}`);
     const out = fs.createWriteStream(target, { flags: 'wx', highWaterMark: WRITE_HIGH_WATER_MARK });
     part = { bytes: 0, path: target, stream: out, closed: false };
-    out.on('error', (err) => fail(500, `could not store the file: ${err.code || err.message}`));
+    out.on('error', (err) => {
+      // A failed open created no file: there is nothing of this upload's to remove.
+      if (err.syscall === 'open') part.path = null;
+      fail(500, `could not store the file: ${err.code || err.message}`);
+    });
     out.on('close', () => {
-      if (failed) return;
+      if (done) return;
       part.closed = true;
       part.bytes = out.bytesWritten;
       answerIfDone();
@@ -165,8 +180,10 @@ server.requestTimeout = 0;
 server.keepAliveTimeout = 130 * 1000;
 
 function stop() {
-  server.close(() => Promise.all(cleanups).then(() => process.exit(0)));
+  stopping = true;
+  server.close();
   server.closeAllConnections();
+  if (inFlight === 0) process.exit(0);
 }
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
