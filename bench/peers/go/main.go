@@ -56,7 +56,9 @@ type clientError struct{ message string }
 func (e clientError) Error() string        { return e.message }
 func (e clientError) Is(target error) bool { return target == errMalformed }
 
-// fileWriter remembers a failed write, so that a failed copy can be told apart: the file's fault or the body's.
+// fileWriter remembers a failed write, so that a failed copy can be told apart: the file's fault or the body's. It
+// has no ReadFrom, so the bufio.Writer over it gathers the part itself rather than handing the copy on to
+// os.File.ReadFrom, which would write each 4 KiB read as it comes.
 type fileWriter struct {
 	file *os.File
 	err  error
