@@ -254,12 +254,12 @@ public class FileSystemStorageMemorySaveTests : TempDirectoryTests
 
     private static ReadOnlySequence<byte> Segmented(byte[] content, int segmentLength)
     {
-        Segment? first = null;
-        Segment? last = null;
+        BufferSegment? first = null;
+        BufferSegment? last = null;
         for (var offset = 0; offset < content.Length; offset += segmentLength)
         {
             var memory = content.AsMemory(offset, Math.Min(segmentLength, content.Length - offset));
-            last = last is null ? first = new Segment(memory, 0) : last.Append(memory);
+            last = last is null ? first = new BufferSegment(memory, 0) : last.Append(memory);
         }
 
         return new ReadOnlySequence<byte>(first!, 0, last!, last!.Memory.Length);
@@ -294,21 +294,5 @@ public class FileSystemStorageMemorySaveTests : TempDirectoryTests
         public ReadOnlySequence<byte> Unread => content.Slice(Position);
 
         public void MarkRead() => Position = Length;
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
     }
 }
