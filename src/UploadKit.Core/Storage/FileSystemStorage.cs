@@ -673,8 +673,9 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
 
                     if (result == LinkResult.NotSupported)
                     {
-                        // No /proc, or the name's folder is on another file system: the named file below reports a real error.
-                        _namelessUnsupported = true;
+                        // No /proc, or the name's folder on another file system: named temporary files from now on. A folder
+                        // removed meanwhile is no reason for that; the named file below reports a real error either way.
+                        _namelessUnsupported = Directory.Exists(Path.GetDirectoryName(path));
                         break;
                     }
 
@@ -716,16 +717,16 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
             return null;
         }
 
-        var handle = UnixFileLinks.TryOpenNameless(directory, _fileMode, out var directoryMissing);
-        if (handle is null && directoryMissing)
+        var handle = UnixFileLinks.TryOpenNameless(directory, _fileMode, out var failure);
+        if (failure == NamelessFailure.DirectoryMissing)
         {
             CreateDirectory(directory);
-            handle = UnixFileLinks.TryOpenNameless(directory, _fileMode, out _);
+            handle = UnixFileLinks.TryOpenNameless(directory, _fileMode, out failure);
         }
 
-        if (handle is null)
+        if (failure == NamelessFailure.Unsupported)
         {
-            // A file system without nameless files (or a folder that cannot take one): named temporary files from now on.
+            // A file system without nameless files: named temporary files from now on.
             _namelessUnsupported = true;
         }
 

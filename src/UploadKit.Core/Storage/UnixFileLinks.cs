@@ -52,12 +52,14 @@ internal static partial class UnixFileLinks
     /// </summary>
     /// <param name="directory">The folder whose file system holds the file; the name it takes must be in the same file system.</param>
     /// <param name="mode">The file's permissions (less the process's umask).</param>
-    /// <param name="directoryMissing">Set when the folder does not exist.</param>
+    /// <param name="failure">Why no file was opened.</param>
     /// <returns>The handle, or <see langword="null"/> where the system or the file system has no nameless files, or on any other
     /// failure: the caller falls back to a named temporary file, which reports the real error if there is one.</returns>
-    public static SafeFileHandle? TryOpenNameless(string directory, UnixFileMode mode, out bool directoryMissing)
+    public static SafeFileHandle? TryOpenNameless(string directory, UnixFileMode mode, out NamelessFailure failure)
     {
-        directoryMissing = false;
+        const int EISDIR = 21;
+        const int EINVAL = 22;
+        failure = NamelessFailure.Unsupported;
         if (NamelessFlags() is not { } flags)
         {
             return null;
@@ -66,10 +68,17 @@ internal static partial class UnixFileLinks
         var fd = Open(directory, flags, (int)mode);
         if (fd >= 0)
         {
+            failure = NamelessFailure.None;
             return new SafeFileHandle(fd, ownsHandle: true);
         }
 
-        directoryMissing = Marshal.GetLastPInvokeError() == ENOENT;
+        // A kernel or file system without O_TMPFILE answers EOPNOTSUPP, EISDIR (it took the flag for O_DIRECTORY) or EINVAL.
+        failure = Marshal.GetLastPInvokeError() switch
+        {
+            ENOENT => NamelessFailure.DirectoryMissing,
+            LinuxEOPNOTSUPP or EISDIR or EINVAL => NamelessFailure.Unsupported,
+            _ => NamelessFailure.Other,
+        };
         return null;
     }
 
@@ -151,4 +160,20 @@ internal enum LinkResult
 
     /// <summary>The file system does not support hard links.</summary>
     NotSupported,
+}
+
+/// <summary>Why <see cref="UnixFileLinks.TryOpenNameless"/> opened no file.</summary>
+internal enum NamelessFailure
+{
+    /// <summary>It did open one.</summary>
+    None,
+
+    /// <summary>The system or the folder's file system has no nameless files.</summary>
+    Unsupported,
+
+    /// <summary>The folder does not exist.</summary>
+    DirectoryMissing,
+
+    /// <summary>Another failure (such as a folder that may not be written), which a named file reports again.</summary>
+    Other,
 }
