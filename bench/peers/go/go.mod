@@ -1,0 +1,3 @@
+module uploadkit.bench/peers/go
+
+go 1.19
