@@ -293,13 +293,10 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, Da
                 s.AppendLine("- **Not run:** " + failure);
             }
 
-            if (!install.Succeeded || install.Missing.Count > 0)
-            {
-                s.AppendLine();
-                s.AppendLine("```");
-                s.AppendLine(install.Output);
-                s.AppendLine("```");
-            }
+            s.AppendLine();
+            s.AppendLine("```");
+            s.AppendLine(install.Output);
+            s.AppendLine("```");
         }
 
         var failures = _runs.Values.SelectMany(r => r)
