@@ -147,7 +147,7 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, Da
                 s.AppendLine(
                     Inv(
                         $"| `{variant.Name}` | {rate:F1} | {ok.Min(r => r.MiBPerSecond):F0}–{ok.Max(r => r.MiBPerSecond):F0} | ",
-                        $"{rate / rawFile:F2}× | {rate / rawDiscard:F2}× | {Median(ok.Select(r => r.RequestsPerSecond)):F0} | {cpu:F2} | ",
+                        $"{rate / rawFile:F2}× | {rate / rawDiscard:F2}× | {Rate(Median(ok.Select(r => r.RequestsPerSecond)))} | {cpu:F2} | ",
                         $"{Median(ok.Select(r => r.CpuMillisecondsPerRequest)):F3} | {cpu / rawCpu:F2}× | ",
                         $"{inRequest / MiB:F1} MiB{exact} | {alloc:F0} | {alloc / rawAlloc:F2}× | ",
                         $"{mine.Count(r => r.Error is not null)} |"));
@@ -293,13 +293,10 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, Da
                 s.AppendLine("- **Not run:** " + failure);
             }
 
-            if (!install.Succeeded || install.Missing.Count > 0)
-            {
-                s.AppendLine();
-                s.AppendLine("```");
-                s.AppendLine(install.Output);
-                s.AppendLine("```");
-            }
+            s.AppendLine();
+            s.AppendLine("```");
+            s.AppendLine(install.Output);
+            s.AppendLine("```");
         }
 
         var failures = _runs.Values.SelectMany(r => r)
@@ -435,6 +432,9 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, Da
             }
         }
     }
+
+    /// <summary>A rate with two decimals below 10 (uploads of 1 GiB), whole above.</summary>
+    private static string Rate(double perSecond) => Inv($"{perSecond.ToString(perSecond < 10 ? "F2" : "F0", CultureInfo.InvariantCulture)}");
 
     private static double MemoryPeak(List<(ServerStats Idle, UploadRun Run)> runs, bool exact) =>
         runs.Max(m => exact

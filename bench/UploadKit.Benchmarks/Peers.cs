@@ -70,7 +70,7 @@ internal static class Peers
             tail = string.Join('\n', output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(8));
         }
 
-        return new PeerInstall(elapsed, process.ExitCode == 0, $"exit code {process.ExitCode}; {tail}", missing);
+        return new PeerInstall(elapsed, process.ExitCode == 0, $"exit code {process.ExitCode}\n{tail}", missing);
     }
 
     /// <summary>Starts <paramref name="peer"/> on a free port, storing under <paramref name="dataDirectory"/>; waits until it is healthy.</summary>

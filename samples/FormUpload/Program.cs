@@ -2,6 +2,9 @@ using FormUpload;
 using UploadKit;
 
 var builder = WebApplication.CreateBuilder(args);
+// An upload-heavy server: Kestrel reads request bodies without first waiting for data on every read (UploadKit.Core's
+// README, "Hosting an upload-heavy server").
+builder.WebHost.UseSockets(o => o.WaitForDataBeforeAllocatingBuffer = false);
 var uploadKit = builder.Services.AddUploadKit(builder.Configuration.GetSection("UploadKit"));
 
 // Every file is scanned by clamd while it streams when an endpoint is configured (README: starting clamd locally with

@@ -3,6 +3,9 @@ using QuickStart;
 using UploadKit;
 
 var builder = WebApplication.CreateBuilder(args);
+// An upload-heavy server: Kestrel reads request bodies without first waiting for data on every read (UploadKit.Core's
+// README, "Hosting an upload-heavy server").
+builder.WebHost.UseSockets(o => o.WaitForDataBeforeAllocatingBuffer = false);
 builder.Services.AddUploadKit(builder.Configuration.GetSection("UploadKit"));
 
 var app = builder.Build();

@@ -6,6 +6,10 @@ using TrackApi;
 using UploadKit;
 
 var builder = WebApplication.CreateBuilder(args);
+// An upload-heavy server: Kestrel reads request bodies without first waiting for data on every read (UploadKit.Core's
+// README, "Hosting an upload-heavy server").
+builder.WebHost.UseSockets(o => o.WaitForDataBeforeAllocatingBuffer = false);
+
 
 // Storages come from UploadKit:Storages (appsettings.json, environment variables, ...); AddS3Storage makes the
 // "S3" backend available to them. The validators are the article's model validators on the track's file: ".mp3"
