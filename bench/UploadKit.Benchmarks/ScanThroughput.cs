@@ -53,7 +53,7 @@ internal static class ScanThroughput
         };
         if (clamd is not null)
         {
-            configurations.Add(("scanning with clamd", b =>
+            void AddClamd(IUploadKitBuilder b)
             {
                 b.AddClamAvScanning(o =>
                 {
@@ -62,7 +62,9 @@ internal static class ScanThroughput
                     o.Timeout = TimeSpan.FromMinutes(5);
                 });
                 b.Services.Configure<ScanningOptions>(o => o.Timeout = TimeSpan.FromMinutes(5));
-            }));
+            }
+
+            configurations.Add(("scanning with clamd", AddClamd));
         }
 
         var apps = new List<(string Name, WebApplication App, HttpClient Client)>();

@@ -391,8 +391,11 @@ public sealed partial class S3Storage
             var length = part.Length - start;
             if (length >= S3StorageOptions.MinimumPartSize)
             {
+                // A part, once sent, is waited for to its end, never cancelled: the next append reuses its number, and a
+                // cancelled request the server had already received would otherwise land after that append's part and
+                // replace it.
                 var (name, uploadId) = upload!.Value;
-                var etag = await SendPartAsync(GetKey(name), uploadId, partNumber, body, failed.Token).ConfigureAwait(false);
+                var etag = await SendPartAsync(GetKey(name), uploadId, partNumber, body, CancellationToken.None).ConfigureAwait(false);
                 return new S3Piece(etag.Trim('"'), offset, length);
             }
 
