@@ -4,14 +4,27 @@ using System.Text;
 namespace UploadKit.Benchmarks;
 
 /// <summary>Collects the runs and writes RESULTS.md: medians, ratios of medians, memory, allocations, targets.</summary>
-internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IReadOnlyList<Variant> variants, DateTimeOffset started)
+internal sealed class BenchReport(BenchOptions options, MachineFacts machine, DateTimeOffset started)
 {
     private const double MiB = 1024 * 1024;
     private readonly Dictionary<double, List<UploadRun>> _runs = [];
     private readonly List<ConcurrentRun> _concurrent = [];
     private readonly List<(ServerStats Idle, UploadRun Run)> _memory = [];
+    private readonly List<(ServerStats Idle, ConcurrentRun Run)> _concurrentMemory = [];
 
     public ServerStats? Idle { get; set; }
+
+    /// <summary>Gets or sets the variants that ran.</summary>
+    public IReadOnlyList<Variant> Variants { get; set; } = [];
+
+    /// <summary>Gets or sets how the peers' installation went; null when no peer was asked for.</summary>
+    public PeerInstall? PeerInstall { get; set; }
+
+    /// <summary>Gets peers that installed but did not start.</summary>
+    public List<string> PeerFailures { get; } = [];
+
+    /// <summary>Gets the idle-connection figures, per server.</summary>
+    public List<IdleFigures> IdleConnections { get; } = [];
 
     public TimeSpan Duration { get; set; }
 
@@ -36,8 +49,11 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
 
     public void AddMemory(ServerStats idle, UploadRun run) => _memory.Add((idle, run));
 
+    public void AddConcurrentMemory(ServerStats idle, ConcurrentRun run) => _concurrentMemory.Add((idle, run));
+
     public string ToMarkdown()
     {
+        var variants = Variants;
         var idle = Idle?.IdleWorkingSet ?? 0;
         var s = new StringBuilder();
         s.AppendLine("# UploadKit upload benchmark: results");
@@ -54,7 +70,8 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
             : "";
         var collection = options.Collect ? "a forced full collection in the server before each run" : "no forced collection between runs";
         s.AppendLine(Inv(
-            $"- Runs: {warmUp}{options.Runs} measured per variant and size after one warm-up round, variants in rotating order (forwards and ",
+            $"- Runs: {warmUp}{options.Runs} measured per variant and size ({options.RunsOf(1024)} of sizes from 512 MiB) after one warm-up ",
+            $"round, variants in rotating order (forwards and ",
             $"backwards in alternate rounds); {collection}; concurrency: {options.ConcurrentRuns} measured rounds of {options.Concurrency} × ",
             $"{options.ConcurrentSizeMiB} MiB per variant after one warm-up round"));
         s.AppendLine(
@@ -64,12 +81,21 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
         s.AppendLine(Inv($"- Files left in the data folder at the end: {(LeftBehind.Count == 0 ? "none" : string.Join(", ", LeftBehind))}"));
         s.AppendLine();
         s.AppendLine(
-            "MiB/s is the file's size over the client's time from sending the request to reading the whole answer. The working set is sampled");
+            Inv(
+                $"A run is one upload of each size from {options.BatchMiB:0.##} MiB up; of a smaller size, uploads sent one after the other on the ",
+                $"kept-alive connection until at least {options.BatchMiB:0.##} MiB; of a size under 1 MiB, {options.SmallCount} uploads the same way. ",
+                $"Every stored file is checked (length and SHA-256 of the bytes on disk) and removed after its run, outside the timed part."));
+        s.AppendLine(
+            "MiB/s and requests/s are the run's bytes and uploads over the client's time from sending the first request to reading the last answer.");
+        s.AppendLine(
+            "CPU is the server process's user + system time over the run (`utime + stime` of `/proc/<pid>/stat`, read by the client before and");
+        s.AppendLine("after the run), per GiB of files and per request; medians of runs.");
+        s.AppendLine("The working set is sampled");
         s.AppendLine(
             "every 10 ms in the server (resident set from /proc/self/statm); \"exact\" is the kernel's high-water mark (VmHWM), reset before each");
         s.AppendLine(
             Inv(
-                $"run. \"WS growth in request\" is the largest peak over the working set right before the ",
+                $"run. \"WS growth in run\" is the largest peak over the working set right before the ",
                 $"request{(options.Collect ? " (taken after a forced full collection)" : "")}."));
         s.AppendLine("The peak above the idle server is measured apart, on a fresh server per variant (see \"Peak working set\"). Allocation is");
         s.AppendLine(
@@ -90,37 +116,47 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
             var rawFile = MedianRate(runs, Variant.RawFile);
             var rawDiscard = MedianRate(runs, Variant.RawDiscard);
             var rawAlloc = MedianAlloc(runs, Variant.RawFile);
+            var rawCpu = MedianOf(runs, Variant.RawFile, r => r.CpuSecondsPerGiB);
             var hwm = Idle?.HighWaterMarkResettable == true;
             s.AppendLine(
-                "| Variant | MiB/s (median) | min–max | × raw-file | × raw-discard | WS growth in request, sampled"
+                "| Variant | MiB/s (median) | min–max | × raw-file | × raw-discard | requests/s | CPU s/GiB | CPU ms/request | × raw-file CPU "
+                    + "| WS growth in run, sampled"
                     + (hwm ? " | exact" : "")
                     + " | allocated B/MiB | × raw-file alloc | failed |");
-            s.AppendLine("|---|---:|---:|---:|---:|---:" + (hwm ? "|---:" : "") + "|---:|---:|---:|");
+            s.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:" + (hwm ? "|---:" : "") + "|---:|---:|---:|");
             foreach (var variant in variants)
             {
                 var mine = runs.Where(r => r.Variant == variant.Name).ToList();
                 var ok = mine.Where(r => r.Result is not null).ToList();
+                if (mine.Count == 0)
+                {
+                    continue;
+                }
+
                 if (ok.Count == 0)
                 {
-                    s.AppendLine(Inv($"| `{variant.Name}` | – | – | – | – | –{(hwm ? " | –" : "")} | – | – | {mine.Count} |"));
+                    s.AppendLine(Inv($"| `{variant.Name}` | – | – | – | – | – | – | – | – | –{(hwm ? " | –" : "")} | – | – | {mine.Count} |"));
                     continue;
                 }
 
                 var rate = Median(ok.Select(r => r.MiBPerSecond));
                 var alloc = Median(ok.Select(r => r.AllocatedPerMiB));
+                var cpu = Median(ok.Select(r => r.CpuSecondsPerGiB));
                 var inRequest = ok.Max(r => r.Result!.PeakWorkingSet - r.WorkingSetBefore);
                 var exact = hwm ? Inv($" | {ok.Max(r => r.Result!.HighWaterMark - r.WorkingSetBefore) / MiB:F1} MiB") : "";
                 s.AppendLine(
                     Inv(
                         $"| `{variant.Name}` | {rate:F1} | {ok.Min(r => r.MiBPerSecond):F0}–{ok.Max(r => r.MiBPerSecond):F0} | ",
-                        $"{rate / rawFile:F2}× | {rate / rawDiscard:F2}× | {inRequest / MiB:F1} MiB{exact} | {alloc:F0} | {alloc / rawAlloc:F2}× | ",
+                        $"{rate / rawFile:F2}× | {rate / rawDiscard:F2}× | {Median(ok.Select(r => r.RequestsPerSecond)):F0} | {cpu:F2} | ",
+                        $"{Median(ok.Select(r => r.CpuMillisecondsPerRequest)):F3} | {cpu / rawCpu:F2}× | ",
+                        $"{inRequest / MiB:F1} MiB{exact} | {alloc:F0} | {alloc / rawAlloc:F2}× | ",
                         $"{mine.Count(r => r.Error is not null)} |"));
             }
 
             s.AppendLine();
             s.AppendLine("<details><summary>Every run, MiB/s, in the order run</summary>");
             s.AppendLine();
-            foreach (var variant in variants)
+            foreach (var variant in variants.Where(v => runs.Any(r => r.Variant == v.Name)))
             {
                 var rates = runs.Where(r => r.Variant == variant.Name)
                     .Select(r => r.Error is null ? r.MiBPerSecond.ToString("F0", CultureInfo.InvariantCulture) : "failed");
@@ -138,8 +174,17 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
             s.AppendLine();
             s.AppendLine("Total MiB/s is all bytes of a round over the time from starting the first upload to the last answer.");
             s.AppendLine();
-            s.AppendLine("| Variant | total MiB/s (median) | min–max | × raw-file | × raw-discard | peak WS above idle | failed uploads |");
-            s.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+            s.AppendLine(
+                Inv(
+                    $"Peak RSS is the kernel's high-water mark (VmHWM) of a fresh server process per variant over {options.ConcurrentMemoryRuns} ",
+                    $"such rounds (the first one cold), measured apart: a process's peak cannot fall below what it already holds, so on the shared ",
+                    $"server every variant would show the same one. \"Above idle\" is over that fresh server's resident set before the rounds."));
+            s.AppendLine();
+            s.AppendLine(
+                "| Variant | total MiB/s (median) | min–max | × raw-file | × raw-discard | CPU s/GiB | peak RSS, fresh server | above idle "
+                + "| × raw-file peak RSS | failed uploads |");
+            s.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            var rawPeak = PeakConcurrent(Variant.RawFile);
             var rawFile = MedianConcurrent(Variant.RawFile);
             var rawDiscard = MedianConcurrent(Variant.RawDiscard);
             foreach (var variant in variants)
@@ -154,7 +199,9 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
                 s.AppendLine(
                     Inv(
                         $"| `{variant.Name}` | {rate:F1} | {mine.Min(r => r.MiBPerSecond):F0}–{mine.Max(r => r.MiBPerSecond):F0} | ",
-                        $"{rate / rawFile:F2}× | {rate / rawDiscard:F2}× | {(mine.Max(r => r.PeakWorkingSet) - idle) / MiB:F1} MiB | ",
+                        $"{rate / rawFile:F2}× | {rate / rawDiscard:F2}× | {Median(mine.Select(r => r.CpuSecondsPerGiB)):F2} | ",
+                        $"{PeakConcurrent(variant.Name) / MiB:F1} MiB | {PeakConcurrentAboveIdle(variant.Name) / MiB:F1} MiB | ",
+                        $"{PeakConcurrent(variant.Name) / rawPeak:F2}× | ",
                         $"{mine.Sum(r => r.Failures)} of {mine.Sum(r => r.Count)} |"));
             }
 
@@ -198,6 +245,25 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
             }
         }
 
+        if (IdleConnections.Count > 0)
+        {
+            s.AppendLine();
+            s.AppendLine(Inv($"## Idle kept-alive connections"));
+            s.AppendLine();
+            s.AppendLine(
+                Inv(
+                    $"A fresh server of each kind; its resident set (VmRSS) read after a second idle, then with {IdleConnections[0].Connections} ",
+                    $"connections that each sent one `GET /health`, read the answer and stayed open and idle for a second."));
+            s.AppendLine();
+            s.AppendLine("| Server | RSS before | RSS with the connections | KiB per connection |");
+            s.AppendLine("|---|---:|---:|---:|");
+            foreach (var figures in IdleConnections)
+            {
+                s.AppendLine(
+                    Inv($"| {figures.Server} | {figures.Before / MiB:F1} MiB | {figures.After / MiB:F1} MiB | {figures.KiBPerConnection:F1} |"));
+            }
+        }
+
         s.AppendLine();
         s.AppendLine("## Targets");
         s.AppendLine();
@@ -209,6 +275,31 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
                 Inv(
                     $"| {target} | {measured} | ",
                     $"{(met is null || measured.Contains('–', StringComparison.Ordinal) ? "–" : met.Value ? "yes" : "**no**")} |"));
+        }
+
+        if (PeerInstall is { } install)
+        {
+            s.AppendLine();
+            s.AppendLine("## Peers");
+            s.AppendLine();
+            s.AppendLine(
+                Inv(
+                    $"`bench/peers/install.sh` ran before the run and took {install.Duration.TotalSeconds:F1} s ",
+                    $"({(install.Succeeded ? "succeeded" : "**failed**")}).",
+                    $"{(install.Missing.Count == 0 ? "" : " **Not run, could not be installed: " + string.Join(", ", install.Missing) + ".**")}"));
+            foreach (var failure in PeerFailures)
+            {
+                s.AppendLine();
+                s.AppendLine("- **Not run:** " + failure);
+            }
+
+            if (!install.Succeeded || install.Missing.Count > 0)
+            {
+                s.AppendLine();
+                s.AppendLine("```");
+                s.AppendLine(install.Output);
+                s.AppendLine("```");
+            }
         }
 
         var failures = _runs.Values.SelectMany(r => r)
@@ -272,6 +363,54 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
             }
         }
 
+        // Issue 16: what a stored upload costs, against the raw copy, the MultipartReader loop, busboy and the temp-file path.
+        foreach (var (sizeMiB, runs) in _runs.OrderBy(r => r.Key))
+        {
+            var label = SizeLabel(sizeMiB);
+            if (sizeMiB < 1)
+            {
+                var save = MedianOf(runs, Variant.UploadKitSave, r => r.RequestsPerSecond);
+                foreach (var baseline in new[] { "multipartreader-4k", Peers.Busboy })
+                {
+                    var other = MedianOf(runs, baseline, r => r.RequestsPerSecond);
+                    yield return ($"`uploadkit-save` requests/s ≥ 1.0× `{baseline}`'s, {label}", Inv($"{save:F0} vs {other:F0} = {save / other:F2}×"), save >= other);
+                }
+
+                var cpu = MedianOf(runs, Variant.UploadKitSave, r => r.CpuMillisecondsPerRequest);
+                var raw = MedianOf(runs, Variant.RawFile, r => r.CpuMillisecondsPerRequest);
+                yield return ($"`uploadkit-save` CPU per request ≤ 1.1× `raw-file`'s, {label}", Inv($"{cpu:F3} vs {raw:F3} ms = {cpu / raw:F2}×"), cpu <= 1.1 * raw);
+            }
+            else if (sizeMiB < 10)
+            {
+                yield return CpuTarget(runs, Variant.UploadKitSave, Variant.RawFile, 1.1, label);
+            }
+
+            if (sizeMiB >= 256)
+            {
+                yield return CpuTarget(runs, Variant.UploadKitStreaming, Variant.UploadKitFile, 1.1, label);
+                var rate = Ratio(runs, Variant.UploadKitStreaming, Variant.UploadKitFile);
+                yield return ($"`uploadkit-streaming` MiB/s ≥ 0.9× `uploadkit-file`'s, {label}", Inv($"{rate:F2}×"), rate >= 0.9);
+                yield return CpuTarget(runs, Variant.UploadKitFile, Variant.RawFile, 1.05, label);
+                yield return CpuTarget(runs, Variant.UploadKitSave, Variant.RawFile, 1.05, label);
+            }
+        }
+
+        if (_concurrent.Count > 0)
+        {
+            var label = Inv($"{options.Concurrency} concurrent × {options.ConcurrentSizeMiB} MiB");
+            var cpu = MedianConcurrentCpu(Variant.UploadKitStreaming) / MedianConcurrentCpu(Variant.UploadKitFile);
+            yield return ($"`uploadkit-streaming` CPU per GiB ≤ 1.1× `uploadkit-file`'s, {label}", Inv($"{cpu:F2}×"), cpu <= 1.1);
+            var rate = MedianConcurrent(Variant.UploadKitStreaming) / MedianConcurrent(Variant.UploadKitFile);
+            yield return ($"`uploadkit-streaming` total MiB/s ≥ 0.9× `uploadkit-file`'s, {label}", Inv($"{rate:F2}×"), rate >= 0.9);
+            var rawPeak = PeakConcurrent(Variant.RawFile);
+            foreach (var name in new[] { Variant.UploadKitFile, Variant.UploadKitSave, Variant.UploadKitStreaming })
+            {
+                var peak = PeakConcurrent(name);
+                yield return ($"`{name}` peak RSS ≤ 1.2× `raw-file`'s, {label}", Inv($"{peak / MiB:F0} vs {rawPeak / MiB:F0} MiB = {peak / rawPeak:F2}×"),
+                    peak <= 1.2 * rawPeak);
+            }
+        }
+
         foreach (var name in new[] { Variant.UploadKitFile, Variant.UploadKitDiscard })
         {
             var ok = _memory.Where(m => m.Run.Variant == name && m.Run.Result is not null).ToList();
@@ -307,8 +446,29 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
     private static double MedianRate(List<UploadRun> runs, string variant) =>
         Median(runs.Where(r => r.Variant == variant && r.Result is not null).Select(r => r.MiBPerSecond));
 
-    private static double MedianAlloc(List<UploadRun> runs, string variant) =>
-        Median(runs.Where(r => r.Variant == variant && r.Result is not null).Select(r => r.AllocatedPerMiB));
+    private static double MedianAlloc(List<UploadRun> runs, string variant) => MedianOf(runs, variant, r => r.AllocatedPerMiB);
+
+    private static double MedianOf(List<UploadRun> runs, string variant, Func<UploadRun, double> figure) =>
+        Median(runs.Where(r => r.Variant == variant && r.Result is not null).Select(figure));
+
+    private static (string Target, string Measured, bool? Met) CpuTarget(List<UploadRun> runs, string variant, string baseline, double limit, string label)
+    {
+        var mine = MedianOf(runs, variant, r => r.CpuSecondsPerGiB);
+        var theirs = MedianOf(runs, baseline, r => r.CpuSecondsPerGiB);
+        return ($"`{variant}` CPU per GiB ≤ {limit:0.##}× `{baseline}`'s, {label}", Inv($"{mine:F2} vs {theirs:F2} s/GiB = {mine / theirs:F2}×"),
+            mine <= limit * theirs);
+    }
+
+    private double MedianConcurrentCpu(string variant) => Median(_concurrent.Where(r => r.Variant == variant).Select(r => r.CpuSecondsPerGiB));
+
+    private double PeakConcurrent(string variant) =>
+        _concurrentMemory.Where(r => r.Run.Variant == variant).Select(r => (double)r.Run.HighWaterMark).DefaultIfEmpty(double.NaN).Max();
+
+    private double PeakConcurrentAboveIdle(string variant) =>
+        _concurrentMemory.Where(r => r.Run.Variant == variant)
+            .Select(r => (double)(r.Run.HighWaterMark - r.Idle.IdleWorkingSet))
+            .DefaultIfEmpty(double.NaN)
+            .Max();
 
     private double MedianConcurrent(string variant) => Median(_concurrent.Where(r => r.Variant == variant).Select(r => r.MiBPerSecond));
 
@@ -324,8 +484,10 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, IR
         return sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
-    private static string SizeLabel(double sizeMiB) =>
-        sizeMiB >= 1024 && sizeMiB % 1024 == 0 ? Inv($"{sizeMiB / 1024:0} GiB") : Inv($"{sizeMiB:0.##} MiB");
+    public static string SizeLabel(double sizeMiB) =>
+        sizeMiB >= 1024 && sizeMiB % 1024 == 0 ? Inv($"{sizeMiB / 1024:0} GiB")
+        : sizeMiB < 1 ? Inv($"{sizeMiB * 1024:0.##} KiB")
+        : Inv($"{sizeMiB:0.##} MiB");
 
     /// <summary>The parts, formatted with the invariant culture and joined, with "–" for a figure that is not a number.</summary>
     private static string Inv(params FormattableString[] parts) =>

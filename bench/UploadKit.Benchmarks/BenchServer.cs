@@ -29,13 +29,15 @@ internal static class BenchServer
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var dataDirectory = args.Length > 0 ? args[0] : throw new ArgumentException("usage: server <data-directory>");
+        var dataDirectory = args.Length > 0 ? args[0] : throw new ArgumentException("usage: server <data-directory> [--transport settings]");
+        var transport = args.Length > 2 && args[1] == "--transport" ? TransportSettings.Validate(args[2]) : "";
         Directory.CreateDirectory(dataDirectory);
         using var sampler = new MemorySampler();
         using var profiler = Environment.GetEnvironmentVariable("UPLOADKIT_BENCH_ALLOC_PROFILE") == "1" ? new AllocationProfiler() : null;
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        builder.WebHost.UseSockets(o => TransportSettings.Apply(transport, o));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = BodyLimit;
@@ -59,6 +61,7 @@ internal static class BenchServer
         });
 
         long idle = 0;
+        app.MapGet("/health", () => "ok");
         app.MapGet("/stats", () => Results.Json(
             new ServerStats(
                 idle,
@@ -252,6 +255,29 @@ internal static class BenchServer
             return Results.Json(new FormHashes(hashes, inMemory, hashes.Length - inMemory), BenchJsonContext.Default.FormHashes);
         });
 
+        // What a user writes: the default chain (memory, then a temporary file) bound as a minimal API parameter, then
+        // UploadedFile.SaveAsync into the registry's default storage (a FileSystemStorage under the data folder).
+        var storage = (FileSystemStorage)app.Services.GetRequiredService<IStorageRegistry>().Default;
+        var storedNames = new FileNames(storage.Location);
+        app.MapPost("/uploadkit-save", async (UploadForm form, HttpContext context) =>
+        {
+            var file = form.Files[0];
+            var name = await file.SaveAsync(storage, storedNames.NextName("save-"), context.RequestAborted);
+            return Finish(context, sampler, file.Length, Path.Combine(storage.Location, name));
+        });
+
+        // Straight to storage: StorageStreamingHandler writes the part into the same FileSystemStorage as it arrives.
+        app.MapPost("/uploadkit-streaming", (UploadForm form, HttpContext context) =>
+        {
+            var file = (StoredUploadedFile)form.Files[0];
+            file.Keep();
+            return Finish(context, sampler, file.Length, Path.Combine(storage.Location, file.StoredName));
+        }).WithUploadHandlers(_ => new StorageStreamingHandler(storage, _ => storedNames.NextName("streamed-")));
+
+        // Removes a file of the storage, with its metadata, after the client has checked it (outside the measured part).
+        app.MapDelete("/stored/{name}", async (string name) =>
+            await storage.DeleteAsync(name) ? Results.NoContent() : Results.NotFound());
+
         // The parser and chain alone: one handler that drops every chunk.
         app.MapPost("/uploadkit-discard", (UploadForm form, HttpContext context) =>
             Finish(context, sampler, context.RequestServices.GetRequiredService<DiscardedLength>().Value, null))
@@ -312,7 +338,9 @@ internal static class BenchServer
     {
         private long _next;
 
-        public string Next() => Path.Combine(directory, "stored-" + Interlocked.Increment(ref _next) + ".bin");
+        public string Next() => Path.Combine(directory, NextName("stored-"));
+
+        public string NextName(string prefix) => prefix + Interlocked.Increment(ref _next) + ".bin";
     }
 }
 

@@ -26,6 +26,8 @@ internal sealed record ServerStats(
 /// <param name="Temporary">Files the chain spilled to temporary files.</param>
 internal sealed record FormHashes(string[] Sha256, int InMemory, int Temporary);
 
+// The peers answer {"bytes": N, "path": "..."}: names are matched whatever their case.
+[JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true)]
 [JsonSerializable(typeof(FormHashes))]
 [JsonSerializable(typeof(UploadResult))]
 [JsonSerializable(typeof(ServerStats))]

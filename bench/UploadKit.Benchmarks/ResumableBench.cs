@@ -19,9 +19,6 @@ internal static class ResumableBench
     private const double MiB = 1024 * 1024;
     private const double GiB = 1024 * MiB;
 
-    /// <summary>Clock ticks per second of <c>/proc/[pid]/stat</c> (USER_HZ, 100 on Linux).</summary>
-    private const double ClockTicks = 100;
-
     private const string Bucket = "bench";
 
     public const string Usage = """
@@ -352,13 +349,13 @@ internal static class ResumableBench
                     ?? throw new InvalidOperationException("The server sent no stats.");
             }
 
-            var cpuBefore = CpuSeconds(serverPid);
+            var cpuBefore = ProcessFigures.CpuSeconds(serverPid);
             var clock = Stopwatch.StartNew();
             var (check, patchMs) = await upload();
             var seconds = clock.Elapsed.TotalSeconds;
-            var cpu = CpuSeconds(serverPid) - cpuBefore;
+            var cpu = ProcessFigures.CpuSeconds(serverPid) - cpuBefore;
             var stats = await MemoryBurst.GetStatsAsync(http);
-            var peak = Math.Max(stats.PeakWorkingSet, stats.HighWaterMarkResettable ? HighWaterMark(serverPid) : 0);
+            var peak = Math.Max(stats.PeakWorkingSet, stats.HighWaterMarkResettable ? ProcessFigures.HighWaterMark(serverPid) : 0);
 
             using var checkResponse = await http.PostAsync($"/check/{storage}?{check}", null);
             var answer = await checkResponse.Content.ReadAsStringAsync();
@@ -371,22 +368,6 @@ internal static class ResumableBench
                 size / MiB / seconds, cpu / (size / GiB), peak, peak - idle, peak - before.WorkingSet,
                 (stats.AllocatedBytes - before.AllocatedBytes) / (size / GiB), patchMs);
         }
-    }
-
-    /// <summary>The server's user and system processor time so far, from <c>/proc/[pid]/stat</c>.</summary>
-    private static double CpuSeconds(int pid)
-    {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        // Fields after the command name, which is in parentheses: state is field 3, utime 14, stime 15.
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / ClockTicks;
-    }
-
-    /// <summary>The server's peak resident set since its last reset (<c>VmHWM</c> of <c>/proc/[pid]/status</c>), in bytes.</summary>
-    private static long HighWaterMark(int pid)
-    {
-        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        return line is null ? 0 : long.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
     }
 
     /// <summary>Bytes [offset, offset + length) of the payload's file, written as they are sent, with a Content-Length.</summary>

@@ -20,8 +20,15 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
-    public static async Task<ServerProcess> StartAsync(BenchOptions options, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>Starts the server and waits until it listens.</summary>
+    /// <param name="options">The client's options.</param>
+    /// <param name="environment">Variables to set in the server's environment.</param>
+    /// <param name="dataDirectory">Where it stores files; <see cref="BenchOptions.DataDirectory"/> by default.</param>
+    /// <param name="transport">Kestrel transport settings (see <see cref="TransportSettings"/>); empty for the defaults.</param>
+    public static async Task<ServerProcess> StartAsync(
+        BenchOptions options, IReadOnlyDictionary<string, string>? environment = null, string? dataDirectory = null, string transport = "")
     {
+        dataDirectory ??= options.DataDirectory;
         var executable = Environment.ProcessPath ?? throw new InvalidOperationException("The executable's path is unknown.");
         var start = new ProcessStartInfo(executable)
         {
@@ -35,11 +42,17 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
 
         start.ArgumentList.Add("server");
-        start.ArgumentList.Add(options.DataDirectory);
+        start.ArgumentList.Add(dataDirectory);
+        if (transport.Length > 0)
+        {
+            start.ArgumentList.Add("--transport");
+            start.ArgumentList.Add(transport);
+        }
+
         // An ASP.NET Core app runs with server GC unless told otherwise; so does this server by default.
         start.Environment["DOTNET_gcServer"] = options.ServerGc ? "1" : "0";
         // IFormFile buffering writes its temporary files here, on the same disk as every other variant's files.
-        var formTemp = Path.Combine(options.DataDirectory, "aspnet-temp");
+        var formTemp = Path.Combine(dataDirectory, "aspnet-temp");
         Directory.CreateDirectory(formTemp);
         start.Environment["ASPNETCORE_TEMP"] = formTemp;
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using UploadKit;
 using UploadKit.Redis;
 using UploadKit.Stores;
@@ -39,6 +40,10 @@ public static class RedisUploadKitBuilderExtensions
             .Validate(o => !string.IsNullOrEmpty(o.ConnectionString), "RedisStoreOptions.ConnectionString is required.")
             .Validate(o => o.SessionRetention > TimeSpan.Zero, "RedisStoreOptions.SessionRetention must be positive.")
             .Validate(o => o.ResumableUploadRetention > TimeSpan.Zero, "RedisStoreOptions.ResumableUploadRetention must be positive.")
+            .Validate<IOptions<DirectUploadOptions>>(
+                (o, directUploads) => o.SessionRetention > directUploads.Value.SweepGracePeriod,
+                "RedisStoreOptions.SessionRetention must be longer than DirectUploads:SweepGracePeriod, or a session's record could age out " +
+                "before the sweeper deletes what it left in storage.")
             .ValidateOnStart();
         services.TryAddSingleton<RedisConnection>();
         services.TryAddSingleton(TimeProvider.System);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using UploadKit;
 using UploadKit.Stores;
 using UploadKit.Testing;
 
@@ -51,6 +52,22 @@ public class RedisStoreTests
         using var provider = services.BuildServiceProvider();
 
         Assert.Throws<OptionsValidationException>(() => _ = provider.GetRequiredService<IOptions<RedisStoreOptions>>().Value);
+    }
+
+    [Test]
+    public void AddRedisStores_SessionRetentionNotLongerThanSweepGracePeriod_FailsValidation()
+    {
+        var services = new ServiceCollection();
+        services.AddUploadKit().AddRedisStores(o =>
+        {
+            o.ConnectionString = RedisFixture.ConnectionString;
+            o.SessionRetention = TimeSpan.FromMinutes(30);
+        });
+        services.Configure<DirectUploadOptions>(o => o.SweepGracePeriod = TimeSpan.FromHours(1));
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => _ = provider.GetRequiredService<IOptions<RedisStoreOptions>>().Value);
+        Assert.That(error!.Message, Does.Contain("SweepGracePeriod"));
     }
 
     [Test]

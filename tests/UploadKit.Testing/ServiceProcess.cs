@@ -82,7 +82,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <param name="arguments">Its arguments.</param>
     /// <param name="port">The port it will listen on.</param>
     /// <param name="workingDirectory">Its working directory; the repository root by default.</param>
-    /// <param name="timeout">How long to wait for the port; 30 s by default.</param>
+    /// <param name="timeout">How long to wait for the port; 90 s by default (Azurite alone can take 30 s on a loaded machine).</param>
     /// <returns>The running service.</returns>
     /// <exception cref="InvalidOperationException">It exited or did not listen in time; the message carries its output.</exception>
     public static async Task<ServiceProcess> StartAsync(
@@ -108,7 +108,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
         while (DateTime.UtcNow < deadline)
         {
             if (process.HasExited)

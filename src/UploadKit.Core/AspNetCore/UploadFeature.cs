@@ -20,6 +20,9 @@ internal sealed class UploadFeature(HttpContext httpContext) : IUploadFormFeatur
     /// <summary>Gets a rejection caught while binding an <see cref="UploadForm"/> parameter, for the endpoint filter to answer.</summary>
     public UploadRejectedException? BindingRejection { get; set; }
 
+    /// <summary>Gets what the request saved, once its form was read, to be kept or deleted by its answer.</summary>
+    public UploadSaveScope? Saves { get; private set; }
+
     public static UploadFeature Get(HttpContext context)
     {
         var feature = context.Features.Get<UploadFeature>();
@@ -98,6 +101,7 @@ internal sealed class UploadFeature(HttpContext httpContext) : IUploadFormFeatur
         }
 
         var saves = new UploadSaveScope(services.GetService<ILoggerFactory>()?.CreateLogger(UploadLog.UploadCategory));
+        Saves = saves;
         var owner = UploadKitEndpointSecurity.GetUserId(httpContext);
         var context = CreateRequestContext(httpContext, options, chain.AsReadOnly(), contentType, httpContext.User, owner, saves, antiforgeryField);
         var form = await UploadReader.ReadAsync(context, cancellationToken).ConfigureAwait(false);

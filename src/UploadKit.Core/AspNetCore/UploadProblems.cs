@@ -60,7 +60,20 @@ internal static class UploadProblems
         {
             return ToResult(rejection);
         }
+        catch (Exception) when (!http.Response.HasStarted)
+        {
+            await SettleFailedAsync(http).ConfigureAwait(false);
+            throw;
+        }
     }
+
+    /// <summary>
+    /// Settles, as failed, what a request saved before an unhandled exception leaves the app. The server answers such a
+    /// request with 500 without running its response-starting callbacks, and the request's disposal settles it only
+    /// after the client has its answer; settling here deletes the saved files and gives their quota back first.
+    /// </summary>
+    public static Task SettleFailedAsync(HttpContext http) =>
+        http.Features.Get<UploadFeature>()?.Saves?.SettleAsync(succeeded: false) ?? Task.CompletedTask;
 }
 
 /// <summary>Answers <see cref="UploadRejectedException"/> from anywhere later in the pipeline (MVC, manual reads).</summary>
@@ -76,6 +89,11 @@ internal sealed class UploadKitMiddleware(RequestDelegate next)
         {
             context.Response.Clear();
             await UploadProblems.ToResult(rejection).ExecuteAsync(context).ConfigureAwait(false);
+        }
+        catch (Exception) when (!context.Response.HasStarted)
+        {
+            await UploadProblems.SettleFailedAsync(context).ConfigureAwait(false);
+            throw;
         }
     }
 }

@@ -118,13 +118,17 @@ public class QuotaUploadHandlerTests : TempDirectoryTests
     }
 
     /// <summary>An app whose endpoint saves the file into an in-memory storage, then answers as <c>?then=</c> says.</summary>
-    private Task<TestApp> StartSavingAsync() =>
+    private Task<TestApp> StartSavingAsync(IQuotaStore? store = null) =>
         TestApp.StartAsync(
             s =>
             {
                 s.AddUploadKit(o => o.TempFileDirectory = Temp).AddStorage("default", _ => new InMemoryStorage());
                 s.AddTestAuthentication();
                 s.Configure<QuotaOptions>(o => o.LimitBytes = Limit);
+                if (store is not null)
+                {
+                    s.AddSingleton(store);
+                }
             },
             a => a.MapPost("/upload", async (string? then, UploadForm form, IStorageRegistry storages) =>
                 {
@@ -167,6 +171,22 @@ public class QuotaUploadHandlerTests : TempDirectoryTests
         var next = await app.Client.SendAsync(UploadThen("ok", RandomBytes(900_000)));
         Assert.That(next.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the given-back quota is usable again");
         Assert.That(await app.Services.GetRequiredService<IQuotaStore>().GetUsageAsync("alice"), Is.EqualTo(900_000));
+    }
+
+    [Test]
+    public async Task Upload_EndpointThrowsAfterSaving_GivesTheQuotaBackBeforeTheClientHearsOfIt()
+    {
+        // The server answers an unhandled exception with 500 on its own; the request's disposal comes after the client
+        // has that answer. A store slow to give bytes back makes a give-back left to disposal visible to the client.
+        var store = new SlowReleaseQuotaStore(new InMemoryQuotaStore(TimeProvider.System));
+        await using var app = await StartSavingAsync(store);
+
+        var response = await app.Client.SendAsync(UploadThen("throw", RandomBytes(600_000)));
+        var usage = await store.GetUsageAsync("alice");
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.InternalServerError));
+        Assert.That(usage, Is.Zero, "the failed request's bytes are given back before its answer");
+        Assert.That(await app.Services.GetRequiredService<IStorageRegistry>().Default.ListAsync().CountAsync(), Is.Zero);
     }
 
     [Test]
@@ -307,6 +327,28 @@ public class QuotaUploadHandlerTests : TempDirectoryTests
 
         public override ValueTask UploadCompleteAsync(CancellationToken cancellationToken) =>
             throw new UploadRejectedException(StatusCodes.Status422UnprocessableEntity, "Refused after reading.");
+    }
+
+    /// <summary>Gives bytes back a moment after being asked, as a store across the network does.</summary>
+    private sealed class SlowReleaseQuotaStore(IQuotaStore inner) : IQuotaStore
+    {
+        public Task<bool> TryReserveAsync(string key, long bytes, long limit, CancellationToken cancellationToken = default) =>
+            inner.TryReserveAsync(key, bytes, limit, cancellationToken);
+
+        public Task<bool> TrySetReservationAsync(
+            string key, string reservationId, long bytes, long limit, TimeSpan lease, CancellationToken cancellationToken = default) =>
+            inner.TrySetReservationAsync(key, reservationId, bytes, limit, lease, cancellationToken);
+
+        public Task EndReservationAsync(string key, string reservationId, long keptBytes, CancellationToken cancellationToken = default) =>
+            inner.EndReservationAsync(key, reservationId, keptBytes, cancellationToken);
+
+        public async Task ReleaseAsync(string key, long bytes, CancellationToken cancellationToken = default)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(300), cancellationToken);
+            await inner.ReleaseAsync(key, bytes, cancellationToken);
+        }
+
+        public Task<long> GetUsageAsync(string key, CancellationToken cancellationToken = default) => inner.GetUsageAsync(key, cancellationToken);
     }
 
     /// <summary>Records the highest usage any key reached, right after each reservation.</summary>
