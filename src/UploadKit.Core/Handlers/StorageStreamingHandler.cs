@@ -8,7 +8,8 @@ namespace UploadKit;
 /// Streams each file straight into an <see cref="IFileStorage"/>, with no temporary file: the handler Django's
 /// documentation mentions for "sending data to another storage location directly". The bytes reach the storage in
 /// blocks of up to 1 MiB, which a storage copying the stream writes with one write each, and memory stays bounded: the
-/// request is read no faster than the storage takes the blocks. The file completes as a
+/// request is read no faster than the storage takes the blocks (with the default buffer, a file holds at most three:
+/// one the storage takes, one waiting for it, one filling). The file completes as a
 /// <see cref="StoredUploadedFile"/>. A skipped file, a failed save or an interrupted upload removes what was stored,
 /// and so does the end of the request for a file the endpoint did not keep (see <see cref="StoredUploadedFile"/>).
 /// </summary>
@@ -55,7 +56,8 @@ public sealed class StorageStreamingHandler : UploadHandler
     /// <param name="storage">Where files go.</param>
     /// <param name="nameSelector">Chooses the wanted name of a file; <see langword="null"/> for <see cref="FileStorageNames.GetValidName"/> of its
     /// file name.</param>
-    /// <param name="bufferSize">How many bytes may wait for the storage before reading pauses, besides the block being filled.</param>
+    /// <param name="bufferSize">How many bytes may wait for the storage before reading pauses, besides the block the storage is taking and
+    /// the block being filled.</param>
     /// <param name="logger">Where a stored object that could not be removed after a failure is reported.</param>
     [ActivatorUtilitiesConstructor]
     public StorageStreamingHandler(
@@ -71,9 +73,10 @@ public sealed class StorageStreamingHandler : UploadHandler
         _logger = logger;
 
         // Blocks of the buffer's size up to 1 MiB; a larger buffer lets more of them wait. A block wakes the storage once,
-        // and a storage writing a file writes it in one system call.
+        // and a storage writing a file writes it in one system call. One block more than the buffer holds is the one the
+        // storage is taking: the next one waits ready for it, so the storage never waits for the handler to be woken.
         _blockSize = (int)Math.Min(bufferSize, MaxBlockSize);
-        _maxPendingBlocks = (int)Math.Min(bufferSize / _blockSize, 1024);
+        _maxPendingBlocks = (int)Math.Min(bufferSize / _blockSize, 1024) + 1;
     }
 
     /// <summary>

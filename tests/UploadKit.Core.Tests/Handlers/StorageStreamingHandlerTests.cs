@@ -235,7 +235,7 @@ public class StorageStreamingHandlerTests : TempDirectoryTests
         await handler.NewFileAsync(Header(), CancellationToken.None);
         using var cancel = new CancellationTokenSource();
 
-        // The first block waits for the storage, the second for room: the chunk stops in the middle of its third block.
+        // Two blocks of 64 KiB wait for the storage, the third for room: the chunk stops before its fourth block.
         var write = handler.ReceiveChunkAsync(RandomBytes(200_000), 0, cancel.Token).AsTask();
         Assert.That(await Task.WhenAny(write, Task.Delay(200)), Is.Not.SameAs(write), "the handler waits for the storage");
         await cancel.CancelAsync();
