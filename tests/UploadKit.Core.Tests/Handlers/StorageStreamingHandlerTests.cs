@@ -406,15 +406,9 @@ public class StorageStreamingHandlerTests : TempDirectoryTests
             string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default) =>
             Inner.SaveAsync(name, new ObservedStream(content, _mebibytesRead), options, cancellationToken);
 
-        private sealed class ObservedStream(Stream inner, SemaphoreSlim mebibytesRead) : Stream
+        private sealed class ObservedStream(Stream inner, SemaphoreSlim mebibytesRead) : ReadOnlyTestStream
         {
             private long _read;
-
-            public override bool CanRead => true;
-            public override bool CanSeek => false;
-            public override bool CanWrite => false;
-            public override long Length => throw new NotSupportedException();
-            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
             public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
             {
@@ -429,12 +423,6 @@ public class StorageStreamingHandlerTests : TempDirectoryTests
 
                 return read;
             }
-
-            public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-            public override void Flush() => throw new NotSupportedException();
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-            public override void SetLength(long value) => throw new NotSupportedException();
-            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         }
     }
 

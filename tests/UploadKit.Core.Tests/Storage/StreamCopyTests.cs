@@ -37,15 +37,9 @@ public class StreamCopyTests : TempDirectoryTests
     }
 
     /// <summary>A non-seekable stream that returns at most a few bytes a read, as a network body does.</summary>
-    private sealed class TrickleStream(byte[] content, int readSize) : Stream
+    private sealed class TrickleStream(byte[] content, int readSize) : ReadOnlyTestStream
     {
         private int _position;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
@@ -54,12 +48,6 @@ public class StreamCopyTests : TempDirectoryTests
             _position += count;
             return ValueTask.FromResult(count);
         }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override void Flush() => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private sealed class WriteCountingStream : MemoryStream
