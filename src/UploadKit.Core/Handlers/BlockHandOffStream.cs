@@ -11,7 +11,7 @@ namespace UploadKit;
 /// and one reader (the stream's members) may run at once. The reader ends with <see cref="Dispose(bool)"/>, which gives
 /// back every block it did not take and stops the writer from waiting.
 /// </remarks>
-internal sealed class BlockHandOffStream : Stream
+internal sealed class BlockHandOffStream : Stream, IWholeBlockSource
 {
     private readonly Lock _lock = new();
     private readonly Queue<(byte[] Block, int Count)> _ready = new();
