@@ -22,6 +22,11 @@ if (args.Length > 0 && args[0] == "resumable")
     return await ResumableBench.RunAsync(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "s3")
+{
+    return await S3StreamingBench.RunAsync(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "scan")
 {
     return await ScanThroughput.RunAsync(args[1..]);

@@ -409,7 +409,7 @@ internal static class ResumableBench
     }
 
     /// <summary>s3rver on 127.0.0.1 on a free port through <c>tests/services/s3rver.js</c>, as the tests run it; or why it cannot run.</summary>
-    private sealed class S3rver : IAsyncDisposable
+    internal sealed class S3rver : IAsyncDisposable
     {
         private readonly Process? _process;
         private readonly string? _directory;

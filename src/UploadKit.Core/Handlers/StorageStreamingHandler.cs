@@ -1,5 +1,4 @@
-using System.Buffers;
-using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -7,8 +6,10 @@ namespace UploadKit;
 
 /// <summary>
 /// Streams each file straight into an <see cref="IFileStorage"/>, with no temporary file: the handler Django's
-/// documentation mentions for "sending data to another storage location directly". Memory stays bounded: the
-/// request is read no faster than the storage takes the bytes. The file completes as a
+/// documentation mentions for "sending data to another storage location directly". The bytes reach the storage in
+/// blocks of up to 1 MiB, which a storage copying the stream writes with one write each, and memory stays bounded: the
+/// request is read no faster than the storage takes the blocks (with the default buffer, a file holds at most three:
+/// one the storage takes, one waiting for it, one filling). The file completes as a
 /// <see cref="StoredUploadedFile"/>. A skipped file, a failed save or an interrupted upload removes what was stored,
 /// and so does the end of the request for a file the endpoint did not keep (see <see cref="StoredUploadedFile"/>).
 /// </summary>
@@ -28,13 +29,18 @@ public sealed class StorageStreamingHandler : UploadHandler
     /// <summary>How many bytes may wait for the storage before reading the request pauses: 1 MiB.</summary>
     public const long DefaultBufferSize = 1024 * 1024;
 
+    /// <summary>The largest block handed to the storage: one write buffer of <see cref="UploadMemoryPool"/>.</summary>
+    private const int MaxBlockSize = UploadMemoryPool.WriteBufferSize;
+
     private readonly IFileStorage _storage;
     private readonly Func<UploadFileHeader, string> _nameSelector;
-    private readonly long _bufferSize;
-    private readonly long _flushThreshold;
+    private readonly int _blockSize;
+    private readonly int _maxPendingBlocks;
     private readonly ILogger? _logger;
     private readonly List<StoredUploadedFile> _saved = [];
-    private Pipe? _pipe;
+    private BlockHandOffStream? _blocks;
+    private byte[]? _filling;
+    private int _filled;
     private Task<string>? _save;
     private CancellationTokenSource? _cancel;
     private UploadFileHeader? _file;
@@ -50,7 +56,8 @@ public sealed class StorageStreamingHandler : UploadHandler
     /// <param name="storage">Where files go.</param>
     /// <param name="nameSelector">Chooses the wanted name of a file; <see langword="null"/> for <see cref="FileStorageNames.GetValidName"/> of its
     /// file name.</param>
-    /// <param name="bufferSize">How many bytes may wait for the storage before reading pauses.</param>
+    /// <param name="bufferSize">How many bytes may wait for the storage before reading pauses, besides the block the storage is taking and
+    /// the block being filled.</param>
     /// <param name="logger">Where a stored object that could not be removed after a failure is reported.</param>
     [ActivatorUtilitiesConstructor]
     public StorageStreamingHandler(
@@ -63,11 +70,13 @@ public sealed class StorageStreamingHandler : UploadHandler
         ArgumentOutOfRangeException.ThrowIfLessThan(bufferSize, 4096);
         _storage = storage;
         _nameSelector = nameSelector ?? (f => FileStorageNames.GetValidName(f.FileName));
-        _bufferSize = bufferSize;
         _logger = logger;
 
-        // Each flush wakes the storage's reader: once per 64 KiB, not once per chunk of the request.
-        _flushThreshold = Math.Min(64 * 1024, bufferSize / 2);
+        // Blocks of the buffer's size up to 1 MiB; a larger buffer lets more of them wait. A block wakes the storage once,
+        // and a storage writing a file writes it in one system call. One block more than the buffer holds is the one the
+        // storage is taking: the next one waits ready for it, so the storage never waits for the handler to be woken.
+        _blockSize = (int)Math.Min(bufferSize, MaxBlockSize);
+        _maxPendingBlocks = (int)Math.Min(bufferSize / _blockSize, 1024) + 1;
     }
 
     /// <summary>
@@ -100,35 +109,52 @@ public sealed class StorageStreamingHandler : UploadHandler
             ContentType = Context.Options.StoreClientContentType && file.ContentType.Length > 0 ? file.ContentType : null,
             Length = file.DeclaredLength,
         };
-        _pipe = new Pipe(new PipeOptions(
-            pauseWriterThreshold: _bufferSize, resumeWriterThreshold: _bufferSize / 2, useSynchronizationContext: false));
+        _blocks = new BlockHandOffStream(_maxPendingBlocks);
         _cancel = new CancellationTokenSource();
-        _save = SaveAsync(name, _pipe.Reader, options, _cancel.Token);
+        _save = SaveAsync(name, _blocks, options, _cancel.Token);
     }
 
     /// <inheritdoc />
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(
         ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
     {
-        if (_pipe is null)
+        if (_blocks is null)
         {
             return chunk;
         }
 
-        // Write copies the bytes into the pipe's own buffers: the chunk is only valid during this call.
-        _pipe.Writer.Write(chunk.Span);
-        if (_pipe.Writer.UnflushedBytes >= _flushThreshold)
+        // The bytes are copied into the handler's own blocks: the chunk is only valid during this call.
+        while (!chunk.IsEmpty)
         {
-            await FlushAsync(cancellationToken).ConfigureAwait(false);
+            _filling ??= _blockSize <= UploadMemoryPool.BlockSize ? UploadMemoryPool.Shared.Rent() : UploadMemoryPool.Shared.RentWriteBuffer();
+            var count = Math.Min(chunk.Length, _blockSize - _filled);
+            chunk.Span[..count].CopyTo(_filling.AsSpan(_filled));
+            _filled += count;
+            chunk = chunk[count..];
+            if (_filled == _blockSize)
+            {
+                await HandOverAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
 
         return null;
     }
 
-    private async ValueTask FlushAsync(CancellationToken cancellationToken)
+    /// <summary>Hands the block being filled to the storage, waiting while the blocks before it wait for the storage.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask HandOverAsync(CancellationToken cancellationToken)
     {
-        var result = await _pipe!.Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-        if (result.IsCompleted)
+        if (_filled == 0)
+        {
+            return;
+        }
+
+        var block = _filling!;
+        var count = _filled;
+        _filling = null;
+        _filled = 0;
+        if (!await _blocks!.WriteAsync(block, count, cancellationToken).ConfigureAwait(false))
         {
             // The storage stopped reading: it failed, and awaiting the save raises why.
             await _save!.ConfigureAwait(false);
@@ -140,14 +166,19 @@ public sealed class StorageStreamingHandler : UploadHandler
     public override async ValueTask<UploadedFile?> FileCompleteAsync(long size, CancellationToken cancellationToken)
     {
         var file = _file;
-        if (file is null || _pipe is null || _save is null)
+        if (file is null || _blocks is null || _save is null)
         {
             return null;
         }
 
-        await FlushAsync(cancellationToken).ConfigureAwait(false);
-        await _pipe.Writer.CompleteAsync().ConfigureAwait(false);
+        await HandOverAsync(cancellationToken).ConfigureAwait(false);
+        _blocks.Complete();
         var name = await _save.ConfigureAwait(false);
+        if (_blocks.UnreadBytes > 0)
+        {
+            // A storage that returned without reading every byte stored part of the file; the abandon removes it.
+            throw new InvalidOperationException("The storage stopped reading the file before it ended.");
+        }
         var stored = new StoredUploadedFile(file, _storage, name, size, _logger);
         _saved.Add(stored);
         _cancel?.Dispose();
@@ -178,22 +209,18 @@ public sealed class StorageStreamingHandler : UploadHandler
         _saved.Clear();
     }
 
-    private async Task<string> SaveAsync(string name, PipeReader reader, FileSaveOptions options, CancellationToken cancellationToken)
+    private async Task<string> SaveAsync(string name, BlockHandOffStream blocks, FileSaveOptions options, CancellationToken cancellationToken)
     {
-        // Run the storage off the request's thread so that writing and saving proceed together.
+        // Run the storage off the request's thread so that filling a block and saving the previous one proceed together.
         await Task.Yield();
         try
         {
-            var stream = reader.AsStream(leaveOpen: true);
-            await using (stream.ConfigureAwait(false))
-            {
-                return await _storage.SaveAsync(name, stream, options, cancellationToken).ConfigureAwait(false);
-            }
+            return await _storage.SaveAsync(name, blocks, options, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            // Unblocks a writer waiting on a full pipe when the storage fails.
-            await reader.CompleteAsync().ConfigureAwait(false);
+            // Gives back the blocks the storage did not take, and unblocks a handler waiting for room when the storage failed.
+            await blocks.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -201,7 +228,7 @@ public sealed class StorageStreamingHandler : UploadHandler
     {
         var save = _save;
         var cancel = _cancel;
-        var pipe = _pipe;
+        var blocks = _blocks;
         Reset();
         if (save is null)
         {
@@ -211,7 +238,7 @@ public sealed class StorageStreamingHandler : UploadHandler
         try
         {
             await cancel!.CancelAsync().ConfigureAwait(false);
-            await pipe!.Writer.CompleteAsync(new OperationCanceledException("The file was abandoned.")).ConfigureAwait(false);
+            blocks!.Abort(new OperationCanceledException("The file was abandoned."));
 
             // A storage that finished despite the cancellation has an object to remove.
             var name = await save.ConfigureAwait(false);
@@ -233,8 +260,15 @@ public sealed class StorageStreamingHandler : UploadHandler
 
     private void Reset()
     {
+        if (_filling is not null)
+        {
+            UploadMemoryPool.Shared.Return(_filling);
+            _filling = null;
+        }
+
+        _filled = 0;
         _cancel = null;
-        _pipe = null;
+        _blocks = null;
         _save = null;
         _file = null;
     }

@@ -107,7 +107,7 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
             var stream = new FileStream(temp, CreateOptions());
             await using (stream.ConfigureAwait(false))
             {
-                await content.CopyToAsync(stream, cancellationToken).ConfigureAwait(false);
+                await StreamCopy.CopyAsync(content, stream, cancellationToken).ConfigureAwait(false);
                 await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
 

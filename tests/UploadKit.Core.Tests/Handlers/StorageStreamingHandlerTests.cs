@@ -191,6 +191,105 @@ public class StorageStreamingHandlerTests : TempDirectoryTests
         Assert.That(AllFiles(Temp), Is.Empty);
     }
 
+    [TestCase(1024 * 1024, 4096, TestName = "{m}(one block exactly)")]
+    [TestCase((3 * 1024 * 1024) + 1, 65_536, TestName = "{m}(one byte past three blocks)")]
+    [TestCase((2 * 1024 * 1024) - 1, 100_000, TestName = "{m}(one byte short of two blocks)")]
+    [TestCase(1, 1, TestName = "{m}(one byte)")]
+    public async Task FileCompleteAsync_AroundBlockBoundaries_StorageCopiesOneWritePerMiB(int size, int chunkSize)
+    {
+        var storage = new WriteCountingStorage(_storage);
+        var handler = new StorageStreamingHandler(storage);
+        Attach(handlers: handler);
+        var content = RandomBytes(size);
+
+        var file = (StoredUploadedFile)(await StreamAsync(handler, Header(), content, chunkSize))!;
+        await handler.UploadCompleteAsync(CancellationToken.None);
+
+        Assert.That(await StoredSha256HexAsync(_storage, file.StoredName), Is.EqualTo(Sha256Hex(content)));
+        Assert.That(storage.Writes, Is.EqualTo((size + (1024 * 1024) - 1) / (1024 * 1024)), "a stream copy writes each block once, whole");
+        Assert.That(storage.LargestWrite, Is.LessThanOrEqualTo(1024 * 1024));
+    }
+
+    [TestCase(StorageStreamingHandler.DefaultBufferSize)]
+    [TestCase(64 * 1024)]
+    [TestCase(5 * 1024 * 1024)]
+    public async Task ReceiveChunkAsync_ChunkLargerThanABlock_StoresEveryByte(long bufferSize)
+    {
+        var handler = new StorageStreamingHandler(_storage, null, bufferSize);
+        Attach(handlers: handler);
+        var content = RandomBytes((5 * 1024 * 1024) + 3);
+
+        var file = (StoredUploadedFile)(await StreamAsync(handler, Header(), content, content.Length))!;
+        await handler.UploadCompleteAsync(CancellationToken.None);
+
+        Assert.That(file.Length, Is.EqualTo(content.Length));
+        Assert.That(await StoredSha256HexAsync(_storage, file.StoredName), Is.EqualTo(Sha256Hex(content)));
+    }
+
+    [Test]
+    public async Task ReceiveChunkAsync_CancelledWhileWaitingForTheStorage_ThrowsAndLeavesNothing()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new StorageStreamingHandler(new GatedStorage(_storage, gate.Task), null, bufferSize: 64 * 1024);
+        Attach(handlers: handler);
+        await handler.NewFileAsync(Header(), CancellationToken.None);
+        using var cancel = new CancellationTokenSource();
+
+        // Two blocks of 64 KiB wait for the storage, the third for room: the chunk stops before its fourth block.
+        var write = handler.ReceiveChunkAsync(RandomBytes(200_000), 0, cancel.Token).AsTask();
+        Assert.That(await Task.WhenAny(write, Task.Delay(200)), Is.Not.SameAs(write), "the handler waits for the storage");
+        await cancel.CancelAsync();
+        Assert.That(async () => await write, Throws.InstanceOf<OperationCanceledException>());
+
+        gate.SetResult();
+        await handler.UploadInterruptedAsync(CancellationToken.None);
+        Assert.That(AllFiles(Temp), Is.Empty);
+    }
+
+    [TestCase(false, TestName = "{m}(file skipped)")]
+    [TestCase(true, TestName = "{m}(upload interrupted)")]
+    public async Task FileDropped_AfterBlocksReachedTheStorage_LeavesNothing(bool interrupted)
+    {
+        var storage = new ObservedStorage(_storage);
+        var handler = new StorageStreamingHandler(storage);
+        Attach(handlers: handler);
+        await handler.NewFileAsync(Header(), CancellationToken.None);
+        var content = RandomBytes(5 * 1024 * 1024);
+        for (var offset = 0; offset < content.Length; offset += 65_536)
+        {
+            await handler.ReceiveChunkAsync(content.AsMemory(offset, 65_536), offset, CancellationToken.None);
+        }
+
+        // The file storage is writing its temporary file when the file is dropped.
+        await storage.WaitForMebibytesAsync(3);
+        if (interrupted)
+        {
+            await handler.UploadInterruptedAsync(CancellationToken.None);
+        }
+        else
+        {
+            await handler.FileSkippedAsync(CancellationToken.None);
+            await handler.UploadCompleteAsync(CancellationToken.None);
+        }
+
+        Assert.That(AllFiles(Temp), Is.Empty);
+    }
+
+    [Test]
+    public async Task FileCompleteAsync_StorageReturnsBeforeTheEnd_ThrowsAndLeavesNothing()
+    {
+        var handler = new StorageStreamingHandler(new ShortReadingStorage(_storage, 1024 * 1024));
+        Attach(handlers: handler);
+        var content = RandomBytes(3 * 1024 * 1024);
+
+        Assert.That(
+            async () => await StreamAsync(handler, Header(), content, 65_536),
+            Throws.InstanceOf<InvalidOperationException>(),
+            "a file the storage kept only part of is not a stored file");
+        await handler.UploadInterruptedAsync(CancellationToken.None);
+        Assert.That(AllFiles(Temp), Is.Empty);
+    }
+
     /// <summary>A storage that starts reading only once a gate opens.</summary>
     private sealed class GatedStorage(IFileStorage inner, Task gate) : DelegatingStorage(inner)
     {
@@ -255,6 +354,87 @@ public class StorageStreamingHandlerTests : TempDirectoryTests
 
             buffer.Position = 0;
             return await Inner.SaveAsync(name, buffer, options, cancellationToken);
+        }
+    }
+
+    /// <summary>A storage that copies the content as a file storage does, counting the writes the copy makes.</summary>
+    private sealed class WriteCountingStorage(IFileStorage inner) : DelegatingStorage(inner)
+    {
+        private readonly CountingStream _copy = new();
+
+        public int Writes => _copy.Writes;
+
+        public int LargestWrite => _copy.LargestWrite;
+
+        public override async Task<string> SaveAsync(
+            string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            await content.CopyToAsync(_copy, cancellationToken);
+            _copy.Position = 0;
+            return await Inner.SaveAsync(name, _copy, options, cancellationToken);
+        }
+
+        private sealed class CountingStream : MemoryStream
+        {
+            public int Writes { get; private set; }
+
+            public int LargestWrite { get; private set; }
+
+            public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+            {
+                Writes++;
+                LargestWrite = Math.Max(LargestWrite, buffer.Length);
+                return base.WriteAsync(buffer, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>A storage that passes the content on to another while telling how many bytes it read.</summary>
+    private sealed class ObservedStorage(IFileStorage inner) : DelegatingStorage(inner)
+    {
+        private readonly SemaphoreSlim _mebibytesRead = new(0);
+
+        public async Task WaitForMebibytesAsync(int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                await _mebibytesRead.WaitAsync();
+            }
+        }
+
+        public override Task<string> SaveAsync(
+            string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default) =>
+            Inner.SaveAsync(name, new ObservedStream(content, _mebibytesRead), options, cancellationToken);
+
+        private sealed class ObservedStream(Stream inner, SemaphoreSlim mebibytesRead) : ReadOnlyTestStream
+        {
+            private long _read;
+
+            public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+            {
+                var read = await inner.ReadAsync(buffer, cancellationToken);
+                var before = _read / (1024 * 1024);
+                _read += read;
+                var crossed = (int)((_read / (1024 * 1024)) - before);
+                if (crossed > 0)
+                {
+                    mebibytesRead.Release(crossed);
+                }
+
+                return read;
+            }
+        }
+    }
+
+    /// <summary>A storage that saves the first bytes of the content and returns without reading the rest.</summary>
+    private sealed class ShortReadingStorage(IFileStorage inner, int length) : DelegatingStorage(inner)
+    {
+        public override async Task<string> SaveAsync(
+            string name, Stream content, FileSaveOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            var start = new byte[length];
+            await content.ReadExactlyAsync(start, cancellationToken);
+            return await Inner.SaveAsync(name, new MemoryStream(start), options, cancellationToken);
         }
     }
 
