@@ -1,17 +1,21 @@
 using System.Buffers;
 using System.Buffers.Text;
+using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace UploadKit.Pipeline;
 
 /// <summary>
 /// Decodes a <c>Content-Transfer-Encoding: base64</c> part while it streams: whitespace and line breaks are skipped,
-/// whole quanta are decoded into one pooled buffer and handed on, so nothing holds more than a few KiB whatever the
-/// part's size, and what the target sees (handlers, validators, checksums, limits) is the decoded bytes. Invalid
+/// the base64 characters are gathered into one pooled buffer of 16 KiB and decoded, in one call, each time it fills, so
+/// nothing holds more than that whatever the part's size, and what the target sees (handlers, validators, checksums, limits) is the decoded bytes. Invalid
 /// characters, text after the padding, or a last quantum left incomplete are a 400 naming the part.
 /// </summary>
 internal sealed class Base64PartDecoder : IChunkTarget, IDisposable
 {
-    private const int EncodedCapacity = 4096;
+    // Decoding and handing on a block costs the same whatever its size, and a segment from the server is 4 KiB: a block
+    // of several segments makes a file that arrives as base64 cost the target no more calls than one sent as it is.
+    private const int EncodedCapacity = 16384;
 
     private static readonly SearchValues<byte> Whitespace = SearchValues.Create(" \t\r\n"u8);
 
@@ -21,9 +25,8 @@ internal sealed class Base64PartDecoder : IChunkTarget, IDisposable
     private byte[] _decoded;
     private int _pending;
 
-    // The length of the last line seen (base64 characters then CRLF), and whether a line of that length held whitespace.
+    // The length of the last line measured (base64 characters then CRLF).
     private int _lineLength;
-    private bool _linesVary;
 
     public Base64PartDecoder(IChunkTarget target, string partName)
     {
@@ -47,11 +50,6 @@ internal sealed class Base64PartDecoder : IChunkTarget, IDisposable
                 await DecodeAsync(final: false, cancellationToken).ConfigureAwait(false);
             }
         }
-
-        if (_pending >= 4)
-        {
-            await DecodeAsync(final: false, cancellationToken).ConfigureAwait(false);
-        }
     }
 
     /// <summary>Decodes what is left at the end of the part; throws when it is not whole base64.</summary>
@@ -70,28 +68,12 @@ internal sealed class Base64PartDecoder : IChunkTarget, IDisposable
     /// <summary>Copies base64 characters (not whitespace) into the pending buffer; returns how many input bytes it used.</summary>
     /// <remarks>
     /// Base64 almost always comes in lines of one length ending in CRLF (76 characters for MIME). Once a line has been
-    /// measured, each line that has a CRLF at that length is copied whole, looked at only for its CRLF; whether such a
-    /// line really held no whitespace is checked once for everything this call copied, with one vectorised search.
-    /// If one did, the call's bytes are collected again run by run and whole lines are not tried again for this part,
-    /// so the result is always exactly the input's base64 characters in order, and odd input costs at most one retry.
-    /// Anything that is not base64 (a stray byte, text after the padding) is left to the decoder to refuse.
+    /// measured, the lines that follow are taken by <see cref="CopyWholeLines"/>; anything else (a shorter or longer
+    /// line, whitespace inside one, a line cut by the end of the segment) is collected run by run, one vectorised search
+    /// and one copy per run of base64 characters. Either way the result is exactly the input's base64 characters in
+    /// order. Anything that is not base64 (a stray byte, text after the padding) is left to the decoder to refuse.
     /// </remarks>
     private int Collect(ReadOnlySpan<byte> input)
-    {
-        var wholeLines = _lineLength > 0 && !_linesVary;
-        var start = _pending;
-        var used = Collect(input, wholeLines);
-        if (wholeLines && _encoded.AsSpan(start, _pending - start).ContainsAny(Whitespace))
-        {
-            _pending = start;
-            _linesVary = true;
-            used = Collect(input, wholeLines: false);
-        }
-
-        return used;
-    }
-
-    private int Collect(ReadOnlySpan<byte> input, bool wholeLines)
     {
         var used = 0;
         while (used < input.Length && _pending < EncodedCapacity)
@@ -113,24 +95,16 @@ internal sealed class Base64PartDecoder : IChunkTarget, IDisposable
                 continue;
             }
 
-            if (wholeLines)
+            if (_lineLength >= Vector<byte>.Count && Vector.IsHardwareAccelerated)
             {
-                var length = _lineLength;
-                while (used <= input.Length - length - 2 && _pending <= EncodedCapacity - length &&
-                    input[used + length] == (byte)'\r' && input[used + length + 1] == (byte)'\n')
-                {
-                    input.Slice(used, length).CopyTo(_encoded.AsSpan(_pending));
-                    _pending += length;
-                    used += length + 2;
-                }
-
+                used += CopyWholeLines(input[used..]);
                 if (used == input.Length || _pending == EncodedCapacity || IsWhitespace(input[used]))
                 {
                     continue;
                 }
             }
 
-            // One vectorised search and one copy per run of base64 characters; a run that ends in CRLF measures a line.
+            // A run that ends in CRLF measures a line.
             var rest = input[used..];
             var run = rest.IndexOfAny(Whitespace);
             var take = Math.Min(run < 0 ? rest.Length : run, EncodedCapacity - _pending);
@@ -141,6 +115,49 @@ internal sealed class Base64PartDecoder : IChunkTarget, IDisposable
             {
                 _lineLength = run;
             }
+        }
+
+        return used;
+    }
+
+    /// <summary>
+    /// Copies the lines at the start of <paramref name="input"/> that are <see cref="_lineLength"/> bytes, none of them
+    /// whitespace, then CRLF; returns how many input bytes it used (the CRLFs skipped). A line is moved with a few vector
+    /// loads and stores, which also show whether it holds a byte below <c>!</c> (whitespace, or a control character for
+    /// the decoder to refuse): such a line is left to the run-by-run path. The stores of a line left behind fall in the
+    /// free part of the buffer, past what is pending.
+    /// </summary>
+    private int CopyWholeLines(ReadOnlySpan<byte> input)
+    {
+        var length = _lineLength;
+        var width = Vector<byte>.Count;
+        var belowBang = new Vector<byte>((byte)'!');
+        ref var source = ref MemoryMarshal.GetReference(input);
+        ref var target = ref MemoryMarshal.GetArrayDataReference(_encoded);
+        var used = 0;
+        while (used <= input.Length - length - 2 && _pending <= EncodedCapacity - length &&
+            input[used + length] == (byte)'\r' && input[used + length + 1] == (byte)'\n')
+        {
+            var low = Vector<byte>.Zero;
+            var at = 0;
+            for (; at < length - width; at += width)
+            {
+                var block = Vector.LoadUnsafe(ref source, (nuint)(used + at));
+                low |= Vector.LessThan(block, belowBang);
+                block.StoreUnsafe(ref target, (nuint)(_pending + at));
+            }
+
+            // The last block ends with the line, overlapping the one before.
+            var last = Vector.LoadUnsafe(ref source, (nuint)(used + length - width));
+            low |= Vector.LessThan(last, belowBang);
+            last.StoreUnsafe(ref target, (nuint)(_pending + length - width));
+            if (low != Vector<byte>.Zero)
+            {
+                break;
+            }
+
+            _pending += length;
+            used += length + 2;
         }
 
         return used;

@@ -23,7 +23,76 @@ internal readonly record struct FormDataDisposition(string Name, bool IsFile, st
 internal static class HeaderParameters
 {
     /// <summary>Parses a part's <c>Content-Disposition</c>; <see langword="false"/> unless it is well formed and <c>form-data</c>.</summary>
-    public static bool TryParseFormData(string? value, out FormDataDisposition disposition)
+    public static bool TryParseFormData(string? value, out FormDataDisposition disposition) =>
+        TryParseCommonFormData(value, out disposition) || TryParseAnyFormData(value, out disposition);
+
+    /// <summary>
+    /// Reads the shape nearly every client sends, <c>form-data; name="x"</c> with or without <c>; filename="y"</c>
+    /// after it, without the general parser and its objects, strings and lists: each of the many small parts of a form
+    /// costs less. Only that exact shape is taken (one space after each <c>;</c>, nothing after the last value, quoted
+    /// values of printable ASCII with no <c>"</c> or <c>\</c>; letter case as the general parser ignores it), and for it
+    /// the answer is the one <see cref="TryParseAnyFormData"/> gives. Anything else returns <see langword="false"/> and
+    /// is left to that parser.
+    /// </summary>
+    internal static bool TryParseCommonFormData(string? value, out FormDataDisposition disposition)
+    {
+        disposition = default;
+        const string NamePrefix = "form-data; name=\"";
+        const string FileNamePrefix = "; filename=\"";
+        if (value is null || !value.StartsWith(NamePrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var nameEnd = QuotedEnd(value, NamePrefix.Length);
+        if (nameEnd < 0)
+        {
+            return false;
+        }
+
+        var name = value[NamePrefix.Length..nameEnd];
+        if (nameEnd + 1 == value.Length)
+        {
+            disposition = new FormDataDisposition(name, IsFile: false, FileName: null);
+            return true;
+        }
+
+        var fileNameStart = nameEnd + 1 + FileNamePrefix.Length;
+        if (string.Compare(value, nameEnd + 1, FileNamePrefix, 0, FileNamePrefix.Length, StringComparison.OrdinalIgnoreCase) != 0 ||
+            QuotedEnd(value, fileNameStart) != value.Length - 1)
+        {
+            return false;
+        }
+
+        disposition = new FormDataDisposition(name, IsFile: true, FileName: value[fileNameStart..^1]);
+        return true;
+    }
+
+    /// <summary>Where the quoted value whose text starts at <paramref name="start"/> closes, or -1 if its text is not plain.</summary>
+    private static int QuotedEnd(string value, int start)
+    {
+        for (var i = start; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (c == '"')
+            {
+                return i;
+            }
+
+            if (c is < ' ' or > '~' or '\\')
+            {
+                return -1;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>
+    /// Parses any <c>Content-Disposition</c> with ASP.NET Core's <see cref="ContentDispositionHeaderValue"/>, its
+    /// parameters decoded here.
+    /// </summary>
+    internal static bool TryParseAnyFormData(string? value, out FormDataDisposition disposition)
     {
         disposition = default;
         if (!ContentDispositionHeaderValue.TryParse(value, out var header) ||

@@ -132,6 +132,61 @@ public class Base64PartDecoderTests
         }
     }
 
+    [Test]
+    public async Task ParseAsync_WhitespaceAtEachPlaceOfAMeasuredLine_DecodesTheSameBytes([Values(" ", "\t", "\r", "\n")] string whitespace)
+    {
+        // A line of the measured length with one whitespace byte in it, at every place, is not taken whole.
+        var data = Enumerable.Range(0, 57 * 8).Select(i => (byte)(i * 31)).ToArray();
+        var encoded = Convert.ToBase64String(data);
+        for (var place = 0; place < 76; place++)
+        {
+            var builder = new StringBuilder();
+            for (var line = 0; line < 8; line++)
+            {
+                var text = encoded.Substring(line * 76, 76);
+                builder.Append(line == 4 ? text[..place] + whitespace + text[place..^1] + "\r\n" + text[^1] : text).Append("\r\n");
+            }
+
+            var parts = await ParserHarness.ParseWithOursAsync(ParserHarness.SegmentedReader(Body(builder.ToString()), [4096]), Boundary);
+
+            Assert.That(parts.Single().Content, Is.EqualTo(Convert.ToHexString(data)), $"whitespace at {place}");
+        }
+    }
+
+    [Test]
+    public void ParseAsync_ControlByteAtEachPlaceOfAMeasuredLine_Throws400()
+    {
+        var data = Enumerable.Range(0, 57 * 8).Select(i => (byte)(i * 31)).ToArray();
+        var lines = Convert.ToBase64String(data, Base64FormattingOptions.InsertLineBreaks).Split("\r\n");
+        for (var place = 0; place < 76; place++)
+        {
+            var spoiled = lines.ToArray();
+            spoiled[4] = spoiled[4][..place] + "\u0001" + spoiled[4][(place + 1)..];
+            var body = Body(string.Join("\r\n", spoiled) + "\r\n");
+
+            var ex = Assert.ThrowsAsync<UploadRejectedException>(() => ParserHarness.ParseWithOursAsync(ParserHarness.SegmentedReader(body, []), Boundary));
+
+            Assert.That(ex!.StatusCode, Is.EqualTo(400), $"control byte at {place}");
+            Assert.That(ex.Message, Does.Contain("'f'").And.Contain("base64"));
+        }
+    }
+
+    [Test]
+    public async Task ParseAsync_WhitespaceRunsAcrossSegmentEnds_DecodeTheSameBytes()
+    {
+        // Runs of 1 to 40 whitespace bytes between MIME lines, the body cut at every offset and again a little later.
+        var data = Enumerable.Range(0, 57 * 12).Select(i => (byte)(i * 29)).ToArray();
+        var lines = Convert.ToBase64String(data, Base64FormattingOptions.InsertLineBreaks).Split("\r\n");
+        var builder = new StringBuilder();
+        for (var line = 0; line < lines.Length; line++)
+        {
+            builder.Append(lines[line]).Append("\r\n").Append(string.Concat(Enumerable.Repeat(" \t\r\n", line * 3 % 10)));
+            builder.Append(" \t"[..(line % 3)]);
+        }
+
+        await AssertDecodedAtEverySplitAsync(Body(builder.ToString()), data, 1, 17);
+    }
+
     [TestCase("YQ==", TestName = "ParseAsync_MimeLinesThenDataAfterPadding_Throws400")]
     [TestCase("x", TestName = "ParseAsync_MimeLinesThenTextAfterPadding_Throws400")]
     public void ParseAsync_MimeLinesThenDataAfterPadding_Throws400(string after)

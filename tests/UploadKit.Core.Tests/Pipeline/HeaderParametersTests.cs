@@ -58,6 +58,102 @@ public class HeaderParametersTests
     public void TryParseFormData_NotFormData_IsFalse(string? header) =>
         Assert.That(HeaderParameters.TryParseFormData(header, out _), Is.False);
 
+    // Taken by the direct read of the common shape.
+    [TestCase("form-data; name=\"f\"", true)]
+    [TestCase("form-data; name=\"\"", true)]
+    [TestCase("form-data; name=\"f\"; filename=\"a.txt\"", true)]
+    [TestCase("form-data; name=\"f\"; filename=\"\"", true)]
+    [TestCase("FORM-DATA; NAME=\"f\"; FILENAME=\"A.TXT\"", true)]
+    [TestCase("form-data; name=\"a;b=c d\"; filename=\"x; filename=y\"", true)]
+    [TestCase("form-data; name=\"f\"; filename=\"/\"", true)]
+    // Left to the general parser: quoted pairs, * parameters, duplicates, odd spacing, trailing ';', tokens, other text.
+    [TestCase("form-data; name=\"a\\\"b\"; filename=\"a\\\"b.txt\"", false)]
+    [TestCase("form-data; name=\"f\"; filename=\"C:\\dir\\a.txt\"", false)]
+    [TestCase("form-data; name*=UTF-8''f%C3%A9ld; name=\"plain\"", false)]
+    [TestCase("form-data; name=\"f\"; filename*=UTF-8''na%C3%AFve.txt", false)]
+    [TestCase("form-data; name=\"f\"; filename=\"a.txt\"; filename*=\"UTF-8''b.txt\"", false)]
+    [TestCase("form-data; name=\"f\"; name=\"g\"", false)]
+    [TestCase("form-data; name=\"f\"; filename=\"a\"; filename=\"b\"", false)]
+    [TestCase("form-data; name=\"f\"; filename=\"a\"; name=\"g\"", false)]
+    [TestCase("form-data;name=\"f\"", false)]
+    [TestCase("form-data;  name=\"f\"", false)]
+    [TestCase("form-data ; name=\"f\"", false)]
+    [TestCase("form-data; name = \"f\"", false)]
+    [TestCase("form-data; name=\"f\";filename=\"a\"", false)]
+    [TestCase("form-data; name=\"f\"; filename=\"a\" ", false)]
+    [TestCase("form-data; name=\"f\";", false)]
+    [TestCase("form-data; name=\"f\"; filename=\"a\";", false)]
+    [TestCase("form-data; name=f; filename=a.txt", false)]
+    [TestCase("form-data; filename=\"a.txt\"; name=\"f\"", false)]
+    [TestCase("form-data; name=\"caf\u00e9\"; filename=\"\u20ac.txt\"", false)]
+    [TestCase("form-data; name=\"a\tb\"", false)]
+    [TestCase("form-data; name=\"f\"x", false)]
+    [TestCase("form-data; name=\"f\"; filename=\"a", false)]
+    [TestCase("form-data; name=\"f\"; filename=\"a\"\"", false)]
+    [TestCase("form-data; name=\"unterminated", false)]
+    [TestCase("form-datax; name=\"f\"", false)]
+    [TestCase("attachment; name=\"f\"; filename=\"a.txt\"", false)]
+    public void TryParseFormData_TrickyHeaders_AnswerAsTheGeneralParser(string header, bool common) =>
+        Assert.That(AssertAnswersAsTheGeneralParser(header), Is.EqualTo(common), "taken by the direct read");
+
+    /// <summary>Checks <paramref name="header"/> gets the general parser's answer; returns whether the direct read took it.</summary>
+    private static bool AssertAnswersAsTheGeneralParser(string header)
+    {
+        var general = HeaderParameters.TryParseAnyFormData(header, out var expected);
+        var common = HeaderParameters.TryParseCommonFormData(header, out var direct);
+        if (common)
+        {
+            Assert.That(general, Is.True, header);
+            Assert.That(direct, Is.EqualTo(expected), header);
+        }
+
+        Assert.That(HeaderParameters.TryParseFormData(header, out var disposition), Is.EqualTo(general), header);
+        Assert.That(disposition, Is.EqualTo(expected), header);
+        return common;
+    }
+
+    [Test]
+    public void TryParseFormData_RandomHeaders_AnswerAsTheGeneralParser()
+    {
+        // Headers near the common shape, changed a little at random: every answer is the general parser's.
+        string[] pieces = ["form-data", "FORM-data", "; ", ";", "  ", " ", "name", "NAME", "name*", "filename", "FileName", "filename*", "=", "\"",
+            "\\", "a", "b.txt", "é", "%41", "UTF-8''", "\t", "\u0001", "~", "\u007f"];
+        var random = new Random(12);
+        var direct = 0;
+        for (var i = 0; i < 20_000; i++)
+        {
+            var header = random.Next(3) == 0
+                ? string.Concat(Enumerable.Range(0, random.Next(1, 12)).Select(_ => pieces[random.Next(pieces.Length)]))
+                : Mutate($"form-data; name=\"{Word(random)}\"" + (random.Next(2) == 0 ? $"; filename=\"{Word(random)}\"" : ""), pieces, random);
+
+            if (AssertAnswersAsTheGeneralParser(header))
+            {
+                direct++;
+            }
+        }
+
+        Assert.That(direct, Is.GreaterThan(1000), "the direct read was tried on the common shape");
+    }
+
+    private const string WordCharacters = "ab.;= /\\\"\u00e9\t~";
+
+    private static string Word(Random random) =>
+        new([.. Enumerable.Range(0, random.Next(0, 6)).Select(_ => WordCharacters[random.Next(WordCharacters.Length)])]);
+
+    private static string Mutate(string header, string[] pieces, Random random)
+    {
+        var count = random.Next(0, 3);
+        for (var i = 0; i < count; i++)
+        {
+            var at = random.Next(header.Length + 1);
+            header = random.Next(2) == 0 && at < header.Length
+                ? header.Remove(at, 1)
+                : header.Insert(at, pieces[random.Next(pieces.Length)]);
+        }
+
+        return header;
+    }
+
     [TestCase("\"\"", "")]
     [TestCase("\"a\\\\b\\\"c\"", "a\\b\"c")]
     [TestCase("\"a\\b\"", "a\\b")]
