@@ -129,7 +129,8 @@ internal static class CpuCost
                 segments.Add(body.AsSpan(offset, Math.Min(segmentSize, body.Length - offset)).ToArray());
             }
 
-            return (Shape: shape, Length: body.Length, Segments: segments, Samples: new List<double>(), Status: 0);
+            return (Shape: shape, Length: body.Length, Segments: segments, Samples: new List<double>(), Status: 0,
+                Reference: new List<double>(), ReferenceOutcome: "");
         }).ToList();
 
         for (var round = -5; round < rounds; round++)
@@ -152,19 +153,73 @@ internal static class CpuCost
                     shape.Samples.Add(clock.Elapsed.TotalMicroseconds / (total / (1024.0 * 1024)));
                 }
 
+                // The same body through MultipartReader, as a form reader uses it: each section's Content-Disposition
+                // parsed and its body drained, with MultipartReader's own limits (it refuses some shapes).
+                total = 0;
+                clock.Restart();
+                do
+                {
+                    shape.ReferenceOutcome = await ReadWithMultipartReaderAsync(
+                        new SegmentedPipeReader(shape.Segments, segmentsPerRead), shape.Shape.ContentType);
+                    total += shape.Length;
+                }
+                while (clock.Elapsed < SampleTime);
+
+                if (round >= 0)
+                {
+                    shape.Reference.Add(clock.Elapsed.TotalMicroseconds / (total / (1024.0 * 1024)));
+                }
+
                 shapes[i] = shape;
             }
         }
 
-        Console.WriteLine(string.Create(
-            CultureInfo.InvariantCulture,
-            $"Adversarial shapes, {sizeMiB} MiB each, UploadKit discard chain with part limits lifted; µs per MiB of body offered:"));
+        Console.Write(string.Create(CultureInfo.InvariantCulture, $"Adversarial shapes, {sizeMiB} MiB each, "));
+        Console.WriteLine(
+            "UploadKit discard chain with part limits lifted, then MultipartReader (sections' Content-Disposition parsed, " +
+            "bodies drained, its own limits); µs per MiB of body offered:");
         var random = Median(shapes[0].Samples);
-        foreach (var (shape, _, _, samples, status) in shapes)
+        var referenceRandom = Median(shapes[0].Reference);
+        foreach (var (shape, _, _, samples, status, reference, outcome) in shapes)
         {
             var median = Median(samples);
+            var referenceMedian = Median(reference);
+            Console.Write(string.Create(
+                CultureInfo.InvariantCulture, $"  {shape.Name,-40} {status,3} {median,9:F1} µs/MiB  {median / random,6:F2}× random  |  "));
             Console.WriteLine(string.Create(
-                CultureInfo.InvariantCulture, $"  {shape.Name,-40} {status,3} {median,9:F1} µs/MiB  {median / random,6:F2}× random"));
+                CultureInfo.InvariantCulture,
+                $"MultipartReader {outcome,-22} {referenceMedian,9:F1} µs/MiB  {referenceMedian / referenceRandom,6:F2}× its random"));
+        }
+    }
+
+    /// <summary>Reads a body with MultipartReader as a form reader does; answers how it ended.</summary>
+    private static async Task<string> ReadWithMultipartReaderAsync(PipeReader pipe, string contentType)
+    {
+        var boundary = HeaderUtilities.RemoveQuotes(MediaTypeHeaderValue.Parse(contentType).Boundary).Value!;
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        var sections = 0;
+        try
+        {
+            var reader = new MultipartReader(boundary, pipe.AsStream());
+            MultipartSection? section;
+            while ((section = await reader.ReadNextSectionAsync()) is not null)
+            {
+                sections++;
+                _ = ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out _);
+                while (await section.Body.ReadAsync(buffer) > 0)
+                {
+                }
+            }
+
+            return sections + " sections";
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException)
+        {
+            return "refused: " + ex.GetType().Name;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
