@@ -209,7 +209,8 @@ internal sealed class BenchOptions
             throw new ArgumentException("No size left to measure.");
         }
 
-        var names = Variant.Select(new BenchOptions { Transports = options.Transports, TransportVariants = options.TransportVariants, Variants = null })
+        var everything = new BenchOptions { Transports = options.Transports, TransportVariants = options.TransportVariants, Variants = null };
+        var names = Variant.Select(everything)
             .Concat(Variant.All)
             .Select(v => v.Name)
             .ToHashSet();

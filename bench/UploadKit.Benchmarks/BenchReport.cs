@@ -83,7 +83,8 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, Da
         s.AppendLine(
             Inv(
                 $"A run is one upload of each size from {options.BatchMiB:0.##} MiB up; of a smaller size, uploads sent one after the other on the ",
-                $"kept-alive connection until at least {options.BatchMiB:0.##} MiB; of a size under 1 MiB, {options.SmallCount} uploads the same way. ",
+                $"kept-alive connection until at least {options.BatchMiB:0.##} MiB; of a size under 1 MiB, {options.SmallCount} uploads the ",
+                $"same way. ",
                 $"Every stored file is checked (length and SHA-256 of the bytes on disk) and removed after its run, outside the timed part."));
         s.AppendLine(
             "MiB/s and requests/s are the run's bytes and uploads over the client's time from sending the first request to reading the last answer.");
@@ -370,12 +371,18 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, Da
                 foreach (var baseline in new[] { "multipartreader-4k", Peers.Busboy })
                 {
                     var other = MedianOf(runs, baseline, r => r.RequestsPerSecond);
-                    yield return ($"`uploadkit-save` requests/s ≥ 1.0× `{baseline}`'s, {label}", Inv($"{save:F0} vs {other:F0} = {save / other:F2}×"), save >= other);
+                    yield return (
+                        $"`uploadkit-save` requests/s ≥ 1.0× `{baseline}`'s, {label}",
+                        Inv($"{save:F0} vs {other:F0} = {save / other:F2}×"),
+                        save >= other);
                 }
 
                 var cpu = MedianOf(runs, Variant.UploadKitSave, r => r.CpuMillisecondsPerRequest);
                 var raw = MedianOf(runs, Variant.RawFile, r => r.CpuMillisecondsPerRequest);
-                yield return ($"`uploadkit-save` CPU per request ≤ 1.1× `raw-file`'s, {label}", Inv($"{cpu:F3} vs {raw:F3} ms = {cpu / raw:F2}×"), cpu <= 1.1 * raw);
+                yield return (
+                    $"`uploadkit-save` CPU per request ≤ 1.1× `raw-file`'s, {label}",
+                    Inv($"{cpu:F3} vs {raw:F3} ms = {cpu / raw:F2}×"),
+                    cpu <= 1.1 * raw);
             }
             else if (sizeMiB < 10)
             {
@@ -403,7 +410,9 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, Da
             foreach (var name in new[] { Variant.UploadKitFile, Variant.UploadKitSave, Variant.UploadKitStreaming })
             {
                 var peak = PeakConcurrent(name);
-                yield return ($"`{name}` peak RSS ≤ 1.2× `raw-file`'s, {label}", Inv($"{peak / MiB:F0} vs {rawPeak / MiB:F0} MiB = {peak / rawPeak:F2}×"),
+                yield return (
+                    $"`{name}` peak RSS ≤ 1.2× `raw-file`'s, {label}",
+                    Inv($"{peak / MiB:F0} vs {rawPeak / MiB:F0} MiB = {peak / rawPeak:F2}×"),
                     peak <= 1.2 * rawPeak);
             }
         }
@@ -451,7 +460,8 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, Da
     private static double MedianOf(List<UploadRun> runs, string variant, Func<UploadRun, double> figure) =>
         Median(runs.Where(r => r.Variant == variant && r.Result is not null).Select(figure));
 
-    private static (string Target, string Measured, bool? Met) CpuTarget(List<UploadRun> runs, string variant, string baseline, double limit, string label)
+    private static (string Target, string Measured, bool? Met) CpuTarget(
+        List<UploadRun> runs, string variant, string baseline, double limit, string label)
     {
         var mine = MedianOf(runs, variant, r => r.CpuSecondsPerGiB);
         var theirs = MedianOf(runs, baseline, r => r.CpuSecondsPerGiB);

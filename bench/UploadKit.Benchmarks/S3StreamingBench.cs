@@ -71,7 +71,8 @@ internal static class S3StreamingBench
                 $"s3: {size / MiB} MiB, part {partSize / MiB} MiB, {parallel} parts in flight, {runs} interleaved runs; s3rver {s3rver.Endpoint}");
             // Warm-up, not counted: the first upload of each kind pays for JIT compilation and connections.
             await UploadThroughAppAsync(http, payload, "warm-app.bin");
-            await transfer.UploadAsync(new TransferUtilityUploadRequest { BucketName = Bucket, Key = "warm-sdk.bin", FilePath = payload, PartSize = partSize });
+            await transfer.UploadAsync(
+                new TransferUtilityUploadRequest { BucketName = Bucket, Key = "warm-sdk.bin", FilePath = payload, PartSize = partSize });
             await storage.DeleteAsync("warm-app.bin");
             await storage.DeleteAsync("warm-sdk.bin");
 
@@ -92,7 +93,10 @@ internal static class S3StreamingBench
                     {
                         await transfer.UploadAsync(new TransferUtilityUploadRequest
                         {
-                            BucketName = Bucket, Key = key, FilePath = payload, PartSize = partSize,
+                            BucketName = Bucket,
+                            Key = key,
+                            FilePath = payload,
+                            PartSize = partSize,
                         });
                     }
 
@@ -113,8 +117,10 @@ internal static class S3StreamingBench
             var app1 = Median(results["app"].Select(r => r.Rate));
             var sdk = Median(results["sdk"].Select(r => r.Rate));
             Console.WriteLine(
-                $"s3: app (StorageStreamingHandler → S3Storage) {app1:F1} MiB/s, peak +{Median(results["app"].Select(r => (double)r.Peak)) / MiB:F0} MiB; " +
-                $"AWS SDK TransferUtility straight to s3rver {sdk:F1} MiB/s, peak +{Median(results["sdk"].Select(r => (double)r.Peak)) / MiB:F0} MiB; " +
+                $"s3: app (StorageStreamingHandler → S3Storage) {app1:F1} MiB/s, " +
+                $"peak +{Median(results["app"].Select(r => (double)r.Peak)) / MiB:F0} MiB; " +
+                $"AWS SDK TransferUtility straight to s3rver {sdk:F1} MiB/s, " +
+                $"peak +{Median(results["sdk"].Select(r => (double)r.Peak)) / MiB:F0} MiB; " +
                 $"ratio {app1 / sdk:F2} (medians). S3Storage's part buffers are bounded by {partSize / MiB} MiB × {parallel + 1}.");
             return 0;
         }

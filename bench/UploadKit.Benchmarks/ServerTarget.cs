@@ -32,7 +32,9 @@ internal sealed class ServerTarget : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    /// <summary>Starts the server <paramref name="key"/> (see <see cref="Variant.ServerKey"/>), in a folder of its own under the data folder.</summary>
+    /// <summary>
+    /// Starts the server <paramref name="key"/> (see <see cref="Variant.ServerKey"/>), in a folder of its own under the data folder.
+    /// </summary>
     public static async Task<ServerTarget> StartAsync(string key, BenchOptions options)
     {
         var dataDirectory = Path.Combine(options.DataDirectory, key.Replace('/', '-'));

@@ -9,7 +9,9 @@ namespace UploadKit.Benchmarks;
 /// <param name="InStorage">Whether the file is stored in the server's FileSystemStorage (removed through it, with its metadata).</param>
 internal sealed record Variant(string Name, bool Multipart, bool StoresFile, string Description, bool Experiment = false, bool InStorage = false)
 {
-    /// <summary>Gets the peer program serving the variant (<see cref="Peers.Busboy"/>, <see cref="Peers.Go"/>), or null for the .NET server.</summary>
+    /// <summary>
+    /// Gets the peer program serving the variant (<see cref="Peers.Busboy"/>, <see cref="Peers.Go"/>), or null for the .NET server.
+    /// </summary>
     public string? Peer { get; init; }
 
     /// <summary>Gets the Kestrel transport settings of the .NET server serving the variant (see <see cref="TransportSettings"/>); empty for the
@@ -118,7 +120,11 @@ internal sealed record Variant(string Name, bool Multipart, bool StoresFile, str
             Peer = Peers.Busboy,
             Path = "/upload",
         },
-        new(Peers.Busboy + "-discard", true, false, "Peer (Node): `busboy` parsing the body, the part's bytes dropped") { Peer = Peers.Busboy, Path = "/discard" },
+        new(Peers.Busboy + "-discard", true, false, "Peer (Node): `busboy` parsing the body, the part's bytes dropped")
+        {
+            Peer = Peers.Busboy,
+            Path = "/discard",
+        },
         new(
             "go-multipart",
             true,

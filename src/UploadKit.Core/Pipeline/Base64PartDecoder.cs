@@ -8,8 +8,9 @@ namespace UploadKit.Pipeline;
 /// <summary>
 /// Decodes a <c>Content-Transfer-Encoding: base64</c> part while it streams: whitespace and line breaks are skipped,
 /// the base64 characters are gathered into one pooled buffer of 16 KiB and decoded, in one call, each time it fills, so
-/// nothing holds more than that whatever the part's size, and what the target sees (handlers, validators, checksums, limits) is the decoded bytes. Invalid
-/// characters, text after the padding, or a last quantum left incomplete are a 400 naming the part.
+/// nothing holds more than that whatever the part's size, and what the target sees (handlers, validators, checksums,
+/// limits) is the decoded bytes. Invalid characters, text after the padding, or a last quantum left incomplete are a
+/// 400 naming the part.
 /// </summary>
 internal sealed class Base64PartDecoder : IChunkTarget, IDisposable
 {

@@ -164,7 +164,8 @@ public class Base64PartDecoderTests
             spoiled[4] = spoiled[4][..place] + "\u0001" + spoiled[4][(place + 1)..];
             var body = Body(string.Join("\r\n", spoiled) + "\r\n");
 
-            var ex = Assert.ThrowsAsync<UploadRejectedException>(() => ParserHarness.ParseWithOursAsync(ParserHarness.SegmentedReader(body, []), Boundary));
+            var ex = Assert.ThrowsAsync<UploadRejectedException>(
+                () => ParserHarness.ParseWithOursAsync(ParserHarness.SegmentedReader(body, []), Boundary));
 
             Assert.That(ex!.StatusCode, Is.EqualTo(400), $"control byte at {place}");
             Assert.That(ex.Message, Does.Contain("'f'").And.Contain("base64"));

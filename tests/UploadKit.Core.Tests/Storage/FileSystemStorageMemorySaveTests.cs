@@ -48,7 +48,10 @@ public class FileSystemStorageMemorySaveTests : TempDirectoryTests
             return;
         }
 
-        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = Temp, FilePermissions = "640" }) { UsesNamelessFiles = _nameless };
+        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = Temp, FilePermissions = "640" })
+        {
+            UsesNamelessFiles = _nameless,
+        };
 
         var name = await storage.SaveAsync("dir/a.bin", new BufferedContent(new ReadOnlySequence<byte>(RandomBytes(10))));
 
@@ -78,7 +81,9 @@ public class FileSystemStorageMemorySaveTests : TempDirectoryTests
 
         // The content type the upload is saved with is the one the name gives: nothing to keep beside the file.
         var name = await storage.SaveAsync(
-            "notes.txt", new BufferedContent(new ReadOnlySequence<byte>(RandomBytes(10))), new FileSaveOptions { ContentType = "text/plain", Length = 10 });
+            "notes.txt",
+            new BufferedContent(new ReadOnlySequence<byte>(RandomBytes(10))),
+            new FileSaveOptions { ContentType = "text/plain", Length = 10 });
 
         Assert.That(Directory.Exists(MetadataFolder), Is.False);
         var info = await storage.GetMetadataAsync(name);
@@ -212,7 +217,8 @@ public class FileSystemStorageMemorySaveTests : TempDirectoryTests
         await cancelled.CancelAsync();
 
         Assert.That(
-            async () => await storage.SaveAsync("dir/a.bin", new BufferedContent(new ReadOnlySequence<byte>(RandomBytes(1024))), null, cancelled.Token),
+            async () => await storage.SaveAsync(
+                "dir/a.bin", new BufferedContent(new ReadOnlySequence<byte>(RandomBytes(1024))), null, cancelled.Token),
             Throws.InstanceOf<OperationCanceledException>());
 
         Assert.That(AllFiles(Temp), Is.Empty);
