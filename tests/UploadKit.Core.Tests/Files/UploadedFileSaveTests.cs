@@ -1,3 +1,4 @@
+using UploadKit.Tests.Validation;
 using static UploadKit.Tests.StorageTestHelpers;
 
 namespace UploadKit.Tests.Files;
