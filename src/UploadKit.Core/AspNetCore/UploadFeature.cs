@@ -83,17 +83,23 @@ internal sealed class UploadFeature(HttpContext httpContext) : IUploadFormFeatur
             ? await ValidateAntiforgeryAsync(services, contentType).ConfigureAwait(false)
             : null;
 
-        var chain = new List<UploadHandler>(handlers.Count + (metadata?.FrontHandlers.Count ?? 0));
-        if (metadata is not null)
+        // The request's own (frozen) list is the chain unless the endpoint puts handlers in front or scanning joins it.
+        IReadOnlyList<UploadHandler> chain = handlers;
+        if (metadata is { FrontHandlers.Count: > 0 } || services.GetService<UploadScanning>() is not null)
         {
-            foreach (var front in metadata.FrontHandlers)
+            var built = new List<UploadHandler>(handlers.Count + (metadata?.FrontHandlers.Count ?? 0));
+            if (metadata is not null)
             {
-                chain.Add(front(httpContext));
+                foreach (var front in metadata.FrontHandlers)
+                {
+                    built.Add(front(httpContext));
+                }
             }
-        }
 
-        chain.AddRange(handlers);
-        AddScanning(chain, services, metadata);
+            built.AddRange(handlers);
+            AddScanning(built, services, metadata);
+            chain = built.AsReadOnly();
+        }
         var sizeFeature = httpContext.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (sizeFeature is { IsReadOnly: false })
         {
@@ -103,7 +109,7 @@ internal sealed class UploadFeature(HttpContext httpContext) : IUploadFormFeatur
         var saves = new UploadSaveScope(services.GetService<ILoggerFactory>()?.CreateLogger(UploadLog.UploadCategory));
         Saves = saves;
         var owner = UploadKitEndpointSecurity.GetUserId(httpContext);
-        var context = CreateRequestContext(httpContext, options, chain.AsReadOnly(), contentType, httpContext.User, owner, saves, antiforgeryField);
+        var context = CreateRequestContext(httpContext, options, chain, contentType, httpContext.User, owner, saves, antiforgeryField);
         var form = await UploadReader.ReadAsync(context, cancellationToken).ConfigureAwait(false);
         httpContext.Response.RegisterForDisposeAsync(form);
         foreach (var file in form.Files)
@@ -114,12 +120,13 @@ internal sealed class UploadFeature(HttpContext httpContext) : IUploadFormFeatur
         // The answer settles what the endpoint saved: below 400 it stays; an error answer deletes it before the client
         // hears of it. A request that ends with no answer of its own (an unhandled exception) is settled when it ends.
         var response = httpContext.Response;
+        var settle = new SettleOnDispose(saves, response);
         if (!response.HasStarted)
         {
-            response.OnStarting(() => saves.SettleAsync(succeeded: response.StatusCode < 400));
+            response.OnStarting(static state => ((SettleOnDispose)state).SettleOnStartingAsync(), settle);
         }
 
-        response.RegisterForDisposeAsync(new SettleOnDispose(saves, response));
+        response.RegisterForDisposeAsync(settle);
         return form;
     }
 
@@ -173,6 +180,9 @@ internal sealed class UploadFeature(HttpContext httpContext) : IUploadFormFeatur
     /// <summary>Settles a request's saves when it ends, if its answer did not already.</summary>
     private sealed class SettleOnDispose(UploadSaveScope saves, HttpResponse response) : IAsyncDisposable
     {
+        /// <summary>Settles by the answer about to start: below 400 the saves stay, otherwise they go before the client hears of it.</summary>
+        public Task SettleOnStartingAsync() => saves.SettleAsync(succeeded: response.StatusCode < 400);
+
         public ValueTask DisposeAsync() => new(saves.SettleAsync(succeeded: response.HasStarted && response.StatusCode < 400));
     }
 

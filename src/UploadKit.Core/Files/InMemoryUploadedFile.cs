@@ -63,6 +63,22 @@ public sealed class InMemoryUploadedFile : UploadedFile
     }
 
     /// <inheritdoc />
+    private protected override bool TryReadHead(Span<byte> head, out int read)
+    {
+        // A file whose request has ended takes the stream path, which fails as reading it always did.
+        read = 0;
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return false;
+        }
+
+        var slice = _content.Slice(0, Math.Min(_content.Length, head.Length));
+        slice.CopyTo(head);
+        read = (int)slice.Length;
+        return true;
+    }
+
+    /// <inheritdoc />
     protected override ValueTask DisposeAsyncCore()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)

@@ -12,9 +12,10 @@ namespace UploadKit;
 internal sealed class UploadSaveScope(ILogger? logger)
 {
     private readonly Lock _gate = new();
-    private readonly List<(UploadedFile File, IFileStorage Storage, string Name)> _saves = [];
-    private readonly HashSet<UploadedFile> _kept = new(ReferenceEqualityComparer.Instance);
-    private readonly List<Func<long, Task>> _refunds = [];
+    // Created when first needed: most requests save one file or none, and keep nothing and refund nothing.
+    private List<(UploadedFile File, IFileStorage Storage, string Name)>? _saves;
+    private HashSet<UploadedFile>? _kept;
+    private List<Func<long, Task>>? _refunds;
     private bool _settled;
 
     /// <summary>Records that <paramref name="file"/> was saved as <paramref name="name"/> in <paramref name="storage"/>.</summary>
@@ -22,9 +23,9 @@ internal sealed class UploadSaveScope(ILogger? logger)
     {
         lock (_gate)
         {
-            if (!_settled && !_kept.Contains(file))
+            if (!_settled && _kept?.Contains(file) != true)
             {
-                _saves.Add((file, storage, name));
+                (_saves ??= []).Add((file, storage, name));
             }
         }
     }
@@ -34,8 +35,8 @@ internal sealed class UploadSaveScope(ILogger? logger)
     {
         lock (_gate)
         {
-            _kept.Add(file);
-            _saves.RemoveAll(s => ReferenceEquals(s.File, file));
+            (_kept ??= new(ReferenceEqualityComparer.Instance)).Add(file);
+            _saves?.RemoveAll(s => ReferenceEquals(s.File, file));
         }
     }
 
@@ -49,7 +50,7 @@ internal sealed class UploadSaveScope(ILogger? logger)
         {
             if (!_settled)
             {
-                _refunds.Add(refund);
+                (_refunds ??= []).Add(refund);
             }
         }
     }
@@ -72,14 +73,14 @@ internal sealed class UploadSaveScope(ILogger? logger)
             _settled = true;
             if (succeeded)
             {
-                _saves.Clear();
-                _refunds.Clear();
+                _saves = null;
+                _refunds = null;
                 return;
             }
 
-            saves = [.. _saves];
-            refunds = [.. _refunds];
-            foreach (var file in _kept)
+            saves = _saves is null ? [] : [.. _saves];
+            refunds = _refunds is null ? [] : [.. _refunds];
+            foreach (var file in _kept ?? [])
             {
                 keptBytes += file.Length;
             }

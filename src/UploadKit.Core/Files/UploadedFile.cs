@@ -10,6 +10,8 @@ namespace UploadKit;
 /// </summary>
 public abstract class UploadedFile : IFormFile, IAsyncDisposable
 {
+    private Dictionary<string, string>? _checksums;
+
     /// <summary>The default chunk size of <see cref="ReadChunksAsync"/>: 64 KiB, as Django's <c>chunks()</c>.</summary>
     public const int DefaultChunkSize = 64 * 1024;
 
@@ -61,7 +63,7 @@ public abstract class UploadedFile : IFormFile, IAsyncDisposable
     /// Gets checksums computed while the file streamed, by algorithm name (<c>sha256</c>, <c>md5</c>,
     /// <c>crc32c</c>), each as lower-case hexadecimal. Empty unless a checksum handler ran.
     /// </summary>
-    public IDictionary<string, string> Checksums { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+    public IDictionary<string, string> Checksums => _checksums ??= new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Gets or sets the request's record of saved files, which deletes them if the request fails.</summary>
     internal UploadSaveScope? SaveScope { get; set; }
@@ -154,9 +156,12 @@ public abstract class UploadedFile : IFormFile, IAsyncDisposable
             ContentType = StoreClientContentType && !string.IsNullOrEmpty(ContentType) ? ContentType : null,
             Length = Length,
         };
-        foreach (var (algorithm, value) in Checksums)
+        if (_checksums is { Count: > 0 } checksums)
         {
-            options.Checksums[algorithm] = value;
+            foreach (var (algorithm, value) in checksums)
+            {
+                options.Checksums[algorithm] = value;
+            }
         }
 
         return SaveRecordedAsync(storage, name, options, cancellationToken);
@@ -167,16 +172,62 @@ public abstract class UploadedFile : IFormFile, IAsyncDisposable
     internal bool StoreClientContentType { get; set; }
 
     /// <summary>Saves, and records the save in the request's scope so that a failed request deletes it again.</summary>
-    private async Task<string> SaveRecordedAsync(IFileStorage storage, string name, FileSaveOptions options, CancellationToken cancellationToken)
+    /// <remarks>A save that completes at once (a small file in memory, written by one system call) takes no state machine.</remarks>
+    private Task<string> SaveRecordedAsync(IFileStorage storage, string name, FileSaveOptions options, CancellationToken cancellationToken)
     {
-        var saved = options.ContentType is null && StoredContentTypes.FromName(name) == StoredContentTypes.Unknown
-            ? await SaveWithSniffedTypeAsync(storage, name, options, cancellationToken).ConfigureAwait(false)
-            : await SaveCoreAsync(storage, name, options, cancellationToken).ConfigureAwait(false);
+        if (options.ContentType is null && StoredContentTypes.FromName(name) == StoredContentTypes.Unknown)
+        {
+            // A name whose extension says nothing: the content's signature gives the type, else application/octet-stream.
+            Span<byte> head = stackalloc byte[FileSignatures.HeadLength];
+            if (!TryReadHead(head, out var read))
+            {
+                return SaveWithSniffedTypeAsync(storage, name, options, cancellationToken);
+            }
+
+            options.ContentType = SniffedType(head[..read]);
+        }
+
+        Task<string> saving;
+        try
+        {
+            saving = SaveCoreAsync(storage, name, options, cancellationToken);
+        }
+#pragma warning disable CA1031 // Not swallowed: handed to the caller in the task, as an async method does.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            return Task.FromException<string>(ex);
+        }
+
+        if (saving.IsCompletedSuccessfully)
+        {
+            SaveScope?.Saved(this, storage, saving.Result);
+            return saving;
+        }
+
+        return RecordAsync(saving, storage);
+    }
+
+    private async Task<string> RecordAsync(Task<string> saving, IFileStorage storage)
+    {
+        var saved = await saving.ConfigureAwait(false);
         SaveScope?.Saved(this, storage, saved);
         return saved;
     }
 
-    /// <summary>A name whose extension says nothing: the content's signature gives the type, else <c>application/octet-stream</c>.</summary>
+    /// <summary>
+    /// Copies the content's first bytes into <paramref name="head"/> where they can be had without a stream (a file held
+    /// in memory); otherwise <see langword="false"/>, and the caller reads them through <see cref="OpenReadStreamAsync"/>.
+    /// </summary>
+    private protected virtual bool TryReadHead(Span<byte> head, out int read)
+    {
+        read = 0;
+        return false;
+    }
+
+    private static string SniffedType(ReadOnlySpan<byte> head) => StoredContentTypes.FromSignature(head) ?? StoredContentTypes.Unknown;
+
+    /// <summary>The sniffing save of a file whose bytes are read through a stream.</summary>
     private async Task<string> SaveWithSniffedTypeAsync(
         IFileStorage storage, string name, FileSaveOptions options, CancellationToken cancellationToken)
     {
@@ -188,8 +239,10 @@ public abstract class UploadedFile : IFormFile, IAsyncDisposable
             read = await stream.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
         }
 
-        options.ContentType = StoredContentTypes.FromSignature(head.AsSpan(0, read)) ?? StoredContentTypes.Unknown;
-        return await SaveCoreAsync(storage, name, options, cancellationToken).ConfigureAwait(false);
+        options.ContentType = SniffedType(head.AsSpan(0, read));
+        var saved = await SaveCoreAsync(storage, name, options, cancellationToken).ConfigureAwait(false);
+        SaveScope?.Saved(this, storage, saved);
+        return saved;
     }
 
     private protected virtual async Task<string> SaveCoreAsync(

@@ -83,9 +83,11 @@ internal sealed class UploadReader : IMultipartSink
     {
         var reader = new UploadReader(context);
         context.SegmentedSpill = true;
-        foreach (var handler in context.Handlers)
+        // Indexed loops: a foreach over the read-only list would box its enumerator on every request.
+        var handlers = context.Handlers;
+        for (var i = 0; i < handlers.Count; i++)
         {
-            handler.Attach(context);
+            handlers[i].Attach(context);
         }
 
         var logger = context.Services?.GetService<ILoggerFactory>()?.CreateLogger(UploadLog.UploadCategory) ?? NullLogger.Instance;
@@ -96,9 +98,9 @@ internal sealed class UploadReader : IMultipartSink
         try
         {
             var form = await run(reader).ConfigureAwait(false);
-            foreach (var handler in context.Handlers)
+            for (var i = 0; i < handlers.Count; i++)
             {
-                await handler.UploadCompleteAsync(cancellationToken).ConfigureAwait(false);
+                await handlers[i].UploadCompleteAsync(cancellationToken).ConfigureAwait(false);
             }
 
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
@@ -147,9 +149,9 @@ internal sealed class UploadReader : IMultipartSink
 
     private async Task<UploadForm> RunAsync(CancellationToken cancellationToken)
     {
-        foreach (var handler in _handlers)
+        for (var i = 0; i < _handlers.Count; i++)
         {
-            var taken = await handler.HandleRawInputAsync(_context, cancellationToken).ConfigureAwait(false);
+            var taken = await _handlers[i].HandleRawInputAsync(_context, cancellationToken).ConfigureAwait(false);
             if (taken is not null)
             {
                 return taken;

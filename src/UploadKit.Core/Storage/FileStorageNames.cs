@@ -61,8 +61,9 @@ public static class FileStorageNames
             name = name[2..];
         }
 
-        foreach (var segment in name.Split('/'))
+        foreach (var range in name.AsSpan().Split('/'))
         {
+            var segment = name.AsSpan(range);
             if (segment.Length == 0 || segment is "." or "..")
             {
                 throw new SuspiciousFileNameException("A file name must not contain empty, '.' or '..' segments.");

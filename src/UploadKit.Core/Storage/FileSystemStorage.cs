@@ -456,11 +456,12 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
         return name;
     }
 
-    private static bool IsReserved(string name)
+    /// <summary>Whether a segment of <paramref name="name"/> (separated by <c>/</c> or the system's separator) starts with <see cref="Reserved"/>.</summary>
+    private static bool IsReserved(ReadOnlySpan<char> name)
     {
-        foreach (var segment in name.Split('/'))
+        foreach (var range in name.SplitAny('/', Path.DirectorySeparatorChar))
         {
-            if (segment.StartsWith(Reserved, StringComparison.OrdinalIgnoreCase))
+            if (name[range].StartsWith(Reserved, StringComparison.OrdinalIgnoreCase))
             {
                 return true;
             }
@@ -513,7 +514,7 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
             throw new SuspiciousFileNameException("The file name leads outside the storage's location.");
         }
 
-        if (IsReserved(path[realRoot.Length..].Replace(Path.DirectorySeparatorChar, '/')))
+        if (IsReserved(path.AsSpan(realRoot.Length)))
         {
             throw new SuspiciousFileNameException($"The file name leads into the storage's reserved '{Reserved}' folder.");
         }
@@ -645,7 +646,7 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
     private static bool NeedsMetadata(string name, FileSaveOptions? options) =>
         options is not null &&
         ((options.ContentType is { } type && !string.Equals(type, StoredContentTypes.FromName(name), StringComparison.Ordinal)) ||
-            options.ContentDisposition is not null || options.Checksums.Count > 0 || options.Metadata.Count > 0);
+            options.ContentDisposition is not null || options.HasChecksums || options.HasMetadata);
 
     /// <summary>
     /// Stores bytes held in memory under a new name: written into a nameless file of the name's folder that the name is

@@ -1,3 +1,4 @@
+using UploadKit.Tests.Validation;
 using static UploadKit.Tests.StorageTestHelpers;
 
 namespace UploadKit.Tests.Files;
@@ -71,6 +72,48 @@ public class UploadedFileSaveTests : TempDirectoryTests
         Assert.That(info!.ContentType, Is.EqualTo("application/octet-stream"), "an unknown extension and no known signature");
         Assert.That(info.Checksums["sha256"], Is.EqualTo(Sha256Hex(content)));
         Assert.That(await StoredSha256HexAsync(storage, name), Is.EqualTo(Sha256Hex(content)));
+    }
+
+    [Test]
+    public async Task SaveAsync_InMemoryFileUnderANameWithoutExtension_StoredWithTheSignaturesType()
+    {
+        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = Path.Combine(Temp, "media") });
+        byte[] content = [.. SampleFiles.Png(), .. RandomBytes(1000)];
+        await using var file = new InMemoryUploadedFile(Header("upload", "text/html"), content);
+
+        var name = await file.SaveAsync(storage, "picture");
+
+        Assert.That(name, Is.EqualTo("picture"));
+        Assert.That((await storage.GetMetadataAsync(name))!.ContentType, Is.EqualTo("image/png"));
+        Assert.That(await File.ReadAllBytesAsync(Path.Combine(Temp, "media", "picture")), Is.EqualTo(content));
+    }
+
+    [Test]
+    public async Task SaveAsync_InMemoryFileShorterThanAnySignature_StoredAsOctetStreamWithItsBytes()
+    {
+        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = Path.Combine(Temp, "media") });
+        byte[] content = [0x89, (byte)'P', (byte)'N'];
+        await using var file = new InMemoryUploadedFile(Header("upload", "image/png"), content);
+
+        var name = await file.SaveAsync(storage, "tiny");
+
+        Assert.That((await storage.GetMetadataAsync(name))!.ContentType, Is.EqualTo(StoredContentTypes.Unknown));
+        Assert.That(await File.ReadAllBytesAsync(Path.Combine(Temp, "media", "tiny")), Is.EqualTo(content));
+    }
+
+    [Test]
+    public async Task SaveAsync_InMemoryFileAfterItsRequestEnded_FailsInTheTaskAndStoresNothing()
+    {
+        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = Path.Combine(Temp, "media") });
+        var file = new InMemoryUploadedFile(Header("upload", "image/png"), RandomBytes(100));
+        await file.DisposeAsync();
+
+        var saving = file.SaveAsync(storage, "late");
+
+        Assert.ThrowsAsync<ObjectDisposedException>(async () => await saving);
+        Assert.That(await storage.ExistsAsync("late"), Is.False);
+        var media = Path.Combine(Temp, "media");
+        Assert.That(Directory.Exists(media) ? Directory.EnumerateFiles(media, "*", SearchOption.AllDirectories) : [], Is.Empty);
     }
 
     [Test]
