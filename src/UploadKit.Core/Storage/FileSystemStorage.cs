@@ -456,7 +456,10 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
         return name;
     }
 
-    /// <summary>Whether a segment of <paramref name="name"/> (separated by <c>/</c> or the system's separator) starts with <see cref="Reserved"/>.</summary>
+    /// <summary>
+    /// Whether a segment of <paramref name="name"/> (separated by <c>/</c> or the system's separator) starts with
+    /// <see cref="Reserved"/>.
+    /// </summary>
     private static bool IsReserved(ReadOnlySpan<char> name)
     {
         foreach (var range in name.SplitAny('/', Path.DirectorySeparatorChar))
