@@ -544,8 +544,12 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
     {
         var directory = Path.GetDirectoryName(Resolve(name))!;
         CreateDirectory(directory);
-        return Path.Combine(directory, Reserved + "-" + Guid.NewGuid().ToString("N") + ".tmp");
+        return TemporaryPathIn(directory);
     }
+
+    /// <summary>A new temporary file's path in <paramref name="directory"/>, under the reserved prefix no name can take.</summary>
+    private static string TemporaryPathIn(string directory) =>
+        Path.Combine(directory, Reserved + "-" + Guid.NewGuid().ToString("N") + ".tmp");
 
     private void CreateDirectory(string directory)
     {
@@ -689,7 +693,7 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
             }
         }
 
-        var temp = Path.Combine(Path.GetDirectoryName(path)!, Reserved + "-" + Guid.NewGuid().ToString("N") + ".tmp");
+        var temp = TemporaryPathIn(Path.GetDirectoryName(path)!);
         try
         {
             using (var handle = CreateFile(temp, exclusive: true))
@@ -875,7 +879,7 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
             writer.WriteEndObject();
         }
 
-        var target = atomically ? Path.Combine(Path.GetDirectoryName(path)!, Reserved + "-" + Guid.NewGuid().ToString("N") + ".tmp") : path;
+        var target = atomically ? TemporaryPathIn(Path.GetDirectoryName(path)!) : path;
         try
         {
             WriteMetadataFile(target, json.WrittenSpan, createNew: atomically);
