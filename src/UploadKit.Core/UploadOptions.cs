@@ -12,6 +12,9 @@ public sealed class UploadOptions
     /// <summary>The default of <see cref="MemoryBufferThreshold"/>: 2,621,440 bytes (2.5 MB), as Django's.</summary>
     public const int DefaultMemoryBufferThreshold = 2_621_440;
 
+    /// <summary>The default of <see cref="LargeRequestMemoryBufferThreshold"/>: 64 KiB, as ASP.NET Core's form reading.</summary>
+    public const int DefaultLargeRequestMemoryBufferThreshold = 64 * 1024;
+
     /// <summary>The default of <see cref="MaxRequestMemoryBufferSize"/>: 10 MiB.</summary>
     public const long DefaultMaxRequestMemoryBufferSize = 10L * 1024 * 1024;
 
@@ -46,6 +49,16 @@ public sealed class UploadOptions
     /// </summary>
     /// <value>Defaults to <see cref="DefaultMemoryBufferThreshold"/>.</value>
     public int MemoryBufferThreshold { get; set; } = DefaultMemoryBufferThreshold;
+
+    /// <summary>
+    /// Gets or sets how many bytes of one file may be held in memory when the request declares a <c>Content-Length</c>
+    /// over <see cref="MemoryBufferThreshold"/>. Django keeps nothing of such a request in memory; this keeps its small
+    /// files there and sends the rest to temporary files early, so many large uploads at once do not each hold
+    /// <see cref="MemoryBufferThreshold"/> before they spill. The smaller of the two applies; set it to
+    /// <see cref="MemoryBufferThreshold"/> to ignore the request's length.
+    /// </summary>
+    /// <value>Defaults to <see cref="DefaultLargeRequestMemoryBufferThreshold"/>.</value>
+    public int LargeRequestMemoryBufferThreshold { get; set; } = DefaultLargeRequestMemoryBufferThreshold;
 
     /// <summary>
     /// Gets or sets how many bytes of files one request may hold in memory at once, all its files together. A file

@@ -100,6 +100,7 @@ internal sealed class UploadOptionsValidation : IValidateOptions<UploadOptions>
         var errors = new List<string>();
         Positive(errors, nameof(UploadOptions.MaxRequestBodySize), options.MaxRequestBodySize ?? 1);
         NotNegative(errors, nameof(UploadOptions.MemoryBufferThreshold), options.MemoryBufferThreshold);
+        NotNegative(errors, nameof(UploadOptions.LargeRequestMemoryBufferThreshold), options.LargeRequestMemoryBufferThreshold);
         NotNegative(errors, nameof(UploadOptions.MaxRequestMemoryBufferSize), options.MaxRequestMemoryBufferSize);
         NotNegative(errors, nameof(UploadOptions.MaxProcessMemoryBufferSize), options.MaxProcessMemoryBufferSize);
         NotNegative(errors, nameof(UploadOptions.MaxFieldCount), options.MaxFieldCount);

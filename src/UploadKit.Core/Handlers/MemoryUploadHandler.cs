@@ -1,7 +1,8 @@
 namespace UploadKit;
 
 /// <summary>
-/// Keeps a file in memory while it stays within <see cref="UploadOptions.MemoryBufferThreshold"/> and the memory
+/// Keeps a file in memory while it stays within <see cref="UploadOptions.MemoryBufferThreshold"/> (in a request declared
+/// longer than that, <see cref="UploadOptions.LargeRequestMemoryBufferThreshold"/>) and the memory
 /// limits of the request (<see cref="UploadOptions.MaxRequestMemoryBufferSize"/>) and of the application
 /// (<see cref="UploadOptions.MaxProcessMemoryBufferSize"/>): Django's <c>MemoryFileUploadHandler</c>. A file that would
 /// cross any of them is handed on to the next handler (by default <see cref="TemporaryFileUploadHandler"/>), bytes held
@@ -43,11 +44,17 @@ public class MemoryUploadHandler : UploadHandler
     /// <summary>
     /// Chooses how many bytes of <paramref name="file"/> may stay in memory before it is handed on to the next handler.
     /// The request's and the application's memory limits apply as well. The default is
-    /// <see cref="UploadOptions.MemoryBufferThreshold"/> of the request.
+    /// <see cref="UploadOptions.MemoryBufferThreshold"/> of the request, or the smaller
+    /// <see cref="UploadOptions.LargeRequestMemoryBufferThreshold"/> when the request declares a longer body.
     /// </summary>
     /// <param name="file">The file that starts.</param>
     /// <returns>The most bytes the file may hold in memory; a negative value hands the whole file on.</returns>
-    protected virtual long GetMemoryThreshold(UploadFileHeader file) => Context.Options.MemoryBufferThreshold;
+    protected virtual long GetMemoryThreshold(UploadFileHeader file)
+    {
+        var options = Context.Options;
+        long threshold = options.MemoryBufferThreshold;
+        return Context.ContentLength > threshold ? Math.Min(threshold, options.LargeRequestMemoryBufferThreshold) : threshold;
+    }
 
     /// <inheritdoc />
     public override ValueTask<ReadOnlyMemory<byte>?> ReceiveChunkAsync(ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)

@@ -29,6 +29,14 @@ public class UploadOptionsStartupTests
     }
 
     [Test]
+    public async Task Start_NegativeLargeRequestMemoryThreshold_FailsNamingTheOption()
+    {
+        var ex = await StartExpectingFailureAsync(s => s.AddUploadKit(o => o.LargeRequestMemoryBufferThreshold = -1));
+
+        Assert.That(ex.Failures, Is.EqualTo(new[] { "UploadOptions.LargeRequestMemoryBufferThreshold is -1; it must be 0 or more." }));
+    }
+
+    [Test]
     public async Task Start_BadOptionsFromConfiguration_FailsNamingEachOption()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>

@@ -16,6 +16,7 @@ namespace UploadKit.Tests.Handlers;
 public class MemoryLimitsTests : TempDirectoryTests
 {
     private const int Block = UploadMemoryPool.BlockSize;
+    private const int LargeDefault = UploadOptions.DefaultLargeRequestMemoryBufferThreshold;
 
     private Task<TestApp> StartDescribingAppAsync(Action<UploadOptions> configure, bool kestrel = false) =>
         UploadApp.StartAsync(Temp, app => app.MapPost("/upload", (UploadForm form) => UploadApp.DescribeAsync(form)), configure, kestrel: kestrel);
@@ -51,6 +52,35 @@ public class MemoryLimitsTests : TempDirectoryTests
             "the bytes held at the spill reached the temporary file first, in order");
         await WaitUntilReleasedAsync(Budget(app));
         // The files are released when the request ends, which may be just after the client has read the answer.
+        await KestrelUploadTests.WaitUntilAsync(() => Directory.GetFiles(Temp).Length == 0, "the temporary files are deleted");
+    }
+
+    // A request declared over MemoryBufferThreshold keeps only files within LargeRequestMemoryBufferThreshold (64 KiB) in
+    // memory, where Django keeps none; a chunked one declares nothing, so each file may hold up to MemoryBufferThreshold.
+    [TestCase(false, LargeDefault, "mem mem temp temp", TestName = "UploadForm_RequestDeclaredOverThreshold_OnlySmallFilesStayInMemory")]
+    [TestCase(true, LargeDefault, "mem mem mem temp", TestName = "UploadForm_ChunkedLargeRequest_FilesStayInMemoryUpToThreshold")]
+    [TestCase(false, 2_621_440, "mem mem mem temp", TestName = "UploadForm_LargeRequestThresholdRaised_RequestLengthIgnored")]
+    [TestCase(false, 0, "temp temp temp temp", TestName = "UploadForm_LargeRequestThresholdZero_NothingOfALargeRequestInMemory")]
+    public async Task UploadForm_RequestDeclaredOverThreshold(bool chunked, int largeRequestThreshold, string kinds)
+    {
+        await using var app = await StartDescribingAppAsync(o => o.LargeRequestMemoryBufferThreshold = largeRequestThreshold);
+        int[] sizes = [1024, 64 * 1024, (64 * 1024) + 1, 3_000_000];
+        var files = sizes.Select((size, i) => RandomBytes(size, seed: 20 + i)).ToArray();
+        var body = new MultipartBodyBuilder();
+        for (var i = 0; i < files.Length; i++)
+        {
+            body.AddFile("files", $"f{i}.bin", files[i]);
+        }
+
+        var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(body, chunked));
+        var report = await response.Content.ReadFromJsonAsync<FormReport>();
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(
+            report!.Files.Select(f => f.Kind),
+            Is.EqualTo(kinds.Split(' ').Select(k => k == "mem" ? nameof(InMemoryUploadedFile) : nameof(TemporaryUploadedFile))));
+        Assert.That(report.Files.Select(f => f.Sha256), Is.EqualTo(files.Select(f => Sha256Hex(f))));
+        await WaitUntilReleasedAsync(Budget(app));
         await KestrelUploadTests.WaitUntilAsync(() => Directory.GetFiles(Temp).Length == 0, "the temporary files are deleted");
     }
 
