@@ -31,7 +31,7 @@ internal sealed class BenchOptions
           --no-peers              leave out the peers (busboy, go-multipart and their discard variants)
           --peers-dir PATH        the peers' folder, with install.sh (default bench/peers in the repository)
           --transports a,b        also run --transport-variants on a .NET server with these Kestrel socket transport
-                                  settings, each flags joined by '+': nowait, inline, ioqueue=N, maxread=KiB
+                                  settings, each flags joined by '+': nowait, inline, ioqueue=N, maxread=KiB, nospin
                                   (default nowait); "none" for none
           --transport-variants a,b  the variants run with --transports (default raw-file,multipartreader-4k,
                                   uploadkit-file,uploadkit-save)

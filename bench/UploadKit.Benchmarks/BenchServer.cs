@@ -255,6 +255,9 @@ internal static class BenchServer
             return Finish(context, sampler, file.Length, path);
         }).WithUploadHandlers(_ => new DedicatedPoolMemoryHandler(), _ => new TemporaryFileUploadHandler());
 
+        app.MapPost("/experiment-memory-drop", (UploadForm form, HttpContext context) =>
+            Finish(context, sampler, form.Files[0].Length, null));
+
         // Many files per request (the memory mode): every file hashed as the endpoint reads it, whether the chain kept
         // it in memory or spilled it to a temporary file.
         app.MapPost("/uploadkit-form-hashes", async (UploadForm form) =>

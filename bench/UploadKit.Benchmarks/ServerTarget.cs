@@ -45,7 +45,7 @@ internal sealed class ServerTarget : IAsyncDisposable
         }
 
         var transport = key.Contains('/', StringComparison.Ordinal) ? key[(key.IndexOf('/', StringComparison.Ordinal) + 1)..] : "";
-        var server = await ServerProcess.StartAsync(options, dataDirectory: dataDirectory, transport: transport);
+        var server = await ServerProcess.StartAsync(options, TransportSettings.Environment(transport), dataDirectory, transport);
         return new ServerTarget(key, true, server.ProcessId, server.Address, server);
     }
 

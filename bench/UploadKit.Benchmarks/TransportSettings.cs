@@ -8,7 +8,9 @@ namespace UploadKit.Benchmarks;
 /// <c>+</c>: <c>nowait</c> (<see cref="SocketTransportOptions.WaitForDataBeforeAllocatingBuffer"/> = false), <c>inline</c>
 /// (<see cref="SocketTransportOptions.UnsafePreferInlineScheduling"/> = true), <c>ioqueue=N</c>
 /// (<see cref="SocketTransportOptions.IOQueueCount"/>) and <c>maxread=KiB</c> (<see cref="SocketTransportOptions.MaxReadBufferSize"/>,
-/// how much the transport reads ahead of the application before it pauses; 1 MiB by default).
+/// how much the transport reads ahead of the application before it pauses; 1 MiB by default). <c>nospin</c> is not a
+/// transport option but the runtime's: the server process runs with <c>DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0</c>, so
+/// an idle thread-pool thread goes to sleep at once instead of spinning (calling <c>sched_yield</c>) in case work comes.
 /// </summary>
 internal static class TransportSettings
 {
@@ -39,11 +41,21 @@ internal static class TransportSettings
                 case "maxread":
                     options.MaxReadBufferSize = long.Parse(value, CultureInfo.InvariantCulture) * 1024;
                     break;
+                case "nospin" when value.Length == 0:
+                    // Set in the server's environment (see Environment), which the runtime reads when it starts.
+                    break;
                 default:
-                    throw new ArgumentException($"Unknown transport setting '{flag}': nowait, inline, ioqueue=N or maxread=KiB, joined by '+'.");
+                    throw new ArgumentException(
+                        $"Unknown transport setting '{flag}': nowait, inline, ioqueue=N, maxread=KiB or nospin, joined by '+'.");
             }
         }
     }
+
+    /// <summary>The environment variables the server process needs for <paramref name="spec"/>.</summary>
+    public static IReadOnlyDictionary<string, string> Environment(string spec) =>
+        spec.Split('+', StringSplitOptions.RemoveEmptyEntries).Contains("nospin")
+            ? new Dictionary<string, string> { ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0" }
+            : new Dictionary<string, string>();
 
     /// <summary>The settings as C# assignments, for the report.</summary>
     public static string Describe(string spec) => string.Join(", ", spec.Split('+', StringSplitOptions.RemoveEmptyEntries).Select(flag =>
@@ -55,6 +67,7 @@ internal static class TransportSettings
             "inline" => "UnsafePreferInlineScheduling = true",
             "ioqueue" => "IOQueueCount = " + value,
             "maxread" => $"MaxReadBufferSize = {value} KiB",
+            "nospin" => "DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 (the runtime's, in the environment)",
             _ => flag,
         };
     }));

@@ -149,5 +149,11 @@ internal sealed record Variant(string Name, bool Multipart, bool StoresFile, str
             "Experiment: `uploadkit-file` with the memory handler's growing buffers rented from a dedicated `ArrayPool<byte>.Create(...)` pool " +
             "instead of `ArrayPool<byte>.Shared`",
             Experiment: true),
+        new(
+            "experiment-memory-drop",
+            true,
+            false,
+            "Experiment: the default chain, the file (held in memory below the threshold) dropped without being stored",
+            Experiment: true),
     ];
 }
