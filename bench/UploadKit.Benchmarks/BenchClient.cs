@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
+using Amazon.Runtime;
+using UploadKit.Storage.S3;
 
 namespace UploadKit.Benchmarks;
 
@@ -220,6 +222,11 @@ internal static class BenchClient
             }
         }
 
+        if (options.S3Runs > 0)
+        {
+            report.S3Streaming = await MeasureS3Async(options);
+        }
+
         report.LeftBehind = Directory.EnumerateFiles(options.DataDirectory, "*", SearchOption.AllDirectories).Select(Path.GetFileName).ToList()!;
         Directory.Delete(options.DataDirectory, recursive: true);
         report.Duration = clock.Elapsed;
@@ -231,6 +238,29 @@ internal static class BenchClient
         Console.WriteLine(markdown);
         Log($"wrote {options.OutputPath} after {clock.Elapsed:hh\\:mm\\:ss}");
         return report.AllUploadsSucceeded ? 0 : 1;
+    }
+
+    /// <summary>
+    /// The S3 comparison (<see cref="S3StreamingBench"/>) at <c>--s3-size</c> with S3Storage's default part size and parts in
+    /// flight, in a folder of the data folder. s3rver that cannot start, or an upload that fails, is reported and does not end
+    /// the run: what was measured before it stays in the report.
+    /// </summary>
+    private static async Task<S3StreamingResult> MeasureS3Async(BenchOptions options)
+    {
+        var settings = new S3StreamingSettings(
+            (long)(options.S3SizeMiB * MiB), options.S3Runs, S3StorageOptions.DefaultChunkSize, S3StorageOptions.DefaultMaxConcurrency);
+        try
+        {
+            var result = await S3StreamingBench.MeasureAsync(settings, options.RepositoryRoot, Path.Combine(options.DataDirectory, "s3"), Log);
+            Log(result.NotMeasured is null ? result.Summary : $"s3: not measured: {result.NotMeasured}.");
+            return result;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or IOException or AmazonServiceException
+                                       or AmazonClientException or TaskCanceledException)
+        {
+            Log("s3: FAILED " + ex.Message);
+            return new S3StreamingResult(settings) { NotMeasured = ex.Message, Failed = true };
+        }
     }
 
     /// <summary>

@@ -38,6 +38,11 @@ internal sealed class BenchOptions
           --transport-sizes 256,1024  sizes the transport rows run at (default 256,1024; same units as --sizes)
           --idle-connections N    memory of N idle kept-alive connections, on a fresh server of each kind (default
                                   1000; 0 skips)
+          --s3-runs N             rounds of the S3 comparison, after the idle connections: a file streamed through an app
+                                  into S3Storage (StorageStreamingHandler) against the AWS SDK's TransferUtility straight
+                                  to s3rver, interleaved; needs node and `npm ci` in the repository, else reported as not
+                                  measured; 0 skips (default 5)
+          --s3-size MiB           the S3 comparison's file size (default 256)
           --collect               force a full collection in the server before each run (default off: ArrayPool.Shared
                                   trims its arrays on full collections, which a server under steady load seldom sees)
           --alloc-profile         diagnostic: log the server's allocations by type (sampled) after each run; the
@@ -72,6 +77,10 @@ internal sealed class BenchOptions
     public IReadOnlyList<double> TransportSizesMiB { get; private set; } = [256, 1024];
 
     public int IdleConnections { get; private set; } = 1000;
+
+    public int S3Runs { get; private set; } = 5;
+
+    public int S3SizeMiB { get; private set; } = 256;
 
     public double ConcurrentSizeMiB { get; private set; } = 10;
 
@@ -166,6 +175,14 @@ internal sealed class BenchOptions
                     break;
                 case "--idle-connections":
                     options.IdleConnections = int.Parse(Value(), CultureInfo.InvariantCulture);
+                    break;
+                case "--s3-runs":
+                    options.S3Runs = int.TryParse(Value(), CultureInfo.InvariantCulture, out var s3Runs) && s3Runs >= 0
+                        ? s3Runs
+                        : throw new ArgumentException($"--s3-runs takes a whole number from 0, not '{args[i]}'.");
+                    break;
+                case "--s3-size":
+                    options.S3SizeMiB = PositiveInt(Value());
                     break;
                 case "--collect":
                     options.Collect = true;

@@ -26,6 +26,9 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, Da
     /// <summary>Gets the idle-connection figures, per server.</summary>
     public List<IdleFigures> IdleConnections { get; } = [];
 
+    /// <summary>Gets or sets the S3 comparison's result; null when it was skipped (<c>--s3-runs 0</c>).</summary>
+    public S3StreamingResult? S3Streaming { get; set; }
+
     public TimeSpan Duration { get; set; }
 
     public string MachineAfter { get; set; } = "";
@@ -33,7 +36,8 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, Da
     public IReadOnlyList<string> LeftBehind { get; set; } = [];
 
     public bool AllUploadsSucceeded =>
-        _runs.Values.SelectMany(r => r).All(r => r.Error is null) && _concurrent.All(r => r.Failures == 0);
+        _runs.Values.SelectMany(r => r).All(r => r.Error is null) && _concurrent.All(r => r.Failures == 0)
+        && S3Streaming?.Failed != true;
 
     public void Add(double sizeMiB, UploadRun run)
     {
@@ -265,6 +269,11 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, Da
             }
         }
 
+        if (S3Streaming is { } s3)
+        {
+            AppendS3Streaming(s, s3);
+        }
+
         s.AppendLine();
         s.AppendLine("## Targets");
         s.AppendLine();
@@ -317,6 +326,56 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, Da
         }
 
         return s.ToString();
+    }
+
+    private static void AppendS3Streaming(StringBuilder s, S3StreamingResult s3)
+    {
+        var (size, runs, partSize, parallel) = s3.Settings;
+        s.AppendLine();
+        s.AppendLine("## Streaming into S3 (s3rver)");
+        s.AppendLine();
+        s.AppendLine(
+            Inv(
+                $"A file of {SizeLabel(size / MiB)} uploaded by an `HttpClient` multipart request through an app whose endpoint streams the ",
+                $"part into `S3Storage` with `StorageStreamingHandler` (as `uploadkit-streaming` does into `FileSystemStorage`), against ",
+                $"the same file uploaded straight to the same s3rver by the AWS SDK's `TransferUtility`, with the same part size ",
+                $"({partSize / MiB:0.##} MiB) and parts in flight ({parallel}): one unmeasured upload of each kind, then {runs} rounds, ",
+                $"the order swapped every round. Every object is checked by its length and deleted. MiB/s is the file size over the time ",
+                $"from starting the upload to its end. s3rver (`tests/services/s3rver.js`, Node) runs in its own process; the client, the app ",
+                $"(Kestrel, UploadKit, `S3Storage`; workstation GC) and the SDK share the bench's process, so a peak is the sum of both ",
+                $"sides of an upload (the client's and the app's through the app, the SDK's straight to s3rver), read as the larger of a ",
+                $"10 ms sampler's and the kernel's `VmHWM` above the resident set at the upload's start. After the warm-up, `S3Storage`'s ",
+                $"pooled part buffers are already resident."));
+        s.AppendLine();
+        if (s3.NotMeasured is not null)
+        {
+            s.AppendLine(s3.Failed ? "**Failed:** " + s3.NotMeasured : "Not measured: " + s3.NotMeasured + ".");
+            return;
+        }
+
+        s.AppendLine(
+            Inv(
+                $"`S3Storage`'s part buffers are bounded by part size × (parts in flight + 1) = {partSize / MiB:0.##} MiB × {parallel + 1} = ",
+                $"{s3.PartBufferBound / MiB:0.##} MiB (the parts being sent and the one filling)."));
+        s.AppendLine();
+        s.AppendLine("| Kind | MiB/s (median) | min–max | peak RSS above the upload's start, median (max) | every run, MiB/s |");
+        s.AppendLine("|---|---:|---:|---:|---|");
+        foreach (var (kind, label) in new[]
+                 {
+                     (S3StreamingResult.App, "through the app: `StorageStreamingHandler` → `S3Storage`"),
+                     (S3StreamingResult.Sdk, "straight to s3rver: AWS SDK `TransferUtility`"),
+                 })
+        {
+            var uploads = s3.Of(kind).ToList();
+            s.AppendLine(
+                Inv(
+                    $"| {label} | {s3.MedianRate(kind):F1} | {uploads.Min(u => u.MiBPerSecond):F1}–{uploads.Max(u => u.MiBPerSecond):F1} | ",
+                    $"{s3.MedianPeak(kind) / MiB:F0} ({uploads.Max(u => u.Peak) / MiB:F0}) MiB | ",
+                    $"{string.Join(", ", uploads.Select(u => u.MiBPerSecond.ToString("F1", CultureInfo.InvariantCulture)))} |"));
+        }
+
+        s.AppendLine();
+        s.AppendLine(Inv($"Ratio of the medians, through the app over straight to s3rver: {s3.Ratio:F2}×."));
     }
 
     private IEnumerable<(string Target, string Measured, bool? Met)> Targets()
@@ -440,6 +499,15 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, Da
                     Inv($"{ratio:F2}×, {failed} failed"), ratio >= 0.9 && failed == 0);
             }
         }
+
+        if (S3Streaming is { } s3)
+        {
+            var target = $"`uploadkit-streaming` → S3 ≥ 0.8× the AWS SDK's `TransferUtility` straight to s3rver, {SizeLabel(s3.Settings.Size / MiB)}";
+            yield return s3.NotMeasured is not null
+                ? (target, s3.Failed ? "**failed** (see \"Streaming into S3\")" : "not measured (see \"Streaming into S3\")", null)
+                : (target, Inv($"{s3.MedianRate(S3StreamingResult.App):F1} vs {s3.MedianRate(S3StreamingResult.Sdk):F1} MiB/s = {s3.Ratio:F2}×"),
+                    s3.Ratio >= 0.8);
+        }
     }
 
     /// <summary>A rate with two decimals below 10 (uploads of 1 GiB), whole above.</summary>
@@ -482,7 +550,7 @@ internal sealed class BenchReport(BenchOptions options, MachineFacts machine, Da
 
     private double MedianConcurrent(string variant) => Median(_concurrent.Where(r => r.Variant == variant).Select(r => r.MiBPerSecond));
 
-    private static double Median(IEnumerable<double> values)
+    internal static double Median(IEnumerable<double> values)
     {
         var sorted = values.Order().ToList();
         if (sorted.Count == 0)

@@ -17,10 +17,11 @@ using UploadKit.Storage.S3;
 namespace UploadKit.Benchmarks;
 
 /// <summary>
-/// <c>s3</c> mode: one file uploaded through an app whose endpoint streams it into <see cref="S3Storage"/> with
+/// The S3 streaming comparison: one file uploaded through an app whose endpoint streams it into <see cref="S3Storage"/> with
 /// <see cref="StorageStreamingHandler"/>, against the same file uploaded straight to the same s3rver with the AWS SDK's
 /// <see cref="TransferUtility"/> (same part size and parts in flight), interleaved. Both run in this process, so the
 /// memory figure (peak resident set above the start of each upload) counts the client's side too, equally for both.
+/// <c>s3</c> mode prints it; the main run measures it after its idle-connection figures and reports it.
 /// </summary>
 internal static class S3StreamingBench
 {
@@ -49,15 +50,39 @@ internal static class S3StreamingBench
 
         var options = BenchOptions.Parse([]);
         var directory = Directory.CreateTempSubdirectory("uploadkit-bench-s3-").FullName;
+        var settings = new S3StreamingSettings(size, runs, partSize, parallel);
+        var result = await MeasureAsync(settings, options.RepositoryRoot, directory, Console.WriteLine);
+        if (result.NotMeasured is not null)
+        {
+            Console.WriteLine($"s3: not measured: {result.NotMeasured}.");
+            return 1;
+        }
+
+        Console.WriteLine(result.Summary);
+        return 0;
+    }
+
+    /// <summary>
+    /// Starts s3rver and the app, runs one unmeasured upload of each kind, then <see cref="S3StreamingSettings.Runs"/>
+    /// interleaved rounds (the order swapped every round); every stored object is checked by length and deleted.
+    /// <paramref name="directory"/> holds the payload and s3rver's files, and is deleted at the end. <paramref name="log"/>
+    /// gets the header once s3rver listens and each upload's line as it ends. A result with
+    /// <see cref="S3StreamingResult.NotMeasured"/> set when s3rver cannot start; an upload that fails throws.
+    /// </summary>
+    public static async Task<S3StreamingResult> MeasureAsync(
+        S3StreamingSettings settings, string repositoryRoot, string directory, Action<string> log)
+    {
+        var (size, runs, partSize, parallel) = settings;
+        Directory.CreateDirectory(directory);
         try
         {
-            await using var s3rver = await ResumableBench.S3rver.StartAsync(options.RepositoryRoot, Path.Combine(directory, "s3rver"));
+            await using var s3rver = await ResumableBench.S3rver.StartAsync(repositoryRoot, Path.Combine(directory, "s3rver"));
             if (s3rver.Unavailable is not null)
             {
-                Console.WriteLine($"s3: not measured: s3rver is unavailable ({s3rver.Unavailable}).");
-                return 1;
+                return new S3StreamingResult(settings) { NotMeasured = $"s3rver is unavailable ({s3rver.Unavailable})" };
             }
 
+            var result = new S3StreamingResult(settings) { Endpoint = s3rver.Endpoint };
             var payload = Path.Combine(directory, "payload.bin");
             await WritePayloadAsync(payload, size);
             await using var app = await StartAppAsync(s3rver.Endpoint, partSize, parallel);
@@ -67,8 +92,7 @@ internal static class S3StreamingBench
             using var transfer = new TransferUtility(storage.Client, new TransferUtilityConfig { ConcurrentServiceRequests = parallel });
             using var sampler = new MemorySampler();
 
-            Console.WriteLine(
-                $"s3: {size / MiB} MiB, part {partSize / MiB} MiB, {parallel} parts in flight, {runs} interleaved runs; s3rver {s3rver.Endpoint}");
+            log(result.Header);
             // Warm-up, not counted: the first upload of each kind pays for JIT compilation and connections.
             await UploadThroughAppAsync(http, payload, "warm-app.bin");
             await transfer.UploadAsync(
@@ -76,16 +100,16 @@ internal static class S3StreamingBench
             await storage.DeleteAsync("warm-app.bin");
             await storage.DeleteAsync("warm-sdk.bin");
 
-            var results = new Dictionary<string, List<(double Rate, long Peak)>> { ["app"] = [], ["sdk"] = [] };
             for (var run = 0; run < runs; run++)
             {
-                foreach (var kind in run % 2 == 0 ? new[] { "app", "sdk" } : ["sdk", "app"])
+                var order = run % 2 == 0 ? new[] { S3StreamingResult.App, S3StreamingResult.Sdk } : [S3StreamingResult.Sdk, S3StreamingResult.App];
+                foreach (var kind in order)
                 {
                     GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
                     var start = sampler.ResetPeak();
                     var clock = Stopwatch.StartNew();
                     var key = $"{kind}-{run}.bin";
-                    if (kind == "app")
+                    if (kind == S3StreamingResult.App)
                     {
                         await UploadThroughAppAsync(http, payload, key);
                     }
@@ -109,20 +133,13 @@ internal static class S3StreamingBench
                     }
 
                     await storage.DeleteAsync(key);
-                    results[kind].Add((size / (double)MiB / seconds, peak));
-                    Console.WriteLine($"  run {run + 1} {kind}: {size / (double)MiB / seconds:F1} MiB/s, peak +{peak / (double)MiB:F0} MiB");
+                    var upload = new S3StreamingUpload(run, kind, size / (double)MiB / seconds, peak);
+                    result.Uploads.Add(upload);
+                    log(S3StreamingResult.Line(upload));
                 }
             }
 
-            var app1 = Median(results["app"].Select(r => r.Rate));
-            var sdk = Median(results["sdk"].Select(r => r.Rate));
-            Console.WriteLine(
-                $"s3: app (StorageStreamingHandler → S3Storage) {app1:F1} MiB/s, " +
-                $"peak +{Median(results["app"].Select(r => (double)r.Peak)) / MiB:F0} MiB; " +
-                $"AWS SDK TransferUtility straight to s3rver {sdk:F1} MiB/s, " +
-                $"peak +{Median(results["sdk"].Select(r => (double)r.Peak)) / MiB:F0} MiB; " +
-                $"ratio {app1 / sdk:F2} (medians). S3Storage's part buffers are bounded by {partSize / MiB} MiB × {parallel + 1}.");
-            return 0;
+            return result;
         }
         finally
         {
@@ -193,10 +210,62 @@ internal static class S3StreamingBench
             }
         }
     }
+}
 
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-    }
+/// <summary>What the S3 streaming comparison uploads: bytes per file, measured rounds, part size and parts in flight.</summary>
+internal sealed record S3StreamingSettings(long Size, int Runs, int PartSize, int Parallel);
+
+/// <summary>One measured upload: its round (from 0), its kind, MiB/s, and its peak resident set above its start, in bytes.</summary>
+internal sealed record S3StreamingUpload(int Run, string Kind, double MiBPerSecond, long Peak);
+
+/// <summary>The S3 streaming comparison's uploads, or why it was not measured; and the lines <c>s3</c> mode prints.</summary>
+internal sealed class S3StreamingResult(S3StreamingSettings settings)
+{
+    /// <summary>The kind of upload that goes through the app (<see cref="StorageStreamingHandler"/> → <see cref="S3Storage"/>).</summary>
+    public const string App = "app";
+
+    /// <summary>The kind of upload that goes straight to s3rver with the AWS SDK's <see cref="TransferUtility"/>.</summary>
+    public const string Sdk = "sdk";
+
+    private const long MiB = 1024 * 1024;
+
+    public S3StreamingSettings Settings { get; } = settings;
+
+    /// <summary>Gets s3rver's address; empty when it did not start.</summary>
+    public string Endpoint { get; init; } = "";
+
+    /// <summary>Gets why nothing was measured (s3rver unavailable, or an upload that failed), or null.</summary>
+    public string? NotMeasured { get; init; }
+
+    /// <summary>Gets whether an upload failed (as opposed to s3rver being unavailable).</summary>
+    public bool Failed { get; init; }
+
+    /// <summary>Gets the measured uploads, in the order run.</summary>
+    public List<S3StreamingUpload> Uploads { get; } = [];
+
+    /// <summary>Gets the most <see cref="S3Storage"/>'s part buffers hold: part size × (parts in flight + 1).</summary>
+    public long PartBufferBound => (long)Settings.PartSize * (Settings.Parallel + 1);
+
+    /// <summary>Gets the ratio of the medians, through the app over straight to s3rver.</summary>
+    public double Ratio => MedianRate(App) / MedianRate(Sdk);
+
+    public string Header => Inv(
+        $"s3: {Settings.Size / MiB} MiB, part {Settings.PartSize / MiB} MiB, {Settings.Parallel} parts in flight, ",
+        $"{Settings.Runs} interleaved runs; s3rver {Endpoint}");
+
+    public string Summary => Inv(
+        $"s3: app (StorageStreamingHandler → S3Storage) {MedianRate(App):F1} MiB/s, peak +{MedianPeak(App) / MiB:F0} MiB; ",
+        $"AWS SDK TransferUtility straight to s3rver {MedianRate(Sdk):F1} MiB/s, peak +{MedianPeak(Sdk) / MiB:F0} MiB; ",
+        $"ratio {Ratio:F2} (medians). S3Storage's part buffers are bounded by {Settings.PartSize / MiB} MiB × {Settings.Parallel + 1}.");
+
+    public static string Line(S3StreamingUpload upload) =>
+        Inv($"  run {upload.Run + 1} {upload.Kind}: {upload.MiBPerSecond:F1} MiB/s, peak +{upload.Peak / (double)MiB:F0} MiB");
+
+    public IEnumerable<S3StreamingUpload> Of(string kind) => Uploads.Where(u => u.Kind == kind);
+
+    public double MedianRate(string kind) => BenchReport.Median(Of(kind).Select(u => u.MiBPerSecond));
+
+    public double MedianPeak(string kind) => BenchReport.Median(Of(kind).Select(u => (double)u.Peak));
+
+    private static string Inv(params FormattableString[] parts) => string.Concat(parts.Select(p => p.ToString(CultureInfo.InvariantCulture)));
 }
