@@ -23,6 +23,20 @@ public class MemoryLimitsTests : TempDirectoryTests
 
     private static UploadMemoryBudget Budget(TestApp app) => app.Services.GetRequiredService<UploadMemoryBudget>();
 
+    /// <summary>Posts <paramref name="files"/> as the form's <c>files</c>, checks the answer is 200 and returns its report.</summary>
+    private static async Task<FormReport> PostFilesAsync(TestApp app, byte[][] files, bool chunked)
+    {
+        var body = new MultipartBodyBuilder();
+        for (var i = 0; i < files.Length; i++)
+        {
+            body.AddFile("files", $"f{i}.bin", files[i]);
+        }
+
+        var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(body, chunked));
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        return (await response.Content.ReadFromJsonAsync<FormReport>())!;
+    }
+
     [TestCase(false, TestName = "UploadForm_FilesOverRequestMemoryLimit_WithContentLength_LaterFilesSpill")]
     [TestCase(true, TestName = "UploadForm_FilesOverRequestMemoryLimit_Chunked_LaterFilesSpill")]
     public async Task UploadForm_FilesOverRequestMemoryLimit_LaterFilesSpill(bool chunked)
@@ -31,17 +45,10 @@ public class MemoryLimitsTests : TempDirectoryTests
         // with that block's bytes, the fifth spills at its first chunk.
         await using var app = await StartDescribingAppAsync(o => o.MaxRequestMemoryBufferSize = 1 << 20);
         var files = Enumerable.Range(0, 5).Select(i => RandomBytes(300_000, seed: 10 + i)).ToArray();
-        var body = new MultipartBodyBuilder();
-        for (var i = 0; i < files.Length; i++)
-        {
-            body.AddFile("files", $"f{i}.bin", files[i]);
-        }
 
-        var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(body, chunked));
-        var report = await response.Content.ReadFromJsonAsync<FormReport>();
+        var report = await PostFilesAsync(app, files, chunked);
 
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        Assert.That(report!.Files.Select(f => f.Kind), Is.EqualTo(new[]
+        Assert.That(report.Files.Select(f => f.Kind), Is.EqualTo(new[]
         {
             nameof(InMemoryUploadedFile), nameof(InMemoryUploadedFile), nameof(InMemoryUploadedFile), nameof(
                 TemporaryUploadedFile), nameof(TemporaryUploadedFile),
@@ -66,18 +73,11 @@ public class MemoryLimitsTests : TempDirectoryTests
         await using var app = await StartDescribingAppAsync(o => o.LargeRequestMemoryBufferThreshold = largeRequestThreshold);
         int[] sizes = [1024, 64 * 1024, (64 * 1024) + 1, 3_000_000];
         var files = sizes.Select((size, i) => RandomBytes(size, seed: 20 + i)).ToArray();
-        var body = new MultipartBodyBuilder();
-        for (var i = 0; i < files.Length; i++)
-        {
-            body.AddFile("files", $"f{i}.bin", files[i]);
-        }
 
-        var response = await app.Client.PostAsync("/upload", UploadApp.Multipart(body, chunked));
-        var report = await response.Content.ReadFromJsonAsync<FormReport>();
+        var report = await PostFilesAsync(app, files, chunked);
 
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(
-            report!.Files.Select(f => f.Kind),
+            report.Files.Select(f => f.Kind),
             Is.EqualTo(kinds.Split(' ').Select(k => k == "mem" ? nameof(InMemoryUploadedFile) : nameof(TemporaryUploadedFile))));
         Assert.That(report.Files.Select(f => f.Sha256), Is.EqualTo(files.Select(f => Sha256Hex(f))));
         await WaitUntilReleasedAsync(Budget(app));
