@@ -255,6 +255,57 @@ internal static class BenchServer
             return Finish(context, sampler, file.Length, path);
         }).WithUploadHandlers(_ => new DedicatedPoolMemoryHandler(), _ => new TemporaryFileUploadHandler());
 
+        // Experiments: what holding a whole body in memory and then storing it costs without a parser or UploadKit.
+        foreach (var asynchronous in new[] { false, true })
+        {
+            app.MapPost(asynchronous ? "/experiment-raw-hold-writeasync" : "/experiment-raw-hold-write", async (HttpContext context) =>
+            {
+                var path = files.Next();
+                var declared = context.Request.ContentLength ?? throw new InvalidOperationException("The client sends a Content-Length.");
+                var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(checked((int)declared));
+                var length = 0;
+                var reader = context.Request.BodyReader;
+                while (true)
+                {
+                    var result = await reader.ReadAsync(context.RequestAborted);
+                    foreach (var segment in result.Buffer)
+                    {
+                        segment.Span.CopyTo(buffer.AsSpan(length));
+                        length += segment.Length;
+                    }
+
+                    reader.AdvanceTo(result.Buffer.End);
+                    if (result.IsCompleted)
+                    {
+                        break;
+                    }
+                }
+
+                if (asynchronous)
+                {
+                    var stream = new FileStream(path, new FileStreamOptions
+                    {
+                        Mode = FileMode.CreateNew,
+                        Access = FileAccess.Write,
+                        Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
+                        BufferSize = 0,
+                    });
+                    await using (stream)
+                    {
+                        await stream.WriteAsync(buffer.AsMemory(0, length), context.RequestAborted);
+                    }
+                }
+                else
+                {
+                    using var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write);
+                    RandomAccess.Write(handle, buffer.AsSpan(0, length), 0);
+                }
+
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                return Finish(context, sampler, length, path);
+            });
+        }
+
         app.MapPost("/experiment-memory-drop", (UploadForm form, HttpContext context) =>
             Finish(context, sampler, form.Files[0].Length, null));
 

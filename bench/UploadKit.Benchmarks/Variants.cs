@@ -155,5 +155,17 @@ internal sealed record Variant(string Name, bool Multipart, bool StoresFile, str
             false,
             "Experiment: the default chain, the file (held in memory below the threshold) dropped without being stored",
             Experiment: true),
+        new(
+            "experiment-raw-hold-write",
+            false,
+            true,
+            "Experiment: the raw body read whole into one buffer, then written with one synchronous `RandomAccess.Write`",
+            Experiment: true),
+        new(
+            "experiment-raw-hold-writeasync",
+            false,
+            true,
+            "Experiment: the raw body read whole into one buffer, then written with one asynchronous `FileStream.WriteAsync`",
+            Experiment: true),
     ];
 }
