@@ -192,13 +192,7 @@ internal static class BenchServer
             var form = await context.Request.ReadFormAsync(context.RequestAborted);
             var file = form.Files[0];
             var path = files.Next();
-            var target = new FileStream(path, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
-                BufferSize = 0,
-            });
+            var target = FileSink.CreateFile(path);
             await using (target)
             {
                 await file.CopyToAsync(target, context.RequestAborted);
@@ -264,44 +258,44 @@ internal static class BenchServer
                 var declared = context.Request.ContentLength ?? throw new InvalidOperationException("The client sends a Content-Length.");
                 var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(checked((int)declared));
                 var length = 0;
-                var reader = context.Request.BodyReader;
-                while (true)
+                try
                 {
-                    var result = await reader.ReadAsync(context.RequestAborted);
-                    foreach (var segment in result.Buffer)
+                    var reader = context.Request.BodyReader;
+                    while (true)
                     {
-                        segment.Span.CopyTo(buffer.AsSpan(length));
-                        length += segment.Length;
+                        var result = await reader.ReadAsync(context.RequestAborted);
+                        foreach (var segment in result.Buffer)
+                        {
+                            segment.Span.CopyTo(buffer.AsSpan(length));
+                            length += segment.Length;
+                        }
+
+                        reader.AdvanceTo(result.Buffer.End);
+                        if (result.IsCompleted)
+                        {
+                            break;
+                        }
                     }
 
-                    reader.AdvanceTo(result.Buffer.End);
-                    if (result.IsCompleted)
+                    if (asynchronous)
                     {
-                        break;
+                        var stream = FileSink.CreateFile(path);
+                        await using (stream)
+                        {
+                            await stream.WriteAsync(buffer.AsMemory(0, length), context.RequestAborted);
+                        }
+                    }
+                    else
+                    {
+                        using var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write);
+                        RandomAccess.Write(handle, buffer.AsSpan(0, length), 0);
                     }
                 }
-
-                if (asynchronous)
+                finally
                 {
-                    var stream = new FileStream(path, new FileStreamOptions
-                    {
-                        Mode = FileMode.CreateNew,
-                        Access = FileAccess.Write,
-                        Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
-                        BufferSize = 0,
-                    });
-                    await using (stream)
-                    {
-                        await stream.WriteAsync(buffer.AsMemory(0, length), context.RequestAborted);
-                    }
-                }
-                else
-                {
-                    using var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write);
-                    RandomAccess.Write(handle, buffer.AsSpan(0, length), 0);
+                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
                 }
 
-                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
                 return Finish(context, sampler, length, path);
             });
         }

@@ -22,19 +22,25 @@ internal sealed class FileSink : IAsyncDisposable
     public FileSink(string path, bool randomAccess = false)
     {
         _randomAccess = randomAccess;
-        _stream = new FileStream(path, new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            Share = FileShare.Read | FileShare.Delete,
-            Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
-            BufferSize = 0,
-        });
+        _stream = CreateFile(path);
         _filling = ArrayPool<byte>.Shared.Rent(BufferSize);
         _spare = ArrayPool<byte>.Shared.Rent(BufferSize);
     }
 
     public long Length { get; private set; }
+
+    /// <summary>
+    /// Creates a new file for asynchronous writes with no stream buffer, as every storing variant of the benchmark
+    /// writes its files.
+    /// </summary>
+    public static FileStream CreateFile(string path) => new(path, new FileStreamOptions
+    {
+        Mode = FileMode.CreateNew,
+        Access = FileAccess.Write,
+        Share = FileShare.Read | FileShare.Delete,
+        Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
+        BufferSize = 0,
+    });
 
     /// <summary>Copies <paramref name="data"/> into the filling buffer, writing each buffer that fills.</summary>
     public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
