@@ -33,6 +33,9 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
     private readonly UnixFileMode _directoryMode;
     private string? _realRoot;
     private bool _namelessUnsupported;
+    private SpareFile? _spare;
+    private int _spareOpening;
+    private bool _savedFromMemory;
 
     /// <summary>Creates a storage over <see cref="FileSystemStorageOptions.Location"/>.</summary>
     /// <param name="options">The storage's settings; a relative location is resolved against the current directory.</param>
@@ -83,6 +86,9 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
         get => !_namelessUnsupported;
         set => _namelessUnsupported = !value;
     }
+
+    /// <summary>Gets the folder of the nameless file opened ahead of the next save from memory, if one is open.</summary>
+    internal string? SpareFileDirectory => Volatile.Read(ref _spare)?.Directory;
 
     /// <inheritdoc />
     /// <remarks>The content is written to a temporary file first, which then takes a free name atomically.</remarks>
@@ -718,11 +724,31 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
         }
     }
 
+    /// <summary>
+    /// A nameless file for a save of bytes held in memory into <paramref name="directory"/>: the one opened ahead for that
+    /// folder when there is one, else a new one. A storage that has saved from memory before then opens the next one
+    /// ahead, off the thread of the save: creating a file is the dearest step of storing a small one, and a request
+    /// that finds its file already open does not wait for it. The file has no name until a save links it, so it leaves
+    /// nothing in the folder, even if the process dies; at most one is kept per storage.
+    /// </summary>
     private SafeFileHandle? OpenNameless(string directory)
     {
         if (_namelessUnsupported)
         {
+            Interlocked.Exchange(ref _spare, null)?.Handle.Dispose();
             return null;
+        }
+
+        if (Interlocked.Exchange(ref _spare, null) is { } spare)
+        {
+            if (string.Equals(spare.Directory, directory, StringComparison.Ordinal))
+            {
+                OpenSpareAhead(directory);
+                return spare.Handle;
+            }
+
+            // Saves have moved to another folder: the next one opened ahead is for this one.
+            spare.Handle.Dispose();
         }
 
         var handle = UnixFileLinks.TryOpenNameless(directory, _fileMode, out var failure);
@@ -738,7 +764,46 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
             _namelessUnsupported = true;
         }
 
+        // A storage used for one save opens nothing ahead.
+        if (handle is not null && _savedFromMemory)
+        {
+            OpenSpareAhead(directory);
+        }
+
+        _savedFromMemory = true;
         return handle;
+    }
+
+    /// <summary>Opens a nameless file of <paramref name="directory"/> for the next save on the thread pool, unless one is being opened.</summary>
+    private void OpenSpareAhead(string directory)
+    {
+        if (Interlocked.CompareExchange(ref _spareOpening, 1, 0) != 0)
+        {
+            return;
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(
+            static state =>
+            {
+                var (storage, directory) = state;
+                SafeFileHandle? handle;
+                try
+                {
+                    // Any failure leaves no file opened ahead: the save opens its own and reports a real error.
+                    handle = UnixFileLinks.TryOpenNameless(directory, storage._fileMode, out _);
+                }
+                finally
+                {
+                    Volatile.Write(ref storage._spareOpening, 0);
+                }
+
+                if (handle is not null)
+                {
+                    Interlocked.Exchange(ref storage._spare, new SpareFile(directory, handle))?.Handle.Dispose();
+                }
+            },
+            (this, directory),
+            preferLocal: false);
     }
 
     /// <summary>Creates a file for writing (Linux), and its folder when that is missing.</summary>
@@ -987,4 +1052,7 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
 
         return values;
     }
+
+    /// <summary>A nameless file opened ahead of a save into <see cref="Directory"/>.</summary>
+    private sealed record SpareFile(string Directory, SafeFileHandle Handle);
 }

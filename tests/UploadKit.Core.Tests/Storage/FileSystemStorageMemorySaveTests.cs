@@ -61,6 +61,83 @@ public class FileSystemStorageMemorySaveTests : TempDirectoryTests
     }
 
     [Test]
+    public async Task SaveAsync_RepeatedSaves_OpenTheNextFileAheadAndLeaveOnlyTheSavedFiles()
+    {
+        var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = Temp, FilePermissions = "640" })
+        {
+            UsesNamelessFiles = _nameless,
+        };
+        var folder = Path.Combine(Temp, "dir");
+        var contents = Enumerable.Range(0, 6).Select(i => RandomBytes(1000 + i, seed: i)).ToArray();
+
+        // A storage used for one save opens nothing ahead.
+        await storage.SaveAsync("dir/0.bin", new BufferedContent(new ReadOnlySequence<byte>(contents[0])));
+        Assert.That(storage.SpareFileDirectory, Is.Null);
+
+        for (var i = 1; i < contents.Length; i++)
+        {
+            if (i > 1 && NamelessExpected)
+            {
+                await AspNetCore.KestrelUploadTests.WaitUntilAsync(() => storage.SpareFileDirectory is not null, "a file is open ahead");
+                Assert.That(storage.SpareFileDirectory, Is.EqualTo(folder));
+            }
+
+            await storage.SaveAsync($"dir/{i}.bin", new BufferedContent(new ReadOnlySequence<byte>(contents[i])));
+        }
+
+        if (NamelessExpected)
+        {
+            await AspNetCore.KestrelUploadTests.WaitUntilAsync(() => storage.SpareFileDirectory is not null, "the next file is open ahead");
+        }
+        else
+        {
+            Assert.That(storage.SpareFileDirectory, Is.Null, "named temporary files are never opened ahead");
+        }
+
+        // Every file holds its own bytes with the storage's permissions; the file opened ahead has no name in the folder.
+        Assert.That(
+            AllFiles(Temp),
+            Is.EquivalentTo(Enumerable.Range(0, contents.Length).Select(i => Path.Combine(folder, $"{i}.bin"))));
+        for (var i = 0; i < contents.Length; i++)
+        {
+            var path = Path.Combine(folder, $"{i}.bin");
+            Assert.That(await File.ReadAllBytesAsync(path), Is.EqualTo(contents[i]), path);
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.That(File.GetUnixFileMode(path), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead));
+            }
+        }
+    }
+
+    [Test]
+    public async Task SaveAsync_SavesMoveToAnotherFolder_StoreThereAndOpenAheadForIt()
+    {
+        var storage = Storage();
+        var content = RandomBytes(100, seed: 3);
+        await storage.SaveAsync("a/1.bin", new BufferedContent(new ReadOnlySequence<byte>(content)));
+        await storage.SaveAsync("a/2.bin", new BufferedContent(new ReadOnlySequence<byte>(content)));
+        if (NamelessExpected)
+        {
+            await AspNetCore.KestrelUploadTests.WaitUntilAsync(() => storage.SpareFileDirectory is not null, "a file is open ahead");
+            Assert.That(storage.SpareFileDirectory, Is.EqualTo(Path.Combine(Temp, "a")));
+        }
+
+        await storage.SaveAsync("b/1.bin", new BufferedContent(new ReadOnlySequence<byte>(content)));
+
+        if (NamelessExpected)
+        {
+            await AspNetCore.KestrelUploadTests.WaitUntilAsync(
+                () => storage.SpareFileDirectory == Path.Combine(Temp, "b"), "a file of the new folder is open ahead");
+        }
+
+        await storage.SaveAsync("b/2.bin", new BufferedContent(new ReadOnlySequence<byte>(content)));
+        Assert.That(
+            AllFiles(Temp),
+            Is.EquivalentTo(new[] { "a/1.bin", "a/2.bin", "b/1.bin", "b/2.bin" }.Select(n => Path.Combine(Temp, n))));
+        Assert.That(await File.ReadAllBytesAsync(Path.Combine(Temp, "b", "2.bin")), Is.EqualTo(content));
+    }
+
+    [Test]
     public async Task SaveAsync_ManySegments_WritesThemInOrder()
     {
         var storage = Storage();
@@ -274,13 +351,15 @@ public class FileSystemStorageMemorySaveTests : TempDirectoryTests
     private FileSystemStorage Storage(bool overwrite = false) =>
         new(new FileSystemStorageOptions { Location = Temp, Overwrite = overwrite }) { UsesNamelessFiles = _nameless };
 
-    /// <summary>On Linux x64 and Arm64 (ext4, where the tests run) the nameless way is taken when it is on; the named way when it is off.</summary>
+    /// <summary>Whether the nameless way is taken: on Linux x64 and Arm64 (ext4, where the tests run) when it is on.</summary>
+    private bool NamelessExpected => _nameless && OperatingSystem.IsLinux() &&
+        System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture is System.Runtime.InteropServices.Architecture.X64
+            or System.Runtime.InteropServices.Architecture.Arm64;
+
+    /// <summary>The nameless way is taken when it is expected; the named way when it is off.</summary>
     private void AssertWayTaken(FileSystemStorage storage)
     {
-        var namelessExpected = _nameless && OperatingSystem.IsLinux() &&
-            System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture is System.Runtime.InteropServices.Architecture.X64
-                or System.Runtime.InteropServices.Architecture.Arm64;
-        if (namelessExpected || !_nameless)
+        if (NamelessExpected || !_nameless)
         {
             Assert.That(storage.UsesNamelessFiles, Is.EqualTo(_nameless));
         }
