@@ -249,15 +249,22 @@ internal static class BenchServer
             return Finish(context, sampler, file.Length, path);
         }).WithUploadHandlers(_ => new DedicatedPoolMemoryHandler(), _ => new TemporaryFileUploadHandler());
 
-        // Experiments: what holding a whole body in memory and then storing it costs without a parser or UploadKit.
-        foreach (var asynchronous in new[] { false, true })
+        // Experiments: what holding a whole body in memory and then storing it costs without a parser or UploadKit: the file
+        // created once the body has arrived (as a held upload's is, its name chosen by the endpoint), or before reading it.
+        foreach (var (route, mode) in new[]
         {
-            app.MapPost(asynchronous ? "/experiment-raw-hold-writeasync" : "/experiment-raw-hold-write", async (HttpContext context) =>
+            ("/experiment-raw-hold-write", HoldWrite.Synchronous),
+            ("/experiment-raw-hold-writeasync", HoldWrite.Asynchronous),
+            ("/experiment-raw-hold-createfirst", HoldWrite.CreatedFirst),
+        })
+        {
+            app.MapPost(route, async (HttpContext context) =>
             {
                 var path = files.Next();
                 var declared = context.Request.ContentLength ?? throw new InvalidOperationException("The client sends a Content-Length.");
                 var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(checked((int)declared));
                 var length = 0;
+                var early = mode == HoldWrite.CreatedFirst ? FileSink.CreateFile(path) : null;
                 try
                 {
                     var reader = context.Request.BodyReader;
@@ -277,28 +284,67 @@ internal static class BenchServer
                         }
                     }
 
-                    if (asynchronous)
+                    if (mode == HoldWrite.Synchronous)
                     {
+                        using var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write);
+                        RandomAccess.Write(handle, buffer.AsSpan(0, length), 0);
+                    }
+                    else
+                    {
+                        var stream = early ?? FileSink.CreateFile(path);
+                        early = null;
+                        await using (stream)
+                        {
+                            await stream.WriteAsync(buffer.AsMemory(0, length), context.RequestAborted);
+                        }
+                    }
+                }
+                finally
+                {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                    if (early is not null)
+                    {
+                        await early.DisposeAsync();
+                    }
+                }
+
+                return Finish(context, sampler, length, path);
+            });
+        }
+
+        // Experiment: the same held file parsed by MultipartReader instead of UploadKit, to compare the two parsers' share.
+        app.MapPost("/experiment-multipartreader-hold-write", async (HttpContext context) =>
+        {
+            var contentType = MediaTypeHeaderValue.Parse(context.Request.ContentType);
+            var reader = new MultipartReader(HeaderUtilities.RemoveQuotes(contentType.Boundary).ToString(), context.Request.Body);
+            var declared = context.Request.ContentLength ?? throw new InvalidOperationException("The client sends a Content-Length.");
+            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(checked((int)declared));
+            string? path = null;
+            var length = 0;
+            try
+            {
+                MultipartSection? section;
+                while ((section = await reader.ReadNextSectionAsync(context.RequestAborted)) is not null)
+                {
+                    if (path is null && section.GetContentDispositionHeader() is { } disposition && disposition.IsFileDisposition())
+                    {
+                        path = files.Next();
+                        length = await section.Body.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, context.RequestAborted);
                         var stream = FileSink.CreateFile(path);
                         await using (stream)
                         {
                             await stream.WriteAsync(buffer.AsMemory(0, length), context.RequestAborted);
                         }
                     }
-                    else
-                    {
-                        using var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write);
-                        RandomAccess.Write(handle, buffer.AsSpan(0, length), 0);
-                    }
                 }
-                finally
-                {
-                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-                }
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            }
 
-                return Finish(context, sampler, length, path);
-            });
-        }
+            return Finish(context, sampler, length, path);
+        });
 
         app.MapPost("/experiment-memory-drop", (UploadForm form, HttpContext context) =>
             Finish(context, sampler, form.Files[0].Length, null));
@@ -396,6 +442,19 @@ internal static class BenchServer
     }
 
     private sealed record RequestStart(long AllocatedBytes, long Timestamp);
+
+    /// <summary>How a hold experiment writes the body it holds.</summary>
+    private enum HoldWrite
+    {
+        /// <summary>The file created once the body has arrived, then one synchronous <c>RandomAccess.Write</c>.</summary>
+        Synchronous,
+
+        /// <summary>The file created once the body has arrived, then one asynchronous <c>FileStream.WriteAsync</c>.</summary>
+        Asynchronous,
+
+        /// <summary>The file created before the body is read, then the same asynchronous write.</summary>
+        CreatedFirst,
+    }
 
     private sealed class FileNames(string directory)
     {

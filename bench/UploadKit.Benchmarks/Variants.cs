@@ -167,5 +167,19 @@ internal sealed record Variant(string Name, bool Multipart, bool StoresFile, str
             true,
             "Experiment: the raw body read whole into one buffer, then written with one asynchronous `FileStream.WriteAsync`",
             Experiment: true),
+        new(
+            "experiment-raw-hold-createfirst",
+            false,
+            true,
+            "Experiment: `experiment-raw-hold-writeasync` with the file created before the body is read, as `raw-file` and the streaming " +
+            "handler create theirs, not once it has arrived",
+            Experiment: true),
+        new(
+            "experiment-multipartreader-hold-write",
+            true,
+            true,
+            "Experiment: `MultipartReader` reading the file part whole into one buffer, then one asynchronous `FileStream.WriteAsync` (the " +
+            "held file stored with ASP.NET Core's parser and no UploadKit code)",
+            Experiment: true),
     ];
 }
