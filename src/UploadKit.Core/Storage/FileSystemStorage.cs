@@ -35,7 +35,8 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
     private bool _namelessUnsupported;
     private SpareFile? _spare;
     private int _spareOpening;
-    private bool _savedFromMemory;
+    private string? _lastNamelessFolder;
+    private int _sparesUsed;
 
     /// <summary>Creates a storage over <see cref="FileSystemStorageOptions.Location"/>.</summary>
     /// <param name="options">The storage's settings; a relative location is resolved against the current directory.</param>
@@ -89,6 +90,9 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
 
     /// <summary>Gets the folder of the nameless file opened ahead of the next save from memory, if one is open.</summary>
     internal string? SpareFileDirectory => Volatile.Read(ref _spare)?.Directory;
+
+    /// <summary>Gets how many saves took a nameless file opened ahead.</summary>
+    internal int SpareFilesUsed => Volatile.Read(ref _sparesUsed);
 
     /// <inheritdoc />
     /// <remarks>The content is written to a temporary file first, which then takes a free name atomically.</remarks>
@@ -671,7 +675,7 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
     {
         var path = Resolve(save.Name);
         var directory = Path.GetDirectoryName(path)!;
-        using (var nameless = OpenNameless(directory))
+        using (var nameless = OpenNameless(directory, out var openedAhead))
         {
             if (nameless is not null)
             {
@@ -688,8 +692,9 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
                     if (result == LinkResult.NotSupported)
                     {
                         // No /proc, or the name's folder on another file system: named temporary files from now on. A folder
-                        // removed meanwhile is no reason for that; the named file below reports a real error either way.
-                        _namelessUnsupported = Directory.Exists(Path.GetDirectoryName(path));
+                        // removed meanwhile is no reason for that, nor a file opened ahead, which the folder may have changed
+                        // since (a mount, its permissions); the named file below reports a real error either way.
+                        _namelessUnsupported = !openedAhead && Directory.Exists(Path.GetDirectoryName(path));
                         break;
                     }
 
@@ -726,28 +731,35 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
 
     /// <summary>
     /// A nameless file for a save of bytes held in memory into <paramref name="directory"/>: the one opened ahead for that
-    /// folder when there is one, else a new one. A storage that has saved from memory before then opens the next one
-    /// ahead, off the thread of the save: creating a file is the dearest step of storing a small one, and a request
-    /// that finds its file already open does not wait for it. The file has no name until a save links it, so it leaves
-    /// nothing in the folder, even if the process dies; at most one is kept per storage.
+    /// folder when there is one, else a new one. Creating a file is the dearest step of storing a small one, so when saves
+    /// follow each other into one folder the next file is opened ahead, on the thread pool, and the next save into it
+    /// does not wait for its creation. The file has no name until a save links it, so it leaves nothing in the folder,
+    /// even if the process dies; a storage keeps at most one, for at most <see cref="SpareLifetime"/>.
     /// </summary>
-    private SafeFileHandle? OpenNameless(string directory)
+    /// <param name="directory">The real path of the name's folder.</param>
+    /// <param name="openedAhead">Whether the file was opened ahead, rather than now.</param>
+    private SafeFileHandle? OpenNameless(string directory, out bool openedAhead)
     {
+        openedAhead = false;
         if (_namelessUnsupported)
         {
             Interlocked.Exchange(ref _spare, null)?.Handle.Dispose();
             return null;
         }
 
+        var sameFolder = string.Equals(Interlocked.Exchange(ref _lastNamelessFolder, directory), directory, StringComparison.Ordinal);
         if (Interlocked.Exchange(ref _spare, null) is { } spare)
         {
-            if (string.Equals(spare.Directory, directory, StringComparison.Ordinal))
+            if (string.Equals(spare.Directory, directory, StringComparison.Ordinal) &&
+                Environment.TickCount64 - spare.OpenedAt < (long)SpareLifetime.TotalMilliseconds)
             {
-                OpenSpareAhead(directory);
+                openedAhead = true;
+                Interlocked.Increment(ref _sparesUsed);
+                OpenAhead(directory);
                 return spare.Handle;
             }
 
-            // Saves have moved to another folder: the next one opened ahead is for this one.
+            // Opened for another folder, or so long ago that its folder's owner, permissions or mounts may have changed.
             spare.Handle.Dispose();
         }
 
@@ -764,18 +776,20 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
             _namelessUnsupported = true;
         }
 
-        // A storage used for one save opens nothing ahead.
-        if (handle is not null && _savedFromMemory)
+        // A storage that saves once, or into a new folder each time, opens nothing ahead.
+        if (handle is not null && sameFolder)
         {
-            OpenSpareAhead(directory);
+            OpenAhead(directory);
         }
 
-        _savedFromMemory = true;
         return handle;
     }
 
+    /// <summary>How long a nameless file opened ahead may wait for a save before it is closed unused.</summary>
+    private static TimeSpan SpareLifetime => TimeSpan.FromMinutes(1);
+
     /// <summary>Opens a nameless file of <paramref name="directory"/> for the next save on the thread pool, unless one is being opened.</summary>
-    private void OpenSpareAhead(string directory)
+    private void OpenAhead(string directory)
     {
         if (Interlocked.CompareExchange(ref _spareOpening, 1, 0) != 0)
         {
@@ -797,9 +811,11 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
                     Volatile.Write(ref storage._spareOpening, 0);
                 }
 
-                if (handle is not null)
+                // A file opened meanwhile (for an older folder) stays until a save takes or closes it.
+                var spare = handle is null ? null : new SpareFile(directory, handle, Environment.TickCount64);
+                if (spare is not null && Interlocked.CompareExchange(ref storage._spare, spare, null) is not null)
                 {
-                    Interlocked.Exchange(ref storage._spare, new SpareFile(directory, handle))?.Handle.Dispose();
+                    handle!.Dispose();
                 }
             },
             (this, directory),
@@ -1053,6 +1069,7 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
         return values;
     }
 
-    /// <summary>A nameless file opened ahead of a save into <see cref="Directory"/>.</summary>
-    private sealed record SpareFile(string Directory, SafeFileHandle Handle);
+    /// <summary>A nameless file opened ahead of a save into <see cref="Directory"/>, at <see cref="OpenedAt"/> (a
+    /// <see cref="Environment.TickCount64"/>).</summary>
+    private sealed record SpareFile(string Directory, SafeFileHandle Handle, long OpenedAt);
 }

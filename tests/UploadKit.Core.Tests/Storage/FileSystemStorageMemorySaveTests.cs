@@ -61,43 +61,33 @@ public class FileSystemStorageMemorySaveTests : TempDirectoryTests
     }
 
     [Test]
-    public async Task SaveAsync_RepeatedSaves_OpenTheNextFileAheadAndLeaveOnlyTheSavedFiles()
+    public async Task SaveAsync_SavesIntoOneFolder_TakeTheFileOpenedAheadAndLeaveOnlyTheSavedFiles()
     {
         var storage = new FileSystemStorage(new FileSystemStorageOptions { Location = Temp, FilePermissions = "640" })
         {
             UsesNamelessFiles = _nameless,
         };
-        var folder = Path.Combine(Temp, "dir");
         var contents = Enumerable.Range(0, 6).Select(i => RandomBytes(1000 + i, seed: i)).ToArray();
 
-        // A storage used for one save opens nothing ahead.
-        await storage.SaveAsync("dir/0.bin", new BufferedContent(new ReadOnlySequence<byte>(contents[0])));
+        // A storage used for one save opens nothing ahead; the second save into the same folder opens the next file.
+        await SaveAsync(storage, "dir/0.bin", contents[0]);
         Assert.That(storage.SpareFileDirectory, Is.Null);
-
         for (var i = 1; i < contents.Length; i++)
         {
-            if (i > 1 && NamelessExpected)
+            if (i > 1)
             {
-                await AspNetCore.KestrelUploadTests.WaitUntilAsync(() => storage.SpareFileDirectory is not null, "a file is open ahead");
-                Assert.That(storage.SpareFileDirectory, Is.EqualTo(folder));
+                await WaitForFileOpenedAheadAsync(storage, "dir");
             }
 
-            await storage.SaveAsync($"dir/{i}.bin", new BufferedContent(new ReadOnlySequence<byte>(contents[i])));
+            await SaveAsync(storage, $"dir/{i}.bin", contents[i]);
         }
 
-        if (NamelessExpected)
-        {
-            await AspNetCore.KestrelUploadTests.WaitUntilAsync(() => storage.SpareFileDirectory is not null, "the next file is open ahead");
-        }
-        else
-        {
-            Assert.That(storage.SpareFileDirectory, Is.Null, "named temporary files are never opened ahead");
-        }
+        await WaitForFileOpenedAheadAsync(storage, "dir");
+        Assert.That(storage.SpareFilesUsed, Is.EqualTo(NamelessExpected ? contents.Length - 2 : 0), "saves that took a file opened ahead");
 
         // Every file holds its own bytes with the storage's permissions; the file opened ahead has no name in the folder.
-        Assert.That(
-            AllFiles(Temp),
-            Is.EquivalentTo(Enumerable.Range(0, contents.Length).Select(i => Path.Combine(folder, $"{i}.bin"))));
+        var folder = Path.Combine(Temp, "dir");
+        Assert.That(AllFiles(Temp), Is.EquivalentTo(Enumerable.Range(0, contents.Length).Select(i => Path.Combine(folder, $"{i}.bin"))));
         for (var i = 0; i < contents.Length; i++)
         {
             var path = Path.Combine(folder, $"{i}.bin");
@@ -110,31 +100,67 @@ public class FileSystemStorageMemorySaveTests : TempDirectoryTests
     }
 
     [Test]
-    public async Task SaveAsync_SavesMoveToAnotherFolder_StoreThereAndOpenAheadForIt()
+    public async Task SaveAsync_SavesMoveToAnotherFolder_LeaveTheOtherFoldersFileAndOpenAheadForTheNewOne()
     {
         var storage = Storage();
         var content = RandomBytes(100, seed: 3);
-        await storage.SaveAsync("a/1.bin", new BufferedContent(new ReadOnlySequence<byte>(content)));
-        await storage.SaveAsync("a/2.bin", new BufferedContent(new ReadOnlySequence<byte>(content)));
-        if (NamelessExpected)
-        {
-            await AspNetCore.KestrelUploadTests.WaitUntilAsync(() => storage.SpareFileDirectory is not null, "a file is open ahead");
-            Assert.That(storage.SpareFileDirectory, Is.EqualTo(Path.Combine(Temp, "a")));
-        }
+        await SaveAsync(storage, "a/1.bin", content);
+        await SaveAsync(storage, "a/2.bin", content);
+        await WaitForFileOpenedAheadAsync(storage, "a");
 
-        await storage.SaveAsync("b/1.bin", new BufferedContent(new ReadOnlySequence<byte>(content)));
+        // The file opened for a/ is not used for b/; a second save into b/ opens one for b/, which the third takes.
+        await SaveAsync(storage, "b/1.bin", content);
+        await SaveAsync(storage, "b/2.bin", content);
+        await WaitForFileOpenedAheadAsync(storage, "b");
+        await SaveAsync(storage, "b/3.bin", content);
 
-        if (NamelessExpected)
-        {
-            await AspNetCore.KestrelUploadTests.WaitUntilAsync(
-                () => storage.SpareFileDirectory == Path.Combine(Temp, "b"), "a file of the new folder is open ahead");
-        }
-
-        await storage.SaveAsync("b/2.bin", new BufferedContent(new ReadOnlySequence<byte>(content)));
+        Assert.That(storage.SpareFilesUsed, Is.EqualTo(NamelessExpected ? 1 : 0));
         Assert.That(
             AllFiles(Temp),
-            Is.EquivalentTo(new[] { "a/1.bin", "a/2.bin", "b/1.bin", "b/2.bin" }.Select(n => Path.Combine(Temp, n))));
-        Assert.That(await File.ReadAllBytesAsync(Path.Combine(Temp, "b", "2.bin")), Is.EqualTo(content));
+            Is.EquivalentTo(new[] { "a/1.bin", "a/2.bin", "b/1.bin", "b/2.bin", "b/3.bin" }.Select(n => Path.Combine(Temp, n))));
+        Assert.That(await File.ReadAllBytesAsync(Path.Combine(Temp, "b", "3.bin")), Is.EqualTo(content));
+    }
+
+    [Test]
+    public async Task SaveAsync_FolderRemovedAfterAFileWasOpenedAhead_StoresTheFileAndKeepsNamelessFiles()
+    {
+        var storage = Storage();
+        var content = RandomBytes(100, seed: 4);
+        await SaveAsync(storage, "a/1.bin", content);
+        await SaveAsync(storage, "a/2.bin", content);
+        await WaitForFileOpenedAheadAsync(storage, "a");
+        Directory.Delete(Path.Combine(Temp, "a"), recursive: true);
+
+        // The file opened ahead cannot take a name in the new folder: the save goes through a named temporary file, and
+        // the next one opens nameless files again.
+        await SaveAsync(storage, "a/3.bin", content);
+        await SaveAsync(storage, "a/4.bin", content);
+
+        Assert.That(AllFiles(Temp), Is.EquivalentTo(new[] { "a/3.bin", "a/4.bin" }.Select(n => Path.Combine(Temp, n))));
+        Assert.That(await File.ReadAllBytesAsync(Path.Combine(Temp, "a", "3.bin")), Is.EqualTo(content));
+        AssertWayTaken(storage);
+    }
+
+    [Test]
+    public async Task SaveAsync_ManyAtOnceIntoOneFolder_StoreEveryFileOnce()
+    {
+        var storage = Storage();
+        var contents = Enumerable.Range(0, 40).Select(i => RandomBytes(500 + i, seed: 100 + i)).ToArray();
+        await SaveAsync(storage, "dir/warm-1.bin", contents[0]);
+        await SaveAsync(storage, "dir/warm-2.bin", contents[0]);
+        await WaitForFileOpenedAheadAsync(storage, "dir");
+
+        await Task.WhenAll(contents.Select((content, i) => Task.Run(() => SaveAsync(storage, $"dir/{i}.bin", content))));
+
+        var expected = contents.Select((_, i) => Path.Combine(Temp, "dir", $"{i}.bin"))
+            .Concat(new[] { "warm-1.bin", "warm-2.bin" }.Select(n => Path.Combine(Temp, "dir", n)));
+        Assert.That(AllFiles(Temp), Is.EquivalentTo(expected));
+        for (var i = 0; i < contents.Length; i++)
+        {
+            Assert.That(await File.ReadAllBytesAsync(Path.Combine(Temp, "dir", $"{i}.bin")), Is.EqualTo(contents[i]));
+        }
+
+        Assert.That(storage.SpareFilesUsed, NamelessExpected ? Is.GreaterThanOrEqualTo(1) : Is.Zero);
     }
 
     [Test]
@@ -346,6 +372,25 @@ public class FileSystemStorageMemorySaveTests : TempDirectoryTests
         }
 
         return new ReadOnlySequence<byte>(first!, 0, last!, last!.Memory.Length);
+    }
+
+    private static Task<string> SaveAsync(FileSystemStorage storage, string name, byte[] content) =>
+        storage.SaveAsync(name, new BufferedContent(new ReadOnlySequence<byte>(content)));
+
+    /// <summary>
+    /// Waits until the storage has a nameless file open ahead for <paramref name="folder"/>, where nameless files are
+    /// taken; elsewhere checks that none is ever opened.
+    /// </summary>
+    private async Task WaitForFileOpenedAheadAsync(FileSystemStorage storage, string folder)
+    {
+        if (!NamelessExpected)
+        {
+            Assert.That(storage.SpareFileDirectory, Is.Null, "named temporary files are never opened ahead");
+            return;
+        }
+
+        var expected = Path.Join(Path.TrimEndingDirectorySeparator(RealPaths.Resolve(Temp)), folder);
+        await AspNetCore.KestrelUploadTests.WaitUntilAsync(() => storage.SpareFileDirectory == expected, "a file of " + folder + " is open ahead");
     }
 
     private FileSystemStorage Storage(bool overwrite = false) =>
