@@ -104,14 +104,10 @@ public class FileSystemStorageMemorySaveTests : TempDirectoryTests
     {
         var storage = Storage();
         var content = RandomBytes(100, seed: 3);
-        await SaveAsync(storage, "a/1.bin", content);
-        await SaveAsync(storage, "a/2.bin", content);
-        await WaitForFileOpenedAheadAsync(storage, "a");
+        await SaveTwiceIntoAsync(storage, "a", content);
 
         // The file opened for a/ is not used for b/; a second save into b/ opens one for b/, which the third takes.
-        await SaveAsync(storage, "b/1.bin", content);
-        await SaveAsync(storage, "b/2.bin", content);
-        await WaitForFileOpenedAheadAsync(storage, "b");
+        await SaveTwiceIntoAsync(storage, "b", content);
         await SaveAsync(storage, "b/3.bin", content);
 
         Assert.That(storage.SpareFilesUsed, Is.EqualTo(NamelessExpected ? 1 : 0));
@@ -126,9 +122,7 @@ public class FileSystemStorageMemorySaveTests : TempDirectoryTests
     {
         var storage = Storage();
         var content = RandomBytes(100, seed: 4);
-        await SaveAsync(storage, "a/1.bin", content);
-        await SaveAsync(storage, "a/2.bin", content);
-        await WaitForFileOpenedAheadAsync(storage, "a");
+        await SaveTwiceIntoAsync(storage, "a", content);
         Directory.Delete(Path.Combine(Temp, "a"), recursive: true);
 
         // The file opened ahead cannot take a name in the new folder: the save goes through a named temporary file, and
@@ -146,18 +140,16 @@ public class FileSystemStorageMemorySaveTests : TempDirectoryTests
     {
         var storage = Storage();
         var contents = Enumerable.Range(0, 40).Select(i => RandomBytes(500 + i, seed: 100 + i)).ToArray();
-        await SaveAsync(storage, "dir/warm-1.bin", contents[0]);
-        await SaveAsync(storage, "dir/warm-2.bin", contents[0]);
-        await WaitForFileOpenedAheadAsync(storage, "dir");
+        await SaveTwiceIntoAsync(storage, "dir", contents[0]);
 
-        await Task.WhenAll(contents.Select((content, i) => Task.Run(() => SaveAsync(storage, $"dir/{i}.bin", content))));
+        await Task.WhenAll(contents.Select((content, i) => Task.Run(() => SaveAsync(storage, $"dir/file-{i}.bin", content))));
 
-        var expected = contents.Select((_, i) => Path.Combine(Temp, "dir", $"{i}.bin"))
-            .Concat(new[] { "warm-1.bin", "warm-2.bin" }.Select(n => Path.Combine(Temp, "dir", n)));
+        var expected = contents.Select((_, i) => Path.Combine(Temp, "dir", $"file-{i}.bin"))
+            .Concat(new[] { "1.bin", "2.bin" }.Select(n => Path.Combine(Temp, "dir", n)));
         Assert.That(AllFiles(Temp), Is.EquivalentTo(expected));
         for (var i = 0; i < contents.Length; i++)
         {
-            Assert.That(await File.ReadAllBytesAsync(Path.Combine(Temp, "dir", $"{i}.bin")), Is.EqualTo(contents[i]));
+            Assert.That(await File.ReadAllBytesAsync(Path.Combine(Temp, "dir", $"file-{i}.bin")), Is.EqualTo(contents[i]));
         }
 
         Assert.That(storage.SpareFilesUsed, NamelessExpected ? Is.GreaterThanOrEqualTo(1) : Is.Zero);
@@ -376,6 +368,17 @@ public class FileSystemStorageMemorySaveTests : TempDirectoryTests
 
     private static Task<string> SaveAsync(FileSystemStorage storage, string name, byte[] content) =>
         storage.SaveAsync(name, new BufferedContent(new ReadOnlySequence<byte>(content)));
+
+    /// <summary>
+    /// Saves 1.bin and 2.bin into <paramref name="folder"/>, so that the storage opens a file ahead for it, and waits for
+    /// that file.
+    /// </summary>
+    private async Task SaveTwiceIntoAsync(FileSystemStorage storage, string folder, byte[] content)
+    {
+        await SaveAsync(storage, folder + "/1.bin", content);
+        await SaveAsync(storage, folder + "/2.bin", content);
+        await WaitForFileOpenedAheadAsync(storage, folder);
+    }
 
     /// <summary>
     /// Waits until the storage has a nameless file open ahead for <paramref name="folder"/>, where nameless files are
