@@ -734,7 +734,7 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
     /// folder when there is one, else a new one. Creating a file is the dearest step of storing a small one, so when saves
     /// follow each other into one folder the next file is opened ahead, on the thread pool, and the next save into it
     /// does not wait for its creation. The file has no name until a save links it, so it leaves nothing in the folder,
-    /// even if the process dies; a storage keeps at most one, for at most <see cref="SpareLifetime"/>.
+    /// even if the process dies; a storage keeps at most one, and a save takes it only within <see cref="SpareLifetime"/>.
     /// </summary>
     /// <param name="directory">The real path of the name's folder.</param>
     /// <param name="openedAhead">Whether the file was opened ahead, rather than now.</param>
@@ -785,7 +785,7 @@ public sealed class FileSystemStorage : FileStorage, ILocalFileStorage, IResumab
         return handle;
     }
 
-    /// <summary>How long a nameless file opened ahead may wait for a save before it is closed unused.</summary>
+    /// <summary>How long a nameless file opened ahead may wait for a save; after that the next save closes it unused.</summary>
     private static TimeSpan SpareLifetime => TimeSpan.FromMinutes(1);
 
     /// <summary>Opens a nameless file of <paramref name="directory"/> for the next save on the thread pool, unless one is being opened.</summary>
