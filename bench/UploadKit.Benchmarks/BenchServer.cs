@@ -261,8 +261,7 @@ internal static class BenchServer
             app.MapPost(route, async (HttpContext context) =>
             {
                 var path = files.Next();
-                var declared = context.Request.ContentLength ?? throw new InvalidOperationException("The client sends a Content-Length.");
-                var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(checked((int)declared));
+                var buffer = RentForBody(context);
                 var length = 0;
                 var early = mode == HoldWrite.CreatedFirst ? FileSink.CreateFile(path) : null;
                 try
@@ -315,10 +314,8 @@ internal static class BenchServer
         // Experiment: the same held file parsed by MultipartReader instead of UploadKit, to compare the two parsers' share.
         app.MapPost("/experiment-multipartreader-hold-write", async (HttpContext context) =>
         {
-            var contentType = MediaTypeHeaderValue.Parse(context.Request.ContentType);
-            var reader = new MultipartReader(HeaderUtilities.RemoveQuotes(contentType.Boundary).ToString(), context.Request.Body);
-            var declared = context.Request.ContentLength ?? throw new InvalidOperationException("The client sends a Content-Length.");
-            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(checked((int)declared));
+            var reader = CreateMultipartReader(context, bufferSize: null);
+            var buffer = RentForBody(context);
             string? path = null;
             var length = 0;
             try
@@ -405,11 +402,7 @@ internal static class BenchServer
 
     private static async Task<IResult> ReadWithMultipartReaderAsync(HttpContext context, MemorySampler sampler, FileNames files, int? bufferSize)
     {
-        var contentType = MediaTypeHeaderValue.Parse(context.Request.ContentType);
-        var boundary = HeaderUtilities.RemoveQuotes(contentType.Boundary).ToString();
-        var reader = bufferSize is { } size
-            ? new MultipartReader(boundary, context.Request.Body, size)
-            : new MultipartReader(boundary, context.Request.Body);
+        var reader = CreateMultipartReader(context, bufferSize);
         string? path = null;
         long length = 0;
         MultipartSection? section;
@@ -430,6 +423,22 @@ internal static class BenchServer
         }
 
         return Finish(context, sampler, length, path);
+    }
+
+    /// <summary>A <see cref="MultipartReader"/> over the request's body, with its boundary and the given buffer size (else the default).</summary>
+    private static MultipartReader CreateMultipartReader(HttpContext context, int? bufferSize)
+    {
+        var boundary = HeaderUtilities.RemoveQuotes(MediaTypeHeaderValue.Parse(context.Request.ContentType).Boundary).ToString();
+        return bufferSize is { } size
+            ? new MultipartReader(boundary, context.Request.Body, size)
+            : new MultipartReader(boundary, context.Request.Body);
+    }
+
+    /// <summary>A pooled buffer that holds the request's whole body, for the hold experiments (the client sends a Content-Length).</summary>
+    private static byte[] RentForBody(HttpContext context)
+    {
+        var declared = context.Request.ContentLength ?? throw new InvalidOperationException("The client sends a Content-Length.");
+        return System.Buffers.ArrayPool<byte>.Shared.Rent(checked((int)declared));
     }
 
     private static IResult Finish(HttpContext context, MemorySampler sampler, long bytes, string? path)
